@@ -1,0 +1,4 @@
+import { ResourceStore1764400000000 } from './1764400000000-ResourceStore';
+
+/** Every migration in order; listed explicitly so compiled and TypeScript runs load the same set. */
+export const migrations = [ResourceStore1764400000000];

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
+import { badRequest, bilingual, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
+import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
+import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
+import { splitUrl } from './links';
+import { resolveReferences, type ReferenceMap } from './references';
+
+/** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
+
+/**
+ * Processes a batch or transaction Bundle (POST to the base).
+ * - transaction: one database transaction, all or nothing. urn:uuid fullUrls and conditional
+ *   references (Patient?identifier=…) are resolved first, in every reference of every entry.
+ *   If any entry fails, nothing is written and the failure is the answer.
+ * - batch: every entry on its own; failures are reported per entry.
+ */
+export async function processBundle(bundle: unknown, prefer: string | undefined, ctx: InteractionContext): Promise<FhirResponse> {
+  const b = bundle as Bundle;
+  if (!b || b.resourceType !== 'Bundle') throw badRequest('POST lên gốc phải là một Bundle', 'POST to the base must be a Bundle');
+  if (b.type !== 'batch' && b.type !== 'transaction') {
+    throw badRequest(`Bundle.type phải là batch hoặc transaction, không phải ${b.type}`, `Bundle.type must be batch or transaction, not ${b.type}`, ['Bundle.type']);
+  }
+  const entries = b.entry ?? [];
+  entries.forEach((entry, i) => checkEntry(entry, i));
+  const preference = returnPreference(prefer);
+  const responses = b.type === 'transaction' ? await transaction(entries, ctx) : await batch(entries, ctx);
+  return {
+    status: 200,
+    resource: {
+      resourceType: 'Bundle',
+      type: b.type === 'transaction' ? 'transaction-response' : 'batch-response',
+      entry: responses.map((res) => responseEntry(res, preference)),
+    },
+  };
+}
+
+function checkEntry(entry: BundleEntry, i: number): void {
+  const req = entry.request;
+  if (!req?.method || !req.url) {
+    throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`Bundle.entry[${i}].request`]);
+  }
+  if (ORDER[req.method] === undefined) throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`);
+  if ((req.method === 'POST' || req.method === 'PUT') && !entry.resource) {
+    throw badRequest(`Mục ${i} thiếu resource`, `Entry ${i} (${req.method}) needs a resource`, [`Bundle.entry[${i}].resource`]);
+  }
+}
+
+async function transaction(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
+  return ctx.repo.withTransaction(async (repo) => {
+    const txCtx: InteractionContext = { ...ctx, repo };
+    const refs: ReferenceMap = new Map();
+    const assigned = new Map<number, string>();
+    // Decide every new or matched id first, so references between entries can be rewritten.
+    for (const [i, entry] of entries.entries()) {
+      const { method, url, ifNoneExist } = entry.request!;
+      const resource = entry.resource as Resource | undefined;
+      if (method === 'POST' && resource) {
+        const match = ifNoneExist ? await repo.findConditionalMatch(resource.resourceType, ifNoneExist.replace(/^[^?]*\?/, '')) : undefined;
+        const id = match ?? randomUUID();
+        if (!match) assigned.set(i, id);
+        else assigned.set(i, `match:${id}`);
+        if (entry.fullUrl) refs.set(entry.fullUrl, `${resource.resourceType}/${id}`);
+      } else if (method === 'PUT' && resource && entry.fullUrl) {
+        const [path, query] = splitUrl(url!, ctx.baseUrl);
+        if (query) {
+          const match = await repo.findConditionalMatch(path, query);
+          const id = match ?? resource.id ?? randomUUID();
+          refs.set(entry.fullUrl, `${path}/${id}`);
+        } else refs.set(entry.fullUrl, path);
+      }
+    }
+    const resolved = await resolveReferences(entries, refs, repo, ctx.baseUrl);
+    const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
+    const responses: FhirResponse[] = new Array(entries.length);
+    for (const i of order) {
+      const id = assigned.get(i);
+      try {
+        if (id?.startsWith('match:')) {
+          const existing = await repo.read(resolved[i].resourceType!, id.slice(6));
+          responses[i] = { status: 200, resource: existing, versionId: existing.meta?.versionId, lastModified: existing.meta?.lastUpdated, location: `${ctx.baseUrl}/${existing.resourceType}/${existing.id}/_history/${existing.meta?.versionId}` };
+          continue;
+        }
+        responses[i] = await ctx.dispatch(toRequest(entries[i].request!, resolved[i], ctx.baseUrl, id), txCtx);
+      } catch (err) {
+        throw entryFailure(err, i);
+      }
+      if (responses[i].status >= 400) throw entryFailure(new OperationOutcomeError(responses[i].outcome ?? outcome('error', 'processing', 'failed'), responses[i].status), i);
+    }
+    return responses;
+  });
+}
+
+async function batch(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
+  const responses: FhirResponse[] = [];
+  for (const entry of entries) {
+    try {
+      responses.push(await ctx.dispatch(toRequest(entry.request!, entry.resource as Resource | undefined, ctx.baseUrl), ctx));
+    } catch (err) {
+      const failure = toOutcomeError(err);
+      responses.push({ status: failure.status, outcome: failure.outcome });
+    }
+  }
+  return responses;
+}
+
+/** The failing entry's error, with its position added so the client can find it. */
+function entryFailure(err: unknown, index: number): OperationOutcomeError {
+  const failure = toOutcomeError(err);
+  const issues = (failure.outcome.issue ?? []).map((issue) => ({
+    ...issue,
+    diagnostics: `${bilingual(`Mục ${index} của giao dịch thất bại, không có gì được lưu`, `Transaction entry ${index} failed, nothing was stored`)}: ${issue.diagnostics ?? ''}`,
+    expression: [...(issue.expression ?? []), `Bundle.entry[${index}]`],
+  }));
+  return new OperationOutcomeError({ ...failure.outcome, issue: issues }, failure.status);
+}
+
+function toRequest(r: BundleEntryRequest, resource: Resource | undefined, baseUrl: string, assignedId?: string): FhirRequest {
+  const [path, query] = splitUrl(r.url!, baseUrl);
+  return {
+    method: r.method as FhirRequest['method'],
+    path,
+    query: [...new URLSearchParams(query)] as [string, string][],
+    headers: { ifMatch: r.ifMatch, ifNoneMatch: r.ifNoneMatch, ifNoneExist: assignedId ? undefined : r.ifNoneExist, ifModifiedSince: r.ifModifiedSince },
+    body: resource,
+    assignedId,
+  };
+}
+
+function responseEntry(res: FhirResponse, preference: ReturnPreference): BundleEntry {
+  const entry: BundleEntry = {
+    response: {
+      status: `${res.status}${STATUS_TEXT[res.status] ? ' ' + STATUS_TEXT[res.status] : ''}`,
+      location: res.location,
+      etag: res.versionId ? `W/"${res.versionId}"` : undefined,
+      lastModified: res.lastModified,
+    },
+  };
+  if (res.status >= 400) {
+    entry.response!.outcome = res.outcome;
+    return entry;
+  }
+  const body = preferredBody(res, preference);
+  if (body?.resourceType === 'OperationOutcome' && res.resource?.resourceType !== 'OperationOutcome') entry.response!.outcome = body;
+  else if (body) entry.resource = body;
+  return entry;
+}

@@ -1,0 +1,56 @@
+import type { BundleEntry, Resource } from '@medplum/fhirtypes';
+import { badRequest } from '../outcomes';
+import type { Repository } from '../store/repository';
+import { splitUrl } from './links';
+
+/** fullUrl (urn:uuid:… or absolute) → `Type/id` it resolves to inside this transaction. */
+export type ReferenceMap = Map<string, string>;
+
+const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
+
+/**
+ * Returns each entry's resource with every reference rewritten: fullUrls of other entries become
+ * `Type/id`, and conditional references (`Patient?identifier=…`) become the one resource they
+ * match (none or several → 412, and the transaction fails).
+ */
+export async function resolveReferences(entries: BundleEntry[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<Resource[]> {
+  const conditional = new Map<string, string>();
+  const out: Resource[] = [];
+  for (const [i, entry] of entries.entries()) {
+    if (!entry.resource) {
+      out.push(entry.resource as unknown as Resource);
+      continue;
+    }
+    const copy = structuredClone(entry.resource) as Resource;
+    await rewrite(copy as unknown as Record<string, unknown>, async (ref) => {
+      const mapped = refs.get(ref);
+      if (mapped) return mapped;
+      if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
+        throw badRequest(`Mục ${i}: tham chiếu ${ref} không có trong giao dịch`, `Entry ${i}: reference ${ref} is not a fullUrl in this transaction`);
+      }
+      const [path, query] = splitUrl(ref, baseUrl);
+      const m = CONDITIONAL.exec(query ? `${path}?${query}` : path);
+      if (!m) return ref;
+      if (!conditional.has(ref)) {
+        const id = await repo.findConditionalMatch(m[1], m[2], true);
+        conditional.set(ref, `${m[1]}/${id}`);
+      }
+      return conditional.get(ref)!;
+    });
+    out.push(copy);
+  }
+  return out;
+}
+
+async function rewrite(node: unknown, map: (ref: string) => Promise<string>): Promise<void> {
+  if (Array.isArray(node)) {
+    for (const item of node) await rewrite(item, map);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    if (key === 'reference' && typeof value === 'string' && !value.startsWith('#')) obj[key] = await map(value);
+    else if (typeof value === 'object') await rewrite(value, map);
+  }
+}

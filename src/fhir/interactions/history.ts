@@ -1,0 +1,78 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { link } from '../bundle/links';
+import { badRequest } from '../outcomes';
+import type { Interaction } from '../request';
+import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
+import { dateRange } from '../search/dates';
+import type { HistoryEntry } from '../store/history';
+
+const STATUS: Record<string, string> = { POST: '201 Created', PUT: '200 OK', PATCH: '200 OK', DELETE: '204 No Content' };
+
+/**
+ * history: GET [type]/[id]/_history, [type]/_history, _history with _since, _at, _count.
+ * Newest first; pages continue below a sequence number inside a fixed horizon (store/history.ts),
+ * and Bundle.meta.lastUpdated is that horizon: the `_since` for the client's next sync.
+ */
+export const history: Interaction = async (req, params, ctx) => {
+  const { type, id } = params;
+  if (type && id) await ctx.repo.readHeadOrFail(type, id);
+  let count = DEFAULT_COUNT;
+  let since: Date | undefined;
+  let at: { lo: Date; hi: Date } | undefined;
+  let page: { horizon: Date; beforeSeq: number } | undefined;
+  const kept: [string, string][] = [];
+  for (const [key, value] of req.query) {
+    if (key === '_count') {
+      count = Number(value);
+      if (!Number.isInteger(count) || count < 0) throw badRequest(`_count không hợp lệ: ${value}`, `Invalid _count: ${value}`);
+      count = Math.min(count, MAX_COUNT);
+      kept.push([key, String(count)]);
+    } else if (key === '_since') {
+      const t = Date.parse(value);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw badRequest(`_since phải là thời điểm đầy đủ: ${value}`, `_since must be an instant: ${value}`);
+      since = new Date(t);
+      kept.push([key, value]);
+    } else if (key === '_at') {
+      const r = dateRange(value, ctx.repo.ctx.timeZone);
+      if (!r) throw badRequest(`_at không hợp lệ: ${value}`, `Invalid _at: ${value}`);
+      at = { lo: new Date(r.lo), hi: new Date(r.hi) };
+      kept.push([key, value]);
+    } else if (key === '_page') {
+      page = decodePage(value);
+    }
+  }
+  const path = [type, id, '_history'].filter(Boolean).join('/');
+  const result = await ctx.repo.history({ resourceType: type, id, since, at, count, horizon: page?.horizon, beforeSeq: page?.beforeSeq });
+  const links = [link('self', ctx.baseUrl, path, page ? [...kept, ['_page', encodePage(result.horizon, page.beforeSeq)]] : kept)];
+  if (result.nextBeforeSeq !== undefined) {
+    links.push(link('next', ctx.baseUrl, path, [...kept, ['_page', encodePage(result.horizon, result.nextBeforeSeq)]]));
+  }
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'history',
+    meta: { lastUpdated: result.horizon.toISOString() },
+    link: links,
+    entry: result.entries.map((e) => historyEntry(e, ctx.baseUrl)),
+  };
+  return { status: 200, resource: bundle };
+};
+
+function historyEntry(e: HistoryEntry, baseUrl: string): BundleEntry {
+  const entry: BundleEntry = {
+    fullUrl: `${baseUrl}/${e.resourceType}/${e.id}`,
+    request: { method: e.method as 'POST', url: e.method === 'POST' ? e.resourceType : `${e.resourceType}/${e.id}` },
+    response: { status: STATUS[e.method] ?? '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated.toISOString() },
+  };
+  if (e.content) entry.resource = e.content;
+  return entry;
+}
+
+function encodePage(horizon: Date, beforeSeq: number): string {
+  return `${horizon.getTime()}.${beforeSeq}`;
+}
+
+function decodePage(value: string): { horizon: Date; beforeSeq: number } {
+  const m = /^(\d+)\.(\d+)$/.exec(value);
+  if (!m) throw badRequest('Tham số _page không hợp lệ', 'Invalid _page');
+  return { horizon: new Date(Number(m[1])), beforeSeq: Number(m[2]) };
+}

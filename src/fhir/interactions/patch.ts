@@ -1,0 +1,6 @@
+import type { Interaction } from '../request';
+import { writeOptions, writeResponse } from './write-options';
+
+/** patch: PATCH [type]/[id] with a JSON Patch document (application/json-patch+json). */
+export const patch: Interaction = async (req, { type, id }, ctx) =>
+  writeResponse(await ctx.repo.patch(type, id, req.body, writeOptions(req)), ctx.baseUrl);

@@ -1,0 +1,26 @@
+import type { Parameters, Resource } from '@medplum/fhirtypes';
+import { allOk, badRequest } from '../outcomes';
+import type { Interaction } from '../request';
+
+/**
+ * $validate on a type (POST [type]/$validate) or an instance (POST [type]/[id]/$validate; GET
+ * validates the stored version). Body: the resource, or Parameters with a `resource` part.
+ * Always 200 with an OperationOutcome: the outcome, not the status, says whether it is valid.
+ */
+export const validateOperation: Interaction = async (req, { type, id }, ctx) => {
+  ctx.repo.assertType(type);
+  let resource: Resource | undefined;
+  if (req.method === 'GET' && id) resource = await ctx.repo.read(type, id);
+  else {
+    const body = req.body as Resource | Parameters | undefined;
+    resource = body?.resourceType === 'Parameters' ? (body as Parameters).parameter?.find((p) => p.name === 'resource')?.resource : (body as Resource);
+  }
+  if (!resource || typeof resource !== 'object' || !resource.resourceType) {
+    throw badRequest('$validate cần một tài nguyên', '$validate needs a resource (or Parameters with a resource part)');
+  }
+  if (resource.resourceType !== type) {
+    throw badRequest(`Loại tài nguyên ${resource.resourceType} khác với URL (${type})`, `Resource type ${resource.resourceType} does not match the URL (${type})`);
+  }
+  const issues = ctx.repo.validate(resource);
+  return { status: 200, resource: issues.length ? { resourceType: 'OperationOutcome', issue: issues } : allOk('Hợp lệ / Valid') };
+};

@@ -1,0 +1,78 @@
+import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+
+/**
+ * FHIR errors from the start: the engine throws OperationOutcomeError, the HTTP layer maps the
+ * outcome to a status once (statusOf). Texts a person reads are Vietnamese first, then English.
+ */
+
+export type IssueCode = OperationOutcomeIssue['code'];
+
+/** An error carrying the OperationOutcome (and HTTP status) the client should receive. */
+export class OperationOutcomeError extends Error {
+  constructor(
+    readonly outcome: OperationOutcome,
+    readonly status: number,
+  ) {
+    super(outcome.issue?.[0]?.diagnostics ?? outcome.issue?.[0]?.details?.text ?? 'FHIR error');
+  }
+}
+
+/** Vietnamese and English in one line, as staff and app developers both read these. */
+export function bilingual(vi: string, en: string): string {
+  return `${vi} / ${en}`;
+}
+
+export function outcome(
+  severity: OperationOutcomeIssue['severity'],
+  code: IssueCode,
+  text: string,
+  expression?: string[],
+): OperationOutcome {
+  const issue: OperationOutcomeIssue = { severity, code, diagnostics: text, details: { text } };
+  if (expression?.length) issue.expression = expression;
+  return { resourceType: 'OperationOutcome', issue: [issue] };
+}
+
+function fail(status: number, code: IssueCode, vi: string, en: string, expression?: string[]): OperationOutcomeError {
+  return new OperationOutcomeError(outcome('error', code, bilingual(vi, en), expression), status);
+}
+
+export const badRequest = (vi: string, en: string, expression?: string[]): OperationOutcomeError =>
+  fail(400, 'invalid', vi, en, expression);
+
+export const notFound = (what: string): OperationOutcomeError =>
+  fail(404, 'not-found', `Không tìm thấy ${what}`, `${what} not found`);
+
+export const gone = (what: string): OperationOutcomeError =>
+  fail(410, 'deleted', `${what} đã bị xóa`, `${what} has been deleted`);
+
+export const conflict = (vi: string, en: string): OperationOutcomeError => fail(409, 'conflict', vi, en);
+
+export const preconditionFailed = (vi: string, en: string): OperationOutcomeError => fail(412, 'conflict', vi, en);
+
+export const notSupported = (vi: string, en: string, status = 400): OperationOutcomeError =>
+  fail(status, 'not-supported', vi, en);
+
+export const methodNotAllowed = (method: string, path: string): OperationOutcomeError =>
+  fail(405, 'not-supported', `Không hỗ trợ ${method} trên ${path}`, `${method} is not allowed on ${path}`);
+
+export const tooLarge = (limit: number): OperationOutcomeError =>
+  fail(413, 'too-costly', `Nội dung yêu cầu vượt quá ${limit} byte`, `Request body exceeds ${limit} bytes`);
+
+export const unsupportedMediaType = (type: string): OperationOutcomeError =>
+  fail(415, 'not-supported', `Không hỗ trợ kiểu nội dung ${type}`, `Unsupported media type ${type}; use application/fhir+json`);
+
+/** An invalid resource: 400 with every validation issue (see README, "Validation"). */
+export function invalidResource(issues: OperationOutcomeIssue[]): OperationOutcomeError {
+  return new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: issues }, 400);
+}
+
+export function allOk(text = 'Thành công / All OK'): OperationOutcome {
+  return outcome('information', 'informational', text);
+}
+
+/** Maps anything thrown to an OperationOutcomeError; unknown errors become a bare 500. */
+export function toOutcomeError(err: unknown): OperationOutcomeError {
+  if (err instanceof OperationOutcomeError) return err;
+  return fail(500, 'exception', 'Lỗi máy chủ nội bộ', 'Internal server error');
+}

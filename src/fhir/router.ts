@@ -1,0 +1,110 @@
+import { processBundle } from './bundle/process';
+import type { R4Definitions } from './definitions';
+import { create } from './interactions/create';
+import { conditionalDelete, remove } from './interactions/delete';
+import { history } from './interactions/history';
+import { patch } from './interactions/patch';
+import { read, vread } from './interactions/read';
+import { search } from './interactions/search';
+import { conditionalUpdate, update } from './interactions/update';
+import { capabilityStatement, type ServedCapabilities } from './operations/capabilities';
+import { validateOperation } from './operations/validate';
+import { badRequest, methodNotAllowed, notFound } from './outcomes';
+import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
+import { parseSearch } from './search/parse';
+
+interface Route {
+  method: FhirRequest['method'];
+  /** Segments: literals, or `:name` for a segment that does not start with `_` or `$`. */
+  pattern: string[];
+  handler: Interaction;
+}
+
+const needsCriteria =
+  (handler: Interaction, what: string): Interaction =>
+  (req, params, ctx) => {
+    if (!req.query.length) throw badRequest(`${what} theo điều kiện cần tham số tìm kiếm`, `Conditional ${what} needs search criteria`);
+    return handler(req, params, ctx);
+  };
+
+const bundle: Interaction = (req, _params, ctx) => processBundle(req.body, req.headers.prefer, ctx);
+
+/** The API surface, as one table (docs/interactions/ has a page per row). Order: literals before ids. */
+function routeTable(metadata: Interaction): Route[] {
+  const r = (method: FhirRequest['method'], pattern: string, handler: Interaction): Route => ({
+    method,
+    pattern: pattern ? pattern.split('/') : [],
+    handler,
+  });
+  return [
+    r('GET', 'metadata', metadata),
+    r('POST', '', bundle),
+    r('GET', '_history', history),
+    r('GET', ':type/_history', history),
+    r('POST', ':type/_search', search),
+    r('POST', ':type/$validate', validateOperation),
+    r('GET', ':type/:id/_history', history),
+    r('GET', ':type/:id/_history/:vid', vread),
+    r('GET', ':type/:id/$validate', validateOperation),
+    r('POST', ':type/:id/$validate', validateOperation),
+    r('GET', ':type', search),
+    r('POST', ':type', create),
+    r('PUT', ':type', needsCriteria(conditionalUpdate, 'update')),
+    r('DELETE', ':type', needsCriteria(conditionalDelete, 'delete')),
+    r('GET', ':type/:id', read),
+    r('PUT', ':type/:id', update),
+    r('PATCH', ':type/:id', patch),
+    r('DELETE', ':type/:id', remove),
+  ];
+}
+
+function match(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    const s = segments[i];
+    if (p.startsWith(':')) {
+      if (s === '' || s.startsWith('_') || s.startsWith('$')) return undefined;
+      params[p.slice(1)] = s;
+    } else if (p !== s) return undefined;
+  }
+  return params;
+}
+
+export interface FhirRouter {
+  /** Runs one interaction; throws OperationOutcomeError for every failure. */
+  dispatch(req: FhirRequest, ctx: InteractionContext): Promise<FhirResponse>;
+}
+
+/** Builds the router; `version` goes into the CapabilityStatement. */
+export function createFhirRouter(defs: R4Definitions, version: string): FhirRouter {
+  const served: ServedCapabilities = {
+    typeInteractions: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'],
+    systemInteractions: ['transaction', 'batch', 'history-system'],
+    typeOperations: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+    isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,
+  };
+  const metadata: Interaction = async (_req, _params, ctx) => ({
+    status: 200,
+    resource: capabilityStatement(defs, served, ctx.baseUrl, version),
+  });
+  const routes = routeTable(metadata);
+
+  return {
+    async dispatch(req, ctx) {
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const segments = req.path === '' ? [] : req.path.split('/').map(decodeURIComponent);
+      let pathMatched = false;
+      for (const route of routes) {
+        const params = match(route.pattern, segments);
+        if (!params) continue;
+        pathMatched = true;
+        if (route.method !== method) continue;
+        return route.handler(req, params, ctx);
+      }
+      if (pathMatched) throw methodNotAllowed(req.method, `/${req.path}`);
+      throw notFound(`/${req.path}`);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * FHIR dates as instant ranges. A value with less than full precision denotes a range
+ * ("2024-03" is all of March); a value without a timezone is read in the station's zone
+ * (Asia/Ho_Chi_Minh by default), so a visit on 5 March stays on 5 March.
+ */
+
+export interface InstantRange {
+  /** Inclusive start, epoch milliseconds. */
+  lo: number;
+  /** Exclusive end, epoch milliseconds. */
+  hi: number;
+}
+
+const DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+/** Offset of `zone` from UTC, in minutes, at the given UTC instant. */
+export function zoneOffsetMinutes(zone: string, utcMillis: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMillis));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(utcMillis / 1000) * 1000) / 60000);
+}
+
+/** Parses a FHIR date/dateTime/instant into the range it denotes, or undefined if malformed. */
+export function dateRange(text: string, zone: string): InstantRange | undefined {
+  const m = DATE_RE.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, tz] = m;
+  if (h !== undefined && mi === undefined) return undefined;
+  const year = Number(y);
+  const month = mo ? Number(mo) - 1 : 0;
+  const day = d ? Number(d) : 1;
+  const hour = h ? Number(h) : 0;
+  const minute = mi ? Number(mi) : 0;
+  const second = s ? Number(s) : 0;
+  const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
+  if (month > 11 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const wall = Date.UTC(year, month, day, hour, minute, second, ms);
+  let span: number;
+  if (!mo) span = Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1);
+  else if (!d) span = Date.UTC(year, month + 1, 1) - Date.UTC(year, month, 1);
+  else if (!h) span = 86_400_000;
+  else if (!s) span = 60_000;
+  else if (!frac) span = 1000;
+  else span = Math.max(1, 10 ** (3 - Math.min(frac.length, 3)));
+  let offset: number;
+  if (tz === 'Z') offset = 0;
+  else if (tz) offset = (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6)));
+  else offset = zoneOffsetMinutes(zone, wall);
+  const lo = wall - offset * 60_000;
+  return { lo, hi: lo + span };
+}

@@ -1,0 +1,101 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/database';
+
+/**
+ * History reads, paged by the write sequence inside a fixed window [since, horizon).
+ *
+ * The horizon is the earliest start of any transaction still running (or now): every write
+ * stamped before it has committed and is visible, so a client that asks again `_since` the
+ * horizon it was given sees each change exactly once, however writes interleave
+ * (anchors.md: HAPI's timestamp paging skipped and repeated records).
+ */
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  /** Inclusive lower bound on lastUpdated. */
+  since?: Date;
+  /** Only versions that were current at some point in [lo, hi). */
+  at?: { lo: Date; hi: Date };
+  count: number;
+  /** Fixed upper bound of the window, carried by next links; computed when absent. */
+  horizon?: Date;
+  /** Continue below this sequence number (next pages). */
+  beforeSeq?: number;
+}
+
+export interface HistoryEntry {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  seq: number;
+  method: string;
+  lastUpdated: Date;
+  content: Resource | null;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  horizon: Date;
+  /** Sequence to continue below, when more entries exist. */
+  nextBeforeSeq?: number;
+}
+
+/** Start of the oldest transaction other than ours, or now: writes before it are all visible. */
+export async function readHorizon(q: Queryable): Promise<Date> {
+  const rows = await q.query<{ horizon: Date }>(
+    `SELECT LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
+                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                             AND datname = current_database())) AS horizon`,
+  );
+  return new Date(rows[0].horizon);
+}
+
+export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
+  // The horizon must be read before the rows, in its own statement (see above).
+  const horizon = hq.horizon ?? (await readHorizon(q));
+  const params: unknown[] = [stationId, horizon.toISOString()];
+  const where = ['h.station_id = $1', 'h.last_updated < $2'];
+  const add = (clause: (n: string) => string, value: unknown): void => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (hq.resourceType) add((p) => `h.resource_type = ${p}`, hq.resourceType);
+  if (hq.id) add((p) => `h.id = ${p}`, hq.id);
+  if (hq.since) add((p) => `h.last_updated >= ${p}`, hq.since.toISOString());
+  if (hq.beforeSeq !== undefined) add((p) => `h.seq < ${p}`, hq.beforeSeq);
+  if (hq.at) {
+    add((p) => `h.last_updated < ${p}`, hq.at.hi.toISOString());
+    add(
+      (p) => `NOT EXISTS (SELECT 1 FROM resource_history n WHERE n.station_id = h.station_id
+        AND n.resource_type = h.resource_type AND n.id = h.id AND n.version_id > h.version_id AND n.last_updated <= ${p})`,
+      hq.at.lo.toISOString(),
+    );
+  }
+  params.push(hq.count + 1);
+  const rows = await q.query<{
+    resource_type: string;
+    id: string;
+    version_id: number;
+    seq: string | number;
+    method: string;
+    last_updated: Date;
+    content: Resource | null;
+  }>(
+    `SELECT h.resource_type, h.id, h.version_id, h.seq, h.method, h.last_updated, h.content
+       FROM resource_history h WHERE ${where.join(' AND ')}
+      ORDER BY h.seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  const entries = rows.slice(0, hq.count).map((r) => ({
+    resourceType: r.resource_type,
+    id: r.id,
+    versionId: r.version_id,
+    seq: Number(r.seq),
+    method: r.method,
+    lastUpdated: new Date(r.last_updated),
+    content: r.content,
+  }));
+  const more = rows.length > hq.count && entries.length > 0;
+  return { entries, horizon, nextBeforeSeq: more ? entries[entries.length - 1].seq : undefined };
+}

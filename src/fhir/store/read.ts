@@ -1,0 +1,44 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/database';
+
+/** The stored head of a resource: its current version, even when that version is a deletion. */
+export interface StoredHead {
+  versionId: number;
+  deleted: boolean;
+  lastUpdated: Date;
+  content: Resource;
+}
+
+export async function readHead(q: Queryable, stationId: string, type: string, id: string): Promise<StoredHead | undefined> {
+  const rows = await q.query<{ version_id: number; deleted: boolean; last_updated: Date; content: Resource }>(
+    `SELECT version_id, deleted, last_updated, content FROM resource
+      WHERE station_id = $1 AND resource_type = $2 AND id = $3`,
+    [stationId, type, id],
+  );
+  const row = rows[0];
+  return row && { versionId: row.version_id, deleted: row.deleted, lastUpdated: new Date(row.last_updated), content: row.content };
+}
+
+/** One version from history; content is null for a deletion. */
+export interface StoredVersion {
+  versionId: number;
+  method: string;
+  lastUpdated: Date;
+  content: Resource | null;
+}
+
+export async function readVersion(
+  q: Queryable,
+  stationId: string,
+  type: string,
+  id: string,
+  versionId: number,
+): Promise<StoredVersion | undefined> {
+  const rows = await q.query<{ version_id: number; method: string; last_updated: Date; content: Resource | null }>(
+    `SELECT version_id, method, last_updated, content FROM resource_history
+      WHERE station_id = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
+    [stationId, type, id, versionId],
+  );
+  const row = rows[0];
+  return row && { versionId: row.version_id, method: row.method, lastUpdated: new Date(row.last_updated), content: row.content };
+}

@@ -1,0 +1,367 @@
+import { randomUUID, createHash } from 'node:crypto';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { applyPatch, compare, type Operation } from 'fast-json-patch';
+import { inTransaction, type Database, type Queryable, type Transaction } from '../../db/database';
+import type { R4Definitions } from '../definitions';
+import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
+import {
+  badRequest,
+  conflict,
+  gone,
+  invalidResource,
+  notFound,
+  OperationOutcomeError,
+  outcome,
+  preconditionFailed,
+  bilingual,
+} from '../outcomes';
+import { isValidId } from '../references';
+import { executeSearch, type SearchResult } from '../search/execute';
+import { parseSearch, type SearchRequest } from '../search/parse';
+import { hasErrors, validate, type ProfileRegistry } from '../validate/validator';
+import { readHistory, type HistoryPage, type HistoryQuery } from './history';
+import { readHead, readVersion, type StoredHead } from './read';
+import { writeVersion } from './write';
+
+/** What a repository needs to know, passed in explicitly (no ambient configuration). */
+export interface RepositoryContext {
+  stationId: string;
+  defs: R4Definitions;
+  profiles: ProfileRegistry;
+  timeZone: string;
+  baseUrl: string;
+}
+
+export interface WriteResult {
+  resource: Resource;
+  /** True when a new resource came into being (201), false for an update or a match (200). */
+  created: boolean;
+  /** Warnings from validation (unknown profiles…), returned to the client. */
+  issues: OperationOutcomeIssue[];
+}
+
+export interface WriteOptions {
+  /** Expected current version (If-Match); a different one answers 412. */
+  ifMatch?: number;
+}
+
+/** How many times an update without If-Match retries after losing a race to another writer. */
+const UPDATE_RETRIES = 3;
+
+/**
+ * The FHIR repository: every read and write of resources goes through here, and every write
+ * through `commit` → writeVersion, so validation, indexing and versioning are never skipped —
+ * whether the request came over REST, inside a Bundle, from the seed or from an import.
+ */
+export class Repository {
+  constructor(
+    private readonly db: Database | Transaction,
+    readonly ctx: RepositoryContext,
+  ) {}
+
+  private get extractCtx(): ExtractContext {
+    return { defs: this.ctx.defs, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl };
+  }
+
+  /** Runs `work` with a repository bound to one database transaction (all or nothing). */
+  withTransaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, (tx) => work(new Repository(tx, this.ctx)));
+  }
+
+  assertType(resourceType: string): void {
+    if (!this.ctx.defs.resourceTypes.has(resourceType)) {
+      throw new OperationOutcomeError(
+        outcome('error', 'not-supported', bilingual(`Loại tài nguyên không được hỗ trợ: ${resourceType}`, `Unknown resource type ${resourceType}`)),
+        404,
+      );
+    }
+  }
+
+  private assertId(id: string): void {
+    if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${id}`, `Invalid resource id: ${id}`);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The current version; 404 when unknown, 410 when deleted. */
+  async read(resourceType: string, id: string): Promise<Resource> {
+    const head = await this.readHeadOrFail(resourceType, id);
+    if (head.deleted) throw gone(`${resourceType}/${id}`);
+    return head.content;
+  }
+
+  /** The stored head, whether deleted or not; 404 when it never existed. */
+  async readHeadOrFail(resourceType: string, id: string): Promise<StoredHead> {
+    this.assertType(resourceType);
+    if (!isValidId(id)) throw notFound(`${resourceType}/${id}`);
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
+    if (!head) throw notFound(`${resourceType}/${id}`);
+    return head;
+  }
+
+  async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
+    this.assertType(resourceType);
+    const vid = Number(versionId);
+    if (!isValidId(id) || !Number.isInteger(vid) || vid < 1) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
+    const version = await readVersion(this.db, this.ctx.stationId, resourceType, id, vid);
+    if (!version) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
+    if (!version.content) throw gone(`${resourceType}/${id}/_history/${versionId}`);
+    return version.content;
+  }
+
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    if (query.resourceType) this.assertType(query.resourceType);
+    return readHistory(this.db, this.ctx.stationId, query);
+  }
+
+  parseSearch(resourceType: string, pairs: [string, string][]): SearchRequest {
+    this.assertType(resourceType);
+    return parseSearch(resourceType, pairs, this.ctx.defs);
+  }
+
+  search(req: SearchRequest): Promise<SearchResult> {
+    return executeSearch(this.db, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+  }
+
+  /** Ids of resources matching a conditional query (`identifier=x|y`); at most `limit`. */
+  private async matchIds(q: Queryable, resourceType: string, query: string, limit = 2): Promise<string[]> {
+    const pairs = [...new URLSearchParams(query)] as [string, string][];
+    const req = parseSearch(resourceType, pairs, this.ctx.defs);
+    if (req.ignored.length) {
+      throw badRequest(
+        `Điều kiện không hợp lệ: ${req.ignored.map((i) => i.name).join(', ')}`,
+        `Conditional criteria have unsupported parameters: ${req.ignored.map((i) => `${i.name} (${i.reason})`).join(', ')}`,
+      );
+    }
+    if (!req.filters.length) throw badRequest('Điều kiện trống', 'Conditional criteria are empty');
+    req.count = limit;
+    req.total = 'none';
+    const result = await executeSearch(q, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+    return result.resources.map((r) => r.id!);
+  }
+
+  /**
+   * Serialises conditional writes on the same criteria: a transaction-scoped advisory lock on a
+   * hash of (station, type, criteria) is held from the search until the commit, so ten concurrent
+   * conditional creates leave exactly one resource (anchors.md: HAPI/Microsoft duplicates).
+   */
+  private async lockCondition(tx: Queryable, resourceType: string, query: string): Promise<void> {
+    const canonical = [...new URLSearchParams(query)].sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
+    const digest = createHash('sha256').update(`${this.ctx.stationId}\n${resourceType}\n${JSON.stringify(canonical)}`).digest();
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest.readBigInt64BE(0).toString()]);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Within the caller's transaction: locks the criteria (held to commit) and returns the id of the
+   * one resource matching them, undefined when none (412 when `required`), 412 when several.
+   */
+  async findConditionalMatch(resourceType: string, query: string, required = false): Promise<string | undefined> {
+    this.assertType(resourceType);
+    await this.lockCondition(this.db, resourceType, query);
+    const ids = await this.matchIds(this.db, resourceType, query);
+    if (ids.length > 1) throw multipleMatches(resourceType, query);
+    if (required && ids.length === 0) {
+      throw preconditionFailed(`Không có ${resourceType} nào khớp ${query}`, `No ${resourceType} matches ${query}`);
+    }
+    return ids[0];
+  }
+
+  /**
+   * Create with a server-assigned id (or one the Bundle processor chose in advance);
+   * with `ifNoneExist`, only when nothing matches.
+   */
+  async create(resource: Resource, ifNoneExist?: string, assignedId?: string): Promise<WriteResult> {
+    this.assertType(resource.resourceType);
+    if (!ifNoneExist) return this.commit(resource, assignedId ?? randomUUID(), undefined, 'POST');
+    return this.withTransaction(async (repo) => {
+      await repo.lockCondition(repo.db, resource.resourceType, ifNoneExist);
+      const ids = await repo.matchIds(repo.db, resource.resourceType, ifNoneExist);
+      if (ids.length > 1) throw multipleMatches(resource.resourceType, ifNoneExist);
+      if (ids.length === 1) return { resource: await repo.read(resource.resourceType, ids[0]), created: false, issues: [] };
+      return repo.commit(resource, randomUUID(), undefined, 'POST');
+    });
+  }
+
+  /** Update (PUT) by id; creates the resource with the client's id when it does not exist. */
+  async update(resourceType: string, id: string, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
+    this.assertType(resourceType);
+    this.assertId(id);
+    if (resource.resourceType !== resourceType) {
+      throw badRequest(
+        `Loại tài nguyên ${resource.resourceType} khác với URL (${resourceType})`,
+        `Resource type ${resource.resourceType} does not match the URL (${resourceType})`,
+        ['resourceType'],
+      );
+    }
+    if (resource.id === undefined) throw badRequest('Thiếu id trong tài nguyên', 'The resource must contain an id for update', [`${resourceType}.id`]);
+    if (resource.id !== id) {
+      throw badRequest(`id trong nội dung (${resource.id}) khác với URL (${id})`, `Resource id ${resource.id} does not match the URL id ${id}`, [
+        `${resourceType}.id`,
+      ]);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
+      if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+      if (head && !head.deleted && sameContent(head.content, resource)) {
+        return { resource: head.content, created: false, issues: [] };
+      }
+      try {
+        return await this.commit(resource, id, head, 'PUT');
+      } catch (err) {
+        if (!(err instanceof LostRace) || options.ifMatch !== undefined || attempt >= UPDATE_RETRIES || 'inTransaction' in this.db) {
+          throw err instanceof LostRace ? concurrentWrite(resourceType, id) : err;
+        }
+      }
+    }
+  }
+
+  /** Conditional update: the criteria pick the resource (none → create, one → update, more → 412). */
+  async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
+    this.assertType(resourceType);
+    return this.withTransaction(async (repo) => {
+      await repo.lockCondition(repo.db, resourceType, query);
+      const ids = await repo.matchIds(repo.db, resourceType, query);
+      if (ids.length > 1) throw multipleMatches(resourceType, query);
+      if (ids.length === 1) {
+        if (resource.id !== undefined && resource.id !== ids[0]) {
+          throw badRequest(`id ${resource.id} khác với tài nguyên khớp điều kiện (${ids[0]})`, `Resource id ${resource.id} differs from the match ${ids[0]}`);
+        }
+        return repo.update(resourceType, ids[0], { ...resource, id: ids[0] }, options);
+      }
+      if (resource.resourceType !== resourceType) {
+        throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${resource.resourceType} does not match the URL (${resourceType})`);
+      }
+      return resource.id !== undefined ? repo.update(resourceType, resource.id, resource, options) : repo.commit(resource, randomUUID(), undefined, 'PUT');
+    });
+  }
+
+  /** JSON Patch (RFC 6902), then the same path as update. */
+  async patch(resourceType: string, id: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    if (!Array.isArray(operations)) throw badRequest('Nội dung PATCH phải là mảng JSON Patch', 'A JSON Patch body must be an array of operations');
+    const head = await this.readHeadOrFail(resourceType, id);
+    if (head.deleted) throw gone(`${resourceType}/${id}`);
+    if (options.ifMatch !== undefined && head.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+    let patched: Resource;
+    try {
+      patched = applyPatch(structuredClone(head.content), operations as Operation[], true, true).newDocument;
+    } catch (err) {
+      const name = (err as { name?: string }).name ?? '';
+      const message = (err as Error).message.split('\n')[0];
+      if (name === 'TEST_OPERATION_FAILED') {
+        throw new OperationOutcomeError(outcome('error', 'processing', bilingual('Phép kiểm tra (test) trong PATCH không đạt', `JSON Patch test failed: ${message}`)), 422);
+      }
+      throw badRequest('JSON Patch không hợp lệ', `Invalid JSON Patch: ${message}`);
+    }
+    if (patched.resourceType !== resourceType || patched.id !== id) {
+      throw badRequest('PATCH không được đổi loại hoặc id', 'A patch may not change resourceType or id');
+    }
+    if (sameContent(head.content, patched)) return { resource: head.content, created: false, issues: [] };
+    try {
+      return await this.commit(patched, id, head, 'PATCH');
+    } catch (err) {
+      throw err instanceof LostRace ? concurrentWrite(resourceType, id) : err;
+    }
+  }
+
+  /** Soft delete: a new version marks the resource deleted; deleting the absent is a no-op. */
+  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<void> {
+    this.assertType(resourceType);
+    if (!isValidId(id)) return;
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
+    if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+    if (!head || head.deleted) return;
+    const written = await writeVersion(this.db, {
+      stationId: this.ctx.stationId,
+      resourceType,
+      id,
+      versionId: head.versionId + 1,
+      previousVersion: head.versionId,
+      method: 'DELETE',
+      content: head.content,
+      rows: emptyRows(),
+    });
+    if (!written) throw concurrentWrite(resourceType, id);
+  }
+
+  /** Conditional delete: none → no-op, one → delete it, more → 412. */
+  async conditionalDelete(resourceType: string, query: string): Promise<void> {
+    this.assertType(resourceType);
+    await this.withTransaction(async (repo) => {
+      await repo.lockCondition(repo.db, resourceType, query);
+      const ids = await repo.matchIds(repo.db, resourceType, query);
+      if (ids.length > 1) throw multipleMatches(resourceType, query);
+      if (ids.length === 1) await repo.delete(resourceType, ids[0]);
+    });
+  }
+
+  /** Validates without writing ($validate). */
+  validate(resource: Resource): OperationOutcomeIssue[] {
+    this.assertType(resource.resourceType);
+    return validate(resource, this.ctx.defs, this.ctx.profiles);
+  }
+
+  /**
+   * The one place a version is written: stamps meta, validates, indexes, stores.
+   * Throws LostRace when another writer got there first.
+   */
+  private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
+    const versionId = (head?.versionId ?? 0) + 1;
+    const resource = {
+      ...input,
+      id,
+      // lastUpdated is replaced by the database with the transaction's time (see writeVersion).
+      meta: { ...input.meta, versionId: String(versionId), lastUpdated: new Date().toISOString() },
+    } as Resource;
+    const issues = validate(resource, this.ctx.defs, this.ctx.profiles);
+    if (hasErrors(issues)) throw invalidResource(issues);
+    const written = await writeVersion(this.db, {
+      stationId: this.ctx.stationId,
+      resourceType: resource.resourceType,
+      id,
+      versionId,
+      previousVersion: head?.versionId ?? 0,
+      method,
+      content: resource,
+      rows: extractIndexRows(resource, this.extractCtx),
+    });
+    if (!written) {
+      if (!head && method === 'POST') throw conflict('Tài nguyên đã tồn tại', `${resource.resourceType}/${id} already exists`);
+      throw new LostRace();
+    }
+    resource.meta!.lastUpdated = written.lastUpdated;
+    return { resource, created: !head || head.deleted, issues };
+  }
+}
+
+/** Internal signal: the optimistic version guard failed. */
+class LostRace extends Error {}
+
+/** Same content apart from meta.versionId/lastUpdated: an update that changes nothing makes no version. */
+function sameContent(stored: Resource, incoming: Resource): boolean {
+  const strip = (r: Resource): Resource => {
+    const meta = { ...r.meta };
+    delete meta.versionId;
+    delete meta.lastUpdated;
+    const copy = { ...r, meta } as Resource;
+    if (Object.keys(meta).length === 0) delete copy.meta;
+    return copy;
+  };
+  return compare(strip(stored), strip(incoming)).length === 0;
+}
+
+function staleVersion(type: string, id: string, expected: number, head: StoredHead | undefined): OperationOutcomeError {
+  return preconditionFailed(
+    `Phiên bản ${expected} của ${type}/${id} đã cũ (hiện tại: ${head?.versionId ?? 'không có'})`,
+    `Version ${expected} of ${type}/${id} is not current (current: ${head?.versionId ?? 'none'})`,
+  );
+}
+
+function concurrentWrite(type: string, id: string): OperationOutcomeError {
+  return conflict(`${type}/${id} vừa được người khác sửa; hãy đọc lại và thử lại`, `${type}/${id} was changed concurrently; read it again and retry`);
+}
+
+function multipleMatches(type: string, query: string): OperationOutcomeError {
+  return preconditionFailed(`Nhiều ${type} khớp điều kiện ${query}`, `More than one ${type} matches ${query}`);
+}

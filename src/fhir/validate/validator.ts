@@ -1,0 +1,43 @@
+import { OperationOutcomeError as MedplumOutcomeError, validateResource } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { R4Definitions } from '../definitions';
+import { checkRequiredBindings } from './bindings';
+
+/** Profiles (StructureDefinitions with snapshots) the server enforces when a resource claims them. */
+export interface ProfileRegistry {
+  get(url: string): StructureDefinition | undefined;
+}
+
+/**
+ * Validates a resource against the R4 base definitions (cardinality, types, unknown elements,
+ * FHIRPath invariants — @medplum/core), required bindings (ours), and every profile in
+ * meta.profile the server holds. A profile the server does not hold yields a warning only.
+ * Returns all issues; the caller decides whether errors block the write.
+ */
+export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  collect(issues, () => validateResource(resource));
+  issues.push(...checkRequiredBindings(resource, defs));
+  for (const url of resource.meta?.profile ?? []) {
+    const profile = profiles.get(url.split('|')[0]);
+    if (!profile) {
+      const text = `Máy chủ không có hồ sơ ${url}; chỉ kiểm tra theo định nghĩa R4 / Profile ${url} is unknown to this server; validated against R4 only`;
+      issues.push({ severity: 'warning', code: 'not-supported', diagnostics: text, details: { text }, expression: [`${resource.resourceType}.meta.profile`] });
+      continue;
+    }
+    collect(issues, () => validateResource(resource, { profile }));
+  }
+  return issues;
+}
+
+function collect(issues: OperationOutcomeIssue[], run: () => OperationOutcomeIssue[]): void {
+  try {
+    issues.push(...run());
+  } catch (err) {
+    if (err instanceof MedplumOutcomeError) issues.push(...(err.outcome.issue ?? []));
+    else throw err;
+  }
+}
+
+export const hasErrors = (issues: OperationOutcomeIssue[]): boolean =>
+  issues.some((i) => i.severity === 'error' || i.severity === 'fatal');

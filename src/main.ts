@@ -1,0 +1,28 @@
+import pino from 'pino';
+import { createApp } from './app';
+import { loadConfig } from './config/config';
+import { openDatabase } from './db/datasource';
+import { createFhirEngine } from './fhir/engine';
+import { version } from './version';
+
+/** Boot: config → database (+ migrations) → engine → HTTP. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version });
+  const app = createApp({ config, engine, logger });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
+  });
+  const stop = (): void => {
+    server.close(() => void db.close().finally(() => process.exit(0)));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err) => {
+  console.error('commune-ehr failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

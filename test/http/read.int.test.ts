@@ -1,0 +1,73 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// docs/interactions/read.md — https://hl7.org/fhir/R4/http.html#read
+describe('read', () => {
+  let server: TestServer;
+  let id: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    const created = await fhirFetch(`${server.baseUrl}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Nguyễn', given: ['Thị', 'Thư'] }], gender: 'female' },
+    });
+    id = created.body.id;
+  });
+  afterAll(() => server.close());
+
+  test('returns the current version with ETag and Last-Modified', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Patient/${id}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe('W/"1"');
+    expect(res.headers.get('last-modified')).toBe(new Date(res.body.meta.lastUpdated).toUTCString());
+    expect(res.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+    expect(res.body).toMatchObject({ resourceType: 'Patient', id, gender: 'female', meta: { versionId: '1' } });
+  });
+
+  test('unknown id answers 404 with an OperationOutcome', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Patient/does-not-exist`);
+    expect(res.status).toBe(404);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].code).toBe('not-found');
+  });
+
+  test('unknown resource type answers 404', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Pateint/${id}`);
+    expect(res.status).toBe(404);
+    expect(res.body.issue[0].diagnostics).toContain('Pateint');
+  });
+
+  test('If-None-Match with the current ETag answers 304', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-none-match': 'W/"1"' } });
+    expect(res.status).toBe(304);
+    const stale = await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-none-match': 'W/"0"' } });
+    expect(stale.status).toBe(200);
+  });
+
+  test('If-Modified-Since answers 304 unless changed after the date', async () => {
+    const current = await fhirFetch(`${server.baseUrl}/Patient/${id}`);
+    const lastModified = current.headers.get('last-modified')!;
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
+    const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': before } })).status).toBe(200);
+  });
+
+  test('_pretty indents and _format=json is accepted; _format=xml is 406', async () => {
+    const pretty = await fetch(`${server.baseUrl}/Patient/${id}?_pretty=true&_format=json`);
+    expect(await pretty.text()).toContain('\n  "resourceType": "Patient"');
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=xml`)).status).toBe(406);
+  });
+
+  test('vread returns a past version; an unknown version is 404', async () => {
+    await fhirFetch(`${server.baseUrl}/Patient/${id}`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id, name: [{ family: 'Nguyễn', given: ['Thị', 'Thư'] }], gender: 'female', active: true },
+    });
+    const v1 = await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/1`);
+    expect(v1.status).toBe(200);
+    expect(v1.body.active).toBeUndefined();
+    expect(v1.headers.get('etag')).toBe('W/"1"');
+    const v2 = await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/2`);
+    expect(v2.body.active).toBe(true);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/9`)).status).toBe(404);
+  });
+});
