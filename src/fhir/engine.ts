@@ -1,29 +1,43 @@
 import path from 'node:path';
 import type { Database } from '../db/database';
-import { loadR4Definitions, type R4Definitions } from './definitions';
+import { extendDefinitions, loadR4Definitions, type R4Definitions } from './definitions';
 import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
-import { loadProfiles } from './validate/profiles';
+import { loadConformancePack, type LoadedPack } from './validate/profiles';
+import type { ResourceRule } from './validate/validator';
 
 export interface EngineOptions {
   stationId: string;
   timeZone: string;
   baseUrl: string;
-  /** Folder of the StructureDefinitions the server enforces (default: fhir-profiles/ at the project root). */
+  /** Folder of our conformance resources (default: fhir-profiles/ at the project root). */
   profilesDir?: string;
+  /** Domain rules checked on every write. */
+  rules?: ResourceRule[];
   version: string;
 }
 
 export interface FhirEngine {
   defs: R4Definitions;
+  pack: LoadedPack;
   repo: Repository;
   router: FhirRouter;
 }
 
+/** Project root, from src/fhir (TypeScript) or dist/src/fhir (compiled). */
+const ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+
 /** Assembles the FHIR engine over a database: definitions, profiles, repository and router. */
 export function createFhirEngine(db: Database, options: EngineOptions): FhirEngine {
-  const defs = loadR4Definitions();
-  const profiles = loadProfiles(options.profilesDir ?? path.resolve(__dirname, '../../fhir-profiles'));
-  const repo = new Repository(db, { stationId: options.stationId, defs, profiles, timeZone: options.timeZone, baseUrl: options.baseUrl });
-  return { defs, repo, router: createFhirRouter(defs, options.version) };
+  const pack = loadConformancePack(options.profilesDir ?? path.join(ROOT, 'fhir-profiles'));
+  const defs = extendDefinitions(loadR4Definitions(), pack);
+  const repo = new Repository(db, {
+    stationId: options.stationId,
+    defs,
+    profiles: pack,
+    timeZone: options.timeZone,
+    baseUrl: options.baseUrl,
+    rules: options.rules ?? [],
+  });
+  return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
 }

@@ -18,7 +18,7 @@ import {
 import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
-import { hasErrors, validate, type ProfileRegistry } from '../validate/validator';
+import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
 import { writeVersion } from './write';
@@ -30,6 +30,8 @@ export interface RepositoryContext {
   profiles: ProfileRegistry;
   timeZone: string;
   baseUrl: string;
+  /** Domain rules run on every write after the FHIR validation (src/station/ registers them). */
+  rules: readonly ResourceRule[];
 }
 
 export interface WriteResult {
@@ -299,7 +301,7 @@ export class Repository {
   /** Validates without writing ($validate). */
   validate(resource: Resource): OperationOutcomeIssue[] {
     this.assertType(resource.resourceType);
-    return validate(resource, this.ctx.defs, this.ctx.profiles);
+    return validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
   }
 
   /**
@@ -314,7 +316,7 @@ export class Repository {
       // lastUpdated is replaced by the database with the transaction's time (see writeVersion).
       meta: { ...input.meta, versionId: String(versionId), lastUpdated: new Date().toISOString() },
     } as Resource;
-    const issues = validate(resource, this.ctx.defs, this.ctx.profiles);
+    const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
     if (hasErrors(issues)) throw invalidResource(issues);
     const written = await writeVersion(this.db, {
       stationId: this.ctx.stationId,

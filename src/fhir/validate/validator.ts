@@ -9,12 +9,19 @@ export interface ProfileRegistry {
 }
 
 /**
+ * A rule of the station's domain that FHIRPath cannot express well (e.g. a CCCD's century/sex
+ * digit against birthDate and gender). Returns issues; errors block the write.
+ */
+export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
+
+/**
  * Validates a resource against the R4 base definitions (cardinality, types, unknown elements,
  * FHIRPath invariants — @medplum/core), required bindings (ours), and every profile in
- * meta.profile the server holds. A profile the server does not hold yields a warning only.
+ * meta.profile the server holds (a profile it does not hold yields a warning only), then the
+ * domain's own rules.
  * Returns all issues; the caller decides whether errors block the write.
  */
-export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry): OperationOutcomeIssue[] {
+export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry, rules: readonly ResourceRule[] = []): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   collect(issues, () => validateResource(resource));
   issues.push(...checkRequiredBindings(resource, defs));
@@ -27,6 +34,7 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
     }
     collect(issues, () => validateResource(resource, { profile }));
   }
+  for (const rule of rules) issues.push(...rule(resource));
   return issues;
 }
 
