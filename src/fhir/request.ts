@@ -32,6 +32,8 @@ export interface FhirResponse {
   location?: string;
   versionId?: string;
   lastModified?: string;
+  /** The Prefer header was already applied inside (Bundle entries): send the resource as it is. */
+  preferApplied?: boolean;
 }
 
 /** Everything an interaction may use, passed in (no ambient state). */

@@ -15,7 +15,7 @@ export function sendFhir(res: Response, result: FhirResponse, opts: { prefer?: s
     res.end();
     return;
   }
-  const body = preferredBody(result, returnPreference(opts.prefer));
+  const body = result.preferApplied ? result.resource : preferredBody(result, returnPreference(opts.prefer));
   if (!body) {
     res.end();
     return;

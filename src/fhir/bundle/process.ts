@@ -30,6 +30,7 @@ export async function processBundle(bundle: unknown, prefer: string | undefined,
   const responses = b.type === 'transaction' ? await transaction(entries, ctx) : await batch(entries, ctx);
   return {
     status: 200,
+    preferApplied: true,
     resource: {
       resourceType: 'Bundle',
       type: b.type === 'transaction' ? 'transaction-response' : 'batch-response',

@@ -1,0 +1,181 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// docs/interactions/transaction.md — https://hl7.org/fhir/R4/http.html#transaction
+describe('batch and transaction', () => {
+  let server: TestServer;
+  let base: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+  });
+  afterAll(() => server.close());
+
+  const total = async (type: string, query = ''): Promise<number> => (await fhirFetch(`${base}/${type}?${query}&_summary=count`)).body.total;
+  const post = (bundle: object, headers: Record<string, string> = {}) => fhirFetch(base, { method: 'POST', body: bundle, headers });
+
+  test('a transaction resolves urn:uuid fullUrls in every reference of every entry', async () => {
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0f0e3a4c-1111-4a5b-8c9d-000000000001',
+          resource: { resourceType: 'Patient', name: [{ family: 'Phạm', given: ['Minh'] }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
+        {
+          fullUrl: 'urn:uuid:0f0e3a4c-1111-4a5b-8c9d-000000000002',
+          resource: {
+            resourceType: 'Encounter',
+            status: 'finished',
+            class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+            subject: { reference: 'urn:uuid:0f0e3a4c-1111-4a5b-8c9d-000000000001' },
+          },
+          request: { method: 'POST', url: 'Encounter' },
+        },
+        {
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+            subject: { reference: 'urn:uuid:0f0e3a4c-1111-4a5b-8c9d-000000000001' },
+            encounter: { reference: 'urn:uuid:0f0e3a4c-1111-4a5b-8c9d-000000000002' },
+            valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('transaction-response');
+    expect(res.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created', '201 Created']);
+    const [patient, encounter, observation] = res.body.entry.map((e: any) => e.resource);
+    expect(encounter.subject.reference).toBe(`Patient/${patient.id}`);
+    expect(observation.subject.reference).toBe(`Patient/${patient.id}`);
+    expect(observation.encounter.reference).toBe(`Encounter/${encounter.id}`);
+    expect(res.body.entry[0].response.location).toBe(`${base}/Patient/${patient.id}/_history/1`);
+    const stored = await fhirFetch(`${base}/Observation/${observation.id}`);
+    expect(stored.body.subject.reference).toBe(`Patient/${patient.id}`);
+  });
+
+  test('a transaction whose last entry is invalid leaves nothing behind', async () => {
+    const before = { patients: await total('Patient'), observations: await total('Observation') };
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { resourceType: 'Patient', name: [{ family: 'Võ' }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Patient', name: [{ family: 'Đỗ' }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Observation', status: 'not-a-status' }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(res.body)).toContain('Bundle.entry[2]');
+    expect(await total('Patient')).toBe(before.patients);
+    expect(await total('Observation')).toBe(before.observations);
+    const history = await fhirFetch(`${base}/_history?_count=1000`);
+    expect(history.body.entry.some((e: any) => e.resource?.name?.[0]?.family === 'Võ')).toBe(false);
+  });
+
+  test('a transaction that fails on a stale If-Match or an update of a missing version rolls back its deletes too', async () => {
+    const victim = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Giữ' }] } })).body;
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'DELETE', url: `Patient/${victim.id}` } },
+        { resource: { ...victim, active: true }, request: { method: 'PUT', url: `Patient/${victim.id}`, ifMatch: 'W/"7"' } },
+      ],
+    });
+    expect(res.status).toBe(412);
+    expect((await fhirFetch(`${base}/Patient/${victim.id}`)).status).toBe(200);
+  });
+
+  test('entries run in the order DELETE, POST, PUT/PATCH, GET and answer in the request order', async () => {
+    const existing = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Cũ' }] } })).body;
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'GET', url: `Patient/${existing.id}` } },
+        { resource: { ...existing, active: false }, request: { method: 'PUT', url: `Patient/${existing.id}` } },
+        { resource: { resourceType: 'Patient', name: [{ family: 'Mới' }] }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry[0].resource.active).toBe(false); // the GET ran after the PUT
+    expect(res.body.entry[1].response.status).toBe('200 OK');
+    expect(res.body.entry[2].response.status).toBe('201 Created');
+  });
+
+  test('conditional references and conditional creates inside a transaction', async () => {
+    const system = 'http://fhir.ehealth.gov.vn/core/sid/national_id';
+    await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system, value: '038095000777' }] } });
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: { reference: `Patient?identifier=${system}|038095000777` } },
+          request: { method: 'POST', url: 'Observation' },
+        },
+        {
+          fullUrl: 'urn:uuid:0f0e3a4c-2222-4a5b-8c9d-000000000001',
+          resource: { resourceType: 'Patient', identifier: [{ system, value: '038095000777' }] },
+          request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${system}|038095000777` },
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const patients = await fhirFetch(`${base}/Patient?identifier=${system}|038095000777`);
+    expect(patients.body.entry).toHaveLength(1);
+    const id = patients.body.entry[0].resource.id;
+    expect(res.body.entry[0].resource.subject.reference).toBe(`Patient/${id}`);
+    expect(res.body.entry[1].response.status).toBe('200 OK');
+    const missing = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=nobody' } }, request: { method: 'POST', url: 'Observation' } }],
+    });
+    expect(missing.status).toBe(412);
+  });
+
+  test('a batch answers each entry on its own', async () => {
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: { resourceType: 'Patient', name: [{ family: 'Batch' }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Patient', gender: 'robot' }, request: { method: 'POST', url: 'Patient' } },
+        { request: { method: 'GET', url: 'Patient/does-not-exist' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('batch-response');
+    expect(res.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '400', '404']);
+    expect(res.body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
+    expect(await total('Patient', 'name=Batch')).toBe(1);
+  });
+
+  test('Prefer: return=minimal leaves resources out of the response entries', async () => {
+    const res = await post(
+      { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }] },
+      { prefer: 'return=minimal' },
+    );
+    expect(res.body.entry[0].resource).toBeUndefined();
+    expect(res.body.entry[0].response.location).toMatch(/Patient\/.+\/_history\/1$/);
+  });
+
+  test('bad bundles are 400: wrong type, missing request, unresolvable urn:uuid', async () => {
+    expect((await post({ resourceType: 'Bundle', type: 'collection', entry: [] })).status).toBe(400);
+    expect((await post({ resourceType: 'Patient' })).status).toBe(400);
+    expect((await post({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' } }] })).status).toBe(400);
+    const dangling = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:0f0e3a4c-9999-4a5b-8c9d-000000000001' } }, request: { method: 'POST', url: 'Observation' } }],
+    });
+    expect(dangling.status).toBe(400);
+  });
+});

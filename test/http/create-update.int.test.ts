@@ -1,0 +1,189 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// docs/interactions/create.md, update.md, patch.md, delete.md — https://hl7.org/fhir/R4/http.html
+describe('create, update, patch, delete', () => {
+  let server: TestServer;
+  let base: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+  });
+  afterAll(() => server.close());
+
+  const patient = (extra: object = {}): object => ({ resourceType: 'Patient', name: [{ family: 'Trần', given: ['Văn', 'Bình'] }], gender: 'male', ...extra });
+
+  test('create assigns a UUID, version 1, Location with _history, ETag', async () => {
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ id: 'client-id-ignored' }) });
+    expect(res.status).toBe(201);
+    expect(res.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(res.body.meta.versionId).toBe('1');
+    expect(Date.parse(res.body.meta.lastUpdated)).toBeGreaterThan(Date.now() - 60_000);
+    expect(res.headers.get('location')).toBe(`${base}/Patient/${res.body.id}/_history/1`);
+    expect(res.headers.get('etag')).toBe('W/"1"');
+    const read = await fhirFetch(`${base}/Patient/${res.body.id}`);
+    expect(read.body).toEqual(res.body);
+  });
+
+  test('accepts application/json, rejects other media types with 415', async () => {
+    const json = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient(), headers: { 'content-type': 'application/json' } });
+    expect(json.status).toBe(201);
+    const xml = await fhirFetch(`${base}/Patient`, { method: 'POST', body: '<Patient/>', headers: { 'content-type': 'application/fhir+xml' } });
+    expect(xml.status).toBe(415);
+    expect(xml.body.resourceType).toBe('OperationOutcome');
+  });
+
+  test('malformed JSON is 400', async () => {
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: '{"resourceType": "Patient",' });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].diagnostics).toMatch(/JSON/);
+  });
+
+  test('body type different from the URL is 400', async () => {
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['resourceType']);
+  });
+
+  test('invalid resource is 400 with every issue and its expression, and nothing is stored', async () => {
+    const before = await fhirFetch(`${base}/Patient?_summary=count`);
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ birthDate: '2020-13-45', foo: 1, gender: 'unknown-gender' }) });
+    expect(res.status).toBe(400);
+    const expressions = res.body.issue.flatMap((i: any) => i.expression ?? []);
+    expect(expressions).toEqual(expect.arrayContaining(['Patient.birthDate', 'Patient.foo', 'Patient.gender']));
+    const after = await fhirFetch(`${base}/Patient?_summary=count`);
+    expect(after.body.total).toBe(before.body.total);
+  });
+
+  test('missing required element and FHIRPath invariant are reported', async () => {
+    const obs = await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final' } });
+    expect(obs.status).toBe(400);
+    expect(obs.body.issue.some((i: any) => i.expression?.includes('Observation.code'))).toBe(true);
+    const contact = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ contact: [{ gender: 'male' }] }) });
+    expect(contact.status).toBe(400);
+    expect(JSON.stringify(contact.body)).toContain('pat-1');
+  });
+
+  test('unknown profile in meta.profile is a warning, not a failure', async () => {
+    const res = await fhirFetch(`${base}/Patient`, {
+      method: 'POST',
+      body: patient({ meta: { profile: ['http://example.org/StructureDefinition/unknown'] } }),
+      headers: { prefer: 'return=OperationOutcome' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0]).toMatchObject({ severity: 'warning', code: 'not-supported' });
+  });
+
+  test('update makes a new version; identical content makes none', async () => {
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const res = await fhirFetch(`${base}/Patient/${created.id}`, { method: 'PUT', body: { ...created, active: true } });
+    expect(res.status).toBe(200);
+    expect(res.body.meta.versionId).toBe('2');
+    expect(res.headers.get('location')).toBe(`${base}/Patient/${created.id}/_history/2`);
+    const same = await fhirFetch(`${base}/Patient/${created.id}`, { method: 'PUT', body: { ...created, active: true } });
+    expect(same.status).toBe(200);
+    expect(same.body.meta.versionId).toBe('2');
+  });
+
+  test('update-as-create with a client id answers 201', async () => {
+    const id = `app-${Date.now()}`;
+    const res = await fhirFetch(`${base}/Patient/${id}`, { method: 'PUT', body: patient({ id }) });
+    expect(res.status).toBe(201);
+    expect(res.body.meta.versionId).toBe('1');
+    expect((await fhirFetch(`${base}/Patient/${id}`)).status).toBe(200);
+  });
+
+  test('update: id in the body different from the URL, or missing, is 400', async () => {
+    expect((await fhirFetch(`${base}/Patient/abc`, { method: 'PUT', body: patient({ id: 'xyz' }) })).status).toBe(400);
+    expect((await fhirFetch(`${base}/Patient/abc`, { method: 'PUT', body: patient() })).status).toBe(400);
+    expect((await fhirFetch(`${base}/Patient/abc`, { method: 'PUT', body: { resourceType: 'Observation', id: 'abc' } })).status).toBe(400);
+  });
+
+  test('If-Match: current version succeeds, stale answers 412 and changes nothing', async () => {
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const ok = await fhirFetch(`${base}/Patient/${created.id}`, { method: 'PUT', body: { ...created, active: true }, headers: { 'if-match': 'W/"1"' } });
+    expect(ok.status).toBe(200);
+    const stale = await fhirFetch(`${base}/Patient/${created.id}`, { method: 'PUT', body: { ...created, active: false }, headers: { 'if-match': 'W/"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body.resourceType).toBe('OperationOutcome');
+    expect((await fhirFetch(`${base}/Patient/${created.id}`)).body.active).toBe(true);
+    const staleDelete = await fhirFetch(`${base}/Patient/${created.id}`, { method: 'DELETE', headers: { 'if-match': 'W/"1"' } });
+    expect(staleDelete.status).toBe(412);
+  });
+
+  test('patch applies a JSON Patch; a failed test op is 422; If-Match stale is 412', async () => {
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const url = `${base}/Patient/${created.id}`;
+    const headers = { 'content-type': 'application/json-patch+json' };
+    const res = await fhirFetch(url, { method: 'PATCH', headers, body: [{ op: 'replace', path: '/gender', value: 'female' }, { op: 'add', path: '/active', value: true }] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ gender: 'female', active: true, meta: { versionId: '2' } });
+    const failed = await fhirFetch(url, { method: 'PATCH', headers, body: [{ op: 'test', path: '/gender', value: 'male' }] });
+    expect(failed.status).toBe(422);
+    const stale = await fhirFetch(url, { method: 'PATCH', headers: { ...headers, 'if-match': 'W/"1"' }, body: [{ op: 'remove', path: '/active' }] });
+    expect(stale.status).toBe(412);
+    const invalid = await fhirFetch(url, { method: 'PATCH', headers, body: [{ op: 'replace', path: '/gender', value: 'robot' }] });
+    expect(invalid.status).toBe(400);
+    const changesId = await fhirFetch(url, { method: 'PATCH', headers, body: [{ op: 'replace', path: '/id', value: 'other' }] });
+    expect(changesId.status).toBe(400);
+    expect((await fhirFetch(url)).body.meta.versionId).toBe('2');
+  });
+
+  test('delete is soft: read answers 410, history keeps the versions, delete again succeeds', async () => {
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const url = `${base}/Patient/${created.id}`;
+    const del = await fhirFetch(url, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    const read = await fhirFetch(url);
+    expect(read.status).toBe(410);
+    expect(read.body.issue[0].code).toBe('deleted');
+    const history = await fhirFetch(`${url}/_history`);
+    expect(history.body.entry.map((e: any) => e.request.method)).toEqual(['DELETE', 'POST']);
+    expect((await fhirFetch(`${url}/_history/1`)).status).toBe(200);
+    expect((await fhirFetch(`${url}/_history/2`)).status).toBe(410);
+    expect((await fhirFetch(url, { method: 'DELETE' })).status).toBe(200);
+    const search = await fhirFetch(`${base}/Patient?_id=${created.id}`);
+    expect(search.body.entry).toHaveLength(0);
+    const recreated = await fhirFetch(url, { method: 'PUT', body: { ...created } });
+    expect(recreated.status).toBe(201);
+    expect(recreated.body.meta.versionId).toBe('3');
+  });
+
+  test('Prefer: return=minimal has no body, OperationOutcome returns an outcome', async () => {
+    const minimal = await fetch(`${base}/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+      body: JSON.stringify(patient()),
+    });
+    expect(minimal.status).toBe(201);
+    expect(await minimal.text()).toBe('');
+    expect(minimal.headers.get('location')).toMatch(/\/_history\/1$/);
+    const oo = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient(), headers: { prefer: 'return=OperationOutcome' } });
+    expect(oo.status).toBe(201);
+    expect(oo.body.resourceType).toBe('OperationOutcome');
+  });
+
+  test('wrong method is 405, unknown path 404, unknown type on create 404', async () => {
+    expect((await fhirFetch(`${base}/Patient`, { method: 'PATCH', body: [], headers: { 'content-type': 'application/json-patch+json' } })).status).toBe(405);
+    expect((await fhirFetch(`${base}/Patient/1/2/3/4/5`)).status).toBe(404);
+    const unknown = await fhirFetch(`${base}/Unicorn`, { method: 'POST', body: { resourceType: 'Unicorn' } });
+    expect(unknown.status).toBe(404);
+  });
+
+  test('a body over the limit is 413', async () => {
+    const small = await startTestServer({ MAX_BODY_SIZE: '2kb' });
+    try {
+      const big = patient({ text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(4096)}</div>` } });
+      const res = await fhirFetch(`${small.baseUrl}/Patient`, { method: 'POST', body: big });
+      expect(res.status).toBe(413);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('errors carry no stack trace', async () => {
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: '{' });
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+});

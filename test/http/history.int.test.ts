@@ -1,0 +1,109 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// docs/interactions/history.md — https://hl7.org/fhir/R4/http.html#history
+describe('history', () => {
+  let server: TestServer;
+  let base: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+  });
+  afterAll(() => server.close());
+
+  const create = async (family: string): Promise<any> =>
+    (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family }] } })).body;
+
+  /** Follows next links, collecting every entry. */
+  const pages = async (url: string): Promise<any[]> => {
+    const entries: any[] = [];
+    for (let next: string | undefined = url; next; ) {
+      const page = await fhirFetch(next);
+      expect(page.status).toBe(200);
+      entries.push(...(page.body.entry ?? []));
+      next = page.body.link.find((l: any) => l.relation === 'next')?.url;
+    }
+    return entries;
+  };
+
+  test('instance history lists every version newest first, with request and response', async () => {
+    const p = await create('Lịch');
+    await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: true } });
+    await fhirFetch(`${base}/Patient/${p.id}`, { method: 'DELETE' });
+    const res = await fhirFetch(`${base}/Patient/${p.id}/_history`);
+    expect(res.body.type).toBe('history');
+    expect(res.body.entry.map((e: any) => [e.request.method, e.response.etag])).toEqual([
+      ['DELETE', 'W/"3"'],
+      ['PUT', 'W/"2"'],
+      ['POST', 'W/"1"'],
+    ]);
+    expect(res.body.entry[0].resource).toBeUndefined();
+    expect(res.body.entry[1].resource.active).toBe(true);
+    expect((await fhirFetch(`${base}/Patient/unknown-id/_history`)).status).toBe(404);
+  });
+
+  test('type and system history with _count page through every version once', async () => {
+    const ids = [];
+    for (let i = 0; i < 7; i++) ids.push((await create(`Trang${i}`)).id);
+    const typeEntries = await pages(`${base}/Patient/_history?_count=3`);
+    const seen = typeEntries.map((e) => `${e.resource?.id ?? e.fullUrl}/${e.response.etag}`);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of ids) expect(seen).toContain(`${id}/W/"1"`);
+    const system = await pages(`${base}/_history?_count=4`);
+    expect(system.length).toBeGreaterThanOrEqual(typeEntries.length);
+  });
+
+  test('_since returns changes at or after the instant; the bundle says up to when', async () => {
+    const before = await create('Trước');
+    await new Promise((r) => setTimeout(r, 20));
+    const since = new Date().toISOString();
+    const after = await create('Sau');
+    const res = await fhirFetch(`${base}/Patient/_history?_since=${since}`);
+    const ids = res.body.entry.map((e: any) => e.resource.id);
+    expect(ids).toContain(after.id);
+    expect(ids).not.toContain(before.id);
+    expect(Date.parse(res.body.meta.lastUpdated)).toBeGreaterThanOrEqual(Date.parse(after.meta.lastUpdated));
+    expect((await fhirFetch(`${base}/_history?_since=yesterday`)).status).toBe(400);
+  });
+
+  test('_at returns the version current at that time', async () => {
+    const p = await create('Thời');
+    await new Promise((r) => setTimeout(r, 30));
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 30));
+    await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: true } });
+    const res = await fhirFetch(`${base}/Patient/${p.id}/_history?_at=${between}`);
+    expect(res.body.entry.map((e: any) => e.response.etag)).toEqual(['W/"1"']);
+  });
+
+  test('sync with _since while others write: every change arrives exactly once', async () => {
+    const writers = Array.from({ length: 4 }, (_, w) =>
+      (async () => {
+        const made: string[] = [];
+        for (let i = 0; i < 15; i++) made.push((await create(`Đồng bộ ${w}-${i}`)).id);
+        return made;
+      })(),
+    );
+    const received = new Map<string, number>();
+    let since = new Date(Date.now() - 1000).toISOString();
+    let done = false;
+    const all = Promise.all(writers).then((ids) => {
+      done = true;
+      return ids.flat();
+    });
+    const pull = async (): Promise<void> => {
+      const start = `${base}/Patient/_history?_since=${encodeURIComponent(since)}&_count=7`;
+      let horizon: string | undefined;
+      for (let next: string | undefined = start; next; ) {
+        const page = await fhirFetch(next);
+        horizon ??= page.body.meta.lastUpdated;
+        for (const e of page.body.entry) if (e.request.method === 'POST') received.set(e.resource.id, (received.get(e.resource.id) ?? 0) + 1);
+        next = page.body.link.find((l: any) => l.relation === 'next')?.url;
+      }
+      since = horizon!;
+    };
+    while (!done) await pull();
+    const created = await all;
+    await pull();
+    for (const id of created) expect(received.get(id)).toBe(1);
+  });
+});

@@ -1,0 +1,45 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// docs/interactions/capabilities.md and validate.md
+describe('metadata and $validate', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  test('the CapabilityStatement says what the server implements', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/metadata`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
+    const rest = res.body.rest[0];
+    expect(rest.interaction.map((i: any) => i.code)).toEqual(expect.arrayContaining(['transaction', 'batch', 'history-system']));
+    const patient = rest.resource.find((r: any) => r.type === 'Patient');
+    expect(patient.interaction.map((i: any) => i.code)).toEqual(
+      expect.arrayContaining(['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type']),
+    );
+    expect(patient.searchParam.map((p: any) => p.name)).toEqual(expect.arrayContaining(['name', 'identifier', 'birthdate', '_id', 'gender']));
+    expect(patient.conditionalCreate).toBe(true);
+    expect(patient.operation.map((o: any) => o.name)).toContain('validate');
+    expect(rest.resource.length).toBeGreaterThan(140);
+  });
+
+  test('$validate reports issues without storing anything', async () => {
+    const bad = await fhirFetch(`${server.baseUrl}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Patient', gender: 'x' } });
+    expect(bad.status).toBe(200);
+    expect(bad.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Patient.gender'))).toBe(true);
+    const good = await fhirFetch(`${server.baseUrl}/Patient/$validate`, {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient', gender: 'female' } }] },
+    });
+    expect(good.body.issue[0].severity).toBe('information');
+    expect((await fhirFetch(`${server.baseUrl}/Patient?_summary=count`)).body.total).toBe(0);
+  });
+
+  test('$validate on an instance checks the stored version', async () => {
+    const p = await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', active: true } });
+    const res = await fhirFetch(`${server.baseUrl}/Patient/${p.body.id}/$validate`);
+    expect(res.status).toBe(200);
+    expect(res.body.issue[0].severity).toBe('information');
+  });
+});
