@@ -1,45 +1,55 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
-import { badRequest } from '../outcomes';
-import type { SearchRequest } from './parse';
+import { decodeCursor, encodeCursor } from './cursor';
+import { loadIncludes } from './include';
 import { buildSearchPlan, type PlanContext } from './plan';
+import type { SearchRequest } from './request';
+import { countMatches, estimateMatches } from './total';
 
 export interface SearchResult {
+  /** The page's matches, in order. */
   resources: Resource[];
+  /** Resources added by _include/_revinclude (search.mode = include). */
+  included: Resource[];
+  /** True when the includes were cut at include.ts MAX_INCLUDES. */
+  includesTruncated: boolean;
   total?: number;
-  /** Cursor for the next page, when there is one. */
+  /** Cursor of the next page, when there is one. */
   next?: string;
+  /** Cursor of the previous page, when there is one. */
+  previous?: string;
 }
 
-/** Runs a search: one page by keyset (count + 1 rows tell whether a next page exists), plus the total if asked. */
+/** Runs a search: one page by keyset (count + 1 rows tell whether another page exists), the total if asked, and includes. */
 export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanContext): Promise<SearchResult> {
-  const plan = buildSearchPlan(req, ctx, req.cursor ? decodeCursor(req.cursor) : undefined);
-  const wantsTotal = req.total === 'accurate' || req.total === 'estimate' || req.summary === 'count';
-  const totalPromise = wantsTotal ? q.query<{ total: number }>(plan.countSql, plan.countParams) : undefined;
-  if (req.summary === 'count' || req.count === 0) {
-    return { resources: [], total: totalPromise ? (await totalPromise)[0].total : undefined };
-  }
-  const rows = await q.query<Record<string, unknown> & { content: Resource }>(plan.pageSql, plan.params);
+  const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
+  const plan = buildSearchPlan(req, ctx, cursor);
+  const summaryCount = req.summary === 'count';
+  let total: number | undefined;
+  if (req.total === 'accurate' || summaryCount) total = await countMatches(q, plan);
+  else if (req.total === 'estimate') total = await estimateMatches(q, plan);
+  if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
+
+  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params);
+  const more = rows.length > req.count;
   const page = rows.slice(0, req.count);
+  if (plan.backwards) page.reverse();
+  const keysOf = (row: Record<string, unknown>): string[] => plan.keys.map((k) => String(row[k.column]));
+  const first = page[0];
   const last = page[page.length - 1];
-  const next = rows.length > req.count && last ? encodeCursor(plan.keys.map((k) => String(last[k.column]))) : undefined;
+  // Going forward there is a next page when a row was left over, and a previous one when we came
+  // from a cursor; going backwards, the other way round.
+  const hasNext = plan.backwards ? !!cursor : more;
+  const hasPrevious = plan.backwards ? more : !!cursor;
+  const resources = page.map((r) => r.content);
+  if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
+  const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment }, req.include, resources) : { resources: [], truncated: false };
   return {
-    resources: page.map((r) => r.content),
-    total: totalPromise ? (await totalPromise)[0].total : undefined,
-    next,
+    resources,
+    included: includes.resources,
+    includesTruncated: includes.truncated,
+    total,
+    next: hasNext && last ? encodeCursor({ direction: 'next', keys: keysOf(last) }) : undefined,
+    previous: hasPrevious && first ? encodeCursor({ direction: 'previous', keys: keysOf(first) }) : undefined,
   };
-}
-
-export function encodeCursor(values: string[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string[] {
-  try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.every((v) => typeof v === 'string')) return values;
-  } catch {
-    // fall through
-  }
-  throw badRequest('Con trỏ trang không hợp lệ', 'Invalid paging cursor');
 }

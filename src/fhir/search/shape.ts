@@ -1,27 +1,59 @@
 import { tryGetDataType } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import type { SearchRequest } from './parse';
+import type { SearchRequest } from './request';
+
+/**
+ * _summary and _elements applied to one resource. What is left out is marked with the SUBSETTED
+ * tag; mandatory elements always stay (R4 search.html#elements), as do resourceType, id and meta.
+ */
 
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 const ALWAYS = new Set(['resourceType', 'id', 'meta']);
 
-/** Applies _summary and _elements to one resource, tagging it SUBSETTED when something was left out. */
-export function shapeResource(resource: Resource, req: Pick<SearchRequest, 'summary' | 'elements'>): Resource {
-  let keep: ((key: string) => boolean) | undefined;
-  if (req.elements?.length) {
-    const wanted = new Set(req.elements);
-    keep = (key) => wanted.has(key);
-  } else if (req.summary === 'true') {
-    const summary = tryGetDataType(resource.resourceType)?.summaryProperties;
-    keep = (key) => !!summary?.has(key) || key.startsWith('_') && !!summary?.has(key.slice(1));
-  } else if (req.summary === 'text') {
-    keep = (key) => key === 'text';
-  } else if (req.summary === 'data') {
-    keep = (key) => key !== 'text';
+/** True when `key` (e.g. `valueQuantity`, `_birthDate`) is the element `name` or one of its choices. */
+function isElement(key: string, names: ReadonlySet<string>): boolean {
+  const bare = key.startsWith('_') ? key.slice(1) : key;
+  if (names.has(bare)) return true;
+  for (let i = bare.length - 1; i > 0; i--) {
+    const ch = bare[i];
+    if (ch >= 'A' && ch <= 'Z' && names.has(bare.slice(0, i))) return true;
   }
+  return false;
+}
+
+function keeper(resource: Resource, req: Pick<SearchRequest, 'summary' | 'elements'>): ((key: string) => boolean) | undefined {
+  const schema = tryGetDataType(resource.resourceType);
+  const mandatory = schema?.mandatoryProperties ?? new Set<string>();
+  if (req.elements?.length) {
+    // `_elements=name` or `_elements=Patient.name`.
+    const wanted = new Set(req.elements.map((e) => (e.startsWith(resource.resourceType + '.') ? e.slice(resource.resourceType.length + 1) : e)));
+    return (key) => isElement(key, wanted) || isElement(key, mandatory);
+  }
+  switch (req.summary) {
+    case 'true': {
+      const summary = schema?.summaryProperties ?? new Set<string>();
+      return (key) => isElement(key, summary) || isElement(key, mandatory);
+    }
+    case 'text':
+      return (key) => key === 'text' || isElement(key, mandatory);
+    case 'data':
+      return (key) => key !== 'text';
+    default:
+      return undefined;
+  }
+}
+
+/** The resource as the request asks to see it (the same object when nothing is left out). */
+export function shapeResource(resource: Resource, req: Pick<SearchRequest, 'summary' | 'elements'>): Resource {
+  const keep = keeper(resource, req);
   if (!keep) return resource;
   const shaped: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(resource)) if (ALWAYS.has(key) || keep(key)) shaped[key] = value;
+  let dropped = false;
+  for (const [key, value] of Object.entries(resource)) {
+    if (ALWAYS.has(key) || keep(key)) shaped[key] = value;
+    else dropped = true;
+  }
+  if (!dropped) return resource;
   const meta = { ...(resource.meta ?? {}) };
   meta.tag = [...(meta.tag ?? []), SUBSETTED];
   shaped.meta = meta;

@@ -1,0 +1,89 @@
+import { evalFhirPathTyped, type TypedValue } from '@medplum/core';
+import type { SearchParameter } from '@medplum/fhirtypes';
+import type { R4Definitions } from '../definitions';
+import { compileMembers, compiledExpression, type CompiledMember } from './expressions';
+import { emptyRows } from './tables';
+import { addTokens } from './values';
+
+/**
+ * Composite parameters (`code-value-quantity=http://loinc.org|8480-6$gt140`) without a table of
+ * their own: the first component, always a token in the parameters we serve, is folded into the
+ * row's `param` key, and the second component is stored in its own type's table under that key:
+ *
+ *   Observation code 8480-6 (LOINC), value 142 mm[Hg]  →  idx_quantity rows
+ *     param 'code-value-quantity$8480-6'                   value 142 …
+ *     param 'code-value-quantity$http://loinc.org|8480-6'  value 142 …
+ *
+ * A search is then one indexed equality on param plus the second component's usual condition,
+ * and the pair always comes from the same element (the same component of a blood pressure).
+ * Composites of three components (MolecularSequence) or with a non-token first part are not served.
+ */
+
+export interface CompositeParts {
+  first: SearchParameter;
+  second: SearchParameter;
+  firstMembers: CompiledMember[];
+  secondMembers: CompiledMember[];
+}
+
+const SECOND_TYPES = new Set(['token', 'quantity', 'number', 'date', 'string', 'uri', 'reference']);
+const byUrlCache = new WeakMap<R4Definitions, Map<string, SearchParameter>>();
+const partsCache = new WeakMap<SearchParameter, CompositeParts | null>();
+
+function paramsByUrl(defs: R4Definitions): Map<string, SearchParameter> {
+  let map = byUrlCache.get(defs);
+  if (!map) {
+    map = new Map();
+    for (const params of defs.searchParams.values()) for (const sp of params.values()) if (sp.url) map.set(sp.url, sp);
+    byUrlCache.set(defs, map);
+  }
+  return map;
+}
+
+/** The two components of a composite we can serve, or undefined. */
+export function compositeParts(sp: SearchParameter, defs: R4Definitions): CompositeParts | undefined {
+  let parts = partsCache.get(sp);
+  if (parts === undefined) {
+    parts = null;
+    const components = sp.component ?? [];
+    if (sp.type === 'composite' && components.length === 2) {
+      const first = paramsByUrl(defs).get(components[0].definition);
+      const second = paramsByUrl(defs).get(components[1].definition);
+      if (first?.type === 'token' && second?.type && SECOND_TYPES.has(second.type)) {
+        // Component expressions are relative to the composite's element: no type to filter on.
+        parts = { first, second, firstMembers: compileMembers(components[0].expression, ''), secondMembers: compileMembers(components[1].expression, '') };
+      }
+    }
+    partsCache.set(sp, parts);
+  }
+  return parts ?? undefined;
+}
+
+/** The `param` keys a token value of the first component is stored under. */
+export function compositeKeys(code: string, system: string | null, tokenCode: string): string[] {
+  return [`${code}$${tokenCode}`, `${code}$${system ?? ''}|${tokenCode}`];
+}
+
+const evalAll = (members: CompiledMember[], input: TypedValue[]): TypedValue[] => members.flatMap((m) => evalFhirPathTyped(m.atom, input));
+
+/** Adds the rows of composite `sp`; `addValue` stores a second-component value under a key. */
+export function addComposite(
+  sp: SearchParameter,
+  resourceType: string,
+  input: TypedValue[],
+  defs: R4Definitions,
+  addValue: (type: string, key: string, value: TypedValue) => void,
+): void {
+  const parts = compositeParts(sp, defs);
+  if (!parts) return;
+  for (const member of compiledExpression(sp, resourceType)) {
+    for (const element of evalFhirPathTyped(member.atom, input)) {
+      const tokens = emptyRows();
+      for (const tv of evalAll(parts.firstMembers, [element])) addTokens(tokens, '', tv);
+      const keys = tokens.token.filter((t) => t.code !== null).flatMap((t) => compositeKeys(sp.code!, t.system, t.code!));
+      if (!keys.length) continue;
+      const values = evalAll(parts.secondMembers, [element]);
+      for (const key of new Set(keys)) for (const tv of values) addValue(parts.second.type!, key, tv);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The search index tables, as data: one row type per parameter type, and the column layout the
+ * write path (store/write.ts) and the re-index command (scripts/reindex.ts) insert with.
+ * The tables themselves are created by migrations/1764400000000-ResourceStore.ts; docs/search.md
+ * explains the layout and the synthetic `param` keys (`code:identifier`, `name:sort`, composites).
+ */
+
+export interface IndexRows {
+  string: { param: string; value: string; exact: string }[];
+  token: { param: string; system: string | null; code: string | null; text: string | null }[];
+  date: { param: string; lo: Date; hi: Date }[];
+  number: { param: string; value: number }[];
+  quantity: { param: string; value: number; system: string | null; code: string | null; unit: string | null }[];
+  reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
+  uri: { param: string; value: string }[];
+  compartment: { compartmentType: string; compartmentId: string }[];
+}
+
+export function emptyRows(): IndexRows {
+  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [] };
+}
+
+export interface IndexTableSpec {
+  /** Key of the rows in IndexRows. */
+  table: keyof IndexRows;
+  /** SQL table name. */
+  name: string;
+  /** Columns after (station_id, resource_type, resource_id), in snake_case; row fields are their camelCase. */
+  columns: string[];
+  /** SQL type of each column, for `unnest($n::type[])`. */
+  types: string[];
+}
+
+export const INDEX_TABLES: readonly IndexTableSpec[] = [
+  { table: 'string', name: 'idx_string', columns: ['param', 'value', 'exact'], types: ['text', 'text', 'text'] },
+  { table: 'token', name: 'idx_token', columns: ['param', 'system', 'code', 'text'], types: ['text', 'text', 'text', 'text'] },
+  { table: 'date', name: 'idx_date', columns: ['param', 'lo', 'hi'], types: ['text', 'timestamptz', 'timestamptz'] },
+  { table: 'number', name: 'idx_number', columns: ['param', 'value'], types: ['text', 'numeric'] },
+  {
+    table: 'quantity',
+    name: 'idx_quantity',
+    columns: ['param', 'value', 'system', 'code', 'unit'],
+    types: ['text', 'numeric', 'text', 'text', 'text'],
+  },
+  {
+    table: 'reference',
+    name: 'idx_reference',
+    columns: ['param', 'target_type', 'target_id', 'url'],
+    types: ['text', 'text', 'text', 'text'],
+  },
+  { table: 'uri', name: 'idx_uri', columns: ['param', 'value'], types: ['text', 'text'] },
+  { table: 'compartment', name: 'idx_compartment', columns: ['compartment_type', 'compartment_id'], types: ['text', 'text'] },
+];
+
+/** Names of all index tables, for maintenance commands (reindex). */
+export const INDEX_TABLE_NAMES = INDEX_TABLES.map((t) => t.name);
+
+const camel = (column: string): string => column.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+
+/** One array per column of `spec` (for `unnest`), read from `rows`; Dates become ISO text. */
+export function columnArrays(spec: IndexTableSpec, rows: readonly object[]): unknown[][] {
+  return spec.columns.map((col) => {
+    const field = camel(col);
+    return rows.map((row) => {
+      const value = (row as Record<string, unknown>)[field];
+      return value instanceof Date ? value.toISOString() : (value ?? null);
+    });
+  });
+}
+
+/**
+ * Longest text kept in an indexed column. A B-tree entry must fit in a third of a page (~2,700
+ * bytes); a longer value would make the write fail. Queries cut their values the same way, so a
+ * match on the first 512 characters is a match (docs/search.md, "Limits").
+ */
+export const MAX_INDEXED_CHARS = 512;
+
+export function clip(text: string): string;
+export function clip(text: string | null): string | null;
+export function clip(text: string | null): string | null {
+  return text !== null && text.length > MAX_INDEXED_CHARS ? text.slice(0, MAX_INDEXED_CHARS) : text;
+}

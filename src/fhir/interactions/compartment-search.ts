@@ -1,0 +1,29 @@
+import { badRequest, notSupported } from '../outcomes';
+import { isValidId } from '../references';
+import type { Interaction } from '../request';
+import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
+import { parseSearch } from '../search/parse';
+
+/**
+ * Compartment search: GET Patient/123/Observation?… (or Patient/123/* for every type). Membership
+ * comes from idx_compartment, filled at write time from the R4 Patient CompartmentDefinition, so
+ * the compartment is one index lookup. Only the Patient compartment is kept.
+ */
+export const compartmentSearch: Interaction = async (req, { type, id, target }, ctx) => {
+  const defs = ctx.repo.ctx.defs;
+  if (type !== 'Patient') {
+    ctx.repo.assertType(type);
+    throw notSupported(`Không hỗ trợ tìm trong ngăn ${type}`, `Compartment search is only supported for Patient, not ${type}`);
+  }
+  if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${id}`, `Invalid id: ${id}`);
+  if (target !== '*') {
+    ctx.repo.assertType(target);
+    if (target !== 'Patient' && !defs.patientCompartment.has(target)) {
+      throw badRequest(`${target} không thuộc ngăn Patient`, `${target} is not in the Patient compartment`);
+    }
+  }
+  const sr = parseSearch(target === '*' ? '' : target, req.query, defs, { compartment: { type, id } });
+  rejectIgnoredIfStrict(sr, req.headers.prefer);
+  const result = await ctx.repo.search(sr);
+  return { status: 200, resource: searchsetBundle(`${type}/${id}/${target}`, sr, result, ctx.baseUrl) };
+};

@@ -1,0 +1,45 @@
+import { badRequest, gone } from '../outcomes';
+import type { Interaction } from '../request';
+import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
+import { dateRange } from '../search/dates';
+import { parseSearch } from '../search/parse';
+import { MAX_COUNT } from '../search/request';
+
+/**
+ * Patient/[id]/$everything (GET or POST) with `_since`, `_type`, `_count`: the patient, every
+ * resource in its compartment (one idx_compartment lookup), and what those refer to outside it
+ * (practitioners, organisations, medications) as includes. Paged by keys with next links and no
+ * cap on the total (anchors.md: Medplum capped at 1,000).
+ * https://hl7.org/fhir/R4/operation-patient-everything.html
+ */
+const EVERYTHING_COUNT = MAX_COUNT;
+const PASSED = new Set(['_type', '_count', '_cursor']);
+
+export const patientEverything: Interaction = async (req, { id }, ctx) => {
+  const head = await ctx.repo.readHeadOrFail('Patient', id);
+  if (head.deleted) throw gone(`Patient/${id}`);
+  const pairs: [string, string][] = [];
+  const applied: [string, string][] = [];
+  const ignored: { name: string; reason: string }[] = [];
+  for (const [key, value] of req.query) {
+    if (key === '_since') {
+      if (!value.includes('T') || !dateRange(value.replace(/ (\d{2}:\d{2})$/, '+$1'), ctx.repo.ctx.timeZone)) {
+        throw badRequest(`_since phải là thời điểm đầy đủ: ${value}`, `_since must be an instant: ${value}`);
+      }
+      pairs.push(['_lastUpdated', `ge${value}`]);
+    } else if (PASSED.has(key)) pairs.push([key, value]);
+    else {
+      ignored.push({ name: key, reason: 'not a parameter of $everything' });
+      continue;
+    }
+    if (key !== '_cursor') applied.push([key, value]);
+  }
+  if (!pairs.some(([key]) => key === '_count')) pairs.push(['_count', String(EVERYTHING_COUNT)]);
+  const sr = parseSearch('', pairs, ctx.repo.ctx.defs, { compartment: { type: 'Patient', id } });
+  sr.applied = applied;
+  sr.ignored.push(...ignored);
+  sr.include.push({ reverse: false, iterate: false, outsideCompartment: true });
+  rejectIgnoredIfStrict(sr, req.headers.prefer);
+  const result = await ctx.repo.search(sr);
+  return { status: 200, resource: searchsetBundle(`Patient/${id}/$everything`, sr, result, ctx.baseUrl) };
+};

@@ -1,0 +1,57 @@
+import type { Bundle, BundleEntry, BundleLink, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { link } from '../bundle/links';
+import { badRequest, bilingual } from '../outcomes';
+import type { SearchResult } from './execute';
+import { MAX_INCLUDES } from './include';
+import type { SearchRequest } from './request';
+import { shapeResource } from './shape';
+
+/**
+ * The searchset Bundle every search answers with (type, system, compartment, $everything):
+ * matches then includes, an OperationOutcome entry for what was ignored, and paging links that
+ * repeat only the parameters actually applied.
+ */
+
+/** Under `Prefer: handling=strict` an ignored parameter is an error (R4 search.html#errors). */
+export function rejectIgnoredIfStrict(req: SearchRequest, prefer: string | undefined): void {
+  if (!req.ignored.length || !/handling\s*=\s*strict/i.test(prefer ?? '')) return;
+  const names = req.ignored.map((i) => `${i.name} (${i.reason})`).join(', ');
+  throw badRequest(`Tham số tìm kiếm không được hỗ trợ: ${names}`, `Unsupported search parameters: ${names}`);
+}
+
+/** `path` is below the base: `Patient`, `` (system), `Patient/1/Observation`, `Patient/1/$everything`. */
+export function searchsetBundle(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): Bundle {
+  const entry: BundleEntry[] = [];
+  for (const resource of result.resources) {
+    entry.push({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource: shapeResource(resource, req), search: { mode: 'match' } });
+  }
+  for (const resource of result.included) {
+    entry.push({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource: shapeResource(resource, req), search: { mode: 'include' } });
+  }
+  const issues = outcomeIssues(req, result);
+  if (issues.length) entry.push({ resource: { resourceType: 'OperationOutcome', issue: issues }, search: { mode: 'outcome' } });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl), entry };
+  if (result.total !== undefined) bundle.total = result.total;
+  return bundle;
+}
+
+function outcomeIssues(req: SearchRequest, result: SearchResult): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  if (req.ignored.length) {
+    const text = bilingual('Đã bỏ qua tham số', 'Ignored parameters') + ': ' + req.ignored.map((i) => `${i.name} (${i.reason})`).join('; ');
+    issues.push({ severity: 'warning', code: 'not-supported', diagnostics: text, details: { text } });
+  }
+  if (result.includesTruncated) {
+    const text = bilingual(`Chỉ trả về ${MAX_INCLUDES} tài nguyên kèm theo mỗi trang`, `Only ${MAX_INCLUDES} included resources are returned per page`);
+    issues.push({ severity: 'warning', code: 'too-costly', diagnostics: text, details: { text } });
+  }
+  return issues;
+}
+
+function pagingLinks(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): BundleLink[] {
+  const at = (cursor: string | undefined): [string, string][] => (cursor ? [...req.applied, ['_cursor', cursor]] : req.applied);
+  const links = [link('self', baseUrl, path, at(req.cursor)), link('first', baseUrl, path, req.applied)];
+  if (result.previous) links.push(link('previous', baseUrl, path, at(result.previous)));
+  if (result.next) links.push(link('next', baseUrl, path, at(result.next)));
+  return links;
+}

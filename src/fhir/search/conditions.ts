@@ -1,0 +1,132 @@
+import { badRequest } from '../outcomes';
+import { dateCondition } from './params/date';
+import { numberCondition, quantityCondition } from './params/number';
+import { referenceCondition } from './params/reference';
+import { stringCondition } from './params/string';
+import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './params/token';
+import { uriCondition } from './params/uri';
+import type { ChainFilter, CompositeFilter, Filter, HasFilter, ValueFilter } from './request';
+import { splitEscaped, splitToken } from './values';
+import { indexMember, memberOf, noIndexRow, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+
+/**
+ * Filter → SQL condition on the resources of a scope. Each condition is a membership test
+ * against an index table (`r.id IN (SELECT resource_id FROM idx_… WHERE station, type, param, …)`),
+ * so the planner can drive from the narrow index; negations are anti-joins.
+ */
+export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
+  switch (f.kind) {
+    case 'id':
+      if (f.modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
+      return `${f.modifier === 'not' ? 'NOT ' : ''}${scope.alias}.id = ANY(${p.add(f.values)}::text[])`;
+    case 'lastUpdated':
+      if (f.modifier === 'missing') return f.values[0] === 'true' ? 'false' : 'true';
+      return or(f.values.map((v) => dateCondition(v, `${scope.alias}.last_updated`, `${scope.alias}.last_updated`, ctx, p, true)));
+    case 'value':
+      return valueFilter(scope, f, ctx, p);
+    case 'composite':
+      return compositeFilter(scope, f, ctx, p);
+    case 'chain':
+      return chainFilter(scope, f, ctx, p);
+    case 'has':
+      return hasFilter(scope, f, ctx, p);
+  }
+}
+
+function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
+  const type = f.param.type!;
+  const table = TABLE_OF[type];
+  if (f.modifier === 'missing') {
+    const param = p.add(f.code);
+    return f.values[0] === 'true' ? noIndexRow(scope, table, [`i.param = ${param}`]) : indexMember(scope, table, param);
+  }
+  if (type === 'token' && f.modifier === 'not') {
+    // :not also matches resources without the element at all (R4 search.html#modifiers).
+    return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
+  }
+  if (type === 'token' && f.modifier === 'of-type') {
+    return indexMember(scope, 'idx_token', p.add(`${f.code}:of-type`), or(f.values.map((v) => ofTypeCondition(v, p))));
+  }
+  if (type === 'reference' && f.modifier === 'identifier') {
+    return indexMember(scope, 'idx_token', p.add(`${f.code}:identifier`), tokenValuesCondition(f.values, p));
+  }
+  const param = p.add(f.code);
+  return indexMember(scope, table, param, valuesCondition(type, f, ctx, p));
+}
+
+function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
+  if (type === 'token' && f.modifier !== 'text') return tokenValuesCondition(f.values, p);
+  return or(f.values.map((v) => valueCondition(type, f.modifier, f.param.target, v, ctx, p)));
+}
+
+/** The condition on one index row (alias i) for one value of a parameter of `type`. */
+function valueCondition(
+  type: string,
+  modifier: string | undefined,
+  targets: readonly string[] | undefined,
+  value: string,
+  ctx: PlanContext,
+  p: SqlParams,
+): string {
+  switch (type) {
+    case 'string':
+      return stringCondition(value, modifier, p);
+    case 'token':
+      return modifier === 'text' ? tokenTextCondition(value, p) : tokenValuesCondition([value], p);
+    case 'date':
+      return dateCondition(value, 'i.lo', 'i.hi', ctx, p);
+    case 'number':
+      return numberCondition(value, p);
+    case 'quantity':
+      return quantityCondition(value, p);
+    case 'reference':
+      return referenceCondition(targets, modifier, value, ctx, p);
+    case 'uri':
+      return uriCondition(value, modifier, p);
+  }
+  throw badRequest(`Không hỗ trợ kiểu tham số ${type}`, `Unsupported parameter type ${type}`);
+}
+
+/** Each value: its folded first-component key (index/composite.ts), then the second component's condition. */
+function compositeFilter(scope: Scope, f: CompositeFilter, ctx: PlanContext, p: SqlParams): string {
+  const table = TABLE_OF[f.valueType];
+  const alternatives = f.values.map((raw) => {
+    const pieces = splitEscaped(raw, '$');
+    if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${f.code} cần dạng mã$giá-trị: ${raw}`, `${f.code} takes token$value: ${raw}`);
+    const [system, code] = splitToken(pieces[0]);
+    if (!code) throw badRequest(`${f.code}: thiếu mã trước $`, `${f.code}: a code is needed before $`);
+    const key = system === undefined ? `${f.code}$${code}` : `${f.code}$${system}|${code}`;
+    return `(i.param = ${p.add(key)} AND ${valueCondition(f.valueType, undefined, undefined, pieces[1], ctx, p)})`;
+  });
+  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, or(alternatives)]);
+}
+
+/** A nested scope over one type, for the target of a chain or the source of a _has. */
+function innerScope(scope: Scope, typePlaceholder: string): Scope {
+  return { alias: `r${scope.depth + 1}`, station: scope.station, type: typePlaceholder, depth: scope.depth + 1 };
+}
+
+/** Ids of the resources of `type` that match `filter`, as a subquery. */
+function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContext, p: SqlParams): string {
+  const inner = innerScope(scope, p.add(type));
+  const a = inner.alias;
+  const cond = filterCondition(inner, filter, ctx, p);
+  return `SELECT ${a}.id FROM resource ${a} WHERE ${a}.station_id = ${inner.station} AND ${a}.resource_type = ${inner.type} AND NOT ${a}.deleted AND ${cond}`;
+}
+
+/** `subject:Patient.name=x`: a reference of ours points at a matching target. */
+function chainFilter(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParams): string {
+  const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, ctx, p)}))`);
+  return indexMember(scope, 'idx_reference', p.add(f.code), or(targets));
+}
+
+/** `_has:Observation:patient:code=x`: a matching Observation refers to us through `patient`. */
+function hasFilter(scope: Scope, f: HasFilter, ctx: PlanContext, p: SqlParams): string {
+  const where = [
+    `i.station_id = ${scope.station}`,
+    `i.resource_type = ${p.add(f.sourceType)}`,
+    `i.param = ${p.add(f.referenceParam)}`,
+    `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, ctx, p)})`,
+  ];
+  return memberOf(scope, 'idx_reference i', 'i.target_type', 'i.target_id', where);
+}

@@ -1,0 +1,93 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/database';
+import type { IncludeRule } from './request';
+
+/**
+ * _include and _revinclude: resources the page's matches refer to (or that refer to them),
+ * found through idx_reference, marked `search.mode = include`. `:iterate` rules run again on what
+ * the previous round added, until nothing new turns up (at most MAX_ROUNDS rounds).
+ */
+
+/** Included resources per page: beyond this the answer says it stopped (an OperationOutcome warning). */
+export const MAX_INCLUDES = 1000;
+const MAX_ROUNDS = 4;
+
+export interface IncludeResult {
+  resources: Resource[];
+  truncated: boolean;
+}
+
+const keyOf = (r: Resource): string => `${r.resourceType}/${r.id}`;
+
+export interface IncludeContext {
+  stationId: string;
+  compartment?: { type: string; id: string };
+}
+
+export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: IncludeRule[], matches: Resource[]): Promise<IncludeResult> {
+  const seen = new Set(matches.map(keyOf));
+  const included: Resource[] = [];
+  let frontier = matches;
+  let truncated = false;
+  for (let round = 0; round < MAX_ROUNDS && frontier.length && !truncated; round++) {
+    const active = rules.filter((r) => round === 0 || r.iterate);
+    const added: Resource[] = [];
+    for (const rule of active) {
+      const sources = frontier.filter((r) => rule.reverse || !rule.sourceType || r.resourceType === rule.sourceType);
+      if (!sources.length) continue;
+      const found = rule.reverse ? await reverseIncludes(q, ctx.stationId, rule, sources) : await forwardIncludes(q, ctx, rule, sources);
+      for (const resource of found) {
+        if (seen.has(keyOf(resource))) continue;
+        if (included.length >= MAX_INCLUDES) {
+          truncated = true;
+          break;
+        }
+        seen.add(keyOf(resource));
+        included.push(resource);
+        added.push(resource);
+      }
+    }
+    frontier = added;
+  }
+  return { resources: included, truncated };
+}
+
+/** Targets of the rule's reference parameter (any, for `*`) from the sources. */
+async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
+  const params: unknown[] = [ctx.stationId, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
+  const where = ['i.station_id = $1', '(i.resource_type, i.resource_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))', 'i.target_id IS NOT NULL'];
+  if (rule.param) where.push(`i.param = $${params.push(rule.param)}`);
+  if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
+  let outside = '';
+  if (rule.outsideCompartment && ctx.compartment) {
+    const type = `$${params.push(ctx.compartment.type)}`;
+    const id = `$${params.push(ctx.compartment.id)}`;
+    outside = `AND NOT EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = r.station_id AND c.compartment_type = ${type}
+      AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id)`;
+  }
+  const rows = await q.query<{ content: Resource }>(
+    `SELECT r.content FROM resource r
+      WHERE r.station_id = $1 AND NOT r.deleted ${outside}
+        AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM idx_reference i WHERE ${where.join(' AND ')})
+      LIMIT $4`,
+    params,
+  );
+  return rows.map((r) => r.content);
+}
+
+/** Resources of the rule's source type whose reference parameter points at one of the sources. */
+async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
+  if (!rule.sourceType) return []; // parse never makes one: _revinclude=* is not served
+  const params: unknown[] = [stationId, rule.sourceType, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
+  const where = ['i.station_id = $1', 'i.resource_type = $2', '(i.target_type, i.target_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))'];
+  if (rule.param) where.push(`i.param = $${params.push(rule.param)}`);
+  if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
+  const rows = await q.query<{ content: Resource }>(
+    `SELECT r.content FROM resource r
+      WHERE r.station_id = $1 AND r.resource_type = $2 AND NOT r.deleted
+        AND r.id IN (SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')})
+      LIMIT $5`,
+    params,
+  );
+  return rows.map((r) => r.content);
+}

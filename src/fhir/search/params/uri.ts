@@ -1,0 +1,21 @@
+import { clip } from '../../index/tables';
+import { escapeLike, type SqlParams } from '../sql';
+import { unescapeValue } from '../values';
+
+/**
+ * Uri: equality; `:below` matches stored values the query is a prefix of; `:above` stored values
+ * that are the query itself or one of its parent paths (cut at each `/`), an indexable `= ANY`.
+ */
+export function uriCondition(raw: string, modifier: string | undefined, p: SqlParams): string {
+  const value = clip(unescapeValue(raw));
+  if (modifier === 'below') return `i.value LIKE ${p.add(escapeLike(value) + '%')}`;
+  if (modifier === 'above') return `i.value = ANY(${p.add(parentPaths(value))}::text[])`;
+  return `i.value = ${p.add(value)}`;
+}
+
+function parentPaths(uri: string): string[] {
+  const paths = [uri];
+  const start = uri.indexOf('://') >= 0 ? uri.indexOf('://') + 3 : 0;
+  for (let i = uri.indexOf('/', start); i > 0; i = uri.indexOf('/', i + 1)) paths.push(uri.slice(0, i));
+  return paths;
+}

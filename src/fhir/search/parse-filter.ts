@@ -1,0 +1,136 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
+import type { R4Definitions } from '../definitions';
+import { compositeParts } from '../index/composite';
+import { badRequest } from '../outcomes';
+import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter } from './request';
+import { splitValues } from './values';
+
+/**
+ * One query parameter (key and value) → a Filter over the resources of `types`, or the reason it
+ * cannot be served (the caller reports it). Malformed syntax the client must fix throws a 400.
+ *
+ *   code[:modifier]                          ordinary parameter
+ *   ref[:Type].code[:modifier]               chained (recursively, MAX_CHAIN_DEPTH links)
+ *   _has:Type:ref:code[:modifier]            reverse chained (nestable)
+ */
+export type ParsedFilter = { filter: Filter } | { ignored: string };
+
+/** Modifiers each parameter type serves (a resource type is also accepted on references). */
+const MODIFIERS: Record<string, ReadonlySet<string>> = {
+  string: new Set(['exact', 'contains', 'missing']),
+  token: new Set(['not', 'text', 'missing', 'of-type']),
+  reference: new Set(['identifier', 'missing']),
+  date: new Set(['missing']),
+  number: new Set(['missing']),
+  quantity: new Set(['missing']),
+  uri: new Set(['below', 'above', 'missing']),
+  composite: new Set([]),
+};
+
+/** The parameter `code` as it applies to every type in `types` (all types when empty). */
+export function resolveParam(types: readonly string[], code: string, defs: R4Definitions): SearchParameter | undefined {
+  if (types.length === 1) return defs.searchParams.get(types[0])?.get(code);
+  if (types.length === 0) {
+    // System-level search without _type: only the parameters every resource has (_tag, _profile…).
+    const sp = defs.searchParams.get('Patient')?.get(code);
+    return (sp?.base as string[] | undefined)?.some((b) => b === 'Resource' || b === 'DomainResource') ? sp : undefined;
+  }
+  const found = types.map((t) => defs.searchParams.get(t)?.get(code));
+  const first = found[0];
+  return first && found.every((sp) => sp?.type === first.type) ? first : undefined;
+}
+
+export function parseFilter(types: readonly string[], key: string, value: string, defs: R4Definitions, depth = 0): ParsedFilter {
+  if (depth > MAX_CHAIN_DEPTH) {
+    throw badRequest(`Chuỗi tham số quá sâu (tối đa ${MAX_CHAIN_DEPTH})`, `Chained parameters are nested too deeply (at most ${MAX_CHAIN_DEPTH} links)`);
+  }
+  if (key.startsWith('_has:')) return parseHas(types, key, value, defs, depth);
+  const dot = key.indexOf('.');
+  if (dot >= 0) return parseChain(types, key.slice(0, dot), key.slice(dot + 1), value, defs, depth);
+  const [code, modifier] = splitKey(key);
+  if (code === '_id') return idFilter(modifier, value);
+  if (code === '_lastUpdated') return simple({ kind: 'lastUpdated', modifier: checkModifier(key, modifier, ['missing']) as 'missing' | undefined, values: values(key, modifier, value) });
+  const param = resolveParam(types, code, defs);
+  if (!param) return { ignored: 'unknown parameter' };
+  if (param.type === 'special' || !param.expression) return { ignored: `parameter type ${param.type} is not supported` };
+  if (param.type === 'composite') return compositeFilter(key, param, modifier, value, defs);
+  if (modifier !== undefined && !MODIFIERS[param.type!]?.has(modifier)) {
+    const isTargetType = param.type === 'reference' && defs.resourceTypes.has(modifier);
+    if (!isTargetType) throw unsupportedModifier(key, modifier, param.type!);
+  }
+  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value) });
+}
+
+const simple = (filter: Filter): ParsedFilter => ({ filter });
+
+function splitKey(key: string): [string, string | undefined] {
+  const i = key.indexOf(':');
+  return i < 0 ? [key, undefined] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+function values(key: string, modifier: string | undefined, value: string, max = MAX_VALUES): string[] {
+  if (modifier === 'missing') {
+    if (value !== 'true' && value !== 'false') throw badRequest(`${key} cần true hoặc false`, `${key} takes true or false`);
+    return [value];
+  }
+  const list = splitValues(value);
+  if (list.length > max) throw badRequest(`Quá nhiều giá trị cho ${key} (tối đa ${max})`, `Too many values for ${key} (at most ${max})`);
+  if (!list.length) throw badRequest(`Thiếu giá trị cho ${key}`, `No value for ${key}`);
+  return list;
+}
+
+function checkModifier(key: string, modifier: string | undefined, allowed: string[]): string | undefined {
+  if (modifier !== undefined && !allowed.includes(modifier)) throw unsupportedModifier(key, modifier, 'special');
+  return modifier;
+}
+
+function unsupportedModifier(key: string, modifier: string, type: string): Error {
+  return badRequest(`Không hỗ trợ bổ ngữ :${modifier} (${key})`, `Modifier :${modifier} is not supported on ${type} parameter ${key}`);
+}
+
+function idFilter(modifier: string | undefined, value: string): ParsedFilter {
+  const m = checkModifier('_id', modifier, ['missing', 'not']) as 'missing' | 'not' | undefined;
+  return simple({ kind: 'id', modifier: m, values: values('_id', m, value, MAX_ID_VALUES) });
+}
+
+/** `subject:Patient.name=x`: the inner key is parsed in each target type that knows it. */
+function parseChain(types: readonly string[], head: string, rest: string, value: string, defs: R4Definitions, depth: number): ParsedFilter {
+  const [code, typeModifier] = splitKey(head);
+  const param = resolveParam(types, code, defs);
+  if (!param) return { ignored: 'unknown parameter' };
+  if (param.type !== 'reference') throw badRequest(`${code} không phải tham số tham chiếu nên không nối chuỗi được`, `${code} is not a reference parameter and cannot be chained`);
+  if (typeModifier !== undefined && !defs.resourceTypes.has(typeModifier)) throw badRequest(`Loại không hợp lệ: ${typeModifier}`, `Unknown resource type ${typeModifier}`);
+  const candidates = typeModifier ? [typeModifier] : (param.target ?? []).filter((t) => defs.resourceTypes.has(t));
+  const targets: { type: string; filter: Filter }[] = [];
+  let reason = 'unknown chained parameter';
+  for (const type of candidates) {
+    const inner = parseFilter([type], rest, value, defs, depth + 1);
+    if ('filter' in inner) targets.push({ type, filter: inner.filter });
+    else reason = inner.ignored;
+  }
+  return targets.length ? simple({ kind: 'chain', code, targets }) : { ignored: reason };
+}
+
+/** `_has:Observation:patient:code=x` (the rest may itself be `_has:…`). */
+function parseHas(types: readonly string[], key: string, value: string, defs: R4Definitions, depth: number): ParsedFilter {
+  const parts = key.split(':');
+  if (parts.length < 4) throw badRequest(`_has cần dạng _has:Loại:tham-chiếu:tham-số`, `_has takes _has:Type:reference:parameter`);
+  const [, sourceType, referenceParam] = parts;
+  if (!defs.resourceTypes.has(sourceType)) throw badRequest(`Loại không hợp lệ trong _has: ${sourceType}`, `Unknown resource type in _has: ${sourceType}`);
+  const ref = defs.searchParams.get(sourceType)?.get(referenceParam);
+  if (ref?.type !== 'reference') return { ignored: `${sourceType} has no reference parameter ${referenceParam}` };
+  if (types.length === 1 && ref.target?.length && !(ref.target as string[]).includes(types[0])) {
+    return { ignored: `${sourceType}.${referenceParam} never refers to ${types[0]}` };
+  }
+  const inner = parseFilter([sourceType], parts.slice(3).join(':'), value, defs, depth + 1);
+  if (!('filter' in inner)) return inner;
+  return simple({ kind: 'has', sourceType, referenceParam, filter: inner.filter });
+}
+
+/** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */
+function compositeFilter(key: string, param: SearchParameter, modifier: string | undefined, value: string, defs: R4Definitions): ParsedFilter {
+  const parts = compositeParts(param, defs);
+  if (!parts) return { ignored: 'this composite parameter is not supported' };
+  if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'composite');
+  return simple({ kind: 'composite', code: param.code!, valueType: parts.second.type!, values: values(key, modifier, value) });
+}

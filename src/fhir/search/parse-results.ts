@@ -1,0 +1,102 @@
+import type { R4Definitions } from '../definitions';
+import { badRequest } from '../outcomes';
+import { resolveParam } from './parse-filter';
+import { MAX_COUNT, type IncludeRule, type SearchRequest } from './request';
+
+/**
+ * The result parameters: what to return rather than what to match (_count, _sort, _total,
+ * _summary, _elements, _include, _revinclude, and the paging cursor).
+ */
+
+const INCLUDE_KEYS = new Set(['_include', '_revinclude', '_include:iterate', '_revinclude:iterate', '_include:recurse', '_revinclude:recurse']);
+const RESULT_KEYS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_cursor', '_format', '_pretty', '_contained', '_containedType']);
+const SORTABLE = new Set(['string', 'token', 'date', 'number', 'quantity', 'reference', 'uri']);
+
+export function isResultParam(key: string): boolean {
+  return RESULT_KEYS.has(key) || INCLUDE_KEYS.has(key);
+}
+
+/** Applies one result parameter; true when it shapes the answer (and so belongs in the self link). */
+export function applyResultParam(req: SearchRequest, key: string, value: string, defs: R4Definitions): boolean {
+  if (INCLUDE_KEYS.has(key)) return applyInclude(req, key, value, defs);
+  switch (key) {
+    case '_count': {
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw badRequest(`_count không hợp lệ: ${value}`, `Invalid _count: ${value}`);
+      req.count = Math.min(n, MAX_COUNT);
+      return true;
+    }
+    case '_sort':
+      return applySort(req, value, defs);
+    case '_total':
+      if (value !== 'none' && value !== 'estimate' && value !== 'accurate') return ignore(req, key, `unknown value ${value}`);
+      req.total = value;
+      return true;
+    case '_summary':
+      if (!['true', 'count', 'data', 'text', 'false'].includes(value)) return ignore(req, key, `unknown value ${value}`);
+      req.summary = value as SearchRequest['summary'];
+      return true;
+    case '_elements':
+      req.elements = value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      return true;
+    case '_cursor':
+      req.cursor = value;
+      return false;
+    case '_contained':
+    case '_containedType':
+      return ignore(req, key, 'contained resources are not searched');
+    default:
+      return false; // _format and _pretty shape the response, not the search
+  }
+}
+
+function ignore(req: SearchRequest, name: string, reason: string): false {
+  req.ignored.push({ name, reason });
+  return false;
+}
+
+function applySort(req: SearchRequest, value: string, defs: R4Definitions): boolean {
+  let applied = false;
+  for (const part of value.split(',').filter(Boolean)) {
+    const descending = part.startsWith('-');
+    const code = descending ? part.slice(1) : part;
+    if (code === '_id' || code === '_lastUpdated') {
+      req.sort.push({ code, descending });
+      applied = true;
+      continue;
+    }
+    const param = resolveParam(req.types, code, defs);
+    if (!param || !SORTABLE.has(param.type!)) {
+      ignore(req, `_sort=${part}`, param ? `cannot sort by a ${param.type} parameter` : 'unknown sort parameter');
+      continue;
+    }
+    req.sort.push({ code, param, descending });
+    applied = true;
+  }
+  return applied;
+}
+
+/** `Source:param[:Target]`, `Source:*`; iterate from the key's modifier. */
+function applyInclude(req: SearchRequest, key: string, value: string, defs: R4Definitions): boolean {
+  const reverse = key.startsWith('_revinclude');
+  const iterate = key.endsWith(':iterate') || key.endsWith(':recurse');
+  if (value === '*') {
+    if (reverse) return ignore(req, key, '_revinclude=* is not supported');
+    // `_include=*`: every reference of every resource on the page.
+    req.include.push({ reverse, iterate });
+    return true;
+  }
+  const [sourceType, param, targetType, extra] = value.split(':');
+  if (extra !== undefined || !param) throw badRequest(`${key} cần dạng Loại:tham-số[:Loại-đích]`, `${key} takes SourceType:parameter[:TargetType]`);
+  if (!defs.resourceTypes.has(sourceType)) return ignore(req, `${key}=${value}`, `unknown resource type ${sourceType}`);
+  if (targetType !== undefined && !defs.resourceTypes.has(targetType)) return ignore(req, `${key}=${value}`, `unknown resource type ${targetType}`);
+  if (param !== '*' && defs.searchParams.get(sourceType)?.get(param)?.type !== 'reference') {
+    return ignore(req, `${key}=${value}`, `${sourceType} has no reference parameter ${param}`);
+  }
+  const rule: IncludeRule = { reverse, iterate, sourceType, param: param === '*' ? undefined : param, targetType };
+  req.include.push(rule);
+  return true;
+}

@@ -1,0 +1,117 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
+
+/**
+ * A parsed search, with no database in sight: what parse.ts produces and plan.ts turns into SQL.
+ * Repeated parameters are ANDed (one Filter each); comma-separated values inside one are ORed.
+ */
+
+/** A condition on one search parameter of the resources in scope. */
+export type Filter = ValueFilter | IdFilter | LastUpdatedFilter | ChainFilter | HasFilter | CompositeFilter;
+
+/** An ordinary parameter: string, token, date, number, quantity, reference or uri. */
+export interface ValueFilter {
+  kind: 'value';
+  code: string;
+  param: SearchParameter;
+  /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, or a type). */
+  modifier?: string;
+  values: string[];
+}
+
+/** `_id`, served from the resource table. */
+export interface IdFilter {
+  kind: 'id';
+  modifier?: 'missing' | 'not';
+  values: string[];
+}
+
+/** `_lastUpdated`, served from the resource table. */
+export interface LastUpdatedFilter {
+  kind: 'lastUpdated';
+  modifier?: 'missing';
+  values: string[];
+}
+
+/** `subject:Patient.name=x`: resources whose reference points at a target matching `filter`. */
+export interface ChainFilter {
+  kind: 'chain';
+  /** The reference parameter followed. */
+  code: string;
+  /** One inner filter per target type that defines the chained parameter. */
+  targets: { type: string; filter: Filter }[];
+}
+
+/** `_has:Observation:patient:code=x`: resources referred to (by `referenceParam` of `sourceType`) by a match. */
+export interface HasFilter {
+  kind: 'has';
+  sourceType: string;
+  referenceParam: string;
+  filter: Filter;
+}
+
+/** A composite (`code-value-quantity=sys|code$gt5`): first token folded into the param key. */
+export interface CompositeFilter {
+  kind: 'composite';
+  code: string;
+  /** Type of the second component (its index table). */
+  valueType: string;
+  /** Raw values `token$value`, split when planned. */
+  values: string[];
+}
+
+export interface SortRule {
+  code: string;
+  /** Undefined for _id and _lastUpdated. */
+  param?: SearchParameter;
+  descending: boolean;
+}
+
+/** `_include=Source:param[:Target]` or `_revinclude=…`, optionally `:iterate`. */
+export interface IncludeRule {
+  reverse: boolean;
+  iterate: boolean;
+  /** Undefined: references from every resource on the page ($everything). */
+  sourceType?: string;
+  /** Reference parameter code, or undefined for `*` (every reference parameter). */
+  param?: string;
+  targetType?: string;
+  /** Leave out targets inside the request's compartment (they are matches of $everything already). */
+  outsideCompartment?: boolean;
+}
+
+export type TotalMode = 'none' | 'estimate' | 'accurate';
+
+export interface SearchRequest {
+  /**
+   * The type searched; '' for a system-level search, where `types` lists the types (_type) and an
+   * empty list means every type.
+   */
+  resourceType: string;
+  types: string[];
+  /** Compartment search (`Patient/123/Observation`) or $everything. */
+  compartment?: { type: string; id: string };
+  filters: Filter[];
+  sort: SortRule[];
+  count: number;
+  /** Unset: a total only when it costs nothing (one page holds every match). */
+  total?: TotalMode;
+  summary?: 'true' | 'count' | 'data' | 'text' | 'false';
+  elements?: string[];
+  include: IncludeRule[];
+  /** Opaque keyset cursor from a next/previous link. */
+  cursor?: string;
+  /** Parameters left out, with the reason (shown in an OperationOutcome of the searchset). */
+  ignored: { name: string; reason: string }[];
+  /** The query parameters actually applied, for the self link. */
+  applied: [string, string][];
+}
+
+export const DEFAULT_COUNT = 20;
+export const MAX_COUNT = 1000;
+/** Values in one parameter (ORed); _id lists may be longer (one array parameter, see parse.ts). */
+export const MAX_VALUES = 1000;
+export const MAX_ID_VALUES = 10_000;
+/** Search parameters in one request. */
+export const MAX_FILTERS = 64;
+/** Links followed by one chained parameter or nested _has. */
+export const MAX_CHAIN_DEPTH = 3;

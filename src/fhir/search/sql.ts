@@ -1,0 +1,80 @@
+/**
+ * Small SQL helpers for the planner. Every value is bound (`SqlParams.add` returns `$n`); only
+ * table and column names, which come from this code, are written into the text.
+ */
+
+/** Bound parameters: `add` stores a value and returns its placeholder. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** What the planner needs to know besides the request. */
+export interface PlanContext {
+  stationId: string;
+  timeZone: string;
+  baseUrl: string;
+}
+
+/**
+ * The resources a condition is about: alias `alias` of the resource table, within one station,
+ * of one type (`type` placeholder), several (`types`, a text[] placeholder) or any type.
+ */
+export interface Scope {
+  alias: string;
+  station: string;
+  type?: string;
+  types?: string;
+  /** Nesting level (chains, _has), for fresh aliases. */
+  depth: number;
+}
+
+export const or = (parts: string[]): string => (parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
+
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/** The scope's own restriction on a column holding a resource type. */
+export function typeRestriction(scope: Scope, column: string): string[] {
+  if (scope.type) return [`${column} = ${scope.type}`];
+  if (scope.types) return [`${column} = ANY(${scope.types}::text[])`];
+  return [];
+}
+
+/**
+ * `alias` is among the resources selected by a subquery over `from` whose `typeCol`/`idCol` name
+ * a resource. With one type the subquery is uncorrelated (`r.id IN (…)` with the type as a
+ * constant), which PostgreSQL turns into a semi-join it can drive from either side.
+ */
+export function memberOf(scope: Scope, from: string, typeCol: string, idCol: string, where: string[]): string {
+  const conditions = [...where, ...typeRestriction(scope, typeCol)].join(' AND ');
+  if (scope.type) return `${scope.alias}.id IN (SELECT ${idCol} FROM ${from} WHERE ${conditions})`;
+  return `(${scope.alias}.resource_type, ${scope.alias}.id) IN (SELECT ${typeCol}, ${idCol} FROM ${from} WHERE ${conditions})`;
+}
+
+/** No index row of `alias` in `table` satisfies `where` (an anti-join; NOT IN would not be one). */
+export function noIndexRow(scope: Scope, table: string, where: string[]): string {
+  const a = scope.alias;
+  return `NOT EXISTS (SELECT 1 FROM ${table} i WHERE i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id AND ${where.join(' AND ')})`;
+}
+
+/** `alias` has an index row in `table` under `param` satisfying `condition`. */
+export function indexMember(scope: Scope, table: string, param: string, condition?: string): string {
+  const where = [`i.station_id = ${scope.station}`, `i.param = ${param}`];
+  if (condition) where.push(condition);
+  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', where);
+}
+
+export const TABLE_OF: Record<string, string> = {
+  string: 'idx_string',
+  token: 'idx_token',
+  date: 'idx_date',
+  number: 'idx_number',
+  quantity: 'idx_quantity',
+  reference: 'idx_reference',
+  uri: 'idx_uri',
+};
