@@ -1,4 +1,5 @@
 import { ResourceStore1764400000000 } from './1764400000000-ResourceStore';
+import { SearchIndexes1764700000000 } from './1764700000000-SearchIndexes';
 
 /** Every migration in order; listed explicitly so compiled and TypeScript runs load the same set. */
-export const migrations = [ResourceStore1764400000000];
+export const migrations = [ResourceStore1764400000000, SearchIndexes1764700000000];

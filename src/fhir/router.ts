@@ -5,9 +5,12 @@ import { conditionalDelete, remove } from './interactions/delete';
 import { history } from './interactions/history';
 import { patch } from './interactions/patch';
 import { read, vread } from './interactions/read';
+import { compartmentSearch } from './interactions/compartment-search';
 import { search } from './interactions/search';
+import { searchSystem } from './interactions/search-system';
 import { conditionalUpdate, update } from './interactions/update';
 import { capabilityStatement, type ServedCapabilities } from './operations/capabilities';
+import { patientEverything } from './operations/everything';
 import { validateOperation } from './operations/validate';
 import { badRequest, methodNotAllowed, notFound } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
@@ -39,6 +42,8 @@ function routeTable(metadata: Interaction): Route[] {
   return [
     r('GET', 'metadata', metadata),
     r('POST', '', bundle),
+    r('GET', '', searchSystem),
+    r('POST', '_search', searchSystem),
     r('GET', '_history', history),
     r('GET', ':type/_history', history),
     r('POST', ':type/_search', search),
@@ -47,6 +52,9 @@ function routeTable(metadata: Interaction): Route[] {
     r('GET', ':type/:id/_history/:vid', vread),
     r('GET', ':type/:id/$validate', validateOperation),
     r('POST', ':type/:id/$validate', validateOperation),
+    r('GET', 'Patient/:id/$everything', patientEverything),
+    r('POST', 'Patient/:id/$everything', patientEverything),
+    r('GET', ':type/:id/:target', compartmentSearch),
     r('GET', ':type', search),
     r('POST', ':type', create),
     r('PUT', ':type', needsCriteria(conditionalUpdate, 'update')),
@@ -81,7 +89,7 @@ export interface FhirRouter {
 export function createFhirRouter(defs: R4Definitions, version: string): FhirRouter {
   const served: ServedCapabilities = {
     typeInteractions: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'],
-    systemInteractions: ['transaction', 'batch', 'history-system'],
+    systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'],
     typeOperations: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
     isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,
   };
