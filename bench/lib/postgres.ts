@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** Where the benches find PostgreSQL when DATABASE_URL is not set (local trust auth). */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A database created for one bench run and dropped at its end. */
+export interface ThrowawayDatabase {
+  name: string;
+  /** Connection string of the new database (same server and credentials as the base URL). */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** The URL without its password, safe to print. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/** Runs one statement on a short-lived connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(baseUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: baseUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Throws an Error saying why when the server behind `baseUrl` cannot be reached or refuses us. */
+export async function assertReachable(baseUrl: string): Promise<void> {
+  try {
+    await adminQuery(baseUrl, 'SELECT 1');
+  } catch (err) {
+    throw new Error(`PostgreSQL at ${redactUrl(baseUrl)} cannot be reached: ${(err as Error).message}`);
+  }
+}
+
+/** Creates `<prefix>_<random>` on the server of `baseUrl`. */
+export async function createThrowawayDatabase(baseUrl: string, prefix = 'ehr_bench'): Promise<ThrowawayDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(baseUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    // FORCE: a child server killed mid-run may leave connections behind.
+    drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
