@@ -1,7 +1,14 @@
 import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import cors from 'cors';
+import helmet from 'helmet';
+import passport from 'passport';
 import type { Logger } from 'pino';
+import type { AuthService } from './auth/service';
 import type { Config } from './config/config';
 import type { FhirEngine } from './fhir/engine';
+import { authRoutes } from './http/auth-routes';
+import { useBearerStrategy } from './http/authenticate';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
 import { requestLog } from './http/request-log';
@@ -9,17 +16,25 @@ import { requestLog } from './http/request-log';
 export interface AppDeps {
   config: Config;
   engine: FhirEngine;
+  auth: AuthService;
   logger: Logger;
 }
 
 /** Wiring and middleware order only. */
-export function createApp({ config, engine, logger }: AppDeps): Express {
+export function createApp({ config, engine, auth, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (config.trustProxy) app.set('trust proxy', true);
+  app.use(helmet());
+  app.use(cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['ETag', 'Location', 'Last-Modified'] }));
+  app.use(cookieParser());
   app.use(requestLog(logger));
-  const basePath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
-  app.use(basePath, fhirRoutes({ router: engine.router, repo: engine.repo, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes }));
+  app.use(passport.initialize());
+  useBearerStrategy(auth);
+  const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
+  app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit }));
+  app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes }));
   app.use(errorHandler(logger, config.maxBodyBytes));
   return app;
 }

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createApp } from './app';
+import { createAuthService } from './auth/setup';
 import { loadConfig } from './config/config';
 import { openDatabase } from './db/datasource';
 import { createFhirEngine } from './fhir/engine';
@@ -11,7 +12,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version });
-  const app = createApp({ config, engine, logger });
+  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
+  const app = createApp({ config, engine, auth, logger });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
   });

@@ -21,6 +21,12 @@ export interface Config {
   poolSize: number;
   /** pino log level. */
   logLevel: string;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins: string[];
+  /** Sign-in and token requests allowed per minute per address. */
+  loginRateLimit: number;
+  /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies behind TLS). */
+  trustProxy: boolean;
 }
 
 /** Parses a size such as "20mb", "512kb" or "1048576" into bytes. */
@@ -55,5 +61,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: env.STATION_TIMEZONE ?? 'Asia/Ho_Chi_Minh',
     poolSize: intFrom(env, 'DB_POOL_SIZE', 10),
     logLevel: env.LOG_LEVEL ?? 'info',
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    loginRateLimit: intFrom(env, 'LOGIN_RATE_LIMIT', 30),
+    trustProxy: env.TRUST_PROXY === 'true',
   };
 }

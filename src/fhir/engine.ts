@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Database } from '../db/database';
+import { SYSTEM_ACCESS } from './access';
 import { extendDefinitions, loadR4Definitions, type R4Definitions } from './definitions';
 import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
@@ -38,6 +39,10 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     timeZone: options.timeZone,
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
+    // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
+    // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
+    access: SYSTEM_ACCESS,
+    audit: false,
   });
   return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
 }

@@ -46,6 +46,8 @@ export const notFound = (what: string): OperationOutcomeError =>
 export const gone = (what: string): OperationOutcomeError =>
   fail(410, 'deleted', `${what} đã bị xóa`, `${what} has been deleted`);
 
+export const forbidden = (vi: string, en: string): OperationOutcomeError => fail(403, 'forbidden', vi, en);
+
 export const conflict = (vi: string, en: string): OperationOutcomeError => fail(409, 'conflict', vi, en);
 
 export const preconditionFailed = (vi: string, en: string): OperationOutcomeError => fail(412, 'conflict', vi, en);

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { badRequest, OperationOutcomeError, toOutcomeError, tooLarge } from '../fhir/outcomes';
+import { authErrorOutcome } from './auth-routes';
 import { sendBody } from './response';
 
 /**
@@ -14,7 +15,7 @@ export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequest
     if (err?.type === 'entity.too.large') failure = tooLarge(maxBodyBytes);
     else if (err?.type === 'entity.parse.failed' || err instanceof SyntaxError) {
       failure = badRequest('Nội dung JSON không hợp lệ', `Malformed JSON: ${(err as Error).message}`);
-    } else failure = toOutcomeError(err);
+    } else failure = authErrorOutcome(err) ?? toOutcomeError(err);
     if (failure.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(failure.status);

@@ -1,8 +1,12 @@
 import express, { type Request, type Router } from 'express';
+import type { AuthService } from '../auth/service';
+import type { AuditInteraction } from '../fhir/audit';
+import type { FhirEngine } from '../fhir/engine';
 import type { FhirRequest, InteractionContext } from '../fhir/request';
 import type { FhirRouter } from '../fhir/router';
 import type { Repository } from '../fhir/store/repository';
-import { badRequest, notSupported, unsupportedMediaType } from '../fhir/outcomes';
+import { badRequest, notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
+import { authenticate } from './authenticate';
 import { sendFhir } from './response';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
@@ -12,10 +16,14 @@ const FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'a
 
 export interface FhirRoutesDeps {
   router: FhirRouter;
-  repo: Repository;
+  engine: FhirEngine;
+  auth: AuthService;
   baseUrl: string;
   maxBodyBytes: number;
 }
+
+/** Public without signing in: the CapabilityStatement (SMART discovery is in auth-routes). */
+const isPublic = (req: Request): boolean => req.method === 'GET' && req.path.replace(/\/+$/, '') === '/metadata';
 
 /**
  * Thin HTTP adapter: turns an express request into a FhirRequest, lets the engine's router answer,
@@ -23,18 +31,40 @@ export interface FhirRoutesDeps {
  */
 export function fhirRoutes(deps: FhirRoutesDeps): Router {
   const routes = express.Router();
+  const signIn = authenticate(deps.auth);
+  routes.use((req, res, next) => (isPublic(req) ? next() : signIn(req, res, next)));
   routes.use(express.raw({ type: () => true, limit: deps.maxBodyBytes }));
   routes.use(async (req, res, next) => {
+    const repo: Repository = res.locals.auth ? deps.engine.repo.as(res.locals.auth.policy) : deps.engine.repo;
     try {
       const fhirReq = toFhirRequest(req);
-      const ctx: InteractionContext = { repo: deps.repo, baseUrl: deps.baseUrl, dispatch: (r, c) => deps.router.dispatch(r, c) };
+      const ctx: InteractionContext = { repo, baseUrl: deps.baseUrl, dispatch: (r, c) => deps.router.dispatch(r, c) };
       const result = await deps.router.dispatch(fhirReq, ctx);
       sendFhir(res, result, { prefer: fhirReq.headers.prefer, pretty: isPretty(req), head: req.method === 'HEAD' });
     } catch (err) {
+      if (res.locals.auth) await auditFailure(repo, req, err).catch(() => undefined);
       next(err);
     }
   });
   return routes;
+}
+
+/** A refused or failed request is in the audit trail too, as the caller's attempt. */
+function auditFailure(repo: Repository, req: Request, err: unknown): Promise<void> {
+  const failure = toOutcomeError(err);
+  const segments = req.path.split('/').filter(Boolean);
+  const [type, id] = segments;
+  const interaction: AuditInteraction =
+    req.method === 'GET' ? (id && !id.startsWith('_') && !id.startsWith('$') ? 'read' : 'search') : req.method === 'POST' ? 'create' : req.method === 'PUT' ? 'update' : req.method === 'PATCH' ? 'patch' : req.method === 'DELETE' ? 'delete' : 'operation';
+  return repo.audit({
+    interaction,
+    outcome: failure.status >= 500 ? '8' : '4',
+    outcomeDesc: `${failure.status} ${failure.outcome.issue?.[0]?.diagnostics ?? ''}`.slice(0, 500),
+    entities: type && id && !id.startsWith('_') && !id.startsWith('$') ? [`${type}/${id}`] : [],
+    patients: [],
+    query: new URL(req.originalUrl, 'http://x').search.slice(1),
+    resourceType: type,
+  });
 }
 
 function isPretty(req: Request): boolean {

@@ -152,7 +152,7 @@ describe('create, update, patch, delete', () => {
   test('Prefer: return=minimal has no body, OperationOutcome returns an outcome', async () => {
     const minimal = await fetch(`${base}/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' },
+      headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal', authorization: `Bearer ${server.token}` },
       body: JSON.stringify(patient()),
     });
     expect(minimal.status).toBe(201);

@@ -52,7 +52,7 @@ describe('read', () => {
   });
 
   test('_pretty indents and _format=json is accepted; _format=xml is 406', async () => {
-    const pretty = await fetch(`${server.baseUrl}/Patient/${id}?_pretty=true&_format=json`);
+    const pretty = await fetch(`${server.baseUrl}/Patient/${id}?_pretty=true&_format=json`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(await pretty.text()).toContain('\n  "resourceType": "Patient"');
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=xml`)).status).toBe(406);
   });

@@ -22,6 +22,10 @@ export interface HistoryQuery {
   horizon?: Date;
   /** Continue below this sequence number (next pages). */
   beforeSeq?: number;
+  /** Only these resource types (the types the reader may see), when not all. */
+  types?: string[];
+  /** Only resources in this patient's compartment (patient-context access). */
+  patientCompartment?: string;
 }
 
 export interface HistoryEntry {
@@ -64,6 +68,14 @@ export async function readHistory(q: Queryable, stationId: string, hq: HistoryQu
   if (hq.id) add((p) => `h.id = ${p}`, hq.id);
   if (hq.since) add((p) => `h.last_updated >= ${p}`, hq.since.toISOString());
   if (hq.beforeSeq !== undefined) add((p) => `h.seq < ${p}`, hq.beforeSeq);
+  if (hq.types) add((p) => `h.resource_type = ANY(${p}::text[])`, hq.types);
+  if (hq.patientCompartment !== undefined) {
+    add(
+      (p) => `EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = h.station_id AND c.compartment_type = 'Patient'
+        AND c.compartment_id = ${p} AND c.resource_type = h.resource_type AND c.resource_id = h.id)`,
+      hq.patientCompartment,
+    );
+  }
   if (hq.at) {
     add((p) => `h.last_updated < ${p}`, hq.at.hi.toISOString());
     add(

@@ -9,11 +9,22 @@ export interface StoredHead {
   content: Resource;
 }
 
-export async function readHead(q: Queryable, stationId: string, type: string, id: string): Promise<StoredHead | undefined> {
+/**
+ * The head of a resource; with `patientCompartment`, only if the resource is in that patient's
+ * compartment (the access filter is part of the query, so another patient's record reads as absent).
+ */
+export async function readHead(q: Queryable, stationId: string, type: string, id: string, patientCompartment?: string): Promise<StoredHead | undefined> {
+  const params = [stationId, type, id];
+  let compartment = '';
+  if (patientCompartment !== undefined) {
+    params.push(patientCompartment);
+    compartment = ` AND EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = $1 AND c.compartment_type = 'Patient'
+      AND c.compartment_id = $4 AND c.resource_type = $2 AND c.resource_id = $3)`;
+  }
   const rows = await q.query<{ version_id: number; deleted: boolean; last_updated: Date; content: Resource }>(
     `SELECT version_id, deleted, last_updated, content FROM resource
-      WHERE station_id = $1 AND resource_type = $2 AND id = $3`,
-    [stationId, type, id],
+      WHERE station_id = $1 AND resource_type = $2 AND id = $3${compartment}`,
+    params,
   );
   const row = rows[0];
   return row && { versionId: row.version_id, deleted: row.deleted, lastUpdated: new Date(row.last_updated), content: row.content };

@@ -2,11 +2,14 @@ import { randomUUID, createHash } from 'node:crypto';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { applyPatch, compare, type Operation } from 'fast-json-patch';
 import { inTransaction, type Database, type Queryable, type Transaction } from '../../db/database';
+import type { AccessPolicy, Action } from '../access';
+import { versionedReference, type AuditInput, type AuditInteraction } from '../audit';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
 import {
   badRequest,
   conflict,
+  forbidden,
   gone,
   invalidResource,
   notFound,
@@ -19,9 +22,10 @@ import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
+import { auditWrite, patientsOf, recordAudit } from './audit-log';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
-import { writeVersion } from './write';
+import { writeVersion, type VersionWrite } from './write';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
 export interface RepositoryContext {
@@ -32,6 +36,10 @@ export interface RepositoryContext {
   baseUrl: string;
   /** Domain rules run on every write after the FHIR validation (src/station/ registers them). */
   rules: readonly ResourceRule[];
+  /** Who is asking and what they may do; SYSTEM_ACCESS for the server's own work. */
+  access: AccessPolicy;
+  /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
+  audit: boolean;
 }
 
 export interface WriteResult {
@@ -52,8 +60,9 @@ const UPDATE_RETRIES = 3;
 
 /**
  * The FHIR repository: every read and write of resources goes through here, and every write
- * through `commit` → writeVersion, so validation, indexing and versioning are never skipped —
- * whether the request came over REST, inside a Bundle, from the seed or from an import.
+ * through `commit` → writeVersion, so validation, indexing, versioning, access control and the
+ * audit trail are never skipped — whether the request came over REST, inside a Bundle, from the
+ * seed or from an import.
  */
 export class Repository {
   constructor(
@@ -68,6 +77,35 @@ export class Repository {
   /** Runs `work` with a repository bound to one database transaction (all or nothing). */
   withTransaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
     return inTransaction(this.db, (tx) => work(new Repository(tx, this.ctx)));
+  }
+
+  /** The same repository acting for someone: their access policy, and (by default) audited. */
+  as(access: AccessPolicy, audit = true): Repository {
+    return new Repository(this.db, { ...this.ctx, access, audit });
+  }
+
+  /** 403 unless the actor may do `action` on `type` (roles and scopes; src/auth/policy.ts). */
+  private require(type: string, action: Action): void {
+    if (!this.ctx.access.allows(type, action)) {
+      throw forbidden(`Bạn không có quyền ${ACTION_VI[action]} ${type}`, `Not allowed to ${ACTION_EN[action]} ${type}`);
+    }
+  }
+
+  /** Records an access in the audit trail (reads, searches); writes record theirs in the same statement. */
+  async audit(input: Omit<AuditInput, 'actor'>): Promise<void> {
+    if (!this.ctx.audit) return;
+    await recordAudit(this.db, this.ctx.stationId, { ...input, actor: this.ctx.access.actor }, this.extractCtx);
+  }
+
+  private auditRead(interaction: AuditInteraction, resources: Resource[], query?: string, resourceType?: string): Promise<void> {
+    return this.audit({
+      interaction,
+      outcome: '0',
+      entities: resources.map(versionedReference),
+      patients: resources.flatMap(patientsOf),
+      query,
+      resourceType,
+    });
   }
 
   assertType(resourceType: string): void {
@@ -85,35 +123,60 @@ export class Repository {
 
   // ---------------------------------------------------------------- reads
 
-  /** The current version; 404 when unknown, 410 when deleted. */
+  /** The current version; 404 when unknown (or not visible to the actor), 410 when deleted. */
   async read(resourceType: string, id: string): Promise<Resource> {
     const head = await this.readHeadOrFail(resourceType, id);
     if (head.deleted) throw gone(`${resourceType}/${id}`);
+    await this.auditRead('read', [head.content]);
     return head.content;
   }
 
-  /** The stored head, whether deleted or not; 404 when it never existed. */
+  /**
+   * The stored head, whether deleted or not; 404 when it never existed or the actor cannot see
+   * it (another patient's record answers 404, so its existence does not leak).
+   */
   async readHeadOrFail(resourceType: string, id: string): Promise<StoredHead> {
     this.assertType(resourceType);
+    this.require(resourceType, 'r');
     if (!isValidId(id)) throw notFound(`${resourceType}/${id}`);
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
-    if (!head) throw notFound(`${resourceType}/${id}`);
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
+    if (!head || !(await this.meetsConstraints(resourceType, id, 'r'))) throw notFound(`${resourceType}/${id}`);
     return head;
   }
 
+  /** SMART v2 scope constraints (`?category=…`): the resource must match them. */
+  private async meetsConstraints(resourceType: string, id: string, action: Action): Promise<boolean> {
+    const constraints = this.ctx.access.constraints(resourceType, action);
+    if (!constraints.length) return true;
+    const ids = await this.matchIds(this.db, resourceType, new URLSearchParams([['_id', id], ...constraints]).toString(), 1);
+    return ids.length === 1;
+  }
+
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
-    this.assertType(resourceType);
+    await this.readHeadOrFail(resourceType, id);
     const vid = Number(versionId);
-    if (!isValidId(id) || !Number.isInteger(vid) || vid < 1) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
+    if (!Number.isInteger(vid) || vid < 1) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
     const version = await readVersion(this.db, this.ctx.stationId, resourceType, id, vid);
     if (!version) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
     if (!version.content) throw gone(`${resourceType}/${id}/_history/${versionId}`);
+    await this.auditRead('vread', [version.content]);
     return version.content;
   }
 
-  history(query: HistoryQuery): Promise<HistoryPage> {
-    if (query.resourceType) this.assertType(query.resourceType);
-    return readHistory(this.db, this.ctx.stationId, query);
+  /** History of an instance (read), a type or the system (search), within what the actor may see. */
+  async history(query: HistoryQuery, rawQuery?: string): Promise<HistoryPage> {
+    const { resourceType, id } = query;
+    if (resourceType) this.assertType(resourceType);
+    if (resourceType && id) await this.readHeadOrFail(resourceType, id);
+    else if (resourceType) this.require(resourceType, 's');
+    const types = resourceType ? undefined : [...this.ctx.defs.resourceTypes].filter((t) => this.ctx.access.allows(t, 's'));
+    const page = await readHistory(this.db, this.ctx.stationId, {
+      ...query,
+      types: types && types.length < this.ctx.defs.resourceTypes.size ? types : undefined,
+      patientCompartment: this.ctx.access.patientCompartment,
+    });
+    await this.auditRead('history', page.entries.flatMap((e) => (e.content ? [e.content] : [])), rawQuery ?? '', resourceType);
+    return page;
   }
 
   parseSearch(resourceType: string, pairs: [string, string][]): SearchRequest {
@@ -121,8 +184,34 @@ export class Repository {
     return parseSearch(resourceType, pairs, this.ctx.defs);
   }
 
-  search(req: SearchRequest): Promise<SearchResult> {
-    return executeSearch(this.db, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+  /**
+   * Runs a search within what the actor may see: the patient compartment and scope constraints
+   * go into the SQL; included resources of types the actor may not read are left out.
+   */
+  async search(req: SearchRequest, rawQuery?: string): Promise<SearchResult> {
+    this.require(req.resourceType, 's');
+    const result = await this.runSearch(this.db, req);
+    result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
+    await this.auditRead('search', [...result.resources, ...result.included], rawQuery ?? '', req.resourceType);
+    return result;
+  }
+
+  private runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
+    const own = this.ctx.access.patientCompartment;
+    if (own !== undefined) {
+      // Another patient's compartment intersected with one's own is empty.
+      if (req.compartment && (req.compartment.type !== 'Patient' || req.compartment.id !== own)) {
+        return Promise.resolve({ resources: [], included: [], includesTruncated: false, total: 0 });
+      }
+      req.compartment = { type: 'Patient', id: own };
+    }
+    const constraints = this.ctx.access.constraints(req.resourceType, 's');
+    if (constraints.length) req.filters.push(...this.parseFilters(req.resourceType, constraints));
+    return executeSearch(q, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+  }
+
+  private parseFilters(resourceType: string, pairs: [string, string][]): SearchRequest['filters'] {
+    return parseSearch(resourceType, pairs, this.ctx.defs).filters;
   }
 
   /** Ids of resources matching a conditional query (`identifier=x|y`); at most `limit`. */
@@ -138,7 +227,7 @@ export class Repository {
     if (!req.filters.length) throw badRequest('Điều kiện trống', 'Conditional criteria are empty');
     req.count = limit;
     req.total = 'none';
-    const result = await executeSearch(q, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+    const result = await this.runSearch(q, req);
     return result.resources.map((r) => r.id!);
   }
 
@@ -176,6 +265,7 @@ export class Repository {
    */
   async create(resource: Resource, ifNoneExist?: string, assignedId?: string): Promise<WriteResult> {
     this.assertType(resource.resourceType);
+    this.require(resource.resourceType, 'c');
     if (!ifNoneExist) return this.commit(resource, assignedId ?? randomUUID(), undefined, 'POST');
     return this.withTransaction(async (repo) => {
       await repo.lockCondition(repo.db, resource.resourceType, ifNoneExist);
@@ -204,7 +294,8 @@ export class Repository {
       ]);
     }
     for (let attempt = 1; ; attempt++) {
-      const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
+      const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
+      this.require(resourceType, head && !head.deleted ? 'u' : 'c');
       if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
       if (head && !head.deleted && sameContent(head.content, resource)) {
         return { resource: head.content, created: false, issues: [] };
@@ -243,6 +334,7 @@ export class Repository {
   async patch(resourceType: string, id: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
     if (!Array.isArray(operations)) throw badRequest('Nội dung PATCH phải là mảng JSON Patch', 'A JSON Patch body must be an array of operations');
     const head = await this.readHeadOrFail(resourceType, id);
+    this.require(resourceType, 'u');
     if (head.deleted) throw gone(`${resourceType}/${id}`);
     if (options.ifMatch !== undefined && head.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
     let patched: Resource;
@@ -270,11 +362,12 @@ export class Repository {
   /** Soft delete: a new version marks the resource deleted; deleting the absent is a no-op. */
   async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<void> {
     this.assertType(resourceType);
+    this.require(resourceType, 'd');
     if (!isValidId(id)) return;
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id);
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
     if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
     if (!head || head.deleted) return;
-    const written = await writeVersion(this.db, {
+    const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
       id,
@@ -283,8 +376,16 @@ export class Repository {
       method: 'DELETE',
       content: head.content,
       rows: emptyRows(),
-    });
+    };
+    const written = await writeVersion(this.db, write, this.auditCompanions('delete', head.content, patientsOf(head.content)));
     if (!written) throw concurrentWrite(resourceType, id);
+  }
+
+  /** The AuditEvent that records a write, written in the write's own statement. */
+  private auditCompanions(interaction: AuditInteraction, resource: Resource, patients: string[]): VersionWrite[] {
+    if (!this.ctx.audit) return [];
+    const input: AuditInput = { actor: this.ctx.access.actor, interaction, outcome: '0', entities: [versionedReference(resource)], patients };
+    return [auditWrite(this.ctx.stationId, input, this.extractCtx)];
   }
 
   /** Conditional delete: none → no-op, one → delete it, more → 412. */
@@ -318,7 +419,14 @@ export class Repository {
     } as Resource;
     const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
     if (hasErrors(issues)) throw invalidResource(issues);
-    const written = await writeVersion(this.db, {
+    const rows = extractIndexRows(resource, this.extractCtx);
+    const patients = rows.compartment.filter((c) => c.compartmentType === 'Patient').map((c) => c.compartmentId);
+    const own = this.ctx.access.patientCompartment;
+    if (own !== undefined && !patients.includes(own)) {
+      throw forbidden('Ứng dụng chỉ được ghi vào hồ sơ của chính người dùng', `A patient-context client may only write inside Patient/${own}'s compartment`);
+    }
+    const interaction: AuditInteraction = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'patch';
+    const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType: resource.resourceType,
       id,
@@ -326,8 +434,9 @@ export class Repository {
       previousVersion: head?.versionId ?? 0,
       method,
       content: resource,
-      rows: extractIndexRows(resource, this.extractCtx),
-    });
+      rows,
+    };
+    const written = await writeVersion(this.db, write, this.auditCompanions(interaction, { ...resource }, patients));
     if (!written) {
       if (!head && method === 'POST') throw conflict('Tài nguyên đã tồn tại', `${resource.resourceType}/${id} already exists`);
       throw new LostRace();
@@ -363,6 +472,9 @@ function staleVersion(type: string, id: string, expected: number, head: StoredHe
 function concurrentWrite(type: string, id: string): OperationOutcomeError {
   return conflict(`${type}/${id} vừa được người khác sửa; hãy đọc lại và thử lại`, `${type}/${id} was changed concurrently; read it again and retry`);
 }
+
+const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
+const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
 function multipleMatches(type: string, query: string): OperationOutcomeError {
   return preconditionFailed(`Nhiều ${type} khớp điều kiện ${query}`, `More than one ${type} matches ${query}`);

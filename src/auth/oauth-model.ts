@@ -1,0 +1,205 @@
+import argon2 from 'argon2';
+import type { Account, AuthStore, Client } from './store';
+import { randomToken } from './store';
+import { narrowScopes } from './scopes';
+import type { TokenService } from './tokens';
+
+/**
+ * The storage model @node-oauth/oauth2-server drives (authorization code with PKCE S256,
+ * refresh token with rotation, client credentials). The library runs the protocol; this file only
+ * says where codes, grants and tokens live and what a client or user may be given.
+ */
+
+/** Who a token is for, as the library passes it around. `grantId` is set once the grant exists. */
+export interface OAuthUser {
+  account?: Account;
+  clientId: string;
+  grantId?: string;
+}
+
+interface LibClient {
+  id: string;
+  grants: string[];
+  redirectUris: string[];
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  record: Client;
+}
+
+export const ACCESS_TOKEN_SECONDS = 900;
+const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
+
+/** Scopes a resident's app can be given: its own record only. */
+const RESIDENT_SCOPE = /^(patient\/|openid$|fhirUser$|offline_access$|online_access$|launch\/patient$)/;
+
+export interface OAuthModelDeps {
+  store: AuthStore;
+  tokens: TokenService;
+  /** One-time proofs that a client authenticated with private_key_jwt (see client-assertion.ts). */
+  assertedClients: Map<string, string>;
+}
+
+export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelDeps) {
+  const toLib = (c: Client): LibClient => ({
+    id: c.clientId,
+    grants: c.grantTypes,
+    redirectUris: c.redirectUris,
+    accessTokenLifetime: ACCESS_TOKEN_SECONDS,
+    refreshTokenLifetime: REFRESH_TOKEN_SECONDS,
+    record: c,
+  });
+
+  return {
+    /** Client authentication: public clients send no secret; others must prove themselves. */
+    async getClient(clientId: string, clientSecret: string | null): Promise<LibClient | false> {
+      const client = await store.client(clientId);
+      if (!client) return false;
+      if (client.authMethod === 'none') return clientSecret ? false : toLib(client);
+      if (!clientSecret) return false;
+      if (client.authMethod === 'private_key_jwt') {
+        const proof = assertedClients.get(clientSecret);
+        assertedClients.delete(clientSecret);
+        return proof === clientId ? toLib(client) : false;
+      }
+      return client.secretHash && (await argon2.verify(client.secretHash, clientSecret)) ? toLib(client) : false;
+    },
+
+    async saveAuthorizationCode(
+      code: { authorizationCode: string; expiresAt: Date; redirectUri: string; scope?: string[] | string; codeChallenge?: string },
+      client: LibClient,
+      user: OAuthUser,
+    ) {
+      const scope = Array.isArray(code.scope) ? code.scope.join(' ') : (code.scope ?? '');
+      await store.saveCode(code.authorizationCode, {
+        clientId: client.id,
+        accountId: user.account!.id,
+        redirectUri: code.redirectUri,
+        scope,
+        codeChallenge: code.codeChallenge ?? '',
+        expiresAt: code.expiresAt,
+      });
+      return { ...code, client, user };
+    },
+
+    /** A code used twice is an attack: the grant it produced is revoked (RFC 6749 §4.1.2). */
+    async getAuthorizationCode(authorizationCode: string) {
+      const row = await store.code(authorizationCode);
+      if (!row) return false;
+      if (row.used_at) {
+        if (row.grant_id) await store.revokeGrant(row.grant_id);
+        return false;
+      }
+      const client = await store.client(row.client_id);
+      const account = await store.accountById(row.account_id);
+      if (!client || !account) return false;
+      return {
+        authorizationCode,
+        expiresAt: new Date(row.expires_at),
+        redirectUri: row.redirect_uri,
+        scope: row.scope.split(' ').filter(Boolean),
+        client: toLib(client),
+        user: { account, clientId: client.clientId, code: authorizationCode } as OAuthUser & { code: string },
+        codeChallenge: row.code_challenge,
+        codeChallengeMethod: 'S256',
+      };
+    },
+
+    async revokeAuthorizationCode(code: { authorizationCode: string }): Promise<boolean> {
+      return store.useCode(code.authorizationCode, null);
+    },
+
+    async getUserFromClient(client: LibClient): Promise<OAuthUser> {
+      return { clientId: client.id };
+    },
+
+    /** Narrows the requested scope to what the client is registered for (and residents to their own record). */
+    async validateScope(user: OAuthUser, client: LibClient, scope?: string[]): Promise<string[] | false> {
+      const requested = (scope ?? []).join(' ') || client.record.scope;
+      let granted = narrowScopes(requested, client.record.scope).split(' ').filter(Boolean);
+      if (user.account?.kind === 'resident') granted = granted.filter((s) => RESIDENT_SCOPE.test(s));
+      if (!user.account) granted = granted.filter((s) => s.startsWith('system/'));
+      return granted.length ? granted : false;
+    },
+
+    async generateAccessToken(client: LibClient, user: OAuthUser, scope: string[]): Promise<string> {
+      const scopeText = scope.join(' ');
+      if (!user.grantId) {
+        const grant = await store.createGrant({ clientId: client.id, accountId: user.account?.id ?? null, patientId: user.account?.patientId ?? null, scope: scopeText });
+        user.grantId = grant.id;
+        const code = (user as OAuthUser & { code?: string }).code;
+        if (code) await store.setCodeGrant(code, grant.id);
+      }
+      const account = user.account;
+      return tokens.issueAccessToken(
+        {
+          sub: account?.id ?? client.id,
+          client_id: client.id,
+          scope: scopeText,
+          grant: user.grantId,
+          patient: account?.patientId ?? undefined,
+          fhirUser: fhirUserOf(account),
+          roles: account?.roles,
+          kind: account ? account.kind : 'system',
+        },
+        ACCESS_TOKEN_SECONDS,
+      );
+    },
+
+    async generateRefreshToken(): Promise<string> {
+      return randomToken();
+    },
+
+    /** Stores the refresh token (only when offline or online access was granted) and adds SMART's context. */
+    async saveToken(
+      token: { accessToken: string; accessTokenExpiresAt: Date; refreshToken?: string; refreshTokenExpiresAt?: Date; scope: string[] },
+      client: LibClient,
+      user: OAuthUser,
+    ) {
+      const scope = token.scope ?? [];
+      const wantsRefresh = scope.includes('offline_access') || scope.includes('online_access');
+      // Only the standard fields and SMART's context reach the response (extended attributes are on).
+      const { accessToken, accessTokenExpiresAt, refreshToken, refreshTokenExpiresAt } = token;
+      const result: Record<string, unknown> = { accessToken, accessTokenExpiresAt, refreshToken, refreshTokenExpiresAt, scope: token.scope, client, user };
+      if (token.refreshToken && wantsRefresh) await store.saveRefresh(token.refreshToken, user.grantId!, token.refreshTokenExpiresAt!);
+      else delete result.refreshToken;
+      if (user.account?.patientId) result.patient = user.account.patientId;
+      if (scope.includes('openid') && scope.includes('fhirUser') && user.account) {
+        result.id_token = await tokens.issueIdToken(user.account.id, client.id, fhirUserOf(user.account), ACCESS_TOKEN_SECONDS);
+      }
+      return result;
+    },
+
+    /** Rotation: a refresh token works once; a second use revokes the whole family. */
+    async getRefreshToken(refreshToken: string) {
+      const stored = await store.refresh(refreshToken);
+      if (!stored) return false;
+      const grant = await store.grant(stored.grantId);
+      if (!grant || grant.revokedAt) return false;
+      if (stored.usedAt) {
+        await store.revokeGrant(grant.id);
+        return false;
+      }
+      const client = await store.client(grant.clientId);
+      const account = grant.accountId ? await store.accountById(grant.accountId) : undefined;
+      if (!client || (grant.accountId && !account)) return false;
+      return {
+        refreshToken,
+        refreshTokenExpiresAt: stored.expiresAt,
+        scope: grant.scope.split(' '),
+        client: toLib(client),
+        user: { account, clientId: client.clientId, grantId: grant.id } as OAuthUser,
+      };
+    },
+
+    async revokeToken(token: { refreshToken: string }): Promise<boolean> {
+      return store.useRefresh(token.refreshToken);
+    },
+  };
+}
+
+export function fhirUserOf(account: Account | undefined): string | undefined {
+  if (!account) return undefined;
+  if (account.patientId) return `Patient/${account.patientId}`;
+  if (account.practitionerId) return `Practitioner/${account.practitionerId}`;
+  return undefined;
+}

@@ -1,0 +1,37 @@
+import type { AccessPolicy, Action } from '../fhir/access';
+import { isRole, roleAllows } from './roles';
+import { grantingRules, parseScopes, type ScopeRule } from './scopes';
+import type { AccessClaims } from './tokens';
+
+/**
+ * The access policy of a verified token: what its scopes grant, narrowed by the account's roles
+ * (staff) or by the resident's own compartment (patient context). Both must agree.
+ */
+export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<string>, ip?: string): AccessPolicy {
+  const context = claims.kind === 'system' ? 'system' : claims.kind === 'resident' ? 'patient' : 'user';
+  const rules = parseScopes(claims.scope).filter((r) => r.context === context);
+  const roles = (claims.roles ?? []).filter(isRole);
+  const scopeAllows = (type: string, action: Action): ScopeRule[] => grantingRules(rules, type, action);
+  const allows = (type: string, action: Action): boolean => {
+    if (scopeAllows(type, action).length === 0) return false;
+    if (claims.kind === 'staff') return roles.some((role) => roleAllows(role, type, action));
+    if (claims.kind === 'resident') return type === 'Patient' || compartmentTypes.has(type);
+    return true;
+  };
+  return {
+    actor: {
+      id: claims.sub,
+      reference: claims.fhirUser ?? (claims.kind === 'system' ? `Device/${claims.client_id}` : undefined),
+      roles: claims.kind === 'staff' ? roles : [claims.kind],
+      clientId: claims.client_id,
+      ip,
+    },
+    allows,
+    patientCompartment: claims.kind === 'resident' ? claims.patient : undefined,
+    // A v2 scope with `?param=value` limits what it grants; a rule without one grants everything.
+    constraints: (type, action) => {
+      const granting = scopeAllows(type, action);
+      return granting.some((r) => r.query.length === 0) ? [] : (granting[0]?.query ?? []);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { Action } from '../fhir/access';
+
+/**
+ * SMART on FHIR scopes, v1 (`patient/Observation.read`) and v2 (`patient/Observation.rs?category=…`).
+ * https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html
+ */
+export interface ScopeRule {
+  context: 'patient' | 'user' | 'system';
+  /** Resource type or `*`. */
+  type: string;
+  actions: ReadonlySet<Action>;
+  /** v2 constraints: search parameters a resource must match. */
+  query: [string, string][];
+}
+
+const SCOPE = /^(patient|user|system)\/([A-Za-z]+|\*)\.(read|write|\*|c?r?u?d?s?)(?:\?(.*))?$/;
+const V1: Record<string, Action[]> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': ['c', 'r', 'u', 'd', 's'] };
+
+/** Parses the resource scopes of a scope string; other scopes (openid, launch/patient…) are ignored here. */
+export function parseScopes(scope: string): ScopeRule[] {
+  const rules: ScopeRule[] = [];
+  for (const token of scope.split(/\s+/).filter(Boolean)) {
+    const m = SCOPE.exec(token);
+    if (!m || m[3] === '') continue;
+    const actions = V1[m[3]] ?? (m[3].split('') as Action[]);
+    rules.push({ context: m[1] as ScopeRule['context'], type: m[2], actions: new Set(actions), query: [...new URLSearchParams(m[4] ?? '')] as [string, string][] });
+  }
+  return rules;
+}
+
+/**
+ * The rules that grant `action` on `type`. For clients (system and patient context) AuditEvent is
+ * never covered by a wildcard: only a scope that names it (`system/AuditEvent.rs`) reaches the
+ * audit trail. For staff (user context) the auditor role decides (src/auth/roles.ts).
+ */
+export function grantingRules(rules: readonly ScopeRule[], type: string, action: Action): ScopeRule[] {
+  const covers = (r: ScopeRule): boolean => r.type === type || (r.type === '*' && (type !== 'AuditEvent' || r.context === 'user'));
+  return rules.filter((r) => covers(r) && r.actions.has(action));
+}
+
+/** Scopes of `requested` that `allowed` (a client's registered scopes) covers; unknown ones are dropped. */
+export function narrowScopes(requested: string, allowed: string): string {
+  const allowedSet = new Set(allowed.split(/\s+/));
+  const allowedRules = parseScopes(allowed);
+  return requested
+    .split(/\s+/)
+    .filter(Boolean)
+    .filter((token) => {
+      if (allowedSet.has(token)) return true;
+      const [rule] = parseScopes(token);
+      if (!rule) return false;
+      return [...rule.actions].every((a) => allowedRules.some((ar) => ar.context === rule.context && (ar.type === rule.type || ar.type === '*') && ar.actions.has(a)));
+    })
+    .join(' ');
+}

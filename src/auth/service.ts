@@ -1,0 +1,278 @@
+import { randomInt } from 'node:crypto';
+import argon2 from 'argon2';
+import OAuth2Server from '@node-oauth/oauth2-server';
+import type { Consent, Practitioner } from '@medplum/fhirtypes';
+import type { Database } from '../db/database';
+import type { AccessPolicy } from '../fhir/access';
+import type { Repository } from '../fhir/store/repository';
+import { ClientAssertionVerifier } from './client-assertion';
+import { createOAuthModel } from './oauth-model';
+import { checkPassword, hashPassword, passwordProblem, type LoginResult } from './passwords';
+import { policyFor } from './policy';
+import { isRole } from './roles';
+import { AuthStore, hashToken, randomToken, type Account, type Client } from './store';
+import { TokenService, type AccessClaims } from './tokens';
+
+/** Staff sessions (the cookie) last a working day. */
+export const SESSION_SECONDS = 8 * 3600;
+const ACTIVATION_DAYS = 14;
+const STAFF_CLIENT = 'commune-ehr-staff';
+/** The policy version residents consent to when enrolled in an app (docs/security.md). */
+export const CONSENT_POLICY = 'https://commune-ehr.vn/policy/e-health-app|1.0';
+
+export class AuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly vi: string,
+    readonly en: string,
+  ) {
+    super(en);
+  }
+}
+
+export interface AuthServiceOptions {
+  db: Database;
+  stationId: string;
+  /** FHIR base URL: token issuer and the only accepted audience. */
+  fhirBaseUrl: string;
+  /** Public URL of the token endpoint (audience of client assertions). */
+  tokenEndpoint: string;
+  tokens: TokenService;
+  /** Resource types in the Patient compartment (what patient scopes can reach). */
+  compartmentTypes: ReadonlySet<string>;
+}
+
+/**
+ * Accounts, sessions and the OAuth2 server (SMART App Launch for residents' apps, SMART Backend
+ * Services for systems). Protocol work is done by @node-oauth/oauth2-server and jose; this class
+ * holds the station's rules: who may sign in, what they are given, how access is revoked.
+ */
+export class AuthService {
+  readonly store: AuthStore;
+  readonly tokens: TokenService;
+  readonly oauth: OAuth2Server;
+  readonly assertions: ClientAssertionVerifier;
+  /** One-time proofs that a token request's client assertion was verified. */
+  readonly assertedClients = new Map<string, string>();
+
+  constructor(private readonly options: AuthServiceOptions) {
+    this.store = new AuthStore(options.db, options.stationId);
+    this.tokens = options.tokens;
+    this.assertions = new ClientAssertionVerifier(this.store, options.tokenEndpoint);
+    this.oauth = new OAuth2Server({
+      model: createOAuthModel({ store: this.store, tokens: this.tokens, assertedClients: this.assertedClients }) as never,
+      authorizationCodeLifetime: 60,
+      allowExtendedTokenAttributes: true,
+      requireClientAuthentication: { authorization_code: false, refresh_token: false },
+      alwaysIssueNewRefreshToken: true,
+    });
+  }
+
+  get fhirBaseUrl(): string {
+    return this.options.fhirBaseUrl;
+  }
+
+  /**
+   * Accounts and clients from the environment on first start: the station's first admin
+   * (STATION_ADMIN_USERNAME / _PASSWORD) and a bootstrap system client (FHIR_BOOTSTRAP_CLIENT_ID /
+   * _SECRET, client_secret_basic, `system/*.cruds system/AuditEvent.rs`).
+   */
+  async bootstrap(env: NodeJS.ProcessEnv, repo: Repository): Promise<void> {
+    const { STATION_ADMIN_USERNAME: username, STATION_ADMIN_PASSWORD: password } = env;
+    if (username && password && !(await this.store.hasAdmin())) {
+      await this.createStaff({ username, password, roles: ['admin'], name: username }, repo);
+    }
+    const { FHIR_BOOTSTRAP_CLIENT_ID: clientId, FHIR_BOOTSTRAP_CLIENT_SECRET: secret } = env;
+    if (clientId && secret) {
+      await this.store.upsertClient(
+        {
+          clientId,
+          name: 'Bootstrap system client',
+          authMethod: 'client_secret_basic',
+          secretHash: await argon2.hash(secret),
+          redirectUris: [],
+          grantTypes: ['client_credentials'],
+          scope: 'system/*.cruds system/AuditEvent.rs',
+          jwks: null,
+          jwksUri: null,
+        },
+        'environment',
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions and tokens
+
+  /** Verifies an access token (signature, issuer, audience, expiry) and that its grant is live. */
+  async authenticate(token: string, ip?: string): Promise<{ claims: AccessClaims; policy: AccessPolicy }> {
+    const claims = await this.tokens.verifyAccessToken(token);
+    const grant = await this.store.grant(claims.grant);
+    if (!grant || grant.revokedAt) throw new Error('grant revoked');
+    return { claims, policy: policyFor(claims, this.options.compartmentTypes, ip) };
+  }
+
+  checkPassword(username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {
+    return checkPassword(this.store, username, password, kind);
+  }
+
+  /** A staff session: a grant of the station's own client, and a token for the session cookie. */
+  async startSession(account: Account): Promise<string> {
+    const scope = 'openid fhirUser user/*.cruds';
+    const grant = await this.store.createGrant({ clientId: STAFF_CLIENT, accountId: account.id, patientId: null, scope });
+    return this.tokens.issueAccessToken(
+      { sub: account.id, client_id: STAFF_CLIENT, scope, grant: grant.id, fhirUser: account.practitionerId ? `Practitioner/${account.practitionerId}` : undefined, roles: account.roles, kind: 'staff' },
+      SESSION_SECONDS,
+    );
+  }
+
+  async endSession(token: string): Promise<void> {
+    const claims = await this.tokens.verifyAccessToken(token).catch(() => undefined);
+    if (claims) await this.store.revokeGrant(claims.grant);
+  }
+
+  /** RFC 7009: revokes the grant behind an access or refresh token (unknown tokens are ignored). */
+  async revoke(token: string): Promise<void> {
+    const refresh = await this.store.refresh(token);
+    if (refresh) return this.store.revokeGrant(refresh.grantId);
+    await this.endSession(token);
+  }
+
+  /** RFC 7662 introspection. */
+  async introspect(token: string): Promise<Record<string, unknown>> {
+    try {
+      const { claims } = await this.authenticate(token);
+      const { sub, scope, client_id, patient, fhirUser, exp } = claims as AccessClaims & { exp: number };
+      return { active: true, sub, scope, client_id, patient, fhirUser, exp, token_type: 'Bearer', iss: this.fhirBaseUrl, aud: this.fhirBaseUrl };
+    } catch {
+      return { active: false };
+    }
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /** A staff account linked to a Practitioner (created here unless one is given). */
+  async createStaff(
+    input: { username: string; password: string; roles: string[]; name?: string; practitionerId?: string },
+    repo: Repository,
+  ): Promise<Account> {
+    if (!/^[a-z0-9._-]{3,64}$/i.test(input.username)) throw new AuthError(400, 'Tên đăng nhập 3–64 ký tự chữ, số, . _ -', 'Username: 3-64 letters, digits, . _ -');
+    const problem = passwordProblem(input.password);
+    if (problem) throw new AuthError(400, problem.split(' / ')[0], problem.split(' / ')[1]);
+    if (!input.roles.length || !input.roles.every(isRole)) throw new AuthError(400, 'Vai trò không hợp lệ', 'Roles must be among admin, clinician, registrar, officer, auditor');
+    let practitionerId = input.practitionerId;
+    if (!practitionerId) {
+      const practitioner: Practitioner = { resourceType: 'Practitioner', active: true, name: [{ text: input.name ?? input.username }] };
+      practitionerId = (await repo.create(practitioner)).resource.id;
+    } else {
+      await repo.read('Practitioner', practitionerId);
+    }
+    const account = await this.store.insertAccount({
+      kind: 'staff',
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      roles: input.roles,
+      practitionerId: practitionerId ?? null,
+      patientId: null,
+      activationHash: null,
+      activationExpires: null,
+    });
+    if (!account) throw new AuthError(409, 'Tên đăng nhập đã được dùng', 'Username is taken');
+    return account;
+  }
+
+  /**
+   * Enrols a resident for the e-health app: records their Consent (scope, policy version, date),
+   * creates (or re-arms) their account and returns a one-time activation code to hand over.
+   */
+  async enrolResident(patientId: string, username: string, repo: Repository): Promise<{ username: string; activationCode: string; consentId: string; expires: string }> {
+    await repo.read('Patient', patientId);
+    const consent: Consent = {
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
+      patient: { reference: `Patient/${patientId}` },
+      dateTime: new Date().toISOString(),
+      policy: [{ uri: CONSENT_POLICY }],
+      provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATRQT' }] },
+    };
+    const consentId = (await repo.create(consent)).resource.id!;
+    const activationCode = String(randomInt(100_000_000, 1_000_000_000));
+    const expires = new Date(Date.now() + ACTIVATION_DAYS * 86_400_000);
+    const existing = await this.store.accountByPatient(patientId);
+    if (existing) {
+      await this.store.setActivation(existing.id, hashToken(activationCode), expires);
+      return { username: existing.username, activationCode, consentId, expires: expires.toISOString() };
+    }
+    const account = await this.store.insertAccount({
+      kind: 'resident',
+      username,
+      passwordHash: null,
+      roles: [],
+      practitionerId: null,
+      patientId,
+      activationHash: hashToken(activationCode),
+      activationExpires: expires,
+    });
+    if (!account) throw new AuthError(409, 'Tên đăng nhập đã được dùng', 'Username is taken');
+    return { username, activationCode, consentId, expires: expires.toISOString() };
+  }
+
+  /** The resident sets their password with the activation code (once). */
+  async activate(username: string, code: string, password: string): Promise<void> {
+    const account = await this.store.accountByUsername(username);
+    const valid = account?.kind === 'resident' && account.activationHash === hashToken(code) && account.activationExpires! > new Date();
+    if (!valid) throw new AuthError(400, 'Mã kích hoạt không đúng hoặc đã hết hạn', 'Activation code is wrong or expired');
+    const problem = passwordProblem(password);
+    if (problem) throw new AuthError(400, problem.split(' / ')[0], problem.split(' / ')[1]);
+    await this.store.setPassword(account!.id, await hashPassword(password));
+  }
+
+  /** Consent withdrawn: the Consent becomes inactive and every token of the resident's apps stops at once. */
+  async withdrawConsent(patientId: string, repo: Repository): Promise<number> {
+    const consents = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
+    for (const consent of consents.resources) await repo.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
+    return this.store.revokePatientGrants(patientId);
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  /** RFC 7591 dynamic registration: public apps (PKCE) and asymmetric backend clients. */
+  async registerClient(metadata: Record<string, unknown>, createdBy: string): Promise<Record<string, unknown>> {
+    const method = ((metadata.token_endpoint_auth_method as string) ?? 'none') as Client['authMethod'];
+    const redirectUris = (metadata.redirect_uris as string[] | undefined) ?? [];
+    const scope = typeof metadata.scope === 'string' ? metadata.scope : '';
+    const invalid = (en: string): never => {
+      throw new AuthError(400, 'Thông tin đăng ký ứng dụng không hợp lệ', en);
+    };
+    if (method !== 'none' && method !== 'private_key_jwt') invalid('token_endpoint_auth_method must be none or private_key_jwt');
+    if (!scope) invalid('scope is required');
+    if (method === 'none' && (!redirectUris.length || !redirectUris.every((u) => typeof u === 'string' && /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1)[:/])/.test(u)))) {
+      invalid('redirect_uris: at least one https (or loopback http) URI');
+    }
+    if (method === 'private_key_jwt' && !metadata.jwks && !metadata.jwks_uri) invalid('jwks or jwks_uri is required for private_key_jwt');
+    const client: Client = {
+      clientId: `app-${randomToken(12)}`,
+      name: typeof metadata.client_name === 'string' ? metadata.client_name : 'unnamed',
+      authMethod: method,
+      secretHash: null,
+      redirectUris,
+      grantTypes: method === 'none' ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
+      scope,
+      jwks: (metadata.jwks as Client['jwks']) ?? null,
+      jwksUri: (metadata.jwks_uri as string) ?? null,
+    };
+    await this.store.upsertClient(client, createdBy);
+    return {
+      client_id: client.clientId,
+      client_id_issued_at: Math.floor(Date.now() / 1000),
+      client_name: client.name,
+      token_endpoint_auth_method: method,
+      grant_types: client.grantTypes,
+      redirect_uris: redirectUris,
+      scope,
+      ...(client.jwks ? { jwks: client.jwks } : {}),
+      ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    };
+  }
+}

@@ -1,0 +1,262 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database';
+
+/** SHA-256 of a random token: codes and refresh tokens are stored only as hashes. */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** A random token of `bytes` bytes, URL-safe. */
+export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+
+export interface Account {
+  id: string;
+  kind: 'staff' | 'resident';
+  username: string;
+  passwordHash: string | null;
+  roles: string[];
+  practitionerId: string | null;
+  patientId: string | null;
+  activationHash: string | null;
+  activationExpires: Date | null;
+  failedLogins: number;
+  lockedUntil: Date | null;
+  disabled: boolean;
+}
+
+export interface Client {
+  clientId: string;
+  name: string;
+  authMethod: 'none' | 'client_secret_basic' | 'private_key_jwt';
+  secretHash: string | null;
+  redirectUris: string[];
+  grantTypes: string[];
+  scope: string;
+  jwks: { keys: object[] } | null;
+  jwksUri: string | null;
+}
+
+export interface Grant {
+  id: string;
+  clientId: string;
+  accountId: string | null;
+  patientId: string | null;
+  scope: string;
+  revokedAt: Date | null;
+}
+
+const accountOf = (r: any): Account => ({
+  id: r.id,
+  kind: r.kind,
+  username: r.username,
+  passwordHash: r.password_hash,
+  roles: r.roles ?? [],
+  practitionerId: r.practitioner_id,
+  patientId: r.patient_id,
+  activationHash: r.activation_hash,
+  activationExpires: r.activation_expires ? new Date(r.activation_expires) : null,
+  failedLogins: r.failed_logins,
+  lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
+  disabled: r.disabled,
+});
+
+const clientOf = (r: any): Client => ({
+  clientId: r.client_id,
+  name: r.name,
+  authMethod: r.auth_method,
+  secretHash: r.secret_hash,
+  redirectUris: r.redirect_uris ?? [],
+  grantTypes: r.grant_types ?? [],
+  scope: r.scope,
+  jwks: r.jwks,
+  jwksUri: r.jwks_uri,
+});
+
+/** Persistence of accounts, clients, grants, codes and refresh tokens, for one station. */
+export class AuthStore {
+  constructor(
+    private readonly db: Queryable,
+    private readonly stationId: string,
+  ) {}
+
+  // ------------------------------------------------------------------ accounts
+
+  async accountByUsername(username: string): Promise<Account | undefined> {
+    const rows = await this.db.query(`SELECT * FROM account WHERE station_id = $1 AND username = $2`, [this.stationId, username]);
+    return rows[0] && accountOf(rows[0]);
+  }
+
+  async accountById(id: string): Promise<Account | undefined> {
+    const rows = await this.db.query(`SELECT * FROM account WHERE station_id = $1 AND id = $2`, [this.stationId, id]);
+    return rows[0] && accountOf(rows[0]);
+  }
+
+  async accountByPatient(patientId: string): Promise<Account | undefined> {
+    const rows = await this.db.query(`SELECT * FROM account WHERE station_id = $1 AND patient_id = $2`, [this.stationId, patientId]);
+    return rows[0] && accountOf(rows[0]);
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM account WHERE station_id = $1 AND 'admin' = ANY(roles) LIMIT 1`, [this.stationId]);
+    return rows.length > 0;
+  }
+
+  /** Inserts an account; a taken username answers undefined. */
+  async insertAccount(a: Omit<Account, 'id' | 'failedLogins' | 'lockedUntil' | 'disabled'>): Promise<Account | undefined> {
+    const rows = await this.db.query(
+      `INSERT INTO account (station_id, id, kind, username, password_hash, roles, practitioner_id, patient_id, activation_hash, activation_expires)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (station_id, username) DO NOTHING RETURNING *`,
+      [this.stationId, randomUUID(), a.kind, a.username, a.passwordHash, a.roles, a.practitionerId, a.patientId, a.activationHash, a.activationExpires?.toISOString() ?? null],
+    );
+    return rows[0] && accountOf(rows[0]);
+  }
+
+  async setPassword(accountId: string, passwordHash: string): Promise<void> {
+    await this.db.query(
+      `UPDATE account SET password_hash = $3, activation_hash = NULL, activation_expires = NULL, failed_logins = 0, locked_until = NULL
+        WHERE station_id = $1 AND id = $2`,
+      [this.stationId, accountId, passwordHash],
+    );
+  }
+
+  async setActivation(accountId: string, activationHash: string, expires: Date): Promise<void> {
+    await this.db.query(`UPDATE account SET activation_hash = $3, activation_expires = $4 WHERE station_id = $1 AND id = $2`, [
+      this.stationId,
+      accountId,
+      activationHash,
+      expires.toISOString(),
+    ]);
+  }
+
+  /** Records a failed login; returns the new count. Locks the account for `lockSeconds` at `maxFailures`. */
+  async recordFailure(accountId: string, maxFailures: number, lockSeconds: number): Promise<number> {
+    const rows = await this.db.query<{ failed_logins: number }>(
+      `UPDATE account SET failed_logins = failed_logins + 1,
+              locked_until = CASE WHEN failed_logins + 1 >= $3 THEN now() + make_interval(secs => $4) ELSE locked_until END
+        WHERE station_id = $1 AND id = $2 RETURNING failed_logins`,
+      [this.stationId, accountId, maxFailures, lockSeconds],
+    );
+    return rows[0]?.failed_logins ?? 0;
+  }
+
+  async recordSuccess(accountId: string): Promise<void> {
+    await this.db.query(`UPDATE account SET failed_logins = 0, locked_until = NULL WHERE station_id = $1 AND id = $2`, [this.stationId, accountId]);
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  async client(clientId: string): Promise<Client | undefined> {
+    const rows = await this.db.query(`SELECT * FROM oauth_client WHERE station_id = $1 AND client_id = $2`, [this.stationId, clientId]);
+    return rows[0] && clientOf(rows[0]);
+  }
+
+  async upsertClient(c: Client, createdBy: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO oauth_client (station_id, client_id, name, auth_method, secret_hash, redirect_uris, grant_types, scope, jwks, jwks_uri, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (station_id, client_id) DO UPDATE SET name = excluded.name, auth_method = excluded.auth_method,
+         secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types,
+         scope = excluded.scope, jwks = excluded.jwks, jwks_uri = excluded.jwks_uri`,
+      [
+        this.stationId,
+        c.clientId,
+        c.name,
+        c.authMethod,
+        c.secretHash,
+        c.redirectUris,
+        c.grantTypes,
+        c.scope,
+        c.jwks ? JSON.stringify(c.jwks) : null,
+        c.jwksUri,
+        createdBy,
+      ],
+    );
+  }
+
+  // ------------------------------------------------------------------ grants
+
+  async createGrant(g: Omit<Grant, 'id' | 'revokedAt'>): Promise<Grant> {
+    const id = randomUUID();
+    await this.db.query(`INSERT INTO oauth_grant (station_id, id, client_id, account_id, patient_id, scope) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      this.stationId,
+      id,
+      g.clientId,
+      g.accountId,
+      g.patientId,
+      g.scope,
+    ]);
+    return { ...g, id, revokedAt: null };
+  }
+
+  async grant(id: string): Promise<Grant | undefined> {
+    const rows = await this.db.query<any>(`SELECT * FROM oauth_grant WHERE station_id = $1 AND id = $2`, [this.stationId, id]);
+    const r = rows[0];
+    return r && { id: r.id, clientId: r.client_id, accountId: r.account_id, patientId: r.patient_id, scope: r.scope, revokedAt: r.revoked_at };
+  }
+
+  async revokeGrant(id: string): Promise<void> {
+    await this.db.query(`UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND id = $2 AND revoked_at IS NULL`, [this.stationId, id]);
+  }
+
+  /** Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once. */
+  async revokePatientGrants(patientId: string): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
+      [this.stationId, patientId],
+    );
+    return rows.length;
+  }
+
+  // ------------------------------------------------------------------ codes
+
+  async saveCode(code: string, c: { clientId: string; accountId: string; redirectUri: string; scope: string; codeChallenge: string; expiresAt: Date }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO oauth_code (station_id, code_hash, client_id, account_id, redirect_uri, scope, code_challenge, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [this.stationId, hashToken(code), c.clientId, c.accountId, c.redirectUri, c.scope, c.codeChallenge, c.expiresAt.toISOString()],
+    );
+  }
+
+  async code(code: string): Promise<any | undefined> {
+    const rows = await this.db.query(`SELECT * FROM oauth_code WHERE station_id = $1 AND code_hash = $2`, [this.stationId, hashToken(code)]);
+    return rows[0];
+  }
+
+  /** Marks a code used; false when it already was (a replay). */
+  async useCode(code: string, grantId: string | null): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE oauth_code SET used_at = now(), grant_id = COALESCE($3, grant_id) WHERE station_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING 1`,
+      [this.stationId, hashToken(code), grantId],
+    );
+    return rows.length > 0;
+  }
+
+  async setCodeGrant(code: string, grantId: string): Promise<void> {
+    await this.db.query(`UPDATE oauth_code SET grant_id = $3 WHERE station_id = $1 AND code_hash = $2`, [this.stationId, hashToken(code), grantId]);
+  }
+
+  // ------------------------------------------------------------------ refresh tokens
+
+  async saveRefresh(token: string, grantId: string, expiresAt: Date): Promise<void> {
+    await this.db.query(`INSERT INTO oauth_refresh (station_id, token_hash, grant_id, expires_at) VALUES ($1, $2, $3, $4)`, [
+      this.stationId,
+      hashToken(token),
+      grantId,
+      expiresAt.toISOString(),
+    ]);
+  }
+
+  async refresh(token: string): Promise<{ grantId: string; expiresAt: Date; usedAt: Date | null } | undefined> {
+    const rows = await this.db.query<any>(`SELECT * FROM oauth_refresh WHERE station_id = $1 AND token_hash = $2`, [this.stationId, hashToken(token)]);
+    const r = rows[0];
+    return r && { grantId: r.grant_id, expiresAt: new Date(r.expires_at), usedAt: r.used_at ? new Date(r.used_at) : null };
+  }
+
+  /** Marks a refresh token used (rotation); false when it already was. */
+  async useRefresh(token: string): Promise<boolean> {
+    const rows = await this.db.query(`UPDATE oauth_refresh SET used_at = now() WHERE station_id = $1 AND token_hash = $2 AND used_at IS NULL RETURNING 1`, [
+      this.stationId,
+      hashToken(token),
+    ]);
+    return rows.length > 0;
+  }
+}

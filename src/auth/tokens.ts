@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { SIGNING_ALG, type SigningKeys } from './keys';
+
+/** Claims of our access tokens (also used, with a longer life, as the staff session cookie). */
+export interface AccessClaims {
+  /** Account id (staff, resident) or client id (system). */
+  sub: string;
+  client_id: string;
+  scope: string;
+  /** The grant this token belongs to: revoking the grant revokes every token of it at once. */
+  grant: string;
+  /** Patient in context (resident apps). */
+  patient?: string;
+  fhirUser?: string;
+  roles?: string[];
+  kind: 'staff' | 'resident' | 'system';
+}
+
+export class TokenService {
+  constructor(
+    private readonly keys: SigningKeys,
+    /** Issuer and audience: the FHIR base URL (SMART: `aud` must be the FHIR server). */
+    readonly issuer: string,
+  ) {}
+
+  get jwks(): SigningKeys['jwks'] {
+    return this.keys.jwks;
+  }
+
+  /** Signs an access token valid for `seconds`. */
+  issueAccessToken(claims: AccessClaims, seconds: number): Promise<string> {
+    return new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.keys.kid, typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setAudience(this.issuer)
+      .setIssuedAt()
+      .setExpirationTime(`${seconds}s`)
+      .setJti(randomUUID())
+      .sign(this.keys.privateKey);
+  }
+
+  /** OpenID Connect id_token for `openid fhirUser`. */
+  issueIdToken(sub: string, clientId: string, fhirUser: string | undefined, seconds: number): Promise<string> {
+    return new SignJWT(fhirUser ? { fhirUser } : {})
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.keys.kid })
+      .setIssuer(this.issuer)
+      .setSubject(sub)
+      .setAudience(clientId)
+      .setIssuedAt()
+      .setExpirationTime(`${seconds}s`)
+      .sign(this.keys.privateKey);
+  }
+
+  /**
+   * Verifies signature (our key, ES384 only — `alg: none` and other algorithms are refused),
+   * issuer, audience (this FHIR base) and expiry. Throws on any failure.
+   */
+  async verifyAccessToken(token: string): Promise<AccessClaims & { exp: number; jti: string }> {
+    const { payload } = await jwtVerify(token, this.keys.publicKey, { issuer: this.issuer, audience: this.issuer, algorithms: [SIGNING_ALG] });
+    if (typeof payload.sub !== 'string' || typeof payload.grant !== 'string' || typeof payload.scope !== 'string') throw new Error('incomplete token');
+    return payload as unknown as AccessClaims & { exp: number; jti: string };
+  }
+}

@@ -1,0 +1,115 @@
+import type { AuditEvent, AuditEventEntity, Resource } from '@medplum/fhirtypes';
+import type { Actor } from './access';
+
+/**
+ * AuditEvents shaped like IHE Basic Audit Log Patterns (BALP): who (agent), what (entities: the
+ * resources touched, their patients, the query), when (recorded), from where (network address),
+ * outcome. Stored as FHIR resources in the same database — written in the same statement as the
+ * change they record, and for reads before the response is sent.
+ * https://profiles.ihe.net/ITI/BALP/
+ */
+
+export type AuditInteraction =
+  | 'read'
+  | 'vread'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'search'
+  | 'history'
+  | 'operation'
+  | 'login'
+  | 'logout';
+
+const ACTION: Record<AuditInteraction, AuditEvent['action']> = {
+  read: 'R',
+  vread: 'R',
+  search: 'E',
+  history: 'R',
+  operation: 'E',
+  create: 'C',
+  update: 'U',
+  patch: 'U',
+  delete: 'D',
+  login: 'E',
+  logout: 'E',
+};
+
+/** Outcome codes of AuditEvent.outcome: 0 success, 4 minor failure (refused, not found), 8 serious, 12 major. */
+export type AuditOutcome = '0' | '4' | '8' | '12';
+
+export interface AuditInput {
+  actor: Actor;
+  interaction: AuditInteraction;
+  outcome: AuditOutcome;
+  outcomeDesc?: string;
+  /** References of the resources touched, with version where known (`Patient/1/_history/2`). */
+  entities: string[];
+  /** Patients whose record was touched (entity role "patient"), so `AuditEvent?patient=` finds them. */
+  patients: string[];
+  /** The search or history query, as sent (kept base64, as BALP asks). */
+  query?: string;
+  /** Resource type the interaction was on, when no single resource (search, failures). */
+  resourceType?: string;
+}
+
+const REST_TYPE = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' };
+const LOGIN_TYPE = { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110114', display: 'User Authentication' };
+const SUBTYPE_SYSTEM = 'http://hl7.org/fhir/restful-interaction';
+const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
+const ENTITY_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+
+export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent {
+  const isLogin = input.interaction === 'login' || input.interaction === 'logout';
+  const entity: AuditEventEntity[] = [];
+  for (const patient of new Set(input.patients)) {
+    entity.push({ what: { reference: `Patient/${patient}` }, type: { system: ENTITY_TYPE, code: '1' }, role: { system: ENTITY_ROLE, code: '1' } });
+  }
+  for (const reference of input.entities) {
+    if (input.patients.some((p) => reference === `Patient/${p}`)) continue;
+    entity.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '2' }, role: { system: ENTITY_ROLE, code: '4' } });
+  }
+  if (input.query !== undefined) {
+    entity.push({ type: { system: ENTITY_TYPE, code: '2' }, role: { system: ENTITY_ROLE, code: '24' }, query: Buffer.from(input.query).toString('base64'), description: input.resourceType });
+  }
+  const actor = input.actor;
+  return {
+    resourceType: 'AuditEvent',
+    type: isLogin ? LOGIN_TYPE : REST_TYPE,
+    subtype: [isLogin ? { system: 'http://dicom.nema.org/resources/ontology/DCM', code: input.interaction === 'login' ? '110122' : '110123' } : { system: SUBTYPE_SYSTEM, code: subtypeCode(input.interaction) }],
+    action: ACTION[input.interaction],
+    recorded,
+    outcome: input.outcome,
+    outcomeDesc: input.outcomeDesc,
+    agent: [
+      {
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+        who: actor.reference ? { reference: actor.reference } : { display: actor.id },
+        altId: actor.id,
+        name: actor.display,
+        requestor: true,
+        role: actor.roles.map((role) => ({ coding: [{ system: 'https://commune-ehr.vn/fhir/CodeSystem/staff-role', code: role }] })),
+        network: actor.ip ? { address: actor.ip, type: isIp(actor.ip) ? '2' : '1' } : undefined,
+      },
+    ],
+    source: { site: 'commune-ehr', observer: { display: 'commune-ehr' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }] },
+    entity: entity.length ? entity : undefined,
+  };
+}
+
+function subtypeCode(interaction: AuditInteraction): string {
+  switch (interaction) {
+    case 'search':
+      return 'search-type';
+    case 'history':
+      return 'history-instance';
+    default:
+      return interaction;
+  }
+}
+
+const isIp = (address: string): boolean => /^[\d.:a-f]+$/i.test(address);
+
+/** `Type/id/_history/v` of a stored resource. */
+export const versionedReference = (r: Resource): string => `${r.resourceType}/${r.id}${r.meta?.versionId ? `/_history/${r.meta.versionId}` : ''}`;

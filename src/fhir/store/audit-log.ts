@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../db/database';
+import { buildAuditEvent, type AuditInput } from '../audit';
+import { extractIndexRows, type ExtractContext } from '../index/extract';
+import type { VersionWrite } from './write';
+import { writeVersion } from './write';
+
+/**
+ * Turns an audit record into a version write of a new AuditEvent, through the same write path
+ * as everything else (so it is indexed and searchable: `AuditEvent?patient=…&agent=…&date=…`).
+ * AuditEvents are built by the server, so they are not re-validated on every request.
+ */
+export function auditWrite(stationId: string, input: AuditInput, extract: ExtractContext): VersionWrite {
+  const id = randomUUID();
+  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta: { versionId: '1' } } as Resource;
+  return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows: extractIndexRows(event, extract) };
+}
+
+/** Stores an audit record on its own (reads, searches, refusals, logins). */
+export async function recordAudit(q: Queryable, stationId: string, input: AuditInput, extract: ExtractContext): Promise<void> {
+  await writeVersion(q, auditWrite(stationId, input, extract));
+}
+
+/**
+ * Patients a resource that was read is about, for the audit record: itself, or its `subject` /
+ * `patient` reference. (Writes use their full compartment rows; reads stay cheap.)
+ */
+export function patientsOf(resource: Resource): string[] {
+  if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
+  const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+  return [r.subject?.reference, r.patient?.reference]
+    .filter((ref): ref is string => !!ref && ref.startsWith('Patient/'))
+    .map((ref) => ref.slice('Patient/'.length).split('/')[0]);
+}

@@ -1,0 +1,266 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import OAuth2Server from '@node-oauth/oauth2-server';
+import { rateLimit } from 'express-rate-limit';
+import { doubleCsrf } from 'csrf-csrf';
+import { ClientAssertionVerifier } from '../auth/client-assertion';
+import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
+import type { Account } from '../auth/store';
+import type { AuditOutcome } from '../fhir/audit';
+import type { FhirEngine } from '../fhir/engine';
+import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
+import { authorizePage } from '../web/authorize-page';
+import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
+import { smartConfiguration } from './smart-configuration';
+
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  engine: FhirEngine;
+  /** Path the FHIR API is mounted at (discovery lives under it). */
+  fhirPath: string;
+  /** Requests per minute per address on sign-in and token endpoints. */
+  loginRateLimit: number;
+}
+
+/**
+ * Sign-in, SMART App Launch and OAuth2 endpoints, account administration. The OAuth2 protocol is
+ * @node-oauth/oauth2-server's; staff username/password is passport-local's.
+ */
+export function authRoutes(deps: AuthRoutesDeps): Router {
+  const { auth, engine } = deps;
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
+  const json = express.json({ limit: '64kb' });
+  const limited = rateLimit({ windowMs: 60_000, limit: deps.loginRateLimit, standardHeaders: 'draft-7', legacyHeaders: false });
+  const csrf = doubleCsrf({
+    getSecret: () => csrfSecret,
+    getSessionIdentifier: (req) => (req as Request & { cookies: Record<string, string> }).cookies?.[SESSION_COOKIE] ?? '',
+    cookieName: 'ehr_csrf',
+    cookieOptions: { sameSite: 'strict', httpOnly: true, path: '/', secure: false },
+    getCsrfTokenFromRequest: (req) => req.headers['x-csrf-token'] as string,
+  });
+  const csrfSecret = randomBytes(32).toString('hex');
+
+  /** Audits a sign-in attempt as the person who tried (or the anonymous address). */
+  const auditLogin = (req: Request, who: Account | undefined, username: string, result: AuditOutcome, desc?: string): Promise<void> =>
+    engine.repo
+      .as({
+        actor: {
+          id: who?.id ?? username,
+          display: username,
+          reference: who?.patientId ? `Patient/${who.patientId}` : who?.practitionerId ? `Practitioner/${who.practitionerId}` : undefined,
+          roles: who?.roles ?? [],
+          ip: req.ip,
+        },
+        allows: () => false,
+        constraints: () => [],
+      })
+      .audit({ interaction: 'login', outcome: result, outcomeDesc: desc, entities: [], patients: who?.patientId ? [who.patientId] : [] });
+
+  passport.use(
+    'staff-local',
+    new LocalStrategy({ passReqToCallback: true }, ((req: Request, username: string, password: string, done: (err: unknown, user?: unknown, info?: unknown) => void) => {
+      auth.checkPassword(username, password, 'staff').then(async (result) => {
+        await auditLogin(req, result.ok ? result.account : undefined, username, result.ok ? '0' : '4', result.ok ? undefined : result.reason);
+        done(null, result.ok ? result.account : false, result.ok ? undefined : result.reason);
+      }, done);
+    }) as never),
+  );
+
+  // ------------------------------------------------------------------ discovery
+
+  router.get(`${deps.fhirPath}/.well-known/smart-configuration`, (_req, res) => {
+    res.json(smartConfiguration(auth.fhirBaseUrl));
+  });
+  router.get('/oauth2/jwks', (_req, res) => {
+    res.json(auth.tokens.jwks);
+  });
+
+  // ------------------------------------------------------------------ staff sessions
+
+  router.post('/auth/login', limited, json, form, (req, res, next) => {
+    passport.authenticate('staff-local', { session: false }, async (err: unknown, account: Account | false, reason?: string) => {
+      if (err) return next(err);
+      if (!account) {
+        const locked = reason === 'locked';
+        return next(authError(401, locked ? 'Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau 15 phút' : 'Sai tên đăng nhập hoặc mật khẩu', locked ? 'Account locked after repeated failures; try again in 15 minutes' : 'Wrong username or password'));
+      }
+      const token = await auth.startSession(account);
+      if (req.body?.mode === 'token') {
+        return res.json({ access_token: token, token_type: 'Bearer', expires_in: SESSION_SECONDS, roles: account.roles });
+      }
+      res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, maxAge: SESSION_SECONDS * 1000, path: '/' });
+      (req as Request & { cookies: Record<string, string> }).cookies = { ...(req as any).cookies, [SESSION_COOKIE]: token };
+      res.json({ csrfToken: csrf.generateCsrfToken(req, res, { overwrite: true }), roles: account.roles, username: account.username });
+    })(req, res, next);
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    const token = (req as Request & { cookies?: Record<string, string> }).cookies?.[SESSION_COOKIE];
+    if (token) await auth.endSession(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+
+  // ------------------------------------------------------------------ accounts
+
+  const signedIn = [authenticate(auth), requestRepository(engine)];
+  const cookieCsrf = (req: Request, res: Response, next: express.NextFunction): void => {
+    if ((res.locals.auth as Authenticated).viaCookie && !csrf.validateRequest(req)) return next(authError(403, 'Thiếu mã CSRF', 'Missing or invalid CSRF token'));
+    next();
+  };
+
+  router.post('/auth/staff', json, ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
+    try {
+      const b = req.body ?? {};
+      const account = await auth.createStaff({ username: b.username, password: b.password, roles: b.roles ?? [], name: b.name, practitionerId: b.practitionerId }, res.locals.repo);
+      res.status(201).json({ id: account.id, username: account.username, roles: account.roles, practitioner: `Practitioner/${account.practitionerId}` });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/auth/residents', json, ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
+    try {
+      const patientId = String(req.body?.patient ?? '').replace(/^Patient\//, '');
+      const username = String(req.body?.username ?? patientId);
+      res.status(201).json(await auth.enrolResident(patientId, username, res.locals.repo));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/auth/residents/:patientId/withdraw', ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
+    try {
+      res.json({ revokedGrants: await auth.withdrawConsent(String(req.params.patientId), res.locals.repo) });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/auth/activate', limited, json, form, async (req, res, next) => {
+    try {
+      await auth.activate(String(req.body?.username ?? ''), String(req.body?.code ?? ''), String(req.body?.password ?? ''));
+      res.status(204).end();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  // ------------------------------------------------------------------ OAuth2 / SMART
+
+  router.get('/oauth2/authorize', (req, res) => {
+    const problem = authorizeProblem(req.query as Record<string, string>, auth.fhirBaseUrl, auth);
+    problem.then((p) => {
+      if (p) return sendAuthorizeError(res, req.query as Record<string, string>, p);
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(authorizePage(req.query as Record<string, string>));
+    });
+  });
+
+  router.post('/oauth2/authorize', limited, form, async (req, res, next) => {
+    const params = req.body as Record<string, string>;
+    const problem = await authorizeProblem(params, auth.fhirBaseUrl, auth);
+    if (problem) return sendAuthorizeError(res, params, problem);
+    const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
+    await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
+    if (!result.ok) {
+      const message = result.reason === 'locked' ? 'Tài khoản tạm khóa; thử lại sau 15 phút' : 'Sai tên đăng nhập hoặc mật khẩu';
+      return res.status(401).type('html').send(authorizePage(params, message));
+    }
+    try {
+      const request = new OAuth2Server.Request({ method: 'POST', headers: req.headers as Record<string, string>, query: {}, body: params });
+      const response = new OAuth2Server.Response(res);
+      await auth.oauth.authorize(request, response, { authenticateHandler: { handle: () => ({ account: result.account, clientId: params.client_id }) } });
+      res.redirect(302, response.get('location'));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/oauth2/token', limited, form, async (req, res) => {
+    const body = req.body as Record<string, string>;
+    if (ClientAssertionVerifier.isAssertion(body)) {
+      try {
+        const clientId = await auth.assertions.verify(body.client_assertion);
+        const proof = ClientAssertionVerifier.proof();
+        auth.assertedClients.set(proof, clientId);
+        body.client_id = clientId;
+        body.client_secret = proof;
+      } catch (err) {
+        await auditLogin(req, undefined, String(body.client_id ?? 'unknown client'), '4', `client assertion refused: ${(err as Error).message}`);
+        return res.status(401).json({ error: 'invalid_client', error_description: (err as Error).message });
+      }
+    }
+    try {
+      const request = new OAuth2Server.Request(req);
+      const response = new OAuth2Server.Response(res);
+      await auth.oauth.token(request, response);
+      res.set(response.headers).set('Cache-Control', 'no-store').status(response.status ?? 200).json(response.body);
+    } catch (err) {
+      const e = err as { code?: number; name?: string; message: string };
+      if (body.grant_type === 'client_credentials') await auditLogin(req, undefined, String(body.client_id ?? 'unknown client'), '4', e.message);
+      res.status(e.code ?? 400).set('Cache-Control', 'no-store').json({ error: e.name ?? 'invalid_request', error_description: e.message });
+    }
+  });
+
+  router.post('/oauth2/revoke', limited, form, async (req, res) => {
+    if (typeof req.body?.token === 'string') await auth.revoke(req.body.token);
+    res.status(200).end();
+  });
+
+  router.post('/oauth2/introspect', form, authenticate(auth), requireRole(['admin'], true), async (req, res) => {
+    res.json(await auth.introspect(String(req.body?.token ?? '')));
+  });
+
+  router.post('/oauth2/register', json, ...signedIn, cookieCsrf, requireRole(['admin'], true), async (req, res, next) => {
+    try {
+      res.status(201).json(await auth.registerClient(req.body ?? {}, (res.locals.auth as Authenticated).claims.sub));
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return router;
+}
+
+function authError(status: number, vi: string, en: string): OperationOutcomeError {
+  const code = status === 401 ? 'login' : status === 403 ? 'forbidden' : 'invalid';
+  return new OperationOutcomeError(outcome('error', code, bilingual(vi, en)), status);
+}
+
+/** Maps the account errors of AuthService to OperationOutcomes. */
+export function authErrorOutcome(err: unknown): OperationOutcomeError | undefined {
+  return err instanceof AuthError ? authError(err.status, err.vi, err.en) : undefined;
+}
+
+/**
+ * Checks an authorization request before anyone signs in. Client and redirect_uri must match
+ * exactly; otherwise nothing is redirected anywhere (an attacker's URI never receives a code).
+ */
+async function authorizeProblem(p: Record<string, string>, fhirBaseUrl: string, auth?: AuthService): Promise<{ error: string; description: string; redirect: boolean } | undefined> {
+  const client = auth ? await auth.store.client(p.client_id ?? '') : undefined;
+  if (auth && (!client || !client.redirectUris.includes(p.redirect_uri ?? ''))) {
+    return { error: 'invalid_request', description: 'unknown client_id or redirect_uri not registered', redirect: false };
+  }
+  if (!p.client_id || !p.redirect_uri) return { error: 'invalid_request', description: 'client_id and redirect_uri are required', redirect: false };
+  if (p.response_type !== 'code') return { error: 'unsupported_response_type', description: 'response_type must be code', redirect: true };
+  if (p.aud !== fhirBaseUrl) return { error: 'invalid_request', description: `aud must be ${fhirBaseUrl}`, redirect: true };
+  if (p.code_challenge_method !== 'S256' || !p.code_challenge) return { error: 'invalid_request', description: 'PKCE with code_challenge_method S256 is required', redirect: true };
+  if (!p.state) return { error: 'invalid_request', description: 'state is required', redirect: true };
+  return undefined;
+}
+
+function sendAuthorizeError(res: Response, p: Record<string, string>, problem: { error: string; description: string; redirect: boolean }): void {
+  if (problem.redirect) {
+    const url = new URL(p.redirect_uri);
+    url.searchParams.set('error', problem.error);
+    url.searchParams.set('error_description', problem.description);
+    if (p.state) url.searchParams.set('state', p.state);
+    res.redirect(302, url.toString());
+    return;
+  }
+  res.status(400).type('text').send(`${problem.error}: ${problem.description}`);
+}

@@ -1,0 +1,81 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import passport from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import type { AuthService } from '../auth/service';
+import type { AccessClaims } from '../auth/tokens';
+import type { AccessPolicy } from '../fhir/access';
+import type { FhirEngine } from '../fhir/engine';
+import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
+
+export const SESSION_COOKIE = 'ehr_session';
+
+/** What authentication leaves on res.locals for the routes. */
+export interface Authenticated {
+  claims: AccessClaims;
+  policy: AccessPolicy;
+  /** True when the session cookie (not an Authorization header) authenticated the request. */
+  viaCookie: boolean;
+}
+
+/** Registers the bearer strategy: a token is valid when our key signed it for this server and its grant is live. */
+export function useBearerStrategy(auth: AuthService): void {
+  passport.use(
+    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, user?: unknown) => void) => {
+      auth.authenticate(token, req.ip).then(
+        (result) => done(null, result),
+        () => done(null, false),
+      );
+    }),
+  );
+}
+
+export const unauthorized = (): OperationOutcomeError =>
+  new OperationOutcomeError(outcome('error', 'login', bilingual('Cần đăng nhập: thiếu hoặc sai mã truy cập', 'Authentication required: missing or invalid access token')), 401);
+
+/**
+ * Authenticates every request: `Authorization: Bearer` through passport, or the staff session
+ * cookie. Requests without valid credentials get 401 with WWW-Authenticate; there is no way
+ * around it, in tests as in production (tests sign in for real).
+ */
+export function authenticate(auth: AuthService): RequestHandler {
+  const bearer = passport.authenticate('bearer', { session: false, failWithError: true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const cookie = (req as Request & { cookies?: Record<string, string> }).cookies?.[SESSION_COOKIE];
+    const fail = (): void => {
+      res.setHeader('WWW-Authenticate', `Bearer realm="commune-ehr", error="invalid_token"`);
+      next(unauthorized());
+    };
+    if (req.headers.authorization || !cookie) {
+      if (!req.headers.authorization?.startsWith('Bearer ')) return fail();
+      bearer(req, res, (err?: unknown) => {
+        if (err || !req.user) return fail();
+        const { claims, policy } = req.user as { claims: AccessClaims; policy: AccessPolicy };
+        res.locals.auth = { claims, policy, viaCookie: false } satisfies Authenticated;
+        next();
+      });
+      return;
+    }
+    auth.authenticate(cookie, req.ip).then(({ claims, policy }) => {
+      res.locals.auth = { claims, policy, viaCookie: true } satisfies Authenticated;
+      next();
+    }, fail);
+  };
+}
+
+/** The per-request repository: the engine's, acting for the authenticated caller (restricted and audited). */
+export function requestRepository(engine: FhirEngine): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.repo = engine.repo.as((res.locals.auth as Authenticated).policy);
+    next();
+  };
+}
+
+/** 403 unless the caller is staff with one of `roles` (or, when allowed, a system client). */
+export function requireRole(roles: string[], allowSystem = false): RequestHandler {
+  return (_req, res, next) => {
+    const auth = res.locals.auth as Authenticated | undefined;
+    const ok = !!auth && ((auth.claims.kind === 'staff' && (auth.claims.roles ?? []).some((r) => roles.includes(r))) || (allowSystem && auth.claims.kind === 'system'));
+    if (ok) return next();
+    next(new OperationOutcomeError(outcome('error', 'forbidden', bilingual('Bạn không có quyền thực hiện thao tác này', 'Not allowed for your role')), 403));
+  };
+}
