@@ -7,6 +7,9 @@
 
 export const UCUM = 'http://unitsofmeasure.org';
 
+/** Index rows in canonical units are kept under `param` + this suffix. */
+export const CANONICAL_SUFFIX = ':canonical';
+
 const PREFIXES: Record<string, number> = { '': 0, k: 3, h: 2, da: 1, d: -1, c: -2, m: -3, u: -6, n: -9, p: -12, f: -15 };
 const BASES = new Set(['g', 'L', 'l', 'mol', 'eq', 'm', '[IU]', '[iU]']);
 

@@ -2,7 +2,7 @@ import type { TypedValue } from '@medplum/core';
 import { parseReference } from '../references';
 import { dateRange } from '../search/dates';
 import { normalizeString } from '../search/normalize';
-import { canonicalQuantity } from './ucum';
+import { CANONICAL_SUFFIX, canonicalQuantity } from './ucum';
 import { clip, type IndexRows } from './tables';
 
 /**
@@ -146,9 +146,10 @@ export function addQuantity(rows: IndexRows, param: string, tv: TypedValue): voi
   const system = clip(v.system ?? null);
   const code = clip(v.code ?? v.currency ?? null);
   rows.quantity.push({ param, value: v.value, system, code, unit: clip(v.unit ?? null) });
-  // A UCUM quantity is also kept in its canonical unit, so 5000 mg matches a search for 5 g.
+  // A UCUM quantity is also kept in its canonical unit, under its own key, so 5000 mg matches a
+  // search for 5 g while a search without a unit still compares the values as written.
   const canonical = canonicalQuantity(v.value, system, code);
-  if (canonical && canonical.code !== code) rows.quantity.push({ param, value: canonical.value, system, code: canonical.code, unit: null });
+  if (canonical) rows.quantity.push({ param: `${param}${CANONICAL_SUFFIX}`, value: canonical.value, system, code: canonical.code, unit: null });
 }
 
 export function addReference(rows: IndexRows, param: string, tv: TypedValue, baseUrl: string, resolveIs?: string): void {

@@ -1,3 +1,4 @@
+import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
 import { dateCondition } from './params/date';
 import { numberCondition, quantityCondition } from './params/number';
@@ -50,8 +51,20 @@ function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParam
   if (type === 'reference' && f.modifier === 'identifier') {
     return indexMember(scope, 'idx_token', p.add(`${f.code}:identifier`), tokenValuesCondition(f.values, p));
   }
+  if (type === 'quantity') return keyedMember(scope, table, f.values.map((v) => quantityAlternative(f.code, v, p)));
   const param = p.add(f.code);
   return indexMember(scope, table, param, valuesCondition(type, f, ctx, p));
+}
+
+/** One value of a quantity parameter, under the plain or the canonical-unit key. */
+function quantityAlternative(key: string, value: string, p: SqlParams): string {
+  const q = quantityCondition(value, p);
+  return `(i.param = ${p.add(q.canonical ? key + CANONICAL_SUFFIX : key)} AND ${q.sql})`;
+}
+
+/** Rows under a different `param` key per value (quantities, composites), ORed. */
+function keyedMember(scope: Scope, table: string, alternatives: string[]): string {
+  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, or(alternatives)]);
 }
 
 function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
@@ -77,8 +90,6 @@ function valueCondition(
       return dateCondition(value, 'i.lo', 'i.hi', ctx, p);
     case 'number':
       return numberCondition(value, p);
-    case 'quantity':
-      return quantityCondition(value, p);
     case 'reference':
       return referenceCondition(targets, modifier, value, ctx, p);
     case 'uri':
@@ -89,16 +100,16 @@ function valueCondition(
 
 /** Each value: its folded first-component key (index/composite.ts), then the second component's condition. */
 function compositeFilter(scope: Scope, f: CompositeFilter, ctx: PlanContext, p: SqlParams): string {
-  const table = TABLE_OF[f.valueType];
   const alternatives = f.values.map((raw) => {
     const pieces = splitEscaped(raw, '$');
     if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${f.code} cần dạng mã$giá-trị: ${raw}`, `${f.code} takes token$value: ${raw}`);
     const [system, code] = splitToken(pieces[0]);
     if (!code) throw badRequest(`${f.code}: thiếu mã trước $`, `${f.code}: a code is needed before $`);
     const key = system === undefined ? `${f.code}$${code}` : `${f.code}$${system}|${code}`;
+    if (f.valueType === 'quantity') return quantityAlternative(key, pieces[1], p);
     return `(i.param = ${p.add(key)} AND ${valueCondition(f.valueType, undefined, undefined, pieces[1], ctx, p)})`;
   });
-  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, or(alternatives)]);
+  return keyedMember(scope, TABLE_OF[f.valueType], alternatives);
 }
 
 /** A nested scope over one type, for the target of a chain or the source of a _has. */

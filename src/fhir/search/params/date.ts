@@ -20,29 +20,30 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
     lo -= Math.abs(now - lo) * 0.1;
     hi += Math.abs(now - hi) * 0.1;
   }
-  const qlo = `${p.add(new Date(lo).toISOString())}::timestamptz`;
-  const qhi = `${p.add(new Date(hi).toISOString())}::timestamptz`;
+  // Placeholders are bound only when used: PostgreSQL rejects a parameter it cannot type.
+  const bound: Record<'lo' | 'hi', string | undefined> = { lo: undefined, hi: undefined };
+  const q = (end: 'lo' | 'hi'): string => (bound[end] ??= `${p.add(new Date(end === 'lo' ? lo : hi).toISOString())}::timestamptz`);
   const hiExpr = point ? `(${hiCol} + interval '1 millisecond')` : hiCol;
-  const within = `(${loCol} >= ${qlo} AND ${hiExpr} <= ${qhi})`;
+  const within = (): string => `(${loCol} >= ${q('lo')} AND ${hiExpr} <= ${q('hi')})`;
   switch (prefix) {
     case 'eq':
-      return within;
+      return within();
     case 'ne':
-      return `NOT ${within}`;
+      return `NOT ${within()}`;
     case 'gt':
-      return `${hiExpr} > ${qhi}`;
+      return `${hiExpr} > ${q('hi')}`;
     case 'lt':
-      return `${loCol} < ${qlo}`;
+      return `${loCol} < ${q('lo')}`;
     case 'ge':
-      return `(${hiExpr} > ${qhi} OR ${within})`;
+      return `(${hiExpr} > ${q('hi')} OR ${within()})`;
     case 'le':
-      return `(${loCol} < ${qlo} OR ${within})`;
+      return `(${loCol} < ${q('lo')} OR ${within()})`;
     case 'sa':
-      return `${loCol} >= ${qhi}`;
+      return `${loCol} >= ${q('hi')}`;
     case 'eb':
-      return `${hiExpr} <= ${qlo}`;
+      return `${hiExpr} <= ${q('lo')}`;
     case 'ap':
-      return `(${loCol} < ${qhi} AND ${hiExpr} > ${qlo})`;
+      return `(${loCol} < ${q('hi')} AND ${hiExpr} > ${q('lo')})`;
   }
 }
 

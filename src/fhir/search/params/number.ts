@@ -17,9 +17,10 @@ export function numberCondition(raw: string, p: SqlParams): string {
 
 /**
  * Quantity: `[prefix]value|system|code` or `value||code` (code or unit). A UCUM unit is turned
- * into its canonical form, as stored (index/ucum.ts), so 5 g finds 5000 mg.
+ * into its canonical form and compared with the canonical rows (index/ucum.ts), so 5 g finds
+ * 5000 mg; `canonical` tells the caller to look under `param:canonical`.
  */
-export function quantityCondition(raw: string, p: SqlParams): string {
+export function quantityCondition(raw: string, p: SqlParams): { sql: string; canonical: boolean } {
   const [prefix, rest] = splitPrefix(raw);
   const [numText, system, code, extra] = splitEscaped(rest, '|').map(unescapeValue);
   if (extra !== undefined) throw badRequest(`Số lượng không hợp lệ: ${raw}`, `Invalid quantity: ${raw}`);
@@ -30,7 +31,7 @@ export function quantityCondition(raw: string, p: SqlParams): string {
   if (canonical) conditions.push(`i.code = ${p.add(canonical.code)}`);
   else if (code) conditions.push(`(i.code = ${p.add(code)} OR i.unit = ${p.add(code)})`);
   conditions.unshift(compare(prefix, n, canonical?.value ?? 1, p));
-  return `(${conditions.join(' AND ')})`;
+  return { sql: `(${conditions.join(' AND ')})`, canonical: !!canonical };
 }
 
 interface ParsedNumber {

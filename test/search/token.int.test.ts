@@ -1,0 +1,121 @@
+import type { Coding, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { matchIds, seed } from './helpers';
+import { fold } from './oracle';
+
+// R4 search.html#token: code, system|code, |code, system|; :not, :text, :of-type, :missing.
+const LOINC = 'http://loinc.org';
+const LOCAL = 'http://tramyte.example/codes';
+const V2 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+const CCCD = 'http://cccd.gov.vn';
+const BHYT = 'http://bhyt.gov.vn';
+
+const observation = (coding: Coding[], text?: string): Observation => ({ resourceType: 'Observation', status: 'final', code: { coding, text } });
+
+const RESOURCES: Resource[] = [
+  observation([{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }], 'Huyết áp tâm thu'),
+  observation([{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }], 'Huyết áp tâm trương'),
+  observation([{ system: LOCAL, code: '8480-6' }]),
+  observation([{ code: '8480-6' }]),
+  observation([{ system: LOINC, code: '29463-7', display: 'Body weight' }, { system: LOCAL, code: 'CAN-NANG', display: 'Cân nặng' }]),
+  { resourceType: 'Observation', status: 'final', code: { text: 'Đường huyết' } } as Observation,
+  {
+    resourceType: 'Patient',
+    active: true,
+    identifier: [
+      { system: CCCD, value: '079190001234', type: { coding: [{ system: V2, code: 'NI' }], text: 'Căn cước công dân' } },
+      { system: BHYT, value: 'DN4797912345678', type: { coding: [{ system: V2, code: 'SB' }] } },
+    ],
+    telecom: [{ system: 'phone', value: '0903123456' }],
+    gender: 'female',
+  } as Patient,
+  { resourceType: 'Patient', active: false, identifier: [{ system: CCCD, value: '001085009999', type: { coding: [{ system: V2, code: 'NI' }] } }], gender: 'male' } as Patient,
+  { resourceType: 'Patient', identifier: [{ value: '079190001234' }], gender: 'other' } as Patient,
+];
+
+/** Does any coding of the resource's code match the token query (written from the spec's table)? */
+function codingMatches(codings: { system?: string; code?: string }[], query: string): boolean {
+  const bar = query.indexOf('|');
+  return codings.some((c) => {
+    if (bar < 0) return c.code === query;
+    const system = query.slice(0, bar);
+    const code = query.slice(bar + 1);
+    if (system === '') return c.system === undefined && c.code === code;
+    if (code === '') return c.system === system;
+    return c.system === system && c.code === code;
+  });
+}
+
+describe('token search', () => {
+  let server: TestServer;
+  let stored: Resource[];
+  const of = <T extends Resource>(type: string): T[] => stored.filter((r) => r.resourceType === type) as T[];
+  const ids = (rs: Resource[]): string[] => rs.map((r) => r.id!).sort();
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    stored = await seed(server, RESOURCES);
+  });
+  afterAll(() => server.close());
+
+  test.each(['8480-6', `${LOINC}|8480-6`, '|8480-6', `${LOCAL}|`, `${LOINC}|`, `${LOINC}|29463-7`, 'CAN-NANG', 'nope', `${LOINC}|8480-6,${LOCAL}|8480-6`])(
+    'Observation?code=%s',
+    async (query) => {
+      const expected = ids(of<Observation>('Observation').filter((o) => query.split(',').some((q) => codingMatches(o.code.coding ?? [], q))));
+      expect(await matchIds(server, `Observation?code=${encodeURIComponent(query)}`)).toEqual(expected);
+    },
+  );
+
+  test(':not excludes matches and keeps resources without the element', async () => {
+    const expected = ids(of<Observation>('Observation').filter((o) => !codingMatches(o.code.coding ?? [], `${LOINC}|8480-6`)));
+    expect(await matchIds(server, `Observation?code:not=${encodeURIComponent(`${LOINC}|8480-6`)}`)).toEqual(expected);
+    expect(expected).toContain(stored[5].id); // no coding at all
+  });
+
+  test.each(['huyet ap', 'tâm', 'CAN NANG', 'blood', 'duong'])(':text=%s matches a word of the text or display, folded', async (query) => {
+    const texts = (o: Observation): string[] => [o.code.text, ...(o.code.coding ?? []).map((c) => c.display)].filter((t): t is string => !!t);
+    const q = fold(query);
+    const expected = ids(of<Observation>('Observation').filter((o) => texts(o).some((t) => fold(t).startsWith(q) || fold(t).includes(' ' + q))));
+    expect(await matchIds(server, `Observation?code:text=${encodeURIComponent(query)}`)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  test('identifier by system|value, by value, and by |value', async () => {
+    const patients = of<Patient>('Patient');
+    expect(await matchIds(server, `Patient?identifier=${CCCD}|079190001234`)).toEqual([patients[0].id]);
+    expect(await matchIds(server, 'Patient?identifier=079190001234')).toEqual(ids([patients[0], patients[2]]));
+    expect(await matchIds(server, 'Patient?identifier=|079190001234')).toEqual([patients[2].id]);
+    expect(await matchIds(server, `Patient?identifier=${BHYT}|DN4797912345678`)).toEqual([patients[0].id]);
+  });
+
+  test(':of-type takes system|type-code|value', async () => {
+    const patients = of<Patient>('Patient');
+    expect(await matchIds(server, `Patient?identifier:of-type=${V2}|NI|079190001234`)).toEqual([patients[0].id]);
+    expect(await matchIds(server, `Patient?identifier:of-type=${V2}|SB|079190001234`)).toEqual([]);
+    expect(await matchIds(server, `Patient?identifier:of-type=${V2}|NI|001085009999`)).toEqual([patients[1].id]);
+    expect((await fhirFetch(`${server.baseUrl}/Patient?identifier:of-type=NI`)).status).toBe(400);
+  });
+
+  test('booleans, codes and contact points', async () => {
+    const patients = of<Patient>('Patient');
+    expect(await matchIds(server, 'Patient?active=true')).toEqual([patients[0].id]);
+    expect(await matchIds(server, 'Patient?active=false')).toEqual([patients[1].id]);
+    expect(await matchIds(server, 'Patient?active:missing=true')).toEqual([patients[2].id]);
+    expect(await matchIds(server, 'Patient?gender=female,other')).toEqual(ids([patients[0], patients[2]]));
+    expect(await matchIds(server, 'Patient?gender:not=female')).toEqual(ids([patients[1], patients[2]]));
+    expect(await matchIds(server, 'Patient?phone=0903123456')).toEqual([patients[0].id]);
+    expect(await matchIds(server, 'Patient?telecom=phone|0903123456')).toEqual([patients[0].id]);
+  });
+
+  test('_id with a list, :not and :missing', async () => {
+    const [a, b] = of<Patient>('Patient');
+    expect(await matchIds(server, `Patient?_id=${a.id},${b.id},unknown`)).toEqual(ids([a, b]));
+    expect(await matchIds(server, `Patient?_id:not=${a.id}`)).toEqual(ids(of('Patient').filter((p) => p.id !== a.id)));
+  });
+
+  test('an unknown modifier is a 400, not a silently wider answer', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Observation?code:below=8480`);
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
