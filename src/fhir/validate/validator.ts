@@ -1,6 +1,7 @@
 import { OperationOutcomeError as MedplumOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
+import { withoutFalseBase64Issues } from './base64';
 import { checkRequiredBindings } from './bindings';
 
 /** Profiles (StructureDefinitions with snapshots) the server enforces when a resource claims them. */
@@ -23,7 +24,7 @@ export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
  */
 export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry, rules: readonly ResourceRule[] = []): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  collect(issues, () => validateResource(resource));
+  collect(issues, resource, () => validateResource(resource));
   issues.push(...checkRequiredBindings(resource, defs));
   for (const url of resource.meta?.profile ?? []) {
     const profile = profiles.get(url.split('|')[0]);
@@ -32,19 +33,22 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
       issues.push({ severity: 'warning', code: 'not-supported', diagnostics: text, details: { text }, expression: [`${resource.resourceType}.meta.profile`] });
       continue;
     }
-    collect(issues, () => validateResource(resource, { profile }));
+    collect(issues, resource, () => validateResource(resource, { profile }));
   }
   for (const rule of rules) issues.push(...rule(resource));
   return issues;
 }
 
-function collect(issues: OperationOutcomeIssue[], run: () => OperationOutcomeIssue[]): void {
+/** Runs a @medplum/core validation, which returns or throws its issues, and keeps the true ones. */
+function collect(issues: OperationOutcomeIssue[], resource: Resource, run: () => OperationOutcomeIssue[]): void {
+  let found: OperationOutcomeIssue[];
   try {
-    issues.push(...run());
+    found = run();
   } catch (err) {
-    if (err instanceof MedplumOutcomeError) issues.push(...(err.outcome.issue ?? []));
-    else throw err;
+    if (!(err instanceof MedplumOutcomeError)) throw err;
+    found = err.outcome.issue ?? [];
   }
+  issues.push(...withoutFalseBase64Issues(resource, found));
 }
 
 export const hasErrors = (issues: OperationOutcomeIssue[]): boolean =>
