@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { Client } from 'pg';
 
 /** Where the benches find PostgreSQL when DATABASE_URL is not set (local trust auth). */
@@ -20,11 +21,11 @@ export function redactUrl(url: string): string {
 }
 
 /** Runs one statement on a short-lived connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
-export async function adminQuery(baseUrl: string, sql: string): Promise<void> {
+export async function adminQuery<T extends object = Record<string, unknown>>(baseUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: baseUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -39,6 +40,23 @@ export async function assertReachable(baseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Process ids of the backends connected to database `name` that run on this machine (so their CPU
+ * use can be read from /proc); empty when PostgreSQL runs elsewhere.
+ */
+export async function localBackendPids(baseUrl: string, name: string): Promise<number[]> {
+  const rows = await adminQuery<{ pid: number }>(baseUrl, 'SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+  return rows.map((row) => row.pid).filter(isLocalPostgres);
+}
+
+function isLocalPostgres(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres');
+  } catch {
+    return false;
+  }
+}
+
 /** Creates `<prefix>_<random>` on the server of `baseUrl`. */
 export async function createThrowawayDatabase(baseUrl: string, prefix = 'ehr_bench'): Promise<ThrowawayDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
@@ -49,6 +67,8 @@ export async function createThrowawayDatabase(baseUrl: string, prefix = 'ehr_ben
     name,
     url: url.toString(),
     // FORCE: a child server killed mid-run may leave connections behind.
-    drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: async () => {
+      await adminQuery(baseUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { mapWithConcurrency } from './concurrency';
 import type { BundleFile } from './synthea';
 
@@ -15,33 +15,31 @@ export interface RawInsertResult {
 
 const TABLE = 'raw_resource';
 
-export async function insertRaw(databaseUrl: string, bundles: BundleFile[], concurrency: number): Promise<RawInsertResult> {
-  const pool = new Pool({ connectionString: databaseUrl, max: concurrency });
+/** Inserts every bundle's resources through `pool` (warm-up and table creation happen before the clock starts). */
+export async function insertRaw(pool: Pool, bundles: BundleFile[], concurrency: number): Promise<RawInsertResult> {
+  await pool.query(`DROP TABLE IF EXISTS ${TABLE}`);
+  await pool.query(`CREATE TABLE ${TABLE} (id text PRIMARY KEY, resource_type text NOT NULL, content jsonb NOT NULL)`);
+  // Open every connection before the clock starts, as the server's pool is warm too.
+  const clients = await Promise.all(Array.from({ length: concurrency }, () => pool.connect()));
+  clients.forEach((c) => c.release());
+  const started = performance.now();
+  await mapWithConcurrency(bundles, concurrency, (b) => insertBundle(pool, b));
+  return { wallMs: performance.now() - started, resources: bundles.reduce((n, b) => n + b.resources.length, 0) };
+}
+
+async function insertBundle(pool: Pool, b: BundleFile): Promise<void> {
+  const client = await pool.connect();
   try {
-    await pool.query(`DROP TABLE IF EXISTS ${TABLE}`);
-    await pool.query(`CREATE TABLE ${TABLE} (id text PRIMARY KEY, resource_type text NOT NULL, content jsonb NOT NULL)`);
-    // Open every connection before the clock starts, as the server's pool is warm too.
-    const clients = await Promise.all(Array.from({ length: concurrency }, () => pool.connect()));
-    clients.forEach((c) => c.release());
-    const started = performance.now();
-    await mapWithConcurrency(bundles, concurrency, async (b) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        for (const resource of b.resources) {
-          // A fresh id, as the server assigns a new one to every POSTed resource.
-          await client.query(`INSERT INTO ${TABLE} (id, resource_type, content) VALUES ($1, $2, $3)`, [randomUUID(), resource.resourceType, JSON.stringify(resource)]);
-        }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    });
-    return { wallMs: performance.now() - started, resources: bundles.reduce((n, b) => n + b.resources.length, 0) };
+    await client.query('BEGIN');
+    for (const resource of b.resources) {
+      // A fresh id, as the server assigns a new one to every POSTed resource.
+      await client.query(`INSERT INTO ${TABLE} (id, resource_type, content) VALUES ($1, $2, $3)`, [randomUUID(), resource.resourceType, JSON.stringify(resource)]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
   } finally {
-    await pool.end();
+    client.release();
   }
 }

@@ -47,10 +47,16 @@ export interface PostBundlesResult {
 }
 
 /** POSTs each bundle to the FHIR base with at most `concurrency` in flight; checks 200 and every entry 201. */
-export async function postTransactionBundles(baseUrl: string, bundles: BundleFile[], concurrency: number): Promise<PostBundlesResult> {
+export async function postTransactionBundles(
+  baseUrl: string,
+  bundles: BundleFile[],
+  concurrency: number,
+  extraHeaders: Record<string, string> = {},
+): Promise<PostBundlesResult> {
+  const headers = { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...extraHeaders };
   const started = performance.now();
   const outcomes = await mapWithConcurrency(bundles, concurrency, async (b) => {
-    const res = await fetch(baseUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body: b.text });
+    const res = await fetch(baseUrl, { method: 'POST', headers, body: b.text });
     return checkResponse(b, res.status, await res.text());
   });
   const wallMs = performance.now() - started;
