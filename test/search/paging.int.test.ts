@@ -1,0 +1,71 @@
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { idsOf, seed } from './helpers';
+
+// Paging by keys, not OFFSET: a client paging while another writes sees every resource that
+// existed when it started exactly once (anchors.md: HAPI #3086, #4109).
+describe('paging while another client writes', () => {
+  let server: TestServer;
+  let original: Patient[];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const people: Patient[] = Array.from({ length: 90 }, (_, i) => ({
+      resourceType: 'Patient',
+      name: [{ family: i % 2 ? 'Nguyễn' : 'Trần', given: [`Người ${i}`] }],
+      birthDate: `19${50 + (i % 40)}-0${1 + (i % 9)}-1${i % 10}`,
+    }));
+    original = (await seed(server, people)) as Patient[];
+  }, 120_000);
+  afterAll(() => server.close());
+
+  /** Writes until `done` resolves: new patients, and updates of existing ones (not their birth date). */
+  async function writeUntil(done: Promise<unknown>): Promise<number> {
+    let finished = false;
+    void done.then(() => (finished = true));
+    let writes = 0;
+    for (let i = 0; !finished; i++) {
+      const target = original[(i * 7) % original.length];
+      const current = (await fhirFetch(`${server.baseUrl}/Patient/${target.id}`)).body as Patient;
+      await fhirFetch(`${server.baseUrl}/Patient/${target.id}`, { method: 'PUT', body: { ...current, active: i % 2 === 0 } });
+      await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Mới', given: [`${i}`] }], birthDate: '1970-01-01' } });
+      writes += 2;
+    }
+    return writes;
+  }
+
+  async function pageThrough(first: string): Promise<string[]> {
+    const seen: string[] = [];
+    let url: string | undefined = first;
+    while (url) {
+      const res = await fhirFetch(url);
+      expect(res.status).toBe(200);
+      seen.push(...idsOf(res.body as Bundle));
+      url = (res.body as Bundle).link!.find((l) => l.relation === 'next')?.url;
+      await new Promise((resolve) => setTimeout(resolve, 5)); // let the writer in between pages
+    }
+    return seen;
+  }
+
+  test.each([['default order (id)', 'Patient?_count=7'], ['sorted by birthdate, then id', 'Patient?_count=7&_sort=-birthdate'], ['filtered and sorted by name', 'Patient?_count=5&family=nguyen,tran&_sort=family']])(
+    '%s: every original resource exactly once, no resource twice',
+    async (_label, query) => {
+      const paging = pageThrough(`${server.baseUrl}/${query}`);
+      const [seen, writes] = await Promise.all([paging, writeUntil(paging)]);
+      expect(writes).toBeGreaterThan(0);
+      expect(new Set(seen).size).toBe(seen.length);
+      const counts = new Map<string, number>();
+      for (const id of seen) counts.set(id, (counts.get(id) ?? 0) + 1);
+      for (const p of original) expect(counts.get(p.id!)).toBe(1);
+    },
+    120_000,
+  );
+
+  test('a tampered or foreign cursor is a 400', async () => {
+    expect((await fhirFetch(`${server.baseUrl}/Patient?_cursor=not-a-cursor`)).status).toBe(400);
+    const first = (await fhirFetch(`${server.baseUrl}/Patient?_count=2&_sort=birthdate`)).body as Bundle;
+    const next = new URL(first.link!.find((l) => l.relation === 'next')!.url);
+    next.searchParams.delete('_sort');
+    expect((await fhirFetch(next.toString())).status).toBe(400);
+  });
+});
