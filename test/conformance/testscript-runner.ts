@@ -112,7 +112,8 @@ class Run {
     const setupFailed = setup.some((a) => a.assert?.result === 'fail' || a.operation?.result === 'error');
     const tests = [];
     for (const test of this.script.test ?? []) {
-      tests.push({ name: test.name, description: test.description, action: await this.actions(test.id ?? test.name ?? 'test', test.action ?? [], setupFailed) });
+      const where = test.id ?? test.name ?? 'test';
+      tests.push({ name: test.name ?? where, description: test.description, action: await this.actions(where, test.action ?? [], setupFailed) });
     }
     const teardown = await this.actions('teardown', this.script.teardown?.action ?? [], false);
     const counted = this.outcomes.filter((o) => o.result !== 'skip');

@@ -129,6 +129,63 @@ run('R4 specification TestScripts', () => {
     });
   }
 
+  test('runner self-check: conditional operations, variables, vread and a failing assert', async () => {
+    const op = (code: string, extra: Record<string, unknown>) => ({ operation: { type: { system: 'http://terminology.hl7.org/CodeSystem/testscript-operation-codes', code }, resource: 'Patient', ...extra } });
+    const assert = (description: string, extra: Record<string, unknown>) => ({ assert: { description, warningOnly: false, ...extra } });
+    const own: Resource = { resourceType: 'Patient', identifier: [{ system: 'urn:test:ts', value: 'ts-1' }], name: [{ family: 'Nguyễn', given: ['Văn', 'Bình'] }] };
+    const script = {
+      resourceType: 'TestScript',
+      id: 'runner-self-check',
+      name: 'RunnerSelfCheck',
+      status: 'draft',
+      fixture: [{ id: 'own', autocreate: false, autodelete: false, resource: { reference: 'Patient/ts-1' } }],
+      variable: [
+        { name: 'family', expression: 'Patient.name.family', sourceId: 'own' },
+        { name: 'createdAt', headerField: 'Location', sourceId: 'created' },
+      ],
+      setup: {
+        action: [
+          op('delete', { params: '?identifier=urn:test:ts|ts-1' }),
+          assert('conditional delete of nothing succeeds', { responseCode: '200,204', operator: 'in' }),
+          op('create', { sourceId: 'own', responseId: 'created', requestHeader: [{ field: 'If-None-Exist', value: 'identifier=urn:test:ts|ts-1' }] }),
+          assert('conditional create creates', { response: 'created' }),
+          op('create', { sourceId: 'own', requestHeader: [{ field: 'If-None-Exist', value: 'identifier=urn:test:ts|ts-1' }] }),
+          assert('the second conditional create finds the first', { response: 'okay' }),
+        ],
+      },
+      test: [
+        {
+          id: 'T1',
+          action: [
+            op('read', { targetId: 'created' }),
+            assert('FHIRPath on the read', { expression: "Patient.identifier.where(system = 'urn:test:ts').value = 'ts-1'" }),
+            assert('compare with the fixture', { expression: 'Patient.name.given.first()', compareToSourceId: 'own', compareToSourceExpression: 'Patient.name.given.first()' }),
+            assert('ETag of version 1', { headerField: 'ETag', value: 'W/"1"' }),
+            op('update', { params: '?identifier=urn:test:ts|ts-1', sourceId: 'own' }),
+            assert('conditional update of the match', { response: 'okay' }),
+            op('vread', { targetId: 'created' }),
+            assert('vread of the created version', { expression: 'Patient.meta.versionId', value: '1' }),
+            op('read', { url: '${createdAt}' }),
+            assert('Location is readable', { resource: 'Patient' }),
+            op('search', { params: '?family=${family}&_total=accurate' }),
+            assert('search by a variable from the fixture', { expression: 'Bundle.total', operator: 'equals', value: '1' }),
+            assert('a wrong expectation is reported as a failure', { responseCode: '201' }),
+          ],
+        },
+      ],
+    } as unknown as TestScript;
+    const result = await runTestScript(script, {
+      ...options,
+      resolveFixture: (reference) => (reference === 'Patient/ts-1' ? own : resolveFixture(reference)),
+      knownWrongAsserts: { 'T1 › a wrong expectation is reported as a failure': 'the search answered 200' },
+    });
+    console.log(renderReport(result.report));
+    expect(result.asserts).toHaveLength(declaredAsserts(script));
+    expect(result.unexpected.map((a) => `${a.where} › ${a.description}: ${a.message}`)).toEqual([]);
+    expect(result.asserts.filter((a) => a.result === 'fail').map((a) => a.description)).toEqual(['a wrong expectation is reported as a failure']);
+    expect(result.report.result).toBe('fail');
+  });
+
   test('every known-wrong assert was met and failed for its stated reason', async () => {
     const script = readJson<TestScript>(path.join(scriptsDir, 'TestScript-testscript-example-readtest.json'));
     const result = await runTestScript(script, options);
