@@ -48,7 +48,7 @@ const accountOf = (r: any): Account => ({
   kind: r.kind,
   username: r.username,
   passwordHash: r.password_hash,
-  roles: r.roles ?? [],
+  roles: Array.from(r.roles ?? []),
   practitionerId: r.practitioner_id,
   patientId: r.patient_id,
   activationHash: r.activation_hash,
@@ -63,8 +63,10 @@ const clientOf = (r: any): Client => ({
   name: r.name,
   authMethod: r.auth_method,
   secretHash: r.secret_hash,
-  redirectUris: r.redirect_uris ?? [],
-  grantTypes: r.grant_types ?? [],
+  // Copied: rows from the embedded database's worker thread carry arrays of another realm, and the
+  // OAuth library checks `instanceof Array`.
+  redirectUris: Array.from(r.redirect_uris ?? []),
+  grantTypes: Array.from(r.grant_types ?? []),
   scope: r.scope,
   jwks: r.jwks,
   jwksUri: r.jwks_uri,

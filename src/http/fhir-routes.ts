@@ -32,7 +32,18 @@ const isPublic = (req: Request): boolean => req.method === 'GET' && req.path.rep
 export function fhirRoutes(deps: FhirRoutesDeps): Router {
   const routes = express.Router();
   const signIn = authenticate(deps.auth);
-  routes.use((req, res, next) => (isPublic(req) ? next() : signIn(req, res, next)));
+  routes.use((req, res, next) => {
+    if (isPublic(req)) return next();
+    signIn(req, res, (err?: unknown) => {
+      if (!err) return next();
+      // Refused credentials (expired, forged, revoked…) are audited as an anonymous attempt.
+      const anonymous = deps.engine.repo.as({ actor: { id: 'anonymous', roles: [], ip: req.ip }, allows: () => false, constraints: () => [] });
+      auditFailure(anonymous, req, err).then(
+        () => next(err),
+        () => next(err),
+      );
+    });
+  });
   routes.use(express.raw({ type: () => true, limit: deps.maxBodyBytes }));
   routes.use(async (req, res, next) => {
     const repo: Repository = res.locals.auth ? deps.engine.repo.as(res.locals.auth.policy) : deps.engine.repo;
@@ -54,8 +65,7 @@ function auditFailure(repo: Repository, req: Request, err: unknown): Promise<voi
   const failure = toOutcomeError(err);
   const segments = req.path.split('/').filter(Boolean);
   const [type, id] = segments;
-  const interaction: AuditInteraction =
-    req.method === 'GET' ? (id && !id.startsWith('_') && !id.startsWith('$') ? 'read' : 'search') : req.method === 'POST' ? 'create' : req.method === 'PUT' ? 'update' : req.method === 'PATCH' ? 'patch' : req.method === 'DELETE' ? 'delete' : 'operation';
+  const interaction = failedInteraction(req.method, type, id);
   return repo.audit({
     interaction,
     outcome: failure.status >= 500 ? '8' : '4',
@@ -65,6 +75,14 @@ function auditFailure(repo: Repository, req: Request, err: unknown): Promise<voi
     query: new URL(req.originalUrl, 'http://x').search.slice(1),
     resourceType: type,
   });
+}
+
+/** What a failed request was trying to do, from its method and path. */
+function failedInteraction(method: string, type: string | undefined, id: string | undefined): AuditInteraction {
+  const instance = !!id && !id.startsWith('_') && !id.startsWith('$');
+  if (!type || id?.startsWith('$') || type.startsWith('$')) return 'operation';
+  if (method === 'GET' || id === '_search') return instance ? 'read' : id === '_history' ? 'history' : 'search';
+  return ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, AuditInteraction>)[method] ?? 'operation';
 }
 
 function isPretty(req: Request): boolean {

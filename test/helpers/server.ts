@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../src/app';
-import { ephemeralSigningKeys } from '../../src/auth/keys';
+import { ephemeralSigningKeys, type SigningKeys } from '../../src/auth/keys';
 import type { AuthService } from '../../src/auth/service';
 import { createAuthService } from '../../src/auth/setup';
 import { loadConfig, type Config } from '../../src/config/config';
@@ -22,6 +22,8 @@ export interface TestServer {
   config: Config;
   /** The clinician token fhirFetch sends by default to this server. */
   token: string;
+  /** The server's signing keys (tests forge and tamper with tokens to check they are refused). */
+  keys: SigningKeys;
   /** Signs in (for real, over HTTP) as a new staff member with these roles; returns a bearer token. */
   staffToken(roles: string[]): Promise<string>;
   /** A SMART Backend Services token of the bootstrap client (client_credentials), optionally narrowed. */
@@ -58,7 +60,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   };
   const config = loadConfig(fullEnv);
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test' });
-  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys: await ephemeralSigningKeys() });
+  const keys = await ephemeralSigningKeys();
+  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }) });
   server.on('request', app);
 
@@ -93,6 +96,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     db,
     config,
     token,
+    keys,
     staffToken,
     systemToken,
     close: async () => {

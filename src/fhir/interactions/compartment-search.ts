@@ -24,6 +24,6 @@ export const compartmentSearch: Interaction = async (req, { type, id, target }, 
   }
   const sr = parseSearch(target === '*' ? '' : target, req.query, defs, { compartment: { type, id } });
   rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr);
+  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
   return { status: 200, resource: searchsetBundle(`${type}/${id}/${target}`, sr, result, ctx.baseUrl) };
 };

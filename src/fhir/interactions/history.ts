@@ -42,7 +42,7 @@ export const history: Interaction = async (req, params, ctx) => {
     }
   }
   const path = [type, id, '_history'].filter(Boolean).join('/');
-  const result = await ctx.repo.history({ resourceType: type, id, since, at, count, horizon: page?.horizon, beforeSeq: page?.beforeSeq });
+  const result = await ctx.repo.history({ resourceType: type, id, since, at, count, horizon: page?.horizon, beforeSeq: page?.beforeSeq }, new URLSearchParams(req.query).toString());
   const links = [link('self', ctx.baseUrl, path, page ? [...kept, ['_page', encodePage(result.horizon, page.beforeSeq)]] : kept)];
   if (result.nextBeforeSeq !== undefined) {
     links.push(link('next', ctx.baseUrl, path, [...kept, ['_page', encodePage(result.horizon, result.nextBeforeSeq)]]));

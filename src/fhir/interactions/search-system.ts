@@ -9,6 +9,6 @@ import { parseSearch } from '../search/parse';
 export const searchSystem: Interaction = async (req, _params, ctx) => {
   const sr = parseSearch('', req.query, ctx.repo.ctx.defs);
   rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr);
+  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
   return { status: 200, resource: searchsetBundle('', sr, result, ctx.baseUrl) };
 };

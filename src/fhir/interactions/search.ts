@@ -9,6 +9,6 @@ import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
 export const search: Interaction = async (req, { type }, ctx) => {
   const sr = ctx.repo.parseSearch(type, req.query);
   rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr);
+  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
   return { status: 200, resource: searchsetBundle(type, sr, result, ctx.baseUrl) };
 };

@@ -40,6 +40,6 @@ export const patientEverything: Interaction = async (req, { id }, ctx) => {
   sr.ignored.push(...ignored);
   sr.include.push({ reverse: false, iterate: false, outsideCompartment: true });
   rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr);
+  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
   return { status: 200, resource: searchsetBundle(`Patient/${id}/$everything`, sr, result, ctx.baseUrl) };
 };

@@ -189,11 +189,24 @@ export class Repository {
    * go into the SQL; included resources of types the actor may not read are left out.
    */
   async search(req: SearchRequest, rawQuery?: string): Promise<SearchResult> {
-    this.require(req.resourceType, 's');
+    if (req.resourceType) this.require(req.resourceType, 's');
+    else this.restrictSystemSearch(req);
     const result = await this.runSearch(this.db, req);
     result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
     await this.auditRead('search', [...result.resources, ...result.included], rawQuery ?? '', req.resourceType);
     return result;
+  }
+
+  /**
+   * A system-level search ($everything, `_type=…`) covers only the types the actor may search
+   * without scope constraints (a `?category=` constraint is applied in type-level searches only).
+   */
+  private restrictSystemSearch(req: SearchRequest): void {
+    const asked = req.types.length ? req.types : [...this.ctx.defs.resourceTypes];
+    const allowed = asked.filter((t) => this.ctx.access.allows(t, 's') && this.ctx.access.constraints(t, 's').length === 0);
+    if (req.types.length && allowed.length < asked.length) this.require(asked.find((t) => !allowed.includes(t))!, 's');
+    if (!allowed.length) throw forbidden('Bạn không có quyền tìm kiếm', 'Not allowed to search');
+    if (allowed.length < asked.length || req.types.length) req.types = allowed;
   }
 
   private runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
@@ -205,7 +218,7 @@ export class Repository {
       }
       req.compartment = { type: 'Patient', id: own };
     }
-    const constraints = this.ctx.access.constraints(req.resourceType, 's');
+    const constraints = req.resourceType ? this.ctx.access.constraints(req.resourceType, 's') : [];
     if (constraints.length) req.filters.push(...this.parseFilters(req.resourceType, constraints));
     return executeSearch(q, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
   }

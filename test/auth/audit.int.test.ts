@@ -1,0 +1,97 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+
+// Every read, search, create, update, delete and sign-in leaves exactly one AuditEvent, stored as
+// FHIR, searchable by auditors (docs/security.md).
+describe('audit trail', () => {
+  let server: TestServer;
+  let base: string;
+  let auditor: string;
+  let clinicianRef: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+    auditor = await server.staffToken(['auditor']);
+    const me = await server.auth.introspect(server.token);
+    clinicianRef = me.fhirUser as string;
+  });
+  afterAll(() => server.close());
+
+  /** AuditEvents recorded since `since` (ISO instant), by the default clinician. */
+  const eventsSince = async (since: string): Promise<any[]> => {
+    const res = await fhirFetch(`${base}/AuditEvent?date=ge${since}&agent=${clinicianRef}&_count=1000`, { token: auditor });
+    expect(res.status).toBe(200);
+    return res.body.entry.map((e: any) => e.resource);
+  };
+  const mark = async (): Promise<string> => {
+    await new Promise((r) => setTimeout(r, 5));
+    return new Date().toISOString();
+  };
+
+  test('create, read, search, update, delete each leave one event naming the resource and patient', async () => {
+    let since = await mark();
+    const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Kiểm' }] } })).body;
+    let events = await eventsSince(since);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'C', outcome: '0', subtype: [{ code: 'create' }] });
+    expect(events[0].entity.map((e: any) => e.what?.reference)).toContain(`Patient/${patient.id}`);
+    expect(events[0].agent[0]).toMatchObject({ who: { reference: clinicianRef }, requestor: true, network: { address: expect.stringContaining('127.0.0.1') } });
+
+    since = await mark();
+    await fhirFetch(`${base}/Patient/${patient.id}`);
+    events = await eventsSince(since);
+    expect(events.map((e) => [e.action, e.subtype[0].code])).toEqual([['R', 'read']]);
+
+    since = await mark();
+    await fhirFetch(`${base}/Patient?name=kiem`);
+    events = await eventsSince(since);
+    expect(events.map((e) => [e.action, e.subtype[0].code])).toEqual([['E', 'search-type']]);
+    expect(events[0].entity.some((e: any) => e.what?.reference === `Patient/${patient.id}`)).toBe(true);
+    expect(events[0].entity.some((e: any) => e.query && Buffer.from(e.query, 'base64').toString().includes('name=kiem'))).toBe(true);
+
+    since = await mark();
+    await fhirFetch(`${base}/Patient/${patient.id}`, { method: 'PUT', body: { ...patient, active: true } });
+    await fhirFetch(`${base}/Patient/${patient.id}`, { method: 'DELETE' });
+    events = await eventsSince(since);
+    expect(events.map((e) => e.action).sort()).toEqual(['D', 'U']);
+
+    const byPatient = await fhirFetch(`${base}/AuditEvent?patient=Patient/${patient.id}&_count=100`, { token: auditor });
+    expect(byPatient.body.entry.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('an Observation write names its patient; a refused read is recorded as a failure', async () => {
+    const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).body;
+    const since = await mark();
+    await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${patient.id}` } } });
+    await fhirFetch(`${base}/Observation/does-not-exist`);
+    const events = await eventsSince(since);
+    const create = events.find((e) => e.action === 'C');
+    expect(create.entity.find((e: any) => e.role?.code === '1').what.reference).toBe(`Patient/${patient.id}`);
+    const failed = events.find((e) => e.outcome === '4');
+    expect(failed).toMatchObject({ action: 'R', outcomeDesc: expect.stringContaining('404') });
+  });
+
+  test('a write and its AuditEvent are one statement: a failed transaction leaves neither', async () => {
+    const since = await mark();
+    const res = await fhirFetch(base, {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: { resourceType: 'Patient', name: [{ family: 'Không lưu' }] }, request: { method: 'POST', url: 'Patient' } },
+          { resource: { resourceType: 'Patient', gender: 'robot' }, request: { method: 'POST', url: 'Patient' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(400);
+    const events = await eventsSince(since);
+    expect(events.filter((e) => e.outcome === '0')).toHaveLength(0);
+    expect(events.filter((e) => e.outcome === '4')).toHaveLength(1);
+  });
+
+  test('only auditors and system clients with AuditEvent scope can search the trail', async () => {
+    expect((await fhirFetch(`${base}/AuditEvent`)).status).toBe(403);
+    expect((await fhirFetch(`${base}/AuditEvent`, { token: await server.systemToken('system/AuditEvent.rs') })).status).toBe(200);
+    expect((await fhirFetch(`${base}/AuditEvent`, { token: await server.systemToken('system/*.rs') })).status).toBe(403);
+  });
+});

@@ -1,0 +1,114 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { tokenRequest } from './smart-helpers';
+
+describe('staff accounts, sessions and backend services', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LOGIN_RATE_LIMIT: '40', CORS_ORIGINS: 'https://app.example.vn' });
+  });
+  afterAll(() => server.close());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${server.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  test('the first admin comes from the environment; admins create staff linked to a Practitioner', async () => {
+    const login = await post('/auth/login', { username: 'admin', password: 'admin-test-password', mode: 'token' });
+    expect(login.status).toBe(200);
+    const admin = (await login.json()).access_token;
+    const created = await post('/auth/staff', { username: 'y-ta-lan', password: 'mat-khau-dai-du', roles: ['clinician'], name: 'Y tá Lan' }, { authorization: `Bearer ${admin}` });
+    expect(created.status).toBe(201);
+    const body = await created.json();
+    expect(body.practitioner).toMatch(/^Practitioner\//);
+    expect((await fhirFetch(`${server.baseUrl}/${body.practitioner}`)).body.name[0].text).toBe('Y tá Lan');
+    const clinician = await server.staffToken(['clinician']);
+    expect((await post('/auth/staff', { username: 'x-y-z', password: 'mat-khau-dai-du', roles: ['admin'] }, { authorization: `Bearer ${clinician}` })).status).toBe(403);
+    expect((await post('/auth/staff', { username: 'y-ta-lan', password: 'mat-khau-dai-du', roles: ['clinician'] }, { authorization: `Bearer ${admin}` })).status).toBe(409);
+    expect((await post('/auth/staff', { username: 'short-pw', password: '123', roles: ['clinician'] }, { authorization: `Bearer ${admin}` })).status).toBe(400);
+  });
+
+  test('a session cookie is httpOnly and SameSite, and unsafe requests with it need the CSRF token', async () => {
+    await server.auth.createStaff({ username: 'cookie-user', password: 'cookie-password-1', roles: ['clinician'] }, server.engine.repo);
+    const login = await post('/auth/login', { username: 'cookie-user', password: 'cookie-password-1' });
+    expect(login.status).toBe(200);
+    const setCookies = login.headers.getSetCookie();
+    const session = setCookies.find((c) => c.startsWith('ehr_session='))!;
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Strict/i);
+    const { csrfToken } = await login.json();
+    const cookieHeader = setCookies.map((c) => c.split(';')[0]).join('; ');
+    const read = await fetch(`${server.baseUrl}/Patient`, { headers: { cookie: cookieHeader } });
+    expect(read.status).toBe(200);
+    const enrolWithout = await fetch(`${server.origin}/auth/residents`, { method: 'POST', headers: { cookie: cookieHeader, 'content-type': 'application/json' }, body: '{}' });
+    expect(enrolWithout.status).toBe(403);
+    const patient = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).body;
+    const enrolWith = await fetch(`${server.origin}/auth/residents`, {
+      method: 'POST',
+      headers: { cookie: cookieHeader, 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ patient: patient.id, username: `cd-${patient.id.slice(0, 6)}` }),
+    });
+    expect(enrolWith.status).toBe(201);
+    expect((await enrolWith.json()).activationCode).toMatch(/^\d{9}$/);
+    const logout = await fetch(`${server.origin}/auth/logout`, { method: 'POST', headers: { cookie: cookieHeader } });
+    expect(logout.status).toBe(204);
+    expect((await fetch(`${server.baseUrl}/Patient`, { headers: { cookie: cookieHeader } })).status).toBe(401);
+  });
+
+  test('SMART Backend Services: a registered client signs its own assertion (private_key_jwt, ES384)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES384');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'platform-1', alg: 'ES384' };
+    const system = await server.systemToken();
+    const registration = await post('/oauth2/register', { client_name: 'VTelehealth', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, scope: 'system/Appointment.rs system/Patient.rs' }, { authorization: `Bearer ${system}` });
+    expect(registration.status).toBe(201);
+    const { client_id } = await registration.json();
+    const assertion = (extra: object = {}): Promise<string> =>
+      new SignJWT({ ...extra })
+        .setProtectedHeader({ alg: 'ES384', kid: 'platform-1' })
+        .setIssuer(client_id)
+        .setSubject(client_id)
+        .setAudience(`${server.origin}/oauth2/token`)
+        .setJti(randomUUID())
+        .setExpirationTime('2m')
+        .setIssuedAt()
+        .sign(privateKey);
+    const form = async (jwt: string, scope = 'system/Patient.rs') => tokenRequest(server, { grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
+    const jwt = await assertion();
+    const ok = await form(jwt);
+    expect(ok.status).toBe(200);
+    expect(ok.body.scope).toBe('system/Patient.rs');
+    expect((await fhirFetch(`${server.baseUrl}/Patient`, { token: ok.body.access_token })).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Observation`, { token: ok.body.access_token })).status).toBe(403);
+    expect((await form(jwt)).status).toBe(401); // the same assertion twice: replay
+    const { privateKey: otherKey } = await generateKeyPair('ES384');
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES384' }).setIssuer(client_id).setSubject(client_id).setAudience(`${server.origin}/oauth2/token`).setJti(randomUUID()).setExpirationTime('2m').sign(otherKey);
+    expect((await form(forged)).status).toBe(401);
+    expect((await form(await assertion(), 'system/Observation.rs')).status).toBe(400);
+  });
+
+  test('dynamic registration needs an admin or a system token, and exact redirect URIs for public apps', async () => {
+    expect((await post('/oauth2/register', { token_endpoint_auth_method: 'none', redirect_uris: ['https://a.example/cb'], scope: 'patient/*.rs' })).status).toBe(401);
+    const clinician = await server.staffToken(['clinician']);
+    expect((await post('/oauth2/register', { token_endpoint_auth_method: 'none', redirect_uris: ['https://a.example/cb'], scope: 'patient/*.rs' }, { authorization: `Bearer ${clinician}` })).status).toBe(403);
+    const admin = await server.staffToken(['admin']);
+    expect((await post('/oauth2/register', { token_endpoint_auth_method: 'none', redirect_uris: [], scope: 'patient/*.rs' }, { authorization: `Bearer ${admin}` })).status).toBe(400);
+    expect((await post('/oauth2/register', { token_endpoint_auth_method: 'client_secret_post', scope: 'patient/*.rs' }, { authorization: `Bearer ${admin}` })).status).toBe(400);
+  });
+
+  test('hardening: security headers, CORS only for configured origins, rate limits on sign-in', async () => {
+    const res = await fetch(`${server.baseUrl}/metadata`, { headers: { origin: 'https://app.example.vn' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('strict-transport-security')).toBeTruthy();
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.vn');
+    const other = await fetch(`${server.baseUrl}/metadata`, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const limited = await startTestServer({ LOGIN_RATE_LIMIT: '3' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'x' }) })).status);
+      expect(statuses.slice(-1)[0]).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
