@@ -190,7 +190,7 @@ export class AuthStore {
   }
 
   async grant(id: string): Promise<Grant | undefined> {
-    const rows = await this.db.query<any>(`SELECT * FROM oauth_grant WHERE station_id = $1 AND id = $2`, [this.stationId, id]);
+    const rows = await this.db.query<any>(`SELECT * FROM oauth_grant WHERE station_id = $1 AND id = $2`, [this.stationId, id], 'auth_grant');
     const r = rows[0];
     return r && { id: r.id, clientId: r.client_id, accountId: r.account_id, patientId: r.patient_id, scope: r.scope, revokedAt: r.revoked_at };
   }

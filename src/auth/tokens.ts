@@ -17,7 +17,12 @@ export interface AccessClaims {
   kind: 'staff' | 'resident' | 'system';
 }
 
+/** Verified tokens remembered until they expire, so each is checked cryptographically once. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class TokenService {
+  private readonly verified = new Map<string, AccessClaims & { exp: number; jti: string }>();
+
   constructor(
     private readonly keys: SigningKeys,
     /** Issuer and audience: the FHIR base URL (SMART: `aud` must be the FHIR server). */
@@ -57,8 +62,13 @@ export class TokenService {
    * issuer, audience (this FHIR base) and expiry. Throws on any failure.
    */
   async verifyAccessToken(token: string): Promise<AccessClaims & { exp: number; jti: string }> {
+    const cached = this.verified.get(token);
+    if (cached && cached.exp * 1000 > Date.now()) return cached;
     const { payload } = await jwtVerify(token, this.keys.publicKey, { issuer: this.issuer, audience: this.issuer, algorithms: [SIGNING_ALG] });
     if (typeof payload.sub !== 'string' || typeof payload.grant !== 'string' || typeof payload.scope !== 'string') throw new Error('incomplete token');
-    return payload as unknown as AccessClaims & { exp: number; jti: string };
+    const claims = payload as unknown as AccessClaims & { exp: number; jti: string };
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
   }
 }

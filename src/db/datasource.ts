@@ -3,9 +3,11 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
+import type { Database } from './database';
+import { EmbeddedDatabase } from './embedded-database';
+import { PgDatabase } from './pg-database';
 import { pgliteDriver } from './pglite-driver';
-import { startEmbeddedPostgres } from './pglite-worker';
-import { Database, TypeOrmDatabase } from './database';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './pglite-worker';
 
 export interface DataSourceOptions {
   /** PostgreSQL URL; absent → embedded PGlite under dataDir. */
@@ -15,25 +17,37 @@ export interface DataSourceOptions {
   poolSize: number;
 }
 
-/**
- * The TypeORM DataSource for either backend. Schema changes come only from migrations:
- * `synchronize` stays off so production never alters tables on its own.
- */
-export function createDataSource(options: DataSourceOptions): DataSource {
-  const common = { type: 'postgres' as const, migrations, synchronize: false, logging: false, entities: [] };
-  if (options.databaseUrl) {
-    return new DataSource({ ...common, url: options.databaseUrl, poolSize: options.poolSize });
-  }
-  const dir = options.dataDir === 'memory://' ? undefined : path.resolve(options.dataDir, 'pglite');
+const EXTENSIONS = ['unaccent', 'pg_trgm', 'btree_gin'];
+
+function startEmbedded(dataDir: string): EmbeddedPostgres {
+  const dir = dataDir === 'memory://' ? undefined : path.resolve(dataDir, 'pglite');
   if (dir) fs.mkdirSync(dir, { recursive: true });
-  const pglite = startEmbeddedPostgres(dir, ['unaccent', 'pg_trgm', 'btree_gin']);
-  return new DataSource({ ...common, driver: pgliteDriver(pglite) } as never);
+  return startEmbeddedPostgres(dir, EXTENSIONS);
 }
 
-/** Connects, runs pending migrations and returns the Database the engine uses. */
+/**
+ * The TypeORM DataSource — migrations and the TypeORM CLI (ormconfig.ts) — for either backend.
+ * Schema changes come only from migrations: `synchronize` stays off.
+ */
+export function createDataSource(options: DataSourceOptions, embedded?: EmbeddedPostgres): DataSource {
+  const common = { type: 'postgres' as const, migrations, synchronize: false, logging: false, entities: [] };
+  if (options.databaseUrl) return new DataSource({ ...common, url: options.databaseUrl, poolSize: 2 });
+  return new DataSource({ ...common, driver: pgliteDriver(embedded ?? startEmbedded(options.dataDir)) } as never);
+}
+
+/**
+ * Runs pending migrations with TypeORM, then returns the Database the engine uses: a `pg` pool
+ * (prepared statements, no ORM layer on the hot path) or the embedded PGlite.
+ */
 export async function openDatabase(options: DataSourceOptions): Promise<Database> {
-  const dataSource = createDataSource(options);
+  const embedded = options.databaseUrl ? undefined : startEmbedded(options.dataDir);
+  const dataSource = createDataSource(options, embedded);
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
-  return new TypeOrmDatabase(dataSource, !options.databaseUrl);
+  if (options.databaseUrl) {
+    await dataSource.destroy();
+    return new PgDatabase(options.databaseUrl, options.poolSize);
+  }
+  // The migration DataSource shares the embedded database; it is not destroyed (that would close it).
+  return new EmbeddedDatabase(embedded!);
 }

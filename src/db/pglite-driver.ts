@@ -2,11 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { EmbeddedPostgres } from './pglite-worker';
 
 /**
- * A `pg`-compatible driver module for TypeORM over one embedded PGlite database.
- *
- * PGlite is a single PostgreSQL session: if two callers interleave statements, their transactions
- * mix (BEGIN of one, INSERT of another…). So the "pool" hands out one connection at a time and the
- * next caller waits until it is released — exactly one connection, never shared mid-transaction.
+ * A `pg`-compatible driver module so TypeORM (migrations, CLI) can run on the embedded PGlite
+ * database. PGlite is a single PostgreSQL session, so the "pool" hands out its one connection to
+ * one caller at a time. At run time the engine uses EmbeddedDatabase instead.
  */
 export function pgliteDriver(db: EmbeddedPostgres): { Pool: new (options?: unknown) => PglitePool } {
   class BoundPool extends PglitePool {
@@ -48,7 +46,7 @@ export class PglitePool extends EventEmitter {
   private readonly connection: PgliteConnection;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: EmbeddedPostgres) {
+  constructor(db: EmbeddedPostgres) {
     super();
     this.connection = new PgliteConnection(db);
   }
@@ -68,10 +66,8 @@ export class PglitePool extends EventEmitter {
       );
   }
 
+  /** The embedded database belongs to whoever started it; TypeORM letting go does not close it. */
   end(callback?: (err?: Error | null) => void): void {
-    this.db.close().then(
-      () => callback?.(null),
-      (err: Error) => callback?.(err),
-    );
+    callback?.(null);
   }
 }

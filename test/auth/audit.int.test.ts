@@ -89,6 +89,26 @@ describe('audit trail', () => {
     expect(events.filter((e) => e.outcome === '4')).toHaveLength(1);
   });
 
+  test('a transaction leaves one AuditEvent naming every resource it wrote', async () => {
+    const since = await mark();
+    const res = await fhirFetch(base, {
+      method: 'POST',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { fullUrl: 'urn:uuid:7a1c9e52-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family: 'Gộp' }] }, request: { method: 'POST', url: 'Patient' } },
+          { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:7a1c9e52-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Observation' } },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    const events = await eventsSince(since);
+    expect(events).toHaveLength(1);
+    const refs = events[0].entity.map((e: any) => e.what?.reference);
+    for (const entry of res.body.entry) expect(refs).toContain(`${entry.resource.resourceType}/${entry.resource.id}/_history/1`);
+  });
+
   test('only auditors and system clients with AuditEvent scope can search the trail', async () => {
     expect((await fhirFetch(`${base}/AuditEvent`)).status).toBe(403);
     expect((await fhirFetch(`${base}/AuditEvent`, { token: await server.systemToken('system/AuditEvent.rs') })).status).toBe(200);

@@ -51,7 +51,8 @@ function checkEntry(entry: BundleEntry, i: number): void {
 }
 
 async function transaction(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
-  return ctx.repo.withTransaction(async (repo) => {
+  // One database transaction, and one AuditEvent naming everything it touched.
+  return ctx.repo.withTransaction((outer) => outer.withBatchedAudit(async (repo) => {
     const txCtx: InteractionContext = { ...ctx, repo };
     const refs: ReferenceMap = new Map();
     const assigned = new Map<number, string>();
@@ -92,7 +93,7 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
       if (responses[i].status >= 400) throw entryFailure(new OperationOutcomeError(responses[i].outcome ?? outcome('error', 'processing', 'failed'), responses[i].status), i);
     }
     return responses;
-  });
+  }));
 }
 
 async function batch(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {

@@ -25,6 +25,7 @@ export async function readHead(q: Queryable, stationId: string, type: string, id
     `SELECT version_id, deleted, last_updated, content FROM resource
       WHERE station_id = $1 AND resource_type = $2 AND id = $3${compartment}`,
     params,
+    compartment ? 'fhir_read_head_compartment' : 'fhir_read_head',
   );
   const row = rows[0];
   return row && { versionId: row.version_id, deleted: row.deleted, lastUpdated: new Date(row.last_updated), content: row.content };

@@ -40,6 +40,8 @@ export interface RepositoryContext {
   access: AccessPolicy;
   /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
   audit: boolean;
+  /** Inside a transaction Bundle: what it touched, recorded as one AuditEvent at its end. */
+  auditBatch?: { entities: string[]; patients: Set<string> };
 }
 
 export interface WriteResult {
@@ -94,7 +96,26 @@ export class Repository {
   /** Records an access in the audit trail (reads, searches); writes record theirs in the same statement. */
   async audit(input: Omit<AuditInput, 'actor'>): Promise<void> {
     if (!this.ctx.audit) return;
+    if (this.ctx.auditBatch && input.outcome === '0') {
+      this.ctx.auditBatch.entities.push(...input.entities);
+      input.patients.forEach((p) => this.ctx.auditBatch!.patients.add(p));
+      return;
+    }
     await recordAudit(this.db, this.ctx.stationId, { ...input, actor: this.ctx.access.actor }, this.extractCtx);
+  }
+
+  /**
+   * Runs a transaction Bundle's work with its audit records gathered into one AuditEvent (every
+   * resource it read or wrote), written inside the same database transaction at the end.
+   */
+  async withBatchedAudit<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
+    if (!this.ctx.audit) return work(this);
+    const batch = { entities: [] as string[], patients: new Set<string>() };
+    const result = await work(new Repository(this.db, { ...this.ctx, auditBatch: batch }));
+    if (batch.entities.length) {
+      await recordAudit(this.db, this.ctx.stationId, { actor: this.ctx.access.actor, interaction: 'operation', outcome: '0', outcomeDesc: 'transaction', entities: batch.entities, patients: [...batch.patients] }, this.extractCtx);
+    }
+    return result;
   }
 
   private auditRead(interaction: AuditInteraction, resources: Resource[], query?: string, resourceType?: string): Promise<void> {
@@ -397,6 +418,11 @@ export class Repository {
   /** The AuditEvent that records a write, written in the write's own statement. */
   private auditCompanions(interaction: AuditInteraction, resource: Resource, patients: string[]): VersionWrite[] {
     if (!this.ctx.audit) return [];
+    if (this.ctx.auditBatch) {
+      this.ctx.auditBatch.entities.push(versionedReference(resource));
+      patients.forEach((p) => this.ctx.auditBatch!.patients.add(p));
+      return [];
+    }
     const input: AuditInput = { actor: this.ctx.access.actor, interaction, outcome: '0', entities: [versionedReference(resource)], patients };
     return [auditWrite(this.ctx.stationId, input, this.extractCtx)];
   }

@@ -54,33 +54,32 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
   // the database knows: the JSON carries a one-off placeholder that the statement replaces.
   const placeholder = `"@lastUpdated-${randomUUID()}"`;
   const content = deleted ? JSON.stringify(w.content) : JSON.stringify({ ...w.content, meta: { ...w.content.meta, lastUpdated: placeholder.slice(1, -1) } });
-  const [station, type, id, version] = [s.add(w.stationId), s.add(w.resourceType), s.add(w.id), s.add(w.versionId)];
+  const [station, type, id, version, previous] = [s.add(w.stationId), s.add(w.resourceType), s.add(w.id), s.add(w.versionId), s.add(w.previousVersion)];
+  const isDeleted = s.add(deleted);
   const when = gate ? ` WHERE EXISTS (SELECT 1 FROM ${gate})` : '';
   s.ctes.push(
     `${prefix}c AS (SELECT replace(${s.add(content)}::text, ${s.add(placeholder)}::text, to_json(${ISO_UTC})::text)::json AS content,
        t.ts, nextval('resource_seq') AS seq FROM t${when})`,
     `${prefix}head AS (
       INSERT INTO resource AS r (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
-      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${deleted}, c.content FROM ${prefix}c c
+      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${isDeleted}::boolean, c.content FROM ${prefix}c c
       ON CONFLICT (station_id, resource_type, id) DO UPDATE
         SET version_id = excluded.version_id, seq = excluded.seq, last_updated = excluded.last_updated,
             deleted = excluded.deleted, content = excluded.content
-        WHERE r.version_id = ${s.add(w.previousVersion)}
+        WHERE r.version_id = ${previous}::integer
       RETURNING seq)`,
     `${prefix}hist AS (
       INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
-      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${s.add(w.method)}, ${deleted ? 'NULL' : 'c.content'}
+      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${s.add(w.method)},
+             CASE WHEN ${isDeleted}::boolean THEN NULL ELSE c.content END
         FROM ${prefix}c c JOIN ${prefix}head h ON h.seq = c.seq)`,
   );
+  // Every table appears in every statement (empty arrays insert nothing): the text stays the same,
+  // so PostgreSQL parses and plans it once per connection (a named, prepared statement).
   INDEX_TABLES.forEach((spec, i) => {
-    // A brand-new resource has no index rows to remove.
-    if (w.previousVersion > 0) {
-      s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
-        AND resource_id = ${id} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
-    }
-    const rows = w.rows[spec.table] as readonly object[];
-    if (!rows.length) return;
-    const unnest = columnArrays(spec, rows).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`);
+    s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
+        AND resource_id = ${id} AND ${previous}::integer > 0 AND EXISTS (SELECT 1 FROM ${prefix}head))`);
+    const unnest = columnArrays(spec, w.rows[spec.table] as readonly object[]).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`);
     s.ctes.push(`${prefix}ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
       SELECT ${station}, ${type}, ${id}, u.* FROM unnest(${unnest.join(', ')}) AS u, ${prefix}head)`);
   });
@@ -96,7 +95,7 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   addVersion(s, w, 'w_');
   companions.forEach((companion, i) => addVersion(s, companion, `a${i}_`, 'w_head'));
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT h.seq, ${ISO_UTC} AS last_updated FROM w_head h, t`;
-  const result = await q.query<{ seq: string | number; last_updated: string }>(sql, s.params);
+  const result = await q.query<{ seq: string | number; last_updated: string }>(sql, s.params, `fhir_write_${companions.length}`);
   if (!result.length) return undefined;
   return { seq: Number(result[0].seq), lastUpdated: result[0].last_updated };
 }

@@ -47,7 +47,23 @@ function walk(
 }
 
 /** Finds the element for a JSON key, resolving choice types (valueQuantity → value[x] of Quantity). */
-function findElement(schema: InternalTypeSchema, key: string): { element: InternalTypeSchema['elements'][string]; typeCode: string } | undefined {
+type FoundElement = { element: InternalTypeSchema['elements'][string]; typeCode: string };
+
+/** Lookups per schema and key: choice types would otherwise scan every element for every key of every resource. */
+const found = new WeakMap<InternalTypeSchema, Map<string, FoundElement | null>>();
+
+function findElement(schema: InternalTypeSchema, key: string): FoundElement | undefined {
+  let bySchema = found.get(schema);
+  if (!bySchema) found.set(schema, (bySchema = new Map()));
+  let result = bySchema.get(key);
+  if (result === undefined) {
+    result = lookupElement(schema, key) ?? null;
+    bySchema.set(key, result);
+  }
+  return result ?? undefined;
+}
+
+function lookupElement(schema: InternalTypeSchema, key: string): FoundElement | undefined {
   const direct = schema.elements[key];
   if (direct) return { element: direct, typeCode: direct.type[0]?.code ?? '' };
   for (const [name, element] of Object.entries(schema.elements)) {
