@@ -1,0 +1,205 @@
+import type { Basic, Coverage, Encounter, Immunization, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { EXT, VN_CORE } from '../../src/station/canonical';
+import { HA_SON } from '../../src/station/config';
+import { heightForAgeObservation } from '../../src/station/model/clinical';
+import { errorsOf, stationValidator, type StationValidator } from './helpers';
+import { examples, resident } from './examples';
+
+/** Applies `change` to a deep copy of the example. */
+function variant<T extends Resource>(base: T, change: (copy: T) => void): T {
+  const copy = structuredClone(base);
+  change(copy);
+  return copy;
+}
+
+const texts = (issues: { diagnostics?: string }[]): string => issues.map((i) => i.diagnostics).join('\n');
+
+describe('station rules reject what a Vietnamese health record must not contain', () => {
+  let v: StationValidator;
+  beforeAll(() => {
+    v = stationValidator();
+  });
+  const errors = (r: Resource, config = HA_SON): ReturnType<typeof errorsOf> => errorsOf(v.issues(r, config));
+  const setCccd = (value: string) => (p: Patient) => {
+    p.identifier!.find((i) => i.system === VN_CORE.nationalId)!.value = value;
+  };
+
+  test.each([
+    ['a century/sex digit that says male for a woman born in 1985', '038085001234', 'Chữ số thứ 4'],
+    ['a century digit of the 2000s for a birth in 1985', '038385001234', 'Chữ số thứ 4'],
+    ['11 digits', '03818500123', 'đúng 12 chữ số'],
+    ['letters', '03818500123A', 'đúng 12 chữ số'],
+    ['an unknown place code (003)', '003185001234', 'mã tỉnh nơi đăng ký khai sinh'],
+    ['year digits that are not the birth year', '038186001234', 'hai số cuối năm sinh'],
+  ])('CCCD with %s is refused, saying what to fix', (_name, cccd, message) => {
+    const found = errors(variant(resident, setCccd(cccd)));
+    expect(texts(found)).toContain(message);
+    expect(found.every((i) => i.expression?.[0]?.startsWith('Patient.'))).toBe(true);
+  });
+
+  test('the century digit follows the sex: 2 for a boy born in 2023 is right, 3 is refused', () => {
+    expect(errors(examples.child)).toEqual([]);
+    expect(texts(errors(variant(examples.child as Patient, setCccd('038323004567'))))).toContain('phải có 2');
+  });
+
+  test.each([
+    ['14 characters', 'GD438382001234'],
+    ['lower-case letters', 'gd4383820012345'],
+    ['benefit level 6', 'GD6383820012345'],
+    ['a digit in the category', 'G14383820012345'],
+  ])('a BHYT card code with %s is refused, on the patient and on the card', (_name, code) => {
+    const patient = variant(resident, (p) => {
+      p.identifier!.find((i) => i.system === VN_CORE.insuranceNumber)!.value = code;
+    });
+    expect(texts(errors(patient))).toContain('Mã thẻ BHYT phải có 15 ký tự');
+    const card = variant(examples.coverage as Coverage, (c) => {
+      c.identifier![0].value = code;
+    });
+    expect(texts(errors(card))).toContain('Mã thẻ BHYT phải có 15 ký tự');
+  });
+
+  test('a BHYT card whose category or benefit level disagrees with its code is refused', () => {
+    const card = variant(examples.coverage as Coverage, (c) => {
+      c.class![0].value = 'TE';
+      c.class![1].value = '1';
+    });
+    expect(texts(errors(card))).toMatch(/Đối tượng TE khác[\s\S]*Mức hưởng 1 khác/);
+  });
+
+  test.each([['57'], ['1'], ['Kinh']])('the unknown ethnic code %s is refused', (code) => {
+    const patient = variant(resident, (p) => {
+      p.extension!.find((e) => e.url === EXT.ethnicGroup)!.valueCoding!.code = code;
+    });
+    const found = errors(patient);
+    expect(texts(found)).toContain(`Mã dân tộc "${code}" không có trong danh mục 54 dân tộc`);
+    expect(found.find((i) => i.diagnostics?.includes('Mã dân tộc'))!.expression).toEqual(['Patient.extension[0].valueCoding']);
+  });
+
+  test('an unknown village is refused with the list of villages to choose from', () => {
+    const patient = variant(resident, (p) => {
+      p.address![0].extension!.find((e) => e.url === EXT.village)!.valueCoding!.code = '15313-09';
+    });
+    const message = texts(errors(patient));
+    expect(message).toContain('Mã thôn "15313-09" không có trong danh sách thôn của xã Tống Sơn');
+    expect(message).toContain('15313-01 Chí Phúc');
+  });
+
+  test('an address in the commune without a village, or a village outside the commune, is refused', () => {
+    const noVillage = variant(resident, (p) => {
+      p.address![0].extension = p.address![0].extension!.filter((e) => e.url !== EXT.village);
+    });
+    expect(texts(errors(noVillage))).toContain('phải có thôn');
+    const elsewhere = variant(resident, (p) => {
+      const ext = p.address![0].extension!;
+      ext.find((e) => e.url === EXT.commune)!.valueCoding!.code = '15271';
+      p.address![0].extension = ext.filter((e) => e.url !== EXT.formerCommune);
+    });
+    expect(texts(errors(elsewhere))).toContain('chỉ dùng cho địa chỉ trong xã Tống Sơn');
+  });
+
+  test('an unknown province or a commune of another province is refused', () => {
+    const patient = variant(resident, (p) => {
+      p.address![0].extension!.find((e) => e.url === EXT.province)!.valueCoding!.code = '39';
+    });
+    expect(texts(errors(patient))).toContain('Mã tỉnh "39" không có trong 34 tỉnh');
+  });
+
+  test.each([
+    ['the diagnosis', (e: Encounter) => delete e.diagnosis, 'chẩn đoán (cột 10)'],
+    ['the treatment', (e: Encounter) => (e.extension = []), 'xử trí (cột 11)'],
+    ['the examiner', (e: Encounter) => delete e.participant, 'người khám (cột 12)'],
+    ['the symptoms', (e: Encounter) => delete e.reasonCode, 'triệu chứng / lý do khám (cột 9)'],
+    ['the specialty', (e: Encounter) => delete e.serviceType, 'chuyên khoa'],
+  ])('a finished visit without %s is refused', (_name, change, message) => {
+    const found = errors(variant(examples.visit as Encounter, change as (e: Encounter) => void));
+    expect(texts(found)).toContain(`Thiếu ${message}`);
+  });
+
+  test('a visit still in progress may wait for its diagnosis and treatment', () => {
+    const open = variant(examples.visit as Encounter, (e) => {
+      e.status = 'in-progress';
+      delete e.diagnosis;
+      e.extension = [];
+    });
+    expect(errors(open)).toEqual([]);
+  });
+
+  test('a remote visit for a disease off the Circular 30/2023 list warns (or fails when configured)', () => {
+    const remote = (code: string): Encounter =>
+      variant(examples.visit as Encounter, (e) => {
+        e.class = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR' };
+        e.reasonCode = [{ text: 'Khám từ xa', coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code }] }];
+      });
+    expect(v.issues(remote('J00')).filter((i) => i.diagnostics?.includes('Thông tư 30'))).toEqual([]);
+    const warned = v.issues(remote('I10')).filter((i) => i.diagnostics?.includes('Thông tư 30'));
+    expect(warned.map((i) => i.severity)).toEqual(['warning']);
+    expect(texts(errors(remote('I10'), { ...HA_SON, telemedicineListSeverity: 'error' }))).toContain('Bệnh I10 không có trong danh mục');
+    expect(errors(remote('I10'), { ...HA_SON, extraTelemedicineCodes: ['I10'] })).toEqual([]);
+  });
+
+  test('a malformed ICD-10 code is refused; a well-formed one outside the subset only warns', () => {
+    const withCode = (code: string): Resource =>
+      variant(examples.diagnosis, (c: any) => {
+        c.code.coding[0].code = code;
+      });
+    expect(texts(errors(withCode('J0')))).toContain('sai định dạng');
+    expect(errors(withCode('Q99.8'))).toEqual([]);
+    expect(v.issues(withCode('Q99.8')).some((i) => i.severity === 'warning' && i.diagnostics?.includes('Q99.8'))).toBe(true);
+  });
+
+  test('a blood pressure without its diastolic value, or a temperature in °F, is refused', () => {
+    const bp = variant(examples.bloodPressure as Observation, (o) => {
+      o.component = o.component!.slice(0, 1);
+    });
+    expect(texts(errors(bp))).toContain('huyết áp tâm trương');
+    const temperature = variant(examples.waist as Observation, (o) => {
+      o.code.coding![0].code = '8310-5';
+      o.valueQuantity = { value: 99.5, unit: '[degF]', system: 'http://unitsofmeasure.org', code: '[degF]' };
+    });
+    expect(texts(errors(temperature))).toContain('Nhiệt độ phải ghi theo đơn vị UCUM Cel');
+  });
+
+  test('a z-score whose stunting class does not match its value is refused', () => {
+    const z = heightForAgeObservation('Patient/p1', '2025-06-01', 'Observation/h1', { z: -2.4, flagged: false, reference: 'WHO-2006' });
+    expect(errors(z)).toEqual([]);
+    const wrong = variant(z, (o) => {
+      o.interpretation![0].coding![0].code = 'stunting-none';
+    });
+    expect(texts(errors(wrong))).toContain('không khớp với chỉ số Z -2.4');
+  });
+
+  test('a dose beyond the EPI series, and an unknown vaccine code, are refused', () => {
+    const dose4 = variant(examples.immunization as Immunization, (im) => {
+      im.protocolApplied![0].doseNumberPositiveInt = 4;
+    });
+    expect(texts(errors(dose4))).toContain('chỉ có 3 mũi');
+    const unknown = variant(examples.immunization as Immunization, (im) => {
+      im.vaccineCode.coding![0].code = 'XYZ';
+    });
+    expect(texts(errors(unknown))).toContain('Mã vắc xin "XYZ"');
+  });
+
+  test('an enrolment marked withdrawn needs its withdrawal date', () => {
+    const withdrawn = variant(examples.enrolment as Basic, (b) => {
+      b.extension!.find((e) => e.url === EXT.enrolmentStatus)!.valueCoding!.code = 'withdrawn';
+    });
+    expect(texts(errors(withdrawn))).toContain('đã rút');
+  });
+
+  test('element checks apply to every Patient; the full profile only to those claiming it, unless enforce = all', () => {
+    const plain = variant(resident, (p) => {
+      delete p.meta;
+      p.extension = [];
+    });
+    expect(errors(plain)).toEqual([]);
+    expect(texts(errors(plain, { ...HA_SON, enforce: 'all' }))).toContain('Thiếu dân tộc');
+    expect(texts(errors(variant(plain, setCccd('038085001234'))))).toContain('Chữ số thứ 4');
+  });
+
+  test('the claimed profile is also enforced by the FHIR validator (slice cardinality)', () => {
+    const noEthnic = variant(resident, (p) => {
+      p.extension = p.extension!.filter((e) => e.url !== EXT.ethnicGroup);
+    });
+    expect(errors(noEthnic).some((i) => i.diagnostics?.includes("slice 'ethnicGroup'") || i.details?.text?.includes("slice 'ethnicGroup'"))).toBe(true);
+  });
+});
