@@ -1,6 +1,6 @@
 import type { TypedValue } from '@medplum/core';
 import { parseReference } from '../references';
-import { dateRange } from '../search/dates';
+import { dateRange, MAX_INSTANT, MIN_INSTANT } from '../search/dates';
 import { normalizeString } from '../search/normalize';
 import { CANONICAL_SUFFIX, canonicalQuantity } from './ucum';
 import { clip, type IndexRows } from './tables';
@@ -103,10 +103,6 @@ export function addTokens(rows: IndexRows, param: string, tv: TypedValue): void 
       else if (v.value !== undefined) push(v.system, v.value);
   }
 }
-
-/** Bounds for open-ended periods, inside PostgreSQL's timestamptz range. */
-const MIN_INSTANT = Date.UTC(1, 0, 1);
-const MAX_INSTANT = Date.UTC(9999, 11, 31);
 
 export function addDates(rows: IndexRows, param: string, tv: TypedValue, zone: string): void {
   const v = tv.value as any;

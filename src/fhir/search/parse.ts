@@ -2,7 +2,7 @@ import type { R4Definitions } from '../definitions';
 import { badRequest } from '../outcomes';
 import { parseFilter } from './parse-filter';
 import { applyResultParam, isResultParam } from './parse-results';
-import { DEFAULT_COUNT, MAX_FILTERS, type SearchRequest } from './request';
+import { DEFAULT_COUNT, MAX_FILTERS, MAX_INCLUDE_RULES, MAX_SORT_KEYS, type SearchRequest } from './request';
 
 export { DEFAULT_COUNT, MAX_COUNT } from './request';
 export type { Filter, SearchRequest, SortRule } from './request';
@@ -38,6 +38,7 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
     if (typeParam) req.applied.push(typeParam);
   }
   for (const [key, value] of pairs) {
+    if (key.includes('\u0000') || value.includes('\u0000')) throw badRequest('Tham số chứa ký tự NUL', `Parameter ${JSON.stringify(key)} contains a NUL character`);
     if (key === '_type' && !resourceType) continue;
     if (isResultParam(key)) {
       if (applyResultParam(req, key, value, defs)) req.applied.push([key, value]);
@@ -51,9 +52,12 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
     req.filters.push(parsed.filter);
     req.applied.push([key, value]);
   }
-  if (req.filters.length > MAX_FILTERS) {
-    throw badRequest(`Quá nhiều tham số tìm kiếm (tối đa ${MAX_FILTERS})`, `Too many search parameters (at most ${MAX_FILTERS})`);
-  }
+  const limits: [number, number, string, string][] = [
+    [req.filters.length, MAX_FILTERS, 'tham số tìm kiếm', 'search parameters'],
+    [req.sort.length, MAX_SORT_KEYS, 'khóa sắp xếp', 'sort keys'],
+    [req.include.length, MAX_INCLUDE_RULES, '_include/_revinclude', '_include/_revinclude rules'],
+  ];
+  for (const [n, max, vi, en] of limits) if (n > max) throw badRequest(`Quá nhiều ${vi} (tối đa ${max})`, `Too many ${en} (at most ${max})`);
   return req;
 }
 

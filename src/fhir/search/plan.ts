@@ -1,6 +1,7 @@
 import { filterCondition } from './conditions';
 import { invalidCursor, type Cursor } from './cursor';
-import type { SearchRequest } from './request';
+import { badRequest } from '../outcomes';
+import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
 import { memberOf, SqlParams, type PlanContext, type Scope } from './sql';
 
@@ -59,6 +60,9 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   }
   const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
   const select = keys.map((k, i) => `${asText(k)} AS k${i}`).join(', ');
+  if (p.values.length > MAX_BOUND_VALUES) {
+    throw badRequest(`Tìm kiếm quá lớn (${p.values.length} giá trị)`, `Search too large: ${p.values.length} bound values (at most ${MAX_BOUND_VALUES})`);
+  }
   const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
   return {
     pageSql,

@@ -113,5 +113,10 @@ export const MAX_VALUES = 1000;
 export const MAX_ID_VALUES = 10_000;
 /** Search parameters in one request. */
 export const MAX_FILTERS = 64;
+/** Keys in _sort, and _include/_revinclude rules, in one request. */
+export const MAX_SORT_KEYS = 8;
+export const MAX_INCLUDE_RULES = 16;
+/** Bound values in one statement, well below PostgreSQL's limit of 65,535. */
+export const MAX_BOUND_VALUES = 20_000;
 /** Links followed by one chained parameter or nested _has. */
 export const MAX_CHAIN_DEPTH = 3;

@@ -1,5 +1,5 @@
 import { badRequest } from '../../outcomes';
-import { dateRange } from '../dates';
+import { dateRange, MAX_INSTANT, MIN_INSTANT } from '../dates';
 import type { PlanContext, SqlParams } from '../sql';
 import { unescapeValue } from '../values';
 import { splitPrefix } from './prefix';
@@ -19,6 +19,8 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
     const now = Date.now();
     lo -= Math.abs(now - lo) * 0.1;
     hi += Math.abs(now - hi) * 0.1;
+    lo = Math.max(lo, MIN_INSTANT);
+    hi = Math.min(hi, MAX_INSTANT);
   }
   // Placeholders are bound only when used: PostgreSQL rejects a parameter it cannot type.
   const bound: Record<'lo' | 'hi', string | undefined> = { lo: undefined, hi: undefined };

@@ -1,0 +1,102 @@
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { seed } from './helpers';
+
+// Patient/[id]/$everything: _since, _type, _count, next links, no cap on the total.
+// https://hl7.org/fhir/R4/operation-patient-everything.html
+describe('Patient/$everything', () => {
+  let server: TestServer;
+  const CLINICAL = 1_250; // more than one full page of the default size, and more than Medplum's old cap
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await seed(server, [
+      { resourceType: 'Organization', id: 'tyt', name: 'Trạm y tế' },
+      { resourceType: 'Practitioner', id: 'bs', name: [{ family: 'Lê' }] },
+      { resourceType: 'Patient', id: 'thu', name: [{ family: 'Nguyễn', given: ['Thị', 'Thư'] }], managingOrganization: { reference: 'Organization/tyt' } },
+      { resourceType: 'Patient', id: 'duc', name: [{ family: 'Đặng', given: ['Đức'] }] },
+    ]);
+    const batch = (from: number, n: number): Resource[] =>
+      Array.from({ length: n }, (_, i) => ({
+        resourceType: 'Observation',
+        id: `obs-${from + i}`,
+        status: 'final',
+        code: { text: 'Cân nặng' },
+        subject: { reference: 'Patient/thu' },
+        performer: [{ reference: 'Practitioner/bs' }],
+        valueQuantity: { value: 50 + ((from + i) % 20), unit: 'kg' },
+      }));
+    for (let i = 0; i < CLINICAL; i += 250) await seed(server, batch(i, 250));
+    await seed(server, [
+      { resourceType: 'Encounter', id: 'enc-thu', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/thu' } },
+      { resourceType: 'Observation', id: 'obs-duc', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/duc' } },
+    ]);
+  }, 300_000);
+  afterAll(() => server.close());
+
+  async function everything(query: string): Promise<{ matches: string[]; includes: string[]; pages: number }> {
+    const matches: string[] = [];
+    const includes: string[] = [];
+    let pages = 0;
+    let url: string | undefined = `${server.baseUrl}/Patient/thu/$everything${query}`;
+    while (url) {
+      const res = await fhirFetch(url);
+      expect(res.status).toBe(200);
+      const bundle = res.body as Bundle;
+      expect(bundle.type).toBe('searchset');
+      pages++;
+      for (const e of bundle.entry ?? []) {
+        const key = `${e.resource!.resourceType}/${e.resource!.id}`;
+        if (e.search?.mode === 'match') matches.push(key);
+        else if (e.search?.mode === 'include') includes.push(key);
+      }
+      url = bundle.link?.find((l) => l.relation === 'next')?.url;
+    }
+    return { matches, includes, pages };
+  }
+
+  test('returns the patient and the whole compartment over several pages, uncapped, once each', async () => {
+    const { matches, includes, pages } = await everything('');
+    expect(pages).toBe(2);
+    expect(matches.length).toBe(CLINICAL + 2);
+    expect(new Set(matches).size).toBe(matches.length);
+    expect(matches).toContain('Patient/thu');
+    expect(matches).toContain('Encounter/enc-thu');
+    expect(matches).not.toContain('Observation/obs-duc');
+    expect(matches).not.toContain('Patient/duc');
+    // What the compartment refers to outside itself comes along as includes.
+    expect(new Set(includes)).toEqual(new Set(['Practitioner/bs', 'Organization/tyt']));
+  });
+
+  test('_count sets the page size; next links carry on to the end', async () => {
+    const { matches, pages } = await everything('?_count=100');
+    expect(pages).toBe(13);
+    expect(new Set(matches).size).toBe(CLINICAL + 2);
+  });
+
+  test('_type restricts the types', async () => {
+    const { matches } = await everything('?_type=Encounter,Patient');
+    expect(matches.sort()).toEqual(['Encounter/enc-thu', 'Patient/thu']);
+  });
+
+  test('_since returns only what changed since then', async () => {
+    const before = (await fhirFetch(`${server.baseUrl}/Encounter/enc-thu`)).body.meta.lastUpdated as string;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await fhirFetch(`${server.baseUrl}/Observation/obs-7`, {
+      method: 'PUT',
+      body: { resourceType: 'Observation', id: 'obs-7', status: 'amended', code: { text: 'Cân nặng' }, subject: { reference: 'Patient/thu' }, valueQuantity: { value: 58, unit: 'kg' } },
+    });
+    const { matches } = await everything(`?_since=${encodeURIComponent(since)}&_type=Observation,Encounter`);
+    expect(matches).toEqual(['Observation/obs-7']);
+    expect(before < since).toBe(true);
+  });
+
+  test('unknown patient is 404; a bad _since is 400; other parameters are reported', async () => {
+    expect((await fhirFetch(`${server.baseUrl}/Patient/nobody/$everything`)).status).toBe(404);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/thu/$everything?_since=yesterday`)).status).toBe(400);
+    const res = await fhirFetch(`${server.baseUrl}/Patient/thu/$everything?_type=Encounter&code=x`);
+    expect(res.body.entry.some((e: { search: { mode: string } }) => e.search.mode === 'outcome')).toBe(true);
+  });
+});

@@ -1,0 +1,97 @@
+import { membersFor, splitUnion } from '../../src/fhir/index/expressions';
+import { canonicalQuantity, UCUM } from '../../src/fhir/index/ucum';
+import { decodeCursor, encodeCursor } from '../../src/fhir/search/cursor';
+import { dateRange } from '../../src/fhir/search/dates';
+import { normalizeString } from '../../src/fhir/search/normalize';
+import { splitEscaped, splitToken, splitValues } from '../../src/fhir/search/values';
+
+// The pure pieces of the search engine, without a database.
+describe('string folding', () => {
+  test.each([
+    ['Nguyễn Thị Thư', 'nguyen thi thu'],
+    ['ĐẶNG ĐỨC', 'dang duc'],
+    ['Trương Ngọc Ánh', 'truong ngoc anh'],
+    ['Phạm  Thế\tHiển', 'pham the hien'],
+    ['Lưu Hữu Phước', 'luu huu phuoc'],
+    ['Ỷ Lan', 'y lan'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeString(input)).toBe(expected);
+    expect(normalizeString(input.normalize('NFD'))).toBe(expected); // decomposed input folds the same
+  });
+});
+
+describe('dates', () => {
+  const zone = 'Asia/Ho_Chi_Minh';
+  const iso = (t: string): [string, string] => {
+    const r = dateRange(t, zone)!;
+    return [new Date(r.lo).toISOString(), new Date(r.hi).toISOString()];
+  };
+  test('each precision is a range, local dates in the station zone', () => {
+    expect(iso('2024')).toEqual(['2023-12-31T17:00:00.000Z', '2024-12-31T17:00:00.000Z']);
+    expect(iso('2024-02')).toEqual(['2024-01-31T17:00:00.000Z', '2024-02-29T17:00:00.000Z']);
+    expect(iso('2024-03-05')).toEqual(['2024-03-04T17:00:00.000Z', '2024-03-05T17:00:00.000Z']);
+    expect(iso('2024-03-05T10:15')).toEqual(['2024-03-05T03:15:00.000Z', '2024-03-05T03:16:00.000Z']);
+    expect(iso('2024-03-05T10:15:30Z')).toEqual(['2024-03-05T10:15:30.000Z', '2024-03-05T10:15:31.000Z']);
+    expect(iso('2024-03-05T10:15:30.5-05:00')).toEqual(['2024-03-05T15:15:30.500Z', '2024-03-05T15:15:30.600Z']);
+  });
+  test('another zone can be configured', () => {
+    const r = dateRange('2024-03-05', 'Europe/Paris')!;
+    expect(new Date(r.lo).toISOString()).toBe('2024-03-04T23:00:00.000Z');
+  });
+  test.each(['2024-13', '2024-02-30', '2023-02-29', '2024-00-10', '24-03-05', '2024-03-05T25:00', '2024-03-05T10', '2024-03-05T10:00:00+25:00', '0000'])('%s is rejected', (t) => {
+    expect(dateRange(t, zone)).toBeUndefined();
+  });
+  test('year 1 and year 9999 stay inside what PostgreSQL stores', () => {
+    expect(iso('0001')[0]).toBe('0001-01-01T00:00:00.000Z');
+    expect(iso('9999')[1]).toBe('9999-12-31T17:00:00.000Z');
+    expect(iso('9999-12-31T23:59:59Z')[1]).toBe('9999-12-31T23:59:59.999Z');
+  });
+});
+
+const expressionFor = (expression: string, type: string): string | undefined => {
+  const members = membersFor(expression, type);
+  return members.length ? members.map((m) => m.text).join(' | ') : undefined;
+};
+
+describe('search parameter expressions per type', () => {
+  test('splitUnion respects parentheses and quotes', () => {
+    expect(splitUnion("A.b | (C.d as E) | F.g.where(x = 'a|b')")).toEqual(['A.b', '(C.d as E)', "F.g.where(x = 'a|b')"]);
+  });
+  test('only the members of the type are kept; Resource. is rewritten; .as() becomes .ofType()', () => {
+    expect(expressionFor('AllergyIntolerance.patient | Observation.subject.where(resolve() is Patient)', 'Observation')).toBe('Observation.subject');
+    expect(membersFor('Observation.subject.where(resolve() is Patient)', 'Observation')).toEqual([{ text: 'Observation.subject', resolveIs: 'Patient' }]);
+    expect(expressionFor('Resource.meta.tag', 'Patient')).toBe('Patient.meta.tag');
+    expect(expressionFor('Condition.onset.as(dateTime) | Condition.onset.as(Period)', 'Condition')).toBe('Condition.onset.ofType(dateTime) | Condition.onset.ofType(Period)');
+    expect(expressionFor('(Observation.value as Quantity)', 'Observation')).toBe('(Observation.value as Quantity)');
+    expect(expressionFor('Encounter.period', 'Observation')).toBeUndefined();
+  });
+});
+
+describe('UCUM canonical units', () => {
+  test.each([
+    [5000, 'mg', 5, 'g'],
+    [72, 'kg', 72000, 'g'],
+    [90, 'mg/dL', 0.9, 'g/L'],
+    [5.5, 'mmol/L', 0.0055, 'mol/L'],
+    [250, 'mL', 0.25, 'L'],
+  ])('%s %s = %s %s', (value, code, canonical, unit) => {
+    expect(canonicalQuantity(value, UCUM, code)).toEqual({ value: canonical, code: unit });
+  });
+  test('units we do not convert, or another system, are left alone', () => {
+    expect(canonicalQuantity(120, UCUM, 'mm[Hg]')).toBeUndefined();
+    expect(canonicalQuantity(5, 'http://other', 'mg')).toBeUndefined();
+  });
+});
+
+describe('value syntax', () => {
+  test('commas, bars and dollars with escapes', () => {
+    expect(splitValues('a,b\\,c,,d')).toEqual(['a', 'b\\,c', 'd']);
+    expect(splitToken('http://x|a\\|b')).toEqual(['http://x', 'a|b']);
+    expect(splitToken('code')).toEqual([undefined, 'code']);
+    expect(splitEscaped('a\\$b$c', '$')).toEqual(['a\\$b', 'c']);
+  });
+  test('cursors round-trip and reject garbage', () => {
+    expect(decodeCursor(encodeCursor({ direction: 'previous', keys: ['2024', 'x'] }))).toEqual({ direction: 'previous', keys: ['2024', 'x'] });
+    expect(() => decodeCursor('garbage')).toThrow();
+  });
+});
