@@ -1,0 +1,91 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Database, Queryable } from '../../db/database';
+import { extractIndexRows, type ExtractContext } from './extract';
+import { columnArrays, emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, type IndexRows } from './tables';
+
+/**
+ * Rebuilds the search index of every stored resource (`npm run reindex`), after a search
+ * parameter was added or changed. Resources are read in key order, a batch at a time; each batch
+ * is extracted with the same extractIndexRows as the write path and written in one transaction.
+ *
+ * While a batch is written the resource table is locked against writers (SHARE ROW EXCLUSIVE:
+ * reads go on). A resource whose version changed since the batch read it is skipped: its writer
+ * already indexed the new version with the current parameters. Writers wait at most one batch.
+ */
+
+export interface RebuildOptions {
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RebuildResult {
+  resources: number;
+  rows: number;
+  /** Resources written by someone else during the rebuild (their writer indexed them). */
+  skipped: number;
+}
+
+interface Head {
+  station_id: string;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  deleted: boolean;
+  content: Resource;
+}
+
+const KEYS = `(station_id, resource_type, id)`;
+
+export async function rebuildIndex(db: Database, ctx: ExtractContext, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const batchSize = options.batchSize ?? 500;
+  const [{ n: total }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource');
+  const result: RebuildResult = { resources: 0, rows: 0, skipped: 0 };
+  let after: string[] = ['', '', ''];
+  for (;;) {
+    const batch = await db.query<Head>(
+      `SELECT station_id, resource_type, id, version_id, deleted, content FROM resource
+        WHERE ${KEYS} > ($1, $2, $3) ORDER BY station_id, resource_type, id LIMIT $4`,
+      [...after, batchSize],
+    );
+    if (!batch.length) break;
+    const extracted = batch.map((head) => ({ head, rows: head.deleted ? emptyRows() : extractIndexRows(head.content, ctx) }));
+    const written = await db.transaction((tx) => writeBatch(tx, extracted));
+    result.resources += batch.length;
+    result.rows += written.rows;
+    result.skipped += written.skipped;
+    const last = batch[batch.length - 1];
+    after = [last.station_id, last.resource_type, last.id];
+    options.onProgress?.(result.resources, Math.max(total, result.resources));
+  }
+  // Fresh statistics, so the planner sees the rebuilt tables as they are.
+  for (const table of INDEX_TABLE_NAMES) await db.query(`ANALYZE ${table}`);
+  return result;
+}
+
+async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[]): Promise<{ rows: number; skipped: number }> {
+  await tx.query('LOCK TABLE resource IN SHARE ROW EXCLUSIVE MODE');
+  const current = await tx.query<{ station_id: string; resource_type: string; id: string; version_id: number }>(
+    `SELECT station_id, resource_type, id, version_id FROM resource
+      WHERE ${KEYS} IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+    ownerArrays(batch.map((b) => b.head)),
+  );
+  const versions = new Map(current.map((c) => [`${c.station_id}\u0000${c.resource_type}\u0000${c.id}`, c.version_id]));
+  const fresh = batch.filter(({ head }) => versions.get(`${head.station_id}\u0000${head.resource_type}\u0000${head.id}`) === head.version_id);
+  const owners = ownerArrays(fresh.map((b) => b.head));
+  let rows = 0;
+  for (const spec of INDEX_TABLES) {
+    await tx.query(`DELETE FROM ${spec.name} WHERE (station_id, resource_type, resource_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, owners);
+    const flat = fresh.flatMap(({ head, rows: r }) => (r[spec.table] as object[]).map((row) => ({ head, row })));
+    if (!flat.length) continue;
+    const arrays = [...ownerArrays(flat.map((f) => f.head)), ...columnArrays(spec, flat.map((f) => f.row))];
+    const types = ['text', 'text', 'text', ...spec.types];
+    const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+    await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
+    rows += flat.length;
+  }
+  return { rows, skipped: batch.length - fresh.length };
+}
+
+function ownerArrays(heads: Pick<Head, 'station_id' | 'resource_type' | 'id'>[]): string[][] {
+  return [heads.map((h) => h.station_id), heads.map((h) => h.resource_type), heads.map((h) => h.id)];
+}
