@@ -74,11 +74,15 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
              CASE WHEN ${isDeleted}::boolean THEN NULL ELSE c.content END
         FROM ${prefix}c c JOIN ${prefix}head h ON h.seq = c.seq)`,
   );
-  // Every table appears in every statement (empty arrays insert nothing): the text stays the same,
-  // so PostgreSQL parses and plans it once per connection (a named, prepared statement).
+  // Every table appears in every statement (empty arrays insert nothing): the text depends only on
+  // create-or-update and the number of companions, so PostgreSQL parses and plans each variant once
+  // per connection (a named, prepared statement).
+  // A brand-new resource has no index rows to remove: creates use a statement without the deletes.
   INDEX_TABLES.forEach((spec, i) => {
-    s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
-        AND resource_id = ${id} AND ${previous}::integer > 0 AND EXISTS (SELECT 1 FROM ${prefix}head))`);
+    if (w.previousVersion > 0) {
+      s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
+        AND resource_id = ${id} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
+    }
     const unnest = columnArrays(spec, w.rows[spec.table] as readonly object[]).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`);
     s.ctes.push(`${prefix}ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
       SELECT ${station}, ${type}, ${id}, u.* FROM unnest(${unnest.join(', ')}) AS u, ${prefix}head)`);
@@ -95,7 +99,8 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   addVersion(s, w, 'w_');
   companions.forEach((companion, i) => addVersion(s, companion, `a${i}_`, 'w_head'));
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT h.seq, ${ISO_UTC} AS last_updated FROM w_head h, t`;
-  const result = await q.query<{ seq: string | number; last_updated: string }>(sql, s.params, `fhir_write_${companions.length}`);
+  const variant = `fhir_write_${w.previousVersion > 0 ? 'update' : 'create'}_${companions.length}`;
+  const result = await q.query<{ seq: string | number; last_updated: string }>(sql, s.params, variant);
   if (!result.length) return undefined;
   return { seq: Number(result[0].seq), lastUpdated: result[0].last_updated };
 }
