@@ -77,10 +77,11 @@ export async function startStationEngine(config: StationConfig = HA_SON): Promis
   };
 }
 
-/** Serves an express router on a free loopback port (for the station's own HTTP routes). */
-export async function serveRouter(path: string, router: express.Router): Promise<{ url: string; close(): Promise<void> }> {
+/** Serves an express router, then an error handler, on a free loopback port (the station's own HTTP routes). */
+export async function serveRouter(path: string, router: express.Router, onError: express.ErrorRequestHandler): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();
   app.use(path, router);
+  app.use(onError);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

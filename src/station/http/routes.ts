@@ -1,0 +1,59 @@
+import express, { type Request, type Router } from 'express';
+import type { Repository } from '../../fhir/store/repository';
+import { badRequest } from '../../fhir/outcomes';
+import type { StationConfig } from '../config';
+import { buildA1Register } from '../registers/a1';
+import { renderA1Csv, renderA1Html } from '../registers/a1-render';
+import { loadStationTerminology } from '../rules/terminology';
+
+export interface StationRoutesDeps {
+  config: StationConfig;
+  timeZone: string;
+  /** The repository acting for this request (the engine's, or the signed-in user's once auth is mounted). */
+  repoFor(req: Request): Repository;
+}
+
+const MAX_DAYS = 366;
+
+/**
+ * The station's own pages, mounted at /station: `GET /registers/a1?from=YYYY-MM-DD&to=YYYY-MM-DD`
+ * renders the examination register as printable HTML, or CSV with `format=csv`. Errors go to the
+ * app's error handler (OperationOutcome, Vietnamese first).
+ */
+export function stationRoutes(deps: StationRoutesDeps): Router {
+  const router = express.Router();
+  const terminology = loadStationTerminology();
+  router.get('/registers/a1', async (req, res, next) => {
+    try {
+      const { from, to } = period(req);
+      const format = String(req.query.format ?? 'html');
+      if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${format}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${format}"; use html or csv`);
+      const register = await buildA1Register({ repo: deps.repoFor(req), config: deps.config, terminology, timeZone: deps.timeZone }, from, to);
+      res.setHeader('Cache-Control', 'no-store');
+      if (format === 'csv') {
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', `attachment; filename="so-kham-benh-A1-${from}-${to}.csv"`);
+        res.send(renderA1Csv(register));
+      } else {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.send(renderA1Html(register, deps.config));
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+/** from/to: calendar dates, from ≤ to, at most a year apart. */
+function period(req: Request): { from: string; to: string } {
+  const from = String(req.query.from ?? '');
+  const to = String(req.query.to ?? '');
+  const valid = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  if (!valid(from) || !valid(to)) {
+    throw badRequest('Cần tham số from và to dạng YYYY-MM-DD (ví dụ from=2025-09-01&to=2025-09-30)', 'from and to are required as YYYY-MM-DD');
+  }
+  if (from > to) throw badRequest('Ngày bắt đầu (from) phải trước ngày kết thúc (to)', 'from must not be after to');
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > MAX_DAYS) throw badRequest(`Kỳ báo cáo tối đa ${MAX_DAYS} ngày`, `The period may span at most ${MAX_DAYS} days`);
+  return { from, to };
+}
