@@ -143,7 +143,7 @@ function addressOn(ctx: A1Context, patient: Patient | undefined, date: string): 
   if (!current) return '';
   const village = codingOf(current, EXT.village);
   if (village && codingOf(current, EXT.commune)?.code === ctx.config.commune.code) {
-    const name = ctx.config.villages.find((v) => v.code === village.code)?.name ?? village.display ?? village.code;
+    const name = ctx.config.villages.find((v) => v.code === village.code)?.name ?? village.display ?? village.code ?? '';
     return `Thôn ${name.replace(/^Thôn\s+/, '')}, xã ${ctx.config.commune.name}`;
   }
   return current.text ?? [...(current.line ?? []), current.city, current.state].filter(Boolean).join(', ');
