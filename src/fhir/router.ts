@@ -89,6 +89,8 @@ export interface FhirRouter {
 export function createFhirRouter(defs: R4Definitions, version: string): FhirRouter {
   const served: ServedCapabilities = {
     typeInteractions: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'],
+    // The audit trail is written by the server alone; every caller's writes to it are refused.
+    readOnlyTypes: new Set(['AuditEvent']),
     systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'],
     typeOperations: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
     isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,

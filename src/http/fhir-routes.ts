@@ -100,6 +100,9 @@ function toFhirRequest(req: Request): FhirRequest {
   if (format && !FORMATS.has(format.toLowerCase())) {
     throw notSupported(`Không hỗ trợ định dạng ${format}; chỉ JSON`, `Format ${format} is not supported; only JSON`, 406);
   }
+  if (!acceptsJson(req.headers.accept)) {
+    throw notSupported(`Không hỗ trợ định dạng ${req.headers.accept}; chỉ JSON`, `Cannot answer in ${req.headers.accept}; only JSON`, 406);
+  }
   const path = req.path.replace(/^\/+|\/+$/g, '');
   const buffer = req.body as Buffer | undefined;
   const hasBody = Buffer.isBuffer(buffer) && buffer.length > 0;
@@ -131,6 +134,15 @@ function toFhirRequest(req: Request): FhirRequest {
     },
     body,
   };
+}
+
+/** An Accept header we can satisfy: absent, any, or naming a JSON type. */
+function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept.split(',').some((part) => {
+    const type = part.split(';')[0].trim().toLowerCase();
+    return type === '*/*' || type === 'application/*' || JSON_TYPES.has(type) || type === 'application/json-patch+json';
+  });
 }
 
 function parseJson(buffer: Buffer): unknown {

@@ -1,4 +1,5 @@
 import { SignJWT, generateKeyPair, decodeJwt } from 'jose';
+import { SIGNING_ALG } from '../../src/auth/keys';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { APP_REDIRECT, authorize, launch, pkcePair, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
@@ -41,7 +42,7 @@ describe('attacks on authentication', () => {
   test('an expired token is refused', async () => {
     const real = await launch(server, clientId, resident);
     const expired = await new SignJWT({ ...decodeJwt(real.access_token), exp: Math.floor(Date.now() / 1000) - 60 })
-      .setProtectedHeader({ alg: 'ES384', kid: server.keys.kid })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: server.keys.kid })
       .sign(server.keys.privateKey);
     const before = (await refusals()).length;
     expect((await fhirFetch(patientUrl(), { token: expired })).status).toBe(401);
@@ -50,7 +51,7 @@ describe('attacks on authentication', () => {
 
   test('a token for another audience is refused', async () => {
     const real = decodeJwt((await launch(server, clientId, resident)).access_token);
-    const other = await new SignJWT({ ...real, aud: 'https://other.example/fhir' }).setProtectedHeader({ alg: 'ES384' }).sign(server.keys.privateKey);
+    const other = await new SignJWT({ ...real, aud: 'https://other.example/fhir' }).setProtectedHeader({ alg: SIGNING_ALG }).sign(server.keys.privateKey);
     expect((await fhirFetch(patientUrl(), { token: other })).status).toBe(401);
   });
 
@@ -59,8 +60,8 @@ describe('attacks on authentication', () => {
     const [, payload] = real.split('.');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     expect((await fhirFetch(patientUrl(), { token: none })).status).toBe(401);
-    const { privateKey } = await generateKeyPair('ES384');
-    const resigned = await new SignJWT(decodeJwt(real)).setProtectedHeader({ alg: 'ES384', kid: server.keys.kid }).sign(privateKey);
+    const { privateKey } = await generateKeyPair(SIGNING_ALG);
+    const resigned = await new SignJWT(decodeJwt(real)).setProtectedHeader({ alg: SIGNING_ALG, kid: server.keys.kid }).sign(privateKey);
     expect((await fhirFetch(patientUrl(), { token: resigned })).status).toBe(401);
   });
 
@@ -72,7 +73,7 @@ describe('attacks on authentication', () => {
     const forged = `${header}.${forgedPayload}.${signature}`;
     expect((await fhirFetch(`${server.baseUrl}/Patient/${other.body.id}`, { token: forged })).status).toBe(401);
     // A properly signed token naming a grant that does not exist is refused too.
-    const noGrant = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES384' }).setIssuer(server.baseUrl).setAudience(server.baseUrl).setExpirationTime('5m').sign(server.keys.privateKey);
+    const noGrant = await new SignJWT(claims()).setProtectedHeader({ alg: SIGNING_ALG }).setIssuer(server.baseUrl).setAudience(server.baseUrl).setExpirationTime('5m').sign(server.keys.privateKey);
     expect((await fhirFetch(patientUrl(), { token: noGrant })).status).toBe(401);
   });
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import smart from 'fhirclient';
+import { SIGNING_ALG } from '../../src/auth/keys';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
@@ -76,7 +77,7 @@ describe('SMART standalone launch for a resident app', () => {
     expect(config.code_challenge_methods_supported).toEqual(['S256']);
     expect(config.capabilities).toEqual(expect.arrayContaining(['launch-standalone', 'client-public', 'client-confidential-asymmetric', 'context-standalone-patient', 'permission-patient', 'permission-v2', 'permission-offline', 'sso-openid-connect']));
     const jwks = await (await fetch(config.jwks_uri)).json();
-    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES384' });
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: SIGNING_ALG });
     expect(jwks.keys[0].d).toBeUndefined();
   });
 

@@ -22,6 +22,8 @@ describe('metadata and $validate', () => {
     expect(patient.conditionalCreate).toBe(true);
     expect(patient.operation.map((o: any) => o.name)).toContain('validate');
     expect(rest.resource.length).toBeGreaterThan(140);
+    const audit = rest.resource.find((r: any) => r.type === 'AuditEvent');
+    expect(audit.interaction.map((i: any) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
   });
 
   test('$validate reports issues without storing anything', async () => {

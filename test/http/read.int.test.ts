@@ -55,6 +55,8 @@ describe('read', () => {
     const pretty = await fetch(`${server.baseUrl}/Patient/${id}?_pretty=true&_format=json`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(await pretty.text()).toContain('\n  "resourceType": "Patient"');
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=xml`)).status).toBe(406);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { accept: 'application/fhir+xml' } })).status).toBe(406);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { accept: 'application/fhir+xml, application/fhir+json;q=0.9' } })).status).toBe(200);
   });
 
   test('vread returns a past version; an unknown version is 404', async () => {

@@ -6,18 +6,22 @@ type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction'
 /** What the router serves, as data the CapabilityStatement is generated from. */
 export interface ServedCapabilities {
   typeInteractions: TypeInteraction[];
+  /** Types nobody writes through the API (the server writes them itself): read interactions only. */
+  readOnlyTypes: ReadonlySet<string>;
   systemInteractions: ('transaction' | 'batch' | 'search-system' | 'history-system')[];
   typeOperations: { name: string; definition: string }[];
   /** Search parameters the engine can evaluate (its parse step accepts them). */
   isSearchable: (type: string, code: string) => boolean;
 }
 
+const READ_INTERACTIONS = new Set<string>(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
+
 /** GET /metadata: generated from the definitions and the router's table, never hand-written. */
 export function capabilityStatement(defs: R4Definitions, served: ServedCapabilities, baseUrl: string, version: string): CapabilityStatement {
   const resource: CapabilityStatementRestResource[] = [...defs.resourceTypes].sort().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-    interaction: served.typeInteractions.map((code) => ({ code })),
+    interaction: served.typeInteractions.filter((code) => !served.readOnlyTypes.has(type) || READ_INTERACTIONS.has(code)).map((code) => ({ code })),
     versioning: 'versioned-update',
     readHistory: true,
     updateCreate: true,
