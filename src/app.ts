@@ -9,6 +9,7 @@ import type { Config } from './config/config';
 import type { FhirEngine } from './fhir/engine';
 import { authRoutes } from './http/auth-routes';
 import { useBearerStrategy } from './http/authenticate';
+import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
 import { requestLog } from './http/request-log';
@@ -33,8 +34,9 @@ export function createApp({ config, engine, auth, logger }: AppDeps): Express {
   app.use(passport.initialize());
   useBearerStrategy(auth);
   const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
-  app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit }));
-  app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes }));
+  const csrf = createCsrf();
+  app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit, csrf }));
+  app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes, csrf }));
   app.use(errorHandler(logger, config.maxBodyBytes));
   return app;
 }

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit } from 'express-rate-limit';
-import { doubleCsrf } from 'csrf-csrf';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
 import type { Account } from '../auth/store';
@@ -13,6 +11,7 @@ import type { FhirEngine } from '../fhir/engine';
 import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
 import { authorizePage } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
+import type { Csrf } from './csrf';
 import { smartConfiguration } from './smart-configuration';
 
 export interface AuthRoutesDeps {
@@ -22,6 +21,7 @@ export interface AuthRoutesDeps {
   fhirPath: string;
   /** Requests per minute per address on sign-in and token endpoints. */
   loginRateLimit: number;
+  csrf: Csrf;
 }
 
 /**
@@ -34,14 +34,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '64kb' });
   const json = express.json({ limit: '64kb' });
   const limited = rateLimit({ windowMs: 60_000, limit: deps.loginRateLimit, standardHeaders: 'draft-7', legacyHeaders: false });
-  const csrf = doubleCsrf({
-    getSecret: () => csrfSecret,
-    getSessionIdentifier: (req) => (req as Request & { cookies: Record<string, string> }).cookies?.[SESSION_COOKIE] ?? '',
-    cookieName: 'ehr_csrf',
-    cookieOptions: { sameSite: 'strict', httpOnly: true, path: '/', secure: false },
-    getCsrfTokenFromRequest: (req) => req.headers['x-csrf-token'] as string,
-  });
-  const csrfSecret = randomBytes(32).toString('hex');
+  const { csrf } = deps;
 
   /** Audits a sign-in attempt as the person who tried (or the anonymous address). */
   const auditLogin = (req: Request, who: Account | undefined, username: string, result: AuditOutcome, desc?: string): Promise<void> =>
@@ -93,7 +86,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       }
       res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, maxAge: SESSION_SECONDS * 1000, path: '/' });
       (req as Request & { cookies: Record<string, string> }).cookies = { ...(req as any).cookies, [SESSION_COOKIE]: token };
-      res.json({ csrfToken: csrf.generateCsrfToken(req, res, { overwrite: true }), roles: account.roles, username: account.username });
+      res.json({ csrfToken: csrf.issue(req, res, { overwrite: true }), roles: account.roles, username: account.username });
     })(req, res, next);
   });
 
@@ -107,10 +100,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   // ------------------------------------------------------------------ accounts
 
   const signedIn = [authenticate(auth), requestRepository(engine)];
-  const cookieCsrf = (req: Request, res: Response, next: express.NextFunction): void => {
-    if ((res.locals.auth as Authenticated).viaCookie && !csrf.validateRequest(req)) return next(authError(403, 'Thiếu mã CSRF', 'Missing or invalid CSRF token'));
-    next();
-  };
+  const cookieCsrf = csrf.protect;
 
   router.post('/auth/staff', json, ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
     try {

@@ -7,6 +7,7 @@ import type { FhirRouter } from '../fhir/router';
 import type { Repository } from '../fhir/store/repository';
 import { badRequest, notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
 import { authenticate } from './authenticate';
+import type { Csrf } from './csrf';
 import { sendFhir } from './response';
 
 const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
@@ -20,6 +21,7 @@ export interface FhirRoutesDeps {
   auth: AuthService;
   baseUrl: string;
   maxBodyBytes: number;
+  csrf: Csrf;
 }
 
 /** Public without signing in: the CapabilityStatement (SMART discovery is in auth-routes). */
@@ -35,7 +37,7 @@ export function fhirRoutes(deps: FhirRoutesDeps): Router {
   routes.use((req, res, next) => {
     if (isPublic(req)) return next();
     signIn(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) return deps.csrf.protect(req, res, next);
       // Refused credentials (expired, forged, revoked…) are audited as an anonymous attempt.
       const anonymous = deps.engine.repo.as({ actor: { id: 'anonymous', roles: [], ip: req.ip }, allows: () => false, constraints: () => [] });
       auditFailure(anonymous, req, err).then(

@@ -38,8 +38,14 @@ describe('staff accounts, sessions and backend services', () => {
     expect(session).toMatch(/SameSite=Strict/i);
     const { csrfToken } = await login.json();
     const cookieHeader = setCookies.map((c) => c.split(';')[0]).join('; ');
+    expect(setCookies.find((c) => c.startsWith('ehr_csrf='))).toMatch(/HttpOnly/i);
     const read = await fetch(`${server.baseUrl}/Patient`, { headers: { cookie: cookieHeader } });
     expect(read.status).toBe(200);
+    const fhirWrite = (headers: Record<string, string>): Promise<Response> =>
+      fetch(`${server.baseUrl}/Patient`, { method: 'POST', headers: { cookie: cookieHeader, 'content-type': 'application/fhir+json', ...headers }, body: JSON.stringify({ resourceType: 'Patient' }) });
+    expect((await fhirWrite({})).status).toBe(403);
+    expect((await fhirWrite({ 'x-csrf-token': 'forged' })).status).toBe(403);
+    expect((await fhirWrite({ 'x-csrf-token': csrfToken })).status).toBe(201);
     const enrolWithout = await fetch(`${server.origin}/auth/residents`, { method: 'POST', headers: { cookie: cookieHeader, 'content-type': 'application/json' }, body: '{}' });
     expect(enrolWithout.status).toBe(403);
     const patient = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).body;
