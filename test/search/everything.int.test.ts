@@ -74,6 +74,16 @@ describe('Patient/$everything', () => {
     expect(new Set(matches).size).toBe(CLINICAL + 2);
   });
 
+  test('AuditEvents (the access log, in the compartment by R4) come only when _type asks for them', async () => {
+    const { matches } = await everything('');
+    expect(matches.filter((m) => m.startsWith('AuditEvent/'))).toEqual([]);
+    // Our own reads of Patient/thu were audited, and those AuditEvents are in its compartment.
+    const [{ n }] = await server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM idx_compartment WHERE compartment_type = 'Patient' AND compartment_id = 'thu' AND resource_type = 'AuditEvent'`,
+    );
+    expect(n).toBeGreaterThan(0);
+  });
+
   test('_type restricts the types', async () => {
     const { matches } = await everything('?_type=Encounter,Patient');
     expect(matches.sort()).toEqual(['Encounter/enc-thu', 'Patient/thu']);

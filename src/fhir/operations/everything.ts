@@ -7,13 +7,19 @@ import { MAX_COUNT } from '../search/request';
 
 /**
  * Patient/[id]/$everything (GET or POST) with `_since`, `_type`, `_count`: the patient, every
- * resource in its compartment (one idx_compartment lookup), and what those refer to outside it
+ * resource in its compartment (one idx_compartment lookup; AuditEvents only when `_type` asks
+ * for them), and what those refer to outside it
  * (practitioners, organisations, medications) as includes. Paged by keys with next links and no
  * cap on the total (anchors.md: Medplum capped at 1,000).
  * https://hl7.org/fhir/R4/operation-patient-everything.html
  */
 const EVERYTHING_COUNT = MAX_COUNT;
 const PASSED = new Set(['_type', '_count', '_cursor']);
+/**
+ * Left out unless `_type` names them: AuditEvents are in the R4 Patient compartment, but they are
+ * the access log, not the record, and every read of the record adds more of them.
+ */
+const NOT_BY_DEFAULT = new Set(['AuditEvent']);
 
 export const patientEverything: Interaction = async (req, { id }, ctx) => {
   const head = await ctx.repo.readHeadOrFail('Patient', id);
@@ -35,6 +41,10 @@ export const patientEverything: Interaction = async (req, { id }, ctx) => {
     if (key !== '_cursor') applied.push([key, value]);
   }
   if (!pairs.some(([key]) => key === '_count')) pairs.push(['_count', String(EVERYTHING_COUNT)]);
+  if (!pairs.some(([key]) => key === '_type')) {
+    const types = ['Patient', ...ctx.repo.ctx.defs.patientCompartment.keys()].filter((t) => !NOT_BY_DEFAULT.has(t));
+    pairs.push(['_type', types.join(',')]);
+  }
   const sr = parseSearch('', pairs, ctx.repo.ctx.defs, { compartment: { type: 'Patient', id } });
   sr.applied = applied;
   sr.ignored.push(...ignored);

@@ -63,7 +63,8 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   if (p.values.length > MAX_BOUND_VALUES) {
     throw badRequest(`Tìm kiếm quá lớn (${p.values.length} giá trị)`, `Search too large: ${p.values.length} bound values (at most ${MAX_BOUND_VALUES})`);
   }
-  const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
+  const laterals = keys.map((k) => k.lateral ?? '').join(' ');
+  const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
   return {
     pageSql,
     params: p.values,
@@ -77,7 +78,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
 /** Sort keys travel in cursors as text; timestamps in UTC so the text does not depend on the session. */
 function asText(k: SortKey): string {
   if (k.cast === 'timestamptz') {
-    return `(SELECT CASE WHEN isfinite(t) THEN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE t::text END FROM (SELECT ${k.expr} AS t) s)`;
+    return `CASE WHEN isfinite(${k.expr}) THEN to_char(${k.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE ${k.expr}::text END`;
   }
   return k.cast === 'text' ? k.expr : `${k.expr}::text`;
 }

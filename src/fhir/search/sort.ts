@@ -8,7 +8,10 @@ import type { Scope, SqlParams } from './sql';
  * it is total and keyset paging can neither skip nor repeat a row.
  */
 export interface SortKey {
+  /** The key's value in the page query: a column, or the output of its lateral lookup. */
   expr: string;
+  /** `CROSS JOIN LATERAL (…) sN` computing the key once per row, when it is a lookup. */
+  lateral?: string;
   descending: boolean;
   /** SQL type the cursor's text is cast back to. */
   cast: string;
@@ -29,7 +32,10 @@ export function sortKeys(rules: SortRule[], scope: Scope, p: SqlParams): SortKey
     const { table, column, cast, param } = sortSource(rule, rule.descending);
     const agg = rule.descending ? 'max' : 'min';
     const owner = `i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id AND i.param = ${p.add(param)}`;
-    keys.push({ expr: `COALESCE((SELECT ${agg}(i.${column}) FROM ${table} i WHERE ${owner}), ${LOWEST[cast]})`, descending: rule.descending, cast });
+    const name = `s${keys.length}`;
+    // A lateral lookup is computed once per row and then used by ORDER BY, the cursor and the keyset.
+    const lateral = `CROSS JOIN LATERAL (SELECT COALESCE((SELECT ${agg}(i.${column}) FROM ${table} i WHERE ${owner}), ${LOWEST[cast]}) AS v) ${name}`;
+    keys.push({ expr: `${name}.v`, lateral, descending: rule.descending, cast });
   }
   const idRule = rules.find((r) => r.code === '_id');
   const descending = idRule?.descending ?? false;

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { openDatabase } from '../src/db/datasource';
+import { createFhirEngine } from '../src/fhir/engine';
+import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
+import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
+import { repoRoot } from './lib/paths';
+import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl } from './lib/postgres';
+import { startServer } from './lib/server';
+import { explainShape, type Explained } from './generate/explain';
+import { runPathLoad, type PathLoadResult } from './generate/load';
+import { queryShapes, type QueryShape } from './generate/shapes';
+import { generate } from './generate/write';
+
+/**
+ * Search benchmark (issue 3): generates a station of synthetic residents (about 21 resources
+ * each, deterministic seed) through the server's write path, then measures each query shape with
+ * autocannon (p50/p95/p99, requests/s) and prints the EXPLAIN of every statement a shape sends,
+ * flagging any sequential scan of a big table. Not a test: it prints figures beside the goals.
+ *
+ *   npm run bench:search -- --patients=2000 --seconds=10 --connections=10 --seed=1
+ *
+ * The real server runs as a child process over a throwaway PostgreSQL database (DATABASE_URL, or
+ * the local default), dropped at the end unless --keep.
+ */
+
+interface Args {
+  patients: number;
+  seconds: number;
+  connections: number;
+  seed: number;
+  keep: boolean;
+  explain: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, fallback: number): number => {
+    const arg = argv.find((a) => a.startsWith(`--${name}=`));
+    const value = arg ? Number(arg.split('=')[1]) : fallback;
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  return {
+    patients: get('patients', 2000),
+    seconds: get('seconds', 10),
+    connections: get('connections', 10),
+    seed: get('seed', 1),
+    keep: argv.includes('--keep'),
+    explain: !argv.includes('--no-explain'),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const adminUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  await assertReachable(adminUrl);
+  const db = await createThrowawayDatabase(adminUrl, 'ehr_search_bench');
+  console.log(heading(`Search benchmark: ${formatInt(args.patients)} residents, seed ${args.seed}, database ${redactUrl(db.url)}`));
+  const client = newBenchClient();
+  // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
+  const server = await startServer({
+    entry: path.join(repoRoot(), 'dist/src/main.js'),
+    cwd: repoRoot(),
+    env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
+  });
+  const origin = new URL(server.baseUrl).origin;
+  let cached: { headers: Record<string, string>; at: number } | undefined;
+  const headers = async (): Promise<Record<string, string>> => {
+    if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client), at: Date.now() };
+    return cached.headers;
+  };
+  try {
+    const data = await generate({ baseUrl: server.baseUrl, patients: args.patients, seed: args.seed, headers });
+    console.log(`Generated ${formatInt(data.resources)} resources in ${formatNumber(data.seconds)} s (${formatInt(data.resources / data.seconds)} resources/s, through FHIR transactions)`);
+    await vacuumAnalyze(db.url);
+    const shapes = queryShapes(data, args.connections);
+    const results: [QueryShape, PathLoadResult][] = [];
+    for (const shape of shapes) {
+      const basePath = new URL(server.baseUrl).pathname;
+      const result = await runPathLoad({
+        origin,
+        paths: shape.paths.map((p) => `${basePath}/${p}`),
+        headers: { accept: 'application/fhir+json', ...(await headers()) },
+        connections: shape.connections,
+        durationSeconds: args.seconds,
+      });
+      results.push([shape, result]);
+      console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}`);
+    }
+    printResults(results);
+    if (args.explain) await printExplains(db.url, server.baseUrl, shapes);
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!args.keep) await db.drop();
+    else console.log(`Kept database ${redactUrl(db.url)}`);
+  }
+}
+
+/** What autovacuum would do in time: statistics, and the visibility map that index-only scans need. */
+async function vacuumAnalyze(url: string): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query('VACUUM ANALYZE');
+  } finally {
+    await pool.end();
+  }
+}
+
+function printResults(results: [QueryShape, PathLoadResult][]): void {
+  console.log(heading('Results'));
+  const rows = results.map(([shape, r]) => {
+    const bad = Object.entries(r.statusCounts).filter(([status]) => status !== '200');
+    const goal = shape.goal ? [shape.goal.requestsPerSecond && `≥${shape.goal.requestsPerSecond}/s`, shape.goal.p95Ms && `p95≤${shape.goal.p95Ms} ms`].filter(Boolean).join(', ') : '';
+    return [
+      shape.name,
+      String(shape.connections),
+      formatInt(r.requestsPerSecond),
+      formatMs(r.latencyMs.p50),
+      formatMs(r.latencyMs.p95),
+      formatMs(r.latencyMs.p99),
+      bad.length || r.errors ? `${bad.map(([s, n]) => `${s}×${n}`).join(' ')} errors ${r.errors}` : 'all 200',
+      goal,
+    ];
+  });
+  console.log(table(['query', 'conc.', 'req/s', 'p50', 'p95', 'p99', 'responses', 'goal'], rows));
+}
+
+async function printExplains(url: string, baseUrl: string, shapes: QueryShape[]): Promise<void> {
+  console.log(heading('EXPLAIN (ANALYZE) of every statement per query shape'));
+  const db = await openDatabase({ databaseUrl: url, dataDir: '', poolSize: 2 });
+  try {
+    const engine = createFhirEngine(db, { stationId: process.env.STATION_ID ?? 'default', timeZone: 'Asia/Ho_Chi_Minh', baseUrl, version: 'bench' });
+    let scans = 0;
+    for (const shape of shapes.filter((s, i) => shapes.findIndex((t) => t.paths[0] === s.paths[0]) === i)) {
+      const explained: Explained[] = await explainShape(db, engine, baseUrl, shape.paths[0]);
+      console.log(`\n### ${shape.name}: ${shape.paths[0]}`);
+      for (const e of explained) {
+        console.log(`\n${e.sql.replace(/\s+/g, ' ').slice(0, 400)}${e.sql.length > 400 ? ' …' : ''}\n${e.plan.map((l) => `    ${l}`).join('\n')}`);
+        if (e.seqScans.length) console.log(`  !! sequential scan of ${e.seqScans.join(', ')}`);
+        scans += e.seqScans.length;
+      }
+    }
+    console.log(`\n${scans === 0 ? 'No statement scans a whole table.' : `${scans} sequential scan(s) of big tables, marked !! above.`}`);
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:search failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
