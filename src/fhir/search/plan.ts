@@ -3,7 +3,7 @@ import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { memberOf, SqlParams, type PlanContext, type Scope } from './sql';
+import { SqlParams, type PlanContext, type Scope } from './sql';
 
 export { SqlParams, type PlanContext } from './sql';
 
@@ -24,8 +24,8 @@ export interface SearchPlan {
   backwards: boolean;
 }
 
-/** The root scope of a request and the conditions every matching resource meets. */
-function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { scope: Scope; where: string[] } {
+/** The root scope of a request, the tables joined to `resource r`, and the conditions every match meets. */
+function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { scope: Scope; join: string; where: string[] } {
   const station = p.add(ctx.stationId);
   const scope: Scope = { alias: 'r', station, depth: 0 };
   const where = [`r.station_id = ${station}`];
@@ -37,19 +37,21 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     where.push(`r.resource_type = ANY(${scope.types}::text[])`);
   }
   where.push('NOT r.deleted');
+  let join = '';
   if (req.compartment) {
-    // Compartment membership is kept at write time: one index lookup (idx_compartment).
-    const cwhere = [`c.station_id = ${station}`, `c.compartment_type = ${p.add(req.compartment.type)}`, `c.compartment_id = ${p.add(req.compartment.id)}`];
-    where.push(memberOf(scope, 'idx_compartment c', 'c.resource_type', 'c.resource_id', cwhere));
+    // Compartment membership is kept at write time, one row per member: a plain join, which
+    // lets the planner walk idx_compartment in (type, id) order, the default page order.
+    join = `JOIN idx_compartment c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
+      AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}`;
   }
   for (const filter of req.filters) where.push(filterCondition(scope, filter, ctx, p));
-  return { scope, where };
+  return { scope, join, where };
 }
 
 export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: Cursor): SearchPlan {
   const p = new SqlParams();
-  const { scope, where } = whereConditions(req, ctx, p);
-  const fromWhere = `FROM resource r WHERE ${where.join(' AND ')}`;
+  const { scope, join, where } = whereConditions(req, ctx, p);
+  const fromWhere = `FROM resource r ${join} WHERE ${where.join(' AND ')}`;
   const whereParams = [...p.values];
 
   const keys = sortKeys(req.sort, scope, p);
@@ -64,7 +66,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
     throw badRequest(`Tìm kiếm quá lớn (${p.values.length} giá trị)`, `Search too large: ${p.values.length} bound values (at most ${MAX_BOUND_VALUES})`);
   }
   const laterals = keys.map((k) => k.lateral ?? '').join(' ');
-  const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
+  const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r ${join} ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
   return {
     pageSql,
     params: p.values,
