@@ -10,6 +10,7 @@ import { search } from './interactions/search';
 import { searchSystem } from './interactions/search-system';
 import { conditionalUpdate, update } from './interactions/update';
 import { capabilityStatement, type ServedCapabilities } from './operations/capabilities';
+import { evaluateMeasureOperation } from './operations/evaluate-measure';
 import { patientEverything } from './operations/everything';
 import { validateOperation } from './operations/validate';
 import { badRequest, methodNotAllowed, notFound } from './outcomes';
@@ -52,6 +53,10 @@ function routeTable(metadata: Interaction): Route[] {
     r('GET', ':type/:id/_history/:vid', vread),
     r('GET', ':type/:id/$validate', validateOperation),
     r('POST', ':type/:id/$validate', validateOperation),
+    r('GET', 'Measure/$evaluate-measure', evaluateMeasureOperation),
+    r('POST', 'Measure/$evaluate-measure', evaluateMeasureOperation),
+    r('GET', 'Measure/:id/$evaluate-measure', evaluateMeasureOperation),
+    r('POST', 'Measure/:id/$evaluate-measure', evaluateMeasureOperation),
     r('GET', 'Patient/:id/$everything', patientEverything),
     r('POST', 'Patient/:id/$everything', patientEverything),
     r('GET', ':type/:id/:target', compartmentSearch),
@@ -92,7 +97,10 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     // The audit trail is written by the server alone; every caller's writes to it are refused.
     readOnlyTypes: new Set(['AuditEvent']),
     systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'],
-    typeOperations: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+    typeOperations: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      { name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' },
+    ],
     isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,
   };
   const metadata: Interaction = async (_req, _params, ctx) => ({

@@ -29,6 +29,8 @@ export const REPORT_CS = {
   ageGroup: cs('report-age-group'),
   /** What a stored MeasureReport is (meta.tag): a saved computation, an official figure, an attestation. */
   reportKind: cs('measure-report-kind'),
+  /** The follow-up population of a subject-list report. */
+  population: cs('report-population'),
 } as const;
 
 export const REPORT_EXT = {

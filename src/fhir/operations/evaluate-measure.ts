@@ -1,0 +1,71 @@
+import type { Measure, Parameters } from '@medplum/fhirtypes';
+import { evaluateMeasure, resolveScope } from '../../report/evaluate';
+import { parsePeriod } from '../../report/period';
+import { loadStationConfig, type StationConfig } from '../../station/config';
+import { badRequest, notFound, notSupported } from '../outcomes';
+import type { FhirRequest, Interaction, InteractionContext } from '../request';
+
+/**
+ * $evaluate-measure (http://hl7.org/fhir/R4/measure-operation-evaluate-measure.html), for the
+ * health-criterion Measures: `Measure/[id]/$evaluate-measure` or `Measure/$evaluate-measure?measure=<url>`,
+ * GET with query parameters or POST with Parameters. periodStart and periodEnd (dates) are required;
+ * reportType is `summary` (default) or `subject-list` (staff only: officers get 403); subject is
+ * the commune's or a village's Location. The counting is src/report/ (set-based SQL).
+ */
+export const evaluateMeasureOperation: Interaction = async (req, { id }, ctx) => {
+  const params = operationParams(req);
+  const measure = id ? await ctx.repo.read('Measure', id) : await measureByUrl(ctx, params.get('measure'));
+  const reportType = params.get('reportType') ?? 'summary';
+  if (reportType !== 'summary' && reportType !== 'subject-list') {
+    throw notSupported(`reportType "${reportType}" không được hỗ trợ; dùng summary hoặc subject-list`, `reportType "${reportType}" is not supported; use summary or subject-list`);
+  }
+  const station = stationConfig();
+  const report = await evaluateMeasure({
+    repo: ctx.repo,
+    station,
+    measure: measure as Measure,
+    period: parsePeriod(params.get('periodStart'), params.get('periodEnd')),
+    reportType,
+    scope: await resolveScope(ctx.repo, station, params.get('subject')),
+  });
+  return { status: 200, resource: report };
+};
+
+const SUPPORTED = new Set(['periodStart', 'periodEnd', 'reportType', 'subject', 'measure']);
+
+/** Query parameters, or a POSTed Parameters resource; each parameter at most once. */
+function operationParams(req: FhirRequest): Map<string, string> {
+  const pairs: [string, string][] = [...req.query];
+  const body = req.body as Parameters | undefined;
+  if (req.method === 'POST' && body) {
+    if (body.resourceType !== 'Parameters') throw badRequest('Nội dung POST phải là Parameters', 'A POST body must be a Parameters resource');
+    for (const p of body.parameter ?? []) {
+      const value = p.valueDate ?? p.valueDateTime ?? p.valueCode ?? p.valueString ?? p.valueUri ?? p.valueCanonical ?? p.valueReference?.reference;
+      if (value !== undefined) pairs.push([p.name, value]);
+    }
+  }
+  const params = new Map<string, string>();
+  for (const [name, value] of pairs) {
+    if (!SUPPORTED.has(name)) throw notSupported(`Tham số ${name} không được hỗ trợ`, `Parameter ${name} is not supported`);
+    if (params.has(name)) throw badRequest(`Tham số ${name} chỉ được dùng một lần`, `Parameter ${name} may appear only once`);
+    params.set(name, value);
+  }
+  return params;
+}
+
+async function measureByUrl(ctx: InteractionContext, url: string | undefined): Promise<Measure> {
+  if (!url) throw badRequest('Cần tham số measure (URL của Measure) hoặc gọi Measure/[id]/$evaluate-measure', 'The measure parameter (a Measure URL) is required at type level');
+  const [canonical, version] = url.split('|');
+  const req = ctx.repo.parseSearch('Measure', [['url', canonical], ...(version ? ([['version', version]] as [string, string][]) : []), ['_count', '2']]);
+  const { resources } = await ctx.repo.search(req);
+  if (resources.length !== 1) throw resources.length ? badRequest(`Nhiều Measure có URL ${url}`, `Several Measures have URL ${url}`) : notFound(`Measure?url=${url}`);
+  return resources[0] as Measure;
+}
+
+let cached: { file: string | undefined; config: StationConfig } | undefined;
+
+/** The commune's configuration (STATION_CONFIG or Hà Sơn's), read once per file. */
+function stationConfig(): StationConfig {
+  if (!cached || cached.file !== process.env.STATION_CONFIG) cached = { file: process.env.STATION_CONFIG, config: loadStationConfig() };
+  return cached.config;
+}

@@ -1,0 +1,229 @@
+import type { List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation } from '@medplum/fhirtypes';
+import { measureUrl } from '../../src/report/canonical';
+import { HA_SON } from '../../src/station/config';
+import { storeCommune, storeConformance, type StationRefs } from '../../src/station/bootstrap';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { writePopulation } from './hand-made';
+
+/**
+ * $evaluate-measure over the hand-made population of hand-made.ts (reference date 2025-09-30,
+ * period 2025-01-01 … 2025-09-30). Every expected number below was counted by hand from that table.
+ */
+
+const PERIOD = 'periodStart=2025-01-01&periodEnd=2025-09-30';
+const [V1, V2, V3, V4, V5, , , V8] = HA_SON.villages.map((v) => v.code);
+
+let server: TestServer;
+let ids: Map<string, string>;
+let refs: StationRefs;
+let officer: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await storeConformance(server.engine.repo, server.engine.pack.resources.filter((r) => r.resourceType === 'Measure'));
+  refs = await storeCommune(server.engine.repo, HA_SON);
+  ids = await writePopulation(server.engine.repo);
+  officer = await server.staffToken(['officer']);
+}, 120_000);
+afterAll(() => server?.close());
+
+const evaluate = async (measure: string, query = '', token?: string): Promise<MeasureReport> => {
+  const res = await fhirFetch(`${server.baseUrl}/Measure/${measure}/$evaluate-measure?${PERIOD}${query}`, { token });
+  expect(res.status).toBe(200);
+  return res.body as MeasureReport;
+};
+
+type Triple = [initial: number, excluded: number, numerator: number];
+const counts = (populations: MeasureReportGroupPopulation[] | undefined): Triple => {
+  const get = (code: string): number => populations!.find((p) => p.code!.coding![0].code === code)!.count!;
+  expect(get('denominator')).toBe(get('initial-population'));
+  return [get('initial-population'), get('denominator-exclusion'), get('numerator')];
+};
+/** code → [initial, excluded, numerator] for a one-dimension stratifier. */
+const strata = (group: MeasureReportGroup, stratifier: string): Record<string, Triple> =>
+  Object.fromEntries(
+    group.stratifier!.find((s) => s.code![0].coding![0].code === stratifier && s.code!.length === 1)!.stratum!.map((st) => [st.value!.coding![0].code!, counts(st.population)]),
+  );
+const villageSex = (group: MeasureReportGroup): Record<string, Triple> =>
+  Object.fromEntries(group.stratifier!.find((s) => s.code!.length === 2)!.stratum!.map((st) => [st.component!.map((c) => c.value.coding![0].code).join('|'), counts(st.population)]));
+
+describe('$evaluate-measure over the hand-made population', () => {
+  test('BHYT coverage: 22 residents, 2 excluded (died, inactive), 16 with a valid card; every stratifier adds up', async () => {
+    const report = await evaluate('bhyt-coverage');
+    expect(report).toMatchObject({ resourceType: 'MeasureReport', status: 'complete', type: 'summary', measure: `${measureUrl('bhyt-coverage')}|0.1.0`, period: { start: '2025-01-01', end: '2025-09-30' } });
+    const g = report.group![0];
+    expect(counts(g.population)).toEqual([22, 2, 16]);
+    expect(g.measureScore!.value).toBe(0.8);
+    expect(strata(g, 'village')).toEqual({ [V1]: [6, 0, 5], [V2]: [6, 1, 3], [V3]: [3, 0, 2], [V4]: [4, 1, 3], [V5]: [2, 0, 2], '15313-06': [0, 0, 0], '15313-07': [0, 0, 0], [V8]: [0, 0, 0], unknown: [1, 0, 1] });
+    expect(strata(g, 'sex')).toEqual({ male: [10, 0, 9], female: [11, 2, 6], other: [0, 0, 0], unknown: [1, 0, 1] });
+    expect(strata(g, 'age-group')).toEqual({ '0-4': [4, 0, 4], '5-17': [2, 0, 2], '18-59': [10, 1, 7], '60+': [5, 1, 2], unknown: [1, 0, 1] });
+    const vs = villageSex(g);
+    expect(vs[`${V1}|female`]).toEqual([4, 0, 3]);
+    expect(vs[`${V2}|female`]).toEqual([3, 1, 1]);
+    expect(vs[`${V2}|unknown`]).toEqual([1, 0, 1]);
+    expect(vs[`${V8}|male`]).toEqual([0, 0, 0]);
+    for (const stratifier of g.stratifier!) {
+      const sum = stratifier.stratum!.map((s) => counts(s.population)).reduce((a, b) => [a[0] + b[0], a[1] + b[1], a[2] + b[2]]);
+      expect(sum).toEqual([22, 2, 16]);
+    }
+  });
+
+  test('a village with no residents has zero counts and no score', async () => {
+    const g = (await evaluate('bhyt-coverage')).group![0];
+    const empty = g.stratifier![0].stratum!.find((s) => s.value!.coding![0].code === V8)!;
+    expect(empty.value!.text).toBe('Thôn Giả Lập 8');
+    expect(empty.measureScore).toBeUndefined();
+    expect(g.stratifier![0].stratum!.find((s) => s.value!.coding![0].code === 'unknown')!.value!.text).toBe('Không rõ thôn');
+  });
+
+  test('e-health book: 7 (a withdrawn book and a non-resident\'s are not counted; one enrolled on the reference date is)', async () => {
+    const g = (await evaluate('e-health-book')).group![0];
+    expect(counts(g.population)).toEqual([22, 2, 7]);
+    expect(g.measureScore!.value).toBe(0.35);
+    expect(strata(g, 'village')[V1]).toEqual([6, 0, 2]);
+  });
+
+  test('telemedicine: enrolled and used in the period — 2 (not: last use before the period, cancelled visit, withdrawn on the date)', async () => {
+    const g = (await evaluate('telemedicine')).group![0];
+    expect(counts(g.population)).toEqual([22, 2, 2]);
+    expect(strata(g, 'sex')).toMatchObject({ male: [10, 0, 2], female: [11, 2, 0] });
+  });
+
+  test('health managed: 12 with a complete administrative part and a record dated in the period', async () => {
+    const g = (await evaluate('health-managed')).group![0];
+    expect(counts(g.population)).toEqual([22, 2, 12]);
+    expect(strata(g, 'age-group')).toEqual({ '0-4': [4, 0, 4], '5-17': [2, 0, 1], '18-59': [10, 1, 5], '60+': [5, 1, 2], unknown: [1, 0, 0] });
+  });
+
+  test('stunting: 5 children measured under 5, 1 implausible excluded, 2 stunted; the child who turned 5 counts with her under-5 measurement', async () => {
+    const g = (await evaluate('stunting-under-5')).group![0];
+    expect(counts(g.population)).toEqual([5, 1, 2]);
+    expect(g.measureScore!.value).toBe(0.5);
+    expect(strata(g, 'age-group')).toEqual({ '0-4': [4, 1, 2], '5-17': [1, 0, 0], '18-59': [0, 0, 0], '60+': [0, 0, 0], unknown: [0, 0, 0] });
+    expect(strata(g, 'village')).toMatchObject({ [V1]: [2, 0, 1], [V2]: [1, 0, 1], [V4]: [2, 1, 0] });
+    expect(strata(g, 'sex')).toMatchObject({ male: [2, 0, 1], female: [3, 1, 1] });
+  });
+
+  test('app enrolment: one cohort group per app, counted on the reference date', async () => {
+    const report = await evaluate('app-enrolment');
+    const byApp = Object.fromEntries(report.group!.map((g) => [g.code!.coding![0].code, g.population![0].count]));
+    expect(byApp).toEqual({ 'vneid-health-book': 6, 'provincial-hssk': 1, vtelehealth: 3, 'other-telemedicine': 1, 'station-app': 1 });
+    expect(report.group![0].measureScore).toBeUndefined();
+  });
+
+  test('subject = a village Location: only its residents', async () => {
+    const report = await evaluate('bhyt-coverage', `&subject=${refs.villages.get(V2)}`);
+    expect(report.subject!.reference).toBe(refs.villages.get(V2));
+    expect(counts(report.group![0].population)).toEqual([6, 1, 3]);
+    const commune = await evaluate('bhyt-coverage', `&subject=${refs.commune}`);
+    expect(counts(commune.group![0].population)).toEqual([22, 2, 16]);
+  });
+
+  test('an earlier reference date: the mover counts in his former village, the card that expired in June still counts', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure?periodStart=2025-01-01&periodEnd=2025-03-31`);
+    const g = (res.body as MeasureReport).group![0];
+    // On 2025-03-31: A6 (moved out in May) lives in V1, B1 still in V1, A7 has arrived (from 03-01), B3 alive, E1's card not yet valid.
+    expect(strata(g, 'village')[V1]).toEqual([8, 0, 8]);
+    expect(strata(g, 'village')[V2]).toEqual([5, 0, 3]);
+  });
+
+  test('type level with measure=url, and POST with Parameters', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Measure/$evaluate-measure?measure=${encodeURIComponent(measureUrl('e-health-book'))}&${PERIOD}`);
+    expect(res.status).toBe(200);
+    expect(counts(res.body.group[0].population)).toEqual([22, 2, 7]);
+    const post = await fhirFetch(`${server.baseUrl}/Measure/e-health-book/$evaluate-measure`, {
+      method: 'POST',
+      body: { resourceType: 'Parameters', parameter: [{ name: 'periodStart', valueDate: '2025-01-01' }, { name: 'periodEnd', valueDate: '2025-09-30' }, { name: 'reportType', valueCode: 'summary' }] },
+    });
+    expect(post.status).toBe(200);
+    expect(counts(post.body.group[0].population)).toEqual([22, 2, 7]);
+  });
+
+  test('subject-list for staff: contained Lists per population and the follow-up list (who still needs a card)', async () => {
+    const report = await evaluate('bhyt-coverage', '&reportType=subject-list');
+    expect(report.type).toBe('subject-list');
+    const g = report.group![0];
+    const list = (ref: string): string[] => ((report.contained!.find((c) => `#${c.id}` === ref) as List).entry ?? []).map((e) => e.item.reference!);
+    const followUp = g.population!.find((p) => p.code!.coding![0].code === 'follow-up')!;
+    const expected = ['A3', 'B4', 'B5', 'C2'].map((l) => `Patient/${ids.get(l)}`).sort();
+    expect(followUp.count).toBe(4);
+    expect(list(followUp.subjectResults!.reference!).sort()).toEqual(expected);
+    const excluded = g.population!.find((p) => p.code!.coding![0].code === 'denominator-exclusion')!;
+    expect(list(excluded.subjectResults!.reference!).sort()).toEqual(['B3', 'D1'].map((l) => `Patient/${ids.get(l)}`).sort());
+    const stunting = await evaluate('stunting-under-5', '&reportType=subject-list');
+    const stunted = stunting.group![0].population!.find((p) => p.code!.coding![0].code === 'follow-up')!;
+    // Lower is better: the follow-up list of stunting is the stunted children themselves.
+    const entries = (stunting.contained!.find((c) => `#${c.id}` === stunted.subjectResults!.reference) as List).entry!;
+    expect(entries.map((e) => e.item.reference).sort()).toEqual(['A4', 'B6'].map((l) => `Patient/${ids.get(l)}`).sort());
+  });
+});
+
+describe('bad requests answer an OperationOutcome, Vietnamese first', () => {
+  test.each([
+    ['periodStart=2025-01-01', 400, 'Cần periodStart và periodEnd'],
+    ['periodStart=2025-09-30&periodEnd=2025-01-01', 400, 'periodStart phải trước'],
+    ['periodStart=2025-02-30&periodEnd=2025-03-01', 400, 'YYYY-MM-DD'],
+    [`${PERIOD}&reportType=individual`, 400, 'reportType "individual"'],
+    [`${PERIOD}&subject=Patient/x`, 400, 'subject phải là Location'],
+    [`${PERIOD}&foo=1`, 400, 'Tham số foo'],
+    [`${PERIOD}&reportType=summary&reportType=summary`, 400, 'chỉ được dùng một lần'],
+  ])('%s → %i', async (query, status, text) => {
+    const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure?${query}`);
+    expect(res.status).toBe(status);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].details.text).toContain(text);
+  });
+
+  test('an unknown Measure is 404; a Measure that is not ours is refused', async () => {
+    expect((await fhirFetch(`${server.baseUrl}/Measure/nope/$evaluate-measure?${PERIOD}`)).status).toBe(404);
+    const other: Measure = { resourceType: 'Measure', status: 'active', url: 'http://example.org/Measure/x' };
+    const created = await fhirFetch(`${server.baseUrl}/Measure`, { method: 'POST', body: other });
+    const res = await fhirFetch(`${server.baseUrl}/Measure/${created.body.id}/$evaluate-measure?${PERIOD}`);
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].details.text).toContain('chỉ tính các chỉ tiêu');
+  });
+
+  test('a village Location outside the station is refused', async () => {
+    const loc = await fhirFetch(`${server.baseUrl}/Location`, { method: 'POST', body: { resourceType: 'Location', name: 'Nơi khác' } });
+    const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure?${PERIOD}&subject=Location/${loc.body.id}`);
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('officers see aggregates only', () => {
+  test('an officer evaluates summaries, reads Measures and Locations', async () => {
+    const report = await evaluate('bhyt-coverage', '', officer);
+    expect(counts(report.group![0].population)).toEqual([22, 2, 16]);
+    expect((await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage`, { token: officer })).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/${refs.villages.get(V1)}`, { token: officer })).status).toBe(200);
+  });
+
+  test('an officer cannot have the subject-list (403)', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure?${PERIOD}&reportType=subject-list`, { token: officer });
+    expect(res.status).toBe(403);
+    expect(res.body.issue[0].details.text).toContain('chỉ dành cho nhân viên trạm');
+  });
+
+  test('an officer reaches no resource that identifies a person', async () => {
+    const a1 = ids.get('A1')!;
+    const paths = [
+      `Patient/${a1}`,
+      'Patient',
+      `Patient/${a1}/$everything`,
+      `Patient?_id=${a1}`,
+      'Coverage',
+      'Basic',
+      'Observation',
+      'Encounter',
+      'Condition',
+      'RelatedPerson',
+      'Group',
+      `Patient/${a1}/Observation`,
+      `?_type=Patient`,
+    ];
+    for (const path of paths) {
+      const res = await fhirFetch(`${server.baseUrl}/${path}`, { token: officer });
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    }
+  });
+});
