@@ -16,6 +16,7 @@ import { validateOperation } from './operations/validate';
 import { badRequest, methodNotAllowed, notFound } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
 import { parseSearch } from './search/parse';
+import { TELEMEDICINE_OPERATIONS, TELEMEDICINE_ROUTES } from '../telemedicine/operations';
 
 interface Route {
   method: FhirRequest['method'];
@@ -59,6 +60,7 @@ function routeTable(metadata: Interaction): Route[] {
     r('POST', 'Measure/:id/$evaluate-measure', evaluateMeasureOperation),
     r('GET', 'Patient/:id/$everything', patientEverything),
     r('POST', 'Patient/:id/$everything', patientEverything),
+    ...TELEMEDICINE_ROUTES.map(([method, pattern, handler]) => r(method, pattern, handler)),
     r('GET', ':type/:id/:target', compartmentSearch),
     r('GET', ':type', search),
     r('POST', ':type', create),
@@ -100,6 +102,7 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     typeOperations: [
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
       { name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' },
+      ...TELEMEDICINE_OPERATIONS,
     ],
     isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,
   };

@@ -1,0 +1,157 @@
+import type { Appointment, AppointmentParticipant, Schedule, Slot } from '@medplum/fhirtypes';
+import { badRequest, forbidden } from '../fhir/outcomes';
+import { resourceResponse, type Interaction } from '../fhir/request';
+import type { Repository } from '../fhir/store/repository';
+import { remoteCareConsent } from './consent';
+import { refused } from './errors';
+import { idOf } from './lookup';
+import { OperationInput } from './parameters';
+import { revokeReminders, scheduleReminder } from './reminders';
+import { schedulingRepository } from './scheduling-access';
+import { setSlotsStatus, takeSlot } from './slot-holding';
+import { appointmentJoinDetails, parseChannel } from './virtual-service';
+
+/**
+ * Booking a remote consultation (issue 7):
+ *   Appointment/$book          proposed, slot busy-tentative — the resident (or staff for them)
+ *   Appointment/[id]/$accept   booked, slot busy — the station's practitioner accepts
+ *   Appointment/[id]/$cancel   cancelled, slot free
+ *   Appointment/[id]/$reschedule  another slot; the old one is freed
+ * Each is one database transaction: the slot and the appointment change together or not at all.
+ */
+
+const OPEN: Appointment['status'][] = ['proposed', 'pending', 'booked'];
+
+/** Appointment/$book — Parameters: slot, patient (staff only; a resident books for themself), channel, reason, consent. */
+export const book: Interaction = async (req, _params, ctx) => {
+  const input = new OperationInput(req);
+  const slotId = input.requiredReference('slot', 'Slot', 'khung giờ cần đặt');
+  const patientId = bookingPatient(ctx.repo, input.reference('patient', 'Patient'));
+  const channel = parseChannel(input.string('channel'));
+  const reason = input.string('reason');
+  const agreed = input.boolean('consent');
+  if (!ctx.repo.ctx.access.allows('Appointment', 'c')) throw forbidden('Bạn không có quyền đặt lịch khám', 'Not allowed to create appointments');
+  const appointment = await ctx.repo.withTransaction(async (repo) => {
+    const scheduling = schedulingRepository(repo);
+    const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
+    const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
+    await repo.read('Patient', patientId);
+    const consent = await remoteCareConsent(repo, patientId, agreed);
+    const draft = newAppointment(slot, schedule, patientId, consent, reason);
+    draft.extension = appointmentJoinDetails(schedule, channel);
+    return (await repo.create(draft)).resource as Appointment;
+  });
+  return resourceResponse(201, appointment, ctx.baseUrl, true);
+};
+
+/** A resident books only for themself; staff and systems name the patient. */
+function bookingPatient(repo: Repository, requested: string | undefined): string {
+  const own = repo.ctx.access.patientCompartment;
+  if (own !== undefined) {
+    if (requested !== undefined && requested !== own) {
+      throw forbidden('Ứng dụng chỉ được đặt lịch cho chính người dùng', `A patient-context client books only for Patient/${own}`);
+    }
+    return own;
+  }
+  if (requested === undefined) throw badRequest('Cần chỉ rõ người dân được đặt lịch (tham số patient)', 'Parameter patient is required when booking for someone');
+  return requested;
+}
+
+function newAppointment(slot: Slot, schedule: Schedule, patientId: string, consent: string, reason: string | undefined): Appointment {
+  const practitioner = schedule.actor.find((a) => a.reference?.startsWith('Practitioner/'));
+  const participant: AppointmentParticipant[] = [{ actor: { reference: `Patient/${patientId}` }, required: 'required', status: 'accepted' }];
+  if (practitioner) participant.push({ actor: practitioner, required: 'required', status: 'needs-action' });
+  return {
+    resourceType: 'Appointment',
+    status: 'proposed',
+    serviceType: schedule.serviceType,
+    specialty: schedule.specialty,
+    reasonCode: reason ? [{ text: reason }] : undefined,
+    start: slot.start,
+    end: slot.end,
+    minutesDuration: Math.round((Date.parse(slot.end) - Date.parse(slot.start)) / 60_000),
+    slot: [{ reference: `Slot/${slot.id}` }],
+    created: new Date().toISOString(),
+    supportingInformation: [{ reference: consent }],
+    participant,
+  };
+}
+
+/** Reads the appointment through the caller's repository (a resident sees only their own: 404 otherwise). */
+async function openAppointment(repo: Repository, id: string, allowed: Appointment['status'][], vi: string): Promise<Appointment> {
+  await repo.findConditionalMatch('Appointment', `_id=${id}`);
+  const appointment = (await repo.read('Appointment', id)) as Appointment;
+  if (!allowed.includes(appointment.status)) {
+    throw refused('wrong-status', `Không thể ${vi} lịch hẹn đang ở trạng thái "${appointment.status}"`, `Cannot ${vi} an appointment with status ${appointment.status}`);
+  }
+  return appointment;
+}
+
+/** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
+export const accept: Interaction = async (_req, { id }, ctx) => {
+  const appointment = await ctx.repo.withTransaction(async (repo) => {
+    const current = await openAppointment(repo, id, ['proposed', 'pending'], 'nhận');
+    const accepted: Appointment = {
+      ...current,
+      status: 'booked',
+      participant: current.participant.map((p) => (p.actor?.reference?.startsWith('Practitioner/') ? { ...p, status: 'accepted' } : p)),
+    };
+    await setSlotsStatus(schedulingRepository(repo), accepted, 'busy');
+    const { resource } = await repo.update('Appointment', id, accepted);
+    await scheduleReminder(repo, resource as Appointment, repo.ctx.timeZone);
+    return resource;
+  });
+  return resourceResponse(200, appointment, ctx.baseUrl, false);
+};
+
+/** Appointment/[id]/$cancel — Parameters: reason. The slot is free again for someone else. */
+export const cancel: Interaction = async (req, { id }, ctx) => {
+  const reason = new OperationInput(req).string('reason');
+  const appointment = await ctx.repo.withTransaction(async (repo) => {
+    const current = await openAppointment(repo, id, OPEN, 'hủy');
+    const cancelled: Appointment = { ...current, status: 'cancelled', cancelationReason: reason ? { text: reason } : current.cancelationReason };
+    await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');
+    await revokeReminders(repo, id);
+    return (await repo.update('Appointment', id, cancelled)).resource;
+  });
+  return resourceResponse(200, appointment, ctx.baseUrl, false);
+};
+
+/**
+ * Appointment/[id]/$reschedule — Parameters: slot. Takes the new slot, frees the old one. With the
+ * same practitioner a booked appointment stays booked; with another it is proposed to them again.
+ */
+export const reschedule: Interaction = async (req, { id }, ctx) => {
+  const slotId = new OperationInput(req).requiredReference('slot', 'Slot', 'khung giờ mới');
+  const appointment = await ctx.repo.withTransaction(async (repo) => {
+    const scheduling = schedulingRepository(repo);
+    const current = await openAppointment(repo, id, OPEN, 'đổi giờ');
+    const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
+    const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
+    const samePractitioner = schedule.actor.some((a) => current.participant.some((p) => p.actor?.reference === a.reference && a.reference?.startsWith('Practitioner/')));
+    await setSlotsStatus(scheduling, current, 'free');
+    await revokeReminders(repo, id);
+    const moved = movedAppointment(current, slot, schedule, samePractitioner);
+    await setSlotsStatus(scheduling, moved, moved.status === 'booked' ? 'busy' : 'busy-tentative');
+    const { resource } = await repo.update('Appointment', id, moved);
+    if (moved.status === 'booked') await scheduleReminder(repo, resource as Appointment, repo.ctx.timeZone);
+    return resource;
+  });
+  return resourceResponse(200, appointment, ctx.baseUrl, false);
+};
+
+function movedAppointment(current: Appointment, slot: Slot, schedule: Schedule, samePractitioner: boolean): Appointment {
+  const keepBooked = samePractitioner && current.status === 'booked';
+  const practitioner = schedule.actor.find((a) => a.reference?.startsWith('Practitioner/'));
+  const others = current.participant.filter((p) => !p.actor?.reference?.startsWith('Practitioner/'));
+  return {
+    ...current,
+    status: keepBooked ? 'booked' : 'proposed',
+    serviceType: schedule.serviceType ?? current.serviceType,
+    start: slot.start,
+    end: slot.end,
+    minutesDuration: Math.round((Date.parse(slot.end) - Date.parse(slot.start)) / 60_000),
+    slot: [{ reference: `Slot/${slot.id}` }],
+    participant: practitioner ? [...others, { actor: practitioner, required: 'required', status: keepBooked ? 'accepted' : 'needs-action' }] : others,
+  };
+}

@@ -1,0 +1,30 @@
+import { bilingual, OperationOutcomeError, outcome, type IssueCode } from '../fhir/outcomes';
+import { TM_CS } from './canonical';
+
+/** Why a telemedicine request was refused: codes of fhir-profiles/telemedicine/CodeSystem-telemedicine-issue.json. */
+export type TelemedicineIssue =
+  | 'slot-taken'
+  | 'slot-unavailable'
+  | 'consent-required'
+  | 'wrong-status'
+  | 'outside-window'
+  | 'tt30-acknowledgement-required'
+  | 'tt30-refused';
+
+const STATUS: Record<TelemedicineIssue, [number, IssueCode]> = {
+  'slot-taken': [409, 'conflict'],
+  'slot-unavailable': [409, 'conflict'],
+  'consent-required': [422, 'business-rule'],
+  'wrong-status': [409, 'business-rule'],
+  'outside-window': [409, 'business-rule'],
+  'tt30-acknowledgement-required': [422, 'business-rule'],
+  'tt30-refused': [422, 'business-rule'],
+};
+
+/** An OperationOutcome whose issue carries the machine-readable reason beside the bilingual text. */
+export function refused(issue: TelemedicineIssue, vi: string, en: string): OperationOutcomeError {
+  const [status, code] = STATUS[issue];
+  const result = outcome('error', code, bilingual(vi, en));
+  result.issue![0].details = { coding: [{ system: TM_CS.issue, code: issue }], text: bilingual(vi, en) };
+  return new OperationOutcomeError(result, status);
+}

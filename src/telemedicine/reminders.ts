@@ -1,0 +1,38 @@
+import type { Appointment, CommunicationRequest } from '@medplum/fhirtypes';
+import type { Repository } from '../fhir/store/repository';
+import { findAll } from './lookup';
+
+/** A reminder is due this long before the consultation. */
+const REMINDER_MINUTES = 60;
+
+/**
+ * A booked consultation gets a reminder: a CommunicationRequest to the resident about the
+ * appointment, due an hour before it (the platform, told through its subscription, sends it).
+ * Cancelling or moving the appointment revokes it.
+ */
+export async function scheduleReminder(repo: Repository, appointment: Appointment, zone: string): Promise<void> {
+  const patient = appointment.participant.find((p) => p.actor?.reference?.startsWith('Patient/'))?.actor?.reference;
+  if (!patient || !appointment.start) return;
+  const start = new Date(appointment.start);
+  const when = new Intl.DateTimeFormat('vi-VN', { timeZone: zone, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' }).format(start);
+  const reminder: CommunicationRequest = {
+    resourceType: 'CommunicationRequest',
+    status: 'active',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/communication-category', code: 'reminder', display: 'Reminder' }] }],
+    subject: { reference: patient },
+    about: [{ reference: `Appointment/${appointment.id}` }],
+    recipient: [{ reference: patient }],
+    payload: [{ contentString: `Nhắc lịch khám từ xa lúc ${when}. Vui lòng vào ứng dụng trước giờ hẹn ít phút.` }],
+    occurrenceDateTime: new Date(start.getTime() - REMINDER_MINUTES * 60_000).toISOString(),
+    authoredOn: new Date().toISOString(),
+  };
+  await repo.create(reminder);
+}
+
+export async function revokeReminders(repo: Repository, appointmentId: string): Promise<void> {
+  const active = await findAll<CommunicationRequest>(repo, 'CommunicationRequest', [
+    ['about', `Appointment/${appointmentId}`],
+    ['status', 'active'],
+  ]);
+  for (const reminder of active) await repo.update('CommunicationRequest', reminder.id!, { ...reminder, status: 'revoked' });
+}

@@ -1,0 +1,216 @@
+import { REMOTE_CARE, TM_EXT } from '../../src/telemedicine/canonical';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { freeSlots, issueCode, operation, residents, setUpClinic, stationDate, STATION_PHONE, vietnamese, type Clinic, type Resident } from './helpers';
+
+/**
+ * Booking remote consultations through the HTTP API with residents' app tokens and staff tokens
+ * (issue 7, "Booking"): slots from working hours, $book, the 20-way race on one slot, accept,
+ * cancel, reschedule, the searches the app and the station need, and who may do what.
+ */
+describe('booking a remote consultation', () => {
+  let server: TestServer;
+  let clinic: Clinic;
+  let people: Resident[];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    clinic = await setUpClinic(server);
+    people = await residents(server, 3);
+    const generated = await operation(server, `Schedule/${clinic.scheduleId}/$generate-slots`, { start: stationDate(0), end: stationDate(1), 'slot-minutes': 15 }, clinic.registrarToken);
+    expect(generated.status).toBe(200);
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  const slotOf = async (index: number): Promise<any> => (await freeSlots(server, clinic))[index];
+  const read = async (path: string, token?: string): Promise<any> => (await fhirFetch(`${server.baseUrl}/${path}`, { token })).body;
+
+  describe('slots from working hours', () => {
+    test('a working week makes one slot per quarter hour of the hours, and running it again makes none', async () => {
+      const other = await setUpClinic(server, [{ daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri'], availableStartTime: '07:30:00', availableEndTime: '11:30:00' }]);
+      // Next week's Monday to Sunday, in the station's zone: five mornings of 16 quarter hours.
+      const today = new Date(`${stationDate(0)}T00:00:00Z`);
+      const monday = (8 - today.getUTCDay()) % 7 || 7;
+      const from = stationDate(monday);
+      const to = stationDate(monday + 6);
+      const first = await operation(server, `Schedule/${other.scheduleId}/$generate-slots`, { start: from, end: to }, other.registrarToken);
+      expect(first.status).toBe(200);
+      expect(first.body.parameter).toEqual([
+        { name: 'created', valueInteger: 80 },
+        { name: 'skipped', valueInteger: 0 },
+      ]);
+      const again = await operation(server, `Schedule/${other.scheduleId}/$generate-slots`, { start: from, end: to }, other.registrarToken);
+      expect(again.body.parameter).toEqual([
+        { name: 'created', valueInteger: 0 },
+        { name: 'skipped', valueInteger: 80 },
+      ]);
+      const search = await fhirFetch(`${server.baseUrl}/Slot?schedule.actor=Practitioner/${other.practitionerId}&start=ge${from}&status=free&_count=0&_total=accurate`);
+      expect(search.body.total).toBe(80);
+      const monday730 = await fhirFetch(`${server.baseUrl}/Slot?schedule=Schedule/${other.scheduleId}&start=${from}T07:30:00&_sort=start`);
+      expect(monday730.body.entry.map((e: any) => [e.resource.start, e.resource.end])).toEqual([[`${from}T07:30:00+07:00`, `${from}T07:45:00+07:00`]]);
+    });
+
+    test('without working hours the station is told where to set them; a resident cannot make slots', async () => {
+      const bare = await fhirFetch(`${server.baseUrl}/Schedule`, { method: 'POST', body: { resourceType: 'Schedule', actor: [{ reference: `Practitioner/${clinic.practitionerId}` }] } });
+      const res = await operation(server, `Schedule/${bare.body.id}/$generate-slots`, { start: stationDate(1), end: stationDate(1) });
+      expect(res.status).toBe(400);
+      expect(vietnamese(res.body)).toContain('availableTime');
+      const resident = await operation(server, `Schedule/${clinic.scheduleId}/$generate-slots`, { start: stationDate(2), end: stationDate(2) }, people[0].token);
+      expect([403, 404]).toContain(resident.status);
+    });
+  });
+
+  describe('$book', () => {
+    test('a resident books a slot for themself: proposed, the slot held, consent recorded, how to join included', async () => {
+      const slot = await slotOf(0);
+      const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, channel: 'video', reason: 'Ho, sổ mũi 3 ngày', consent: true }, people[0].token);
+      expect(res.status).toBe(201);
+      const appointment = res.body;
+      expect(appointment.status).toBe('proposed');
+      expect(appointment.start).toBe(slot.start);
+      expect(appointment.slot).toEqual([{ reference: `Slot/${slot.id}` }]);
+      expect(appointment.participant).toEqual([
+        { actor: { reference: `Patient/${people[0].patientId}` }, required: 'required', status: 'accepted' },
+        { actor: { reference: `Practitioner/${clinic.practitionerId}` }, required: 'required', status: 'needs-action' },
+      ]);
+      const services = appointment.extension.filter((e: any) => e.url === TM_EXT.virtualService);
+      const video = services.find((s: any) => s.extension.some((p: any) => p.valueCoding?.code === 'video'));
+      const room = video.extension.find((p: any) => p.url === 'sessionKey').valueString;
+      expect(room.length).toBeGreaterThanOrEqual(16);
+      expect(video.extension.find((p: any) => p.url === 'address').valueUrl).toBe(`https://video.commune-ehr.example/phong/${room}`);
+      const phone = services.find((s: any) => s.extension.some((p: any) => p.valueCoding?.code === 'phone'));
+      expect(phone.extension.find((p: any) => p.url === 'address').valueContactPoint.value).toBe(STATION_PHONE);
+      expect(appointment.extension.find((e: any) => e.url === TM_EXT.mode).valueCoding.code).toBe('video');
+      const consent = await read(appointment.supportingInformation[0].reference, people[0].token);
+      expect(consent).toMatchObject({ resourceType: 'Consent', status: 'active', patient: { reference: `Patient/${people[0].patientId}` } });
+      expect((await read(`Slot/${slot.id}`)).status).toBe('busy-tentative');
+    });
+
+    test('a second resident on a taken slot gets 409 in Vietnamese; booking without consent changes nothing', async () => {
+      const slot = await slotOf(0);
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token)).status).toBe(201);
+      const second = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[1].token);
+      expect(second.status).toBe(409);
+      expect(vietnamese(second.body)).toBe('Khung giờ này đã có người đặt, vui lòng chọn giờ khác');
+      expect(issueCode(second.body)).toBe('slot-taken');
+
+      const fresh = await slotOf(0);
+      const noConsent = await operation(server, 'Appointment/$book', { slot: `Slot/${fresh.id}` }, people[2].token);
+      expect(noConsent.status).toBe(422);
+      expect(issueCode(noConsent.body)).toBe('consent-required');
+      // All or nothing: the slot stayed free and no appointment exists for it.
+      expect((await read(`Slot/${fresh.id}`)).status).toBe('free');
+      expect((await read(`Appointment?slot=Slot/${fresh.id}&_total=accurate`)).total).toBe(0);
+    });
+
+    test('twenty residents pressing "book" on one slot at the same moment: exactly one succeeds, the others get 409', async () => {
+      const crowd = await residents(server, 20, 'Phạm');
+      const slot = await slotOf(3);
+      const answers = await Promise.all(crowd.map((r) => operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true, channel: 'phone' }, r.token)));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([201, ...Array(19).fill(409)]);
+      for (const refused of answers.filter((a) => a.status === 409)) expect(vietnamese(refused.body)).toBe('Khung giờ này đã có người đặt, vui lòng chọn giờ khác');
+      const booked = await read(`Appointment?slot=Slot/${slot.id}&_total=accurate`);
+      expect(booked.total).toBe(1);
+      const winner = crowd[answers.findIndex((a) => a.status === 201)];
+      expect(booked.entry[0].resource.participant[0].actor.reference).toBe(`Patient/${winner.patientId}`);
+      // The losers' consents were rolled back with their bookings.
+      expect((await read(`Consent?patient=Patient/${winner.patientId}&category=${encodeURIComponent(`${REMOTE_CARE.category.system}|remote-care`)}&_total=accurate`)).total).toBe(1);
+      for (const r of crowd.filter((c) => c !== winner)) {
+        expect((await read(`Consent?patient=Patient/${r.patientId}&category=${encodeURIComponent(`${REMOTE_CARE.category.system}|remote-care`)}&_total=accurate`)).total).toBe(0);
+      }
+    }, 180_000);
+
+    test('a resident books only for themself and sees only their own appointments', async () => {
+      const slot = await slotOf(0);
+      const forOther = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, patient: `Patient/${people[1].patientId}`, consent: true }, people[0].token);
+      expect(forOther.status).toBe(403);
+      expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+      const own = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[1].token);
+      expect(own.status).toBe(201);
+      expect((await fhirFetch(`${server.baseUrl}/Appointment/${own.body.id}`, { token: people[0].token })).status).toBe(404);
+      expect((await operation(server, `Appointment/${own.body.id}/$cancel`, { reason: 'thử' }, people[0].token)).status).toBe(404);
+      const mine = await read(`Appointment?patient=Patient/${people[0].patientId}&date=ge${stationDate(0)}`, people[0].token);
+      expect(mine.entry.every((e: any) => e.resource.participant[0].actor.reference === `Patient/${people[0].patientId}`)).toBe(true);
+      const theirs = await read(`Appointment?patient=Patient/${people[1].patientId}`, people[0].token);
+      expect(theirs.entry ?? []).toEqual([]);
+    });
+
+    test('staff book for a resident by naming the patient; without one they are told to', async () => {
+      const slot = await slotOf(0);
+      const missing = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, clinic.registrarToken);
+      expect(missing.status).toBe(400);
+      const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, patient: `Patient/${people[2].patientId}`, consent: true, channel: 'phone' }, clinic.registrarToken);
+      expect(res.status).toBe(201);
+      expect(res.body.participant[0].actor.reference).toBe(`Patient/${people[2].patientId}`);
+      // The resident's consent, recorded when staff booked, covers the next booking.
+      const next = await slotOf(0);
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${next.id}` }, people[2].token)).status).toBe(201);
+    });
+  });
+
+  describe('accept, cancel, reschedule', () => {
+    test('the doctor accepts: booked, slot busy, a reminder the resident sees', async () => {
+      const slot = await slotOf(0);
+      const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token);
+      const accepted = await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
+      expect(accepted.status).toBe(200);
+      expect(accepted.body.status).toBe('booked');
+      expect(accepted.body.participant[1].status).toBe('accepted');
+      expect((await read(`Slot/${slot.id}`)).status).toBe('busy');
+      const reminders = await read(`CommunicationRequest?about=Appointment/${booked.body.id}`, people[0].token);
+      expect(reminders.entry).toHaveLength(1);
+      expect(reminders.entry[0].resource.payload[0].contentString).toMatch(/^Nhắc lịch khám từ xa lúc /);
+      expect(Date.parse(reminders.entry[0].resource.occurrenceDateTime)).toBe(Date.parse(slot.start) - 3_600_000);
+      const again = await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
+      expect(again.status).toBe(409);
+      expect(issueCode(again.body)).toBe('wrong-status');
+    });
+
+    test('the resident cancels: the slot is free again, the reminder revoked, and someone else can book it', async () => {
+      const slot = await slotOf(0);
+      const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token);
+      await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
+      const cancelled = await operation(server, `Appointment/${booked.body.id}/$cancel`, { reason: 'Bận việc nhà' }, people[0].token);
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'Bận việc nhà' } });
+      expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+      expect((await read(`CommunicationRequest?about=Appointment/${booked.body.id}`)).entry[0].resource.status).toBe('revoked');
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[1].token)).status).toBe(201);
+      expect((await operation(server, `Appointment/${booked.body.id}/$cancel`, {}, people[0].token)).status).toBe(409);
+    });
+
+    test('rescheduling moves the appointment to a free slot and frees the old one; a taken slot is refused', async () => {
+      const [first, second] = await freeSlots(server, clinic);
+      const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${first.id}`, consent: true }, people[0].token);
+      await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
+      const moved = await operation(server, `Appointment/${booked.body.id}/$reschedule`, { slot: `Slot/${second.id}` }, people[0].token);
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ status: 'booked', start: second.start, slot: [{ reference: `Slot/${second.id}` }] });
+      expect((await read(`Slot/${first.id}`)).status).toBe('free');
+      expect((await read(`Slot/${second.id}`)).status).toBe('busy');
+      const other = await operation(server, 'Appointment/$book', { slot: `Slot/${first.id}`, consent: true }, people[1].token);
+      const back = await operation(server, `Appointment/${booked.body.id}/$reschedule`, { slot: `Slot/${first.id}` }, people[0].token);
+      expect(other.status).toBe(201);
+      expect(back.status).toBe(409);
+      expect((await read(`Appointment/${booked.body.id}`)).start).toBe(second.start);
+    });
+  });
+
+  describe('searches and the audit trail', () => {
+    test("the station's day list by practitioner and date, and the booking in the audit trail as the resident's", async () => {
+      const slot = await slotOf(0);
+      const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token);
+      const day = slot.start.slice(0, 10);
+      const list = await read(`Appointment?actor=Practitioner/${clinic.practitionerId}&date=${day}&_count=200`, clinic.doctorToken);
+      expect(list.entry.map((e: any) => e.resource.id)).toContain(booked.body.id);
+      expect(list.entry.every((e: any) => e.resource.start.startsWith(day))).toBe(true);
+      const auditor = await server.staffToken(['auditor']);
+      const trail = await read(`AuditEvent?entity=Appointment/${booked.body.id}&action=C`, auditor);
+      expect(trail.entry).toHaveLength(1);
+      expect(trail.entry[0].resource.entity.some((e: any) => e.what?.reference === `Patient/${people[0].patientId}`)).toBe(true);
+      const slotTrail = await read(`AuditEvent?entity=Slot/${slot.id}&action=U`, auditor);
+      expect(slotTrail.entry.length).toBeGreaterThanOrEqual(1);
+      expect(slotTrail.entry[0].resource.agent[0].role[0].coding[0].code).toBe('resident');
+    });
+  });
+});
