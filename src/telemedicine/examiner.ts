@@ -1,5 +1,5 @@
 import type { HumanName, Practitioner, Reference } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/outcomes';
+import { forbidden } from '../fhir/outcomes';
 import type { Repository } from '../fhir/store/repository';
 import { SID } from '../station/canonical';
 
@@ -11,7 +11,7 @@ import { SID } from '../station/canonical';
 export async function examinerReference(repo: Repository): Promise<Reference<Practitioner>> {
   const reference = repo.ctx.access.actor.reference;
   if (!reference?.startsWith('Practitioner/')) {
-    throw badRequest('Chỉ nhân viên y tế (có hồ sơ Practitioner) mới khám được', 'Only a staff member linked to a Practitioner can examine');
+    throw forbidden('Chỉ nhân viên y tế (có hồ sơ Practitioner) mới khám được', 'Only a staff member linked to a Practitioner can examine');
   }
   const practitioner = (await repo.read('Practitioner', reference.slice('Practitioner/'.length))) as Practitioner;
   const licence = practitioner.identifier?.find((i) => i.system === SID.practitionerLicence)?.value;
