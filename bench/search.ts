@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { openDatabase } from '../src/db/datasource';
-import { createFhirEngine } from '../src/fhir/engine';
+import type { Database } from '../src/db/database';
+import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
 import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl } from './lib/postgres';
 import { startServer } from './lib/server';
-import { explainShape, type Explained } from './generate/explain';
+import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
 import { queryShapes, type QueryShape } from './generate/shapes';
 import { generate } from './generate/write';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
       console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}`);
     }
     printResults(results);
-    if (args.explain) await printExplains(db.url, server.baseUrl, shapes);
+    await inProcess(db.url, server.baseUrl, shapes, args.explain);
   } finally {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -129,25 +130,38 @@ function printResults(results: [QueryShape, PathLoadResult][]): void {
   console.log(table(['query', 'conc.', 'req/s', 'p50', 'p95', 'p99', 'responses', 'goal'], rows));
 }
 
-async function printExplains(url: string, baseUrl: string, shapes: QueryShape[]): Promise<void> {
-  console.log(heading('EXPLAIN (ANALYZE) of every statement per query shape'));
+/** The engine alone (no HTTP, authentication or audit), then the EXPLAIN of each shape. */
+async function inProcess(url: string, baseUrl: string, shapes: QueryShape[], explain: boolean): Promise<void> {
   const db = await openDatabase({ databaseUrl: url, dataDir: '', poolSize: 2 });
   try {
     const engine = createFhirEngine(db, { stationId: process.env.STATION_ID ?? 'default', timeZone: 'Asia/Ho_Chi_Minh', baseUrl, version: 'bench' });
-    let scans = 0;
-    for (const shape of shapes.filter((s, i) => shapes.findIndex((t) => t.paths[0] === s.paths[0]) === i)) {
-      const explained: Explained[] = await explainShape(db, engine, baseUrl, shape.paths[0]);
-      console.log(`\n### ${shape.name}: ${shape.paths[0]}`);
-      for (const e of explained) {
-        console.log(`\n${e.sql.replace(/\s+/g, ' ').slice(0, 400)}${e.sql.length > 400 ? ' …' : ''}\n${e.plan.map((l) => `    ${l}`).join('\n')}`);
-        if (e.seqScans.length) console.log(`  !! sequential scan of ${e.seqScans.join(', ')}`);
-        scans += e.seqScans.length;
-      }
+    const unique = shapes.filter((s, i) => shapes.findIndex((t) => t.paths[0] === s.paths[0]) === i);
+    console.log(heading('The engine alone: in-process, one request at a time, no HTTP/authentication/audit'));
+    const rows: string[][] = [];
+    for (const shape of unique) {
+      const t = await timeInProcess(engine, baseUrl, shape.paths, 200);
+      rows.push([shape.name.replace(/, c=\d+$/, ''), formatMs(t.p50), formatMs(t.p95)]);
     }
-    console.log(`\n${scans === 0 ? 'No statement scans a whole table.' : `${scans} sequential scan(s) of big tables, marked !! above.`}`);
+    console.log(table(['query', 'p50', 'p95'], rows));
+    if (explain) await printExplains(db, engine, baseUrl, unique);
   } finally {
     await db.close();
   }
+}
+
+async function printExplains(db: Database, engine: FhirEngine, baseUrl: string, shapes: QueryShape[]): Promise<void> {
+  console.log(heading('EXPLAIN (ANALYZE) of every statement per query shape'));
+  let scans = 0;
+  for (const shape of shapes) {
+    const explained: Explained[] = await explainShape(db, engine, baseUrl, shape.paths[0]);
+    console.log(`\n### ${shape.name}: ${shape.paths[0]}`);
+    for (const e of explained) {
+      console.log(`\n${e.sql.replace(/\s+/g, ' ').slice(0, 400)}${e.sql.length > 400 ? ' …' : ''}\n${e.plan.map((l) => `    ${l}`).join('\n')}`);
+      if (e.seqScans.length) console.log(`  !! sequential scan of ${e.seqScans.join(', ')}`);
+      scans += e.seqScans.length;
+    }
+  }
+  console.log(`\n${scans === 0 ? 'No statement scans a whole table.' : `${scans} sequential scan(s) of big tables, marked !! above.`}`);
 }
 
 main().catch((err: Error) => {

@@ -61,3 +61,20 @@ export async function explainShape(db: Database, engine: FhirEngine, baseUrl: st
   }
   return out;
 }
+
+/**
+ * The same shape run `times` times in-process through the router with the system repository: the
+ * engine alone, without HTTP, authentication or the audit trail, for comparison with the load figures.
+ */
+export async function timeInProcess(engine: FhirEngine, baseUrl: string, paths: string[], times: number): Promise<{ p50: number; p95: number }> {
+  const ctx = { repo: engine.repo, baseUrl, dispatch: engine.router.dispatch };
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const [route, qs = ''] = paths[i % paths.length].split('?');
+    const started = process.hrtime.bigint();
+    await engine.router.dispatch({ method: 'GET', path: route, query: [...new URLSearchParams(qs)] as [string, string][], headers: {} }, ctx);
+    ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: ms[Math.floor(ms.length / 2)], p95: ms[Math.floor(ms.length * 0.95)] };
+}

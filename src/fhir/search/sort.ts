@@ -33,8 +33,9 @@ export function sortKeys(rules: SortRule[], scope: Scope, p: SqlParams): SortKey
     const agg = rule.descending ? 'max' : 'min';
     const owner = `i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id AND i.param = ${p.add(param)}`;
     const name = `s${keys.length}`;
-    // A lateral lookup is computed once per row and then used by ORDER BY, the cursor and the keyset.
-    const lateral = `CROSS JOIN LATERAL (SELECT COALESCE((SELECT ${agg}(i.${column}) FROM ${table} i WHERE ${owner}), ${LOWEST[cast]}) AS v) ${name}`;
+    // A lateral lookup computed once per row and then used by ORDER BY, the cursor and the keyset
+    // (OFFSET 0 keeps PostgreSQL from inlining it back into each of those places).
+    const lateral = `CROSS JOIN LATERAL (SELECT COALESCE((SELECT ${agg}(i.${column}) FROM ${table} i WHERE ${owner}), ${LOWEST[cast]}) AS v OFFSET 0) ${name}`;
     keys.push({ expr: `${name}.v`, lateral, descending: rule.descending, cast });
   }
   const idRule = rules.find((r) => r.code === '_id');
