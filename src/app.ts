@@ -13,6 +13,7 @@ import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
 import { requestLog } from './http/request-log';
+import { webRoutes } from './http/web-routes';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +38,7 @@ export function createApp({ config, engine, auth, logger }: AppDeps): Express {
   const csrf = createCsrf();
   app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit, csrf }));
   app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes, csrf }));
+  app.use(webRoutes());
   app.use(errorHandler(logger, config.maxBodyBytes));
   return app;
 }

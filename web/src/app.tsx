@@ -1,0 +1,83 @@
+import { useEffect, type ReactNode } from 'react';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { onUnauthorised } from './api/http';
+import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
+import { menuFor, PAGE_ROLES } from './menu';
+import { SearchPage } from './pages/search';
+import { SignInPage } from './pages/sign-in';
+
+/** The page frame: the station's name, the menu of the signed-in role, and the routes. */
+export function App() {
+  const session = useSession();
+  useEffect(() => onUnauthorised(sessionEnded), []);
+  if (!session) return <SignInPage />;
+  const menu = menuFor(session.roles);
+  return (
+    <>
+      <header className="top">
+        <div className="brand">Trạm Y tế</div>
+        <nav aria-label="Chức năng">
+          {menu.map((item) => (
+            <MenuLink key={item.href} href={item.href} label={item.label} />
+          ))}
+        </nav>
+        <div className="user">
+          <span>{session.username}</span>
+          <button type="button" className="link" onClick={() => void signOut()}>
+            Đăng xuất
+          </button>
+        </div>
+      </header>
+      <main>
+        <Switch>
+          <Route path="/">{menu[0] ? <Redirect to={menu[0].href} replace /> : <NoAccess />}</Route>
+          <Route path="/nguoi-dan">
+            <Allowed roles={PAGE_ROLES.residents}>
+              <SearchPage />
+            </Allowed>
+          </Route>
+          <Route>
+            <NotFound />
+          </Route>
+        </Switch>
+      </main>
+    </>
+  );
+}
+
+function MenuLink({ href, label }: { href: string; label: string }) {
+  const [location] = useLocation();
+  const active = location === href || (href !== '/nguoi-dan' && location.startsWith(`${href}/`));
+  return (
+    <Link href={href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+/** Shows the page only to the roles allowed to use it (the server refuses the data to others anyway). */
+export function Allowed({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
+  const session = useSession();
+  return hasRole(session, roles) ? <>{children}</> : <NoAccess />;
+}
+
+function NoAccess() {
+  return (
+    <section className="notice" role="alert">
+      <h1>Không có quyền truy cập</h1>
+      <p>Tài khoản của bạn không được mở trang này. Nếu cần, hãy nhờ quản trị viên của trạm cấp quyền.</p>
+    </section>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="notice">
+      <h1>Không tìm thấy trang</h1>
+      <p>
+        <Link href="/">Về trang đầu</Link>
+      </p>
+    </section>
+  );
+}
+

@@ -1,0 +1,27 @@
+import type { Role } from './api/session';
+
+export interface MenuItem {
+  href: string;
+  label: string;
+  /** Who sees the item: the server enforces the same limits on the data behind it. */
+  roles: readonly Role[];
+}
+
+const STAFF: readonly Role[] = ['admin', 'clinician', 'registrar'];
+const CLINICAL: readonly Role[] = ['admin', 'clinician'];
+
+/** The menu, in the order a day's work goes. An officer sees only the reports. */
+export const MENU: readonly MenuItem[] = [
+  { href: '/nguoi-dan', label: 'Tìm người dân', roles: STAFF },
+  { href: '/nguoi-dan/moi', label: 'Đăng ký người dân', roles: STAFF },
+  { href: '/tiem-chung', label: 'Tiêm chủng', roles: CLINICAL },
+  { href: '/bao-cao', label: 'Báo cáo', roles: ['admin', 'clinician', 'officer'] },
+];
+
+export const PAGE_ROLES = {
+  residents: STAFF,
+  clinical: CLINICAL,
+  reports: ['admin', 'clinician', 'officer'] as readonly Role[],
+};
+
+export const menuFor = (roles: readonly Role[]): MenuItem[] => MENU.filter((item) => item.roles.some((r) => roles.includes(r)));
