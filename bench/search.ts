@@ -62,10 +62,18 @@ async function main(): Promise<void> {
   const client = newBenchClient();
   // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
+  const cleanUp = async (): Promise<void> => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (!args.keep) await db.drop();
+    else console.log(`Kept database ${redactUrl(db.url)}`);
+  };
   const server = await startServer({
     entry: path.join(repoRoot(), 'dist/src/main.js'),
     cwd: repoRoot(),
     env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
+  }).catch(async (err: Error) => {
+    await cleanUp();
+    throw err;
   });
   const origin = new URL(server.baseUrl).origin;
   let cached: { headers: Record<string, string>; at: number } | undefined;
@@ -95,9 +103,7 @@ async function main(): Promise<void> {
     await inProcess(db.url, server.baseUrl, shapes, args.explain);
   } finally {
     await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (!args.keep) await db.drop();
-    else console.log(`Kept database ${redactUrl(db.url)}`);
+    await cleanUp();
   }
 }
 
