@@ -1,0 +1,124 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable, Transaction } from '../db/database';
+import { readHorizon } from '../fhir/store/history';
+import { matches } from './criteria';
+import type { ServedSubscription } from './registry';
+
+/**
+ * Reads the change feed — resource_history — and queues a notification for every subscription a
+ * change concerns, in one transaction with the cursor, so each change is queued exactly once
+ * whatever crashes or restarts (docs/telemedicine.md, "Notifications").
+ *
+ * The feed is read in windows of lastUpdated [since, until), `until` being the history horizon
+ * (src/fhir/store/history.ts): every write stamped before it has committed, so nothing in the
+ * window can still appear. Inside a window rows go in sequence order, `after_seq` remembering how
+ * far a window got when it takes several batches.
+ *
+ * Per resource, versions must be notified in order. A transaction that started early can write
+ * version 2 (stamped early) after another wrote version 1 (stamped later): version 2 then falls in
+ * an earlier window than version 1. So each batch also takes the earlier versions of its resources
+ * that lie beyond the window (they have committed: a later version was built on them); queuing is
+ * keyed by resource version, so their own window later queues nothing twice.
+ */
+
+interface Change {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  seq: string;
+  method: string;
+  content: Resource | null;
+  previous: Resource | null;
+}
+
+interface Cursor {
+  since: Date;
+  until: Date | null;
+  after_seq: string;
+}
+
+const COLUMNS = `h.resource_type, h.id, h.version_id, h.seq, h.method, h.content, p.content AS previous`;
+const PREVIOUS = `LEFT JOIN resource_history p ON p.station_id = h.station_id AND p.resource_type = h.resource_type
+                   AND p.id = h.id AND p.version_id = h.version_id - 1`;
+
+/** Queues the notifications of one batch of changes; returns whether the feed has more to read now. */
+export async function advanceFeed(tx: Transaction, stationId: string, subscriptions: readonly ServedSubscription[], batchSize: number): Promise<boolean> {
+  const cursor = await lockCursor(tx, stationId);
+  const until = new Date(cursor.until ?? (await readHorizon(tx))).toISOString();
+  await tx.query(
+    `INSERT INTO subscription_state (station_id, subscription_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [stationId, subscriptions.map((s) => s.id)],
+  );
+  const types = [...new Set(subscriptions.map((s) => s.criteria.resourceType))];
+  const batch = types.length ? await windowRows(tx, stationId, cursor, until, types, batchSize) : [];
+  const changes = [...(await predecessorsBeyond(tx, stationId, until, batch)), ...batch].sort((a, b) => Number(a.seq) - Number(b.seq));
+  for (const change of changes) {
+    for (const subscription of subscriptions) {
+      if (concerns(subscription, change)) await enqueue(tx, stationId, subscription.id, change);
+    }
+  }
+  const full = batch.length === batchSize;
+  const since = new Date(cursor.since).toISOString();
+  const next = full ? { since, until, after: batch[batch.length - 1].seq } : { since: until, until: null, after: '0' };
+  await tx.query(`UPDATE subscription_feed SET since = $2, until = $3, after_seq = $4 WHERE station_id = $1`, [stationId, next.since, next.until, next.after]);
+  return full;
+}
+
+/**
+ * The station's cursor, locked so two dispatchers never read the same window. A new feed starts
+ * at the oldest subscription's creation (or now): earlier changes concern no subscription.
+ */
+async function lockCursor(tx: Queryable, stationId: string): Promise<Cursor> {
+  await tx.query(
+    `INSERT INTO subscription_feed (station_id, since)
+     SELECT $1, LEAST(now(), (SELECT min(last_updated) FROM resource_history WHERE station_id = $1 AND resource_type = 'Subscription'))
+     ON CONFLICT (station_id) DO NOTHING`,
+    [stationId],
+  );
+  const rows = await tx.query<Cursor>(`SELECT since, until, after_seq FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
+  return rows[0];
+}
+
+function windowRows(tx: Queryable, stationId: string, cursor: Cursor, until: string, types: string[], limit: number): Promise<Change[]> {
+  return tx.query<Change>(
+    `SELECT ${COLUMNS} FROM resource_history h ${PREVIOUS}
+      WHERE h.station_id = $1 AND h.last_updated >= $2 AND h.last_updated < $3 AND h.seq > $4 AND h.resource_type = ANY($5::text[])
+      ORDER BY h.seq LIMIT $6`,
+    [stationId, new Date(cursor.since).toISOString(), until, cursor.after_seq, types, limit],
+  );
+}
+
+/** Earlier versions of the batch's resources stamped at or after the window's end (see above). */
+function predecessorsBeyond(tx: Queryable, stationId: string, until: string, batch: Change[]): Promise<Change[]> {
+  const later = batch.filter((c) => c.version_id > 1);
+  if (!later.length) return Promise.resolve([]);
+  return tx.query<Change>(
+    `SELECT ${COLUMNS} FROM resource_history h ${PREVIOUS}
+       JOIN unnest($3::text[], $4::text[], $5::int[]) AS b(t, i, v) ON h.resource_type = b.t AND h.id = b.i AND h.version_id < b.v
+      WHERE h.station_id = $1 AND h.last_updated >= $2`,
+    [stationId, until, later.map((c) => c.resource_type), later.map((c) => c.id), later.map((c) => c.version_id)],
+  );
+}
+
+/**
+ * A change concerns a subscription made before it when the new version meets the criteria, or
+ * the previous one did (so a subscriber to booked appointments hears that one was cancelled) —
+ * always within what the subscriber's own scopes let it read.
+ */
+function concerns(s: ServedSubscription, change: Change): boolean {
+  if (change.resource_type !== s.criteria.resourceType || Number(change.seq) <= s.startSeq) return false;
+  const visible = (r: Resource | null): r is Resource => !!r && matches(s.criteria, r) && (!s.ownerLimits || matches(s.ownerLimits, r));
+  return visible(change.content) || visible(change.previous);
+}
+
+/** Queues one event with the subscription's next number (its state row exists); a version already queued is skipped. */
+async function enqueue(tx: Queryable, stationId: string, subscriptionId: string, change: Change): Promise<void> {
+  await tx.query(
+    `WITH ins AS (
+       INSERT INTO subscription_event (station_id, subscription_id, event_number, resource_type, resource_id, version_id, method)
+       SELECT $1, $2, st.events + 1, $3, $4, $5, $6 FROM subscription_state st WHERE st.station_id = $1 AND st.subscription_id = $2
+       ON CONFLICT DO NOTHING RETURNING event_number)
+     UPDATE subscription_state st SET events = ins.event_number FROM ins WHERE st.station_id = $1 AND st.subscription_id = $2`,
+    [stationId, subscriptionId, change.resource_type, change.id, change.version_id, change.method],
+  );
+}
