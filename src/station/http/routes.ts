@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Repository } from '../../fhir/store/repository';
 import { badRequest } from '../../fhir/outcomes';
 import type { StationConfig } from '../config';
@@ -9,8 +9,11 @@ import { loadStationTerminology } from '../rules/terminology';
 export interface StationRoutesDeps {
   config: StationConfig;
   timeZone: string;
-  /** The repository acting for this request (the engine's, or the signed-in user's once auth is mounted). */
-  repoFor(req: Request): Repository;
+  /**
+   * The repository acting for this request: the signed-in user's (`res.locals.repo` after
+   * authenticate + requestRepository), so the register reads with their access and is audited.
+   */
+  repoFor(req: Request, res: Response): Repository;
 }
 
 const MAX_DAYS = 366;
@@ -28,7 +31,7 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
       const { from, to } = period(req);
       const format = String(req.query.format ?? 'html');
       if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${format}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${format}"; use html or csv`);
-      const register = await buildA1Register({ repo: deps.repoFor(req), config: deps.config, terminology, timeZone: deps.timeZone }, from, to);
+      const register = await buildA1Register({ repo: deps.repoFor(req, res), config: deps.config, terminology, timeZone: deps.timeZone }, from, to);
       res.setHeader('Cache-Control', 'no-store');
       if (format === 'csv') {
         res.setHeader('Content-Type', 'text/csv; charset=utf-8');
