@@ -62,9 +62,21 @@ export function inStationCommune(address: Address, config: StationConfig): boole
 
 /** Checks the administrative-unit extensions that are present on an address. */
 export function addressIssues(address: Address, path: string, ctx: RuleContext): Issue[] {
-  const { config, terminology: t } = ctx;
-  const issues: Issue[] = [];
   const at = (url: string): string => `${path}.extension[${extensionsOf(address, url)[0]?.index ?? 0}].valueCoding`;
+  const issues = [...unitIssues(address, at, ctx), ...villageIssues(address, at, ctx.config)];
+  const residence = codingOf(address, EXT.residenceType)?.code;
+  if (residence !== undefined && !knownCode(ctx.terminology, CS.residenceType, residence)) {
+    issues.push(error(`Loại cư trú "${residence}" không hợp lệ: dùng thuong-tru (thường trú) hoặc tam-tru (tạm trú)`, `Residence type "${residence}" is invalid: use thuong-tru or tam-tru`, at(EXT.residenceType), 'code-invalid'));
+  }
+  if (address.period?.start && address.period.end && address.period.end < address.period.start) {
+    issues.push(error('Ngày kết thúc cư trú trước ngày bắt đầu', 'The residence period ends before it starts', `${path}.period`));
+  }
+  return issues;
+}
+
+/** Province (the 34 of 2025), commune (of that province, when the province is curated), former units. */
+function unitIssues(address: Address, at: (url: string) => string, { config, terminology: t }: RuleContext): Issue[] {
+  const issues: Issue[] = [];
   const province = codingOf(address, EXT.province)?.code;
   const commune = codingOf(address, EXT.commune)?.code;
   if (province !== undefined && !t.provinces.has(province)) {
@@ -85,22 +97,20 @@ export function addressIssues(address: Address, path: string, ctx: RuleContext):
       issues.push(error(`Mã đơn vị hành chính cũ "${code}" không có trong danh mục trước 1/7/2025 của tỉnh`, `Former unit code "${code}" is not a pre-2025 unit of the province`, at(url), 'code-invalid'));
     }
   }
-  const village = codingOf(address, EXT.village)?.code;
-  if (village !== undefined) {
-    if (!inStationCommune(address, config)) {
-      issues.push(error(`Thôn ${village} chỉ dùng cho địa chỉ trong xã ${config.commune.name} (${config.commune.code}): hãy sửa mã xã hoặc bỏ thôn`, `Village ${village} is only valid in commune ${config.commune.code}`, at(EXT.village)));
-    } else if (!config.villages.some((v) => v.code === village)) {
-      issues.push(error(`Mã thôn "${village}" không có trong danh sách thôn của xã ${config.commune.name}: hãy chọn một trong ${villageList(config)}`, `Unknown village "${village}"; use one of ${config.villages.map((v) => v.code).join(', ')}`, at(EXT.village), 'code-invalid'));
-    }
-  }
-  const residence = codingOf(address, EXT.residenceType)?.code;
-  if (residence !== undefined && !knownCode(t, CS.residenceType, residence)) {
-    issues.push(error(`Loại cư trú "${residence}" không hợp lệ: dùng thuong-tru (thường trú) hoặc tam-tru (tạm trú)`, `Residence type "${residence}" is invalid: use thuong-tru or tam-tru`, at(EXT.residenceType), 'code-invalid'));
-  }
-  if (address.period?.start && address.period.end && address.period.end < address.period.start) {
-    issues.push(error('Ngày kết thúc cư trú trước ngày bắt đầu', 'The residence period ends before it starts', `${path}.period`));
-  }
   return issues;
+}
+
+/** A village code must be one of the station's villages, and only in the station's commune. */
+function villageIssues(address: Address, at: (url: string) => string, config: StationConfig): Issue[] {
+  const village = codingOf(address, EXT.village)?.code;
+  if (village === undefined) return [];
+  if (!inStationCommune(address, config)) {
+    return [error(`Thôn ${village} chỉ dùng cho địa chỉ trong xã ${config.commune.name} (${config.commune.code}): hãy sửa mã xã hoặc bỏ thôn`, `Village ${village} is only valid in commune ${config.commune.code}`, at(EXT.village))];
+  }
+  if (!config.villages.some((v) => v.code === village)) {
+    return [error(`Mã thôn "${village}" không có trong danh sách thôn của xã ${config.commune.name}: hãy chọn một trong ${villageList(config)}`, `Unknown village "${village}"; use one of ${config.villages.map((v) => v.code).join(', ')}`, at(EXT.village), 'code-invalid')];
+  }
+  return [];
 }
 
 /** The rule's full check for a station address: in the commune it needs a village. */
