@@ -85,6 +85,9 @@ describeWithShared('the synthetic commune of 8,000 (seed 42) has the shapes the 
   test('EPI doses for under-5s follow the schedule; 12–18% of measured under-5s are stunted', () => {
     const children = people.filter((x) => ageOn(x.p.birthDate, AS_OF) < 5);
     expect(children.filter((x) => x.c.immunizations.some((i) => i.vaccine === 'BCG')).length / children.length).toBeGreaterThan(0.9);
+    const mothersWithTetanus = people.filter((x) => x.c.immunizations.some((i) => i.vaccine === 'UV' && i.dose === 2));
+    const babies = people.filter((x) => ageOn(x.p.birthDate, AS_OF) === 0 && x.p.role === 'con');
+    expect(mothersWithTetanus.length).toBeGreaterThan(0.8 * babies.length);
     const zs = children.flatMap((x) => x.c.growth.map((g) => heightForAgeZ(tables, x.p.sex === 'male' ? 1 : 2, daysBetween(x.p.birthDate, g.date), g.heightCm, g.lying)!.z));
     expect(zs.length).toBeGreaterThan(500);
     const stunted = zs.filter((z) => z < -2).length / zs.length;

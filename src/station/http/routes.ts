@@ -1,7 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Repository } from '../../fhir/store/repository';
-import { badRequest } from '../../fhir/outcomes';
+import { badRequest, OperationOutcomeError, outcome } from '../../fhir/outcomes';
 import type { StationConfig } from '../config';
+import { recordGrowth, type GrowthMeasurement } from '../growth/record';
+import { loadGrowthTables, referenceDataDirs } from '../growth/tables';
+import { PROJECT_ROOT } from '../profiles/pack';
 import { buildA1Register } from '../registers/a1';
 import { renderA1Csv, renderA1Html } from '../registers/a1-render';
 import { loadStationTerminology } from '../rules/terminology';
@@ -19,9 +22,12 @@ export interface StationRoutesDeps {
 const MAX_DAYS = 366;
 
 /**
- * The station's own pages, mounted at /station: `GET /registers/a1?from=YYYY-MM-DD&to=YYYY-MM-DD`
- * renders the examination register as printable HTML, or CSV with `format=csv`. Errors go to the
- * app's error handler (OperationOutcome, Vietnamese first).
+ * The station's own routes, mounted at /station. Errors go to the app's error handler
+ * (OperationOutcome, Vietnamese first).
+ *  - `GET /registers/a1?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the examination register as
+ *    printable HTML or CSV;
+ *  - `POST /growth` `{ patient, when, heightCm, weightKg?, lying? }`: records a child's measurement
+ *    and the height-for-age z-score computed from it; answers 201 with the Observations written.
  */
 export function stationRoutes(deps: StationRoutesDeps): Router {
   const router = express.Router();
@@ -41,6 +47,18 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.send(renderA1Html(register, deps.config));
       }
+    } catch (err) {
+      next(err);
+    }
+  });
+  const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
+  router.post('/growth', express.json({ limit: '16kb' }), async (req, res, next) => {
+    try {
+      if (!tables) {
+        throw new OperationOutcomeError(outcome('error', 'not-supported', 'Máy chủ không có bảng tăng trưởng WHO / The WHO growth tables are not installed'), 503);
+      }
+      const written = await recordGrowth(deps.repoFor(req, res), tables, (req.body ?? {}) as GrowthMeasurement);
+      res.status(201).type('application/fhir+json').send(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: written.map((resource) => ({ resource })) }));
     } catch (err) {
       next(err);
     }

@@ -230,6 +230,20 @@ export class CarePlanner {
   }
 }
 
+/**
+ * Tetanus in pregnancy (EPI, register A2.1): the mother of a baby born in the last year had her two
+ * UV doses about five and four months before the birth.
+ */
+export function addTetanusInPregnancy(members: PersonPlan[], care: CarePlan[], asOf: string): void {
+  const baby = members.find((m) => ageOn(m.birthDate, asOf) === 0 && m.role === 'con');
+  const motherIndex = members.findIndex((m) => m.sex === 'female' && (m.role === 'vo-chong' || m.role === 'chu-ho') && ageOn(m.birthDate, asOf) < 46);
+  if (!baby || motherIndex < 0) return;
+  care[motherIndex].immunizations.push(
+    { vaccine: 'UV', dose: 1, when: `${addDays(baby.birthDate, -150)}T09:00:00+07:00` },
+    { vaccine: 'UV', dose: 2, when: `${addDays(baby.birthDate, -120)}T09:00:00+07:00` },
+  );
+}
+
 /** A rough weight for a child's age, for visit vitals (growth measurements use the WHO tables). */
 function childWeight(age: number): number {
   return age < 1 ? 7 : age < 10 ? 2 * age + 8 : 3 * age;

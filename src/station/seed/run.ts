@@ -8,7 +8,7 @@ import type { GrowthTables } from '../growth/tables';
 import { vietnameseName } from '../model/person';
 import type { StationTerminology } from '../rules/terminology';
 import { householdBundle, SYNTHETIC, type BundleContext } from './bundles';
-import { CarePlanner, type CarePlan } from './care';
+import { addTetanusInPregnancy, CarePlanner, type CarePlan } from './care';
 import { STAFF } from './catalogue';
 import { PopulationBuilder, type HouseholdPlan } from './population';
 import { Random } from './random';
@@ -94,7 +94,11 @@ export function* planCommune(
   const random = new Random(options.seed);
   const households = new PopulationBuilder(random, config, options.asOf).households(options.residents);
   const planner = new CarePlanner(random, options.asOf, tables);
-  for (const household of households) yield { household, care: household.members.map((m) => planner.plan(m)) };
+  for (const household of households) {
+    const care = household.members.map((m) => planner.plan(m));
+    addTetanusInPregnancy(household.members, care, options.asOf);
+    yield { household, care };
+  }
 }
 
 /** Seeding twice would duplicate people: only an empty database is seeded. */
