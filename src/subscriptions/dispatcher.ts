@@ -88,5 +88,5 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
 
 /** The dispatcher of a running server (src/main.ts): subscribers are the auth service's system clients. */
 export function startNotifications(db: Database, engine: FhirEngine, auth: AuthService, logger?: Logger): SubscriptionDispatcher {
-  return startSubscriptionDispatcher({ db, engine, logger, resolveOwner: clientOwnerResolver(auth, new Set(engine.defs.patientCompartment.keys())) });
+  return startSubscriptionDispatcher({ db, engine, logger, resolveOwner: clientOwnerResolver(auth.store, new Set(engine.defs.patientCompartment.keys())) });
 }

@@ -2,6 +2,7 @@ import type { Appointment, AppointmentParticipant, Schedule, Slot } from '@medpl
 import { badRequest, forbidden } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
+import { atomically } from './atomic';
 import { remoteCareConsent } from './consent';
 import { refused } from './errors';
 import { idOf } from './lookup';
@@ -31,7 +32,7 @@ export const book: Interaction = async (req, _params, ctx) => {
   const reason = input.string('reason');
   const agreed = input.boolean('consent');
   if (!ctx.repo.ctx.access.allows('Appointment', 'c')) throw forbidden('Bạn không có quyền đặt lịch khám', 'Not allowed to create appointments');
-  const appointment = await ctx.repo.withTransaction(async (repo) => {
+  const appointment = await atomically(ctx.repo, async (repo) => {
     const scheduling = schedulingRepository(repo);
     const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
     const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
@@ -89,7 +90,7 @@ async function openAppointment(repo: Repository, id: string, allowed: Appointmen
 
 /** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
 export const accept: Interaction = async (_req, { id }, ctx) => {
-  const appointment = await ctx.repo.withTransaction(async (repo) => {
+  const appointment = await atomically(ctx.repo, async (repo) => {
     const current = await openAppointment(repo, id, ['proposed', 'pending'], 'nhận');
     const accepted: Appointment = {
       ...current,
@@ -107,7 +108,7 @@ export const accept: Interaction = async (_req, { id }, ctx) => {
 /** Appointment/[id]/$cancel — Parameters: reason. The slot is free again for someone else. */
 export const cancel: Interaction = async (req, { id }, ctx) => {
   const reason = new OperationInput(req).string('reason');
-  const appointment = await ctx.repo.withTransaction(async (repo) => {
+  const appointment = await atomically(ctx.repo, async (repo) => {
     const current = await openAppointment(repo, id, OPEN, 'hủy');
     const cancelled: Appointment = { ...current, status: 'cancelled', cancelationReason: reason ? { text: reason } : current.cancelationReason };
     await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');
@@ -123,7 +124,7 @@ export const cancel: Interaction = async (req, { id }, ctx) => {
  */
 export const reschedule: Interaction = async (req, { id }, ctx) => {
   const slotId = new OperationInput(req).requiredReference('slot', 'Slot', 'khung giờ mới');
-  const appointment = await ctx.repo.withTransaction(async (repo) => {
+  const appointment = await atomically(ctx.repo, async (repo) => {
     const scheduling = schedulingRepository(repo);
     const current = await openAppointment(repo, id, OPEN, 'đổi giờ');
     const slot = await takeSlot(scheduling, slotId, 'busy-tentative');

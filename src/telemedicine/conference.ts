@@ -1,6 +1,7 @@
 import type { Composition, CompositionSection, Encounter } from '@medplum/fhirtypes';
 import { badRequest } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
+import { atomically } from './atomic';
 import { OperationInput } from './parameters';
 
 /**
@@ -20,7 +21,7 @@ export const caseConference: Interaction = async (req, { id }, ctx) => {
     ['Kết luận', input.requiredString('conclusion', 'kết luận')],
   ];
   const date = input.string('date') ?? new Date().toISOString();
-  const created = await ctx.repo.withTransaction(async (repo) => {
+  const created = await atomically(ctx.repo, async (repo) => {
     const encounter = (await repo.read('Encounter', id)) as Encounter;
     const author = encounter.participant?.map((p) => p.individual).filter((r) => !!r) ?? [];
     const minutes: Composition = {

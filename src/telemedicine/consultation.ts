@@ -3,6 +3,7 @@ import { badRequest } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
 import { PROFILE, SYSTEMS } from '../station/canonical';
+import { atomically } from './atomic';
 import { TM_EXT, VIRTUAL_CLASS } from './canonical';
 import { refused } from './errors';
 import { examinerReference } from './examiner';
@@ -22,7 +23,7 @@ import { telemedicineSettings } from './settings';
 /** Appointment/[id]/$join — from `joinMinutesBefore` before the start until the end. */
 export const join: Interaction = async (_req, { id }, ctx) => {
   const settings = telemedicineSettings();
-  const appointment = await ctx.repo.withTransaction(async (repo) => {
+  const appointment = await atomically(ctx.repo, async (repo) => {
     await repo.findConditionalMatch('Appointment', `_id=${id}`);
     const current = (await repo.read('Appointment', id)) as Appointment;
     if (current.status !== 'booked' && current.status !== 'arrived') {
@@ -44,7 +45,7 @@ export const join: Interaction = async (_req, { id }, ctx) => {
  */
 export const start: Interaction = async (req, { id }, ctx) => {
   const reason = new OperationInput(req).string('reason');
-  const result = await ctx.repo.withTransaction(async (repo) => {
+  const result = await atomically(ctx.repo, async (repo) => {
     await repo.findConditionalMatch('Appointment', `_id=${id}`);
     const appointment = (await repo.read('Appointment', id)) as Appointment;
     const existing = await findOne<Encounter>(repo, 'Encounter', [['appointment', `Appointment/${id}`]]);

@@ -6,6 +6,7 @@ import type { Repository } from '../fhir/store/repository';
 import { EXT, SYSTEMS } from '../station/canonical';
 import { visitResources } from '../station/model/clinical';
 import { loadStationTerminology } from '../station/rules/terminology';
+import { atomically } from './atomic';
 import { TM_EXT } from './canonical';
 import { offListCodes } from './circular30';
 import { refused } from './errors';
@@ -36,7 +37,7 @@ export const finish: Interaction = async (req, { id }, ctx) => {
   const settings = telemedicineSettings();
   const offList = offListCodes(diagnoses.slice(0, 1), settings);
   checkOffList(offList, acknowledged, settings);
-  const encounter = await ctx.repo.withTransaction(async (repo) => {
+  const encounter = await atomically(ctx.repo, async (repo) => {
     await repo.findConditionalMatch('Encounter', `_id=${id}`);
     const current = (await repo.read('Encounter', id)) as Encounter;
     if (current.class?.code !== 'VR' || current.status !== 'in-progress') {

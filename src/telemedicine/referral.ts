@@ -1,5 +1,6 @@
 import type { Encounter, Organization, ServiceRequest } from '@medplum/fhirtypes';
 import { resourceResponse, type Interaction } from '../fhir/request';
+import { atomically } from './atomic';
 import { OperationInput } from './parameters';
 
 /**
@@ -13,7 +14,7 @@ export const refer: Interaction = async (req, { id }, ctx) => {
   const targetId = input.requiredReference('target', 'Organization', 'nơi chuyển đến');
   const reason = input.requiredString('reason', 'lý do chuyển tuyến');
   const note = input.string('note');
-  const created = await ctx.repo.withTransaction(async (repo) => {
+  const created = await atomically(ctx.repo, async (repo) => {
     const encounter = (await repo.read('Encounter', id)) as Encounter;
     const target = (await repo.read('Organization', targetId)) as Organization;
     const referral: ServiceRequest = {

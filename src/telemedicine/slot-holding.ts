@@ -13,17 +13,21 @@ import { idOf } from './lookup';
 type Held = 'busy' | 'busy-tentative';
 
 export async function takeSlot(scheduling: Repository, slotId: string, status: Held): Promise<Slot> {
+  // A slot already taken is refused at once, without queueing for the lock behind its taker.
+  const seen = await scheduling.readHeadOrFail('Slot', slotId);
+  if (seen.deleted || (seen.content as Slot).status !== 'free') throw slotTaken(slotId);
   await scheduling.findConditionalMatch('Slot', `_id=${slotId}`);
   const slot = (await scheduling.read('Slot', slotId)) as Slot;
-  if (slot.status !== 'free') {
-    throw refused('slot-taken', 'Khung giờ này đã có người đặt, vui lòng chọn giờ khác', `Slot/${slotId} is already taken; choose another`);
-  }
+  if (slot.status !== 'free') throw slotTaken(slotId);
   if (Date.parse(slot.end) <= Date.now()) {
     throw refused('slot-unavailable', 'Khung giờ này đã qua, vui lòng chọn giờ khác', `Slot/${slotId} is in the past`);
   }
   const { resource } = await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });
   return resource as Slot;
 }
+
+const slotTaken = (slotId: string): Error =>
+  refused('slot-taken', 'Khung giờ này đã có người đặt, vui lòng chọn giờ khác', `Slot/${slotId} is already taken; choose another`);
 
 /** Sets the appointment's slots to `status` (busy when it is booked, free when it is cancelled). */
 export async function setSlotsStatus(scheduling: Repository, appointment: Appointment, status: Slot['status']): Promise<void> {

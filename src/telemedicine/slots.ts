@@ -3,6 +3,7 @@ import { badRequest } from '../fhir/outcomes';
 import type { Interaction } from '../fhir/request';
 import { dateRange } from '../fhir/search/dates';
 import type { Repository } from '../fhir/store/repository';
+import { atomically } from './atomic';
 import { refused } from './errors';
 import { findAll, idOf } from './lookup';
 import { OperationInput } from './parameters';
@@ -27,7 +28,7 @@ export const generateSlots: Interaction = async (req, { id }, ctx) => {
   const zone = ctx.repo.ctx.timeZone;
   const range = requestedRange(input.requiredString('start', 'ngày bắt đầu'), input.requiredString('end', 'ngày kết thúc'), zone);
   const minutes = input.integer('slot-minutes', 15, 5, 240);
-  const result = await ctx.repo.withTransaction(async (repo) => {
+  const result = await atomically(ctx.repo, async (repo) => {
     await repo.findConditionalMatch('Schedule', `_id=${id}`);
     const schedule = (await repo.read('Schedule', id)) as Schedule;
     if (schedule.active === false) throw refused('slot-unavailable', 'Lịch này đã ngừng hoạt động', `Schedule/${id} is not active`);

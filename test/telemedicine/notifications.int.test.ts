@@ -41,7 +41,7 @@ describe('notifications to the telemedicine platform', () => {
   let remoteVisits: string;
 
   const startDispatcher = (engine = server.engine, db: Database = server.db): SubscriptionDispatcher =>
-    startSubscriptionDispatcher({ db, engine, resolveOwner: clientOwnerResolver(server.auth, new Set(engine.defs.patientCompartment.keys())) }, FAST);
+    startSubscriptionDispatcher({ db, engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set(engine.defs.patientCompartment.keys())) }, FAST);
   /** On PostgreSQL a restarted service has its own connections; the embedded database is the process's own. */
   let restartedDb: Database | undefined;
 
