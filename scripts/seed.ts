@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     const summary = await seedCommune(engine, station, loadStationTerminology(), tables, { residents, seed, asOf, concurrency, onProgress: bar });
     process.stderr.write('\n');
     const seconds = summary.milliseconds / 1000;
+    console.log(`Khởi tạo (hồ sơ FHIR, xã, nhân viên) / setup: ${(summary.setupMilliseconds / 1000).toFixed(1)} s`);
     console.log(`Đã tạo ${summary.residents} người trong ${summary.households} hộ: ${summary.resources} tài nguyên trong ${seconds.toFixed(1)} s (${Math.round(summary.resources / seconds)}/s)`);
     console.log(Object.entries(summary.byType).sort(([, a], [, b]) => b - a).map(([type, n]) => `  ${type}: ${n}`).join('\n'));
   } finally {

@@ -1,7 +1,7 @@
 import type { CodeSystem, Location, Organization, Resource } from '@medplum/fhirtypes';
 import type { FhirEngine } from '../fhir/engine';
 import type { Repository } from '../fhir/store/repository';
-import { CS, PROFILE, SID } from './canonical';
+import { CS, EXT, PROFILE, SID } from './canonical';
 import type { StationConfig, Village } from './config';
 import { stationAddress } from './model/person';
 
@@ -97,7 +97,7 @@ function villageLocation(config: StationConfig, village: Village, commune: strin
     mode: 'instance',
     physicalType: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/location-physical-type', code: 'jdn', display: 'Jurisdiction' }] },
     // The address carries the administrative codes; residence type is about people, not places.
-    address: { text, extension: extension!.filter((e) => !e.url.endsWith('/residence-type')) },
+    address: { text, extension: extension!.filter((e) => e.url !== EXT.residenceType) },
     partOf: { reference: commune },
     managingOrganization: { reference: organization },
   };

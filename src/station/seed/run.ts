@@ -28,6 +28,8 @@ export interface SeedSummary {
   residents: number;
   resources: number;
   byType: Record<string, number>;
+  /** Bootstrap (conformance pack, commune, staff), then the household transactions. */
+  setupMilliseconds: number;
   milliseconds: number;
 }
 
@@ -48,6 +50,8 @@ export async function seedCommune(
   await refuseNonEmpty(engine);
   const stationRefs = await bootstrapStation(engine, config);
   const staff = await storeStaff(engine);
+  const setupMilliseconds = Date.now() - started;
+  const writing = Date.now();
   const plans = planCommune(config, tables, options);
   // Bundle ids come from their own stream, so the plan does not depend on how it is written.
   const ids = new Random(options.seed ^ 0x5eed);
@@ -79,7 +83,7 @@ export async function seedCommune(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  return { households, residents, resources, byType, milliseconds: Date.now() - started };
+  return { households, residents, resources, byType, setupMilliseconds, milliseconds: Date.now() - writing };
 }
 
 /**
