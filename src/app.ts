@@ -12,6 +12,7 @@ import { useBearerStrategy } from './http/authenticate';
 import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
+import { reportRoutes } from './http/report-routes';
 import { requestLog } from './http/request-log';
 import { webRoutes } from './http/web-routes';
 
@@ -37,6 +38,7 @@ export function createApp({ config, engine, auth, logger }: AppDeps): Express {
   const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
   const csrf = createCsrf();
   app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit, csrf }));
+  app.use(reportRoutes({ auth, engine, csrf, timeZone: config.timeZone }));
   app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes, csrf }));
   app.use(webRoutes());
   app.use(errorHandler(logger, config.maxBodyBytes));

@@ -53,10 +53,10 @@ export interface CountRequest {
   scope: Scope;
 }
 
-/** Counts of every group of `measures`, in one statement. */
-export function countMeasures(req: CountRequest): Promise<GroupCounts[]> {
+/** Counts of every group of `measures`, in one statement (`totalsOnly`: without strata, for trends). */
+export function countMeasures(req: CountRequest, totalsOnly = false): Promise<GroupCounts[]> {
   requireAggregates(req.repo);
-  return countGroups(queryableOf(req.repo), populationQuery(req), (p) => req.measures.flatMap((m) => groupRules(m, req.config, p)));
+  return countGroups(queryableOf(req.repo), populationQuery(req), (p) => req.measures.flatMap((m) => groupRules(m, req.config, p)), totalsOnly);
 }
 
 function populationQuery(req: Omit<CountRequest, 'measures'>): Omit<PopulationQuery, 'features'> {

@@ -1,7 +1,7 @@
 import type { Measure, Parameters } from '@medplum/fhirtypes';
 import { evaluateMeasure, resolveScope } from '../../report/evaluate';
 import { parsePeriod } from '../../report/period';
-import { loadStationConfig, type StationConfig } from '../../station/config';
+import { stationConfig } from '../../report/station';
 import { badRequest, notFound, notSupported } from '../outcomes';
 import type { FhirRequest, Interaction, InteractionContext } from '../request';
 
@@ -60,12 +60,4 @@ async function measureByUrl(ctx: InteractionContext, url: string | undefined): P
   const { resources } = await ctx.repo.search(req);
   if (resources.length !== 1) throw resources.length ? badRequest(`Nhiều Measure có URL ${url}`, `Several Measures have URL ${url}`) : notFound(`Measure?url=${url}`);
   return resources[0] as Measure;
-}
-
-let cached: { file: string | undefined; config: StationConfig } | undefined;
-
-/** The commune's configuration (STATION_CONFIG or Hà Sơn's), read once per file. */
-function stationConfig(): StationConfig {
-  if (!cached || cached.file !== process.env.STATION_CONFIG) cached = { file: process.env.STATION_CONFIG, config: loadStationConfig() };
-  return cached.config;
 }

@@ -27,9 +27,14 @@ const zero = (): Counts => ({ initial: 0, excluded: 0, numerator: 0 });
 
 /**
  * Every group's counts, in total and by village, sex, age group and village × sex, in one
- * statement: the population CTEs, then GROUPING SETS over `flags`.
+ * statement: the population CTEs, then GROUPING SETS over `flags` (only the total with `totalsOnly`).
  */
-export async function countGroups(q: Queryable, query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule[]): Promise<GroupCounts[]> {
+export async function countGroups(
+  q: Queryable,
+  query: Omit<PopulationQuery, 'features'>,
+  build: (p: SqlParams) => GroupRule[],
+  totalsOnly = false,
+): Promise<GroupCounts[]> {
   const p = new SqlParams();
   const rules = build(p);
   if (!rules.length) return [];
@@ -40,10 +45,12 @@ export async function countGroups(q: Queryable, query: Omit<PopulationQuery, 'fe
     `count(*) FILTER (WHERE ${r.initial} AND ${r.excluded ?? 'false'})::int AS x${i}`,
     `count(*) FILTER (WHERE ${r.initial} AND NOT ${r.excluded ?? 'false'} AND ${r.numerator ?? 'false'})::int AS n${i}`,
   ]);
+  const dimensions = totalsOnly
+    ? '1 AS gv, 1 AS gs, 1 AS ga'
+    : 'GROUPING(f.village)::int AS gv, GROUPING(f.sex)::int AS gs, GROUPING(f.age_group)::int AS ga, f.village, f.sex, f.age_group';
+  const grouping = totalsOnly ? '' : 'GROUP BY GROUPING SETS ((), (f.village), (f.sex), (f.age_group), (f.village, f.sex))';
   const sql = `${ctes}
-    SELECT GROUPING(f.village)::int AS gv, GROUPING(f.sex)::int AS gs, GROUPING(f.age_group)::int AS ga, f.village, f.sex, f.age_group, ${columns.join(', ')}
-      FROM flags f
-     GROUP BY GROUPING SETS ((), (f.village), (f.sex), (f.age_group), (f.village, f.sex))`;
+    SELECT ${dimensions}, ${columns.join(', ')} FROM flags f ${grouping}`;
   const rows = await q.query<Record<string, string | number | null>>(sql, p.values);
   return rules.map((rule, i) => toGroupCounts(rule, i, rows, query.villages));
 }

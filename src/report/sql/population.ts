@@ -81,9 +81,9 @@ function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
     SELECT r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender,
            b.birth,
            CASE WHEN b.birth IS NULL OR b.birth > ${ref}::date THEN 'unknown'
-                WHEN age(${ref}::date, b.birth) < interval '5 years' THEN '0-4'
-                WHEN age(${ref}::date, b.birth) < interval '18 years' THEN '5-17'
-                WHEN age(${ref}::date, b.birth) < interval '60 years' THEN '18-59'
+                WHEN extract(year FROM age(${ref}::date, b.birth)) < 5 THEN '0-4'
+                WHEN extract(year FROM age(${ref}::date, b.birth)) < 18 THEN '5-17'
+                WHEN extract(year FROM age(${ref}::date, b.birth)) < 60 THEN '18-59'
                 ELSE '60+' END AS age_group,
            ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded
       FROM residence r

@@ -1,0 +1,44 @@
+import type { Counts } from '../../report/sql/aggregate';
+import { score } from '../../report/measure-report';
+import type { Threshold } from '../../report/config';
+
+/** Vietnamese number and date formats for the officers' page, the CSV and the PDF. */
+
+const integer = new Intl.NumberFormat('vi-VN');
+const oneDecimal = new Intl.NumberFormat('vi-VN', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+export const formatInt = (n: number): string => integer.format(n);
+
+/** 0.8 → "80,0%"; undefined → "—". */
+export function formatPercent(value: number | undefined): string {
+  return value === undefined ? '—' : `${oneDecimal.format(value * 100)}%`;
+}
+
+export const percentOf = (c: Counts): string => formatPercent(score(c));
+
+/** The denominator officers read: residents counted, after exclusions. */
+export const denominatorOf = (c: Counts): number => c.initial - c.excluded;
+
+export function formatThreshold(t: Threshold | undefined): string {
+  return t ? `${t.comparator === '>=' ? '≥' : '≤'} ${oneDecimal.format(t.value)}%` : 'Chưa xác định';
+}
+
+/** 2025-09-30 → 30/09/2025. */
+export function formatDate(date: string): string {
+  const [y, m, d] = date.slice(0, 10).split('-');
+  return `${d}/${m}/${y}`;
+}
+
+export function formatDateTime(instant: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('vi-VN', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(instant));
+}
+
+export function verdictLabel(met: boolean | undefined): { text: string; css: string } {
+  if (met === undefined) return { text: 'Chưa xác định', css: 'unknown' };
+  return met ? { text: 'Đạt', css: 'met' } : { text: 'Chưa đạt', css: 'not-met' };
+}
+
+/** HTML-escapes text for element content and attribute values. */
+export function esc(text: unknown): string {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
