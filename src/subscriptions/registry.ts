@@ -37,7 +37,8 @@ export type OwnerResolver = (clientId: string) => Promise<AccessPolicy | undefin
 const PAYLOAD_CONTENT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
 
 interface Fixed {
-  owner: AccessPolicy;
+  /** The system client that created the subscription (undefined: someone else did). */
+  clientId?: string;
   startSeq: number;
 }
 
@@ -59,6 +60,11 @@ export class SubscriptionRegistry {
     ]);
     const served: ServedSubscription[] = [];
     for (const subscription of subscriptions) {
+      // R4 Subscription.end: "the time for the server to turn the subscription off".
+      if (subscription.end && Date.parse(subscription.end) <= Date.now()) {
+        await setSubscriptionStatus(this.repo, subscription, { status: 'off' });
+        continue;
+      }
       const result = await this.serve(subscription);
       if ('problem' in result) {
         await setSubscriptionStatus(this.repo, subscription, { status: 'error', error: `${result.problem.vi} / ${result.problem.en}` });
@@ -76,19 +82,21 @@ export class SubscriptionRegistry {
     if ('problem' in criteria) return criteria;
     const endpoint = subscription.channel.endpoint ?? '';
     if (!/^https?:\/\/[^\s]+$/.test(endpoint)) return { problem: { vi: `Địa chỉ nhận (channel.endpoint) phải là URL http(s): "${endpoint}"`, en: `channel.endpoint must be an http(s) URL` } };
-    const fixed = await this.fixedOf(id);
-    if (!fixed) return { problem: { vi: 'Chỉ ứng dụng hệ thống (system client) mới được đăng ký nhận thông báo', en: 'Only a system client may subscribe to notifications' } };
-    if (!fixed.owner.allows(criteria.resourceType, 'r')) {
+    const { clientId, startSeq } = await this.fixedOf(id);
+    // The client's scopes are read every round: a client removed or narrowed stops receiving at once.
+    const owner = clientId ? await this.resolveOwner(clientId) : undefined;
+    if (!owner) return { problem: { vi: 'Chỉ ứng dụng hệ thống (system client) mới được đăng ký nhận thông báo', en: 'Only a system client may subscribe to notifications' } };
+    if (!owner.allows(criteria.resourceType, 'r')) {
       return { problem: { vi: `Ứng dụng đăng ký không có quyền đọc ${criteria.resourceType}`, en: `The subscribing client may not read ${criteria.resourceType}` } };
     }
-    const limits = fixed.owner.constraints(criteria.resourceType, 'r');
+    const limits = owner.constraints(criteria.resourceType, 'r');
     const ownerLimits = limits.length ? parseCriteria(`${criteria.resourceType}?${new URLSearchParams(limits)}`, this.repo.ctx.defs.resourceTypes) : undefined;
     if (ownerLimits && 'problem' in ownerLimits) return ownerLimits;
-    return { id, resource: subscription, criteria, ownerLimits, ...fixed, endpoint, headers: parseHeaders(subscription.channel.header), ...payloadOf(subscription) };
+    return { id, resource: subscription, criteria, ownerLimits, owner, startSeq, endpoint, headers: parseHeaders(subscription.channel.header), ...payloadOf(subscription) };
   }
 
   /** The creator (from the AuditEvent of the create) and the creation's sequence number, once per subscription. */
-  private async fixedOf(id: string): Promise<Fixed | undefined> {
+  private async fixedOf(id: string): Promise<Fixed> {
     const known = this.fixed.get(id);
     if (known) return known;
     const created = await findOne<AuditEvent>(this.repo, 'AuditEvent', [
@@ -96,13 +104,11 @@ export class SubscriptionRegistry {
       ['action', 'C'],
     ]);
     const who = created?.agent?.[0]?.who?.reference;
-    const owner = who?.startsWith('Device/') ? await this.resolveOwner(who.slice('Device/'.length)) : undefined;
-    if (!owner) return undefined;
     const rows = await this.db.query<{ seq: string }>(
       `SELECT min(seq) AS seq FROM resource_history WHERE station_id = $1 AND resource_type = 'Subscription' AND id = $2`,
       [this.repo.ctx.stationId, id],
     );
-    const fixed = { owner, startSeq: Number(rows[0]?.seq ?? 0) };
+    const fixed = { clientId: who?.startsWith('Device/') ? who.slice('Device/'.length) : undefined, startSeq: Number(rows[0]?.seq ?? 0) };
     this.fixed.set(id, fixed);
     return fixed;
   }

@@ -11,7 +11,7 @@ import { TM_EXT } from '../telemedicine/canonical';
  * change wins and the dispatcher looks again on its next round.
  */
 export interface DeliveryStatus {
-  status: 'active' | 'error';
+  status: 'active' | 'error' | 'off';
   error?: string;
   errorCount?: number;
 }

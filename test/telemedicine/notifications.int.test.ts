@@ -194,7 +194,7 @@ describe('notifications to the telemedicine platform', () => {
     }
   });
 
-  test('only system clients subscribe: a subscription made by staff is put in error and sent nothing', async () => {
+  test('only system clients subscribe, with criteria the matcher knows, until their end', async () => {
     const made = await subscribe('Appointment', server.token);
     expect(made.status).toBe(201);
     const refused = await until('the staff subscription in error', async () => {
@@ -204,6 +204,13 @@ describe('notifications to the telemedicine platform', () => {
     expect(refused.error).toBe('Chỉ ứng dụng hệ thống (system client) mới được đăng ký nhận thông báo / Only a system client may subscribe to notifications');
     const unsupported = await subscribe('Appointment?patient.name=Nguyen');
     await until('unsupported criteria refused', async () => ((await subscription(unsupported.body.id)).status === 'error' ? true : undefined));
+    expect((await subscription(unsupported.body.id)).error).toMatch(/^Tiêu chí có tham số không hỗ trợ cho thông báo: patient.name/);
+    const ended = await fhirFetch(`${server.baseUrl}/Subscription`, {
+      method: 'POST',
+      token: system,
+      body: { resourceType: 'Subscription', status: 'requested', end: '2020-01-01T00:00:00Z', reason: 'hết hạn', criteria: 'Appointment', channel: { type: 'rest-hook', endpoint: platform.url, payload: 'application/fhir+json' } },
+    });
+    await until('an ended subscription turned off', async () => ((await subscription(ended.body.id)).status === 'off' ? true : undefined));
     expect(platform.of(made.body.id)).toEqual([]);
   });
 
