@@ -113,6 +113,17 @@ describe('token search', () => {
     expect(await matchIds(server, `Patient?_id:not=${a.id}`)).toEqual(ids(of('Patient').filter((p) => p.id !== a.id)));
   });
 
+  test('_total=accurate counts matches (counted on the index alone) and not deleted resources', async () => {
+    const count = async (q: string): Promise<number> => (await fhirFetch(`${server.baseUrl}/${q}&_total=accurate&_count=1`)).body.total;
+    const coded = of<Observation>('Observation').filter((o) => codingMatches(o.code.coding ?? [], '8480-6'));
+    expect(await count('Observation?code=8480-6')).toBe(coded.length);
+    expect(await count('Observation?code=8480-6&status=final')).toBe(coded.length);
+    expect((await fhirFetch(`${server.baseUrl}/Observation/${coded[0].id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    expect(await count('Observation?code=8480-6')).toBe(coded.length - 1);
+    expect(await count('Observation?code=8480-6&status=final')).toBe(coded.length - 1);
+    expect(await count('Observation?code-value-quantity=8480-6$gt0')).toBe(0);
+  });
+
   test('an unknown modifier is a 400, not a silently wider answer', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Observation?code:below=8480`);
     expect(res.status).toBe(400);

@@ -6,7 +6,7 @@ import { referenceCondition } from './params/reference';
 import { stringCondition } from './params/string';
 import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './params/token';
 import { uriCondition } from './params/uri';
-import type { ChainFilter, CompositeFilter, Filter, HasFilter, ValueFilter } from './request';
+import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { indexMember, memberOf, noIndexRow, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
@@ -25,8 +25,10 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
       return or(f.values.map((v) => dateCondition(v, `${scope.alias}.last_updated`, `${scope.alias}.last_updated`, ctx, p, true)));
     case 'value':
       return valueFilter(scope, f, ctx, p);
-    case 'composite':
-      return compositeFilter(scope, f, ctx, p);
+    case 'composite': {
+      const sel = positiveSelection(scope, f, ctx, p)!;
+      return memberOf(scope, `${sel.table} i`, 'i.resource_type', 'i.resource_id', sel.where);
+    }
     case 'chain':
       return chainFilter(scope, f, ctx, p);
     case 'has':
@@ -35,36 +37,48 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
 }
 
 function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
-  const type = f.param.type!;
-  const table = TABLE_OF[type];
-  if (f.modifier === 'missing') {
-    const param = p.add(f.code);
-    return f.values[0] === 'true' ? noIndexRow(scope, table, [`i.param = ${param}`]) : indexMember(scope, table, param);
-  }
-  if (type === 'token' && f.modifier === 'not') {
+  const table = TABLE_OF[f.param.type!];
+  if (f.modifier === 'missing' && f.values[0] === 'true') return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`]);
+  if (f.param.type === 'token' && f.modifier === 'not') {
     // :not also matches resources without the element at all (R4 search.html#modifiers).
     return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
   }
+  const sel = positiveSelection(scope, f, ctx, p)!;
+  return memberOf(scope, `${sel.table} i`, 'i.resource_type', 'i.resource_id', sel.where);
+}
+
+/** Index rows (alias i) that make a resource match, for filters that are not negations. */
+export interface IndexSelection {
+  table: string;
+  where: string[];
+}
+
+/**
+ * The index rows behind a positive filter (an ordinary parameter or a composite): what
+ * `r.id IN (…)` selects, and what a single-filter count can count directly (total.ts).
+ * Undefined for negations, chains, _has, _id and _lastUpdated.
+ */
+export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): IndexSelection | undefined {
+  const rows = (table: string, ...conditions: string[]): IndexSelection => ({ table, where: [`i.station_id = ${scope.station}`, ...conditions] });
+  if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.valueType, raw, ctx, p))));
+  if (f.kind !== 'value') return undefined;
+  const type = f.param.type!;
+  if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], `i.param = ${p.add(f.code)}`);
+  if (type === 'token' && f.modifier === 'not') return undefined;
   if (type === 'token' && f.modifier === 'of-type') {
-    return indexMember(scope, 'idx_token', p.add(`${f.code}:of-type`), or(f.values.map((v) => ofTypeCondition(v, p))));
+    return rows('idx_token', `i.param = ${p.add(`${f.code}:of-type`)}`, or(f.values.map((v) => ofTypeCondition(v, p))));
   }
   if (type === 'reference' && f.modifier === 'identifier') {
-    return indexMember(scope, 'idx_token', p.add(`${f.code}:identifier`), tokenValuesCondition(f.values, p));
+    return rows('idx_token', `i.param = ${p.add(`${f.code}:identifier`)}`, tokenValuesCondition(f.values, p));
   }
-  if (type === 'quantity') return keyedMember(scope, table, f.values.map((v) => quantityAlternative(f.code, v, p)));
-  const param = p.add(f.code);
-  return indexMember(scope, table, param, valuesCondition(type, f, ctx, p));
+  if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.code, v, p))));
+  return rows(TABLE_OF[type], `i.param = ${p.add(f.code)}`, valuesCondition(type, f, ctx, p));
 }
 
 /** One value of a quantity parameter, under the plain or the canonical-unit key. */
 function quantityAlternative(key: string, value: string, p: SqlParams): string {
   const q = quantityCondition(value, p);
   return `(i.param = ${p.add(q.canonical ? key + CANONICAL_SUFFIX : key)} AND ${q.sql})`;
-}
-
-/** Rows under a different `param` key per value (quantities, composites), ORed. */
-function keyedMember(scope: Scope, table: string, alternatives: string[]): string {
-  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, or(alternatives)]);
 }
 
 function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
@@ -98,18 +112,15 @@ function valueCondition(
   throw badRequest(`Không hỗ trợ kiểu tham số ${type}`, `Unsupported parameter type ${type}`);
 }
 
-/** Each value: its folded first-component key (index/composite.ts), then the second component's condition. */
-function compositeFilter(scope: Scope, f: CompositeFilter, ctx: PlanContext, p: SqlParams): string {
-  const alternatives = f.values.map((raw) => {
-    const pieces = splitEscaped(raw, '$');
-    if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${f.code} cần dạng mã$giá-trị: ${raw}`, `${f.code} takes token$value: ${raw}`);
-    const [system, code] = splitToken(pieces[0]);
-    if (!code) throw badRequest(`${f.code}: thiếu mã trước $`, `${f.code}: a code is needed before $`);
-    const key = system === undefined ? `${f.code}$${code}` : `${f.code}$${system}|${code}`;
-    if (f.valueType === 'quantity') return quantityAlternative(key, pieces[1], p);
-    return `(i.param = ${p.add(key)} AND ${valueCondition(f.valueType, undefined, undefined, pieces[1], ctx, p)})`;
-  });
-  return keyedMember(scope, TABLE_OF[f.valueType], alternatives);
+/** `token$value` of a composite: its folded first-component key (index/composite.ts), then the second component's condition. */
+function compositeAlternative(code: string, valueType: string, raw: string, ctx: PlanContext, p: SqlParams): string {
+  const pieces = splitEscaped(raw, '$');
+  if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${raw}`, `${code} takes token$value: ${raw}`);
+  const [system, token] = splitToken(pieces[0]);
+  if (!token) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
+  const key = system === undefined ? `${code}$${token}` : `${code}$${system}|${token}`;
+  if (valueType === 'quantity') return quantityAlternative(key, pieces[1], p);
+  return `(i.param = ${p.add(key)} AND ${valueCondition(valueType, undefined, undefined, pieces[1], ctx, p)})`;
 }
 
 /** A nested scope over one type, for the target of a chain or the source of a _has. */

@@ -1,9 +1,9 @@
-import { filterCondition } from './conditions';
+import { filterCondition, positiveSelection } from './conditions';
 import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { SqlParams, type PlanContext, type Scope } from './sql';
+import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
 
 export { SqlParams, type PlanContext } from './sql';
 
@@ -16,9 +16,12 @@ export interface SearchPlan {
   /** Selects type, id, content and the sort keys (k0, k1…) of one page (count + 1 rows). */
   pageSql: string;
   params: unknown[];
-  /** The WHERE clause alone (for counts and estimates), with its own parameters. */
+  /** The FROM and WHERE clauses alone (for estimates), with their own parameters. */
   fromWhere: string;
   whereParams: unknown[];
+  /** Counts every match (_total=accurate). */
+  countSql: string;
+  countParams: unknown[];
   keys: { column: string; descending: boolean }[];
   /** True when the page was read backwards (a previous link): the rows come in reverse order. */
   backwards: boolean;
@@ -41,8 +44,10 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
   if (req.compartment) {
     // Compartment membership is kept at write time, one row per member: a plain join, which
     // lets the planner walk idx_compartment in (type, id) order, the default page order.
+    // The type restriction is repeated on c, so the index range skips other types' members.
+    const types = typeRestriction(scope, 'c.resource_type').map((t) => ` AND ${t}`).join('');
     join = `JOIN idx_compartment c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
-      AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}`;
+      AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}${types}`;
   }
   for (const filter of req.filters) where.push(filterCondition(scope, filter, ctx, p));
   return { scope, join, where };
@@ -67,14 +72,31 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   }
   const laterals = keys.map((k) => k.lateral ?? '').join(' ');
   const pageSql = `SELECT r.resource_type, r.id, r.content, ${select} FROM resource r ${join} ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
+  const count = countStatement(req, ctx) ?? { sql: `SELECT count(*)::int AS total ${fromWhere}`, params: whereParams };
   return {
     pageSql,
     params: p.values,
     fromWhere,
     whereParams,
+    countSql: count.sql,
+    countParams: count.params,
     keys: keys.map((k, i) => ({ column: `k${i}`, descending: k.descending })),
     backwards,
   };
+}
+
+/**
+ * A search with one positive filter on one type is counted on the index alone: deleted resources
+ * have no index rows, so the resource table need not be visited (half the work of a big count).
+ */
+function countStatement(req: SearchRequest, ctx: PlanContext): { sql: string; params: unknown[] } | undefined {
+  if (req.filters.length !== 1 || req.types.length !== 1 || req.compartment) return undefined;
+  const p = new SqlParams();
+  const scope: Scope = { alias: 'r', station: p.add(ctx.stationId), type: p.add(req.types[0]), depth: 0 };
+  const sel = positiveSelection(scope, req.filters[0], ctx, p);
+  if (!sel) return undefined;
+  const where = [...sel.where, `i.resource_type = ${scope.type}`].join(' AND ');
+  return { sql: `SELECT count(DISTINCT i.resource_id)::int AS total FROM ${sel.table} i WHERE ${where}`, params: p.values };
 }
 
 /** Sort keys travel in cursors as text; timestamps in UTC so the text does not depend on the session. */

@@ -8,7 +8,7 @@ import type { SearchPlan } from './plan';
 const EXACT_BELOW = 1000;
 
 export async function countMatches(q: Queryable, plan: SearchPlan): Promise<number> {
-  const rows = await q.query<{ total: number }>(`SELECT count(*)::int AS total ${plan.fromWhere}`, plan.whereParams);
+  const rows = await q.query<{ total: number }>(plan.countSql, plan.countParams);
   return rows[0].total;
 }
 
