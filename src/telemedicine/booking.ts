@@ -36,6 +36,7 @@ export const book: Interaction = async (req, _params, ctx) => {
     const scheduling = schedulingRepository(repo);
     const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
     const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
+    if (schedule.active === false) throw refused('slot-unavailable', 'Lịch khám này đã ngừng nhận đặt', `Schedule/${schedule.id} is not active`);
     await repo.read('Patient', patientId);
     const consent = await remoteCareConsent(repo, patientId, agreed);
     const draft = newAppointment(slot, schedule, patientId, consent, reason);

@@ -30,7 +30,8 @@ export const join: Interaction = async (_req, { id }, ctx) => {
       throw refused('wrong-status', `Lịch hẹn đang ở trạng thái "${current.status}", chưa thể tham gia`, `Cannot join an appointment with status ${current.status}`);
     }
     const now = Date.now();
-    if (now < Date.parse(current.start!) - settings.joinMinutesBefore * 60_000 || now > Date.parse(current.end!)) {
+    const opens = Date.parse(current.start ?? '') - settings.joinMinutesBefore * 60_000;
+    if (!(now >= opens && now <= Date.parse(current.end ?? ''))) {
       throw refused('outside-window', `Chỉ tham gia được từ ${settings.joinMinutesBefore} phút trước giờ hẹn đến hết giờ hẹn`, `Joining is open from ${settings.joinMinutesBefore} minutes before the start until the end`);
     }
     if (repo.ctx.access.patientCompartment === undefined || current.status === 'arrived') return current;

@@ -135,6 +135,18 @@ describe('booking a remote consultation', () => {
       expect(theirs.entry ?? []).toEqual([]);
     });
 
+    test('a schedule the station stopped takes no bookings', async () => {
+      const closed = await setUpClinic(server, [{ availableStartTime: '08:00:00', availableEndTime: '09:00:00' }]);
+      await operation(server, `Schedule/${closed.scheduleId}/$generate-slots`, { start: stationDate(1), end: stationDate(1) }, closed.registrarToken);
+      const schedule = await read(`Schedule/${closed.scheduleId}`);
+      await fhirFetch(`${server.baseUrl}/Schedule/${closed.scheduleId}`, { method: 'PUT', body: { ...schedule, active: false } });
+      const [slot] = await freeSlots(server, closed);
+      const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token);
+      expect(res.status).toBe(409);
+      expect(issueCode(res.body)).toBe('slot-unavailable');
+      expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+    });
+
     test('staff book for a resident by naming the patient; without one they are told to', async () => {
       const slot = await slotOf(0);
       const missing = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, clinic.registrarToken);
