@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { FhirEngine } from '../fhir/engine';
+import { readHorizon } from '../fhir/store/history';
 import type { AuthService } from '../auth/service';
 import { deliverNext, type DeliveryOptions } from './delivery';
 import { clientOwnerResolver } from './owner';
@@ -51,8 +52,10 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
   let wake: (() => void) | undefined;
 
   const round = async (): Promise<boolean> => {
+    // The horizon first, then the subscriptions (see advanceFeed).
+    const horizon = await readHorizon(deps.db);
     const subscriptions = await registry.load();
-    const busy = await deps.db.transaction((tx) => advanceFeed(tx, repo.ctx.stationId, subscriptions, options.feedBatch));
+    const busy = await deps.db.transaction((tx) => advanceFeed(tx, repo.ctx.stationId, subscriptions, options.feedBatch, horizon));
     const results = await Promise.all(subscriptions.map((s) => deliverAll(s)));
     return busy || results.some(Boolean);
   };

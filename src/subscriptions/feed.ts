@@ -1,6 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable, Transaction } from '../db/database';
-import { readHorizon } from '../fhir/store/history';
 import { matches } from './criteria';
 import type { ServedSubscription } from './registry';
 
@@ -23,6 +22,7 @@ import type { ServedSubscription } from './registry';
 
 interface Change {
   resource_type: string;
+  last_updated: Date;
   id: string;
   version_id: number;
   seq: string;
@@ -37,14 +37,18 @@ interface Cursor {
   after_seq: string;
 }
 
-const COLUMNS = `h.resource_type, h.id, h.version_id, h.seq, h.method, h.content, p.content AS previous`;
+const COLUMNS = `h.resource_type, h.last_updated, h.id, h.version_id, h.seq, h.method, h.content, p.content AS previous`;
 const PREVIOUS = `LEFT JOIN resource_history p ON p.station_id = h.station_id AND p.resource_type = h.resource_type
                    AND p.id = h.id AND p.version_id = h.version_id - 1`;
 
-/** Queues the notifications of one batch of changes; returns whether the feed has more to read now. */
-export async function advanceFeed(tx: Transaction, stationId: string, subscriptions: readonly ServedSubscription[], batchSize: number): Promise<boolean> {
+/**
+ * Queues the notifications of one batch of changes; returns whether the feed has more to read now.
+ * `horizon` must have been read before `subscriptions` were loaded: every subscription created
+ * before the window's end is then among them, so none misses a change of the window it concerns.
+ */
+export async function advanceFeed(tx: Transaction, stationId: string, subscriptions: readonly ServedSubscription[], batchSize: number, horizon: Date): Promise<boolean> {
   const cursor = await lockCursor(tx, stationId);
-  const until = new Date(cursor.until ?? (await readHorizon(tx))).toISOString();
+  const until = new Date(Math.max(new Date(cursor.until ?? horizon).getTime(), new Date(cursor.since).getTime())).toISOString();
   await tx.query(
     `INSERT INTO subscription_state (station_id, subscription_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
     [stationId, subscriptions.map((s) => s.id)],
@@ -101,12 +105,13 @@ function predecessorsBeyond(tx: Queryable, stationId: string, until: string, bat
 }
 
 /**
- * A change concerns a subscription made before it when the new version meets the criteria, or
+ * A change concerns a subscription when it was stamped at or after the subscription's creation
+ * and the new version meets the criteria, or
  * the previous one did (so a subscriber to booked appointments hears that one was cancelled) —
  * always within what the subscriber's own scopes let it read.
  */
 function concerns(s: ServedSubscription, change: Change): boolean {
-  if (change.resource_type !== s.criteria.resourceType || Number(change.seq) <= s.startSeq) return false;
+  if (change.resource_type !== s.criteria.resourceType || new Date(change.last_updated).getTime() < s.createdAt) return false;
   const visible = (r: Resource | null): r is Resource => !!r && matches(s.criteria, r) && (!s.ownerLimits || matches(s.ownerLimits, r));
   return visible(change.content) || visible(change.previous);
 }

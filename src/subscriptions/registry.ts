@@ -23,8 +23,8 @@ export interface ServedSubscription {
   /** The subscriber's own limits (SMART v2 scope constraints), as criteria every notified version must meet. */
   ownerLimits?: Criteria;
   owner: AccessPolicy;
-  /** Changes with a higher sequence number than the subscription's creation concern it. */
-  startSeq: number;
+  /** When it was created (epoch ms): changes stamped from then on concern it. */
+  createdAt: number;
   endpoint: string;
   headers: [string, string][];
   payload: PayloadContent;
@@ -39,7 +39,7 @@ const PAYLOAD_CONTENT = 'http://hl7.org/fhir/uv/subscriptions-backport/Structure
 interface Fixed {
   /** The system client that created the subscription (undefined: someone else did). */
   clientId?: string;
-  startSeq: number;
+  createdAt: number;
 }
 
 export class SubscriptionRegistry {
@@ -82,7 +82,7 @@ export class SubscriptionRegistry {
     if ('problem' in criteria) return criteria;
     const endpoint = subscription.channel.endpoint ?? '';
     if (!/^https?:\/\/[^\s]+$/.test(endpoint)) return { problem: { vi: `Địa chỉ nhận (channel.endpoint) phải là URL http(s): "${endpoint}"`, en: `channel.endpoint must be an http(s) URL` } };
-    const { clientId, startSeq } = await this.fixedOf(id);
+    const { clientId, createdAt } = await this.fixedOf(id);
     // The client's scopes are read every round: a client removed or narrowed stops receiving at once.
     const owner = clientId ? await this.resolveOwner(clientId) : undefined;
     if (!owner) return { problem: { vi: 'Chỉ ứng dụng hệ thống (system client) mới được đăng ký nhận thông báo', en: 'Only a system client may subscribe to notifications' } };
@@ -92,10 +92,10 @@ export class SubscriptionRegistry {
     const limits = owner.constraints(criteria.resourceType, 'r');
     const ownerLimits = limits.length ? parseCriteria(`${criteria.resourceType}?${new URLSearchParams(limits)}`, this.repo.ctx.defs.resourceTypes) : undefined;
     if (ownerLimits && 'problem' in ownerLimits) return ownerLimits;
-    return { id, resource: subscription, criteria, ownerLimits, owner, startSeq, endpoint, headers: parseHeaders(subscription.channel.header), ...payloadOf(subscription) };
+    return { id, resource: subscription, criteria, ownerLimits, owner, createdAt, endpoint, headers: parseHeaders(subscription.channel.header), ...payloadOf(subscription) };
   }
 
-  /** The creator (from the AuditEvent of the create) and the creation's sequence number, once per subscription. */
+  /** The creator (from the AuditEvent of the create) and the creation time, once per subscription. */
   private async fixedOf(id: string): Promise<Fixed> {
     const known = this.fixed.get(id);
     if (known) return known;
@@ -104,11 +104,11 @@ export class SubscriptionRegistry {
       ['action', 'C'],
     ]);
     const who = created?.agent?.[0]?.who?.reference;
-    const rows = await this.db.query<{ seq: string }>(
-      `SELECT min(seq) AS seq FROM resource_history WHERE station_id = $1 AND resource_type = 'Subscription' AND id = $2`,
+    const rows = await this.db.query<{ created: Date }>(
+      `SELECT min(last_updated) AS created FROM resource_history WHERE station_id = $1 AND resource_type = 'Subscription' AND id = $2`,
       [this.repo.ctx.stationId, id],
     );
-    const fixed = { clientId: who?.startsWith('Device/') ? who.slice('Device/'.length) : undefined, startSeq: Number(rows[0]?.seq ?? 0) };
+    const fixed = { clientId: who?.startsWith('Device/') ? who.slice('Device/'.length) : undefined, createdAt: new Date(rows[0]?.created ?? 0).getTime() };
     this.fixed.set(id, fixed);
     return fixed;
   }
