@@ -4,6 +4,12 @@ import { grantingRules, parseScopes, type ScopeRule } from './scopes';
 import type { AccessClaims } from './tokens';
 
 /**
+ * What a resident's app may read outside its own compartment: the station's schedule and who
+ * works there, to book a remote consultation (no person's record is among these types).
+ */
+const SCHEDULING_DIRECTORY = new Set(['Schedule', 'Slot', 'Practitioner', 'PractitionerRole', 'HealthcareService', 'Organization', 'Location']);
+
+/**
  * The access policy of a verified token: what its scopes grant, narrowed by the account's roles
  * (staff) or by the resident's own compartment (patient context). Both must agree.
  */
@@ -15,7 +21,7 @@ export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<st
   const allows = (type: string, action: Action): boolean => {
     if (scopeAllows(type, action).length === 0) return false;
     if (claims.kind === 'staff') return roles.some((role) => roleAllows(role, type, action));
-    if (claims.kind === 'resident') return type === 'Patient' || compartmentTypes.has(type);
+    if (claims.kind === 'resident') return type === 'Patient' || compartmentTypes.has(type) || (SCHEDULING_DIRECTORY.has(type) && (action === 'r' || action === 's'));
     return true;
   };
   return {

@@ -174,6 +174,14 @@ describe('access by role and scope', () => {
       expect(JSON.stringify(everything.body)).not.toContain(myLab);
     });
 
+    test('the scheduling directory is readable (to book), not writable', async () => {
+      expect(await status('resident', 'Slot?status=free')).toBe(200);
+      expect(await status('resident', 'Practitioner')).toBe(200);
+      expect(await status('resident', 'Schedule', { method: 'POST', body: { resourceType: 'Schedule', actor: [{ reference: 'Practitioner/x' }] } })).toBe(403);
+      expect(await status('resident', 'Condition')).toBe(200);
+      expect(await status('resident', 'AuditEvent')).toBe(403);
+    });
+
     test('v2 `r` without `s` reads but cannot search', async () => {
       expect(await status('residentReadOnly', `Patient/${me.patientId}`)).toBe(200);
       expect(await status('residentReadOnly', 'Patient')).toBe(403);

@@ -15,10 +15,14 @@ export async function registerPublicApp(server: TestServer, scope = 'launch/pati
   return ((await res.json()) as { client_id: string }).client_id;
 }
 
+/** One registrar per server enrols every test resident (signing in costs an argon2 hash). */
+const registrars = new WeakMap<TestServer, Promise<string>>();
+
 /** A resident with an activated app account; returns the patient id and credentials. */
 export async function residentWithAccount(server: TestServer, family = 'Nguyễn'): Promise<{ patientId: string; username: string; password: string }> {
   const patient = await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family, given: ['Thị', 'Thư'] }], gender: 'female' } });
-  const registrar = await server.staffToken(['registrar']);
+  if (!registrars.has(server)) registrars.set(server, server.staffToken(['registrar']));
+  const registrar = await registrars.get(server)!;
   const username = `resident-${patient.body.id.slice(0, 8)}`;
   const enrol = await fetch(`${server.origin}/auth/residents`, {
     method: 'POST',

@@ -160,7 +160,7 @@ export class Repository {
     this.assertType(resourceType);
     this.require(resourceType, 'r');
     if (!isValidId(id)) throw notFound(`${resourceType}/${id}`);
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
     if (!head || !(await this.meetsConstraints(resourceType, id, 'r'))) throw notFound(`${resourceType}/${id}`);
     return head;
   }
@@ -194,7 +194,7 @@ export class Repository {
     const page = await readHistory(this.db, this.ctx.stationId, {
       ...query,
       types: types && types.length < this.ctx.defs.resourceTypes.size ? types : undefined,
-      patientCompartment: this.ctx.access.patientCompartment,
+      patientCompartment: resourceType ? this.compartmentFor(resourceType) : this.ctx.access.patientCompartment,
     });
     await this.auditRead('history', page.entries.flatMap((e) => (e.content ? [e.content] : [])), rawQuery ?? '', resourceType);
     return page;
@@ -230,8 +230,18 @@ export class Repository {
     if (allowed.length < asked.length || req.types.length) req.types = allowed;
   }
 
-  private runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
+  /**
+   * The patient whose compartment bounds access to `type`: types outside the Patient compartment
+   * (the scheduling directory a resident's app may read: Slot, Schedule, Practitioner…) are not
+   * bounded by it; whether they may be read at all is the access policy's decision.
+   */
+  private compartmentFor(type: string): string | undefined {
     const own = this.ctx.access.patientCompartment;
+    return own !== undefined && (type === 'Patient' || this.ctx.defs.patientCompartment.has(type)) ? own : undefined;
+  }
+
+  private runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
+    const own = req.resourceType ? this.compartmentFor(req.resourceType) : this.ctx.access.patientCompartment;
     if (own !== undefined) {
       // Another patient's compartment intersected with one's own is empty.
       if (req.compartment && (req.compartment.type !== 'Patient' || req.compartment.id !== own)) {
@@ -328,7 +338,7 @@ export class Repository {
       ]);
     }
     for (let attempt = 1; ; attempt++) {
-      const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
+      const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
       this.require(resourceType, head && !head.deleted ? 'u' : 'c');
       if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
       if (head && !head.deleted && sameContent(head.content, resource)) {
@@ -398,7 +408,7 @@ export class Repository {
     this.assertType(resourceType);
     this.require(resourceType, 'd');
     if (!isValidId(id)) return;
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.ctx.access.patientCompartment);
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
     if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
     if (!head || head.deleted) return;
     const write: VersionWrite = {
