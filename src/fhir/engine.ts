@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Database } from '../db/database';
+import { PROJECT_ROOT } from '../paths';
 import { SYSTEM_ACCESS } from './access';
 import { extendDefinitions, loadR4Definitions, type R4Definitions } from './definitions';
 import { createFhirRouter, type FhirRouter } from './router';
@@ -25,12 +26,10 @@ export interface FhirEngine {
   router: FhirRouter;
 }
 
-/** Project root, from src/fhir (TypeScript) or dist/src/fhir (compiled). */
-const ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
 
 /** Assembles the FHIR engine over a database: definitions, profiles, repository and router. */
 export function createFhirEngine(db: Database, options: EngineOptions): FhirEngine {
-  const pack = loadConformancePack(options.profilesDir ?? path.join(ROOT, 'fhir-profiles'));
+  const pack = loadConformancePack(options.profilesDir ?? path.join(PROJECT_ROOT, 'fhir-profiles'));
   const defs = extendDefinitions(loadR4Definitions(), pack);
   const repo = new Repository(db, {
     stationId: options.stationId,

@@ -1,3 +1,4 @@
+import { PROJECT_ROOT } from '../paths';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Location, Measure, Patient, Practitioner, Reference } from '@medplum/fhirtypes';
@@ -46,7 +47,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 /** Where the page's assets are: src/web/reports/assets, uPlot's and Noto Sans' files in node_modules. */
 function assetDirs(): { own: string; uplot: string; fonts: string } {
-  const root = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+  const root = PROJECT_ROOT;
   return {
     own: path.join(root, 'src', 'web', 'reports', 'assets'),
     uplot: path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js')),

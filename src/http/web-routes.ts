@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
+import { PROJECT_ROOT } from '../paths';
 
 /**
  * Serves the station's web app (web/, built by `npm run build:web` into dist/web) at `/`.
@@ -8,12 +9,9 @@ import express, { type Request, type Response, type Router } from 'express';
  * gets the app's index.html, so the app's own paths (/nguoi-dan/…) survive a reload.
  */
 
-/** dist/web under the repository root, found from here whether running from src/ or dist/src/. */
-export function webBuildDir(from: string = __dirname): string {
-  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'dist', 'web');
-  }
-  throw new Error(`No package.json above ${from}`);
+/** dist/web under the project root. */
+export function webBuildDir(): string {
+  return path.join(PROJECT_ROOT, 'dist', 'web');
 }
 
 // The app needs nothing from elsewhere. Unlike helmet's default, no upgrade-insecure-requests:

@@ -11,7 +11,9 @@ import { generateSnapshot, type DefinitionLookup } from './snapshot';
  */
 
 /** Project root, from src/station/profiles (TypeScript) or dist/src/station/profiles (compiled). */
-export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../..' : '../../..');
+import { PROJECT_ROOT } from '../../paths';
+
+export { PROJECT_ROOT };
 
 /** Where the differentials and terminology live (in git). */
 export const PROFILE_SOURCES_DIR = path.join(PROJECT_ROOT, 'fhir-profiles');
