@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import pino from 'pino';
 import { createApp } from './app';
 import { createAuthService } from './auth/setup';
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
   const notifications = startNotifications(db, engine, auth, logger);
   const app = createApp({ config, engine, auth, logger });
-  const server = app.listen(config.port, () => {
+  // Long search URLs (many _id values) need more than Node's default 16 KB of headers.
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
   });
   const stop = (): void => {

@@ -26,10 +26,14 @@ export async function loadSigningKeys(env: NodeJS.ProcessEnv, dataDir: string): 
   let jwk: JWK;
   if (env.AUTH_SIGNING_KEY) {
     jwk = JSON.parse(env.AUTH_SIGNING_KEY) as JWK;
+    if (jwk.crv !== 'P-256') throw new Error(`AUTH_SIGNING_KEY must be an EC P-256 private JWK (${SIGNING_ALG})`);
   } else {
     const file = path.resolve(dataDir, 'keys', 'signing-key.json');
-    if (fs.existsSync(file)) {
-      jwk = JSON.parse(fs.readFileSync(file, 'utf8')) as JWK;
+    const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as JWK) : undefined;
+    // A key made for another algorithm (an older version signed with ES384) is replaced: tokens
+    // signed with it are short-lived and simply expire.
+    if (stored && stored.alg === SIGNING_ALG) {
+      jwk = stored;
     } else {
       const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
       jwk = { ...(await exportJWK(privateKey)), kid: `key-${Date.now().toString(36)}`, alg: SIGNING_ALG };

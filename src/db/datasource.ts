@@ -49,5 +49,7 @@ export async function openDatabase(options: DataSourceOptions): Promise<Database
     return new PgDatabase(options.databaseUrl, options.poolSize);
   }
   // The migration DataSource shares the embedded database; it is not destroyed (that would close it).
-  return new EmbeddedDatabase(embedded!);
+  const db = new EmbeddedDatabase(embedded!);
+  await db.query('ANALYZE');
+  return db;
 }

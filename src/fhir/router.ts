@@ -99,9 +99,10 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     // The audit trail is written by the server alone; every caller's writes to it are refused.
     readOnlyTypes: new Set(['AuditEvent']),
     systemInteractions: ['transaction', 'batch', 'history-system', 'search-system'],
-    typeOperations: [
+    operations: [
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
-      { name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' },
+      { type: 'Patient', name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+      { type: 'Measure', name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' },
       ...TELEMEDICINE_OPERATIONS,
     ],
     isSearchable: (type, code) => parseSearch(type, [[code, 'x']], defs).ignored.length === 0,

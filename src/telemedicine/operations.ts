@@ -27,5 +27,5 @@ export const TELEMEDICINE_ROUTES: [FhirRequest['method'], string, Interaction][]
 export const TELEMEDICINE_OPERATIONS = TELEMEDICINE_ROUTES.map(([, pattern]) => {
   const [type, , op] = pattern.includes('/:id/') ? pattern.split('/') : [pattern.split('/')[0], '', pattern.split('/')[1]];
   const name = op.slice(1);
-  return { name, definition: `${BASE}/OperationDefinition/${type.toLowerCase()}-${name}` };
+  return { type, name, definition: `${BASE}/OperationDefinition/${type.toLowerCase()}-${name}` };
 });

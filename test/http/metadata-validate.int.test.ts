@@ -20,7 +20,11 @@ describe('metadata and $validate', () => {
     );
     expect(patient.searchParam.map((p: any) => p.name)).toEqual(expect.arrayContaining(['name', 'identifier', 'birthdate', '_id', 'gender']));
     expect(patient.conditionalCreate).toBe(true);
-    expect(patient.operation.map((o: any) => o.name)).toContain('validate');
+    expect(patient.operation.map((o: any) => o.name)).toEqual(expect.arrayContaining(['validate', 'everything']));
+    expect(patient.searchRevInclude).toContain('Observation:subject');
+    expect(patient.searchInclude).toContain('Patient:general-practitioner');
+    const observation = rest.resource.find((r: any) => r.type === 'Observation');
+    expect(observation.operation.map((o: any) => o.name)).not.toContain('everything');
     expect(rest.resource.length).toBeGreaterThan(140);
     const audit = rest.resource.find((r: any) => r.type === 'AuditEvent');
     expect(audit.interaction.map((i: any) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);

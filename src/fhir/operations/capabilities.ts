@@ -9,15 +9,34 @@ export interface ServedCapabilities {
   /** Types nobody writes through the API (the server writes them itself): read interactions only. */
   readOnlyTypes: ReadonlySet<string>;
   systemInteractions: ('transaction' | 'batch' | 'search-system' | 'history-system')[];
-  typeOperations: { name: string; definition: string }[];
+  /** Operations, on one type or (without `type`) on every type. */
+  operations: { type?: string; name: string; definition: string }[];
   /** Search parameters the engine can evaluate (its parse step accepts them). */
   isSearchable: (type: string, code: string) => boolean;
 }
 
 const READ_INTERACTIONS = new Set<string>(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
 
+/** `Type:param` of every reference parameter, by the type that has it and by the types it points to. */
+function includeTargets(defs: R4Definitions): { include: Map<string, string[]>; revinclude: Map<string, string[]> } {
+  const include = new Map<string, string[]>();
+  const revinclude = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, type: string, value: string): void => {
+    map.set(type, [...(map.get(type) ?? []), value]);
+  };
+  for (const [type, params] of defs.searchParams) {
+    for (const sp of params.values()) {
+      if (sp.type !== 'reference') continue;
+      add(include, type, `${type}:${sp.code}`);
+      for (const target of sp.target ?? []) add(revinclude, target, `${type}:${sp.code}`);
+    }
+  }
+  return { include, revinclude };
+}
+
 /** GET /metadata: generated from the definitions and the router's table, never hand-written. */
 export function capabilityStatement(defs: R4Definitions, served: ServedCapabilities, baseUrl: string, version: string): CapabilityStatement {
+  const { include, revinclude } = includeTargets(defs);
   const resource: CapabilityStatementRestResource[] = [...defs.resourceTypes].sort().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
@@ -32,7 +51,9 @@ export function capabilityStatement(defs: R4Definitions, served: ServedCapabilit
     searchParam: [...(defs.searchParams.get(type)?.values() ?? [])]
       .filter((sp) => served.isSearchable(type, sp.code!))
       .map((sp) => ({ name: sp.code!, definition: sp.url, type: sp.type! })),
-    operation: served.typeOperations,
+    searchInclude: include.get(type) ?? [],
+    searchRevInclude: revinclude.get(type) ?? [],
+    operation: served.operations.filter((op) => !op.type || op.type === type).map(({ name, definition }) => ({ name, definition })),
   }));
   return {
     resourceType: 'CapabilityStatement',
