@@ -1,5 +1,6 @@
-import type { Queryable } from '../../db/database';
+import type { Database, Transaction } from '../../db/database';
 import { SqlParams } from './params';
+import { reportQuery } from './queryable';
 import { populationCtes, type Feature, type PopulationQuery } from './population';
 import type { GroupRule } from './rules';
 
@@ -30,7 +31,7 @@ const zero = (): Counts => ({ initial: 0, excluded: 0, numerator: 0 });
  * statement: the population CTEs, then GROUPING SETS over `flags` (only the total with `totalsOnly`).
  */
 export async function countGroups(
-  q: Queryable,
+  q: Database | Transaction,
   query: Omit<PopulationQuery, 'features'>,
   build: (p: SqlParams) => GroupRule[],
   totalsOnly = false,
@@ -51,7 +52,7 @@ export async function countGroups(
   const grouping = totalsOnly ? '' : 'GROUP BY GROUPING SETS ((), (f.village), (f.sex), (f.age_group), (f.village, f.sex))';
   const sql = `${ctes}
     SELECT ${dimensions}, ${columns.join(', ')} FROM flags f ${grouping}`;
-  const rows = await q.query<Record<string, string | number | null>>(sql, p.values);
+  const rows = await reportQuery<Record<string, string | number | null>>(q, sql, p.values);
   return rules.map((rule, i) => toGroupCounts(rule, i, rows, query.villages));
 }
 

@@ -5,8 +5,12 @@ import type { SqlParams } from './params';
 
 /**
  * The population as of the reference date, built in PostgreSQL from the search index tables (never
- * by loading resources into Node): one row per resident with village, sex, birth date and the
- * facts each indicator needs, as boolean/number columns of the CTE `flags`.
+ * by loading resources into Node): one row per resident with village, sex, age group and the facts
+ * each indicator needs, as columns of the CTE `flags`.
+ *
+ * Every fact is a set read with one index range scan on (station, type, param) and joined on ids:
+ * the report reads whole sets, so hash joins are always the right plan (aggregate.ts turns nested
+ * loops off: the planner cannot estimate these self-joins of the index tables).
  *
  * Residence comes from the composite parameters residence-<type> (village$period, one row per
  * residence address: fhir-profiles/measures/search/), so a resident who moved between villages is
@@ -30,6 +34,16 @@ export interface PopulationQuery {
 
 const FAR_FUTURE = '9999-01-01T00:00:00Z';
 
+/** Rows of one index table for (station, type, param): `… FROM <table> WHERE …` plus extra conditions. */
+function rows(table: string, type: string, param: string, st: string, extra = ''): string {
+  return `FROM ${table} WHERE station_id = ${st} AND resource_type = '${type}' AND param = '${param}'${extra ? ` AND ${extra}` : ''}`;
+}
+
+/** Resource ids of `type` referring to a Patient through `param`, with that Patient's id. */
+function subjects(type: string, param: string, st: string): string {
+  return `SELECT resource_id, target_id AS pid ${rows('idx_reference', type, param, st, `target_type = 'Patient'`)}`;
+}
+
 /** `WITH … flags AS (…)`: the statement's start; callers select from `flags`. */
 export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   const st = p.add(q.stationId);
@@ -38,8 +52,8 @@ export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   if (q.features.has('enrolment')) ctes.push(enrolmentCte(q, p, st));
   if (q.features.has('remote')) ctes.push(remoteCte(q, p, st));
   if (q.features.has('haz')) ctes.push(hazCte(q, p, st));
-  if (q.features.has('records')) ctes.push(recordsCte(q, p, st));
-  ctes.push(flagsCte(q, p, st));
+  if (q.features.has('records')) ctes.push(recordsCte(q, p, st), administrativeCte(q, st));
+  ctes.push(flagsCte(q));
   return `WITH ${ctes.join(',\n')}`;
 }
 
@@ -49,20 +63,16 @@ function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const prefix = 'residence-'.length + 1;
   return `residence AS (
     SELECT DISTINCT ON (pid) pid, village FROM (
-      SELECT d.resource_id AS pid, substr(d.param, strpos(d.param, '$') + 1) AS village,
-             array_position(${types}::text[], substr(split_part(d.param, '$', 1), ${prefix})) AS rank, d.lo
-        FROM idx_date d
-       WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${keys}::text[])
-         AND d.lo < ${p.add(q.window.dayEnd)} AND d.hi >= ${p.add(q.window.dayStart)}
+      SELECT resource_id AS pid, substr(param, strpos(param, '$') + 1) AS village,
+             array_position(${types}::text[], substr(split_part(param, '$', 1), ${prefix})) AS rank, lo
+        FROM idx_date
+       WHERE station_id = ${st} AND resource_type = 'Patient' AND param = ANY(${keys}::text[])
+         AND lo < ${p.add(q.window.dayEnd)} AND hi >= ${p.add(q.window.dayStart)}
       UNION ALL
-      SELECT t.resource_id,
-             coalesce((SELECT min(v.code) FROM idx_token v
-                        WHERE v.station_id = ${st} AND v.resource_type = 'Patient' AND v.resource_id = t.resource_id AND v.param = 'village'), 'unknown'),
-             array_position(${types}::text[], t.code), '-infinity'::timestamptz
-        FROM idx_token t
-       WHERE t.station_id = ${st} AND t.resource_type = 'Patient' AND t.param = 'residence-type' AND t.code = ANY(${types}::text[])
-         AND NOT EXISTS (SELECT 1 FROM idx_date x WHERE x.station_id = ${st} AND x.resource_type = 'Patient'
-                            AND x.resource_id = t.resource_id AND x.param = 'residence-period')
+      SELECT t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
+        FROM (SELECT resource_id, code ${rows('idx_token', 'Patient', 'residence-type', st, `code = ANY(${types}::text[])`)}) t
+        LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'village', st)} GROUP BY resource_id) v ON v.resource_id = t.resource_id
+       WHERE t.resource_id NOT IN (SELECT resource_id ${rows('idx_date', 'Patient', 'residence-period', st)})
     ) c
     ORDER BY pid, rank, village = 'unknown', lo DESC
   )`;
@@ -72,25 +82,19 @@ function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
 function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const tz = p.add(q.window.timeZone);
   const ref = p.add(q.window.period.end);
-  const has = (table: string, param: string, code: string): string =>
-    `EXISTS (SELECT 1 FROM ${table} x WHERE x.station_id = ${st} AND x.resource_type = 'Patient' AND x.resource_id = r.pid AND x.param = '${param}' AND x.code = '${code}')`;
-  const diedBy = `(${has('idx_token', 'deceased', 'true')} AND NOT EXISTS (SELECT 1 FROM idx_date x WHERE x.station_id = ${st} AND x.resource_type = 'Patient'
-                    AND x.resource_id = r.pid AND x.param = 'death-date' AND x.lo >= ${p.add(q.window.dayEnd)}))`;
-  const excluded = [q.config.exclusions.deceased ? diedBy : '', q.config.exclusions.inactive ? has('idx_token', 'active', 'false') : ''].filter(Boolean);
-  return `person AS (
-    SELECT r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender,
-           b.birth,
+  const years = `extract(year FROM age(${ref}::date, b.birth))`;
+  const dead = `r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'deceased', st, `code = 'true'`)}
+                 EXCEPT SELECT resource_id ${rows('idx_date', 'Patient', 'death-date', st, `lo >= ${p.add(q.window.dayEnd)}`)})`;
+  const inactive = `r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'active', st, `code = 'false'`)})`;
+  const excluded = [q.config.exclusions.deceased ? dead : '', q.config.exclusions.inactive ? inactive : ''].filter(Boolean);
+  return `person AS MATERIALIZED (
+    SELECT r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender, b.birth,
            CASE WHEN b.birth IS NULL OR b.birth > ${ref}::date THEN 'unknown'
-                WHEN extract(year FROM age(${ref}::date, b.birth)) < 5 THEN '0-4'
-                WHEN extract(year FROM age(${ref}::date, b.birth)) < 18 THEN '5-17'
-                WHEN extract(year FROM age(${ref}::date, b.birth)) < 60 THEN '18-59'
-                ELSE '60+' END AS age_group,
+                WHEN ${years} < 5 THEN '0-4' WHEN ${years} < 18 THEN '5-17' WHEN ${years} < 60 THEN '18-59' ELSE '60+' END AS age_group,
            ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded
       FROM residence r
-      LEFT JOIN LATERAL (SELECT min(x.code) AS code FROM idx_token x
-                          WHERE x.station_id = ${st} AND x.resource_type = 'Patient' AND x.resource_id = r.pid AND x.param = 'gender') g ON true
-      LEFT JOIN LATERAL (SELECT (min(x.lo) AT TIME ZONE ${tz})::date AS birth FROM idx_date x
-                          WHERE x.station_id = ${st} AND x.resource_type = 'Patient' AND x.resource_id = r.pid AND x.param = 'birthdate') b ON true
+      LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'gender', st)} GROUP BY resource_id) g ON g.resource_id = r.pid
+      LEFT JOIN (SELECT resource_id, (min(lo) AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)} GROUP BY resource_id) b ON b.resource_id = r.pid
      ${q.village !== undefined ? `WHERE r.village = ${p.add(q.village)}` : ''}
   )`;
 }
@@ -99,35 +103,35 @@ function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
 function bhytCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config.coverage;
   return `bhyt AS (
-    SELECT DISTINCT b.target_id AS pid
-      FROM idx_date d
-      JOIN idx_reference b ON b.station_id = ${st} AND b.resource_type = 'Coverage' AND b.resource_id = d.resource_id AND b.param = 'beneficiary' AND b.target_type = 'Patient'
-      JOIN idx_token s ON s.station_id = ${st} AND s.resource_type = 'Coverage' AND s.resource_id = d.resource_id AND s.param = 'status' AND s.code = ANY(${p.add(c.statuses)}::text[])
-      JOIN idx_token t ON t.station_id = ${st} AND t.resource_type = 'Coverage' AND t.resource_id = d.resource_id AND t.param = 'type'
-                      AND t.code = ANY(${p.add(c.typeCodes)}::text[]) AND t.system = ${p.add(c.typeSystem)}
-     WHERE d.station_id = ${st} AND d.resource_type = 'Coverage' AND d.param = 'period'
-       AND d.lo < ${p.add(q.window.dayEnd)} AND d.hi >= ${p.add(q.window.dayStart)}
+    SELECT DISTINCT b.pid FROM (${subjects('Coverage', 'beneficiary', st)}) b
+     WHERE b.resource_id IN (
+       SELECT resource_id ${rows('idx_date', 'Coverage', 'period', st, `lo < ${p.add(q.window.dayEnd)} AND hi >= ${p.add(q.window.dayStart)}`)}
+       INTERSECT SELECT resource_id ${rows('idx_token', 'Coverage', 'status', st, `code = ANY(${p.add(c.statuses)}::text[])`)}
+       INTERSECT SELECT resource_id ${rows('idx_token', 'Coverage', 'type', st, `code = ANY(${p.add(c.typeCodes)}::text[]) AND system = ${p.add(c.typeSystem)}`)})
   )`;
 }
 
 /**
- * Enrolments active on the reference date: enrolled on or before it, not withdrawn by it (the
- * withdrawal day no longer counts). A "withdrawn" status without a date never counts.
+ * Per resident, whether an enrolment of each kind is active on the reference date: enrolled on or
+ * before it, not withdrawn by it (the withdrawal day no longer counts). A "withdrawn" status
+ * without a date never counts.
  */
 function enrolmentCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config;
   const apps = [...new Set([...c.eHealthBook.apps, ...c.telemedicine.apps, ...c.appCounts.apps])];
   const dayEnd = p.add(q.window.dayEnd);
+  const any = (list: string[], verifications: string[]): string =>
+    `bool_or(a.code = ANY(${p.add(list)}::text[]) AND v.code = ANY(${p.add(verifications)}::text[]))`;
+  const perApp = c.appCounts.apps.map((app, i) => `, ${any([app], c.appCounts.verifications)} AS app_${i}`).join('');
   return `enrolment AS (
-    SELECT DISTINCT s.target_id AS pid, a.code AS app, v.code AS verification
-      FROM idx_token a
-      JOIN idx_reference s ON s.station_id = ${st} AND s.resource_type = 'Basic' AND s.resource_id = a.resource_id AND s.param = 'subject' AND s.target_type = 'Patient'
-      JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = 'Basic' AND d.resource_id = a.resource_id AND d.param = 'enrolment-period'
-                     AND d.lo < ${dayEnd} AND d.hi >= ${dayEnd}
-      JOIN idx_token v ON v.station_id = ${st} AND v.resource_type = 'Basic' AND v.resource_id = a.resource_id AND v.param = 'verification'
-     WHERE a.station_id = ${st} AND a.resource_type = 'Basic' AND a.param = 'app' AND a.code = ANY(${p.add(apps)}::text[])
-       AND (d.hi < '${FAR_FUTURE}' OR NOT EXISTS (SELECT 1 FROM idx_token w WHERE w.station_id = ${st} AND w.resource_type = 'Basic'
-                                                    AND w.resource_id = a.resource_id AND w.param = 'enrolment-status' AND w.code = 'withdrawn'))
+    SELECT s.pid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
+           ${any(c.telemedicine.apps, c.telemedicine.verifications)} AS telemedicine${perApp}
+      FROM (SELECT resource_id, code ${rows('idx_token', 'Basic', 'app', st, `code = ANY(${p.add(apps)}::text[])`)}) a
+      JOIN (SELECT resource_id, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${dayEnd} AND hi >= ${dayEnd}`)}) d ON d.resource_id = a.resource_id
+      JOIN (SELECT resource_id, code ${rows('idx_token', 'Basic', 'verification', st)}) v ON v.resource_id = a.resource_id
+      JOIN (${subjects('Basic', 'subject', st)}) s ON s.resource_id = a.resource_id
+     WHERE d.hi < '${FAR_FUTURE}' OR a.resource_id NOT IN (SELECT resource_id ${rows('idx_token', 'Basic', 'enrolment-status', st, `code = 'withdrawn'`)})
+     GROUP BY s.pid
   )`;
 }
 
@@ -136,14 +140,11 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const t = q.config.telemedicine;
   const from = t.usageWindow === 'period' ? p.add(q.window.periodStart) : `'-infinity'::timestamptz`;
   return `remote AS (
-    SELECT DISTINCT s.target_id AS pid
-      FROM idx_token c
-      JOIN idx_reference s ON s.station_id = ${st} AND s.resource_type = 'Encounter' AND s.resource_id = c.resource_id AND s.param = 'subject' AND s.target_type = 'Patient'
-      JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = 'Encounter' AND d.resource_id = c.resource_id AND d.param = 'date'
-                     AND d.lo < ${p.add(q.window.periodEnd)} AND d.hi >= ${from}
-     WHERE c.station_id = ${st} AND c.resource_type = 'Encounter' AND c.param = 'class' AND c.code = ANY(${p.add(t.encounterClasses)}::text[])
-       AND NOT EXISTS (SELECT 1 FROM idx_token x WHERE x.station_id = ${st} AND x.resource_type = 'Encounter' AND x.resource_id = c.resource_id
-                          AND x.param = 'status' AND x.code IN ('planned', 'cancelled', 'entered-in-error'))
+    SELECT DISTINCT s.pid FROM (${subjects('Encounter', 'subject', st)}) s
+     WHERE s.resource_id IN (
+       SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
+       INTERSECT SELECT resource_id ${rows('idx_date', 'Encounter', 'date', st, `lo < ${p.add(q.window.periodEnd)} AND hi >= ${from}`)}
+       EXCEPT SELECT resource_id ${rows('idx_token', 'Encounter', 'status', st, `code IN ('planned', 'cancelled', 'entered-in-error')`)})
   )`;
 }
 
@@ -151,55 +152,58 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
 function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const s = q.config.stunting;
   const tz = p.add(q.window.timeZone);
+  const day = `(d.lo AT TIME ZONE ${tz})::date`;
   return `haz AS (
-    SELECT DISTINCT ON (pr.pid) pr.pid, q.value AS z
-      FROM idx_token c
-      JOIN idx_reference r ON r.station_id = ${st} AND r.resource_type = 'Observation' AND r.resource_id = c.resource_id AND r.param = 'subject' AND r.target_type = 'Patient'
-      JOIN person pr ON pr.pid = r.target_id AND pr.birth IS NOT NULL
-      JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = 'Observation' AND d.resource_id = c.resource_id AND d.param = 'date'
-                     AND d.lo >= ${p.add(q.window.periodStart)} AND d.lo < ${p.add(q.window.periodEnd)}
-      JOIN idx_quantity q ON q.station_id = ${st} AND q.resource_type = 'Observation' AND q.resource_id = c.resource_id AND q.param = 'value-quantity'
-     WHERE c.station_id = ${st} AND c.resource_type = 'Observation' AND c.param = 'code' AND c.code = ${p.add(s.code)} AND c.system = ${p.add(s.system)}
-       AND EXISTS (SELECT 1 FROM idx_token x WHERE x.station_id = ${st} AND x.resource_type = 'Observation' AND x.resource_id = c.resource_id
-                      AND x.param = 'status' AND x.code IN ('final', 'amended', 'corrected'))
-       AND (d.lo AT TIME ZONE ${tz})::date >= pr.birth
-       AND (d.lo AT TIME ZONE ${tz})::date < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
-     ORDER BY pr.pid, d.lo DESC, q.value
+    SELECT DISTINCT ON (pr.pid) pr.pid, z.value AS z
+      FROM (SELECT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}
+            INTERSECT SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) o
+      JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${p.add(q.window.periodStart)} AND lo < ${p.add(q.window.periodEnd)}`)}) d ON d.resource_id = o.resource_id
+      JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
+      JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
+      JOIN person pr ON pr.pid = r.pid
+     WHERE pr.birth IS NOT NULL AND ${day} >= pr.birth AND ${day} < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
+     ORDER BY pr.pid, d.lo DESC, z.value
   )`;
 }
 
 /** How many records of the configured types, dated in the period, each resident has. */
 function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const r = q.config.healthManaged.records;
+  const types = p.add(r.map((x) => x.type));
   return `records AS (
     SELECT c.compartment_id AS pid, count(DISTINCT (d.resource_type, d.resource_id)) AS n
-      FROM unnest(${p.add(r.map((x) => x.type))}::text[], ${p.add(r.map((x) => x.param))}::text[]) AS k(type, param)
-      JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = k.type AND d.param = k.param
-                     AND d.lo < ${p.add(q.window.periodEnd)} AND d.hi >= ${p.add(q.window.periodStart)}
-      JOIN idx_compartment c ON c.station_id = ${st} AND c.resource_type = d.resource_type AND c.resource_id = d.resource_id AND c.compartment_type = 'Patient'
+      FROM (SELECT d.resource_type, d.resource_id
+              FROM unnest(${types}::text[], ${p.add(r.map((x) => x.param))}::text[]) AS k(type, param)
+              JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = k.type AND d.param = k.param
+             WHERE d.lo < ${p.add(q.window.periodEnd)} AND d.hi >= ${p.add(q.window.periodStart)}) d
+      JOIN (SELECT resource_type, resource_id, compartment_id FROM idx_compartment
+             WHERE station_id = ${st} AND resource_type = ANY(${types}::text[]) AND compartment_type = 'Patient') c
+        ON c.resource_type = d.resource_type AND c.resource_id = d.resource_id
      GROUP BY c.compartment_id
   )`;
 }
 
-/** The administrative part of the personal health record (Decision 831 part A), field by field. */
-function administrativeComplete(q: PopulationQuery, st: string): string {
-  const exists = (table: string, param: string): string =>
-    `EXISTS (SELECT 1 FROM ${table} x WHERE x.station_id = ${st} AND x.resource_type = 'Patient' AND x.resource_id = pr.pid AND x.param = '${param}')`;
+/**
+ * Residents whose personal health record has its administrative part (Decision 831 part A)
+ * complete. Names and addresses are checked on their one sort key per resource (`name:sort`,
+ * `address:sort`: src/fhir/index/extract.ts), not on every word indexed.
+ */
+function administrativeCte(q: PopulationQuery, st: string): string {
+  const has = (table: string, param: string): string => `SELECT resource_id ${rows(table, 'Patient', param, st)}`;
   const checks: Record<string, string> = {
-    name: exists('idx_string', 'name'),
+    name: `pr.pid IN (${has('idx_string', 'name:sort')})`,
     birthDate: 'pr.birth IS NOT NULL',
     gender: 'pr.gender IS NOT NULL',
-    address: exists('idx_string', 'address'),
-    identifier: exists('idx_token', 'identifier'),
-    ethnicGroup: exists('idx_token', 'ethnic-group'),
+    address: `pr.pid IN (${has('idx_string', 'address:sort')})`,
+    identifier: `pr.pid IN (${has('idx_token', 'identifier')})`,
+    ethnicGroup: `pr.pid IN (${has('idx_token', 'ethnic-group')})`,
   };
   const required = q.config.healthManaged.requiredAdministrative.map((f) => checks[f]).filter(Boolean);
-  return required.length ? `(${required.join(' AND ')})` : 'true';
+  return `administrative AS (SELECT pr.pid FROM person pr WHERE ${required.length ? required.join(' AND ') : 'true'})`;
 }
 
-function flagsCte(q: PopulationQuery, p: SqlParams, st: string): string {
+function flagsCte(q: PopulationQuery): string {
   const f = q.features;
-  const c = q.config;
   const cols = ['pr.pid', 'pr.village', 'pr.sex', 'pr.age_group', 'pr.excluded'];
   const joins: string[] = [];
   if (f.has('bhyt')) {
@@ -207,14 +211,8 @@ function flagsCte(q: PopulationQuery, p: SqlParams, st: string): string {
     joins.push('LEFT JOIN bhyt bh ON bh.pid = pr.pid');
   }
   if (f.has('enrolment')) {
-    const any = (apps: string[], verifications: string[]): string =>
-      `coalesce(bool_or(e.app = ANY(${p.add(apps)}::text[]) AND e.verification = ANY(${p.add(verifications)}::text[])), false)`;
-    const perApp = c.appCounts.apps.map((app, i) => `${any([app], c.appCounts.verifications)} AS app_${i}`);
-    cols.push('en.e_health_book', 'en.telemedicine', ...c.appCounts.apps.map((_, i) => `en.app_${i}`));
-    joins.push(`LEFT JOIN LATERAL (SELECT ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
-                                        ${any(c.telemedicine.apps, c.telemedicine.verifications)} AS telemedicine
-                                        ${perApp.length ? `, ${perApp.join(', ')}` : ''}
-                                   FROM enrolment e WHERE e.pid = pr.pid) en ON true`);
+    cols.push('coalesce(en.e_health_book, false) AS e_health_book', 'coalesce(en.telemedicine, false) AS telemedicine', ...q.config.appCounts.apps.map((_, i) => `coalesce(en.app_${i}, false) AS app_${i}`));
+    joins.push('LEFT JOIN enrolment en ON en.pid = pr.pid');
   }
   if (f.has('remote')) {
     cols.push('rm.pid IS NOT NULL AS remote');
@@ -225,8 +223,8 @@ function flagsCte(q: PopulationQuery, p: SqlParams, st: string): string {
     joins.push('LEFT JOIN haz hz ON hz.pid = pr.pid');
   }
   if (f.has('records')) {
-    cols.push(`coalesce(rc.n, 0) AS records`, `${administrativeComplete(q, st)} AS administrative`);
-    joins.push('LEFT JOIN records rc ON rc.pid = pr.pid');
+    cols.push('coalesce(rc.n, 0) AS records', 'ad.pid IS NOT NULL AS administrative');
+    joins.push('LEFT JOIN records rc ON rc.pid = pr.pid', 'LEFT JOIN administrative ad ON ad.pid = pr.pid');
   }
   return `flags AS (SELECT ${cols.join(', ')} FROM person pr ${joins.join(' ')})`;
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database';
+import { inTransaction, type Database, type Transaction } from '../../db/database';
 import type { Repository } from '../../fhir/store/repository';
 
 /**
@@ -7,8 +7,22 @@ import type { Repository } from '../../fhir/store/repository';
  * (docs/report.md, "Open points": a `Repository.aggregate(sql, params)` would replace it).
  * Callers check access themselves (src/report/access.ts).
  */
-export function queryableOf(repo: Repository): Queryable {
-  const db = (repo as unknown as { db?: Queryable }).db;
+export function queryableOf(repo: Repository): Database | Transaction {
+  const db = (repo as unknown as { db?: Database | Transaction }).db;
   if (!db || typeof db.query !== 'function') throw new Error('Repository exposes no database connection');
   return db;
+}
+
+/**
+ * Runs one report statement with hash joins: the planner cannot estimate self-joins of the generic
+ * index tables (it guesses one row where there are thousands) and would pick nested loops, which
+ * are quadratic here. JIT compilation costs more than it saves on a statement run once.
+ */
+export function reportQuery<T>(db: Database | Transaction, sql: string, params: readonly unknown[]): Promise<T[]> {
+  return inTransaction(db, async (tx) => {
+    await tx.query(`SET LOCAL enable_nestloop = off`);
+    await tx.query(`SET LOCAL jit = off`);
+    await tx.query(`SET LOCAL work_mem = '64MB'`);
+    return tx.query<T>(sql, params);
+  });
 }

@@ -1,5 +1,6 @@
-import type { Queryable } from '../../db/database';
+import type { Database, Transaction } from '../../db/database';
 import { SqlParams } from './params';
+import { reportQuery } from './queryable';
 import { populationCtes, type PopulationQuery } from './population';
 import type { GroupRule } from './rules';
 
@@ -10,12 +11,13 @@ export interface SubjectLists {
   numerator: string[];
 }
 
-export async function listSubjects(q: Queryable, query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule): Promise<SubjectLists> {
+export async function listSubjects(q: Database | Transaction, query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule): Promise<SubjectLists> {
   const p = new SqlParams();
   const rule = build(p);
   const ctes = populationCtes({ ...query, features: new Set(rule.features) }, p);
   const excluded = rule.excluded ?? 'false';
-  const rows = await q.query<{ pid: string; x: boolean; n: boolean }>(
+  const rows = await reportQuery<{ pid: string; x: boolean; n: boolean }>(
+    q,
     `${ctes}
      SELECT f.pid, (${excluded}) AS x, (NOT ${excluded} AND ${rule.numerator ?? 'false'}) AS n
        FROM flags f WHERE ${rule.initial} ORDER BY f.village, f.pid`,

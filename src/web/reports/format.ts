@@ -29,8 +29,14 @@ export function formatDate(date: string): string {
   return `${d}/${m}/${y}`;
 }
 
+/** An instant as "29/11/2026 14:59" in the station's zone. */
 export function formatDateTime(instant: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('vi-VN', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(new Date(instant));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
 export function verdictLabel(met: boolean | undefined): { text: string; css: string } {

@@ -8,7 +8,7 @@
   }
   function monthLabel(seconds) {
     var d = new Date(seconds * 1000);
-    return ('0' + (d.getUTCMonth() + 1)).slice(-2) + '/' + d.getUTCFullYear();
+    return ('0' + (d.getUTCMonth() + 1)).slice(-2) + '/' + String(d.getUTCFullYear()).slice(2);
   }
 
   function chart(container, title, xs, series, yLabel, threshold) {
@@ -22,10 +22,15 @@
     var opts = {
       width: Math.max(320, Math.min(560, box.clientWidth || 360)),
       height: 200,
-      legend: { show: series.length > 1 },
+      legend: { show: series.length > 1, live: false },
       scales: { x: { time: false }, y: yLabel === '%' ? { range: [0, 100] } : { auto: true } },
       axes: [
-        { values: function (u, splits) { return splits.map(monthLabel); }, space: 60, font: '11px "Noto Sans", sans-serif' },
+        {
+          // One tick per month, labelled every other month so the labels never overlap.
+          splits: function () { return xs; },
+          values: function (u, splits) { return splits.map(function (s, i) { return (xs.length - 1 - i) % 2 === 0 ? monthLabel(s) : ''; }); },
+          font: '10px "Noto Sans", sans-serif',
+        },
         { label: yLabel, font: '11px "Noto Sans", sans-serif', labelFont: '11px "Noto Sans", sans-serif' },
       ],
       series: [{ label: 'Tháng', value: function (u, v) { return v == null ? '' : monthLabel(v); } }].concat(series.map(function (s, i) {
