@@ -9,7 +9,7 @@ import type { ReportConfig } from './config';
 import { loadReportConfig, type EffectiveConfig } from './config-store';
 import { buildMeasureReport } from './measure-report';
 import { windowOf, type ReportPeriod } from './period';
-import { countGroups, type GroupCounts } from './sql/aggregate';
+import { countGroups, countTotalsByWindow, type GroupCounts } from './sql/aggregate';
 import type { PopulationQuery } from './sql/population';
 import { queryableOf } from './sql/queryable';
 import { groupRules } from './sql/rules';
@@ -53,17 +53,24 @@ export interface CountRequest {
   scope: Scope;
 }
 
-/** Counts of every group of `measures`, in one statement (`totalsOnly`: without strata, for trends). */
-export function countMeasures(req: CountRequest, totalsOnly = false): Promise<GroupCounts[]> {
+/** Counts of every group of `measures`, in one statement. */
+export function countMeasures(req: CountRequest): Promise<GroupCounts[]> {
   requireAggregates(req.repo);
-  return countGroups(queryableOf(req.repo), populationQuery(req), (p) => req.measures.flatMap((m) => groupRules(m, req.config, p)), totalsOnly);
+  return countGroups(queryableOf(req.repo), populationQuery(req, [req.period]), (p) => req.measures.flatMap((m) => groupRules(m, req.config, p)));
 }
 
-function populationQuery(req: Omit<CountRequest, 'measures'>): Omit<PopulationQuery, 'features'> {
+/** Totals of every group of `measures` for each of `periods` (the trend), in one statement. */
+export function countMeasuresOver(req: Omit<CountRequest, 'period'>, periods: ReportPeriod[]): Promise<GroupCounts[][]> {
+  requireAggregates(req.repo);
+  return countTotalsByWindow(queryableOf(req.repo), populationQuery(req, periods), (p) => req.measures.flatMap((m) => groupRules(m, req.config, p)));
+}
+
+function populationQuery(req: Omit<CountRequest, 'measures' | 'period'>, periods: ReportPeriod[]): Omit<PopulationQuery, 'features'> {
   return {
     stationId: req.repo.ctx.stationId,
     config: req.config,
-    window: windowOf(req.period, req.repo.ctx.timeZone),
+    windows: periods.map((period) => windowOf(period, req.repo.ctx.timeZone)),
+    timeZone: req.repo.ctx.timeZone,
     villages: req.station.villages.map((v) => v.code),
     village: req.scope.village,
   };
@@ -99,7 +106,7 @@ export async function evaluateMeasure(req: EvaluateRequest): Promise<MeasureRepo
  */
 async function addSubjectLists(req: EvaluateRequest, config: ReportConfig, report: MeasureReport, groups: GroupCounts[]): Promise<void> {
   const q = queryableOf(req.repo);
-  const query = populationQuery({ ...req, config });
+  const query = populationQuery({ ...req, config }, [req.period]);
   const lower = req.measure.improvementNotation?.coding?.[0]?.code === 'decrease';
   report.contained = [];
   for (const [i, g] of groups.entries()) {

@@ -5,7 +5,7 @@ import { verdict, type Verdict } from './assess';
 import { MEASURE, type MeasureId } from './canonical';
 import { thresholdFor, type CriteriaSet, type Region, type Threshold } from './config';
 import { loadReportConfig } from './config-store';
-import { countMeasures, type Scope } from './evaluate';
+import { countMeasures, countMeasuresOver, type Scope } from './evaluate';
 import { score } from './measure-report';
 import { trendPeriods, type ReportPeriod } from './period';
 import type { GroupCounts } from './sql/aggregate';
@@ -111,18 +111,17 @@ export async function buildHealthCriterion(req: HealthCriterionRequest): Promise
     generatedAt: new Date().toISOString(),
     indicators,
     apps,
-    trend: req.trend ? await trend(base, counted, indicators) : undefined,
+    trend: req.trend ? await trend(base, req.period, counted, indicators) : undefined,
     configSource: source,
   };
 }
 
-async function trend(base: Omit<Parameters<typeof countMeasures>[0], 'measures'>, measures: MeasureId[], indicators: IndicatorView[]): Promise<TrendView> {
-  const periods = trendPeriods(base.period);
-  const points: GroupCounts[][] = [];
-  for (const period of periods) points.push(await countMeasures({ ...base, period, measures }, true));
+async function trend(base: Omit<Parameters<typeof countMeasuresOver>[0], 'measures'>, period: ReportPeriod, measures: MeasureId[], indicators: IndicatorView[]): Promise<TrendView> {
+  const periods = trendPeriods(period);
+  const points = await countMeasuresOver({ ...base, measures }, periods);
   const percent = (c: GroupCounts | undefined): number | null => {
     const s = c && score(c.total);
-    return s === undefined || s === null ? null : Math.round(s * 1000) / 10;
+    return s === undefined ? null : Math.round(s * 1000) / 10;
   };
   return {
     dates: periods.map((p) => p.end),

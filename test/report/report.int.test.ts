@@ -1,5 +1,8 @@
 import type { List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation } from '@medplum/fhirtypes';
-import { measureUrl } from '../../src/report/canonical';
+import { MEASURE, measureUrl } from '../../src/report/canonical';
+import { defaultReportConfig } from '../../src/report/config';
+import { countMeasures, countMeasuresOver } from '../../src/report/evaluate';
+import { trendPeriods } from '../../src/report/period';
 import { HA_SON } from '../../src/station/config';
 import { storeCommune, storeConformance, type StationRefs } from '../../src/station/bootstrap';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
@@ -155,6 +158,21 @@ describe('$evaluate-measure over the hand-made population', () => {
     // Lower is better: the follow-up list of stunting is the stunted children themselves.
     const entries = (stunting.contained!.find((c) => `#${c.id}` === stunted.subjectResults!.reference) as List).entry!;
     expect(entries.map((e) => e.item.reference).sort()).toEqual(['A4', 'B6'].map((l) => `Patient/${ids.get(l)}`).sort());
+  });
+});
+
+describe('the 12-month trend', () => {
+  test('counting twelve months in one statement gives each month\'s own totals', async () => {
+    const base = { repo: server.engine.repo, station: HA_SON, config: defaultReportConfig(HA_SON), scope: {}, measures: Object.values(MEASURE).filter((m) => m !== MEASURE.communeCriteria) };
+    const periods = trendPeriods({ start: '2025-01-01', end: '2025-09-30' });
+    expect(periods.map((p) => p.end)).toEqual(['2024-10-31', '2024-11-30', '2024-12-31', '2025-01-31', '2025-02-28', '2025-03-31', '2025-04-30', '2025-05-31', '2025-06-30', '2025-07-31', '2025-08-31', '2025-09-30']);
+    expect(periods[0].start).toBe('2024-02-02'); // 272 days before its end, as in the report's period
+    const together = await countMeasuresOver(base, periods);
+    for (const [i, period] of periods.entries()) {
+      const alone = await countMeasures({ ...base, period });
+      expect({ period, totals: together[i].map((g) => g.total) }).toEqual({ period, totals: alone.map((g) => g.total) });
+    }
+    expect(together[11][0].total).toEqual({ initial: 22, excluded: 2, numerator: 16 });
   });
 });
 

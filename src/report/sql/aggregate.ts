@@ -26,34 +26,41 @@ export const AGE_GROUPS = ['0-4', '5-17', '18-59', '60+', 'unknown'] as const;
 
 const zero = (): Counts => ({ initial: 0, excluded: 0, numerator: 0 });
 
-/**
- * Every group's counts, in total and by village, sex, age group and village × sex, in one
- * statement: the population CTEs, then GROUPING SETS over `flags` (only the total with `totalsOnly`).
- */
-export async function countGroups(
-  q: Database | Transaction,
-  query: Omit<PopulationQuery, 'features'>,
-  build: (p: SqlParams) => GroupRule[],
-  totalsOnly = false,
-): Promise<GroupCounts[]> {
+/** The statement's start and its count columns, for the rules `build` makes. */
+function statement(query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule[]): { p: SqlParams; rules: GroupRule[]; ctes: string; columns: string } {
   const p = new SqlParams();
   const rules = build(p);
-  if (!rules.length) return [];
-  const features = new Set<Feature>(rules.flatMap((r) => r.features));
-  const ctes = populationCtes({ ...query, features }, p);
+  const ctes = populationCtes({ ...query, features: new Set<Feature>(rules.flatMap((r) => r.features)) }, p);
   const columns = rules.flatMap((r, i) => [
     `count(*) FILTER (WHERE ${r.initial})::int AS i${i}`,
     `count(*) FILTER (WHERE ${r.initial} AND ${r.excluded ?? 'false'})::int AS x${i}`,
     `count(*) FILTER (WHERE ${r.initial} AND NOT ${r.excluded ?? 'false'} AND ${r.numerator ?? 'false'})::int AS n${i}`,
   ]);
-  const dimensions = totalsOnly
-    ? '1 AS gv, 1 AS gs, 1 AS ga'
-    : 'GROUPING(f.village)::int AS gv, GROUPING(f.sex)::int AS gs, GROUPING(f.age_group)::int AS ga, f.village, f.sex, f.age_group';
-  const grouping = totalsOnly ? '' : 'GROUP BY GROUPING SETS ((), (f.village), (f.sex), (f.age_group), (f.village, f.sex))';
+  return { p, rules, ctes, columns: columns.join(', ') };
+}
+
+/**
+ * Every group's counts for one window, in total and by village, sex, age group and village × sex,
+ * in one statement: the population CTEs, then GROUPING SETS over `flags`.
+ */
+export async function countGroups(q: Database | Transaction, query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule[]): Promise<GroupCounts[]> {
+  const { p, rules, ctes, columns } = statement(query, build);
+  if (!rules.length) return [];
   const sql = `${ctes}
-    SELECT ${dimensions}, ${columns.join(', ')} FROM flags f ${grouping}`;
+    SELECT GROUPING(f.village)::int AS gv, GROUPING(f.sex)::int AS gs, GROUPING(f.age_group)::int AS ga, f.village, f.sex, f.age_group, ${columns}
+      FROM flags f GROUP BY GROUPING SETS ((), (f.village), (f.sex), (f.age_group), (f.village, f.sex))`;
   const rows = await reportQuery<Record<string, string | number | null>>(q, sql, p.values);
   return rules.map((rule, i) => toGroupCounts(rule, i, rows, query.villages));
+}
+
+/** Totals only, for each window of the query (the trend), in one statement: one list of groups per window. */
+export async function countTotalsByWindow(q: Database | Transaction, query: Omit<PopulationQuery, 'features'>, build: (p: SqlParams) => GroupRule[]): Promise<GroupCounts[][]> {
+  const { p, rules, ctes, columns } = statement(query, build);
+  const rows = await reportQuery<Record<string, string | number | null>>(q, `${ctes} SELECT f.k, ${columns} FROM flags f GROUP BY f.k`, p.values);
+  return query.windows.map((_, w) => {
+    const row = rows.filter((r) => Number(r.k) === w + 1).map((r) => ({ ...r, gv: 1, gs: 1, ga: 1 }));
+    return rules.map((rule, i) => toGroupCounts(rule, i, row, query.villages));
+  });
 }
 
 function toGroupCounts(rule: GroupRule, i: number, rows: Record<string, string | number | null>[], villages: string[]): GroupCounts {

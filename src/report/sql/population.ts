@@ -8,6 +8,9 @@ import type { SqlParams } from './params';
  * by loading resources into Node): one row per resident with village, sex, age group and the facts
  * each indicator needs, as columns of the CTE `flags`.
  *
+ * Every row carries `k`, the number of its window (CTE `dates`): the trend counts its twelve months
+ * in one statement, reading each index range once.
+ *
  * Every fact is a set read with one index range scan on (station, type, param) and joined on ids:
  * the report reads whole sets, so hash joins are always the right plan (aggregate.ts turns nested
  * loops off: the planner cannot estimate these self-joins of the index tables).
@@ -24,7 +27,9 @@ export type Feature = 'bhyt' | 'enrolment' | 'remote' | 'haz' | 'records';
 export interface PopulationQuery {
   stationId: string;
   config: ReportConfig;
-  window: ReportWindow;
+  /** One reference date and period, or several (the trend's months) counted in the same statement. */
+  windows: ReportWindow[];
+  timeZone: string;
   /** Village codes of the station (the index keys are looked up per village, plus "unknown"). */
   villages: string[];
   /** Only this village's residents (subject = a village Location). */
@@ -33,6 +38,17 @@ export interface PopulationQuery {
 }
 
 const FAR_FUTURE = '9999-01-01T00:00:00Z';
+
+/** The span of all windows, as constants the index scans can use before rows meet `dates` (bound when used). */
+function span(q: PopulationQuery, p: SqlParams): Record<'dayStart' | 'dayEnd' | 'periodStart' | 'periodEnd', () => string> {
+  const bound = (pick: (w: ReportWindow) => Date, extreme: (...xs: number[]) => number) => () => p.add(new Date(extreme(...q.windows.map((w) => pick(w).getTime()))));
+  return {
+    dayStart: bound((w) => w.dayStart, Math.min),
+    dayEnd: bound((w) => w.dayEnd, Math.max),
+    periodStart: bound((w) => w.periodStart, Math.min),
+    periodEnd: bound((w) => w.periodEnd, Math.max),
+  };
+}
 
 /** Rows of one index table for (station, type, param): `… FROM <table> WHERE …` plus extra conditions. */
 function rows(table: string, type: string, param: string, st: string, extra = ''): string {
@@ -47,7 +63,7 @@ function subjects(type: string, param: string, st: string): string {
 /** `WITH … flags AS (…)`: the statement's start; callers select from `flags`. */
 export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   const st = p.add(q.stationId);
-  const ctes = [residenceCte(q, p, st), personCte(q, p, st)];
+  const ctes = [datesCte(q, p), residenceCte(q, p, st), personCte(q, p, st)];
   if (q.features.has('bhyt')) ctes.push(bhytCte(q, p, st));
   if (q.features.has('enrolment')) ctes.push(enrolmentCte(q, p, st));
   if (q.features.has('remote')) ctes.push(remoteCte(q, p, st));
@@ -57,44 +73,56 @@ export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   return `WITH ${ctes.join(',\n')}`;
 }
 
+/** The windows: k, reference date, its day as instants [day_start, day_end), the period [period_start, period_end). */
+function datesCte(q: PopulationQuery, p: SqlParams): string {
+  const w = q.windows;
+  return `dates AS MATERIALIZED (
+    SELECT * FROM unnest(${p.add(w.map((x) => x.period.end))}::date[], ${p.add(w.map((x) => x.dayStart))}::timestamptz[], ${p.add(w.map((x) => x.dayEnd))}::timestamptz[],
+                         ${p.add(w.map((x) => x.periodStart))}::timestamptz[], ${p.add(w.map((x) => x.periodEnd))}::timestamptz[])
+           WITH ORDINALITY AS t(ref, day_start, day_end, period_start, period_end, k)
+  )`;
+}
+
 function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const types = p.add(q.config.residenceTypes);
   const keys = p.add(q.config.residenceTypes.flatMap((t) => [...q.villages, 'unknown'].map((v) => `${residenceParam(t)}$${v}`)));
   const prefix = 'residence-'.length + 1;
+  const b = span(q, p);
   return `residence AS (
-    SELECT DISTINCT ON (pid) pid, village FROM (
-      SELECT resource_id AS pid, substr(param, strpos(param, '$') + 1) AS village,
-             array_position(${types}::text[], substr(split_part(param, '$', 1), ${prefix})) AS rank, lo
-        FROM idx_date
-       WHERE station_id = ${st} AND resource_type = 'Patient' AND param = ANY(${keys}::text[])
-         AND lo < ${p.add(q.window.dayEnd)} AND hi >= ${p.add(q.window.dayStart)}
+    SELECT DISTINCT ON (k, pid) k, pid, village FROM (
+      SELECT dt.k, d.resource_id AS pid, substr(d.param, strpos(d.param, '$') + 1) AS village,
+             array_position(${types}::text[], substr(split_part(d.param, '$', 1), ${prefix})) AS rank, d.lo
+        FROM idx_date d JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_start
+       WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${keys}::text[])
+         AND d.lo < ${b.dayEnd()} AND d.hi >= ${b.dayStart()}
       UNION ALL
-      SELECT t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
+      SELECT dt.k, t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
         FROM (SELECT resource_id, code ${rows('idx_token', 'Patient', 'residence-type', st, `code = ANY(${types}::text[])`)}) t
+        CROSS JOIN dates dt
         LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'village', st)} GROUP BY resource_id) v ON v.resource_id = t.resource_id
        WHERE t.resource_id NOT IN (SELECT resource_id ${rows('idx_date', 'Patient', 'residence-period', st)})
     ) c
-    ORDER BY pid, rank, village = 'unknown', lo DESC
+    ORDER BY k, pid, rank, village = 'unknown', lo DESC
   )`;
 }
 
 /** Sex (male, female, other, unknown), birth date in the station's zone, age group on the reference date, exclusions. */
 function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
-  const tz = p.add(q.window.timeZone);
-  const ref = p.add(q.window.period.end);
-  const years = `extract(year FROM age(${ref}::date, b.birth))`;
-  const dead = `r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'deceased', st, `code = 'true'`)}
-                 EXCEPT SELECT resource_id ${rows('idx_date', 'Patient', 'death-date', st, `lo >= ${p.add(q.window.dayEnd)}`)})`;
+  const tz = p.add(q.timeZone);
+  const years = `extract(year FROM age(dt.ref, b.birth))`;
+  const dead = `(r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'deceased', st, `code = 'true'`)}) AND (death.lo IS NULL OR death.lo < dt.day_end))`;
   const inactive = `r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'active', st, `code = 'false'`)})`;
   const excluded = [q.config.exclusions.deceased ? dead : '', q.config.exclusions.inactive ? inactive : ''].filter(Boolean);
   return `person AS MATERIALIZED (
-    SELECT r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender, b.birth,
-           CASE WHEN b.birth IS NULL OR b.birth > ${ref}::date THEN 'unknown'
+    SELECT r.k, r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender, b.birth,
+           CASE WHEN b.birth IS NULL OR b.birth > dt.ref THEN 'unknown'
                 WHEN ${years} < 5 THEN '0-4' WHEN ${years} < 18 THEN '5-17' WHEN ${years} < 60 THEN '18-59' ELSE '60+' END AS age_group,
            ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded
       FROM residence r
+      JOIN dates dt ON dt.k = r.k
       LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'gender', st)} GROUP BY resource_id) g ON g.resource_id = r.pid
       LEFT JOIN (SELECT resource_id, (min(lo) AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)} GROUP BY resource_id) b ON b.resource_id = r.pid
+      LEFT JOIN (SELECT resource_id, min(lo) AS lo ${rows('idx_date', 'Patient', 'death-date', st)} GROUP BY resource_id) death ON death.resource_id = r.pid
      ${q.village !== undefined ? `WHERE r.village = ${p.add(q.village)}` : ''}
   )`;
 }
@@ -102,11 +130,14 @@ function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
 /** Residents holding a card of the configured type and status whose period covers the reference date. */
 function bhytCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config.coverage;
+  const w = span(q, p);
   return `bhyt AS (
-    SELECT DISTINCT b.pid FROM (${subjects('Coverage', 'beneficiary', st)}) b
-     WHERE b.resource_id IN (
-       SELECT resource_id ${rows('idx_date', 'Coverage', 'period', st, `lo < ${p.add(q.window.dayEnd)} AND hi >= ${p.add(q.window.dayStart)}`)}
-       INTERSECT SELECT resource_id ${rows('idx_token', 'Coverage', 'status', st, `code = ANY(${p.add(c.statuses)}::text[])`)}
+    SELECT DISTINCT dt.k, b.pid
+      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Coverage', 'period', st, `lo < ${w.dayEnd()} AND hi >= ${w.dayStart()}`)}) d
+      JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_start
+      JOIN (${subjects('Coverage', 'beneficiary', st)}) b ON b.resource_id = d.resource_id
+     WHERE d.resource_id IN (
+       SELECT resource_id ${rows('idx_token', 'Coverage', 'status', st, `code = ANY(${p.add(c.statuses)}::text[])`)}
        INTERSECT SELECT resource_id ${rows('idx_token', 'Coverage', 'type', st, `code = ANY(${p.add(c.typeCodes)}::text[]) AND system = ${p.add(c.typeSystem)}`)})
   )`;
 }
@@ -119,31 +150,36 @@ function bhytCte(q: PopulationQuery, p: SqlParams, st: string): string {
 function enrolmentCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config;
   const apps = [...new Set([...c.eHealthBook.apps, ...c.telemedicine.apps, ...c.appCounts.apps])];
-  const dayEnd = p.add(q.window.dayEnd);
   const any = (list: string[], verifications: string[]): string =>
     `bool_or(a.code = ANY(${p.add(list)}::text[]) AND v.code = ANY(${p.add(verifications)}::text[]))`;
+  const w = span(q, p);
   const perApp = c.appCounts.apps.map((app, i) => `, ${any([app], c.appCounts.verifications)} AS app_${i}`).join('');
   return `enrolment AS (
-    SELECT s.pid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
+    SELECT dt.k, s.pid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
            ${any(c.telemedicine.apps, c.telemedicine.verifications)} AS telemedicine${perApp}
       FROM (SELECT resource_id, code ${rows('idx_token', 'Basic', 'app', st, `code = ANY(${p.add(apps)}::text[])`)}) a
-      JOIN (SELECT resource_id, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${dayEnd} AND hi >= ${dayEnd}`)}) d ON d.resource_id = a.resource_id
+      JOIN (SELECT resource_id, lo, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${w.dayEnd()} AND hi >= ${w.dayStart()}`)}) d ON d.resource_id = a.resource_id
+      JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_end
       JOIN (SELECT resource_id, code ${rows('idx_token', 'Basic', 'verification', st)}) v ON v.resource_id = a.resource_id
       JOIN (${subjects('Basic', 'subject', st)}) s ON s.resource_id = a.resource_id
      WHERE d.hi < '${FAR_FUTURE}' OR a.resource_id NOT IN (SELECT resource_id ${rows('idx_token', 'Basic', 'enrolment-status', st, `code = 'withdrawn'`)})
-     GROUP BY s.pid
+     GROUP BY dt.k, s.pid
   )`;
 }
 
 /** Residents with a remote consultation that took place (class VR…) in the usage window. */
 function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const t = q.config.telemedicine;
-  const from = t.usageWindow === 'period' ? p.add(q.window.periodStart) : `'-infinity'::timestamptz`;
+  const from = t.usageWindow === 'period' ? 'dt.period_start' : `'-infinity'::timestamptz`;
+  const w = span(q, p);
+  const earliest = t.usageWindow === 'period' ? w.periodStart() : `'-infinity'::timestamptz`;
   return `remote AS (
-    SELECT DISTINCT s.pid FROM (${subjects('Encounter', 'subject', st)}) s
-     WHERE s.resource_id IN (
+    SELECT DISTINCT dt.k, s.pid
+      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Encounter', 'date', st, `lo < ${w.periodEnd()} AND hi >= ${earliest}`)}) d
+      JOIN dates dt ON d.lo < dt.period_end AND d.hi >= ${from}
+      JOIN (${subjects('Encounter', 'subject', st)}) s ON s.resource_id = d.resource_id
+     WHERE d.resource_id IN (
        SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
-       INTERSECT SELECT resource_id ${rows('idx_date', 'Encounter', 'date', st, `lo < ${p.add(q.window.periodEnd)} AND hi >= ${from}`)}
        EXCEPT SELECT resource_id ${rows('idx_token', 'Encounter', 'status', st, `code IN ('planned', 'cancelled', 'entered-in-error')`)})
   )`;
 }
@@ -151,18 +187,20 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
 /** Each resident child's latest height-for-age z-score measured in the period at 0–59 months. */
 function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const s = q.config.stunting;
-  const tz = p.add(q.window.timeZone);
+  const tz = p.add(q.timeZone);
   const day = `(d.lo AT TIME ZONE ${tz})::date`;
+  const w = span(q, p);
   return `haz AS (
-    SELECT DISTINCT ON (pr.pid) pr.pid, z.value AS z
+    SELECT DISTINCT ON (pr.k, pr.pid) pr.k, pr.pid, z.value AS z
       FROM (SELECT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}
             INTERSECT SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) o
-      JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${p.add(q.window.periodStart)} AND lo < ${p.add(q.window.periodEnd)}`)}) d ON d.resource_id = o.resource_id
+      JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d ON d.resource_id = o.resource_id
       JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
       JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
       JOIN person pr ON pr.pid = r.pid
+      JOIN dates dt ON dt.k = pr.k AND d.lo >= dt.period_start AND d.lo < dt.period_end
      WHERE pr.birth IS NOT NULL AND ${day} >= pr.birth AND ${day} < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
-     ORDER BY pr.pid, d.lo DESC, z.value
+     ORDER BY pr.k, pr.pid, d.lo DESC, z.value
   )`;
 }
 
@@ -170,16 +208,18 @@ function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
 function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const r = q.config.healthManaged.records;
   const types = p.add(r.map((x) => x.type));
+  const w = span(q, p);
   return `records AS (
-    SELECT c.compartment_id AS pid, count(DISTINCT (d.resource_type, d.resource_id)) AS n
-      FROM (SELECT d.resource_type, d.resource_id
+    SELECT dt.k, c.compartment_id AS pid, count(DISTINCT (d.resource_type, d.resource_id)) AS n
+      FROM (SELECT d.resource_type, d.resource_id, d.lo, d.hi
               FROM unnest(${types}::text[], ${p.add(r.map((x) => x.param))}::text[]) AS k(type, param)
               JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = k.type AND d.param = k.param
-             WHERE d.lo < ${p.add(q.window.periodEnd)} AND d.hi >= ${p.add(q.window.periodStart)}) d
+             WHERE d.lo < ${w.periodEnd()} AND d.hi >= ${w.periodStart()}) d
+      JOIN dates dt ON d.lo < dt.period_end AND d.hi >= dt.period_start
       JOIN (SELECT resource_type, resource_id, compartment_id FROM idx_compartment
              WHERE station_id = ${st} AND resource_type = ANY(${types}::text[]) AND compartment_type = 'Patient') c
         ON c.resource_type = d.resource_type AND c.resource_id = d.resource_id
-     GROUP BY c.compartment_id
+     GROUP BY dt.k, c.compartment_id
   )`;
 }
 
@@ -199,32 +239,32 @@ function administrativeCte(q: PopulationQuery, st: string): string {
     ethnicGroup: `pr.pid IN (${has('idx_token', 'ethnic-group')})`,
   };
   const required = q.config.healthManaged.requiredAdministrative.map((f) => checks[f]).filter(Boolean);
-  return `administrative AS (SELECT pr.pid FROM person pr WHERE ${required.length ? required.join(' AND ') : 'true'})`;
+  return `administrative AS (SELECT pr.k, pr.pid FROM person pr WHERE ${required.length ? required.join(' AND ') : 'true'})`;
 }
 
 function flagsCte(q: PopulationQuery): string {
   const f = q.features;
-  const cols = ['pr.pid', 'pr.village', 'pr.sex', 'pr.age_group', 'pr.excluded'];
+  const cols = ['pr.k', 'pr.pid', 'pr.village', 'pr.sex', 'pr.age_group', 'pr.excluded'];
   const joins: string[] = [];
   if (f.has('bhyt')) {
     cols.push('bh.pid IS NOT NULL AS bhyt');
-    joins.push('LEFT JOIN bhyt bh ON bh.pid = pr.pid');
+    joins.push('LEFT JOIN bhyt bh ON bh.k = pr.k AND bh.pid = pr.pid');
   }
   if (f.has('enrolment')) {
     cols.push('coalesce(en.e_health_book, false) AS e_health_book', 'coalesce(en.telemedicine, false) AS telemedicine', ...q.config.appCounts.apps.map((_, i) => `coalesce(en.app_${i}, false) AS app_${i}`));
-    joins.push('LEFT JOIN enrolment en ON en.pid = pr.pid');
+    joins.push('LEFT JOIN enrolment en ON en.k = pr.k AND en.pid = pr.pid');
   }
   if (f.has('remote')) {
     cols.push('rm.pid IS NOT NULL AS remote');
-    joins.push('LEFT JOIN remote rm ON rm.pid = pr.pid');
+    joins.push('LEFT JOIN remote rm ON rm.k = pr.k AND rm.pid = pr.pid');
   }
   if (f.has('haz')) {
     cols.push('hz.z');
-    joins.push('LEFT JOIN haz hz ON hz.pid = pr.pid');
+    joins.push('LEFT JOIN haz hz ON hz.k = pr.k AND hz.pid = pr.pid');
   }
   if (f.has('records')) {
     cols.push('coalesce(rc.n, 0) AS records', 'ad.pid IS NOT NULL AS administrative');
-    joins.push('LEFT JOIN records rc ON rc.pid = pr.pid', 'LEFT JOIN administrative ad ON ad.pid = pr.pid');
+    joins.push('LEFT JOIN records rc ON rc.k = pr.k AND rc.pid = pr.pid', 'LEFT JOIN administrative ad ON ad.k = pr.k AND ad.pid = pr.pid');
   }
   return `flags AS (SELECT ${cols.join(', ')} FROM person pr ${joins.join(' ')})`;
 }
