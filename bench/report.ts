@@ -1,0 +1,214 @@
+import { performance } from 'node:perf_hooks';
+import type { Measure } from '@medplum/fhirtypes';
+import { openDatabase } from '../src/db/datasource';
+import type { Database } from '../src/db/database';
+import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
+import { INDEX_TABLES } from '../src/fhir/index/tables';
+import { MEASURE, type MeasureId } from '../src/report/canonical';
+import { defaultReportConfig } from '../src/report/config';
+import { countMeasures, evaluateMeasure } from '../src/report/evaluate';
+import { buildHealthCriterion } from '../src/report/health-criterion';
+import { HA_SON } from '../src/station/config';
+import { loadGrowthTables, referenceDataDirs } from '../src/station/growth/tables';
+import { BUILT_PROFILES_DIR, PROJECT_ROOT, PROFILE_SOURCES_DIR, writePack } from '../src/station/profiles/pack';
+import { stationRules } from '../src/station/rules';
+import { loadStationTerminology } from '../src/station/rules/terminology';
+import { seedCommune } from '../src/station/seed/run';
+import { version } from '../src/version';
+import { formatInt, formatMs, heading, percentile, table } from './lib/format';
+import { adminQuery, assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl } from './lib/postgres';
+
+/**
+ * Health-criterion report benchmark (issue 6): the full report — every indicator, every stratifier
+ * (village, sex, age group, village × sex) — for the synthetic commune (8,000 residents, seed 42)
+ * and for about 100,000 residents, on PostgreSQL. Goals: ≤ 300 ms and ≤ 2 s on the 2-core machine.
+ *
+ *   npm run bench:report -- --residents=8000 --scale=100000 --runs=15 [--fresh] [--keep]
+ *
+ * The commune is seeded once through the engine's write path into a template database
+ * (report_bench_t_<seed>_<residents>, kept and reused: seeding takes long; --fresh rebuilds it);
+ * each run copies the template into a throwaway database. The large population is the seeded
+ * commune cloned in SQL (resources and their index rows, references rewritten) up to the next
+ * multiple of the commune at or above --scale: the same shapes, so its counts are the small ones
+ * times the number of copies, which the bench checks.
+ */
+
+interface Args {
+  residents: number;
+  scale: number;
+  runs: number;
+  seed: number;
+  asOf: string;
+  fresh: boolean;
+  keep: boolean;
+}
+
+const STATION = 'default';
+const ZONE = 'Asia/Ho_Chi_Minh';
+const PERIOD = { start: '2024-10-02', end: '2025-10-01' };
+const CLONED_TYPES = ['Patient', 'Coverage', 'Basic', 'Encounter', 'Observation', 'Immunization', 'Condition', 'RelatedPerson', 'Group'];
+const ALL_COUNTED: MeasureId[] = [MEASURE.bhyt, MEASURE.stunting, MEASURE.healthManaged, MEASURE.telemedicine, MEASURE.eHealthBook, MEASURE.appEnrolment];
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, fallback: number): number => {
+    const arg = argv.find((a) => a.startsWith(`--${name}=`));
+    const value = arg ? Number(arg.split('=')[1]) : fallback;
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  return { residents: get('residents', 8000), scale: get('scale', 100_000), runs: get('runs', 15), seed: get('seed', 42), asOf: PERIOD.end, fresh: argv.includes('--fresh'), keep: argv.includes('--keep') };
+}
+
+function engineOn(db: Database): FhirEngine {
+  return createFhirEngine(db, { stationId: STATION, timeZone: ZONE, baseUrl: 'http://bench.local/fhir', version, profilesDir: BUILT_PROFILES_DIR, rules: stationRules(HA_SON) });
+}
+
+/** The seeded commune as a template database, built once (through the write path) and reused. */
+async function template(baseUrl: string, args: Args): Promise<string> {
+  const name = `report_bench_t_${args.seed}_${args.residents}`;
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const exists = (await adminQuery(baseUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0;
+  if (exists && !args.fresh) {
+    const marker = await adminQuery(url.toString(), `SELECT to_regclass('report_bench_seeded') IS NOT NULL AS ok`).catch(() => [{ ok: false }]);
+    if ((marker[0] as { ok: boolean }).ok) return name;
+  }
+  if (exists) await adminQuery(baseUrl, `DROP DATABASE "${name}" WITH (FORCE)`);
+  await adminQuery(baseUrl, `CREATE DATABASE "${name}"`);
+  console.log(`Seeding the synthetic commune into ${name} (${formatInt(args.residents)} residents, seed ${args.seed}) — once; later runs reuse it`);
+  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 6 });
+  try {
+    const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
+    let last = -1;
+    const summary = await seedCommune(engineOn(db), HA_SON, loadStationTerminology(), tables, {
+      residents: args.residents,
+      seed: args.seed,
+      asOf: args.asOf,
+      concurrency: 4,
+      onProgress: ({ residents, total }) => {
+        const decile = Math.floor((residents / total) * 10);
+        if (decile !== last) process.stderr.write(`  ${decile * 10}%`);
+        last = decile;
+      },
+    });
+    process.stderr.write('\n');
+    console.log(`  ${formatInt(summary.resources)} resources in ${formatInt(summary.milliseconds / 1000)} s`);
+    await db.query(`CREATE TABLE report_bench_seeded (residents int, seed int, created timestamptz DEFAULT now())`);
+    await db.query(`INSERT INTO report_bench_seeded (residents, seed) VALUES ($1, $2)`, [args.residents, args.seed]);
+  } finally {
+    await db.close();
+  }
+  return name;
+}
+
+/** Copies every resident's resources and index rows `copies` times (ids suffixed `.cN`), then ANALYZE. */
+async function clone(db: Database, copies: number): Promise<void> {
+  const types = CLONED_TYPES;
+  const marker = `%.c%`;
+  for (let k = 1; k <= copies; k++) {
+    const suffix = `.c${k}`;
+    await db.query(
+      `INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
+       SELECT station_id, resource_type, id || $3, version_id, nextval('resource_seq'), last_updated, deleted, content
+         FROM resource WHERE station_id = $1 AND resource_type = ANY($2::text[]) AND id NOT LIKE '${marker}'`,
+      [STATION, types, suffix],
+    );
+    for (const spec of INDEX_TABLES) {
+      const cols = spec.columns.map((c) =>
+        (spec.name === 'idx_reference' && c === 'target_id') ? `CASE WHEN target_type = ANY($2::text[]) THEN target_id || $3 ELSE target_id END`
+          : (spec.name === 'idx_compartment' && c === 'compartment_id') ? `CASE WHEN compartment_type = ANY($2::text[]) THEN compartment_id || $3 ELSE compartment_id END`
+            : c,
+      );
+      await db.query(
+        `INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
+         SELECT station_id, resource_type, resource_id || $3, ${cols.join(', ')}
+           FROM ${spec.name} WHERE station_id = $1 AND resource_type = ANY($2::text[]) AND resource_id NOT LIKE '${marker}'`,
+        [STATION, types, suffix],
+      );
+    }
+    process.stderr.write(`  copy ${k}/${copies}`);
+  }
+  process.stderr.write('\n');
+  await db.query('ANALYZE');
+}
+
+interface Timing {
+  what: string;
+  samples: number[];
+}
+
+async function time(what: string, runs: number, work: () => Promise<unknown>): Promise<Timing> {
+  for (let i = 0; i < 2; i++) await work(); // warm-up: plans, caches
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await work();
+    samples.push(performance.now() - started);
+  }
+  return { what, samples: samples.sort((a, b) => a - b) };
+}
+
+async function measure(engine: FhirEngine, runs: number): Promise<{ timings: Timing[]; residents: number; bhyt: number[] }> {
+  const repo = engine.repo;
+  const config = defaultReportConfig(HA_SON);
+  const base = { repo, station: HA_SON, config, period: PERIOD, scope: {} };
+  const counts = await countMeasures({ ...base, measures: ALL_COUNTED });
+  const bhyt = counts.find((g) => g.rule.measure === MEASURE.bhyt)!.total;
+  const measureResource = (await repo.read('Measure', MEASURE.bhyt)) as Measure;
+  const timings = [
+    await time('all indicators × all stratifiers (one SQL statement)', runs, () => countMeasures({ ...base, measures: ALL_COUNTED })),
+    await time('full report: + thresholds, official figures, attestation, Measures', runs, () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: false })),
+    await time('full report with the 12-month trend (the officers\' page)', Math.max(3, Math.floor(runs / 3)), () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: true })),
+    await time('$evaluate-measure bhyt-coverage (summary, one Measure)', runs, () => evaluateMeasure({ repo, station: HA_SON, measure: measureResource, period: PERIOD, reportType: 'summary', scope: {} })),
+  ];
+  return { timings, residents: bhyt.initial, bhyt: [bhyt.initial, bhyt.excluded, bhyt.numerator] };
+}
+
+function print(label: string, result: { timings: Timing[]; residents: number }, goalMs: number): void {
+  console.log(heading(`${label}: ${formatInt(result.residents)} residents on ${PERIOD.end}`));
+  console.log(
+    table(
+      ['measurement', 'p50', 'p95', 'max', 'goal'],
+      result.timings.map((t, i) => [t.what, formatMs(percentile(t.samples, 50)), formatMs(percentile(t.samples, 95)), formatMs(t.samples.at(-1)!), i < 2 ? `≤ ${formatMs(goalMs)} ${percentile(t.samples, 95) <= goalMs ? 'met' : 'NOT MET'}` : '']),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const baseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  await assertReachable(baseUrl);
+  writePack(PROFILE_SOURCES_DIR, BUILT_PROFILES_DIR);
+  console.log(`bench:report on ${redactUrl(baseUrl)}; period ${PERIOD.start} … ${PERIOD.end}; ${args.runs} runs per measurement`);
+  const source = await template(baseUrl, args);
+  const target = await createThrowawayDatabase(baseUrl, 'report_bench');
+  await adminQuery(baseUrl, `DROP DATABASE "${target.name}"`);
+  await adminQuery(baseUrl, `CREATE DATABASE "${target.name}" TEMPLATE "${source}"`);
+  const db = await openDatabase({ databaseUrl: target.url, dataDir: '', poolSize: 4 });
+  try {
+    await db.query('ANALYZE');
+    const engine = engineOn(db);
+    const small = await measure(engine, args.runs);
+    print('Synthetic commune', small, 300);
+    const copies = Math.ceil(args.scale / small.residents) - 1;
+    console.log(heading(`Cloning the commune ${copies} times in SQL`));
+    const started = performance.now();
+    await clone(db, copies);
+    console.log(`  done in ${formatInt((performance.now() - started) / 1000)} s`);
+    const large = await measure(engine, args.runs);
+    print(`Commune × ${copies + 1}`, large, 2000);
+    const expected = small.bhyt.map((n) => n * (copies + 1));
+    const same = large.bhyt.every((n, i) => n === expected[i]);
+    console.log(`\nCheck: BHYT counts at scale [${large.bhyt.join(', ')}] = ${copies + 1} × [${small.bhyt.join(', ')}]: ${same ? 'yes' : 'NO — INVALID'}`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    await db.close();
+    if (args.keep) console.log(`Kept ${target.name}`);
+    else await target.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error('bench:report failed:', err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
