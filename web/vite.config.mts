@@ -37,7 +37,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
-    // The budget is 500 KB gzipped for all JavaScript; test/web/budget.test.ts checks it.
-    chunkSizeWarningLimit: 600,
+    // React DOM alone is ~190 KB minified. The budget that matters is 500 KB gzipped for all the
+    // JavaScript, which test/web/budget.test.ts checks.
+    chunkSizeWarningLimit: 700,
   },
 });

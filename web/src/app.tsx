@@ -3,8 +3,12 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { onUnauthorised } from './api/http';
 import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
 import { menuFor, PAGE_ROLES } from './menu';
+import { RegisterPage } from './pages/register';
+import { ResidentPage } from './pages/resident';
 import { SearchPage } from './pages/search';
+import { VisitPage } from './pages/visit';
 import { SignInPage } from './pages/sign-in';
+import { OutboxStatus } from './visit/outbox-status';
 
 /** The page frame: the station's name, the menu of the signed-in role, and the routes. */
 export function App() {
@@ -14,6 +18,11 @@ export function App() {
   const menu = menuFor(session.roles);
   return (
     <>
+      {session.expired && (
+        <div className="overlay" role="dialog" aria-modal="true" aria-label="Đăng nhập lại">
+          <SignInPage expired />
+        </div>
+      )}
       <header className="top">
         <div className="brand">Trạm Y tế</div>
         <nav aria-label="Chức năng">
@@ -23,11 +32,12 @@ export function App() {
         </nav>
         <div className="user">
           <span>{session.username}</span>
-          <button type="button" className="link" onClick={() => void signOut()}>
+          <button type="button" className="link" title={`Đang đăng nhập: ${session.username}`} onClick={() => void signOut()}>
             Đăng xuất
           </button>
         </div>
       </header>
+      <OutboxStatus />
       <main>
         <Switch>
           <Route path="/">{menu[0] ? <Redirect to={menu[0].href} replace /> : <NoAccess />}</Route>
@@ -35,6 +45,25 @@ export function App() {
             <Allowed roles={PAGE_ROLES.residents}>
               <SearchPage />
             </Allowed>
+          </Route>
+          <Route path="/nguoi-dan/moi">
+            <Allowed roles={PAGE_ROLES.residents}>
+              <RegisterPage />
+            </Allowed>
+          </Route>
+          <Route path="/nguoi-dan/:id/kham">
+            {(params) => (
+              <Allowed roles={PAGE_ROLES.clinical}>
+                <VisitPage id={params.id} />
+              </Allowed>
+            )}
+          </Route>
+          <Route path="/nguoi-dan/:id">
+            {(params) => (
+              <Allowed roles={PAGE_ROLES.residents}>
+                <ResidentPage id={params.id} />
+              </Allowed>
+            )}
           </Route>
           <Route>
             <NotFound />

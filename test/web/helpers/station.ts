@@ -3,7 +3,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { storeCommune, type StationRefs } from '../../../src/station/bootstrap';
 import { HA_SON, type Village } from '../../../src/station/config';
 import { TransactionBuilder } from '../../../src/station/model/bundle';
-import { immunizationResource } from '../../../src/station/model/clinical';
+import { bloodPressure, heightForAgeObservation, immunizationResource, visitResources, vitalSign } from '../../../src/station/model/clinical';
 import { residentResource, type ResidentInput } from '../../../src/station/model/person';
 import { bhytCoverage, enrolmentResource } from '../../../src/station/model/records';
 import { loadStationTerminology } from '../../../src/station/rules/terminology';
@@ -37,6 +37,10 @@ interface FixtureResident extends ResidentInput {
   bhyt?: { start: string; end: string };
   doses?: [vaccine: string, dose: number, when: string][];
   apps?: string[];
+  /** Hypertension check-ups: [days ago, systolic, diastolic, weight kg]. */
+  checkups?: [daysAgo: number, systolic: number, diastolic: number, weight: number][];
+  /** Child growth: [days ago, height cm, height-for-age z]. */
+  growth?: [daysAgo: number, height: number, z: number][];
 }
 
 /**
@@ -46,9 +50,9 @@ interface FixtureResident extends ResidentInput {
  */
 export const RESIDENTS: FixtureResident[] = [
   { key: 'thu', name: 'Nguyễn Thị Thu', sex: 'female', birthDate: '1985-03-12', ethnicCode: '01', cccd: '038185012345', bhytCardCode: 'HN4380123456789', phone: '0912345678', residences: [{ village: village('Chí Phúc'), type: 'thuong-tru', start: '2005-01-01' }], bhyt: { start: '2025-01-01', end: day(400) }, apps: ['vneid-health-book'] },
-  { key: 'duc', name: 'Nguyễn Văn Đức', sex: 'male', birthDate: '1958-07-01', ethnicCode: '01', cccd: '038058000111', bhytCardCode: 'HT3380000000111', residences: [{ village: village('Giang Sơn 9'), type: 'thuong-tru' }], bhyt: { start: '2025-01-01', end: endOfMonth() } },
+  { key: 'duc', name: 'Nguyễn Văn Đức', sex: 'male', birthDate: '1958-07-01', ethnicCode: '01', cccd: '038058000111', bhytCardCode: 'HT3380000000111', residences: [{ village: village('Giang Sơn 9'), type: 'thuong-tru' }], bhyt: { start: '2025-01-01', end: endOfMonth() }, checkups: [[60, 162, 96, 62], [20, 145, 90, 61.5]] },
   { key: 'mai', name: 'Trần Thị Mai', sex: 'female', birthDate: '2001-11-20', ethnicCode: '06', cccd: '038301004567', bhytCardCode: 'SV4380000004567', residences: [{ village: village('Cẩm Cường'), type: 'tam-tru', start: '2024-09-01' }], bhyt: { start: '2023-01-01', end: day(-40) } },
-  { key: 'an', name: 'Lê Văn An', sex: 'male', birthDate: day(-100), ethnicCode: '01', residences: [{ village: village('Chí Phúc'), type: 'thuong-tru', start: day(-100) }], doses: [['VGB-SS', 1, day(-100)], ['BCG', 1, day(-99)], ['DPT-VGB-Hib', 1, day(-38)], ['OPV', 1, day(-38)]] },
+  { key: 'an', name: 'Lê Văn An', sex: 'male', birthDate: day(-100), ethnicCode: '01', residences: [{ village: village('Chí Phúc'), type: 'thuong-tru', start: day(-100) }], doses: [['VGB-SS', 1, day(-100)], ['BCG', 1, day(-99)], ['DPT-VGB-Hib', 1, day(-38)], ['OPV', 1, day(-38)]], growth: [[70, 55, -1.1], [10, 58.5, -2.2]] },
   { key: 'khoi', name: 'Phạm Minh Khôi', sex: 'male', birthDate: day(-75), ethnicCode: '01', residences: [{ village: village('Chí Phúc'), type: 'thuong-tru', start: day(-75) }] },
   { key: 'lan', name: 'Hoàng Thị Lan', sex: 'female', birthDate: '1990-02-02', ethnicCode: '01', residences: [{ village: village('Vĩnh An'), type: 'thuong-tru' }] },
 ];
@@ -114,6 +118,23 @@ async function storeResidents(server: TestServer, refs: StationRefs): Promise<Ma
       tx.add(bhytCoverage({ patientRef: ref, cardCode: r.bhytCardCode, personalId: r.cccd, ...r.bhyt, facility: { code: HA_SON.station.facilityCode, name: HA_SON.station.name, reference: refs.organization } }, t));
     }
     for (const [vaccine, dose, when] of r.doses ?? []) tx.add(immunizationResource(ref, vaccine, dose, when, t));
+    for (const [ago, systolic, diastolic, weight] of r.checkups ?? []) {
+      const when = `${day(-ago)}T08:30:00+07:00`;
+      const { encounter, conditions } = visitResources(
+        { patientRef: ref, examiner: { display: STAFF.clinician.name }, stationRef: refs.organization, start: when, class: 'AMB', specialty: 'noi', symptoms: 'Đau đầu, chóng mặt', diagnoses: ['I10'], treatment: 'Amlodipin 5 mg mỗi sáng' },
+        t,
+        [],
+      );
+      encounter.diagnosis![0].condition.reference = tx.add(conditions[0]);
+      const encounterRef = tx.add(encounter);
+      tx.add(bloodPressure(ref, when, systolic, diastolic, encounterRef));
+      tx.add(vitalSign(ref, when, '29463-7', weight, encounterRef));
+    }
+    for (const [ago, height, z] of r.growth ?? []) {
+      const when = `${day(-ago)}T09:00:00+07:00`;
+      const heightRef = tx.add(vitalSign(ref, when, '8306-3', height));
+      tx.add(heightForAgeObservation(ref, when, heightRef, { z, flagged: false, reference: 'WHO-2006' }));
+    }
     for (const app of r.apps ?? []) {
       tx.add(enrolmentResource({ patientRef: ref, app, verification: 'seen-on-phone', enrolledOn: day(-10), recordedBy: { display: STAFF.clinician.name }, recordedOn: day(-10) }, t));
     }
@@ -122,6 +143,7 @@ async function storeResidents(server: TestServer, refs: StationRefs): Promise<Ma
     { method: 'POST', path: '', query: [], headers: {}, body: tx.bundle() },
     { repo: server.engine.repo, baseUrl: server.baseUrl, dispatch: (r, c) => server.engine.router.dispatch(r, c) },
   );
-  const patientIds = ((answer.resource as Bundle).entry ?? []).map((e) => e.response?.location?.split('/') ?? []).filter(([type]) => type === 'Patient').map(([, id]) => id);
+  if (answer.status >= 300) throw new Error(`fixture not stored: ${answer.status} ${JSON.stringify(answer.resource)}`);
+  const patientIds = ((answer.resource as Bundle).entry ?? []).flatMap((e) => /(?:^|\/)Patient\/([^/]+)/.exec(e.response?.location ?? '')?.[1] ?? []);
   return new Map(RESIDENTS.map((r, i) => [r.key, patientIds[i]]));
 }

@@ -74,7 +74,7 @@ export async function request<T>(url: string, options: RequestOptions = {}): Pro
     });
   } catch (err) {
     if (options.signal?.aborted) throw err;
-    throw new NetworkError(err instanceof Error ? err.message : String(err));
+    throw new NetworkError('Mất kết nối với máy chủ của trạm');
   }
   const text = await response.text().catch(() => {
     throw new NetworkError('Mất kết nối khi đang nhận dữ liệu');

@@ -10,6 +10,8 @@ export interface Session {
   csrfToken: string;
   /** `Practitioner/<id>` of the staff member, when the server says it. */
   practitioner?: string;
+  /** The server no longer accepts the session: the page asks to sign in again over the work in progress. */
+  expired?: boolean;
 }
 
 // sessionStorage: the tab keeps the session across reloads; closing it forgets the CSRF token
@@ -67,9 +69,12 @@ export async function signOut(): Promise<void> {
   set(undefined);
 }
 
-/** The server no longer knows the session (expired, revoked): forget it here too. */
+/**
+ * The server no longer knows the session (expired, revoked). The page keeps what is on screen
+ * (a visit being typed) and asks to sign in again over it.
+ */
 export function sessionEnded(): void {
-  set(undefined);
+  if (current && !current.expired) set({ ...current, expired: true });
 }
 
 export const hasRole = (session: Session | undefined, roles: readonly Role[]): boolean => !!session && session.roles.some((r) => roles.includes(r));

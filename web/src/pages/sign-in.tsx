@@ -2,8 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, NetworkError } from '../api/http';
 import { signIn } from '../api/session';
 
-/** Staff sign-in with the station account; the session cookie is set by the server. */
-export function SignInPage() {
+/**
+ * Staff sign-in with the station account; the session cookie is set by the server. `expired`:
+ * shown over the page when the session ended, so nothing typed is lost.
+ */
+export function SignInPage({ expired = false }: { expired?: boolean }) {
+  const Frame = expired ? 'div' : 'main';
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
@@ -22,10 +26,10 @@ export function SignInPage() {
   };
 
   return (
-    <main className="sign-in">
+    <Frame className={expired ? 'sign-in over' : 'sign-in'}>
       <form onSubmit={submit} aria-labelledby="sign-in-title">
-        <h1 id="sign-in-title">Đăng nhập</h1>
-        <p className="muted">Hồ sơ sức khỏe điện tử của trạm y tế xã</p>
+        <h1 id="sign-in-title">{expired ? 'Phiên làm việc đã hết' : 'Đăng nhập'}</h1>
+        <p className="muted">{expired ? 'Đăng nhập lại để tiếp tục; những gì đang nhập trên trang vẫn được giữ.' : 'Hồ sơ sức khỏe điện tử của trạm y tế xã'}</p>
         <label>
           Tên đăng nhập
           <input name="username" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
@@ -43,6 +47,6 @@ export function SignInPage() {
           {busy ? 'Đang đăng nhập…' : 'Đăng nhập'}
         </button>
       </form>
-    </main>
+    </Frame>
   );
 }
