@@ -3,6 +3,7 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { onUnauthorised } from './api/http';
 import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
 import { menuFor, PAGE_ROLES } from './menu';
+import { ImmunisationPage } from './pages/immunisation';
 import { RegisterPage } from './pages/register';
 import { ResidentPage } from './pages/resident';
 import { SearchPage } from './pages/search';
@@ -49,6 +50,11 @@ export function App() {
           <Route path="/nguoi-dan/moi">
             <Allowed roles={PAGE_ROLES.residents}>
               <RegisterPage />
+            </Allowed>
+          </Route>
+          <Route path="/tiem-chung">
+            <Allowed roles={PAGE_ROLES.clinical}>
+              <ImmunisationPage />
             </Allowed>
           </Route>
           <Route path="/nguoi-dan/:id/kham">

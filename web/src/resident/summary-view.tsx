@@ -1,7 +1,10 @@
 import type { Consent, Group, Immunization, RelatedPerson } from '@medplum/fhirtypes';
 import { CS, VN_CORE } from '../../../src/station/canonical';
 import { SectionView } from '../components/section';
-import { formatDate } from '../format';
+import { ageYears, formatDate, today } from '../format';
+import { EPI_AGE_YEARS } from '../immunisation/children';
+import { dueDoses } from '../immunisation/due';
+import { DueDoses } from '../immunisation/due-doses';
 import { display } from '../terminology';
 import { chronicConditions, icdOf } from './clinical';
 import { householdCode } from './duplicates';
@@ -87,8 +90,20 @@ export function SummaryView({ summary }: { summary: ResidentSummary }) {
         <SectionView section={summary.households}>{(groups) => <Households groups={groups} />}</SectionView>
         <h3>Người chăm sóc / liên hệ</h3>
         <SectionView section={summary.carers}>{(carers) => <Carers carers={carers} />}</SectionView>
-        <h3>Mũi tiêm đã ghi</h3>
-        <SectionView section={summary.immunizations}>{(doses) => <Doses doses={doses} />}</SectionView>
+        <SectionView section={summary.immunizations}>
+          {(doses) => (
+            <>
+              {summary.patient.birthDate && (ageYears(summary.patient.birthDate) ?? 99) < EPI_AGE_YEARS && (
+                <>
+                  <h3>Mũi cần tiêm (TCMR)</h3>
+                  <DueDoses patient={summary.patient} due={dueDoses(summary.patient.birthDate, doses, today())} />
+                </>
+              )}
+              <h3>Mũi tiêm đã ghi</h3>
+              <Doses doses={doses} />
+            </>
+          )}
+        </SectionView>
       </div>
     </div>
   );
