@@ -8,23 +8,26 @@ import type { AuthService } from './auth/service';
 import type { Config } from './config/config';
 import type { FhirEngine } from './fhir/engine';
 import { authRoutes } from './http/auth-routes';
-import { useBearerStrategy } from './http/authenticate';
+import { authenticate, requestRepository, requireRole, useBearerStrategy } from './http/authenticate';
 import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
 import { reportRoutes } from './http/report-routes';
 import { requestLog } from './http/request-log';
 import { webRoutes } from './http/web-routes';
+import type { StationConfig } from './station/config';
+import { stationRoutes } from './station/http/routes';
 
 export interface AppDeps {
   config: Config;
   engine: FhirEngine;
   auth: AuthService;
   logger: Logger;
+  station: StationConfig;
 }
 
 /** Wiring and middleware order only. */
-export function createApp({ config, engine, auth, logger }: AppDeps): Express {
+export function createApp({ config, engine, auth, logger, station }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -40,6 +43,14 @@ export function createApp({ config, engine, auth, logger }: AppDeps): Express {
   app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit, csrf }));
   app.use(reportRoutes({ auth, engine, csrf, timeZone: config.timeZone }));
   app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes, csrf }));
+  app.use(
+    '/station',
+    authenticate(auth),
+    requestRepository(engine),
+    csrf.protect,
+    requireRole(['admin', 'clinician', 'registrar']),
+    stationRoutes({ config: station, timeZone: config.timeZone, repoFor: (_req, res) => res.locals.repo }),
+  );
   app.use(webRoutes());
   app.use(errorHandler(logger, config.maxBodyBytes));
   return app;

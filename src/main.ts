@@ -6,17 +6,30 @@ import { loadConfig } from './config/config';
 import { openDatabase } from './db/datasource';
 import { startNotifications } from './subscriptions/dispatcher';
 import { createFhirEngine } from './fhir/engine';
+import { bootstrapStation } from './station/bootstrap';
+import { loadStationConfig } from './station/config';
+import { BUILT_PROFILES_DIR } from './station/profiles/pack';
+import { stationRules } from './station/rules';
 import { version } from './version';
 
-/** Boot: config → database (+ migrations) → engine → HTTP. */
+/** Boot: config → database (+ migrations) → engine with the station's profiles and rules → the station's own records → HTTP. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version });
+  const station = loadStationConfig();
+  const engine = createFhirEngine(db, {
+    stationId: config.stationId,
+    timeZone: config.timeZone,
+    baseUrl: config.baseUrl,
+    version,
+    profilesDir: BUILT_PROFILES_DIR,
+    rules: stationRules(station),
+  });
+  await bootstrapStation(engine, station);
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
   const notifications = startNotifications(db, engine, auth, logger);
-  const app = createApp({ config, engine, auth, logger });
+  const app = createApp({ config, engine, auth, logger, station });
   // Long search URLs (many _id values) need more than Node's default 16 KB of headers.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');

@@ -9,6 +9,8 @@ import { createAuthService } from '../../src/auth/setup';
 import { loadConfig, type Config } from '../../src/config/config';
 import type { Database } from '../../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
+import { loadStationConfig } from '../../src/station/config';
+import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from './database';
 
 export interface TestServer {
@@ -59,10 +61,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
   };
   const config = loadConfig(fullEnv);
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test' });
+  // The station's rules run on every write, as in production (profiles are enforced in test/station/).
+  const station = loadStationConfig(fullEnv);
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules: stationRules(station) });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
-  const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }) });
+  const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
   server.on('request', app);
 
   const signIn = async (username: string, password: string): Promise<string> => {
