@@ -16,11 +16,13 @@ export function queryableOf(repo: Repository): Database | Transaction {
 /**
  * Runs one report statement with hash joins: the planner cannot estimate self-joins of the generic
  * index tables (it guesses one row where there are thousands) and would pick nested loops, which
- * are quadratic here. JIT compilation costs more than it saves on a statement run once.
+ * are quadratic here, or merge joins that sort what a hash needs not. JIT compilation costs more
+ * than it saves on a statement run once.
  */
 export function reportQuery<T>(db: Database | Transaction, sql: string, params: readonly unknown[]): Promise<T[]> {
   return inTransaction(db, async (tx) => {
     await tx.query(`SET LOCAL enable_nestloop = off`);
+    await tx.query(`SET LOCAL enable_mergejoin = off`);
     await tx.query(`SET LOCAL jit = off`);
     await tx.query(`SET LOCAL work_mem = '64MB'`);
     return tx.query<T>(sql, params);
