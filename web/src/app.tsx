@@ -3,6 +3,8 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { onUnauthorised } from './api/http';
 import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
 import { menuFor, PAGE_ROLES } from './menu';
+import { ActivatePage } from './pages/activate';
+import { EnrolmentPage } from './pages/enrolment';
 import { ImmunisationPage } from './pages/immunisation';
 import { RegisterPage } from './pages/register';
 import { ResidentPage } from './pages/resident';
@@ -14,7 +16,10 @@ import { OutboxStatus } from './visit/outbox-status';
 /** The page frame: the station's name, the menu of the signed-in role, and the routes. */
 export function App() {
   const session = useSession();
+  const [location] = useLocation();
   useEffect(() => onUnauthorised(sessionEnded), []);
+  // The resident's activation page needs no staff session.
+  if (location === '/kich-hoat') return <ActivatePage />;
   if (!session) return <SignInPage />;
   const menu = menuFor(session.roles);
   return (
@@ -61,6 +66,13 @@ export function App() {
             {(params) => (
               <Allowed roles={PAGE_ROLES.clinical}>
                 <VisitPage id={params.id} />
+              </Allowed>
+            )}
+          </Route>
+          <Route path="/nguoi-dan/:id/ung-dung">
+            {(params) => (
+              <Allowed roles={PAGE_ROLES.residents}>
+                <EnrolmentPage id={params.id} />
               </Allowed>
             )}
           </Route>

@@ -1,0 +1,70 @@
+import type { Basic, Consent } from '@medplum/fhirtypes';
+import { EXT } from '../../src/station/canonical';
+import { fhirFetch } from '../helpers/server';
+import { describeBrowser, screenshot, tabletContext } from './helpers/browser';
+import { startWebStation, type WebStation } from './helpers/station';
+
+describeBrowser('web app: enrolling a resident in health apps', () => {
+  let station: WebStation;
+  beforeAll(async () => {
+    station = await startWebStation();
+  }, 180_000);
+  afterAll(() => station?.close());
+
+  const search = async <T,>(query: string): Promise<T[]> => ((await fhirFetch(`${station.server.baseUrl}/${query}`)).body.entry ?? []).map((e: { resource: T }) => e.resource);
+  const statusOf = (b: Basic): string | undefined => b.extension?.find((e) => e.url === EXT.enrolmentStatus)?.valueCoding?.code;
+  const appOf = (b: Basic): string | undefined => b.extension?.find((e) => e.url === EXT.enrolmentApp)?.valueCoding?.code;
+
+  test("the station's app: account, consent, activation code with a QR code; the resident activates; withdrawal", async () => {
+    const lan = station.patients.get('lan')!;
+    const { page, errors } = await station.page('registrar');
+    await page.goto(`${station.server.origin}/nguoi-dan/${lan}`);
+    await page.getByRole('link', { name: 'Ứng dụng sức khỏe' }).click();
+    await page.getByText('Chưa đăng ký ứng dụng nào.').waitFor();
+    await page.getByLabel('Ứng dụng', { exact: true }).selectOption({ label: 'Ứng dụng của trạm y tế' });
+    await page.getByLabel('Tên đăng nhập của người dân').fill('lan.hoang');
+    await page.getByLabel('Nhân viên trạm đã xem trên điện thoại').check();
+    await page.getByRole('button', { name: 'Đăng ký và cấp mã kích hoạt' }).click();
+
+    const card = page.getByLabel('Mã kích hoạt', { exact: true }).first();
+    await page.getByRole('heading', { name: 'Mã kích hoạt ứng dụng của trạm' }).waitFor();
+    const code = (await page.locator('dd.code').innerText()).replace(/\s/g, '');
+    expect(code).toMatch(/^\d{9}$/);
+    const qr = await page.getByRole('img', { name: 'Mã QR kích hoạt' }).getAttribute('data-qr');
+    expect(qr).toBe(`${station.server.origin}/kich-hoat?u=lan.hoang&c=${code}`);
+    expect(await card.count()).toBe(1);
+    await page.getByRole('table', { name: 'Ứng dụng đã đăng ký' }).getByText('Ứng dụng của trạm y tế').waitFor();
+    await screenshot(page, '60-enrolment-activation-code');
+
+    const [consent] = await search<Consent>(`Consent?patient=Patient/${lan}`);
+    expect(consent.status).toBe('active');
+    const [record] = await search<Basic>(`Basic?subject=Patient/${lan}`);
+    expect([appOf(record), statusOf(record)]).toEqual(['station-app', 'active']);
+
+    // The resident scans the code: their phone opens the activation page, filled in.
+    const phone = await (await tabletContext(station.browser)).newPage();
+    await phone.goto(qr!);
+    expect(await phone.getByLabel('Mã kích hoạt').inputValue()).toBe(code);
+    await phone.getByLabel('Mật khẩu mới').fill('hoa-sen-2026');
+    await phone.getByLabel('Nhập lại mật khẩu').fill('hoa-sen-2026');
+    await phone.getByRole('button', { name: 'Kích hoạt' }).click();
+    await phone.getByText(/Đã kích hoạt/).waitFor();
+    await screenshot(phone, '61-resident-activated');
+    expect((await station.server.auth.checkPassword('lan.hoang', 'hoa-sen-2026', 'resident')).ok).toBe(true);
+
+    // Another app, then the station's app withdrawn: access revoked, consent inactive, record ended.
+    await page.getByLabel('Ứng dụng', { exact: true }).selectOption({ label: 'Sổ sức khỏe điện tử trên VNeID' });
+    await page.getByLabel('Người dân tự khai').check();
+    await page.getByRole('button', { name: 'Lưu đăng ký' }).click();
+    const rows = page.getByRole('table', { name: 'Ứng dụng đã đăng ký' }).locator('tbody tr');
+    await rows.filter({ hasText: 'Sổ sức khỏe điện tử trên VNeID' }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await rows.filter({ hasText: 'Ứng dụng của trạm y tế' }).getByRole('button', { name: 'Rút đăng ký' }).click();
+    await rows.filter({ hasText: 'Ứng dụng của trạm y tế' }).getByText(/\(đã rút\)/).waitFor();
+    await screenshot(page, '62-enrolment-withdrawn');
+    expect((await search<Consent>(`Consent?patient=Patient/${lan}`))[0].status).toBe('inactive');
+    const records = await search<Basic>(`Basic?subject=Patient/${lan}`);
+    expect(records.map((b) => `${appOf(b)} ${statusOf(b)}`).sort()).toEqual(['station-app withdrawn', 'vneid-health-book active']);
+    expect(errors).toEqual([]);
+  });
+});
