@@ -17,7 +17,8 @@ import { loadStationTerminology } from '../src/station/rules/terminology';
 import { seedCommune } from '../src/station/seed/run';
 import { version } from '../src/version';
 import { formatInt, formatMs, heading, percentile, table } from './lib/format';
-import { adminQuery, assertReachable, DEFAULT_DATABASE_URL, redactUrl } from './lib/postgres';
+import { CpuMeter } from './lib/cpu';
+import { adminQuery, assertReachable, DEFAULT_DATABASE_URL, localBackendPids, redactUrl } from './lib/postgres';
 
 /**
  * Health-criterion report benchmark (issue 6): the full report — every indicator, every stratifier
@@ -134,20 +135,26 @@ async function clone(db: Database, copies: number): Promise<void> {
 interface Timing {
   what: string;
   samples: number[];
+  /** CPU per run of this process and the database's backends (parallel workers not seen): steadier than wall time on a busy machine. */
+  cpuMs: number | undefined;
 }
 
-async function time(what: string, runs: number, work: () => Promise<unknown>): Promise<Timing> {
+type Backends = () => Promise<number[]>;
+
+async function time(what: string, runs: number, backends: Backends, work: () => Promise<unknown>): Promise<Timing> {
   for (let i = 0; i < 2; i++) await work(); // warm-up: plans, caches
   const samples: number[] = [];
+  const meter = await CpuMeter.start(process.pid, backends);
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     await work();
     samples.push(performance.now() - started);
   }
-  return { what, samples: samples.sort((a, b) => a - b) };
+  const cpu = await meter.stop();
+  return { what, samples: samples.sort((a, b) => a - b), cpuMs: cpu.databaseMs === undefined ? undefined : (cpu.serverMs + cpu.databaseMs) / runs };
 }
 
-async function measure(engine: FhirEngine, runs: number): Promise<{ timings: Timing[]; residents: number; bhyt: number[] }> {
+async function measure(engine: FhirEngine, runs: number, backends: Backends): Promise<{ timings: Timing[]; residents: number; bhyt: number[] }> {
   const repo = engine.repo;
   const config = defaultReportConfig(HA_SON);
   const base = { repo, station: HA_SON, config, period: PERIOD, scope: {} };
@@ -155,10 +162,10 @@ async function measure(engine: FhirEngine, runs: number): Promise<{ timings: Tim
   const bhyt = counts.find((g) => g.rule.measure === MEASURE.bhyt)!.total;
   const measureResource = (await repo.read('Measure', MEASURE.bhyt)) as Measure;
   const timings = [
-    await time('all indicators × all stratifiers (one SQL statement)', runs, () => countMeasures({ ...base, measures: ALL_COUNTED })),
-    await time('full report: + thresholds, official figures, attestation, Measures', runs, () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: false })),
-    await time('full report with the 12-month trend (the officers\' page)', Math.max(3, Math.floor(runs / 3)), () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: true })),
-    await time('$evaluate-measure bhyt-coverage (summary, one Measure)', runs, () => evaluateMeasure({ repo, station: HA_SON, measure: measureResource, period: PERIOD, reportType: 'summary', scope: {} })),
+    await time('all indicators × all stratifiers (one SQL statement)', runs, backends, () => countMeasures({ ...base, measures: ALL_COUNTED })),
+    await time('full report: + thresholds, official figures, attestation, Measures', runs, backends, () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: false })),
+    await time('full report with the 12-month trend (the officers\' page)', Math.max(3, Math.floor(runs / 3)), backends, () => buildHealthCriterion({ repo, station: HA_SON, period: PERIOD, scope: {}, criteriaSet: 'ntm-kieu-mau', trend: true })),
+    await time('$evaluate-measure bhyt-coverage (summary, one Measure)', runs, backends, () => evaluateMeasure({ repo, station: HA_SON, measure: measureResource, period: PERIOD, reportType: 'summary', scope: {} })),
   ];
   return { timings, residents: bhyt.initial, bhyt: [bhyt.initial, bhyt.excluded, bhyt.numerator] };
 }
@@ -167,8 +174,15 @@ function print(label: string, result: { timings: Timing[]; residents: number }, 
   console.log(heading(`${label}: ${formatInt(result.residents)} residents on ${PERIOD.end}`));
   console.log(
     table(
-      ['measurement', 'p50', 'p95', 'max', 'goal'],
-      result.timings.map((t, i) => [t.what, formatMs(percentile(t.samples, 50)), formatMs(percentile(t.samples, 95)), formatMs(t.samples.at(-1)!), i < 2 ? `≤ ${formatMs(goalMs)} ${percentile(t.samples, 95) <= goalMs ? 'met' : 'NOT MET'}` : '']),
+      ['measurement', 'p50', 'p95', 'max', 'CPU/run', 'goal (p95)'],
+      result.timings.map((t, i) => [
+        t.what,
+        formatMs(percentile(t.samples, 50)),
+        formatMs(percentile(t.samples, 95)),
+        formatMs(t.samples.at(-1)!),
+        t.cpuMs === undefined ? '?' : formatMs(t.cpuMs),
+        i < 2 ? `≤ ${formatMs(goalMs)} ${percentile(t.samples, 95) <= goalMs ? 'met' : 'NOT MET'}` : '',
+      ]),
     ),
   );
 }
@@ -205,7 +219,7 @@ async function measureOn(baseUrl: string, name: string, runs: number): Promise<A
   const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 4 });
   try {
     await db.query('VACUUM ANALYZE');
-    return await measure(engineOn(db), runs);
+    return await measure(engineOn(db), runs, () => localBackendPids(baseUrl, name));
   } finally {
     await db.close();
   }
