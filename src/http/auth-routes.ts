@@ -144,7 +144,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.get('/oauth2/authorize', (req, res) => {
     const problem = authorizeProblem(req.query as Record<string, string>, auth.fhirBaseUrl, auth);
     problem.then((p) => {
-      if (p) return sendAuthorizeError(res, req.query as Record<string, string>, p);
+      if (p) {
+        void auditLogin(req, undefined, String(req.query.client_id ?? 'unknown client'), '4', `authorize refused: ${p.error}: ${p.description}`);
+        return sendAuthorizeError(res, req.query as Record<string, string>, p);
+      }
       res.setHeader('Cache-Control', 'no-store');
       res.type('html').send(authorizePage(req.query as Record<string, string>));
     });
@@ -153,7 +156,10 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/oauth2/authorize', limited, form, async (req, res, next) => {
     const params = req.body as Record<string, string>;
     const problem = await authorizeProblem(params, auth.fhirBaseUrl, auth);
-    if (problem) return sendAuthorizeError(res, params, problem);
+    if (problem) {
+      await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${problem.error}: ${problem.description}`);
+      return sendAuthorizeError(res, params, problem);
+    }
     const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
     await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
     if (!result.ok) {
@@ -191,7 +197,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       res.set(response.headers).set('Cache-Control', 'no-store').status(response.status ?? 200).json(response.body);
     } catch (err) {
       const e = err as { code?: number; name?: string; message: string };
-      if (body.grant_type === 'client_credentials') await auditLogin(req, undefined, String(body.client_id ?? 'unknown client'), '4', e.message);
+      // Every refused token request is an attempt to sign in: a replayed code, a reused refresh token, a wrong secret…
+      await auditLogin(req, undefined, String(body.client_id ?? 'unknown client'), '4', `token refused (${body.grant_type}): ${e.message}`);
       res.status(e.code ?? 400).set('Cache-Control', 'no-store').json({ error: e.name ?? 'invalid_request', error_description: e.message });
     }
   });

@@ -78,11 +78,13 @@ describe('attacks on authentication', () => {
   });
 
   test('PKCE plain and a missing code challenge are refused', async () => {
+    const before = (await refusals()).length;
     const plain = await authorize(server, clientId, resident, { code_challenge_method: 'plain', code_challenge: 'a'.repeat(43) });
     expect(plain.searchParams.get('error')).toBe('invalid_request');
     expect(plain.searchParams.get('code')).toBeNull();
     const missing = await authorize(server, clientId, resident, { code_challenge: '' });
     expect(missing.searchParams.get('error')).toBe('invalid_request');
+    expect((await refusals()).length - before).toBe(2);
   });
 
   test('the wrong code_verifier, a wrong aud and an unregistered redirect URI are refused', async () => {
@@ -101,8 +103,11 @@ describe('attacks on authentication', () => {
     const body = { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: APP_REDIRECT, client_id: clientId, code_verifier: verifier };
     const first = await tokenRequest(server, body);
     expect(first.status).toBe(200);
+    const before = (await refusals()).length;
     const second = await tokenRequest(server, body);
     expect(second.status).toBe(400);
+    expect((await refusals()).filter((e: any) => e.outcomeDesc?.includes('authorization_code')).length).toBeGreaterThan(0);
+    expect((await refusals()).length).toBeGreaterThan(before);
     expect((await fhirFetch(patientUrl(), { token: first.body.access_token })).status).toBe(401);
   });
 
