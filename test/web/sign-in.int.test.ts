@@ -51,9 +51,9 @@ describeBrowser('web app: signing in and the menu of each role', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a registrar has no immunisation or reports; an officer sees only the reports and cannot open a resident', async () => {
+  test('a registrar has no immunisation; an officer sees only the reports and cannot open a resident', async () => {
     const registrar = await station.page('registrar');
-    expect(await registrar.page.getByRole('navigation', { name: 'Chức năng' }).getByRole('link').allTextContents()).toEqual(['Tìm người dân', 'Đăng ký người dân']);
+    expect(await registrar.page.getByRole('navigation', { name: 'Chức năng' }).getByRole('link').allTextContents()).toEqual(['Tìm người dân', 'Đăng ký người dân', 'Báo cáo']);
 
     const { page, errors } = await station.page('officer');
     expect(await page.getByRole('navigation', { name: 'Chức năng' }).getByRole('link').allTextContents()).toEqual(['Báo cáo']);

@@ -7,6 +7,7 @@ import { ActivatePage } from './pages/activate';
 import { EnrolmentPage } from './pages/enrolment';
 import { ImmunisationPage } from './pages/immunisation';
 import { RegisterPage } from './pages/register';
+import { ReportsPage } from './pages/reports';
 import { ResidentPage } from './pages/resident';
 import { SearchPage } from './pages/search';
 import { VisitPage } from './pages/visit';
@@ -55,6 +56,11 @@ export function App() {
           <Route path="/nguoi-dan/moi">
             <Allowed roles={PAGE_ROLES.residents}>
               <RegisterPage />
+            </Allowed>
+          </Route>
+          <Route path="/bao-cao">
+            <Allowed roles={PAGE_ROLES.reports}>
+              <ReportsPage />
             </Allowed>
           </Route>
           <Route path="/tiem-chung">

@@ -15,13 +15,15 @@ export const MENU: readonly MenuItem[] = [
   { href: '/nguoi-dan', label: 'Tìm người dân', roles: STAFF },
   { href: '/nguoi-dan/moi', label: 'Đăng ký người dân', roles: STAFF },
   { href: '/tiem-chung', label: 'Tiêm chủng', roles: CLINICAL },
-  { href: '/bao-cao', label: 'Báo cáo', roles: ['admin', 'clinician', 'officer'] },
+  { href: '/bao-cao', label: 'Báo cáo', roles: ['admin', 'clinician', 'registrar', 'officer'] },
 ];
 
 export const PAGE_ROLES = {
   residents: STAFF,
   clinical: CLINICAL,
-  reports: ['admin', 'clinician', 'officer'] as readonly Role[],
+  // The health-criterion report's readers (src/http/report-routes.ts); the A1 register names
+  // patients and their diagnoses, so it is for clinical roles only.
+  reports: ['admin', 'clinician', 'registrar', 'officer'] as readonly Role[],
 };
 
 export const menuFor = (roles: readonly Role[]): MenuItem[] => MENU.filter((item) => item.roles.some((r) => roles.includes(r)));

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Bundle } from '@medplum/fhirtypes';
-import { storeCommune, type StationRefs } from '../../../src/station/bootstrap';
+import { bootstrapStation, type StationRefs } from '../../../src/station/bootstrap';
 import { HA_SON, type Village } from '../../../src/station/config';
 import { TransactionBuilder } from '../../../src/station/model/bundle';
 import { bloodPressure, heightForAgeObservation, immunizationResource, visitResources, vitalSign } from '../../../src/station/model/clinical';
@@ -72,8 +72,8 @@ export interface WebStation {
 export async function startWebStation(): Promise<WebStation> {
   await ensureWebBuilt();
   const server = await startTestServer();
-  // The commune as data (organization, villages); the conformance pack is not needed by the app.
-  const refs = await storeCommune(server.engine.repo, HA_SON);
+  // As the server does at boot: the conformance pack (the report's Measures among it) and the commune.
+  const refs = await bootstrapStation(server.engine, HA_SON);
   for (const s of Object.values(STAFF)) {
     await server.auth.createStaff({ username: s.username, password: s.password, roles: [...s.roles], name: s.name }, server.engine.repo);
   }

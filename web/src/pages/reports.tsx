@@ -1,0 +1,100 @@
+import { useState } from 'react';
+import { hasRole, useSession } from '../api/session';
+import { DateField } from '../components/fields';
+import { formatDate, parseDate, today } from '../format';
+import { useAsync } from '../hooks';
+import { PAGE_ROLES } from '../menu';
+import { loadVillages } from '../resident/villages';
+
+/** Where the server's printable reports live; the page builds their addresses from the choices made here. */
+function reportUrl(path: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => !!e[1]));
+  return `${path}?${query}`;
+}
+
+/** The officers' health-criterion report and the examination register A1, with their period. */
+export function ReportsPage() {
+  const session = useSession();
+  return (
+    <section className="stack">
+      <h1>Báo cáo</h1>
+      <HealthCriterion />
+      {hasRole(session, PAGE_ROLES.clinical) && <RegisterA1 />}
+    </section>
+  );
+}
+
+function usePeriod(from: string) {
+  const [start, setStart] = useState(formatDate(from));
+  const [end, setEnd] = useState(formatDate(today()));
+  const s = parseDate(start);
+  const e = parseDate(end);
+  const error = !s || !e ? 'Ngày dạng ngày/tháng/năm' : s > e ? 'Từ ngày phải trước đến ngày' : undefined;
+  return { start, setStart, end, setEnd, from: s, to: e, error };
+}
+
+function HealthCriterion() {
+  const period = usePeriod(`${today().slice(0, 4)}-01-01`);
+  const villages = useAsync(() => loadVillages(), []);
+  const [village, setVillage] = useState('');
+  const url = (path: string): string => reportUrl(path, { from: period.from, to: period.to, village: village || undefined });
+  return (
+    <div className="card stack">
+      <h2>Tiêu chí y tế – nông thôn mới</h2>
+      <p className="muted">Tỷ lệ tham gia BHYT, dân số được quản lý sức khỏe, khám chữa bệnh từ xa, sổ sức khỏe điện tử, trẻ dưới 5 tuổi thấp còi: tử số, mẫu số, ngưỡng, đạt hay chưa, theo thôn và giới.</p>
+      <div className="row">
+        <DateField label="Từ ngày" value={period.start} onChange={period.setStart} error={period.error} />
+        <DateField label="Đến ngày (ngày tham chiếu)" value={period.end} onChange={period.setEnd} />
+        <label>
+          Thôn
+          <select value={village} onChange={(e) => setVillage(e.target.value)}>
+            <option value="">Cả xã</option>
+            {(villages.data ?? []).map((v) => (
+              <option key={v.code} value={v.code}>
+                {v.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {!period.error && (
+        <div className="actions">
+          <a className="button primary" href={url('/reports/health-criterion')}>
+            Xem báo cáo tiêu chí y tế
+          </a>
+          <a className="button" href={url('/reports/health-criterion.csv')}>
+            Tải CSV
+          </a>
+          <a className="button" href={url('/reports/health-criterion.pdf')}>
+            Tải PDF
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RegisterA1() {
+  const period = usePeriod(`${today().slice(0, 7)}-01`);
+  const url = (format?: string): string => reportUrl('/station/registers/a1', { from: period.from, to: period.to, format });
+  return (
+    <div className="card stack">
+      <h2>Sổ khám bệnh A1/YTCS</h2>
+      <p className="muted">Mỗi lượt khám một dòng, 13 cột theo Thông tư 27/2014/TT-BYT; in được hoặc tải CSV.</p>
+      <div className="row">
+        <DateField label="Từ ngày" value={period.start} onChange={period.setStart} error={period.error} />
+        <DateField label="Đến ngày" value={period.end} onChange={period.setEnd} />
+      </div>
+      {!period.error && (
+        <div className="actions">
+          <a className="button primary" href={url()}>
+            Xem sổ A1
+          </a>
+          <a className="button" href={url('csv')}>
+            Tải CSV
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}
