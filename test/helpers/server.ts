@@ -43,7 +43,7 @@ const defaultTokens = new Map<string, string>();
  * Starts the real HTTP server on a free loopback port over a throwaway database, with real
  * authentication: tests sign in through the same endpoints as everyone (no switch turns it off).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { stationRules?: boolean } = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,9 +61,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
   };
   const config = loadConfig(fullEnv);
-  // The station's rules run on every write, as in production (profiles are enforced in test/station/).
+  // The station's rules run on every write in production; tests of the station ask for them
+  // (test/station builds the profile pack too), the engine's own tests work on plain R4.
   const station = loadStationConfig(fullEnv);
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules: stationRules(station) });
+  const rules = options.stationRules ? stationRules(station) : [];
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });

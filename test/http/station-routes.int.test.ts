@@ -4,7 +4,7 @@ import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 describe('station routes and rules in the running server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { stationRules: true });
   });
   afterAll(() => server.close());
 
