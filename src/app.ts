@@ -41,7 +41,7 @@ export function createApp({ config, engine, auth, logger, station }: AppDeps): E
   const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
   const csrf = createCsrf();
   app.use(authRoutes({ auth, engine, fhirPath, loginRateLimit: config.loginRateLimit, csrf }));
-  app.use(reportRoutes({ auth, engine, csrf, timeZone: config.timeZone }));
+  app.use(reportRoutes({ auth, engine, csrf, timeZone: config.timeZone, station }));
   app.use(fhirPath, fhirRoutes({ router: engine.router, engine, auth, baseUrl: config.baseUrl, maxBodyBytes: config.maxBodyBytes, csrf }));
   app.use(
     '/station',

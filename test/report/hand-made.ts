@@ -1,4 +1,4 @@
-import type { Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Condition, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { Repository } from '../../src/fhir/store/repository';
 import { EXT } from '../../src/station/canonical';
 import { HA_SON } from '../../src/station/config';
@@ -35,6 +35,8 @@ export interface Person {
   conditionOn?: string;
   deceased?: string;
   inactive?: boolean;
+  /** Kept without the station's Resident profile (records brought from elsewhere, incomplete). */
+  unprofiled?: boolean;
 }
 
 const perm = (village: (typeof HA_SON.villages)[number], start?: string, end?: string) => ({ village, type: 'thuong-tru' as const, start, end });
@@ -75,19 +77,19 @@ export const PEOPLE: Person[] = [
     enrolments: [{ app: 'vtelehealth', on: '2025-08-01' }], visits: [{ on: '2025-08-15', remote: true, cancelled: true }] },
   { label: 'C3', why: 'pupil; provincial e-health record', sex: 'male', birth: '2010-02-02', residences: [perm(V3, '2010-02-02')], card: { code: 'HS4380000000016', start: '2024-10-01', end: '2025-09-30' },
     enrolments: [{ app: 'provincial-hssk', on: '2025-01-05' }] },
-  { label: 'C4', why: 'address without a village: the "unknown" village', sex: 'male', birth: '1982-02-02', residences: [{ type: 'thuong-tru', start: '2015-01-01' }], card: adult('17') },
+  { label: 'C4', why: 'address without a village (an unprofiled record from elsewhere): the "unknown" village', sex: 'male', birth: '1982-02-02', residences: [{ type: 'thuong-tru', start: '2015-01-01' }], card: adult('17'), unprofiled: true },
   { label: 'D1', why: 'inactive record: denominator exclusion', sex: 'female', birth: '1992-02-20', residences: [perm(V4, '2015-01-01')], card: adult('18'), inactive: true },
   { label: 'D2', why: 'born in the period; measured (z −1.5)', sex: 'male', birth: '2024-12-01', residences: [perm(V4, '2024-12-01')], card: child('19', '2024-12-01', '2030-11-30'),
     haz: [{ on: '2025-06-01', z: -1.5 }] },
   { label: 'D3', why: 'implausible z (−7.0): excluded from the stunting denominator', sex: 'female', birth: '2022-05-05', residences: [perm(V4, '2022-05-05')],
     card: child('20', '2022-05-05', '2028-05-04'), haz: [{ on: '2025-06-01', z: -7.0 }] },
-  { label: 'D4', why: 'no birth date: the "unknown" age group; administrative part incomplete', sex: 'male', residences: [perm(V4, '2000-01-01')], card: adult('21') },
+  { label: 'D4', why: 'no birth date (an unprofiled record): the "unknown" age group; administrative part incomplete', sex: 'male', residences: [perm(V4, '2000-01-01')], card: adult('21'), unprofiled: true },
   { label: 'E1', why: 'card and e-book both start on the reference date', sex: 'female', birth: '1965-06-15', residences: [perm(V5, '1990-01-01')],
     card: { code: 'GD4380000000022', start: '2025-09-30', end: '2026-09-29' }, enrolments: [{ app: 'vneid-health-book', on: '2025-09-30' }] },
   { label: 'E2', why: 'card ends on the reference date (still valid); telemedicine withdrawn on it (no longer counted)', sex: 'male', birth: '1958-01-01',
     residences: [perm(V5, '1980-01-01')], card: { code: 'GD4380000000023', start: '2024-10-01', end: '2025-09-30' },
     enrolments: [{ app: 'vtelehealth', on: '2025-01-01', withdrawn: '2025-09-30' }], visits: [{ on: '2025-03-03', remote: true }] },
-  { label: 'X1', why: 'address without residence type: never a resident', sex: 'male', birth: '1990-01-01', residences: [], card: adult('24') },
+  { label: 'X1', why: 'address without residence type (an unprofiled record): never a resident', sex: 'male', birth: '1990-01-01', residences: [], card: adult('24'), unprofiled: true },
 ];
 
 /** Writes the population through the repository (the real write path); returns Patient ids by label. */
@@ -105,13 +107,17 @@ export async function writePopulation(repo: Repository): Promise<Map<string, str
     for (const e of p.enrolments ?? []) {
       await create(enrolmentResource({ patientRef: ref, app: e.app, verification: e.verification ?? 'seen-on-phone', enrolledOn: e.on, withdrawnOn: e.withdrawn, recordedBy: { display: 'Nguyễn Thị Lan' }, recordedOn: e.on }, t));
     }
-    for (const v of p.visits ?? []) await create(visitOf(ref, v));
+    for (const v of p.visits ?? []) {
+      const { encounter, conditions } = visitOf(ref, v);
+      const diagnosis = await create(conditions[0]);
+      await create({ ...encounter, diagnosis: [{ ...encounter.diagnosis![0], condition: { reference: `Condition/${diagnosis.id}` } }] });
+    }
     for (const h of p.haz ?? []) {
       await create<Observation>(heightForAgeObservation(ref, `${h.on}T08:00:00+07:00`, 'Observation/height', { z: h.z, flagged: Math.abs(h.z) > 6, reference: 'WHO-2006' }));
     }
     if (p.weightOn) await create(vitalSign(ref, `${p.weightOn}T09:00:00+07:00`, '29463-7', 52));
     if (p.conditionOn) {
-      const { conditions } = visitResources(visitInput(ref, p.conditionOn, false), t, ['Condition/x']);
+      const { conditions } = visitResources(visitInput(ref, p.conditionOn, false), t, ['Condition/placeholder']);
       await create(conditions[0]);
     }
   }
@@ -129,6 +135,7 @@ function patientOf(p: Person): Patient {
   if (!p.residences.length) patient.address = [{ use: 'home', text: 'Xã Hà Lĩnh, Hà Trung, Thanh Hóa', city: 'Hà Lĩnh' }];
   if (p.deceased) patient.deceasedDateTime = `${p.deceased}T10:00:00+07:00`;
   if (p.inactive) patient.active = false;
+  if (p.unprofiled) delete patient.meta;
   return patient;
 }
 
@@ -145,8 +152,7 @@ function visitInput(ref: string, on: string, remote: boolean) {
   };
 }
 
-function visitOf(ref: string, v: { on: string; remote?: boolean; cancelled?: boolean }): Encounter {
-  const { encounter } = visitResources({ ...visitInput(ref, v.on, !!v.remote), status: v.cancelled ? 'cancelled' : 'finished' }, t, ['Condition/x']);
-  delete encounter.diagnosis;
-  return encounter;
+/** A visit (Encounter) and its diagnosis (Condition, dated the same day); the caller links them. */
+function visitOf(ref: string, v: { on: string; remote?: boolean; cancelled?: boolean }): { encounter: Encounter; conditions: Condition[] } {
+  return visitResources({ ...visitInput(ref, v.on, !!v.remote), treatment: 'Tư vấn, theo dõi', status: v.cancelled ? 'cancelled' : 'finished' }, t, ['Condition/placeholder']);
 }
