@@ -38,7 +38,7 @@ describeBrowser('web app: signing in and the menu of each role', () => {
 
     await signIn(page, STAFF.clinician.username, STAFF.clinician.password);
     const menu = page.getByRole('navigation', { name: 'Chức năng' }).getByRole('link');
-    expect(await menu.allTextContents()).toEqual(['Tìm người dân', 'Đăng ký người dân', 'Tiêm chủng', 'Báo cáo']);
+    expect(await menu.allTextContents()).toEqual(['Tìm người dân', 'Đăng ký người dân', 'Tiêm chủng', 'Khám từ xa', 'Báo cáo']);
     await page.waitForURL(/\/nguoi-dan$/);
     await screenshot(page, '02-clinician-home');
 

@@ -4,9 +4,11 @@ import { onUnauthorised } from './api/http';
 import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
 import { menuFor, PAGE_ROLES } from './menu';
 import { ActivatePage } from './pages/activate';
+import { ConsultationPage } from './pages/consultation';
 import { EnrolmentPage } from './pages/enrolment';
 import { ImmunisationPage } from './pages/immunisation';
 import { RegisterPage } from './pages/register';
+import { RemotePage } from './pages/remote';
 import { ReportsPage } from './pages/reports';
 import { ResidentPage } from './pages/resident';
 import { SearchPage } from './pages/search';
@@ -62,6 +64,18 @@ export function App() {
             <Allowed roles={PAGE_ROLES.reports}>
               <ReportsPage />
             </Allowed>
+          </Route>
+          <Route path="/kham-tu-xa">
+            <Allowed roles={PAGE_ROLES.clinical}>
+              <RemotePage />
+            </Allowed>
+          </Route>
+          <Route path="/kham-tu-xa/:id">
+            {(params) => (
+              <Allowed roles={PAGE_ROLES.clinical}>
+                <ConsultationPage id={params.id} />
+              </Allowed>
+            )}
           </Route>
           <Route path="/tiem-chung">
             <Allowed roles={PAGE_ROLES.clinical}>

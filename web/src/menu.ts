@@ -15,6 +15,7 @@ export const MENU: readonly MenuItem[] = [
   { href: '/nguoi-dan', label: 'Tìm người dân', roles: STAFF },
   { href: '/nguoi-dan/moi', label: 'Đăng ký người dân', roles: STAFF },
   { href: '/tiem-chung', label: 'Tiêm chủng', roles: CLINICAL },
+  { href: '/kham-tu-xa', label: 'Khám từ xa', roles: CLINICAL },
   { href: '/bao-cao', label: 'Báo cáo', roles: ['admin', 'clinician', 'registrar', 'officer'] },
 ];
 
