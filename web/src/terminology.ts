@@ -12,6 +12,7 @@ import residenceType from '../../fhir-profiles/terminology/station/CodeSystem-re
 import stationRecord from '../../fhir-profiles/terminology/station/CodeSystem-station-record-type.json';
 import occupation from '../../fhir-profiles/terminology/vn-core/CodeSystem-vn-core-occupation-4069.json';
 import race from '../../fhir-profiles/terminology/vn-core/CodeSystem-vn-core-race.json';
+import type { StationTerminology } from '../../src/station/rules/terminology';
 import { fold } from './format';
 
 /**
@@ -62,3 +63,13 @@ export function findIcd10(typed: string, limit = 8): Icd10Concept[] {
   const byName = ICD10.filter((c) => words.every((w) => c.search.split(/[\s(),-]+/).some((part) => part.startsWith(w))));
   return [...new Set([...byCode, ...byName])].slice(0, limit);
 }
+
+/**
+ * What the server's resource builders (src/station/model/) need of the terminology: displays and
+ * the ICD-10 names. They are typed for the server's full StationTerminology, which reads files;
+ * the page answers the two lookups they make from its bundled lists.
+ */
+export const builderTerminology = {
+  display: (system: string, code: string) => display(system, code),
+  icd10: new Map(ICD10.map((c) => [c.code, { display: c.display, telemedicine: c.telemedicine }])),
+} as unknown as StationTerminology;

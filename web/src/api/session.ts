@@ -38,10 +38,6 @@ function set(session: Session | undefined): void {
   listeners.forEach((l) => l());
 }
 
-export function currentSession(): Session | undefined {
-  return current;
-}
-
 export function useSession(): Session | undefined {
   return useSyncExternalStore(
     (l) => {

@@ -1,16 +1,13 @@
 import type { Basic, Patient } from '@medplum/fhirtypes';
 import { CS, EXT } from '../../../src/station/canonical';
 import { enrolmentResource } from '../../../src/station/model/records';
-import type { StationTerminology } from '../../../src/station/rules/terminology';
 import { fhir } from '../api/fhir';
 import { request } from '../api/http';
 import type { Session } from '../api/session';
 import { today as todayIn } from '../format';
 import { cccdOf, phoneOf } from '../resident/read';
-import { display } from '../terminology';
+import { builderTerminology, display } from '../terminology';
 
-/** The builders only look up displays; the page's bundled code lists answer that. */
-const terminology = { display: (system: string, code: string) => display(system, code) } as unknown as StationTerminology;
 
 /** The station's own app signs residents in with an account activated by a one-time code. */
 export const STATION_APP = 'station-app';
@@ -39,7 +36,7 @@ export async function enrol(patient: Patient, app: string, verification: Verific
   if (app === STATION_APP) {
     activation = await request<Activation>('/auth/residents', { method: 'POST', body: { patient: `Patient/${patient.id}`, username }, headers: { 'content-type': 'application/json' } });
   }
-  const resource = enrolmentResource({ patientRef: `Patient/${patient.id}`, app, verification, enrolledOn, recordedBy: author(session), recordedOn: todayIn() }, terminology);
+  const resource = enrolmentResource({ patientRef: `Patient/${patient.id}`, app, verification, enrolledOn, recordedBy: author(session), recordedOn: todayIn() }, builderTerminology);
   return { record: await fhir.create(resource), activation };
 }
 

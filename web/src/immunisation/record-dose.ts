@@ -1,12 +1,9 @@
 import type { BundleEntry, Immunization } from '@medplum/fhirtypes';
 import { immunizationResource } from '../../../src/station/model/clinical';
-import type { StationTerminology } from '../../../src/station/rules/terminology';
 import { nowDateTime, today as todayIn } from '../format';
-import { display } from '../terminology';
+import { builderTerminology } from '../terminology';
 import { conditionalCreate, newClientId } from '../visit/identifiers';
 
-/** The builders only look up displays; the page's bundled code lists answer that. */
-const terminology = { display: (system: string, code: string) => display(system, code) } as unknown as StationTerminology;
 
 export interface DosePreview {
   vaccine: string;
@@ -20,7 +17,7 @@ export interface DosePreview {
  */
 export function doseEntries(patientRef: string, vaccine: string, dose: number, date: string, performer?: { reference: string; display: string }, lot?: string): { key: string; entries: BundleEntry[]; preview: DosePreview } {
   const when = date === todayIn() ? nowDateTime() : date;
-  const immunization: Immunization = { ...immunizationResource(patientRef, vaccine, dose, when, terminology), lotNumber: lot?.trim() || undefined };
+  const immunization: Immunization = { ...immunizationResource(patientRef, vaccine, dose, when, builderTerminology), lotNumber: lot?.trim() || undefined };
   if (performer?.reference) immunization.performer = [{ actor: performer }];
   const key = newClientId();
   return { key, entries: [conditionalCreate(immunization, key)], preview: { vaccine, dose, date } };

@@ -5,9 +5,8 @@ import { isBhytProblem, parseBhyt } from '../../../src/station/identifiers/bhyt'
 import { checkCccd } from '../../../src/station/identifiers/cccd';
 import { residentResource } from '../../../src/station/model/person';
 import { bhytCoverage } from '../../../src/station/model/records';
-import type { StationTerminology } from '../../../src/station/rules/terminology';
 import { parseDate, today as todayIn } from '../format';
-import { display } from '../terminology';
+import { builderTerminology, display } from '../terminology';
 import type { Commune, StationInfo } from './commune';
 
 export interface HouseholdChoice {
@@ -104,8 +103,6 @@ function checkCard(form: ResidentForm, errors: Problems): void {
   else if (from && to < from) errors.bhytTo = 'Ngày hết hạn trước ngày bắt đầu';
 }
 
-/** The builders only look up displays; the page's bundled code lists answer that. */
-const terminology = { display: (system: string, code: string) => display(system, code) } as unknown as StationTerminology;
 
 /** The registration as one transaction: the Patient, their BHYT card, and the household they join or start. */
 export function registrationEntries(form: ResidentForm, commune: Commune, station: StationInfo | undefined, today: string = todayIn()): BundleEntry[] {
@@ -134,7 +131,7 @@ export function registrationEntries(form: ResidentForm, commune: Commune, statio
         end: parseDate(form.bhytTo)!,
         facility: station ? { code: station.facilityCode, name: station.name, reference: station.reference } : { code: '', name: '' },
       },
-      terminology,
+      builderTerminology,
     );
     entries.push({ fullUrl: `urn:uuid:${crypto.randomUUID()}`, resource: coverage, request: { method: 'POST', url: 'Coverage' } });
   }

@@ -1,9 +1,8 @@
 import type { BundleEntry, MedicationRequest, Observation } from '@medplum/fhirtypes';
-import { CS, SYSTEMS } from '../../../src/station/canonical';
+import { SYSTEMS } from '../../../src/station/canonical';
 import { bloodPressure, visitResources, vitalSign } from '../../../src/station/model/clinical';
-import type { StationTerminology } from '../../../src/station/rules/terminology';
 import { formatDate, nowDateTime, parseDate } from '../format';
-import { display, ICD10 } from '../terminology';
+import { builderTerminology } from '../terminology';
 import { conditionalCreate, newClientId } from './identifiers';
 import { checkVitals, EMPTY_VITALS, readNumber, type VitalNotes, type Vitals } from './vitals';
 
@@ -61,11 +60,6 @@ export function checkVisit(form: VisitForm, ageMonths: number, submitting: boole
   return { problems, vitals: checkVitals(form.vitals, ageMonths) };
 }
 
-/** The builders only look up displays; the page's bundled code lists answer that. */
-const terminology = {
-  display: (system: string, code: string) => display(system, code),
-  icd10: new Map(ICD10.map((c) => [c.code, { display: c.display, telemedicine: c.telemedicine }])),
-} as unknown as StationTerminology;
 
 /** What a waiting visit shows before the server has it. */
 export interface VisitPreview {
@@ -85,7 +79,7 @@ export function visitEntries(form: VisitForm, patientRef: string, examiner: { re
   const conditionIds = form.diagnoses.map(() => newClientId());
   const { encounter, conditions } = visitResources(
     { patientRef, examiner, stationRef, start, class: form.class, specialty: form.specialty, symptoms: form.symptoms.trim(), diagnoses: form.diagnoses, treatment: form.treatment.trim() || undefined, note: form.advice.trim() || undefined },
-    terminology,
+    builderTerminology,
     conditionIds,
   );
   const entries = [conditionalCreate(encounter, encounterId), ...conditions.map((c, i) => conditionalCreate(c, conditionIds[i]))];
@@ -151,5 +145,3 @@ function medicationRequest(p: Prescription, patientRef: string, encounterRef: st
     dispenseRequest: { expectedSupplyDuration: days },
   };
 }
-
-export const specialtyName = (code: string): string => display(CS.examSpecialty, code) ?? code;
