@@ -69,6 +69,8 @@ export async function request<T>(url: string, options: RequestOptions = {}): Pro
       method,
       headers,
       credentials: 'same-origin',
+      // Health records stay out of the browser's disk cache, and a record read after a change is current.
+      cache: 'no-store',
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.any(signals),
     });

@@ -85,7 +85,7 @@ export function WaitingVisits({ saves }: { saves: PendingSave<VisitPreview>[] })
     <ol className="timeline" aria-label="Lần khám chờ lưu">
       {saves.map((s) => (
         <li key={s.key} className="waiting">
-          <strong>{formatDateTime(s.preview.start)}</strong> — <span className="badge warn">{s.state === 'refused' ? 'Máy chủ không nhận' : s.state === 'sending' ? 'Đang gửi…' : 'Đang chờ lưu'}</span>
+          <strong>{s.label}</strong> — <span className="badge warn">{s.state === 'refused' ? 'Máy chủ không nhận' : s.state === 'sending' ? 'Đang gửi…' : 'Đang chờ lưu'}</span>
           <dl>
             <dt>Triệu chứng</dt>
             <dd>{s.preview.symptoms}</dd>
