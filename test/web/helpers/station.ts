@@ -71,7 +71,8 @@ export interface WebStation {
 /** The running server with the station's commune, staff, fixture residents and a browser. */
 export async function startWebStation(): Promise<WebStation> {
   await ensureWebBuilt();
-  const server = await startTestServer();
+  // The station's rules on every write, as in production: what the app writes must satisfy them.
+  const server = await startTestServer({}, { stationRules: true });
   // As the server does at boot: the conformance pack (the report's Measures among it) and the commune.
   const refs = await bootstrapStation(server.engine, HA_SON);
   for (const s of Object.values(STAFF)) {
