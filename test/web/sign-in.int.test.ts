@@ -42,6 +42,13 @@ describeBrowser('web app: signing in and the menu of each role', () => {
     await page.waitForURL(/\/nguoi-dan$/);
     await screenshot(page, '02-clinician-home');
 
+    // A write with the session cookie but without the page's CSRF token is refused.
+    const forged = await page.evaluate(async () => {
+      const res = await fetch('/fhir/Basic', { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Basic', code: { text: 'x' } }) });
+      return res.status;
+    });
+    expect(forged).toBe(403);
+
     // The session survives a reload of the tab and ends with "Đăng xuất".
     await page.reload();
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
