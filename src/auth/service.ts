@@ -185,6 +185,7 @@ export class AuthService {
    * creates (or re-arms) their account and returns a one-time activation code to hand over.
    */
   async enrolResident(patientId: string, username: string, repo: Repository): Promise<{ username: string; activationCode: string; consentId: string; expires: string }> {
+    if (!/^[a-z0-9._-]{3,64}$/i.test(username)) throw new AuthError(400, 'Tên đăng nhập 3–64 ký tự chữ, số, . _ -', 'Username: 3-64 letters, digits, . _ -');
     await repo.read('Patient', patientId);
     const consent: Consent = {
       resourceType: 'Consent',

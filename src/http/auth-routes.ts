@@ -86,7 +86,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       }
       res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, maxAge: SESSION_SECONDS * 1000, path: '/' });
       (req as Request & { cookies: Record<string, string> }).cookies = { ...(req as any).cookies, [SESSION_COOKIE]: token };
-      res.json({ csrfToken: csrf.issue(req, res, { overwrite: true }), roles: account.roles, username: account.username });
+      res.json({
+        csrfToken: csrf.issue(req, res, { overwrite: true }),
+        roles: account.roles,
+        username: account.username,
+        practitioner: account.practitionerId ? `Practitioner/${account.practitionerId}` : undefined,
+      });
     })(req, res, next);
   });
 

@@ -7,6 +7,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** The one place a FHIR answer becomes HTTP: status, ETag, Location, Last-Modified, body per Prefer. */
 export function sendFhir(res: Response, result: FhirResponse, opts: { prefer?: string; pretty: boolean; head: boolean }): void {
+  // Health records must not sit in a browser's or proxy's cache (and be served stale from it).
+  res.setHeader('Cache-Control', 'no-store');
   if (result.versionId) res.setHeader('ETag', `W/"${result.versionId}"`);
   if (result.lastModified) res.setHeader('Last-Modified', new Date(result.lastModified).toUTCString());
   if (result.location) res.setHeader('Location', result.location);

@@ -20,6 +20,7 @@ describe('read', () => {
     expect(res.headers.get('etag')).toBe('W/"1"');
     expect(res.headers.get('last-modified')).toBe(new Date(res.body.meta.lastUpdated).toUTCString());
     expect(res.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toMatchObject({ resourceType: 'Patient', id, gender: 'female', meta: { versionId: '1' } });
   });
 
