@@ -1,9 +1,9 @@
 import { loadConfig } from '../src/config/config';
 import { openDatabase } from '../src/db/datasource';
-import { createFhirEngine } from '../src/fhir/engine';
 import { ProgressBar } from '../src/fhir/index/progress';
 import { rebuildIndex } from '../src/fhir/index/rebuild';
-import { version } from '../src/version';
+import { loadStationConfig } from '../src/station/config';
+import { createStationEngine } from '../src/station/engine';
 
 /**
  * npm run reindex [-- --batch-size=N]: rebuilds every resource's search index rows with the
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
-    const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version });
+    // The station's search parameters too: a re-index with other definitions than the server's would drop their rows.
+    const engine = createStationEngine(db, config, loadStationConfig());
     const bar = new ProgressBar('Đánh chỉ mục lại / Reindexing');
     const started = Date.now();
     const result = await rebuildIndex(db, { defs: engine.defs, timeZone: config.timeZone, baseUrl: config.baseUrl }, { batchSize, onProgress: (d, t) => bar.update(d, t) });

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import { loadConfig } from '../src/config/config';
 import { openDatabase } from '../src/db/datasource';
-import { createFhirEngine } from '../src/fhir/engine';
 import { loadStationConfig } from '../src/station/config';
 import { loadGrowthTables, referenceDataDirs } from '../src/station/growth/tables';
 import { BUILT_PROFILES_DIR, PROFILE_SOURCES_DIR, PROJECT_ROOT, writePack } from '../src/station/profiles/pack';
-import { stationRules } from '../src/station/rules';
+import { createStationEngine } from '../src/station/engine';
 import { loadStationTerminology } from '../src/station/rules/terminology';
 import { seedCommune } from '../src/station/seed/run';
 import { localDate } from '../src/station/registers/fetch';
-import { version } from '../src/version';
 
 /**
  * npm run seed -- --residents 8000 --seed 42 [--as-of 2025-10-01] [--concurrency 4]
@@ -34,14 +32,7 @@ async function main(): Promise<void> {
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: Math.max(config.poolSize, concurrency + 1) });
   try {
-    const engine = createFhirEngine(db, {
-      stationId: config.stationId,
-      timeZone: config.timeZone,
-      baseUrl: config.baseUrl,
-      version,
-      profilesDir: BUILT_PROFILES_DIR,
-      rules: stationRules(station),
-    });
+    const engine = createStationEngine(db, config, station);
     const bar = progressBar();
     const summary = await seedCommune(engine, station, loadStationTerminology(), tables, { residents, seed, asOf, concurrency, onProgress: bar });
     process.stderr.write('\n');

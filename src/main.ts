@@ -5,12 +5,9 @@ import { createAuthService } from './auth/setup';
 import { loadConfig } from './config/config';
 import { openDatabase } from './db/datasource';
 import { startNotifications } from './subscriptions/dispatcher';
-import { createFhirEngine } from './fhir/engine';
 import { bootstrapStation } from './station/bootstrap';
 import { loadStationConfig } from './station/config';
-import { BUILT_PROFILES_DIR } from './station/profiles/pack';
-import { stationRules } from './station/rules';
-import { version } from './version';
+import { createStationEngine } from './station/engine';
 
 /** Boot: config → database (+ migrations) → engine with the station's profiles and rules → the station's own records → HTTP. */
 async function main(): Promise<void> {
@@ -18,14 +15,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const station = loadStationConfig();
-  const engine = createFhirEngine(db, {
-    stationId: config.stationId,
-    timeZone: config.timeZone,
-    baseUrl: config.baseUrl,
-    version,
-    profilesDir: BUILT_PROFILES_DIR,
-    rules: stationRules(station),
-  });
+  const engine = createStationEngine(db, config, station);
   await bootstrapStation(engine, station);
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
   const notifications = startNotifications(db, engine, auth, logger);
