@@ -60,14 +60,6 @@ function subjects(type: string, param: string, st: string): string {
   return `SELECT resource_id, target_id AS pid ${rows('idx_reference', type, param, st, `target_type = 'Patient'`)}`;
 }
 
-/**
- * Rows of one index table for the resources listed in the array column `ids` of CTE `set`: a
- * lookup by id through the owner index, for small sets (cheaper than reading every row of the param).
- */
-function rowsOf(table: string, type: string, param: string, st: string, set: string, extra = ''): string {
-  return `FROM ${table} WHERE station_id = ${st} AND resource_type = '${type}' AND resource_id = ANY((SELECT ids FROM ${set})::text[]) AND param = '${param}'${extra ? ` AND ${extra}` : ''}`;
-}
-
 /** `WITH … flags AS (…)`: the statement's start; callers select from `flags`. */
 export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   const st = p.add(q.stationId);
@@ -128,9 +120,10 @@ function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
            ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded
       FROM residence r
       JOIN dates dt ON dt.k = r.k
-      LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'gender', st)} GROUP BY resource_id) g ON g.resource_id = r.pid
-      LEFT JOIN (SELECT resource_id, (min(lo) AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)} GROUP BY resource_id) b ON b.resource_id = r.pid
-      LEFT JOIN (SELECT resource_id, min(lo) AS lo ${rows('idx_date', 'Patient', 'death-date', st)} GROUP BY resource_id) death ON death.resource_id = r.pid
+      -- gender, birthDate and deceasedDateTime are 0..1: at most one index row each, no grouping needed.
+      LEFT JOIN (SELECT resource_id, code ${rows('idx_token', 'Patient', 'gender', st)}) g ON g.resource_id = r.pid
+      LEFT JOIN (SELECT resource_id, (lo AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)}) b ON b.resource_id = r.pid
+      LEFT JOIN (SELECT resource_id, lo ${rows('idx_date', 'Patient', 'death-date', st)}) death ON death.resource_id = r.pid
      ${q.village !== undefined ? `WHERE r.village = ${p.add(q.village)}` : ''}
   )`;
 }
@@ -181,16 +174,14 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const from = t.usageWindow === 'period' ? 'dt.period_start' : `'-infinity'::timestamptz`;
   const w = span(q, p);
   const earliest = t.usageWindow === 'period' ? w.periodStart() : `'-infinity'::timestamptz`;
-  return `remote_ids AS MATERIALIZED (
-    SELECT array_agg(resource_id) AS ids FROM (
-      SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
-      EXCEPT SELECT resource_id ${rows('idx_token', 'Encounter', 'status', st, `code IN ('planned', 'cancelled', 'entered-in-error')`)}) e
-  ),
-  remote AS (
+  return `remote AS (
     SELECT DISTINCT dt.k, s.pid
-      FROM (SELECT resource_id, lo, hi ${rowsOf('idx_date', 'Encounter', 'date', st, 'remote_ids', `lo < ${w.periodEnd()} AND hi >= ${earliest}`)}) d
+      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Encounter', 'date', st, `lo < ${w.periodEnd()} AND hi >= ${earliest}`)}) d
       JOIN dates dt ON d.lo < dt.period_end AND d.hi >= ${from}
-      JOIN (SELECT resource_id, target_id AS pid ${rowsOf('idx_reference', 'Encounter', 'subject', st, 'remote_ids', `target_type = 'Patient'`)}) s ON s.resource_id = d.resource_id
+      JOIN (${subjects('Encounter', 'subject', st)}) s ON s.resource_id = d.resource_id
+     WHERE d.resource_id IN (
+       SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
+       EXCEPT SELECT resource_id ${rows('idx_token', 'Encounter', 'status', st, `code IN ('planned', 'cancelled', 'entered-in-error')`)})
   )`;
 }
 
@@ -200,16 +191,13 @@ function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const tz = p.add(q.timeZone);
   const day = `(d.lo AT TIME ZONE ${tz})::date`;
   const w = span(q, p);
-  return `haz_ids AS MATERIALIZED (
-    SELECT array_agg(resource_id) AS ids FROM (
-      SELECT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}
-      INTERSECT SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) o
-  ),
-  haz AS (
+  return `haz AS (
     SELECT DISTINCT ON (pr.k, pr.pid) pr.k, pr.pid, z.value AS z
-      FROM (SELECT resource_id, lo ${rowsOf('idx_date', 'Observation', 'date', st, 'haz_ids', `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d
-      JOIN (SELECT resource_id, value ${rowsOf('idx_quantity', 'Observation', 'value-quantity', st, 'haz_ids')}) z ON z.resource_id = d.resource_id
-      JOIN (SELECT resource_id, target_id AS pid ${rowsOf('idx_reference', 'Observation', 'subject', st, 'haz_ids', `target_type = 'Patient'`)}) r ON r.resource_id = d.resource_id
+      FROM (SELECT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}
+            INTERSECT SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) o
+      JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d ON d.resource_id = o.resource_id
+      JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
+      JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
       JOIN person pr ON pr.pid = r.pid
       JOIN dates dt ON dt.k = pr.k AND d.lo >= dt.period_start AND d.lo < dt.period_end
      WHERE pr.birth IS NOT NULL AND ${day} >= pr.birth AND ${day} < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
@@ -217,17 +205,15 @@ function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   )`;
 }
 
-/** How many records of the configured types, dated in the period, each resident has. */
+/** How many records of the configured types, dated in the period, each resident has (a record's date is one index row). */
 function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const r = q.config.healthManaged.records;
   const types = p.add(r.map((x) => x.type));
   const w = span(q, p);
+  const dated = r.map((x) => `SELECT resource_type, resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi >= ${w.periodStart()}`)}`);
   return `records AS (
     SELECT dt.k, c.compartment_id AS pid, count(*) AS n
-      FROM (SELECT DISTINCT d.resource_type, d.resource_id, d.lo, d.hi
-              FROM unnest(${types}::text[], ${p.add(r.map((x) => x.param))}::text[]) AS k(type, param)
-              JOIN idx_date d ON d.station_id = ${st} AND d.resource_type = k.type AND d.param = k.param
-             WHERE d.lo < ${w.periodEnd()} AND d.hi >= ${w.periodStart()}) d
+      FROM (${dated.length ? dated.join(' UNION ALL ') : 'SELECT NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz WHERE false'}) d (resource_type, resource_id, lo, hi)
       JOIN dates dt ON d.lo < dt.period_end AND d.hi >= dt.period_start
       JOIN (SELECT resource_type, resource_id, compartment_id FROM idx_compartment
              WHERE station_id = ${st} AND resource_type = ANY(${types}::text[]) AND compartment_type = 'Patient') c

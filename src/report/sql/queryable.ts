@@ -24,7 +24,7 @@ export function reportQuery<T>(db: Database | Transaction, sql: string, params: 
     await tx.query(`SET LOCAL enable_nestloop = off`);
     await tx.query(`SET LOCAL enable_mergejoin = off`);
     await tx.query(`SET LOCAL jit = off`);
-    await tx.query(`SET LOCAL work_mem = '64MB'`);
+    await tx.query(`SET LOCAL work_mem = '128MB'`);
     return tx.query<T>(sql, params);
   });
 }
