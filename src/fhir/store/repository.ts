@@ -81,6 +81,15 @@ export class Repository {
     return inTransaction(this.db, (tx) => work(new Repository(tx, this.ctx)));
   }
 
+  /**
+   * Runs read-only, set-based SQL (the indicator report's counts) in one transaction on this
+   * repository's connection. Nothing here applies the access policy: callers check it first
+   * (src/report/access.ts), and write nothing.
+   */
+  aggregate<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, work);
+  }
+
   /** The same repository acting for someone: their access policy, and (by default) audited. */
   as(access: AccessPolicy, audit = true): Repository {
     return new Repository(this.db, { ...this.ctx, access, audit });

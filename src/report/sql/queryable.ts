@@ -2,15 +2,16 @@ import { inTransaction, type Database, type Transaction } from '../../db/databas
 import type { Repository } from '../../fhir/store/repository';
 
 /**
- * The connection a repository works on, for the report's read-only aggregate SQL. Repository keeps
- * it private and has no method for set-based reads yet; this is the one place that reaches it
- * (docs/report.md, "Open points": a `Repository.aggregate(sql, params)` would replace it).
- * Callers check access themselves (src/report/access.ts).
+ * The report's read-only aggregate SQL runs through `Repository.aggregate`, in the repository's own
+ * transaction or a new one. Callers check access themselves (src/report/access.ts).
  */
-export function queryableOf(repo: Repository): Database | Transaction {
-  const db = (repo as unknown as { db?: Database | Transaction }).db;
-  if (!db || typeof db.query !== 'function') throw new Error('Repository exposes no database connection');
-  return db;
+export function queryableOf(repo: Repository): Database {
+  return {
+    embedded: false,
+    query: (sql, params) => repo.aggregate((tx) => tx.query(sql, params)),
+    transaction: (work) => repo.aggregate(work),
+    close: async () => undefined,
+  };
 }
 
 /**
