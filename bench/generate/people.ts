@@ -1,7 +1,7 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { centurySexDigit } from '../../src/station/identifiers/cccd';
 import { VN_CORE } from '../../src/station/canonical';
-import type { Random } from './random';
+import type { Random } from '../../src/station/seed/random';
 
 /**
  * Synthetic residents with Vietnamese names in their real proportions (Nguyễn about 38%), a valid

@@ -1,5 +1,5 @@
 import type { Condition, Encounter, Immunization, MedicationRequest, Observation, Resource } from '@medplum/fhirtypes';
-import type { Random } from './random';
+import type { Random } from '../../src/station/seed/random';
 
 /**
  * A resident's clinical record, about 20 resources: visits (Encounter), at each a blood-pressure

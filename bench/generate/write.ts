@@ -2,7 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { mapWithConcurrency } from '../lib/concurrency';
 import { ProgressBar } from '../../src/fhir/index/progress';
 import { makeResident, residentId } from './people';
-import { Random } from './random';
+import { Random } from '../../src/station/seed/random';
 import { makeRecord, practitionerId, PRACTITIONERS, STATION_ORG, USUAL } from './records';
 
 /**

@@ -36,3 +36,8 @@ export const SYSTEM_ACCESS: AccessPolicy = {
   allows: () => true,
   constraints: () => [],
 };
+
+/** A policy that may do nothing: it only names who is acting, for audit records of refusals and sign-ins. */
+export function actorOnly(actor: Actor): AccessPolicy {
+  return { actor, allows: () => false, constraints: () => [] };
+}

@@ -4,8 +4,10 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit } from 'express-rate-limit';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
+import { fhirUserOf } from '../auth/oauth-model';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
 import type { Account } from '../auth/store';
+import { actorOnly } from '../fhir/access';
 import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
 import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
@@ -39,17 +41,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   /** Audits a sign-in attempt as the person who tried (or the anonymous address). */
   const auditLogin = (req: Request, who: Account | undefined, username: string, result: AuditOutcome, desc?: string): Promise<void> =>
     engine.repo
-      .as({
-        actor: {
+      .as(
+        actorOnly({
           id: who?.id ?? username,
           display: username,
-          reference: who?.patientId ? `Patient/${who.patientId}` : who?.practitionerId ? `Practitioner/${who.practitionerId}` : undefined,
+          reference: fhirUserOf(who),
           roles: who?.roles ?? [],
           ip: req.ip,
-        },
-        allows: () => false,
-        constraints: () => [],
-      })
+        }),
+      )
       .audit({ interaction: 'login', outcome: result, outcomeDesc: desc, entities: [], patients: who?.patientId ? [who.patientId] : [] });
 
   passport.use(

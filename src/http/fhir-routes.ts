@@ -1,5 +1,6 @@
 import express, { type Request, type Router } from 'express';
 import type { AuthService } from '../auth/service';
+import { actorOnly } from '../fhir/access';
 import type { AuditInteraction } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
 import type { FhirRequest, InteractionContext } from '../fhir/request';
@@ -39,7 +40,7 @@ export function fhirRoutes(deps: FhirRoutesDeps): Router {
     signIn(req, res, (err?: unknown) => {
       if (!err) return deps.csrf.protect(req, res, next);
       // Refused credentials (expired, forged, revoked…) are audited as an anonymous attempt.
-      const anonymous = deps.engine.repo.as({ actor: { id: 'anonymous', roles: [], ip: req.ip }, allows: () => false, constraints: () => [] });
+      const anonymous = deps.engine.repo.as(actorOnly({ id: 'anonymous', roles: [], ip: req.ip }));
       auditFailure(anonymous, req, err).then(
         () => next(err),
         () => next(err),

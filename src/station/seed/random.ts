@@ -37,6 +37,13 @@ export class Random {
     return min + Math.floor(this.next() * (max - min + 1));
   }
 
+  /** `count` random decimal digits. */
+  digits(count: number): string {
+    let out = '';
+    for (let i = 0; i < count; i++) out += String(this.int(0, 9));
+    return out;
+  }
+
   chance(p: number): boolean {
     return this.next() < p;
   }
