@@ -45,7 +45,7 @@ export function parsePeriod(start: unknown, end: unknown): ReportPeriod {
 export function windowOf(period: ReportPeriod, timeZone: string): ReportWindow {
   const day = (d: string): { lo: Date; hi: Date } => {
     const r = dateRange(d, timeZone)!;
-    return { lo: new Date(r.lo), hi: new Date(r.hi + 1) };
+    return { lo: new Date(r.lo), hi: new Date(r.hi) };
   };
   const ref = day(period.end);
   return { period, dayStart: ref.lo, dayEnd: ref.hi, periodStart: day(period.start).lo, periodEnd: ref.hi, timeZone };

@@ -130,6 +130,27 @@ describe('$evaluate-measure over the hand-made population', () => {
     expect(strata(g, 'village')[V2]).toEqual([5, 0, 3]);
   });
 
+  test('day boundaries: a card counts through its last day, a resident through the move-out day, an enrolment from its first day and not on the withdrawal day', async () => {
+    /** The people (labels) in one population of a subject-list report as of `day`. */
+    const members = async (measure: string, day: string, population: string): Promise<string[]> => {
+      const res = await fhirFetch(`${server.baseUrl}/Measure/${measure}/$evaluate-measure?periodStart=2025-01-01&periodEnd=${day}&reportType=subject-list`);
+      expect(res.status).toBe(200);
+      const report = res.body as MeasureReport;
+      const ref = report.group![0].population!.find((p) => p.code!.coding![0].code === population)!.subjectResults!.reference!;
+      const byId = new Map([...ids].map(([label, id]) => [`Patient/${id}`, label]));
+      return ((report.contained!.find((c) => `#${c.id}` === ref) as List).entry ?? []).map((e) => byId.get(e.item.reference!)!);
+    };
+    // A3's card ends 2025-06-30; A6 moved out on 2025-05-31; A2 enrolled on 2025-02-01; A7 withdrew on 2025-08-01.
+    expect(await members('bhyt-coverage', '2025-06-30', 'numerator')).toContain('A3');
+    expect(await members('bhyt-coverage', '2025-07-01', 'numerator')).not.toContain('A3');
+    expect(await members('bhyt-coverage', '2025-05-31', 'initial-population')).toContain('A6');
+    expect(await members('bhyt-coverage', '2025-06-01', 'initial-population')).not.toContain('A6');
+    expect(await members('e-health-book', '2025-01-31', 'numerator')).not.toContain('A2');
+    expect(await members('e-health-book', '2025-02-01', 'numerator')).toContain('A2');
+    expect(await members('e-health-book', '2025-07-31', 'numerator')).toContain('A7');
+    expect(await members('e-health-book', '2025-08-01', 'numerator')).not.toContain('A7');
+  });
+
   test('type level with measure=url, and POST with Parameters', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Measure/$evaluate-measure?measure=${encodeURIComponent(measureUrl('e-health-book'))}&${PERIOD}`);
     expect(res.status).toBe(200);

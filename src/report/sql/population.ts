@@ -92,9 +92,9 @@ function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
     SELECT DISTINCT ON (k, pid) k, pid, village FROM (
       SELECT dt.k, d.resource_id AS pid, substr(d.param, strpos(d.param, '$') + 1) AS village,
              array_position(${types}::text[], substr(split_part(d.param, '$', 1), ${prefix})) AS rank, d.lo
-        FROM idx_date d JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_start
+        FROM idx_date d JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
        WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${keys}::text[])
-         AND d.lo < ${b.dayEnd()} AND d.hi >= ${b.dayStart()}
+         AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
       UNION ALL
       SELECT dt.k, t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
         FROM (SELECT resource_id, code ${rows('idx_token', 'Patient', 'residence-type', st, `code = ANY(${types}::text[])`)}) t
@@ -134,8 +134,8 @@ function bhytCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const w = span(q, p);
   return `bhyt AS (
     SELECT DISTINCT dt.k, b.pid
-      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Coverage', 'period', st, `lo < ${w.dayEnd()} AND hi >= ${w.dayStart()}`)}) d
-      JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_start
+      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Coverage', 'period', st, `lo < ${w.dayEnd()} AND hi > ${w.dayStart()}`)}) d
+      JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
       JOIN (${subjects('Coverage', 'beneficiary', st)}) b ON b.resource_id = d.resource_id
      WHERE d.resource_id IN (
        SELECT resource_id ${rows('idx_token', 'Coverage', 'status', st, `code = ANY(${p.add(c.statuses)}::text[])`)}
@@ -159,8 +159,8 @@ function enrolmentCte(q: PopulationQuery, p: SqlParams, st: string): string {
     SELECT dt.k, s.pid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
            ${any(c.telemedicine.apps, c.telemedicine.verifications)} AS telemedicine${perApp}
       FROM (SELECT resource_id, code ${rows('idx_token', 'Basic', 'app', st, `code = ANY(${p.add(apps)}::text[])`)}) a
-      JOIN (SELECT resource_id, lo, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${w.dayEnd()} AND hi >= ${w.dayStart()}`)}) d ON d.resource_id = a.resource_id
-      JOIN dates dt ON d.lo < dt.day_end AND d.hi >= dt.day_end
+      JOIN (SELECT resource_id, lo, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${w.dayEnd()} AND hi > ${w.dayStart()}`)}) d ON d.resource_id = a.resource_id
+      JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_end
       JOIN (SELECT resource_id, code ${rows('idx_token', 'Basic', 'verification', st)}) v ON v.resource_id = a.resource_id
       JOIN (${subjects('Basic', 'subject', st)}) s ON s.resource_id = a.resource_id
      WHERE d.hi < '${FAR_FUTURE}' OR a.resource_id NOT IN (SELECT resource_id ${rows('idx_token', 'Basic', 'enrolment-status', st, `code = 'withdrawn'`)})
@@ -176,8 +176,8 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const earliest = t.usageWindow === 'period' ? w.periodStart() : `'-infinity'::timestamptz`;
   return `remote AS (
     SELECT DISTINCT dt.k, s.pid
-      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Encounter', 'date', st, `lo < ${w.periodEnd()} AND hi >= ${earliest}`)}) d
-      JOIN dates dt ON d.lo < dt.period_end AND d.hi >= ${from}
+      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Encounter', 'date', st, `lo < ${w.periodEnd()} AND hi > ${earliest}`)}) d
+      JOIN dates dt ON d.lo < dt.period_end AND d.hi > ${from}
       JOIN (${subjects('Encounter', 'subject', st)}) s ON s.resource_id = d.resource_id
      WHERE d.resource_id IN (
        SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
@@ -210,11 +210,11 @@ function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const r = q.config.healthManaged.records;
   const types = p.add(r.map((x) => x.type));
   const w = span(q, p);
-  const dated = r.map((x) => `SELECT resource_type, resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi >= ${w.periodStart()}`)}`);
+  const dated = r.map((x) => `SELECT resource_type, resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi > ${w.periodStart()}`)}`);
   return `records AS (
     SELECT dt.k, c.compartment_id AS pid, count(*) AS n
       FROM (${dated.length ? dated.join(' UNION ALL ') : 'SELECT NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz WHERE false'}) d (resource_type, resource_id, lo, hi)
-      JOIN dates dt ON d.lo < dt.period_end AND d.hi >= dt.period_start
+      JOIN dates dt ON d.lo < dt.period_end AND d.hi > dt.period_start
       JOIN (SELECT resource_type, resource_id, compartment_id FROM idx_compartment
              WHERE station_id = ${st} AND resource_type = ANY(${types}::text[]) AND compartment_type = 'Patient') c
         ON c.resource_type = d.resource_type AND c.resource_id = d.resource_id
