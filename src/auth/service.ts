@@ -106,8 +106,7 @@ export class AuthService {
   /** Verifies an access token (signature, issuer, audience, expiry) and that its grant is live. */
   async authenticate(token: string, ip?: string): Promise<{ claims: AccessClaims; policy: AccessPolicy }> {
     const claims = await this.tokens.verifyAccessToken(token);
-    const grant = await this.store.grant(claims.grant);
-    if (!grant || grant.revokedAt) throw new Error('grant revoked');
+    if (!(await this.store.grantIsLive(claims.grant))) throw new Error('grant revoked');
     return { claims, policy: policyFor(claims, this.options.compartmentTypes, ip) };
   }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database';
+import { LiveGrants } from './live-grants';
 
 /** SHA-256 of a random token: codes and refresh tokens are stored only as hashes. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -74,6 +75,8 @@ const clientOf = (r: any): Client => ({
 
 /** Persistence of accounts, clients, grants, codes and refresh tokens, for one station. */
 export class AuthStore {
+  private readonly liveGrants = new LiveGrants();
+
   constructor(
     private readonly db: Queryable,
     private readonly stationId: string,
@@ -195,16 +198,27 @@ export class AuthStore {
     return r && { id: r.id, clientId: r.client_id, accountId: r.account_id, patientId: r.patient_id, scope: r.scope, revokedAt: r.revoked_at };
   }
 
+  /** Whether a grant exists and is not revoked (what every authenticated request asks). */
+  async grantIsLive(id: string): Promise<boolean> {
+    if (this.liveGrants.isLive(id)) return true;
+    const grant = await this.grant(id);
+    if (!grant || grant.revokedAt) return false;
+    this.liveGrants.remember(id);
+    return true;
+  }
+
   async revokeGrant(id: string): Promise<void> {
+    this.liveGrants.forget(id);
     await this.db.query(`UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND id = $2 AND revoked_at IS NULL`, [this.stationId, id]);
   }
 
   /** Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once. */
   async revokePatientGrants(patientId: string): Promise<number> {
-    const rows = await this.db.query(
+    const rows = await this.db.query<{ id: string }>(
       `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
       [this.stationId, patientId],
     );
+    rows.forEach((r) => this.liveGrants.forget(r.id));
     return rows.length;
   }
 
