@@ -12,7 +12,9 @@ import { createStationEngine } from './station/engine';
 /** Boot: config → database (+ migrations) → engine with the station's profiles and rules → the station's own records → HTTP. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  // Buffered: one write per 4 KB of log lines instead of a blocking write per request; flushed
+  // after the start-up line (someone is watching) and on the way out.
+  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize });
   const station = loadStationConfig();
   const engine = createStationEngine(db, config, station);
@@ -23,9 +25,10 @@ async function main(): Promise<void> {
   // Long search URLs (many _id values) need more than Node's default 16 KB of headers.
   const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
+    logger.flush();
   });
   const stop = (): void => {
-    server.close(() => void notifications.stop().then(() => db.close()).finally(() => process.exit(0)));
+    server.close(() => void notifications.stop().then(() => db.close()).finally(() => logger.flush(() => process.exit(0))));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
