@@ -37,6 +37,16 @@ describe('station rules reject what a Vietnamese health record must not contain'
     expect(found.every((i) => i.expression?.[0]?.startsWith('Patient.'))).toBe(true);
   });
 
+  test('a resident claiming the station profile still gets the base R4 checks (unknown element, wrong type, broken invariant)', () => {
+    expect(resident.meta?.profile?.length).toBeGreaterThan(0);
+    expect(errors(resident)).toEqual([]);
+    const where = (r: Resource): string[] => errors(r).flatMap((i) => i.expression ?? []);
+    expect(where(variant(resident, (p) => Object.assign(p, { favouriteColour: 'blue' })))).toEqual(['Patient.favouriteColour']);
+    // A birth date that is not a date is a structural error, and the CCCD rule (which reads it) waits.
+    expect(where(variant(resident, (p) => Object.assign(p, { birthDate: 1985 })))).toEqual(['Patient.birthDate']);
+    expect(where(variant(resident, (p) => (p.contact = [{}])))).toContain('Patient.contact[0]');
+  });
+
   test('the century digit follows the sex: 2 for a boy born in 2023 is right, 3 is refused', () => {
     expect(errors(examples.child)).toEqual([]);
     expect(texts(errors(variant(examples.child as Patient, setCccd('038323004567'))))).toContain('phải có 2');

@@ -24,18 +24,30 @@ export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
  */
 export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry, rules: readonly ResourceRule[] = []): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  collect(issues, resource, () => validateResource(resource));
-  issues.push(...checkRequiredBindings(resource, defs));
+  const held: StructureDefinition[] = [];
   for (const url of resource.meta?.profile ?? []) {
     const profile = profiles.get(url.split('|')[0]);
-    if (!profile) {
+    if (profile) held.push(profile);
+    else {
       const text = `Máy chủ không có hồ sơ ${url}; chỉ kiểm tra theo định nghĩa R4 / Profile ${url} is unknown to this server; validated against R4 only`;
       issues.push({ severity: 'warning', code: 'not-supported', diagnostics: text, details: { text }, expression: [`${resource.resourceType}.meta.profile`] });
-      continue;
     }
-    collect(issues, resource, () => validateAgainstProfile(resource, profile));
   }
-  for (const rule of rules) issues.push(...rule(resource));
+  // A profile's snapshot carries every base element with its constraints, so a resource checked
+  // against a profile of its own type has had the base checks too: running both doubled the cost.
+  if (!held.some((p) => p.type === resource.resourceType)) collect(issues, resource, () => validateResource(resource));
+  issues.push(...checkRequiredBindings(resource, defs));
+  for (const profile of held) collect(issues, resource, () => validateAgainstProfile(resource, profile));
+  const refused = hasErrors(issues);
+  for (const rule of rules) {
+    try {
+      issues.push(...rule(resource));
+    } catch (err) {
+      // The domain's rules read fields as the definitions type them; on a resource already refused
+      // (a birth date that is a number) one may trip over what it finds: the refusal stands as is.
+      if (!refused) throw err;
+    }
+  }
   return issues;
 }
 
