@@ -1,5 +1,5 @@
 import type { AccessPolicy, Action } from '../fhir/access';
-import { isRole, roleAllows } from './roles';
+import { isRole, roleAllows, roleConstraints } from './roles';
 import { grantingRules, parseScopes, type ScopeRule } from './scopes';
 import type { AccessClaims } from './tokens';
 
@@ -24,6 +24,12 @@ export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<st
     if (claims.kind === 'resident') return type === 'Patient' || compartmentTypes.has(type) || (SCHEDULING_DIRECTORY.has(type) && (action === 'r' || action === 's'));
     return true;
   };
+  /** The least limited of the roles that allow the access: none if one role allows it unlimited. */
+  const staffRoleConstraints = (type: string, action: Action): [string, string][] => {
+    if (claims.kind !== 'staff') return [];
+    const limits = roles.filter((role) => roleAllows(role, type, action)).map((role) => roleConstraints(role, type));
+    return limits.some((l) => l.length === 0) ? [] : (limits[0] ?? []);
+  };
   return {
     actor: {
       id: claims.sub,
@@ -35,9 +41,11 @@ export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<st
     allows,
     patientCompartment: claims.kind === 'resident' ? claims.patient : undefined,
     // A v2 scope with `?param=value` limits what it grants; a rule without one grants everything.
+    // A role may limit it too (an officer's MeasureReports): both limits apply.
     constraints: (type, action) => {
       const granting = scopeAllows(type, action);
-      return granting.some((r) => r.query.length === 0) ? [] : (granting[0]?.query ?? []);
+      const scope = granting.some((r) => r.query.length === 0) ? [] : (granting[0]?.query ?? []);
+      return [...scope, ...staffRoleConstraints(type, action)];
     },
   };
 }

@@ -51,3 +51,14 @@ export function roleAllows(role: Role, type: string, action: Action): boolean {
       return false;
   }
 }
+
+/**
+ * Search criteria a role's access to `type` is limited to, beyond roleAllows. Officers see
+ * aggregates only: a MeasureReport of type individual or subject-list names people (its subject,
+ * its contained lists), so theirs are the summaries.
+ */
+export function roleConstraints(role: Role, type: string): [string, string][] {
+  if (role === 'officer' && type === 'MeasureReport') return [['type', 'summary']];
+  return [];
+}
+

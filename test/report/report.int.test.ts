@@ -265,4 +265,25 @@ describe('officers see aggregates only', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
     }
   });
+
+  test('an officer reads stored summary MeasureReports, never a stored subject-list or individual one', async () => {
+    const store = async (report: MeasureReport): Promise<string> => {
+      const res = await fhirFetch(`${server.baseUrl}/MeasureReport`, { method: 'POST', body: report });
+      expect(res.status).toBe(201);
+      return res.body.id;
+    };
+    const summary = await store(await evaluate('bhyt-coverage'));
+    const list = await store(await evaluate('bhyt-coverage', '&reportType=subject-list'));
+    const individual = await store({ ...(await evaluate('bhyt-coverage')), type: 'individual', subject: { reference: `Patient/${ids.get('A1')}` } });
+    expect((await fhirFetch(`${server.baseUrl}/MeasureReport/${summary}`, { token: officer })).status).toBe(200);
+    for (const id of [list, individual]) expect((await fhirFetch(`${server.baseUrl}/MeasureReport/${id}`, { token: officer })).status).toBe(404);
+    const found = await fhirFetch(`${server.baseUrl}/MeasureReport?_count=100`, { token: officer });
+    expect(found.status).toBe(200);
+    const seen = (found.body.entry ?? []).map((e: { resource: MeasureReport }) => e.resource);
+    expect(seen.map((r: MeasureReport) => r.id)).toContain(summary);
+    expect(seen.every((r: MeasureReport) => r.type === 'summary')).toBe(true);
+    // Staff with the officer role and a clinical one are not limited by the officer's limit.
+    const both = await server.staffToken(['officer', 'clinician']);
+    expect((await fhirFetch(`${server.baseUrl}/MeasureReport/${individual}`, { token: both })).status).toBe(200);
+  });
 });
