@@ -2,6 +2,7 @@ import { evalFhirPathTyped, type TypedValue } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { compileMembers, compiledExpression, type CompiledMember } from './expressions';
+import { compilePlainPath, type PlainPath } from './paths';
 import { emptyRows } from './tables';
 import { addTokens } from './values';
 
@@ -64,25 +65,42 @@ export function compositeKeys(code: string, system: string | null, tokenCode: st
   return [`${code}$${tokenCode}`, `${code}$${system ?? ''}|${tokenCode}`];
 }
 
-const evalAll = (members: CompiledMember[], input: TypedValue[]): TypedValue[] => members.flatMap((m) => evalFhirPathTyped(m.atom, input));
+/**
+ * Component expressions are relative to the composite's element (`code` of an Observation or of
+ * one of its components), so their plain paths are compiled per element type, when first met.
+ */
+const componentPaths = new WeakMap<CompiledMember, Map<string, PlainPath | undefined>>();
+
+function componentPath(member: CompiledMember, elementType: string): PlainPath | undefined {
+  let byType = componentPaths.get(member);
+  if (!byType) componentPaths.set(member, (byType = new Map()));
+  if (!byType.has(elementType)) byType.set(elementType, compilePlainPath(member.atom, elementType));
+  return byType.get(elementType);
+}
+
+/** The values of `members` on one element: each one's plain-path walk when it can answer, else FHIRPath. */
+function evalAll(members: CompiledMember[], element: TypedValue, fhirPathOnly?: boolean): TypedValue[] {
+  return members.flatMap((m) => (fhirPathOnly ? undefined : componentPath(m, element.type)?.evaluate([element])) ?? evalFhirPathTyped(m.atom, [element]));
+}
 
 /** Adds the rows of composite `sp`; `addValue` stores a second-component value under a key. */
 export function addComposite(
   sp: SearchParameter,
   resourceType: string,
   input: TypedValue[],
-  defs: R4Definitions,
+  ctx: { defs: R4Definitions; fhirPathOnly?: boolean },
   addValue: (type: string, key: string, value: TypedValue) => void,
 ): void {
-  const parts = compositeParts(sp, defs);
+  const parts = compositeParts(sp, ctx.defs);
   if (!parts) return;
   for (const member of compiledExpression(sp, resourceType)) {
-    for (const element of evalFhirPathTyped(member.atom, input)) {
+    const elements = (ctx.fhirPathOnly ? undefined : member.path?.evaluate(input)) ?? evalFhirPathTyped(member.atom, input);
+    for (const element of elements) {
       const tokens = emptyRows();
-      for (const tv of evalAll(parts.firstMembers, [element])) addTokens(tokens, '', tv);
+      for (const tv of evalAll(parts.firstMembers, element, ctx.fhirPathOnly)) addTokens(tokens, '', tv);
       const keys = tokens.token.filter((t) => t.code !== null).flatMap((t) => compositeKeys(sp.code!, t.system, t.code!));
       if (!keys.length) continue;
-      const values = evalAll(parts.secondMembers, [element]);
+      const values = evalAll(parts.secondMembers, element, ctx.fhirPathOnly);
       for (const key of new Set(keys)) for (const tv of values) addValue(parts.second.type!, key, tv);
     }
   }

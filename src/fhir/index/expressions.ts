@@ -1,5 +1,6 @@
 import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
+import { compilePlainPath, type PlainPath } from './paths';
 
 /**
  * The R4 SearchParameters share one expression across many types
@@ -44,6 +45,8 @@ export interface CompiledMember {
    * the FHIRPath engine's resolve() misreads absolute URLs, and a string test is cheaper anyway.
    */
   resolveIs?: string;
+  /** The JSON walk that gives the same values as `atom`, when the member is a plain path (paths.ts). */
+  path?: PlainPath;
 }
 
 /**
@@ -84,15 +87,20 @@ export function compiledExpression(sp: SearchParameter, resourceType: string): C
   return members;
 }
 
-/** Parses members for any context (composite components use relative expressions). */
+/**
+ * Parses members for any context (composite components use relative expressions, with no type:
+ * their plain paths are compiled per element type in composite.ts).
+ */
 export function compileMembers(expression: string, resourceType: string): CompiledMember[] {
   const out: CompiledMember[] = [];
   for (const member of membersFor(expression, resourceType)) {
+    let atom: FhirPathAtom;
     try {
-      out.push({ atom: parseFhirPath(member.text), resolveIs: member.resolveIs });
+      atom = parseFhirPath(member.text);
     } catch {
-      // An expression our FHIRPath engine cannot parse indexes nothing (docs/search.md lists them).
+      continue; // An expression our FHIRPath engine cannot parse indexes nothing (docs/search.md lists them).
     }
+    out.push({ atom, resolveIs: member.resolveIs, path: resourceType ? compilePlainPath(atom, resourceType) : undefined });
   }
   return out;
 }
