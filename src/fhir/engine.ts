@@ -5,6 +5,7 @@ import { SYSTEM_ACCESS } from './access';
 import { extendDefinitions, loadR4Definitions, type R4Definitions } from './definitions';
 import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
+import type { Derivation } from './store/derivation';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
 
@@ -16,6 +17,8 @@ export interface EngineOptions {
   profilesDir?: string;
   /** Domain rules checked on every write. */
   rules?: ResourceRule[];
+  /** Records derived from writes, in the same transaction. */
+  derivations?: Derivation[];
   version: string;
 }
 
@@ -38,6 +41,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     timeZone: options.timeZone,
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
+    derivations: options.derivations ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
     access: SYSTEM_ACCESS,

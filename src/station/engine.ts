@@ -1,14 +1,17 @@
 import type { Config } from '../config/config';
 import type { Database } from '../db/database';
 import { createFhirEngine, type FhirEngine } from '../fhir/engine';
+import type { Derivation } from '../fhir/store/derivation';
 import { version } from '../version';
 import type { StationConfig } from './config';
-import { BUILT_PROFILES_DIR } from './profiles/pack';
+import { heightForAgeDerivation } from './growth/derive';
+import { loadGrowthTables, referenceDataDirs } from './growth/tables';
+import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
- * code systems) and its rules on every write. The server, the seed and the re-index all use this,
+ * code systems), its rules on every write and the records derived from writes (z-scores). The server, the seed and the re-index all use this,
  * so none of them indexes or validates with other definitions than the others.
  */
 export function createStationEngine(db: Database, config: Config, station: StationConfig): FhirEngine {
@@ -19,5 +22,11 @@ export function createStationEngine(db: Database, config: Config, station: Stati
     version,
     profilesDir: BUILT_PROFILES_DIR,
     rules: stationRules(station),
+    derivations: stationDerivations(config.timeZone),
   });
+}
+
+/** Records derived on write: the height-for-age z-score, when the WHO tables are installed. */
+export function stationDerivations(timeZone: string, tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT))): Derivation[] {
+  return tables ? [heightForAgeDerivation(tables, timeZone)] : [];
 }

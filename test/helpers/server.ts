@@ -9,6 +9,7 @@ import { createAuthService } from '../../src/auth/setup';
 import { loadConfig, type Config } from '../../src/config/config';
 import type { Database } from '../../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
+import { stationDerivations } from '../../src/station/engine';
 import { loadStationConfig } from '../../src/station/config';
 import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from './database';
@@ -65,7 +66,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   // (test/station builds the profile pack too), the engine's own tests work on plain R4.
   const station = loadStationConfig(fullEnv);
   const rules = options.stationRules ? stationRules(station) : [];
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules });
+  const derivations = options.stationRules ? stationDerivations(config.timeZone) : [];
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });

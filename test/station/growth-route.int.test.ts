@@ -4,6 +4,7 @@ import { HA_SON } from '../../src/station/config';
 import { loadGrowthTables } from '../../src/station/growth/tables';
 import { heightForAgeZ } from '../../src/station/growth/zscore';
 import { stationRoutes } from '../../src/station/http/routes';
+import { vitalSign } from '../../src/station/model/clinical';
 import { residentResource } from '../../src/station/model/person';
 import { serveRouter, startStationEngine, type StationEngine } from './helpers';
 import { describeWithShared, REFERENCE_DIR } from './shared';
@@ -37,6 +38,32 @@ describeWithShared('recording a child\'s height computes the height-for-age z-sc
     expect(haz.derivedFrom).toEqual([{ reference: `Observation/${length.id}` }]);
     const found = await s.dispatch({ method: 'GET', path: 'Observation', query: [['code', 'http://commune-ehr.example/fhir/CodeSystem/child-growth|haz'], ['subject', child]] });
     expect((found.resource as { entry: unknown[] }).entry).toHaveLength(1);
+  });
+
+  test('a height written as a plain Observation (the visit form, an app) gets its z-score; a corrected height updates it', async () => {
+    const hazOf = async (heightId: string): Promise<any[]> =>
+      ((await s.dispatch({ method: 'GET', path: 'Observation', query: [['derived-from', `Observation/${heightId}`]] })).resource as { entry?: { resource: any }[] }).entry?.map((e) => e.resource) ?? [];
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ fullUrl: 'urn:uuid:4b0c7c3e-0000-4000-8000-000000000001', request: { method: 'POST', url: 'Observation' }, resource: vitalSign(child, '2025-08-01T09:00:00+07:00', '8306-3', 0.72 * 100) }],
+    };
+    const tx = await s.dispatch({ method: 'POST', path: '', query: [], body: bundle });
+    expect(tx.status).toBe(200);
+    const heightId = /Observation\/([^/]+)/.exec((tx.resource as { entry: { response: { location: string } }[] }).entry[0].response.location)![1];
+    const [first] = await hazOf(heightId);
+    expect(first.valueQuantity.value).toBe(heightForAgeZ(loadGrowthTables([REFERENCE_DIR])!, 1, 426, 72, true)!.z);
+    // Corrected: the same z-score Observation, updated.
+    const height = (await s.engine.repo.read('Observation', heightId)) as any;
+    await s.engine.repo.update('Observation', heightId, { ...height, valueQuantity: { ...height.valueQuantity, value: 80 } });
+    const after = await hazOf(heightId);
+    expect(after).toHaveLength(1);
+    expect(after[0].id).toBe(first.id);
+    expect(after[0].valueQuantity.value).toBe(heightForAgeZ(loadGrowthTables([REFERENCE_DIR])!, 1, 426, 80, true)!.z);
+    // An adult's height gets no z-score (beyond the WHO references).
+    const adult = await s.engine.repo.create(residentResource(HA_SON, { name: 'Lê Văn Bình', sex: 'male', birthDate: '1960-01-01', ethnicCode: '01', residences: [{ village: HA_SON.villages[0], type: 'thuong-tru', start: '1960-01-01' }] }));
+    const tall = await s.engine.repo.create(vitalSign(`Patient/${adult.resource.id}`, '2025-08-01T09:00:00+07:00', '8302-2', 170));
+    expect(await hazOf(tall.resource.id!)).toEqual([]);
   });
 
   test('bad input is a 400 in Vietnamese; an unknown child a 404; nothing is half-written', async () => {

@@ -12,6 +12,7 @@ import { loadConformancePack, type LoadedPack } from '../../src/fhir/validate/pr
 import { validate } from '../../src/fhir/validate/validator';
 import { HA_SON, type StationConfig } from '../../src/station/config';
 import { PROFILE_SOURCES_DIR, writePack } from '../../src/station/profiles/pack';
+import { stationDerivations } from '../../src/station/engine';
 import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from '../helpers/database';
 import type { Database } from '../../src/db/database';
@@ -67,6 +68,7 @@ export async function startStationEngine(config: StationConfig = HA_SON): Promis
     version: 'test',
     profilesDir: builtPackDir(),
     rules: stationRules(config),
+    derivations: stationDerivations('Asia/Ho_Chi_Minh'),
   });
   const ctx: InteractionContext = { repo: engine.repo, baseUrl: BASE_URL, dispatch: (r, c) => engine.router.dispatch(r, c) };
   return {

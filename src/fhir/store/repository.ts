@@ -6,6 +6,7 @@ import type { AccessPolicy, Action } from '../access';
 import { versionedReference, type AuditInput, type AuditInteraction } from '../audit';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
+import type { Derivation } from './derivation';
 import {
   badRequest,
   conflict,
@@ -36,6 +37,8 @@ export interface RepositoryContext {
   baseUrl: string;
   /** Domain rules run on every write after the FHIR validation (src/station/ registers them). */
   rules: readonly ResourceRule[];
+  /** Records derived from a write in its own transaction (src/station/ registers them). */
+  derivations: readonly Derivation[];
   /** Who is asking and what they may do; SYSTEM_ACCESS for the server's own work. */
   access: AccessPolicy;
   /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
@@ -463,11 +466,24 @@ export class Repository {
     return validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
   }
 
+  /** Writes a version and, in the same transaction, the records derived from it. */
+  private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
+    const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input));
+    if (derivations.length === 0) return this.commitVersion(input, id, head, method);
+    // The derived records and the write stand or fall together.
+    const inner = async (repo: Repository): Promise<WriteResult> => {
+      const result = await repo.commitVersion(input, id, head, method);
+      for (const d of derivations) await d.derive(result.resource, repo, result.created);
+      return result;
+    };
+    return 'inTransaction' in this.db ? inner(this) : this.withTransaction(inner);
+  }
+
   /**
    * The one place a version is written: stamps meta, validates, indexes, stores.
    * Throws LostRace when another writer got there first.
    */
-  private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
+  private async commitVersion(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
     const versionId = (head?.versionId ?? 0) + 1;
     const resource = {
       ...input,

@@ -1,9 +1,8 @@
 import type { Observation, Patient } from '@medplum/fhirtypes';
 import { badRequest } from '../../fhir/outcomes';
 import type { Repository } from '../../fhir/store/repository';
-import { heightForAgeObservation, vitalSign } from '../model/clinical';
-import type { GrowthTables } from './tables';
-import { ageInDays, heightForAgeZ } from './zscore';
+import { vitalSign } from '../model/clinical';
+import { ageInDays } from './zscore';
 
 export interface GrowthMeasurement {
   patient: string;
@@ -16,10 +15,10 @@ export interface GrowthMeasurement {
 }
 
 /**
- * Records a child's height (and weight) and, from the WHO tables, the height-for-age z-score derived
- * from it, in one transaction: "computed when a child's height is recorded".
+ * Records a child's height (and weight) in one transaction; the engine derives the height-for-age
+ * z-score from the height in that transaction (growth/derive.ts), and it is returned with them.
  */
-export async function recordGrowth(repo: Repository, tables: GrowthTables, m: GrowthMeasurement): Promise<Observation[]> {
+export async function recordGrowth(repo: Repository, m: GrowthMeasurement): Promise<Observation[]> {
   if (!/^Patient\/[A-Za-z0-9.-]{1,64}$/.test(m.patient)) throw badRequest('patient phải có dạng Patient/<id>', 'patient must be Patient/<id>');
   if (!/^\d{4}-\d{2}-\d{2}/.test(m.when)) throw badRequest('Ngày đo (when) phải có dạng YYYY-MM-DD', 'when must be a date (YYYY-MM-DD…)');
   if (typeof m.heightCm !== 'number' || !(m.heightCm > 0)) throw badRequest('Chiều cao (heightCm) phải là số dương, tính bằng cm', 'heightCm must be a positive number of centimetres');
@@ -28,14 +27,12 @@ export async function recordGrowth(repo: Repository, tables: GrowthTables, m: Gr
     if (!patient.birthDate || (patient.gender !== 'male' && patient.gender !== 'female')) {
       throw badRequest('Cần ngày sinh và giới tính (nam/nữ) của trẻ để tính chỉ số Z', 'The child needs a birth date and sex (male/female) for a z-score');
     }
-    const days = ageInDays(patient.birthDate, m.when.slice(0, 10));
-    const lying = m.lying ?? days < 731;
-    const written: Observation[] = [];
+    const lying = m.lying ?? ageInDays(patient.birthDate, m.when.slice(0, 10)) < 731;
     const height = (await tx.create(vitalSign(m.patient, m.when, lying ? '8306-3' : '8302-2', m.heightCm))).resource as Observation;
-    written.push(height);
+    const written: Observation[] = [height];
     if (m.weightKg !== undefined) written.push((await tx.create(vitalSign(m.patient, m.when, '29463-7', m.weightKg))).resource as Observation);
-    const z = heightForAgeZ(tables, patient.gender === 'male' ? 1 : 2, days, m.heightCm, lying);
-    if (z) written.push((await tx.create(heightForAgeObservation(m.patient, m.when, `Observation/${height.id}`, z))).resource as Observation);
+    const derived = await tx.search(tx.parseSearch('Observation', [['derived-from', `Observation/${height.id}`]]));
+    written.push(...(derived.resources as Observation[]));
     return written;
   });
 }

@@ -57,7 +57,7 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
       if (!tables) {
         throw new OperationOutcomeError(outcome('error', 'not-supported', 'Máy chủ không có bảng tăng trưởng WHO / The WHO growth tables are not installed'), 503);
       }
-      const written = await recordGrowth(deps.repoFor(req, res), tables, (req.body ?? {}) as GrowthMeasurement);
+      const written = await recordGrowth(deps.repoFor(req, res), (req.body ?? {}) as GrowthMeasurement);
       res.status(201).type('application/fhir+json').send(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: written.map((resource) => ({ resource })) }));
     } catch (err) {
       next(err);

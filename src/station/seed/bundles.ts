@@ -1,16 +1,14 @@
 import type { Bundle, Coding, Resource } from '@medplum/fhirtypes';
 import type { StationConfig } from '../config';
-import { heightForAgeZ } from '../growth/zscore';
-import type { GrowthTables } from '../growth/tables';
 import { TransactionBuilder } from '../model/bundle';
-import { bloodPressure, heightForAgeObservation, immunizationResource, visitResources, vitalSign } from '../model/clinical';
+import { bloodPressure, immunizationResource, visitResources, vitalSign } from '../model/clinical';
 import { carerResource, householdResource, residentResource } from '../model/person';
 import { bhytCoverage, enrolmentResource } from '../model/records';
 import type { StationTerminology } from '../rules/terminology';
 import { STAFF } from './catalogue';
 import type { CarePlan, VisitPlan } from './care';
 import type { HouseholdPlan, PersonPlan } from './population';
-import { ageOn, daysBetween, type Random } from './random';
+import { ageOn, type Random } from './random';
 
 /** HL7's security label for test data: every seeded resource says it is synthetic. */
 export const SYNTHETIC: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };
@@ -24,7 +22,6 @@ export interface SeedRefs {
 export interface BundleContext {
   config: StationConfig;
   terminology: StationTerminology;
-  tables: GrowthTables | undefined;
   refs: SeedRefs;
   asOf: string;
   random: Random;
@@ -102,10 +99,9 @@ function addCare(ctx: BundleContext, add: (r: Resource) => string, p: PersonPlan
   }
   for (const g of care.growth) {
     const when = `${g.date}T08:00:00+07:00`;
-    const height = add(vitalSign(patientRef, when, g.lying ? '8306-3' : '8302-2', g.heightCm));
+    // The server derives the z-score from the height (growth/derive.ts), as for any height recorded.
+    add(vitalSign(patientRef, when, g.lying ? '8306-3' : '8302-2', g.heightCm));
     add(vitalSign(patientRef, when, '29463-7', g.weightKg));
-    const z = ctx.tables && heightForAgeZ(ctx.tables, p.sex === 'male' ? 1 : 2, daysBetween(p.birthDate, g.date), g.heightCm, g.lying);
-    if (z) add(heightForAgeObservation(patientRef, when, height, z));
   }
 }
 

@@ -55,7 +55,7 @@ export async function seedCommune(
   const plans = planCommune(config, tables, options);
   // Bundle ids come from their own stream, so the plan does not depend on how it is written.
   const ids = new Random(options.seed ^ 0x5eed);
-  const ctx: BundleContext = { config, terminology, tables, refs: { organization: stationRefs.organization, staff }, asOf: options.asOf, random: ids };
+  const ctx: BundleContext = { config, terminology, refs: { organization: stationRefs.organization, staff }, asOf: options.asOf, random: ids };
   const interaction: InteractionContext = { repo: engine.repo, baseUrl: engine.repo.ctx.baseUrl, dispatch: (r, c) => engine.router.dispatch(r, c) };
 
   const byType: Record<string, number> = {};

@@ -1,0 +1,18 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Repository } from './repository';
+
+/**
+ * A record the server derives from a write, written in the write's own transaction: a child's
+ * height → its height-for-age z-score (src/station/growth/derive.ts). The domain registers them
+ * with the engine; the repository runs them after every create and update they apply to, whoever
+ * wrote (REST, a transaction Bundle, the seed), so a derived record cannot be forgotten.
+ */
+export interface Derivation {
+  /** A cheap test on the written resource. */
+  appliesTo(resource: Resource): boolean;
+  /**
+   * Writes what follows from `resource` (as stored: id and version set) through `tx`, which is in
+   * the write's transaction and acts for the same caller. `created` is false for an update.
+   */
+  derive(resource: Resource, tx: Repository, created: boolean): Promise<void>;
+}

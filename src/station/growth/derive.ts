@@ -1,0 +1,68 @@
+import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { OperationOutcomeError } from '../../fhir/outcomes';
+import type { Derivation } from '../../fhir/store/derivation';
+import type { Repository } from '../../fhir/store/repository';
+import { CS, SYSTEMS } from '../canonical';
+import { heightForAgeObservation } from '../model/clinical';
+import { localDate } from '../registers/fetch';
+import type { GrowthTables } from './tables';
+import { ageInDays, heightForAgeZ } from './zscore';
+
+/** Body height (standing) and body length (lying down), LOINC. */
+const HEIGHT = '8302-2';
+const LENGTH = '8306-3';
+const RECORDED = ['final', 'amended', 'corrected'];
+
+/**
+ * "The height-for-age z-score computed when a child's height is recorded" — however it is
+ * recorded: the visit form's transaction, `POST /station/growth`, a plain `POST Observation`, the
+ * seed. A recorded height or length of a resident 0–19 years old gets a z-score Observation
+ * (WHO 2006 up to 5 years, WHO 2007 after) derived from it in the same transaction; a corrected
+ * height updates its z-score.
+ */
+export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): Derivation {
+  return {
+    appliesTo: (r) => r.resourceType === 'Observation' && RECORDED.includes(r.status) && !!measuredCm(r) && !!r.subject?.reference?.startsWith('Patient/'),
+    derive: async (resource, tx, created) => {
+      const height = resource as Observation;
+      const patient = await readChild(tx, height.subject!.reference!.slice('Patient/'.length));
+      const when = height.effectiveDateTime ?? height.effectivePeriod?.start;
+      if (!patient?.birthDate || (patient.gender !== 'male' && patient.gender !== 'female') || !when) return;
+      const days = ageInDays(patient.birthDate, when.length > 10 ? localDate(when, timeZone) : when);
+      const lying = codeOf(height) === LENGTH;
+      const z = days >= 0 ? heightForAgeZ(tables, patient.gender === 'male' ? 1 : 2, days, measuredCm(height)!, lying) : undefined;
+      const self = `Observation/${height.id}`;
+      const existing = `derived-from=${self}&code=${CS.growth}|haz`;
+      if (z) {
+        const derived = heightForAgeObservation(height.subject!.reference!, when, self, z);
+        if (height.encounter) derived.encounter = height.encounter;
+        if (created) await tx.create(derived);
+        else await tx.conditionalUpdate('Observation', existing, derived);
+      } else if (!created) {
+        await tx.conditionalDelete('Observation', existing);
+      }
+    },
+  };
+}
+
+function codeOf(o: Resource): string | undefined {
+  return (o as Observation).code?.coding?.find((c) => c.system === SYSTEMS.loinc && (c.code === HEIGHT || c.code === LENGTH))?.code;
+}
+
+/** The measured height in centimetres, when `r` is a height or length with a usable value. */
+function measuredCm(r: Resource): number | undefined {
+  if (!codeOf(r)) return undefined;
+  // The station's vital-sign profile requires UCUM cm for heights.
+  const q = (r as Observation).valueQuantity;
+  return typeof q?.value === 'number' && q.value > 0 && q.code === 'cm' ? q.value : undefined;
+}
+
+/** The child, or undefined when the caller may not read them (the height is kept; no z-score then). */
+async function readChild(tx: Repository, id: string): Promise<Patient | undefined> {
+  try {
+    return (await tx.read('Patient', id)) as Patient;
+  } catch (err) {
+    if (err instanceof OperationOutcomeError && (err.status === 403 || err.status === 404)) return undefined;
+    throw err;
+  }
+}
