@@ -144,6 +144,11 @@ describe('access by role and scope', () => {
       expect(await status('resident', 'Observation', { method: 'POST', body: obs(other.patientId, 'vital-signs', 'giả mạo') })).toBe(403);
       expect(await status('resident', `Observation/${otherObservation}`, { method: 'DELETE' })).toBe(200);
       expect(await status('clinician', `Observation/${otherObservation}`)).toBe(200); // the delete touched nothing
+      // Overwriting another patient's record by its id, with content that points at oneself: refused, untouched.
+      const hijack = { ...obs(me.patientId, 'vital-signs', 'ghi đè'), id: otherObservation };
+      expect(await status('resident', `Observation/${otherObservation}`, { method: 'PUT', body: hijack })).toBe(403);
+      const kept = await fhirFetch(`${base}/Observation/${otherObservation}`, { token: tokens.clinician });
+      expect([kept.body.subject.reference, kept.body.meta.versionId]).toEqual([`Patient/${other.patientId}`, '1']);
     });
 
     test('transaction entries are checked one by one, all or nothing', async () => {

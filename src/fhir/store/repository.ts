@@ -351,6 +351,7 @@ export class Repository {
     }
     for (let attempt = 1; ; attempt++) {
       const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
+      if (!head) await this.refuseHiddenId(resourceType, id);
       this.require(resourceType, head && !head.deleted ? 'u' : 'c');
       if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
       if (head && !head.deleted && sameContent(head.content, resource)) {
@@ -363,6 +364,18 @@ export class Repository {
           throw err instanceof LostRace ? concurrentWrite(resourceType, id) : err;
         }
       }
+    }
+  }
+
+  /**
+   * An update-as-create under a patient compartment must not land on an id that exists outside it
+   * (someone else's record, or a deleted one whose history is not the caller's): 403, not a 409
+   * after a lost race, and nothing written.
+   */
+  private async refuseHiddenId(resourceType: string, id: string): Promise<void> {
+    if (this.compartmentFor(resourceType) === undefined) return;
+    if (await readHead(this.db, this.ctx.stationId, resourceType, id)) {
+      throw forbidden(`Không được ghi vào ${resourceType}/${id}`, `${resourceType}/${id} is outside what this app may write`);
     }
   }
 
