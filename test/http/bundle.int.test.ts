@@ -109,6 +109,30 @@ describe('batch and transaction', () => {
     expect(res.body.entry[2].response.status).toBe('201 Created');
   });
 
+  test('new resources are written together, yet every later entry of the transaction sees them', async () => {
+    const family = `Gop${Date.now()}`;
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'GET', url: `Patient?family=${family}` } },
+        { fullUrl: 'urn:uuid:6f0d6d1c-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'mạch' }, subject: { reference: 'urn:uuid:6f0d6d1c-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Observation' } },
+        { request: { method: 'GET', url: `Observation?subject.family=${family}` } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['200 OK', '201 Created', '201 Created', '200 OK']);
+    // The GETs run after the POSTs (spec order) and find what they created, chained search included.
+    expect(res.body.entry[0].resource.entry).toHaveLength(1);
+    expect(res.body.entry[3].resource.entry).toHaveLength(1);
+    const created = res.body.entry[1].resource;
+    // Stamped with the transaction's time, as stored.
+    const stored = (await fhirFetch(`${base}/Patient/${created.id}`)).body;
+    expect(stored.meta.lastUpdated).toBe(created.meta.lastUpdated);
+    expect(res.body.entry[2].resource.meta.lastUpdated).toBe(created.meta.lastUpdated);
+  });
+
   test('conditional references and conditional creates inside a transaction', async () => {
     const system = 'http://fhir.ehealth.gov.vn/core/sid/national_id';
     await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system, value: '038095000777' }] } });

@@ -51,8 +51,9 @@ function checkEntry(entry: BundleEntry, i: number): void {
 }
 
 async function transaction(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
-  // One database transaction, and one AuditEvent naming everything it touched.
-  return ctx.repo.withTransaction((outer) => outer.withBatchedAudit(async (repo) => {
+  // One database transaction, its new resources written together, and one AuditEvent naming
+  // everything it touched.
+  return ctx.repo.withDeferredWrites((outer) => outer.withBatchedAudit(async (repo) => {
     const txCtx: InteractionContext = { ...ctx, repo };
     const refs: ReferenceMap = new Map();
     const assigned = new Map<number, string>();
@@ -92,6 +93,8 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
       }
       if (responses[i].status >= 400) throw entryFailure(new OperationOutcomeError(responses[i].outcome ?? outcome('error', 'processing', 'failed'), responses[i].status), i);
     }
+    // Records derived from the entries (z-scores) are written now, inside the audited batch.
+    await repo.settle();
     return responses;
   }));
 }

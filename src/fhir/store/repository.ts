@@ -6,6 +6,7 @@ import type { AccessPolicy, Action } from '../access';
 import { versionedReference, type AuditInput, type AuditInteraction } from '../audit';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
+import { DeferredWrites } from './deferred-writes';
 import type { Derivation } from './derivation';
 import {
   badRequest,
@@ -85,6 +86,20 @@ export class Repository {
   }
 
   /**
+   * Like withTransaction, and the resources created in it are written together, just before the
+   * transaction next sends any other SQL (deferred-writes.ts): a transaction Bundle's new entries.
+   */
+  withDeferredWrites<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, async (tx) => {
+      const deferred = new DeferredWrites(tx);
+      const result = await work(new Repository(deferred, this.ctx));
+      await deferred.settle();
+      await deferred.flush();
+      return result;
+    });
+  }
+
+  /**
    * Runs read-only, set-based SQL (the indicator report's counts) in one transaction on this
    * repository's connection. Nothing here applies the access policy: callers check it first
    * (src/report/access.ts), and write nothing.
@@ -120,6 +135,11 @@ export class Repository {
    * Runs a transaction Bundle's work with its audit records gathered into one AuditEvent (every
    * resource it read or wrote), written inside the same database transaction at the end.
    */
+  /** Runs what waits for a transaction Bundle's entries (derived records), if this repository defers writes. */
+  async settle(): Promise<void> {
+    if (this.db instanceof DeferredWrites) await this.db.settle();
+  }
+
   async withBatchedAudit<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
     if (!this.ctx.audit) return work(this);
     const batch = { entities: [] as string[], patients: new Set<string>() };
@@ -486,7 +506,11 @@ export class Repository {
     // The derived records and the write stand or fall together.
     const inner = async (repo: Repository): Promise<WriteResult> => {
       const result = await repo.commitVersion(input, id, head, method);
-      for (const d of derivations) await d.derive(result.resource, repo, result.created);
+      const db = repo.db;
+      for (const d of derivations) {
+        if (db instanceof DeferredWrites) db.afterEntries(() => d.derive(result.resource, repo, result.created));
+        else await d.derive(result.resource, repo, result.created);
+      }
       return result;
     };
     return 'inTransaction' in this.db ? inner(this) : this.withTransaction(inner);
@@ -523,7 +547,14 @@ export class Repository {
       content: resource,
       rows,
     };
-    const written = await writeVersion(this.db, write, this.auditCompanions(interaction, { ...resource }, patients));
+    const companions = this.auditCompanions(interaction, { ...resource }, patients);
+    if (!head && method === 'POST' && companions.length === 0 && this.db instanceof DeferredWrites) {
+      // Written with the transaction's other new resources; stamped with its time, as it would be now.
+      resource.meta!.lastUpdated = await this.db.timestamp();
+      this.db.defer(write);
+      return { resource, created: true, issues };
+    }
+    const written = await writeVersion(this.db, write, companions);
     if (!written) {
       if (!head && method === 'POST') throw conflict('Tài nguyên đã tồn tại', `${resource.resourceType}/${id} already exists`);
       throw new LostRace();

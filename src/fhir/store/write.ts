@@ -33,7 +33,9 @@ export interface WrittenVersion {
   lastUpdated: string;
 }
 
-const ISO_UTC = `to_char(t.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** An instant as meta.lastUpdated text (UTC, milliseconds), in SQL. */
+const isoUtc = (instant: string): string => `to_char(${instant} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const ISO_UTC = isoUtc('t.ts');
 
 class Statement {
   readonly params: unknown[] = [];
@@ -104,3 +106,53 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   if (!result.length) return undefined;
   return { seq: Number(result[0].seq), lastUpdated: result[0].last_updated };
 }
+
+/** The transaction's own time as meta.lastUpdated text (what every write of it is stamped with). */
+export async function transactionTime(q: Queryable): Promise<string> {
+  const rows = await q.query<{ t: string }>(`SELECT ${isoUtc('now()')} AS t`, [], 'fhir_transaction_time');
+  return rows[0].t;
+}
+
+/** A brand-new resource as it will be stored: its JSON text (meta complete) and its index rows. */
+export interface NewVersion {
+  stationId: string;
+  resourceType: string;
+  id: string;
+  json: string;
+  rows: IndexRows;
+}
+
+/**
+ * Writes brand-new resources (version 1, server-assigned ids, content already stamped with the
+ * transaction's time) in one statement: heads, history rows and index rows of all of them, as
+ * arrays. The text is the same for any number of resources, so it is prepared once. Returns how
+ * many were written; fewer than given means an id already existed (the caller fails the transaction).
+ */
+export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[]): Promise<number> {
+  const s = new Statement();
+  const station = s.add(writes[0].stationId);
+  const [types, ids, contents] = [s.add(writes.map((w) => w.resourceType)), s.add(writes.map((w) => w.id)), s.add(writes.map((w) => w.json))];
+  s.ctes.push(
+    `c AS (SELECT u.type, u.id, u.content::json AS content, nextval('resource_seq') AS seq
+       FROM unnest(${types}::text[], ${ids}::text[], ${contents}::text[]) AS u(type, id, content))`,
+    `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
+       SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
+       ON CONFLICT (station_id, resource_type, id) DO NOTHING RETURNING resource_type, id)`,
+    `hist AS (INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
+       SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content FROM c JOIN head h ON h.resource_type = c.type AND h.id = c.id, t)`,
+  );
+  INDEX_TABLES.forEach((spec, i) => {
+    const owners = writes.flatMap((w) => (w.rows[spec.table] as readonly object[]).map(() => w));
+    const rows = writes.flatMap((w) => w.rows[spec.table] as readonly object[]);
+    const arrays = [
+      `${s.add(owners.map((w) => w.resourceType))}::text[]`,
+      `${s.add(owners.map((w) => w.id))}::text[]`,
+      ...columnArrays(spec, rows).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`),
+    ];
+    s.ctes.push(`ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
+      SELECT ${station}, u.* FROM unnest(${arrays.join(', ')}) AS u)`);
+  });
+  const rows = await q.query<{ written: string | number }>(`WITH ${s.ctes.join(',\n')}\nSELECT count(*) AS written FROM head`, s.params, 'fhir_write_new_batch');
+  return Number(rows[0].written);
+}
+
