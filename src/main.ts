@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     logger.flush();
   });
   const stop = (): void => {
-    server.close(() => void notifications.stop().then(() => db.close()).finally(() => logger.flush(() => process.exit(0))));
+    server.close(() => void notifications.stop().then(() => engine.repo.flushAudit()).then(() => db.close()).finally(() => logger.flush(() => process.exit(0))));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -5,6 +5,7 @@ import { SYSTEM_ACCESS } from './access';
 import { extendDefinitions, loadR4Definitions, type R4Definitions } from './definitions';
 import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
+import { AuditQueue } from './store/audit-queue';
 import type { Derivation } from './store/derivation';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
@@ -19,6 +20,8 @@ export interface EngineOptions {
   rules?: ResourceRule[];
   /** Records derived from writes, in the same transaction. */
   derivations?: Derivation[];
+  /** Told when queued audit records could not be stored (default: a line on stderr, no PHI). */
+  onAuditError?: (err: Error) => void;
   version: string;
 }
 
@@ -46,6 +49,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
     access: SYSTEM_ACCESS,
     audit: false,
+    auditQueue: new AuditQueue(db, options.onAuditError ?? ((err) => console.error(`audit records not stored: ${err.message}`))),
   });
   return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
 }

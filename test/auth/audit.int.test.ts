@@ -109,6 +109,21 @@ describe('audit trail', () => {
     for (const entry of res.body.entry) expect(refs).toContain(`${entry.resource.resourceType}/${entry.resource.id}/_history/1`);
   });
 
+  test('reads are recorded in batches off the request path, yet an auditor sees every read made before asking', async () => {
+    const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Đọc' }] } })).body;
+    const since = await mark();
+    const reads = await Promise.all(Array.from({ length: 20 }, () => fhirFetch(`${base}/Patient/${patient.id}`)));
+    expect(reads.every((r) => r.status === 200)).toBe(true);
+    const events = (await eventsSince(since)).filter((e) => e.subtype?.[0]?.code === 'read');
+    expect(events).toHaveLength(20);
+    expect(events.every((e) => e.entity.some((x: any) => x.what?.reference?.startsWith(`Patient/${patient.id}`)))).toBe(true);
+    // Stored together: the records share the time of the statement that stored them (meta.lastUpdated).
+    const stamps = new Set(events.map((e) => e.meta.lastUpdated));
+    expect(stamps.size).toBeLessThan(20);
+    // …which is the database's own time of that write, after the reads were made.
+    for (const stamp of stamps) expect(Date.parse(stamp as string)).toBeGreaterThanOrEqual(Date.parse(since));
+  });
+
   test('only auditors and system clients with AuditEvent scope can search the trail', async () => {
     expect((await fhirFetch(`${base}/AuditEvent`)).status).toBe(403);
     expect((await fhirFetch(`${base}/AuditEvent`, { token: await server.systemToken('system/AuditEvent.rs') })).status).toBe(200);

@@ -111,6 +111,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       defaultTokens.delete(origin);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await engine.repo.flushAudit();
       await db.close();
     },
   };

@@ -75,7 +75,7 @@ export async function startStationEngine(config: StationConfig = HA_SON): Promis
     engine,
     db,
     dispatch: (req) => engine.router.dispatch({ headers: {}, ...req }, ctx),
-    close: () => db.close(),
+    close: () => engine.repo.flushAudit().then(() => db.close()),
   };
 }
 

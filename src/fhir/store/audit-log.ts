@@ -3,7 +3,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { buildAuditEvent, type AuditInput } from '../audit';
 import { extractIndexRows, type ExtractContext } from '../index/extract';
-import type { VersionWrite } from './write';
+import { PLACEHOLDER } from './audit-queue';
+import type { NewVersion, VersionWrite } from './write';
 import { writeVersion } from './write';
 
 /**
@@ -17,7 +18,14 @@ export function auditWrite(stationId: string, input: AuditInput, extract: Extrac
   return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows: extractIndexRows(event, extract) };
 }
 
-/** Stores an audit record on its own (reads, searches, refusals, logins). */
+/** An audit record for the AuditQueue: stamped with the time of the statement that stores it. */
+export function queuedAudit(stationId: string, input: AuditInput, extract: ExtractContext): NewVersion {
+  const id = randomUUID();
+  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta: { versionId: '1', lastUpdated: PLACEHOLDER } } as Resource;
+  return { stationId, resourceType: 'AuditEvent', id, json: JSON.stringify(event), rows: extractIndexRows(event, extract) };
+}
+
+/** Stores an audit record on its own, now (when the engine has no AuditQueue). */
 export async function recordAudit(q: Queryable, stationId: string, input: AuditInput, extract: ExtractContext): Promise<void> {
   await writeVersion(q, auditWrite(stationId, input, extract));
 }

@@ -24,7 +24,8 @@ import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
-import { auditWrite, patientsOf, recordAudit } from './audit-log';
+import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
+import type { AuditQueue } from './audit-queue';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
 import { writeVersion, type VersionWrite } from './write';
@@ -44,6 +45,8 @@ export interface RepositoryContext {
   access: AccessPolicy;
   /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
   audit: boolean;
+  /** Where the audit records of reads go to be written in batches (absent: each is written at once). */
+  auditQueue?: AuditQueue;
   /** Inside a transaction Bundle: what it touched, recorded as one AuditEvent at its end. */
   auditBatch?: { entities: string[]; patients: Set<string> };
 }
@@ -128,18 +131,31 @@ export class Repository {
       input.patients.forEach((p) => this.ctx.auditBatch!.patients.add(p));
       return;
     }
-    await recordAudit(this.db, this.ctx.stationId, { ...input, actor: this.ctx.access.actor }, this.extractCtx);
+    const record = { ...input, actor: this.ctx.access.actor };
+    if (this.ctx.auditQueue) this.ctx.auditQueue.add(queuedAudit(this.ctx.stationId, record, this.extractCtx));
+    else await recordAudit(this.db, this.ctx.stationId, record, this.extractCtx);
+  }
+
+  /** Before anyone who may read the audit trail reads, what waits in the audit queue is stored. */
+  private async syncAuditTrail(resourceType: string | undefined): Promise<void> {
+    if (!this.ctx.auditQueue || (resourceType !== undefined && resourceType !== 'AuditEvent')) return;
+    if (this.ctx.access.allows('AuditEvent', 'r') || this.ctx.access.allows('AuditEvent', 's')) await this.ctx.auditQueue.flush();
+  }
+
+  /** Stores every queued audit record (shutdown). */
+  flushAudit(): Promise<void> {
+    return this.ctx.auditQueue?.flush() ?? Promise.resolve();
+  }
+
+  /** Runs what waits for a transaction Bundle's entries (derived records), if this repository defers writes. */
+  async settle(): Promise<void> {
+    if (this.db instanceof DeferredWrites) await this.db.settle();
   }
 
   /**
    * Runs a transaction Bundle's work with its audit records gathered into one AuditEvent (every
    * resource it read or wrote), written inside the same database transaction at the end.
    */
-  /** Runs what waits for a transaction Bundle's entries (derived records), if this repository defers writes. */
-  async settle(): Promise<void> {
-    if (this.db instanceof DeferredWrites) await this.db.settle();
-  }
-
   async withBatchedAudit<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
     if (!this.ctx.audit) return work(this);
     const batch = { entities: [] as string[], patients: new Set<string>() };
@@ -191,6 +207,7 @@ export class Repository {
   async readHeadOrFail(resourceType: string, id: string): Promise<StoredHead> {
     this.assertType(resourceType);
     this.require(resourceType, 'r');
+    await this.syncAuditTrail(resourceType);
     if (!isValidId(id)) throw notFound(`${resourceType}/${id}`);
     const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
     if (!head || !(await this.meetsConstraints(resourceType, id, 'r'))) throw notFound(`${resourceType}/${id}`);
@@ -220,6 +237,7 @@ export class Repository {
   async history(query: HistoryQuery, rawQuery?: string): Promise<HistoryPage> {
     const { resourceType, id } = query;
     if (resourceType) this.assertType(resourceType);
+    await this.syncAuditTrail(resourceType);
     if (resourceType && id) await this.readHeadOrFail(resourceType, id);
     else if (resourceType) this.require(resourceType, 's');
     const types = resourceType ? undefined : [...this.ctx.defs.resourceTypes].filter((t) => this.ctx.access.allows(t, 's'));
@@ -244,6 +262,7 @@ export class Repository {
   async search(req: SearchRequest, rawQuery?: string): Promise<SearchResult> {
     if (req.resourceType) this.require(req.resourceType, 's');
     else this.restrictSystemSearch(req);
+    await this.syncAuditTrail(req.resourceType);
     const result = await this.runSearch(this.db, req);
     result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
     await this.auditRead('search', [...result.resources, ...result.included], rawQuery ?? '', req.resourceType);

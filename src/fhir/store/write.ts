@@ -123,18 +123,22 @@ export interface NewVersion {
 }
 
 /**
- * Writes brand-new resources (version 1, server-assigned ids, content already stamped with the
- * transaction's time) in one statement: heads, history rows and index rows of all of them, as
- * arrays. The text is the same for any number of resources, so it is prepared once. Returns how
- * many were written; fewer than given means an id already existed (the caller fails the transaction).
+ * Writes brand-new resources (version 1, server-assigned ids; content stamped with the transaction's
+ * time, or carrying `placeholder` where the statement puts its own) in one statement: heads, history
+ * rows and index rows of all of them, as arrays. The text is the same for any number of resources,
+ * so it is prepared once. Returns how many were written; fewer than given means an id already
+ * existed (the caller fails the transaction).
  */
-export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[]): Promise<number> {
+export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[], placeholder?: string): Promise<number> {
   const s = new Statement();
   const station = s.add(writes[0].stationId);
   const [types, ids, contents] = [s.add(writes.map((w) => w.resourceType)), s.add(writes.map((w) => w.id)), s.add(writes.map((w) => w.json))];
+  // A `placeholder` string in the JSON becomes the statement's time (records queued before it was known).
+  const quoted = s.add(placeholder === undefined ? null : `"${placeholder}"`);
+  const content = `CASE WHEN ${quoted}::text IS NULL THEN u.content::json ELSE replace(u.content, ${quoted}::text, to_json(${ISO_UTC})::text)::json END`;
   s.ctes.push(
-    `c AS (SELECT u.type, u.id, u.content::json AS content, nextval('resource_seq') AS seq
-       FROM unnest(${types}::text[], ${ids}::text[], ${contents}::text[]) AS u(type, id, content))`,
+    `c AS (SELECT u.type, u.id, ${content} AS content, nextval('resource_seq') AS seq
+       FROM unnest(${types}::text[], ${ids}::text[], ${contents}::text[]) AS u(type, id, content), t)`,
     `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
        SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
        ON CONFLICT (station_id, resource_type, id) DO NOTHING RETURNING resource_type, id)`,
