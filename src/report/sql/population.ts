@@ -12,8 +12,9 @@ import type { SqlParams } from './params';
  * in one statement, reading each index range once.
  *
  * Every fact is a set read with one index range scan on (station, type, param) and joined on ids:
- * the report reads whole sets, so hash joins are always the right plan (aggregate.ts turns nested
- * loops off: the planner cannot estimate these self-joins of the index tables).
+ * the report reads whole sets, so hash joins are the right plan (queryable.ts turns nested loops
+ * off: the planner cannot estimate these self-joins of the index tables; where a small set meets
+ * large ones, the height-for-age z-scores among all Observations, the statement fixes the order).
  *
  * Residence comes from the composite parameters residence-<type> (village$period, one row per
  * residence address: fhir-profiles/measures/search/), so a resident who moved between villages is
@@ -85,15 +86,17 @@ function datesCte(q: PopulationQuery, p: SqlParams): string {
 
 function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const types = p.add(q.config.residenceTypes);
-  const keys = p.add(q.config.residenceTypes.flatMap((t) => [...q.villages, 'unknown'].map((v) => `${residenceParam(t)}$${v}`)));
-  const prefix = 'residence-'.length + 1;
+  // One key per residence type and village (docs/report.md, "How it is computed"), with its village and the rank of its type.
+  const keys = q.config.residenceTypes.flatMap((t, i) => [...q.villages, 'unknown'].map((village) => ({ param: `${residenceParam(t)}$${village}`, village, rank: i + 1 })));
+  const params = p.add(keys.map((k) => k.param));
   const b = span(q, p);
   return `residence AS (
     SELECT DISTINCT ON (k, pid) k, pid, village FROM (
-      SELECT dt.k, d.resource_id AS pid, substr(d.param, strpos(d.param, '$') + 1) AS village,
-             array_position(${types}::text[], substr(split_part(d.param, '$', 1), ${prefix})) AS rank, d.lo
-        FROM idx_date d JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
-       WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${keys}::text[])
+      SELECT dt.k, d.resource_id AS pid, key.village, key.rank, d.lo
+        FROM idx_date d
+        JOIN unnest(${params}::text[], ${p.add(keys.map((k) => k.village))}::text[], ${p.add(keys.map((k) => k.rank))}::int[]) AS key(param, village, rank) ON key.param = d.param
+        JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
+       WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${params}::text[])
          AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
       UNION ALL
       SELECT dt.k, t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
@@ -121,8 +124,9 @@ function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
       FROM residence r
       JOIN dates dt ON dt.k = r.k
       -- gender, birthDate and deceasedDateTime are 0..1: at most one index row each, no grouping needed.
+      -- OFFSET 0: the birth date is converted once per Patient, not at each of its uses below.
       LEFT JOIN (SELECT resource_id, code ${rows('idx_token', 'Patient', 'gender', st)}) g ON g.resource_id = r.pid
-      LEFT JOIN (SELECT resource_id, (lo AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)}) b ON b.resource_id = r.pid
+      LEFT JOIN (SELECT resource_id, (lo AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)} OFFSET 0) b ON b.resource_id = r.pid
       LEFT JOIN (SELECT resource_id, lo ${rows('idx_date', 'Patient', 'death-date', st)}) death ON death.resource_id = r.pid
      ${q.village !== undefined ? `WHERE r.village = ${p.add(q.village)}` : ''}
   )`;
@@ -185,40 +189,50 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   )`;
 }
 
-/** Each resident child's latest height-for-age z-score measured in the period at 0–59 months. */
+/**
+ * Each resident child's latest height-for-age z-score measured in the period at 0–59 months. The
+ * z-scores are a small share of the Observations: found by code first, then joined with the status,
+ * date, value and subject rows of all Observations, each range read once and probed against the few
+ * z-scores. `OFFSET 0` keeps that order: the planner, which cannot estimate these joins, would start
+ * from every Observation's subject and date joined with the residents.
+ */
 function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const s = q.config.stunting;
   const tz = p.add(q.timeZone);
-  const day = `(d.lo AT TIME ZONE ${tz})::date`;
+  const day = `(c.lo AT TIME ZONE ${tz})::date`;
   const w = span(q, p);
   return `haz AS (
-    SELECT DISTINCT ON (pr.k, pr.pid) pr.k, pr.pid, z.value AS z
-      FROM (SELECT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}
-            INTERSECT SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) o
-      JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d ON d.resource_id = o.resource_id
-      JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
-      JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
-      JOIN person pr ON pr.pid = r.pid
-      JOIN dates dt ON dt.k = pr.k AND d.lo >= dt.period_start AND d.lo < dt.period_end
+    SELECT DISTINCT ON (pr.k, pr.pid) pr.k, pr.pid, c.z
+      FROM (SELECT o.resource_id, d.lo, z.value AS z, r.pid
+              FROM (SELECT DISTINCT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}) o
+              JOIN (SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) ok ON ok.resource_id = o.resource_id
+              JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d ON d.resource_id = o.resource_id
+              JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
+              JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
+            OFFSET 0) c
+      JOIN person pr ON pr.pid = c.pid
+      JOIN dates dt ON dt.k = pr.k AND c.lo >= dt.period_start AND c.lo < dt.period_end
      WHERE pr.birth IS NOT NULL AND ${day} >= pr.birth AND ${day} < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
-     ORDER BY pr.k, pr.pid, d.lo DESC, z.value
+     ORDER BY pr.k, pr.pid, c.lo DESC, c.z
   )`;
 }
 
-/** How many records of the configured types, dated in the period, each resident has (a record's date is one index row). */
+/**
+ * How many records of the configured types, dated in the period, each resident has (a record's date
+ * is one index row). Each type's dated records join that type's Patient compartment rows on the id
+ * alone: smaller hash tables than one join of all types on (type, id).
+ */
 function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
-  const r = q.config.healthManaged.records;
-  const types = p.add(r.map((x) => x.type));
   const w = span(q, p);
-  const dated = r.map((x) => `SELECT resource_type, resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi > ${w.periodStart()}`)}`);
+  const dated = q.config.healthManaged.records.map((x) => `SELECT c.compartment_id AS pid, d.lo, d.hi
+        FROM (SELECT resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi > ${w.periodStart()}`)}) d
+        JOIN (SELECT resource_id, compartment_id FROM idx_compartment WHERE station_id = ${st} AND resource_type = '${x.type}' AND compartment_type = 'Patient') c
+          ON c.resource_id = d.resource_id`);
   return `records AS (
-    SELECT dt.k, c.compartment_id AS pid, count(*) AS n
-      FROM (${dated.length ? dated.join(' UNION ALL ') : 'SELECT NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz WHERE false'}) d (resource_type, resource_id, lo, hi)
-      JOIN dates dt ON d.lo < dt.period_end AND d.hi > dt.period_start
-      JOIN (SELECT resource_type, resource_id, compartment_id FROM idx_compartment
-             WHERE station_id = ${st} AND resource_type = ANY(${types}::text[]) AND compartment_type = 'Patient') c
-        ON c.resource_type = d.resource_type AND c.resource_id = d.resource_id
-     GROUP BY dt.k, c.compartment_id
+    SELECT dt.k, r.pid, count(*) AS n
+      FROM (${dated.length ? dated.join('\n      UNION ALL ') : 'SELECT NULL::text, NULL::timestamptz, NULL::timestamptz WHERE false'}) r (pid, lo, hi)
+      JOIN dates dt ON r.lo < dt.period_end AND r.hi > dt.period_start
+     GROUP BY dt.k, r.pid
   )`;
 }
 
