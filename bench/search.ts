@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import { Client } from 'pg';
 import { openDatabase } from '../src/db/datasource';
 import type { Database } from '../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
 import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
-import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl } from './lib/postgres';
+import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl, type ThrowawayDatabase } from './lib/postgres';
 import { startServer } from './lib/server';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
 import { queryShapes, type QueryShape } from './generate/shapes';
-import { generate } from './generate/write';
+import { buildTemplate, copyTemplate, databaseExists, templateName } from './generate/template';
+import { planStation, writeStation, type Plan } from './generate/write';
 
 /**
  * Search benchmark (issue 3): generates a station of synthetic residents (about 21 resources
@@ -24,7 +25,16 @@ import { generate } from './generate/write';
  *   npm run bench:search -- --patients=2000 --seconds=10 --connections=10 --seed=1
  *
  * The real server runs as a child process over a throwaway PostgreSQL database (DATABASE_URL, or
- * the local default), dropped at the end unless --keep.
+ * the local default), dropped at the end unless --keep. Options for a large station:
+ *
+ *   --template       keep the generated station as database `ehr_search_t_<seed>_<patients>` and
+ *                    measure on a copy of it (reads write audit records; the template never
+ *                    changes); a later run with the same seed and size copies it instead of
+ *                    generating. It is generated into `…_partial`, renamed when complete; a run
+ *                    that died half-way leaves the `_partial`, which the next run resumes. Drop the
+ *                    template (DROP DATABASE) after changing what the write path stores or indexes.
+ *   --generate-only  with --template: make sure the template exists, measure nothing.
+ *   --no-explain     skip the EXPLAIN section.
  */
 
 interface Args {
@@ -34,6 +44,8 @@ interface Args {
   seed: number;
   keep: boolean;
   explain: boolean;
+  template: boolean;
+  generateOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
     return value;
   };
+  const generateOnly = argv.includes('--generate-only');
   return {
     patients: get('patients', 2000),
     seconds: get('seconds', 10),
@@ -50,71 +63,116 @@ function parseArgs(argv: string[]): Args {
     seed: get('seed', 1),
     keep: argv.includes('--keep'),
     explain: !argv.includes('--no-explain'),
+    template: generateOnly || argv.includes('--template'),
+    generateOnly,
   };
 }
+
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   await assertReachable(adminUrl);
-  const db = await createThrowawayDatabase(adminUrl, 'ehr_search_bench');
-  console.log(heading(`Search benchmark: ${formatInt(args.patients)} residents, seed ${args.seed}, database ${redactUrl(db.url)}`));
+  const plan = planStation(args.patients, args.seed);
+  let db: ThrowawayDatabase;
+  if (args.template) {
+    const template = templateName(args.seed, args.patients);
+    if (await databaseExists(adminUrl, template)) console.log(`Template ${template} exists: not generating`);
+    else await buildTemplate(adminUrl, template, (url) => fill(url, plan));
+    if (args.generateOnly) return;
+    db = await copyTemplate(adminUrl, template);
+    console.log(`Copied template ${template} to ${db.name}`);
+  } else {
+    db = await createThrowawayDatabase(adminUrl, 'ehr_search_bench');
+  }
+  try {
+    if (!args.template) await fill(db.url, plan);
+    await measure(db.url, plan, args);
+  } finally {
+    if (!args.keep) await db.drop();
+    else console.log(`Kept database ${redactUrl(db.url)}`);
+  }
+}
+
+type Headers = () => Promise<Record<string, string>>;
+
+/** Runs `work` against the real server over database `url`, with a fresh bench client and data folder. */
+async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers) => Promise<T>): Promise<T> {
   const client = newBenchClient();
   // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
-  const cleanUp = async (): Promise<void> => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (!args.keep) await db.drop();
-    else console.log(`Kept database ${redactUrl(db.url)}`);
-  };
-  const server = await startServer({
-    entry: path.join(repoRoot(), 'dist/src/main.js'),
-    cwd: repoRoot(),
-    env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
-  }).catch(async (err: Error) => {
-    await cleanUp();
-    throw err;
-  });
-  const origin = new URL(server.baseUrl).origin;
-  let cached: { headers: Record<string, string>; at: number } | undefined;
-  const headers = async (): Promise<Record<string, string>> => {
-    if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client), at: Date.now() };
-    return cached.headers;
-  };
   try {
-    const data = await generate({ baseUrl: server.baseUrl, patients: args.patients, seed: args.seed, headers });
-    console.log(`Generated ${formatInt(data.resources)} resources in ${formatNumber(data.seconds)} s (${formatInt(data.resources / data.seconds)} resources/s, through FHIR transactions)`);
-    await vacuumAnalyze(db.url);
-    const shapes = queryShapes(data, args.connections);
+    const server = await startServer({
+      entry: path.join(repoRoot(), 'dist/src/main.js'),
+      cwd: repoRoot(),
+      env: { DATABASE_URL: url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
+    });
+    try {
+      const origin = new URL(server.baseUrl).origin;
+      let cached: { headers: Record<string, string>; at: number } | undefined;
+      const headers: Headers = async () => {
+        if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client), at: Date.now() };
+        return cached.headers;
+      };
+      return await work(server.baseUrl, headers);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Writes the plan into database `url` (resuming what is there), then vacuums it; the server is stopped after. */
+async function fill(url: string, plan: Plan): Promise<void> {
+  console.log(heading(`Generating ${formatInt(plan.patients)} residents, seed ${plan.seed}, into ${redactUrl(url)}; load average ${loadAverage()}`));
+  const analyze = async (): Promise<void> => void (await onDatabase(url, (c) => c.query('ANALYZE')));
+  const data = await withServer(url, async (baseUrl, headers) => writeStation(plan, { baseUrl, headers, written: await patientIds(url), analyze }));
+  console.log(`Generated ${formatInt(data.resources)} resources in ${formatNumber(data.seconds)} s (${formatInt(data.resources / data.seconds)} resources/s, through FHIR transactions); load average ${loadAverage()}`);
+  const started = Date.now();
+  await onDatabase(url, (c) => c.query('VACUUM ANALYZE'));
+  const stored = await onDatabase(url, (c) => c.query<{ n: number }>('SELECT count(*)::int AS n FROM resource'));
+  console.log(`VACUUM ANALYZE in ${formatNumber((Date.now() - started) / 1000)} s; ${formatInt(stored.rows[0].n)} resources stored (with those the server derives, e.g. z-scores)`);
+}
+
+/** Patients already stored (a resumed generation skips their Bundles); read after the server has migrated the schema. */
+async function patientIds(url: string): Promise<Set<string>> {
+  const rows = await onDatabase(url, (c) => c.query<{ id: string }>(`SELECT id FROM resource WHERE resource_type = 'Patient'`));
+  return new Set(rows.rows.map((r) => r.id));
+}
+
+async function onDatabase<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function measure(url: string, plan: Plan, args: Args): Promise<void> {
+  console.log(heading(`Search benchmark: ${formatInt(plan.patients)} residents, seed ${plan.seed}, database ${redactUrl(url)}, ${new Date().toISOString()}`));
+  console.log(`Load average at the start: ${loadAverage()} on ${os.cpus().length} cores`);
+  const shapes = queryShapes(plan, args.connections);
+  await withServer(url, async (baseUrl, headers) => {
     const results: [QueryShape, PathLoadResult][] = [];
+    const origin = new URL(baseUrl).origin;
     for (const shape of shapes) {
-      const basePath = new URL(server.baseUrl).pathname;
       const result = await runPathLoad({
         origin,
-        paths: shape.paths.map((p) => `${basePath}/${p}`),
+        paths: shape.paths.map((p) => `${new URL(baseUrl).pathname}/${p}`),
         headers: { accept: 'application/fhir+json', ...(await headers()) },
         connections: shape.connections,
         durationSeconds: args.seconds,
       });
       results.push([shape, result]);
-      console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}`);
+      console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}; load average ${loadAverage()}`);
     }
     printResults(results);
-    await inProcess(db.url, server.baseUrl, shapes, args.explain);
-  } finally {
-    await server.stop();
-    await cleanUp();
-  }
-}
-
-/** What autovacuum would do in time: statistics, and the visibility map that index-only scans need. */
-async function vacuumAnalyze(url: string): Promise<void> {
-  const pool = new Pool({ connectionString: url, max: 1 });
-  try {
-    await pool.query('VACUUM ANALYZE');
-  } finally {
-    await pool.end();
-  }
+    await inProcess(url, baseUrl, shapes, args.explain);
+  });
 }
 
 function printResults(results: [QueryShape, PathLoadResult][]): void {
@@ -134,6 +192,7 @@ function printResults(results: [QueryShape, PathLoadResult][]): void {
     ];
   });
   console.log(table(['query', 'conc.', 'req/s', 'p50', 'p95', 'p99', 'responses', 'goal'], rows));
+  console.log(`Load average at the end: ${loadAverage()}`);
 }
 
 /** The engine alone (no HTTP, authentication or audit), then the EXPLAIN of each shape. */

@@ -1,5 +1,5 @@
 import { VN_CORE } from '../../src/station/canonical';
-import type { Generated } from './write';
+import type { Plan } from './write';
 
 /**
  * The query shapes the issue asks to measure, each a list of concrete paths under the FHIR base
@@ -15,8 +15,8 @@ export interface QueryShape {
 
 const LOINC = 'http://loinc.org';
 
-export function queryShapes(data: Generated, connections: number): QueryShape[] {
-  const each = (build: (s: Generated['samples'][number]) => string): string[] => data.samples.map(build);
+export function queryShapes(data: Plan, connections: number): QueryShape[] {
+  const each = (build: (s: Plan['samples'][number]) => string): string[] => data.samples.map(build);
   const everything = `Patient/${data.bigPatient}/$everything`;
   return [
     { name: 'name prefix (Patient?name=ngu)', paths: ['Patient?name=ngu'], connections, goal: { requestsPerSecond: 1300, p95Ms: 20 } },
