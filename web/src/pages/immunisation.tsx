@@ -6,6 +6,7 @@ import { DueDoses } from '../immunisation/due-doses';
 import { childrenDue, EPI_AGE_YEARS } from '../immunisation/children';
 import { nameOf, residenceOf, sexText } from '../resident/read';
 import { loadVillages } from '../resident/villages';
+import { VillageSelect } from '../components/village-select';
 
 /** Children due or overdue for EPI doses, village by village; a dose is recorded in two clicks. */
 export function ImmunisationPage() {
@@ -26,13 +27,7 @@ export function ImmunisationPage() {
       <div className="card row">
         <label>
           Thôn
-          <select value={chosen} onChange={(e) => setVillage(e.target.value)}>
-            {(villages.data ?? []).map((v) => (
-              <option key={v.code} value={v.code}>
-                {v.name}
-              </option>
-            ))}
-          </select>
+          <VillageSelect villages={villages.data} value={chosen} onChange={setVillage} />
         </label>
         <p className="muted">Trẻ dưới {EPI_AGE_YEARS} tuổi có mũi đến hạn (từ 14 ngày trước hạn) hoặc quá hạn (trễ hơn 28 ngày) theo lịch TCMR.</p>
       </div>

@@ -5,6 +5,7 @@ import { formatDate, parseDate, today } from '../format';
 import { useAsync } from '../hooks';
 import { PAGE_ROLES } from '../menu';
 import { loadVillages } from '../resident/villages';
+import { VillageSelect } from '../components/village-select';
 
 /** Where the server's printable reports live; the page builds their addresses from the choices made here. */
 function reportUrl(path: string, params: Record<string, string | undefined>): string {
@@ -47,14 +48,7 @@ function HealthCriterion() {
         <DateField label="Đến ngày (ngày tham chiếu)" value={period.end} onChange={period.setEnd} />
         <label>
           Thôn
-          <select value={village} onChange={(e) => setVillage(e.target.value)}>
-            <option value="">Cả xã</option>
-            {(villages.data ?? []).map((v) => (
-              <option key={v.code} value={v.code}>
-                {v.name}
-              </option>
-            ))}
-          </select>
+          <VillageSelect villages={villages.data} value={village} onChange={setVillage} all="Cả xã" />
         </label>
       </div>
       {!period.error && (

@@ -7,6 +7,7 @@ import { useAsync, useDebounced } from '../hooks';
 import { cccdOf, nameOf, sexText } from '../resident/read';
 import { AGE_BANDS, findResidents, moreResidents, readQuery, searchParams, villageOf, type AgeBand, type Filters, type ResidentRow } from '../resident/search';
 import { loadVillages } from '../resident/villages';
+import { VillageSelect } from '../components/village-select';
 
 const DEBOUNCE_MS = 200;
 
@@ -66,14 +67,7 @@ export function SearchPage() {
         <div className="row" style={{ marginTop: '0.75rem' }}>
           <label>
             Thôn
-            <select value={filters.village} onChange={(e) => setFilter('village', e.target.value)}>
-              <option value="">Tất cả các thôn</option>
-              {(villages.data ?? []).map((v) => (
-                <option key={v.code} value={v.code}>
-                  {v.name}
-                </option>
-              ))}
-            </select>
+            <VillageSelect villages={villages.data} value={filters.village} onChange={(code) => setFilter('village', code)} all="Tất cả các thôn" />
           </label>
           <label>
             Giới tính
