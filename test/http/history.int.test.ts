@@ -27,8 +27,8 @@ describe('history', () => {
 
   test('instance history lists every version newest first, with request and response', async () => {
     const p = await create('Lịch');
-    await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: true } });
-    await fhirFetch(`${base}/Patient/${p.id}`, { method: 'DELETE' });
+    expect((await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: true } })).status).toBe(200);
+    expect((await fhirFetch(`${base}/Patient/${p.id}`, { method: 'DELETE' })).status).toBe(200);
     const res = await fhirFetch(`${base}/Patient/${p.id}/_history`);
     expect(res.body.type).toBe('history');
     expect(res.body.entry.map((e: any) => [e.request.method, e.response.etag])).toEqual([
@@ -39,6 +39,35 @@ describe('history', () => {
     expect(res.body.entry[0].resource).toBeUndefined();
     expect(res.body.entry[1].resource.active).toBe(true);
     expect((await fhirFetch(`${base}/Patient/unknown-id/_history`)).status).toBe(404);
+  });
+
+  // The embedded database has one connection: a transaction held open there blocks every request.
+  const onPostgres = process.env.DATABASE_URL ? test : test.skip;
+  onPostgres('while another transaction runs, an instance shows its latest versions; type history waits for that transaction', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    let release!: () => void;
+    let started!: () => void;
+    const isOpen = new Promise<void>((resolve) => (started = resolve));
+    const held = server.db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      started();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isOpen;
+    const typeIds = async (): Promise<string[]> =>
+      (await pages(`${base}/Patient/_history?_since=${encodeURIComponent(since)}`)).map((e) => e.resource?.id ?? e.fullUrl);
+    let p: any;
+    try {
+      p = await create('Chờ');
+      await fhirFetch(`${base}/Patient/${p.id}`, { method: 'DELETE' });
+      const instance = await fhirFetch(`${base}/Patient/${p.id}/_history`);
+      expect(instance.body.entry.map((e: any) => e.request.method)).toEqual(['DELETE', 'POST']);
+      expect((await typeIds()).some((id) => id.includes(p.id))).toBe(false);
+    } finally {
+      release();
+      await held;
+    }
+    expect((await typeIds()).filter((id) => id.includes(p.id))).toHaveLength(2);
   });
 
   test('type and system history with _count page through every version once', async () => {

@@ -6,8 +6,9 @@ import type { Queryable } from '../../db/database';
  *
  * The horizon is the earliest start of any transaction still running (or now): every write
  * stamped before it has committed and is visible, so a client that asks again `_since` the
- * horizon it was given sees each change exactly once, however writes interleave
- * (anchors.md: HAPI's timestamp paging skipped and repeated records).
+ * horizon it was given sees each change of a type or of the system exactly once, however writes
+ * interleave (anchors.md: HAPI's timestamp paging skipped and repeated records). Only client
+ * connections count: autovacuum and other background workers never write resources.
  */
 
 export interface HistoryQuery {
@@ -49,7 +50,7 @@ export interface HistoryPage {
 export async function readHorizon(q: Queryable): Promise<Date> {
   const rows = await q.query<{ horizon: Date }>(
     `SELECT LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
-                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
                              AND datname = current_database())) AS horizon`,
   );
   return new Date(rows[0].horizon);
@@ -58,12 +59,17 @@ export async function readHorizon(q: Queryable): Promise<Date> {
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
   // The horizon must be read before the rows, in its own statement (see above).
   const horizon = hq.horizon ?? (await readHorizon(q));
-  const params: unknown[] = [stationId, horizon.toISOString()];
-  const where = ['h.station_id = $1', 'h.last_updated < $2'];
+  const params: unknown[] = [stationId];
+  const where = ['h.station_id = $1'];
   const add = (clause: (n: string) => string, value: unknown): void => {
     params.push(value);
     where.push(clause(`$${params.length}`));
   };
+  // An instance's versions are written one after another, each once the previous one committed,
+  // so every version we can see belongs in its history: cutting at the horizon would hide the
+  // client's own last write while some unrelated transaction runs. A later `_since` at the horizon
+  // may repeat versions (same versionId) but never misses one.
+  if (!hq.id) add((p) => `h.last_updated < ${p}`, horizon.toISOString());
   if (hq.resourceType) add((p) => `h.resource_type = ${p}`, hq.resourceType);
   if (hq.id) add((p) => `h.id = ${p}`, hq.id);
   if (hq.since) add((p) => `h.last_updated >= ${p}`, hq.since.toISOString());
