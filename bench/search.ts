@@ -169,10 +169,25 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
       });
       results.push([shape, result]);
       console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}; load average ${loadAverage()}`);
+      await settle(url);
     }
     printResults(results);
     await inProcess(url, baseUrl, shapes, args.explain);
   });
+}
+
+/**
+ * Waits (up to a minute) until PostgreSQL runs no statement on the measured database: requests the
+ * load left behind (timed out at the client, still running in the server) would slow the next shape.
+ */
+async function settle(url: string): Promise<void> {
+  const sql = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { rows } = await onDatabase(url, (c) => c.query<{ n: number }>(sql));
+    if (rows[0].n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function printResults(results: [QueryShape, PathLoadResult][]): void {
