@@ -124,6 +124,31 @@ describe('audit trail', () => {
     for (const stamp of stamps) expect(Date.parse(stamp as string)).toBeGreaterThanOrEqual(Date.parse(since));
   });
 
+  test("a search's AuditEvent is indexed once per distinct value, and still found by each patient", async () => {
+    const patients = await Promise.all(
+      ['Một', 'Hai', 'Ba'].map(async (given) => (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Trùnglặp', given: [given] }] } })).body),
+    );
+    const since = await mark();
+    expect((await fhirFetch(`${base}/Patient?family=trunglap`)).body.entry).toHaveLength(3);
+    const [event] = (await eventsSince(since)).filter((e) => e.subtype?.[0]?.code === 'search-type');
+    // Every entity carries the same type and role, and each Patient is named as data and as patient.
+    const rows = async (table: string, columns: string): Promise<{ all: number; distinct: number }> => {
+      const [r] = await server.db.query<{ all: number; distinct: number }>(
+        `SELECT count(*)::int AS all, count(DISTINCT (${columns}))::int AS distinct FROM ${table} WHERE resource_type = 'AuditEvent' AND resource_id = $1`,
+        [event.id],
+      );
+      return r;
+    };
+    const tokens = await rows('idx_token', `param, coalesce(system, '-'), coalesce(code, '-'), coalesce(text, '-')`);
+    const references = await rows('idx_reference', `param, coalesce(target_type, '-'), coalesce(target_id, '-'), coalesce(url, '-')`);
+    expect(tokens.all).toBe(tokens.distinct);
+    expect(references.all).toBe(references.distinct);
+    for (const patient of patients) {
+      const found = await fhirFetch(`${base}/AuditEvent?patient=Patient/${patient.id}&entity-role=24&_count=100`, { token: auditor });
+      expect(found.body.entry.map((e: any) => e.resource.id)).toContain(event.id);
+    }
+  });
+
   test('only auditors and system clients with AuditEvent scope can search the trail', async () => {
     expect((await fhirFetch(`${base}/AuditEvent`)).status).toBe(403);
     expect((await fhirFetch(`${base}/AuditEvent`, { token: await server.systemToken('system/AuditEvent.rs') })).status).toBe(200);
