@@ -2,7 +2,6 @@ import express, { type Express } from 'express';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import helmet from 'helmet';
-import passport from 'passport';
 import type { Logger } from 'pino';
 import type { AuthService } from './auth/service';
 import type { Config } from './config/config';
@@ -36,7 +35,8 @@ export function createApp({ config, engine, auth, logger, station }: AppDeps): E
   app.use(cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['ETag', 'Location', 'Last-Modified'] }));
   app.use(cookieParser());
   app.use(requestLog(logger));
-  app.use(passport.initialize());
+  // No passport.initialize(): it only prepares login sessions, and every passport use here is
+  // `session: false` (it cost each request eight properties on `req`).
   useBearerStrategy(auth);
   const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
   const csrf = createCsrf();

@@ -51,10 +51,10 @@ export function fhirRoutes(deps: FhirRoutesDeps): Router {
   routes.use(async (req, res, next) => {
     const repo: Repository = res.locals.auth ? deps.engine.repo.as(res.locals.auth.policy) : deps.engine.repo;
     try {
-      const fhirReq = toFhirRequest(req);
+      const { fhirReq, pretty } = toFhirRequest(req);
       const ctx: InteractionContext = { repo, baseUrl: deps.baseUrl, dispatch: (r, c) => deps.router.dispatch(r, c) };
       const result = await deps.router.dispatch(fhirReq, ctx);
-      sendFhir(res, result, { prefer: fhirReq.headers.prefer, pretty: isPretty(req), head: req.method === 'HEAD' });
+      sendFhir(res, result, { prefer: fhirReq.headers.prefer, pretty, head: req.method === 'HEAD' });
     } catch (err) {
       if (res.locals.auth) await auditFailure(repo, req, err).catch(() => undefined);
       next(err);
@@ -88,15 +88,12 @@ function failedInteraction(method: string, type: string | undefined, id: string 
   return ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, AuditInteraction>)[method] ?? 'operation';
 }
 
-function isPretty(req: Request): boolean {
-  return new URL(req.originalUrl, 'http://x').searchParams.get('_pretty') === 'true';
-}
-
 function mediaType(req: Request): string | undefined {
   return req.headers['content-type']?.split(';')[0].trim().toLowerCase();
 }
 
-function toFhirRequest(req: Request): FhirRequest {
+/** The FhirRequest, and whether `_pretty=true` asked for indented JSON (the URL is parsed once). */
+function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } {
   const url = new URL(req.originalUrl, 'http://x');
   const query = [...url.searchParams] as [string, string][];
   const format = url.searchParams.get('_format');
@@ -124,7 +121,7 @@ function toFhirRequest(req: Request): FhirRequest {
     const value = req.headers[name];
     return Array.isArray(value) ? value.join(',') : value;
   };
-  return {
+  const fhirReq: FhirRequest = {
     method: req.method as FhirRequest['method'],
     path,
     query: query.filter(([key]) => key !== '_format' && key !== '_pretty'),
@@ -137,6 +134,7 @@ function toFhirRequest(req: Request): FhirRequest {
     },
     body,
   };
+  return { fhirReq, pretty: url.searchParams.get('_pretty') === 'true' };
 }
 
 /** An Accept header we can satisfy: absent, any, or naming a JSON type. */
