@@ -43,10 +43,14 @@ export async function openDatabase(options: DataSourceOptions): Promise<Database
   const embedded = options.databaseUrl ? undefined : startEmbedded(options.dataDir);
   const dataSource = createDataSource(options, embedded);
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  const ran = await dataSource.runMigrations({ transaction: 'each' });
   if (options.databaseUrl) {
     await dataSource.destroy();
-    return new PgDatabase(options.databaseUrl, options.poolSize);
+    const db = new PgDatabase(options.databaseUrl, options.poolSize);
+    // A migration can leave tables without statistics (a rewritten column loses them; new
+    // extended statistics are empty until gathered): the planner would guess (statistics.ts).
+    if (ran.length) await db.query('ANALYZE');
+    return db;
   }
   // The migration DataSource shares the embedded database; it is not destroyed (that would close it).
   const db = new EmbeddedDatabase(embedded!);

@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Database, Transaction } from './database';
+import { analyzeChangedTables, ANALYZE_EVERY_MS } from './statistics';
 
 /**
  * PostgreSQL through a `pg` pool. Statements run directly on pooled connections (named ones stay
@@ -8,11 +9,29 @@ import type { Database, Transaction } from './database';
 export class PgDatabase implements Database {
   readonly embedded = false;
   private readonly pool: Pool;
+  private readonly analyzer: NodeJS.Timeout;
+  private analyzing = false;
 
+  /** Also keeps the planner's statistics as the tables grow (statistics.ts). */
   constructor(connectionString: string, poolSize: number) {
     this.pool = new Pool({ connectionString, max: poolSize });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    this.analyzer = setInterval(() => void this.analyze(), ANALYZE_EVERY_MS);
+    this.analyzer.unref();
+  }
+
+  /** One round at a time: a long ANALYZE of a big table must not pile up rounds behind it. */
+  private async analyze(): Promise<void> {
+    if (this.analyzing) return;
+    this.analyzing = true;
+    try {
+      await analyzeChangedTables(this);
+    } catch {
+      // Statistics are an optimisation: a failed round (a connection lost) is retried next time.
+    } finally {
+      this.analyzing = false;
+    }
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], name?: string): Promise<T[]> {
@@ -44,6 +63,7 @@ export class PgDatabase implements Database {
   }
 
   close(): Promise<void> {
+    clearInterval(this.analyzer);
     return this.pool.end();
   }
 }

@@ -1,6 +1,15 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { everythingSearch } from '../../src/fhir/operations/everything';
+import { buildSearchPlan } from '../../src/fhir/search/plan';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { seed } from './helpers';
+
+/** Carries a plan out of a transaction that is rolled back. */
+class Explained extends Error {
+  constructor(readonly plan: unknown) {
+    super('rolled back');
+  }
+}
 
 // Patient/[id]/$everything: _since, _type, _count, next links, no cap on the total.
 // https://hl7.org/fhir/R4/operation-patient-everything.html
@@ -34,13 +43,13 @@ describe('Patient/$everything', () => {
   }, 300_000);
   afterAll(() => server.close());
 
-  async function everything(query: string): Promise<{ matches: string[]; includes: string[]; pages: number }> {
+  async function everything(query: string, token?: string): Promise<{ matches: string[]; includes: string[]; pages: number }> {
     const matches: string[] = [];
     const includes: string[] = [];
     let pages = 0;
     let url: string | undefined = `${server.baseUrl}/Patient/thu/$everything${query}`;
     while (url) {
-      const res = await fhirFetch(url);
+      const res = await fhirFetch(url, { token });
       expect(res.status).toBe(200);
       const bundle = res.body as Bundle;
       expect(bundle.type).toBe('searchset');
@@ -82,6 +91,72 @@ describe('Patient/$everything', () => {
       `SELECT count(*)::int AS n FROM idx_compartment WHERE compartment_type = 'Patient' AND compartment_id = 'thu' AND resource_type = 'AuditEvent'`,
     );
     expect(n).toBeGreaterThan(0);
+  });
+
+  test('the page walks the compartment without its AuditEvents (EXPLAIN)', async () => {
+    // Each read of the chart adds an AuditEvent to it, and 'AuditEvent' sorts before most clinical
+    // types: on the whole compartment index the walk read them all before the record (4,851 for
+    // the bench's resident after one run). The page must read idx_compartment_record, which has none.
+    // A station's proportions, by SQL in a transaction rolled back after the EXPLAIN: thu's chart
+    // is a small share of the station, and has gathered 3,000 AuditEvents.
+    const sr = everythingSearch([], 'thu', server.engine.defs, server.config.timeZone);
+    const plan = buildSearchPlan(sr, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl });
+    const explained = server.db.transaction(async (tx) => {
+      const station = server.config.stationId;
+      const add = async (type: string, prefix: string, n: number, patient: string): Promise<void> => {
+        const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+        await tx.query(
+          `INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
+           SELECT $1, $2, id, 1, nextval('resource_seq'), now(), false, '{}' FROM unnest($3::text[]) id`,
+          [station, type, ids],
+        );
+        await tx.query(
+          `INSERT INTO idx_compartment (station_id, resource_type, resource_id, compartment_type, compartment_id)
+           SELECT $1, $2, id, 'Patient', $4 FROM unnest($3::text[]) id`,
+          [station, type, ids, patient],
+        );
+      };
+      await add('Observation', 'other-obs', 20_000, 'other');
+      await add('AuditEvent', 'thu-audit', 3_000, 'thu');
+      await tx.query('ANALYZE');
+      const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${plan.pageSql}`, plan.params);
+      throw new Explained(row['QUERY PLAN']);
+    });
+    const outcome = await explained.catch((err: unknown) => err);
+    if (!(outcome instanceof Explained)) throw outcome;
+    const raw = outcome.plan;
+    type Node = { 'Index Name'?: string; Plans?: Node[] };
+    const walk = (n: Node): string[] => [...(n['Index Name'] ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(walk)];
+    const indexes = walk(((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: Node }[])[0].Plan);
+    expect(indexes.filter((name) => name.startsWith('idx_compartment'))).toEqual(['idx_compartment_record']);
+  });
+
+  test('an AuditEvent the record refers to comes as an include when AuditEvents are left out', async () => {
+    // R4: $everything returns the compartment "and any resource referenced from those". AuditEvents
+    // are left out of the matches by default, so one a record refers to is outside them: an
+    // include, for a reader who may read AuditEvents (the system client; not a clinician).
+    const [{ id }] = await server.db.query<{ id: string }>(
+      `SELECT resource_id AS id FROM idx_compartment WHERE compartment_type = 'Patient' AND compartment_id = 'thu' AND resource_type = 'AuditEvent' LIMIT 1`,
+    );
+    await seed(server, [
+      {
+        resourceType: 'Provenance',
+        id: 'prov-audit',
+        target: [{ reference: 'Patient/thu' }],
+        recorded: '2024-03-05T08:00:00+07:00',
+        agent: [{ who: { reference: 'Practitioner/bs' } }],
+        entity: [{ role: 'source', what: { reference: `AuditEvent/${id}` } }],
+      },
+    ]);
+    try {
+      const system = await everything('?_type=Provenance', await server.systemToken());
+      expect(system.matches).toEqual(['Provenance/prov-audit']);
+      expect(system.includes).toEqual(expect.arrayContaining([`AuditEvent/${id}`, 'Practitioner/bs']));
+      const clinician = await everything('?_type=Provenance');
+      expect(clinician.includes).not.toContain(`AuditEvent/${id}`);
+    } finally {
+      expect((await fhirFetch(`${server.baseUrl}/Provenance/prov-audit`, { method: 'DELETE' })).status).toBeLessThan(300);
+    }
   });
 
   test('_type restricts the types', async () => {

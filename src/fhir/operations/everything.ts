@@ -1,8 +1,10 @@
+import type { R4Definitions } from '../definitions';
 import { badRequest, gone } from '../outcomes';
 import type { Interaction } from '../request';
 import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
 import { dateRange } from '../search/dates';
-import { parseSearch } from '../search/parse';
+import { parseSearch, type SearchRequest } from '../search/parse';
+import { ACCESS_LOG_TYPE } from '../search/sql';
 import { MAX_COUNT } from '../search/request';
 
 /**
@@ -19,17 +21,25 @@ const PASSED = new Set(['_type', '_count', '_cursor']);
  * Left out unless `_type` names them: AuditEvents are in the R4 Patient compartment, but they are
  * the access log, not the record, and every read of the record adds more of them.
  */
-const NOT_BY_DEFAULT = new Set(['AuditEvent']);
+const NOT_BY_DEFAULT = new Set([ACCESS_LOG_TYPE]);
 
 export const patientEverything: Interaction = async (req, { id }, ctx) => {
   const head = await ctx.repo.readHeadOrFail('Patient', id);
   if (head.deleted) throw gone(`Patient/${id}`);
+  const sr = everythingSearch(req.query, id, ctx.repo.ctx.defs, ctx.repo.ctx.timeZone);
+  rejectIgnoredIfStrict(sr, req.headers.prefer);
+  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
+  return { status: 200, resource: searchsetBundle(`Patient/${id}/$everything`, sr, result, ctx.baseUrl) };
+};
+
+/** The compartment search $everything runs for its query parameters (`_since` checked here). */
+export function everythingSearch(query: [string, string][], id: string, defs: R4Definitions, timeZone: string): SearchRequest {
   const pairs: [string, string][] = [];
   const applied: [string, string][] = [];
   const ignored: { name: string; reason: string }[] = [];
-  for (const [key, value] of req.query) {
+  for (const [key, value] of query) {
     if (key === '_since') {
-      if (!value.includes('T') || !dateRange(value.replace(/ (\d{2}:\d{2})$/, '+$1'), ctx.repo.ctx.timeZone)) {
+      if (!value.includes('T') || !dateRange(value.replace(/ (\d{2}:\d{2})$/, '+$1'), timeZone)) {
         throw badRequest(`_since phải là thời điểm đầy đủ: ${value}`, `_since must be an instant: ${value}`);
       }
       pairs.push(['_lastUpdated', `ge${value}`]);
@@ -42,14 +52,12 @@ export const patientEverything: Interaction = async (req, { id }, ctx) => {
   }
   if (!pairs.some(([key]) => key === '_count')) pairs.push(['_count', String(EVERYTHING_COUNT)]);
   if (!pairs.some(([key]) => key === '_type')) {
-    const types = ['Patient', ...ctx.repo.ctx.defs.patientCompartment.keys()].filter((t) => !NOT_BY_DEFAULT.has(t));
+    const types = ['Patient', ...defs.patientCompartment.keys()].filter((t) => !NOT_BY_DEFAULT.has(t));
     pairs.push(['_type', types.join(',')]);
   }
-  const sr = parseSearch('', pairs, ctx.repo.ctx.defs, { compartment: { type: 'Patient', id } });
+  const sr = parseSearch('', pairs, defs, { compartment: { type: 'Patient', id } });
   sr.applied = applied;
   sr.ignored.push(...ignored);
   sr.include.push({ reverse: false, iterate: false, outsideCompartment: true });
-  rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
-  return { status: 200, resource: searchsetBundle(`Patient/${id}/$everything`, sr, result, ctx.baseUrl) };
-};
+  return sr;
+}

@@ -43,7 +43,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   const hasPrevious = plan.backwards ? more : !!cursor;
   const resources = page.map((r) => r.content);
   if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
-  const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment }, req.include, resources) : { resources: [], truncated: false };
+  const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types }, req.include, resources) : { resources: [], truncated: false };
   return {
     resources,
     included: includes.resources,

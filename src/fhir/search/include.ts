@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import type { IncludeRule } from './request';
+import { ACCESS_LOG_TYPE } from './sql';
 
 /**
  * _include and _revinclude: resources the page's matches refer to (or that refer to them),
@@ -22,6 +23,8 @@ const keyOf = (r: Resource): string => `${r.resourceType}/${r.id}`;
 export interface IncludeContext {
   stationId: string;
   compartment?: { type: string; id: string };
+  /** The types searched (empty: every type). */
+  types: readonly string[];
 }
 
 export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: IncludeRule[], matches: Resource[]): Promise<IncludeResult> {
@@ -62,8 +65,11 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
   if (rule.outsideCompartment && ctx.compartment) {
     const type = `$${params.push(ctx.compartment.type)}`;
     const id = `$${params.push(ctx.compartment.id)}`;
+    // An AuditEvent is no match of a search that leaves the access log out: one the record refers
+    // to counts as outside, and the check reads idx_compartment_record, not the whole log.
+    const withoutLog = ctx.types.length && !ctx.types.includes(ACCESS_LOG_TYPE) ? ` AND c.resource_type <> '${ACCESS_LOG_TYPE}'` : '';
     outside = `AND NOT EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = r.station_id AND c.compartment_type = ${type}
-      AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id)`;
+      AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id${withoutLog})`;
   }
   const rows = await q.query<{ content: Resource }>(
     `SELECT r.content FROM resource r

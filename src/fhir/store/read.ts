@@ -10,6 +10,13 @@ export interface StoredHead {
 }
 
 /**
+ * The head by primary key, deleted or not. Having no `NOT deleted`, it cannot use the partial index
+ * on last_updated (migration 1766000100000), which PostgreSQL without statistics preferred to the
+ * primary key, walking every resource of the type on each read before a write (docs/search.md §8).
+ */
+export const READ_HEAD_SQL = `SELECT version_id, deleted, last_updated, content FROM resource WHERE station_id = $1 AND resource_type = $2 AND id = $3`;
+
+/**
  * The head of a resource; with `patientCompartment`, only if the resource is in that patient's
  * compartment (the access filter is part of the query, so another patient's record reads as absent).
  */
@@ -22,8 +29,7 @@ export async function readHead(q: Queryable, stationId: string, type: string, id
       AND c.compartment_id = $4 AND c.resource_type = $2 AND c.resource_id = $3)`;
   }
   const rows = await q.query<{ version_id: number; deleted: boolean; last_updated: Date; content: Resource }>(
-    `SELECT version_id, deleted, last_updated, content FROM resource
-      WHERE station_id = $1 AND resource_type = $2 AND id = $3${compartment}`,
+    READ_HEAD_SQL + compartment,
     params,
     compartment ? 'fhir_read_head_compartment' : 'fhir_read_head',
   );
