@@ -3,7 +3,7 @@ import { badRequest } from '../fhir/outcomes';
 import type { Repository } from '../fhir/store/repository';
 import type { StationConfig } from '../station/config';
 import { CONFIG_LIBRARY_URL, MEASURE } from './canonical';
-import { CRITERIA_SETS, defaultReportConfig, REGIONS, type ReportConfig, type Threshold } from './config';
+import { CRITERIA_SETS, defaultReportConfig, RECORD_DATES, REGIONS, type ReportConfig, type Threshold } from './config';
 
 /**
  * The station's changes to the report configuration, kept as a FHIR Library (versioned like every
@@ -102,6 +102,12 @@ function checkConfig(c: ReportConfig): void {
   const h = c.healthManaged;
   if (!Array.isArray(h?.records) || !h.records.every((r) => /^[A-Z][A-Za-z]+$/.test(r?.type ?? '') && /^[a-z][a-z-]*$/.test(r?.param ?? ''))) {
     throw invalid('healthManaged.records là danh sách {type, param}', 'healthManaged.records must be a list of {type, param}');
+  }
+  // The report keeps the dated rows of these records only (src/report/sql/facts.ts).
+  const unknown = h.records.find((r) => RECORD_DATES[r.type] !== r.param);
+  if (unknown) {
+    const known = Object.entries(RECORD_DATES).map(([type, param]) => `${type}.${param}`).join(', ');
+    throw invalid(`healthManaged.records: ${unknown.type}.${unknown.param} không phải ngày ghi hồ sơ (${known})`, `healthManaged.records: ${unknown.type}.${unknown.param} is not a record date (${known})`);
   }
   if (!Number.isInteger(h.minRecords) || h.minRecords < 0) throw invalid('healthManaged.minRecords phải là số nguyên ≥ 0', 'healthManaged.minRecords must be an integer ≥ 0');
   for (const set of CRITERIA_SETS) checkCriteriaSet(set, c.criteriaSets?.[set]);

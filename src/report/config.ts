@@ -80,8 +80,11 @@ const ADVANCED: IndicatorRule[] = [
   { measure: MEASURE.eHealthBook, code: '14.4', threshold: pct('>=', 70) },
 ];
 
-/** Where a type's records carry the date they were made (R4 search parameters). */
-const RECORD_DATES: Record<string, string> = {
+/**
+ * Where a type's records carry the date they were made (R4 search parameters): the records the
+ * health-managed rule can count (the report keeps these dated rows per resident: src/report/sql/facts.ts).
+ */
+export const RECORD_DATES: Record<string, string> = {
   Encounter: 'date',
   Observation: 'date',
   Immunization: 'date',

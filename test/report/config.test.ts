@@ -48,6 +48,8 @@ describe('report configuration', () => {
     [{ criteriaSets: { ntm: { label: 'x', indicators: [{ measure: 'bhyt-coverage', code: '15.1', threshold: { comparator: '>=', value: 190 } }] } } }, 'từ 0 đến 100'],
     [{ criteriaSets: { ntm: { label: 'x', indicators: [{ measure: 'nope', code: '15.9' }] } } }, 'measure "nope"'],
     [{ healthManaged: { minRecords: -1 } }, 'minRecords'],
+    // The report keeps the dated rows of the known record types only (src/report/sql/facts.ts).
+    [{ healthManaged: { records: [{ type: 'Observation', param: 'issued' }] } }, 'Observation.issued không phải ngày ghi hồ sơ'],
   ])('rejects %j with a Vietnamese-then-English 400', (override, fragment) => {
     let error: unknown;
     try {

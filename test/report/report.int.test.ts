@@ -1,10 +1,14 @@
-import type { List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation } from '@medplum/fhirtypes';
+import type { List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation, Patient } from '@medplum/fhirtypes';
 import { MEASURE, measureUrl } from '../../src/report/canonical';
 import { defaultReportConfig } from '../../src/report/config';
 import { countMeasures, countMeasuresOver } from '../../src/report/evaluate';
 import { trendPeriods } from '../../src/report/period';
 import { HA_SON } from '../../src/station/config';
 import { storeCommune, storeConformance, type StationRefs } from '../../src/station/bootstrap';
+import { stationAddress } from '../../src/station/model/person';
+import { bhytCoverage, enrolmentResource } from '../../src/station/model/records';
+import { visitResources } from '../../src/station/model/clinical';
+import { loadStationTerminology } from '../../src/station/rules/terminology';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { writePopulation } from './hand-made';
 
@@ -285,5 +289,38 @@ describe('officers see aggregates only', () => {
     // Staff with the officer role and a clinical one are not limited by the officer's limit.
     const both = await server.staffToken(['officer', 'clinician']);
     expect((await fhirFetch(`${server.baseUrl}/MeasureReport/${individual}`, { token: both })).status).toBe(200);
+  });
+});
+
+/**
+ * The report counts over per-resident facts derived from the index tables (src/report/sql/facts.ts):
+ * every write must show in the next report. Last in this file: it changes the hand-made population.
+ */
+describe('writes show in the next report', () => {
+  const t = loadStationTerminology();
+  const village = (code: string) => HA_SON.villages.find((v) => v.code === code)!;
+
+  test('a new card, enrolment, remote visit and a move between villages; a deleted card', async () => {
+    const repo = server.engine.repo;
+    const ref = (label: string): string => `Patient/${ids.get(label)}`;
+    // B4 (V2, no card) gets one; B5 (V2, station app only) an e-health book; C2 (telemedicine, only a cancelled remote visit) a remote visit that took place.
+    const card = await repo.create(bhytCoverage({ patientRef: ref('B4'), cardCode: 'GD4380000000099', start: '2025-01-01', end: '2025-12-31', facility: { code: '38999', name: 'Trạm Y tế xã Hà Sơn' } }, t));
+    await repo.create(enrolmentResource({ patientRef: ref('B5'), app: 'vneid-health-book', verification: 'seen-on-phone', enrolledOn: '2025-09-01', recordedBy: { display: 'Nguyễn Thị Lan' }, recordedOn: '2025-09-01' }, t));
+    const { encounter } = visitResources({ patientRef: ref('C2'), examiner: { display: 'Lê Văn Thành' }, start: '2025-09-10T09:00:00+07:00', end: '2025-09-10T09:20:00+07:00', class: 'VR', specialty: 'noi', symptoms: 'Ho', diagnoses: ['J00'], treatment: 'Tư vấn', status: 'finished' }, t, ['Condition/placeholder']);
+    await repo.create({ ...encounter, diagnosis: undefined });
+    // A1 (card holder) moves from V1 to V2 on 2025-09-01.
+    const a1 = (await repo.read('Patient', ids.get('A1')!)) as Patient;
+    const [moved] = a1.address!;
+    await repo.update('Patient', a1.id!, { ...a1, address: [{ ...moved, period: { start: '2000-01-01', end: '2025-08-31' } }, stationAddress(HA_SON, { village: village(V2), type: 'thuong-tru', start: '2025-09-01' })] });
+
+    const bhyt = (await evaluate('bhyt-coverage')).group![0];
+    expect(counts(bhyt.population)).toEqual([22, 2, 17]);
+    expect(strata(bhyt, 'village')[V1]).toEqual([5, 0, 4]);
+    expect(strata(bhyt, 'village')[V2]).toEqual([7, 1, 5]);
+    expect(counts((await evaluate('e-health-book')).group![0].population)).toEqual([22, 2, 8]);
+    expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual([22, 2, 3]);
+
+    await repo.delete('Coverage', card.resource.id!);
+    expect(counts((await evaluate('bhyt-coverage')).group![0].population)).toEqual([22, 2, 16]);
   });
 });

@@ -1,20 +1,21 @@
 import type { ReportConfig } from '../config';
 import { residenceParam } from '../canonical';
 import type { ReportWindow } from '../period';
+import { coding, token } from './facts';
 import type { SqlParams } from './params';
 
 /**
- * The population as of the reference date, built in PostgreSQL from the search index tables (never
- * by loading resources into Node): one row per resident with village, sex, age group and the facts
- * each indicator needs, as columns of the CTE `flags`.
+ * The population as of the reference date, built in PostgreSQL from the report's per-resident facts
+ * (src/report/sql/facts.ts; never by loading resources into Node): one row per resident with
+ * village, sex, age group and the facts each indicator needs, as columns of the CTE `flags`.
  *
  * Every row carries `k`, the number of its window (CTE `dates`): the trend counts its twelve months
- * in one statement, reading each index range once.
+ * in one statement, reading each range once.
  *
- * Every fact is a set read with one index range scan on (station, type, param) and joined on ids:
- * the report reads whole sets, so hash joins are the right plan (queryable.ts turns nested loops
- * off: the planner cannot estimate these self-joins of the index tables; where a small set meets
- * large ones, the height-for-age z-scores among all Observations, the statement fixes the order).
+ * Each fact is one range read of a narrow table already keyed by the resident's number (rid),
+ * joined and grouped on that integer; the configured codes (card types and statuses, apps, visit classes, the z-score's
+ * code…) are applied here, to the raw tokens the facts keep. The report reads whole sets, so hash
+ * joins are the right plan (queryable.ts turns nested loops off).
  *
  * Residence comes from the composite parameters residence-<type> (village$period, one row per
  * residence address: fhir-profiles/measures/search/), so a resident who moved between villages is
@@ -51,16 +52,6 @@ function span(q: PopulationQuery, p: SqlParams): Record<'dayStart' | 'dayEnd' | 
   };
 }
 
-/** Rows of one index table for (station, type, param): `… FROM <table> WHERE …` plus extra conditions. */
-function rows(table: string, type: string, param: string, st: string, extra = ''): string {
-  return `FROM ${table} WHERE station_id = ${st} AND resource_type = '${type}' AND param = '${param}'${extra ? ` AND ${extra}` : ''}`;
-}
-
-/** Resource ids of `type` referring to a Patient through `param`, with that Patient's id. */
-function subjects(type: string, param: string, st: string): string {
-  return `SELECT resource_id, target_id AS pid ${rows('idx_reference', type, param, st, `target_type = 'Patient'`)}`;
-}
-
 /** `WITH … flags AS (…)`: the statement's start; callers select from `flags`. */
 export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   const st = p.add(q.stationId);
@@ -69,20 +60,34 @@ export function populationCtes(q: PopulationQuery, p: SqlParams): string {
   if (q.features.has('enrolment')) ctes.push(enrolmentCte(q, p, st));
   if (q.features.has('remote')) ctes.push(remoteCte(q, p, st));
   if (q.features.has('haz')) ctes.push(hazCte(q, p, st));
-  if (q.features.has('records')) ctes.push(recordsCte(q, p, st), administrativeCte(q, st));
+  if (q.features.has('records')) ctes.push(recordsCte(q, p, st));
+  const residentFacts = residentFactsCte(q);
+  if (residentFacts) ctes.push(residentFacts);
   ctes.push(flagsCte(q));
   return `WITH ${ctes.join(',\n')}`;
 }
 
-/** The windows: k, reference date, its day as instants [day_start, day_end), the period [period_start, period_end). */
+/**
+ * The windows: k, reference date, its day as instants [day_start, day_end), the period
+ * [period_start, period_end), and the age groups' bounds: `born_<n>` is the first instant (station
+ * zone) of the day after the date n years before the reference date — a resident born at or after
+ * it is under n in completed years (what extract(year FROM age(ref, birth)) < n says, with instants
+ * compared instead of each birth converted to a local date and aged).
+ */
 function datesCte(q: PopulationQuery, p: SqlParams): string {
   const w = q.windows;
+  const tz = p.add(q.timeZone);
+  const born = (years: number): string => `((t.ref - interval '${years} years')::date + 1)::timestamp AT TIME ZONE ${tz} AS born_${years}`;
   return `dates AS MATERIALIZED (
-    SELECT * FROM unnest(${p.add(w.map((x) => x.period.end))}::date[], ${p.add(w.map((x) => x.dayStart))}::timestamptz[], ${p.add(w.map((x) => x.dayEnd))}::timestamptz[],
-                         ${p.add(w.map((x) => x.periodStart))}::timestamptz[], ${p.add(w.map((x) => x.periodEnd))}::timestamptz[])
+    SELECT t.*, ${AGE_BOUNDS.map(born).join(', ')}
+      FROM unnest(${p.add(w.map((x) => x.period.end))}::date[], ${p.add(w.map((x) => x.dayStart))}::timestamptz[], ${p.add(w.map((x) => x.dayEnd))}::timestamptz[],
+                  ${p.add(w.map((x) => x.periodStart))}::timestamptz[], ${p.add(w.map((x) => x.periodEnd))}::timestamptz[])
            WITH ORDINALITY AS t(ref, day_start, day_end, period_start, period_end, k)
   )`;
 }
+
+/** Upper bounds (completed years) of the age groups <5, 5–17, 18–59; ≥60 is the rest. */
+const AGE_BOUNDS = [5, 18, 60];
 
 function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const types = p.add(q.config.residenceTypes);
@@ -91,193 +96,187 @@ function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const params = p.add(keys.map((k) => k.param));
   const b = span(q, p);
   return `residence AS (
-    SELECT DISTINCT ON (k, pid) k, pid, village FROM (
-      SELECT dt.k, d.resource_id AS pid, key.village, key.rank, d.lo
-        FROM idx_date d
+    SELECT DISTINCT ON (k, rid) k, rid, village FROM (
+      SELECT dt.k, d.rid, key.village, key.rank, d.lo
+        FROM report_residence d
         JOIN unnest(${params}::text[], ${p.add(keys.map((k) => k.village))}::text[], ${p.add(keys.map((k) => k.rank))}::int[]) AS key(param, village, rank) ON key.param = d.param
         JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
-       WHERE d.station_id = ${st} AND d.resource_type = 'Patient' AND d.param = ANY(${params}::text[])
-         AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
+       WHERE d.station_id = ${st} AND d.param = ANY(${params}::text[]) AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
       UNION ALL
-      SELECT dt.k, t.resource_id, coalesce(v.code, 'unknown'), array_position(${types}::text[], t.code), '-infinity'::timestamptz
-        FROM (SELECT resource_id, code ${rows('idx_token', 'Patient', 'residence-type', st, `code = ANY(${types}::text[])`)}) t
+      SELECT dt.k, u.rid, coalesce(u.village, 'unknown'), array_position(${types}::text[], u.code), '-infinity'::timestamptz
+        FROM (SELECT pr.rid, pr.village, t.code FROM report_person pr, unnest(pr.residence_types) AS t(code)
+               WHERE pr.station_id = ${st} AND NOT pr.dated AND t.code = ANY(${types}::text[])) u
         CROSS JOIN dates dt
-        LEFT JOIN (SELECT resource_id, min(code) AS code ${rows('idx_token', 'Patient', 'village', st)} GROUP BY resource_id) v ON v.resource_id = t.resource_id
-       WHERE t.resource_id NOT IN (SELECT resource_id ${rows('idx_date', 'Patient', 'residence-period', st)})
     ) c
-    ORDER BY k, pid, rank, village = 'unknown', lo DESC
+    ORDER BY k, rid, rank, village = 'unknown', lo DESC
   )`;
 }
 
-/** Sex (male, female, other, unknown), birth date in the station's zone, age group on the reference date, exclusions. */
+/** Sex (male, female, other, unknown), birth (the first instant of the birth date), age group on the reference date, exclusions. */
 function personCte(q: PopulationQuery, p: SqlParams, st: string): string {
-  const tz = p.add(q.timeZone);
-  const years = `extract(year FROM age(dt.ref, b.birth))`;
-  const dead = `(r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'deceased', st, `code = 'true'`)}) AND (death.lo IS NULL OR death.lo < dt.day_end))`;
-  const inactive = `r.pid IN (SELECT resource_id ${rows('idx_token', 'Patient', 'active', st, `code = 'false'`)})`;
-  const excluded = [q.config.exclusions.deceased ? dead : '', q.config.exclusions.inactive ? inactive : ''].filter(Boolean);
+  const excluded = [q.config.exclusions.deceased ? '(f.deceased AND (f.death IS NULL OR f.death < dt.day_end))' : '', q.config.exclusions.inactive ? 'f.inactive' : ''].filter(Boolean);
+  const groups = ['0-4', '5-17', '18-59'].map((group, i) => `WHEN f.birth >= dt.born_${AGE_BOUNDS[i]} THEN '${group}'`).join(' ');
   return `person AS MATERIALIZED (
-    SELECT r.k, r.pid, r.village, CASE WHEN g.code IN ('male', 'female', 'other') THEN g.code ELSE 'unknown' END AS sex, g.code AS gender, b.birth,
-           CASE WHEN b.birth IS NULL OR b.birth > dt.ref THEN 'unknown'
-                WHEN ${years} < 5 THEN '0-4' WHEN ${years} < 18 THEN '5-17' WHEN ${years} < 60 THEN '18-59' ELSE '60+' END AS age_group,
-           ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded
+    SELECT r.k, r.rid, f.pid, r.village, CASE WHEN f.gender IN ('male', 'female', 'other') THEN f.gender ELSE 'unknown' END AS sex, f.gender, f.birth,
+           CASE WHEN f.birth IS NULL OR f.birth >= dt.day_end THEN 'unknown' ${groups} ELSE '60+' END AS age_group,
+           ${excluded.length ? excluded.join(' OR ') : 'false'} AS excluded,
+           f.has_name, f.has_address, f.has_identifier, f.has_ethnic_group
       FROM residence r
       JOIN dates dt ON dt.k = r.k
-      -- gender, birthDate and deceasedDateTime are 0..1: at most one index row each, no grouping needed.
-      -- OFFSET 0: the birth date is converted once per Patient, not at each of its uses below.
-      LEFT JOIN (SELECT resource_id, code ${rows('idx_token', 'Patient', 'gender', st)}) g ON g.resource_id = r.pid
-      LEFT JOIN (SELECT resource_id, (lo AT TIME ZONE ${tz})::date AS birth ${rows('idx_date', 'Patient', 'birthdate', st)} OFFSET 0) b ON b.resource_id = r.pid
-      LEFT JOIN (SELECT resource_id, lo ${rows('idx_date', 'Patient', 'death-date', st)}) death ON death.resource_id = r.pid
+      JOIN (SELECT rid, pid, gender, birth, death, deceased, inactive, has_name, has_address, has_identifier, has_ethnic_group
+              FROM report_person WHERE station_id = ${st}) f ON f.rid = r.rid
      ${q.village !== undefined ? `WHERE r.village = ${p.add(q.village)}` : ''}
   )`;
 }
 
-/** Residents holding a card of the configured type and status whose period covers the reference date. */
+/** Facts of `type` (report_fact) in the station meeting `conditions`, as the relation `f`. */
+function facts(type: string, st: string, conditions: string): string {
+  return `(SELECT f.rid, f.lo, f.hi, f.tokens, f.z FROM report_fact f WHERE f.station_id = ${st} AND f.resource_type = '${type}' AND ${conditions}) f`;
+}
+
+/** Cards of the configured type and status whose period covers the reference date, by holder. */
 function bhytCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config.coverage;
   const w = span(q, p);
+  const statuses = p.add(c.statuses.map((s) => token('status', s)));
+  const types = p.add(c.typeCodes.map((code) => coding('type', c.typeSystem, code)));
   return `bhyt AS (
-    SELECT DISTINCT dt.k, b.pid
-      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Coverage', 'period', st, `lo < ${w.dayEnd()} AND hi > ${w.dayStart()}`)}) d
-      JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
-      JOIN (${subjects('Coverage', 'beneficiary', st)}) b ON b.resource_id = d.resource_id
-     WHERE d.resource_id IN (
-       SELECT resource_id ${rows('idx_token', 'Coverage', 'status', st, `code = ANY(${p.add(c.statuses)}::text[])`)}
-       INTERSECT SELECT resource_id ${rows('idx_token', 'Coverage', 'type', st, `code = ANY(${p.add(c.typeCodes)}::text[]) AND system = ${p.add(c.typeSystem)}`)})
+    SELECT dt.k, f.rid
+      FROM ${facts('Coverage', st, `f.lo < ${w.dayEnd()} AND f.hi > ${w.dayStart()} AND f.tokens && ${statuses}::text[] AND f.tokens && ${types}::text[]`)}
+      JOIN dates dt ON f.lo < dt.day_end AND f.hi > dt.day_start
   )`;
 }
 
 /**
- * Per resident, whether an enrolment of each kind is active on the reference date: enrolled on or
- * before it, not withdrawn by it (the withdrawal day no longer counts). A "withdrawn" status
- * without a date never counts.
+ * Enrolments active on the reference date, with the kinds each counts for: enrolled on or before
+ * it, not withdrawn by it (the withdrawal day no longer counts). A "withdrawn" status without a
+ * date never counts. An enrolment counts for a kind when one of its apps and one of its
+ * verifications are among the kind's.
  */
 function enrolmentCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const c = q.config;
   const apps = [...new Set([...c.eHealthBook.apps, ...c.telemedicine.apps, ...c.appCounts.apps])];
-  const any = (list: string[], verifications: string[]): string =>
-    `bool_or(a.code = ANY(${p.add(list)}::text[]) AND v.code = ANY(${p.add(verifications)}::text[]))`;
+  const tokens = (param: string, codes: string[]): string => `${p.add(codes.map((code) => token(param, code)))}::text[]`;
+  // Each distinct list of verifications is checked once per enrolment (column v<n>), then combined with each kind's apps.
+  const verifications = [...new Set([c.eHealthBook, c.telemedicine, c.appCounts].map((k) => JSON.stringify(k.verifications)))];
+  const verified = (list: string[]): string => `f.v${verifications.indexOf(JSON.stringify(list))}`;
+  const any = (list: string[], of: string[]): string => `(${verified(of)} AND f.tokens && ${tokens('app', list)})`;
   const w = span(q, p);
   const perApp = c.appCounts.apps.map((app, i) => `, ${any([app], c.appCounts.verifications)} AS app_${i}`).join('');
   return `enrolment AS (
-    SELECT dt.k, s.pid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
+    SELECT dt.k, f.rid, ${any(c.eHealthBook.apps, c.eHealthBook.verifications)} AS e_health_book,
            ${any(c.telemedicine.apps, c.telemedicine.verifications)} AS telemedicine${perApp}
-      FROM (SELECT resource_id, code ${rows('idx_token', 'Basic', 'app', st, `code = ANY(${p.add(apps)}::text[])`)}) a
-      JOIN (SELECT resource_id, lo, hi ${rows('idx_date', 'Basic', 'enrolment-period', st, `lo < ${w.dayEnd()} AND hi > ${w.dayStart()}`)}) d ON d.resource_id = a.resource_id
-      JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_end
-      JOIN (SELECT resource_id, code ${rows('idx_token', 'Basic', 'verification', st)}) v ON v.resource_id = a.resource_id
-      JOIN (${subjects('Basic', 'subject', st)}) s ON s.resource_id = a.resource_id
-     WHERE d.hi < '${FAR_FUTURE}' OR a.resource_id NOT IN (SELECT resource_id ${rows('idx_token', 'Basic', 'enrolment-status', st, `code = 'withdrawn'`)})
-     GROUP BY dt.k, s.pid
+      FROM (SELECT f.rid, f.lo, f.hi, f.tokens, ${verifications.map((list, i) => `f.tokens && ${tokens('verification', JSON.parse(list) as string[])} AS v${i}`).join(', ')}
+              FROM report_fact f
+             WHERE f.station_id = ${st} AND f.resource_type = 'Basic' AND f.lo < ${w.dayEnd()} AND f.hi > ${w.dayStart()} AND f.tokens && ${tokens('app', apps)}
+               AND (f.hi < '${FAR_FUTURE}' OR NOT f.tokens @> ARRAY[${p.add(token('enrolment-status', 'withdrawn'))}::text])
+            OFFSET 0) f
+      JOIN dates dt ON f.lo < dt.day_end AND f.hi > dt.day_end
   )`;
 }
 
-/** Residents with a remote consultation that took place (class VR…) in the usage window. */
+/** Remote consultations that took place (class VR…) in the usage window, by resident. */
 function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const t = q.config.telemedicine;
   const from = t.usageWindow === 'period' ? 'dt.period_start' : `'-infinity'::timestamptz`;
   const w = span(q, p);
   const earliest = t.usageWindow === 'period' ? w.periodStart() : `'-infinity'::timestamptz`;
+  const classes = p.add(t.encounterClasses.map((c) => token('class', c)));
+  const notHeld = p.add(['planned', 'cancelled', 'entered-in-error'].map((s) => token('status', s)));
   return `remote AS (
-    SELECT DISTINCT dt.k, s.pid
-      FROM (SELECT resource_id, lo, hi ${rows('idx_date', 'Encounter', 'date', st, `lo < ${w.periodEnd()} AND hi > ${earliest}`)}) d
-      JOIN dates dt ON d.lo < dt.period_end AND d.hi > ${from}
-      JOIN (${subjects('Encounter', 'subject', st)}) s ON s.resource_id = d.resource_id
-     WHERE d.resource_id IN (
-       SELECT resource_id ${rows('idx_token', 'Encounter', 'class', st, `code = ANY(${p.add(t.encounterClasses)}::text[])`)}
-       EXCEPT SELECT resource_id ${rows('idx_token', 'Encounter', 'status', st, `code IN ('planned', 'cancelled', 'entered-in-error')`)})
+    SELECT dt.k, f.rid
+      FROM ${facts('Encounter', st, `f.lo < ${w.periodEnd()} AND f.hi > ${earliest} AND f.tokens && ${classes}::text[] AND NOT f.tokens && ${notHeld}::text[]`)}
+      JOIN dates dt ON f.lo < dt.period_end AND f.hi > ${from}
   )`;
 }
 
-/**
- * Each resident child's latest height-for-age z-score measured in the period at 0–59 months. The
- * z-scores are a small share of the Observations: found by code first, then joined with the status,
- * date, value and subject rows of all Observations, each range read once and probed against the few
- * z-scores. `OFFSET 0` keeps that order: the planner, which cannot estimate these joins, would start
- * from every Observation's subject and date joined with the residents.
- */
+/** Each resident child's latest height-for-age z-score measured in the period at 0–59 months. */
 function hazCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const s = q.config.stunting;
   const tz = p.add(q.timeZone);
-  const day = `(c.lo AT TIME ZONE ${tz})::date`;
+  const day = `(f.lo AT TIME ZONE ${tz})::date`;
+  const birth = `(pr.birth AT TIME ZONE ${tz})::date`;
   const w = span(q, p);
+  const final = p.add(['final', 'amended', 'corrected'].map((x) => token('status', x)));
   return `haz AS (
-    SELECT DISTINCT ON (pr.k, pr.pid) pr.k, pr.pid, c.z
-      FROM (SELECT o.resource_id, d.lo, z.value AS z, r.pid
-              FROM (SELECT DISTINCT resource_id ${rows('idx_token', 'Observation', 'code', st, `code = ${p.add(s.code)} AND system = ${p.add(s.system)}`)}) o
-              JOIN (SELECT resource_id ${rows('idx_token', 'Observation', 'status', st, `code IN ('final', 'amended', 'corrected')`)}) ok ON ok.resource_id = o.resource_id
-              JOIN (SELECT resource_id, lo ${rows('idx_date', 'Observation', 'date', st, `lo >= ${w.periodStart()} AND lo < ${w.periodEnd()}`)}) d ON d.resource_id = o.resource_id
-              JOIN (SELECT resource_id, value ${rows('idx_quantity', 'Observation', 'value-quantity', st)}) z ON z.resource_id = o.resource_id
-              JOIN (${subjects('Observation', 'subject', st)}) r ON r.resource_id = o.resource_id
-            OFFSET 0) c
-      JOIN person pr ON pr.pid = c.pid
-      JOIN dates dt ON dt.k = pr.k AND c.lo >= dt.period_start AND c.lo < dt.period_end
-     WHERE pr.birth IS NOT NULL AND ${day} >= pr.birth AND ${day} < pr.birth + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
-     ORDER BY pr.k, pr.pid, c.lo DESC, c.z
+    SELECT DISTINCT ON (pr.k, pr.rid) pr.k, pr.rid, f.z
+      FROM ${facts('Observation', st, `f.tokens @> ARRAY[${p.add(coding('code', s.system, s.code))}::text] AND f.tokens && ${final}::text[]
+         AND f.hi > ${w.periodStart()} AND f.lo >= ${w.periodStart()} AND f.lo < ${w.periodEnd()}`)}
+      JOIN person pr ON pr.rid = f.rid
+      JOIN dates dt ON dt.k = pr.k AND f.lo >= dt.period_start AND f.lo < dt.period_end
+     WHERE pr.birth IS NOT NULL AND ${day} >= ${birth} AND ${day} < ${birth} + make_interval(months => ${p.add(s.maxAgeMonths)}::int)
+     ORDER BY pr.k, pr.rid, f.lo DESC, f.z
   )`;
 }
 
-/**
- * How many records of the configured types, dated in the period, each resident has (a record's date
- * is one index row). Each type's dated records join that type's Patient compartment rows on the id
- * alone: smaller hash tables than one join of all types on (type, id).
- */
+/** How many records of the configured types, dated in the period, each resident has (one per dated row). */
 function recordsCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const w = span(q, p);
-  const dated = q.config.healthManaged.records.map((x) => `SELECT c.compartment_id AS pid, d.lo, d.hi
-        FROM (SELECT resource_id, lo, hi ${rows('idx_date', x.type, x.param, st, `lo < ${w.periodEnd()} AND hi > ${w.periodStart()}`)}) d
-        JOIN (SELECT resource_id, compartment_id FROM idx_compartment WHERE station_id = ${st} AND resource_type = '${x.type}' AND compartment_type = 'Patient') c
-          ON c.resource_id = d.resource_id`);
+  const records = q.config.healthManaged.records;
   return `records AS (
-    SELECT dt.k, r.pid, count(*) AS n
-      FROM (${dated.length ? dated.join('\n      UNION ALL ') : 'SELECT NULL::text, NULL::timestamptz, NULL::timestamptz WHERE false'}) r (pid, lo, hi)
+    SELECT dt.k, r.rid, count(*) AS n
+      FROM report_record r
+      JOIN unnest(${p.add(records.map((x) => x.type))}::text[], ${p.add(records.map((x) => x.param))}::text[]) AS x(type, param) ON x.type = r.resource_type AND x.param = r.param
       JOIN dates dt ON r.lo < dt.period_end AND r.hi > dt.period_start
-     GROUP BY dt.k, r.pid
+     WHERE r.station_id = ${st} AND r.lo < ${w.periodEnd()} AND r.hi > ${w.periodStart()}
+     GROUP BY dt.k, r.rid
   )`;
 }
 
-/**
- * Residents whose personal health record has its administrative part (Decision 831 part A)
- * complete. Names and addresses are checked on their one sort key per resource (`name:sort`,
- * `address:sort`: src/fhir/index/extract.ts), not on every word indexed.
- */
-function administrativeCte(q: PopulationQuery, st: string): string {
-  const has = (table: string, param: string): string => `SELECT resource_id ${rows(table, 'Patient', param, st)}`;
+/** Whether the resident's personal health record has its administrative part (Decision 831 part A) complete. */
+function administrative(q: PopulationQuery): string {
   const checks: Record<string, string> = {
-    name: `pr.pid IN (${has('idx_string', 'name:sort')})`,
+    name: 'pr.has_name',
     birthDate: 'pr.birth IS NOT NULL',
     gender: 'pr.gender IS NOT NULL',
-    address: `pr.pid IN (${has('idx_string', 'address:sort')})`,
-    identifier: `pr.pid IN (${has('idx_token', 'identifier')})`,
-    ethnicGroup: `pr.pid IN (${has('idx_token', 'ethnic-group')})`,
+    address: 'pr.has_address',
+    identifier: 'pr.has_identifier',
+    ethnicGroup: 'pr.has_ethnic_group',
   };
   const required = q.config.healthManaged.requiredAdministrative.map((f) => checks[f]).filter(Boolean);
-  return `administrative AS (SELECT pr.k, pr.pid FROM person pr WHERE ${required.length ? required.join(' AND ') : 'true'})`;
+  return required.length ? `(${required.join(' AND ')})` : 'true';
+}
+
+/** The columns each fact CTE adds to a resident's row (`true` where a row of the CTE is the fact itself). */
+function factColumns(q: PopulationQuery): { cte: Feature; name: string; value: string; empty: string; combine: string }[] {
+  const f = q.features;
+  const flag = (cte: Feature, name: string, value = 'true') => ({ cte, name, value, empty: 'false', combine: 'bool_or' });
+  return [
+    ...(f.has('bhyt') ? [flag('bhyt', 'bhyt')] : []),
+    ...(f.has('enrolment') ? ['e_health_book', 'telemedicine', ...q.config.appCounts.apps.map((_, i) => `app_${i}`)].map((name) => flag('enrolment', name, `u.${name}`)) : []),
+    ...(f.has('remote') ? [flag('remote', 'remote')] : []),
+    ...(f.has('records') ? [{ cte: 'records' as const, name: 'records', value: 'u.n', empty: '0', combine: 'sum' }] : []),
+  ];
+}
+
+/**
+ * One row per resident (and window) with every fact CTE's columns: the CTEs' rows stacked and
+ * grouped once, rather than each CTE grouped and joined with the residents in turn.
+ */
+function residentFactsCte(q: PopulationQuery): string | undefined {
+  const columns = factColumns(q);
+  const ctes = [...new Set(columns.map((c) => c.cte))];
+  if (!ctes.length) return undefined;
+  const branches = ctes.map((cte) => `SELECT u.k, u.rid, ${columns.map((c) => (c.cte === cte ? `${c.value} AS ${c.name}` : `NULL::${c.empty === '0' ? 'bigint' : 'boolean'} AS ${c.name}`)).join(', ')} FROM ${cte} u`);
+  return `resident_facts AS (
+    SELECT k, rid, ${columns.map((c) => `${c.combine}(${c.name}) AS ${c.name}`).join(', ')}
+      FROM (${branches.join('\n      UNION ALL ')}) s
+     GROUP BY k, rid
+  )`;
 }
 
 function flagsCte(q: PopulationQuery): string {
-  const f = q.features;
   const cols = ['pr.k', 'pr.pid', 'pr.village', 'pr.sex', 'pr.age_group', 'pr.excluded'];
   const joins: string[] = [];
-  if (f.has('bhyt')) {
-    cols.push('bh.pid IS NOT NULL AS bhyt');
-    joins.push('LEFT JOIN bhyt bh ON bh.k = pr.k AND bh.pid = pr.pid');
+  const columns = factColumns(q);
+  if (columns.length) {
+    cols.push(...columns.map((c) => `coalesce(rf.${c.name}, ${c.empty}) AS ${c.name}`));
+    joins.push('LEFT JOIN resident_facts rf ON rf.k = pr.k AND rf.rid = pr.rid');
   }
-  if (f.has('enrolment')) {
-    cols.push('coalesce(en.e_health_book, false) AS e_health_book', 'coalesce(en.telemedicine, false) AS telemedicine', ...q.config.appCounts.apps.map((_, i) => `coalesce(en.app_${i}, false) AS app_${i}`));
-    joins.push('LEFT JOIN enrolment en ON en.k = pr.k AND en.pid = pr.pid');
-  }
-  if (f.has('remote')) {
-    cols.push('rm.pid IS NOT NULL AS remote');
-    joins.push('LEFT JOIN remote rm ON rm.k = pr.k AND rm.pid = pr.pid');
-  }
-  if (f.has('haz')) {
+  if (q.features.has('records')) cols.push(`${administrative(q)} AS administrative`);
+  if (q.features.has('haz')) {
     cols.push('hz.z');
-    joins.push('LEFT JOIN haz hz ON hz.k = pr.k AND hz.pid = pr.pid');
-  }
-  if (f.has('records')) {
-    cols.push('coalesce(rc.n, 0) AS records', 'ad.pid IS NOT NULL AS administrative');
-    joins.push('LEFT JOIN records rc ON rc.k = pr.k AND rc.pid = pr.pid', 'LEFT JOIN administrative ad ON ad.k = pr.k AND ad.pid = pr.pid');
+    joins.push('LEFT JOIN haz hz ON hz.k = pr.k AND hz.rid = pr.rid');
   }
   return `flags AS (SELECT ${cols.join(', ')} FROM person pr ${joins.join(' ')})`;
 }

@@ -1,8 +1,9 @@
 import { inTransaction, type Database, type Transaction } from '../../db/database';
 import type { Repository } from '../../fhir/store/repository';
+import { refreshFacts } from './facts';
 
 /**
- * The report's read-only aggregate SQL runs through `Repository.aggregate`, in the repository's own
+ * The report's aggregate SQL (after it brings the facts up to date: facts.ts) runs through `Repository.aggregate`, in the repository's own
  * transaction or a new one. Callers check access themselves (src/report/access.ts).
  */
 export function queryableOf(repo: Repository): Database {
@@ -15,12 +16,12 @@ export function queryableOf(repo: Repository): Database {
 }
 
 /**
- * Settings of one report statement (transaction-local). Hash joins and hash aggregation: the planner
- * cannot estimate self-joins of the generic index tables (it guesses one row where there are
- * thousands) and would pick nested loops, which are quadratic here, or merge joins and sorted
- * grouping that sort what a hash needs not (only DISTINCT ON still sorts). Nested loops stay where
- * nothing else can run: the lateral lookups (population.ts). JIT compilation costs more than it
- * saves on a statement run once.
+ * Settings of one report statement (transaction-local). Hash joins and hash aggregation: the
+ * statement reads whole sets of the report's facts, and the planner, which underestimates its CTEs
+ * (a few hundred rows where there are 100,000), would pick nested loops, which are quadratic here,
+ * or merge joins and sorted grouping that sort what a hash needs not (only DISTINCT ON still
+ * sorts). JIT compilation costs more than it saves on a statement run once. Set after the facts'
+ * refresh, whose small form needs the index lookups of nested loops.
  */
 const REPORT_SETTINGS: Record<string, string> = {
   enable_nestloop: 'off',
@@ -32,9 +33,10 @@ const REPORT_SETTINGS: Record<string, string> = {
 
 const SET_ALL = `SELECT ${Object.keys(REPORT_SETTINGS).map((name, i) => `set_config('${name}', $${i + 1}, true)`).join(', ')}`;
 
-/** Runs one report statement with REPORT_SETTINGS (one round trip for all of them). */
-export function reportQuery<T>(db: Database | Transaction, sql: string, params: readonly unknown[]): Promise<T[]> {
+/** Runs one report statement of `stationId` over facts brought up to date, with REPORT_SETTINGS (one round trip for all of them). */
+export function reportQuery<T>(db: Database | Transaction, stationId: string, sql: string, params: readonly unknown[]): Promise<T[]> {
   return inTransaction(db, async (tx) => {
+    await refreshFacts(tx, stationId);
     await tx.query(SET_ALL, Object.values(REPORT_SETTINGS));
     return tx.query<T>(sql, params);
   });

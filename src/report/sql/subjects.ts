@@ -18,6 +18,7 @@ export async function listSubjects(q: Database | Transaction, query: Omit<Popula
   const excluded = rule.excluded ?? 'false';
   const rows = await reportQuery<{ pid: string; x: boolean; n: boolean }>(
     q,
+    query.stationId,
     `${ctes}
      SELECT f.pid, (${excluded}) AS x, (NOT ${excluded} AND ${rule.numerator ?? 'false'}) AS n
        FROM flags f WHERE ${rule.initial} ORDER BY f.village, f.pid`,
