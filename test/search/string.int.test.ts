@@ -15,6 +15,9 @@ const PEOPLE: Patient[] = [
   { resourceType: 'Patient', name: [{ family: 'Dang', given: ['Duc'] }] },
   { resourceType: 'Patient', name: [{ family: 'Phạm', given: ['Thư_%'] }] },
   { resourceType: 'Patient', gender: 'male' },
+  // Letters folding leaves alone, beyond ASCII and beyond the 16-bit plane (prefixes are byte ranges).
+  { resourceType: 'Patient', name: [{ family: 'Søren', given: ['阮𠀀'] }] },
+  { resourceType: 'Patient', name: [{ family: 'Sp', given: ['阮𠀁'] }] },
 ];
 
 /** Every text a person's `name` parameter covers: the parts, the whole name in both orders, and text. */
@@ -82,6 +85,14 @@ describe('string search on Vietnamese names', () => {
     expect(await matchIds(server, `Patient?given=${encodeURIComponent('thu_')}`)).toEqual([stored[7].id]);
     expect(await matchIds(server, `Patient?given:contains=${encodeURIComponent('%')}`)).toEqual([stored[7].id]);
     expect(await matchIds(server, `Patient?given=${encodeURIComponent('t%')}`)).toEqual([]);
+  });
+
+  test('a prefix ends where its last letter does, in byte order past ASCII', async () => {
+    const [soren, sp] = [stored[9].id, stored[10].id];
+    expect(await matchIds(server, `Patient?family=${encodeURIComponent('sø')}`)).toEqual([soren]);
+    expect(await matchIds(server, 'Patient?family=s')).toEqual([soren, sp].sort());
+    expect(await matchIds(server, `Patient?given=${encodeURIComponent('阮')}`)).toEqual([soren, sp].sort());
+    expect(await matchIds(server, `Patient?given=${encodeURIComponent('阮𠀀')}`)).toEqual([soren]);
   });
 
   test('comma means OR; repeating the parameter means AND', async () => {

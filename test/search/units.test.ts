@@ -3,6 +3,8 @@ import { canonicalQuantity, UCUM } from '../../src/fhir/index/ucum';
 import { decodeCursor, encodeCursor } from '../../src/fhir/search/cursor';
 import { dateRange } from '../../src/fhir/search/dates';
 import { normalizeString } from '../../src/fhir/search/normalize';
+import { statementName } from '../../src/fhir/search/prepared';
+import { prefixUpperBound } from '../../src/fhir/search/sql';
 import { splitEscaped, splitToken, splitValues } from '../../src/fhir/search/values';
 
 // The pure pieces of the search engine, without a database.
@@ -93,5 +95,50 @@ describe('value syntax', () => {
   test('cursors round-trip and reject garbage', () => {
     expect(decodeCursor(encodeCursor({ direction: 'previous', keys: ['2024', 'x'] }))).toEqual({ direction: 'previous', keys: ['2024', 'x'] });
     expect(() => decodeCursor('garbage')).toThrow();
+  });
+});
+
+describe('prefix ranges', () => {
+  test.each([
+    ['ngu', 'ngv'],
+    ['a z', 'a {'],
+    ['sø', 'sù'],
+    ['a\u{d7ff}', 'a\u{e000}'],
+    ['阮\u{20000}', '阮\u{20001}'],
+    ['a\u{10ffff}', 'b'],
+  ])('every string starting with %j is below %j', (prefix, bound) => {
+    expect(prefixUpperBound(prefix)).toBe(bound);
+    // Byte order of the UTF-8 encoding, as COLLATE "C" compares.
+    const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+    expect(Buffer.compare(utf8(prefix + '\u{10ffff}\u{10ffff}'), utf8(bound))).toBe(-1);
+    expect(Buffer.compare(utf8(prefix), utf8(bound))).toBe(-1);
+  });
+
+  test('no bound after the highest code points', () => {
+    expect(prefixUpperBound('\u{10ffff}')).toBeUndefined();
+  });
+});
+
+describe('search statement names', () => {
+  test('a shape is named from its third use on, by its text', () => {
+    const sql = `SELECT ${Math.random()}`;
+    expect(statementName(sql)).toBeUndefined();
+    expect(statementName(sql)).toBeUndefined();
+    const name = statementName(sql);
+    expect(name).toMatch(/^search_/);
+    expect(statementName(sql)).toBe(name);
+    expect(statementName(sql + ' ')).toBeUndefined();
+  });
+
+  test('at most 100 shapes are ever named', () => {
+    const names = new Set<string>();
+    for (let i = 0; i < 150; i++) {
+      for (let n = 0; n < 3; n++) {
+        const name = statementName(`SELECT ${i} -- cap`);
+        if (name) names.add(name);
+      }
+    }
+    expect(names.size).toBeLessThanOrEqual(100);
+    expect(names.size).toBeGreaterThan(0);
   });
 });

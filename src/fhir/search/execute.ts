@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { loadIncludes } from './include';
 import { buildSearchPlan, type PlanContext } from './plan';
+import { statementName } from './prepared';
 import type { SearchRequest } from './request';
 import { countMatches, estimateMatches } from './total';
 
@@ -30,7 +31,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
   if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
 
-  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params);
+  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params, statementName(plan.pageSql));
   const more = rows.length > req.count;
   const page = rows.slice(0, req.count);
   if (plan.backwards) page.reverse();

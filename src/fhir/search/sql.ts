@@ -47,6 +47,36 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/**
+ * The first string after every string that starts with `prefix`, in byte order (COLLATE "C",
+ * which is code point order in UTF-8): the prefix with its last code point incremented, or, when
+ * that is the highest code point, the shorter prefix's. Undefined when no string is after them all.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = Array.from(prefix);
+  while (points.length) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last === 0x10ffff) continue;
+    // The surrogates are no code points of their own: after U+D7FF comes U+E000.
+    points.push(String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1));
+    return points.join('');
+  }
+  return undefined;
+}
+
+/**
+ * `column` starts with `prefix`, as a range of two bound values rather than `LIKE 'x%'`: a
+ * prepared statement's generic plan cannot turn a LIKE parameter into an index range, but it
+ * keeps a comparison with one. `pattern` uses the byte-wise operators a `text_pattern_ops` index
+ * serves (idx_string_lookup); otherwise the column's own COLLATE "C" order.
+ */
+export function prefixCondition(column: string, prefix: string, p: SqlParams, pattern = false): string {
+  const [ge, lt] = pattern ? ['~>=~', '~<~'] : ['>=', '<'];
+  const hi = prefixUpperBound(prefix);
+  const lower = `${column} ${ge} ${p.add(prefix)}`;
+  return hi === undefined ? lower : `(${lower} AND ${column} ${lt} ${p.add(hi)})`;
+}
+
 /** The scope's own restriction on a column holding a resource type. */
 export function typeRestriction(scope: Scope, column: string): string[] {
   if (scope.type) return [`${column} = ${scope.type}`];

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database';
 import type { SearchPlan } from './plan';
+import { statementName } from './prepared';
 
 /**
  * _total: `accurate` counts every match; `estimate` asks the planner (EXPLAIN, no execution) and
@@ -8,7 +9,7 @@ import type { SearchPlan } from './plan';
 const EXACT_BELOW = 1000;
 
 export async function countMatches(q: Queryable, plan: SearchPlan): Promise<number> {
-  const rows = await q.query<{ total: number }>(plan.countSql, plan.countParams);
+  const rows = await q.query<{ total: number }>(plan.countSql, plan.countParams, statementName(plan.countSql));
   return rows[0].total;
 }
 

@@ -1,7 +1,7 @@
 import { clip } from '../../index/tables';
 import { badRequest } from '../../outcomes';
 import { normalizeString } from '../normalize';
-import { escapeLike, type SqlParams } from '../sql';
+import { escapeLike, prefixCondition, type SqlParams } from '../sql';
 import { unescapeValue } from '../values';
 
 /**
@@ -15,5 +15,5 @@ export function stringCondition(raw: string, modifier: string | undefined, p: Sq
   if (modifier === 'exact') return `(i.value = ${p.add(folded)} AND i.exact = ${p.add(clip(value))})`;
   if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty string value: "${raw}"`);
   if (modifier === 'contains') return `i.value LIKE ${p.add('%' + escapeLike(folded) + '%')}`;
-  return `i.value LIKE ${p.add(escapeLike(folded) + '%')}`;
+  return prefixCondition('i.value', folded, p, true);
 }

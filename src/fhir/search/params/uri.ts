@@ -1,5 +1,5 @@
 import { clip } from '../../index/tables';
-import { escapeLike, type SqlParams } from '../sql';
+import { prefixCondition, type SqlParams } from '../sql';
 import { unescapeValue } from '../values';
 
 /**
@@ -8,7 +8,7 @@ import { unescapeValue } from '../values';
  */
 export function uriCondition(raw: string, modifier: string | undefined, p: SqlParams): string {
   const value = clip(unescapeValue(raw));
-  if (modifier === 'below') return `i.value LIKE ${p.add(escapeLike(value) + '%')}`;
+  if (modifier === 'below') return prefixCondition('i.value', value, p);
   if (modifier === 'above') return `i.value = ANY(${p.add(parentPaths(value))}::text[])`;
   return `i.value = ${p.add(value)}`;
 }
