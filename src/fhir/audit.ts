@@ -59,15 +59,23 @@ const LOGIN_TYPE = { system: 'http://dicom.nema.org/resources/ontology/DCM', cod
 const SUBTYPE_SYSTEM = 'http://hl7.org/fhir/restful-interaction';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const ENTITY_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+const PATIENT_REFERENCE = /^Patient\/([^/]+)(?:\/_history\/[^/]+)?$/;
 
 export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent {
   const isLogin = input.interaction === 'login' || input.interaction === 'logout';
   const entity: AuditEventEntity[] = [];
-  for (const patient of new Set(input.patients)) {
-    entity.push({ what: { reference: `Patient/${patient}` }, type: { system: ENTITY_TYPE, code: '1' }, role: { system: ENTITY_ROLE, code: '1' } });
-  }
+  // A Patient that was itself read or written is named once, as the patient, with its version.
+  const patients = new Map<string, string>(input.patients.map((id) => [id, `Patient/${id}`]));
+  const others: string[] = [];
   for (const reference of input.entities) {
-    if (input.patients.some((p) => reference === `Patient/${p}`)) continue;
+    const id = PATIENT_REFERENCE.exec(reference)?.[1];
+    if (id !== undefined && patients.has(id)) patients.set(id, reference);
+    else others.push(reference);
+  }
+  for (const reference of patients.values()) {
+    entity.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '1' }, role: { system: ENTITY_ROLE, code: '1' } });
+  }
+  for (const reference of others) {
     entity.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '2' }, role: { system: ENTITY_ROLE, code: '4' } });
   }
   if (input.query !== undefined) {

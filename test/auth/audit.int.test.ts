@@ -33,19 +33,21 @@ describe('audit trail', () => {
     let events = await eventsSince(since);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ action: 'C', outcome: '0', subtype: [{ code: 'create' }] });
-    expect(events[0].entity.map((e: any) => e.what?.reference)).toContain(`Patient/${patient.id}`);
+    expect(events[0].entity.map((e: any) => e.what?.reference)).toEqual([`Patient/${patient.id}/_history/1`]);
     expect(events[0].agent[0]).toMatchObject({ who: { reference: clinicianRef }, requestor: true, network: { address: expect.stringContaining('127.0.0.1') } });
 
     since = await mark();
     await fhirFetch(`${base}/Patient/${patient.id}`);
     events = await eventsSince(since);
     expect(events.map((e) => [e.action, e.subtype[0].code])).toEqual([['R', 'read']]);
+    // The Patient read is the patient: named once, with the version that was read.
+    expect(events[0].entity.map((e: any) => [e.what?.reference, e.role?.code])).toEqual([[`Patient/${patient.id}/_history/1`, '1']]);
 
     since = await mark();
     await fhirFetch(`${base}/Patient?name=kiem`);
     events = await eventsSince(since);
     expect(events.map((e) => [e.action, e.subtype[0].code])).toEqual([['E', 'search-type']]);
-    expect(events[0].entity.some((e: any) => e.what?.reference === `Patient/${patient.id}`)).toBe(true);
+    expect(events[0].entity.filter((e: any) => e.what?.reference?.startsWith(`Patient/${patient.id}`))).toHaveLength(1);
     expect(events[0].entity.some((e: any) => e.query && Buffer.from(e.query, 'base64').toString().includes('name=kiem'))).toBe(true);
 
     since = await mark();
