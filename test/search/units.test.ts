@@ -4,7 +4,10 @@ import { decodeCursor, encodeCursor } from '../../src/fhir/search/cursor';
 import { dateRange } from '../../src/fhir/search/dates';
 import { normalizeString } from '../../src/fhir/search/normalize';
 import { statementName } from '../../src/fhir/search/prepared';
-import { prefixUpperBound } from '../../src/fhir/search/sql';
+import { dateCondition } from '../../src/fhir/search/params/date';
+import { stringCondition } from '../../src/fhir/search/params/string';
+import { tokenValuesCondition } from '../../src/fhir/search/params/token';
+import { prefixUpperBound, SqlParams } from '../../src/fhir/search/sql';
 import { splitEscaped, splitToken, splitValues } from '../../src/fhir/search/values';
 
 // The pure pieces of the search engine, without a database.
@@ -140,5 +143,20 @@ describe('search statement names', () => {
     }
     expect(names.size).toBeLessThanOrEqual(100);
     expect(names.size).toBeGreaterThan(0);
+  });
+});
+
+describe('statements planned for their values', () => {
+  test('a range or pattern makes the statement value-dependent, an equality does not', () => {
+    const build = (condition: (p: SqlParams) => string): boolean => {
+      const p = new SqlParams();
+      condition(p);
+      return p.valueDependent;
+    };
+    expect(build((p) => tokenValuesCondition(['http://loinc.org|29463-7'], p))).toBe(false);
+    expect(build((p) => stringCondition('Nguyễn', 'exact', p))).toBe(false);
+    expect(build((p) => stringCondition('ngu', undefined, p))).toBe(true);
+    expect(build((p) => stringCondition('uye', 'contains', p))).toBe(true);
+    expect(build((p) => dateCondition('ge2024', 'i.lo', 'i.hi', { stationId: 's', timeZone: 'Asia/Ho_Chi_Minh', baseUrl: '' }, p))).toBe(true);
   });
 });

@@ -31,7 +31,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
   if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
 
-  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params, statementName(plan.pageSql));
+  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params, plan.valueDependent ? undefined : statementName(plan.pageSql));
   const more = rows.length > req.count;
   const page = rows.slice(0, req.count);
   if (plan.backwards) page.reverse();

@@ -25,6 +25,8 @@ export interface SearchPlan {
   keys: { column: string; descending: boolean }[];
   /** True when the page was read backwards (a previous link): the rows come in reverse order. */
   backwards: boolean;
+  /** The statements need plans made for their values (SqlParams.valueDependent): not prepared. */
+  valueDependent: boolean;
 }
 
 /** The root scope of a request, the tables joined to `resource r`, and the conditions every match meets. */
@@ -85,6 +87,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
     countParams: count.params,
     keys: keys.map((k, i) => ({ column: `k${i}`, descending: k.descending })),
     backwards,
+    valueDependent: p.valueDependent,
   };
 }
 

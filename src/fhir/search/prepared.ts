@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
  * Names for search statements, so PostgreSQL keeps them prepared per connection and stops
  * planning each request (planning cost 0.2–0.5 ms of its CPU per search, execution 0.08–1.6 ms).
  * A statement's text is its shape (every value is bound), so the name is a hash of the text.
+ * Only statements whose plan does not depend on their values come here (SqlParams.valueDependent):
+ * after five executions PostgreSQL may switch a prepared statement to one generic plan.
  *
  * PostgreSQL keeps every prepared statement of a connection until it closes, and the pg client
  * remembers their names: only a shape seen SEEN_BEFORE_NAMING times is named (a one-off search

@@ -9,7 +9,7 @@ import { statementName } from './prepared';
 const EXACT_BELOW = 1000;
 
 export async function countMatches(q: Queryable, plan: SearchPlan): Promise<number> {
-  const rows = await q.query<{ total: number }>(plan.countSql, plan.countParams, statementName(plan.countSql));
+  const rows = await q.query<{ total: number }>(plan.countSql, plan.countParams, plan.valueDependent ? undefined : statementName(plan.countSql));
   return rows[0].total;
 }
 

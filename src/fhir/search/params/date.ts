@@ -24,7 +24,7 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
   }
   // Placeholders are bound only when used: PostgreSQL rejects a parameter it cannot type.
   const bound: Record<'lo' | 'hi', string | undefined> = { lo: undefined, hi: undefined };
-  const q = (end: 'lo' | 'hi'): string => (bound[end] ??= `${p.add(new Date(end === 'lo' ? lo : hi).toISOString())}::timestamptz`);
+  const q = (end: 'lo' | 'hi'): string => (bound[end] ??= `${p.addRange(new Date(end === 'lo' ? lo : hi).toISOString())}::timestamptz`);
   const hiExpr = point ? `(${hiCol} + interval '1 millisecond')` : hiCol;
   const within = (): string => `(${loCol} >= ${q('lo')} AND ${hiExpr} <= ${q('hi')})`;
   switch (prefix) {

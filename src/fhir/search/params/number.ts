@@ -50,7 +50,7 @@ function parseNumber(text: string, raw: string): ParsedNumber {
 }
 
 function compare(prefix: string, n: ParsedNumber, factor: number, p: SqlParams): string {
-  const num = (x: number): string => `${p.add(String(Number((x * factor).toPrecision(15))))}::numeric`;
+  const num = (x: number): string => `${p.addRange(String(Number((x * factor).toPrecision(15))))}::numeric`;
   switch (prefix) {
     case 'eq':
       return `(i.value >= ${num(n.value - n.half)} AND i.value < ${num(n.value + n.half)})`;

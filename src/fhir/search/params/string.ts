@@ -14,6 +14,6 @@ export function stringCondition(raw: string, modifier: string | undefined, p: Sq
   const folded = clip(normalizeString(value));
   if (modifier === 'exact') return `(i.value = ${p.add(folded)} AND i.exact = ${p.add(clip(value))})`;
   if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty string value: "${raw}"`);
-  if (modifier === 'contains') return `i.value LIKE ${p.add('%' + escapeLike(folded) + '%')}`;
+  if (modifier === 'contains') return `i.value LIKE ${p.addRange('%' + escapeLike(folded) + '%')}`;
   return prefixCondition('i.value', folded, p, true);
 }

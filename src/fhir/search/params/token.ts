@@ -28,7 +28,7 @@ export function tokenValuesCondition(values: string[], p: SqlParams): string {
 export function tokenTextCondition(raw: string, p: SqlParams): string {
   const folded = escapeLike(clip(normalizeString(unescapeValue(raw))));
   if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty :text value: "${raw}"`);
-  return `(i.text LIKE ${p.add(folded + '%')} OR i.text LIKE ${p.add('% ' + folded + '%')})`;
+  return `(i.text LIKE ${p.addRange(folded + '%')} OR i.text LIKE ${p.addRange('% ' + folded + '%')})`;
 }
 
 /** `system|typeCode|value` for :of-type (stored under `param:of-type` with code `typeCode|value`). */
