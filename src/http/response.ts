@@ -1,7 +1,9 @@
 import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirResponse } from '../fhir/request';
 import { preferredBody, returnPreference } from '../fhir/prefer';
+import { storedText } from '../fhir/search/stored-json';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -26,8 +28,32 @@ export function sendFhir(res: Response, result: FhirResponse, opts: { prefer?: s
 }
 
 export function sendBody(res: Response, body: Resource, pretty: boolean, head = false): void {
-  const text = pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+  const text = pretty ? JSON.stringify(body, null, 2) : compactJson(body);
   res.setHeader('Content-Type', FHIR_JSON);
   if (head) res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(head ? undefined : text);
+}
+
+/**
+ * JSON.stringify, with the resources a search read sent as the stored text they were parsed from
+ * (search/stored-json.ts) rather than stringified again. Each is first written as a marker string
+ * that no other value can produce (a NUL, which JSON escapes and PostgreSQL's jsonb cannot hold,
+ * and a random nonce), then the markers are replaced.
+ */
+export function compactJson(body: Resource): string {
+  const spliced: string[] = [];
+  const nonce = randomUUID();
+  const text = JSON.stringify(body, (_key, value: unknown) => {
+    const stored = storedText(value);
+    if (stored === undefined) return value;
+    spliced.push(stored);
+    return `\u0000${nonce}:${spliced.length - 1}`;
+  });
+  if (!spliced.length) return text;
+  // Each marker is written `"\u0000<nonce>:<n>"`: what follows a split is `<n>"` and the rest.
+  const [head, ...rest] = text.split(`"\\u0000${nonce}:`);
+  return head + rest.map((part) => {
+    const end = part.indexOf('"');
+    return spliced[Number(part.slice(0, end))] + part.slice(end + 1);
+  }).join('');
 }

@@ -111,6 +111,22 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect((await search(server, 'Observation?_count=10')).total).toBe(4);
   });
 
+  test('matches and includes spliced in as stored are the resources a read returns; subsetted ones are rewritten', async () => {
+    const res = await fetch(`${server.baseUrl}/Observation?subject=Patient/p1&_include=Observation:performer`, {
+      headers: { accept: 'application/fhir+json', authorization: `Bearer ${server.token}` },
+    });
+    const bundle = JSON.parse(await res.text()) as Bundle;
+    expect(bundle.entry!.map((e) => e.search!.mode)).toEqual(['match', 'match', 'include']);
+    for (const e of bundle.entry!) {
+      const read = (await fhirFetch(`${server.baseUrl}/${e.resource!.resourceType}/${e.resource!.id}`)).body;
+      expect(e.resource).toEqual(read);
+    }
+    // A subsetted entry is a new object: stringified, with its SUBSETTED tag.
+    const subsetted = await (await fetch(`${server.baseUrl}/Patient?_id=p1&_elements=name`, { headers: { authorization: `Bearer ${server.token}` } })).text();
+    expect(subsetted).toContain('"code":"SUBSETTED"');
+    expect(subsetted).not.toContain('"birthDate"');
+  });
+
   test('_summary=count gives only the total; true/text/data shape entries and tag SUBSETTED', async () => {
     const count = await search(server, 'Patient?_summary=count');
     expect(count.total).toBe(3);

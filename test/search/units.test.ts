@@ -1,9 +1,12 @@
+import type { Bundle } from '@medplum/fhirtypes';
 import { membersFor, splitUnion } from '../../src/fhir/index/expressions';
 import { canonicalQuantity, UCUM } from '../../src/fhir/index/ucum';
 import { decodeCursor, encodeCursor } from '../../src/fhir/search/cursor';
 import { dateRange } from '../../src/fhir/search/dates';
 import { normalizeString } from '../../src/fhir/search/normalize';
 import { statementName } from '../../src/fhir/search/prepared';
+import { parseStored } from '../../src/fhir/search/stored-json';
+import { compactJson } from '../../src/http/response';
 import { dateCondition } from '../../src/fhir/search/params/date';
 import { stringCondition } from '../../src/fhir/search/params/string';
 import { tokenValuesCondition } from '../../src/fhir/search/params/token';
@@ -158,5 +161,24 @@ describe('statements planned for their values', () => {
     expect(build((p) => stringCondition('ngu', undefined, p))).toBe(true);
     expect(build((p) => stringCondition('uye', 'contains', p))).toBe(true);
     expect(build((p) => dateCondition('ge2024', 'i.lo', 'i.hi', { stationId: 's', timeZone: 'Asia/Ho_Chi_Minh', baseUrl: '' }, p))).toBe(true);
+  });
+});
+
+describe('answers with stored JSON spliced in', () => {
+  test('a resource read from the store is sent as its stored text; everything else is stringified', () => {
+    const stored = '{"resourceType": "Patient", "id": "a",  "name": [{"family": "Nguyễn"}]}';
+    const patient = parseStored(stored);
+    const copy = { ...patient, id: 'b' };
+    const body = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      // A value that looks like the marker is left alone (the marker carries a fresh nonce).
+      link: [{ relation: 'self', url: 'x?q=\u00000:0' }],
+      entry: [{ resource: patient }, { resource: copy }, { resource: patient }],
+    } as Bundle;
+    const text = compactJson(body);
+    expect(text.split(stored)).toHaveLength(3);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(body)));
+    expect(compactJson(copy)).toBe(JSON.stringify(copy));
   });
 });

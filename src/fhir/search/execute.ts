@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { loadIncludes } from './include';
 import { buildSearchPlan, type PlanContext } from './plan';
 import { statementName } from './prepared';
+import { parseStored } from './stored-json';
 import type { SearchRequest } from './request';
 import { countMatches, estimateMatches } from './total';
 
@@ -31,7 +32,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
   if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
 
-  const rows = await q.query<Record<string, string> & { content: Resource }>(plan.pageSql, plan.params, plan.valueDependent ? undefined : statementName(plan.pageSql));
+  const rows = await q.query<Record<string, string>>(plan.pageSql, plan.params, plan.valueDependent ? undefined : statementName(plan.pageSql));
   const more = rows.length > req.count;
   const page = rows.slice(0, req.count);
   if (plan.backwards) page.reverse();
@@ -42,7 +43,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   // from a cursor; going backwards, the other way round.
   const hasNext = plan.backwards ? !!cursor : more;
   const hasPrevious = plan.backwards ? more : !!cursor;
-  const resources = page.map((r) => r.content);
+  const resources = page.map((r) => parseStored(r.content));
   if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
   const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types }, req.include, resources) : { resources: [], truncated: false };
   return {

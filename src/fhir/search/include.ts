@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import type { IncludeRule } from './request';
 import { statementName } from './prepared';
+import { parseStored } from './stored-json';
 import { ACCESS_LOG_TYPE } from './sql';
 
 /**
@@ -72,12 +73,12 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
     outside = `AND NOT EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = r.station_id AND c.compartment_type = ${type}
       AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id${withoutLog})`;
   }
-  const sql = `SELECT r.content FROM resource r
+  const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = $1 AND NOT r.deleted ${outside}
         AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM idx_reference i WHERE ${where.join(' AND ')})
       LIMIT $4`;
-  const rows = await q.query<{ content: Resource }>(sql, params, statementName(sql));
-  return rows.map((r) => r.content);
+  const rows = await q.query<{ content: string }>(sql, params, statementName(sql));
+  return rows.map((r) => parseStored(r.content));
 }
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
@@ -87,10 +88,10 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
   const where = ['i.station_id = $1', 'i.resource_type = $2', '(i.target_type, i.target_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))'];
   if (rule.param) where.push(`i.param = $${params.push(rule.param)}`);
   if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
-  const sql = `SELECT r.content FROM resource r
+  const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = $1 AND r.resource_type = $2 AND NOT r.deleted
         AND r.id IN (SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')})
       LIMIT $5`;
-  const rows = await q.query<{ content: Resource }>(sql, params, statementName(sql));
-  return rows.map((r) => r.content);
+  const rows = await q.query<{ content: string }>(sql, params, statementName(sql));
+  return rows.map((r) => parseStored(r.content));
 }
