@@ -67,7 +67,7 @@ interface Figures {
 
 function parseArgs(argv: string[]): Args {
   // The server runs with the node flags of `npm start` unless --server-node-args says otherwise.
-  const startFlags = (JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')).scripts.start as string).match(/--[\w-]+=\S+/g) ?? [];
+  const startFlags = (JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')).scripts.start as string).match(/--[\w-]+(=\S+)?/g) ?? [];
   const args: Args = { phases: new Set(['synthea', 'raw', 'patient']), patientSeconds: 20, cpuProf: false, serverNodeArgs: startFlags };
   for (const arg of argv) {
     const cut = arg.indexOf('=');
