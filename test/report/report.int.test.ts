@@ -300,6 +300,20 @@ describe('writes show in the next report', () => {
   const t = loadStationTerminology();
   const village = (code: string) => HA_SON.villages.find((v) => v.code === code)!;
 
+  test('reads do not queue facts: their AuditEvents are in the Patient compartment but hold no fact', async () => {
+    const queued = async (type: string): Promise<number> =>
+      (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM report_queue WHERE resource_type = $1`, [type]))[0].n;
+    await evaluate('bhyt-coverage'); // empties the queue
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${ids.get('A1')}`)).status).toBe(200);
+    await server.engine.repo.flushAudit();
+    const [{ n: events }] = await server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM idx_compartment WHERE resource_type = 'AuditEvent' AND compartment_id = $1`,
+      [ids.get('A1')],
+    );
+    expect(events).toBeGreaterThan(0);
+    expect(await queued('AuditEvent')).toBe(0);
+  });
+
   test('a new card, enrolment, remote visit and a move between villages; a deleted card', async () => {
     const repo = server.engine.repo;
     const ref = (label: string): string => `Patient/${ids.get(label)}`;
