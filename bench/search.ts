@@ -10,6 +10,7 @@ import { formatInt, formatMs, formatNumber, heading, table } from './lib/format'
 import { repoRoot } from './lib/paths';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl, type ThrowawayDatabase } from './lib/postgres';
 import { startServer } from './lib/server';
+import { newestProfile } from './lib/cpu-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
 import { queryShapes, type QueryShape } from './generate/shapes';
@@ -35,6 +36,8 @@ import { planStation, writeStation, type Plan } from './generate/write';
  *                    template (DROP DATABASE) after changing what the write path stores or indexes.
  *   --generate-only  with --template: make sure the template exists, measure nothing.
  *   --no-explain     skip the EXPLAIN section.
+ *   --only=TEXT      measure only the query shapes whose name contains TEXT (e.g. `--only=name`).
+ *   --cpu-prof       profile the measuring server (node --cpu-prof) and print the profile's path.
  */
 
 interface Args {
@@ -46,6 +49,10 @@ interface Args {
   explain: boolean;
   template: boolean;
   generateOnly: boolean;
+  /** Measure only the shapes whose name contains this text (for comparing builds on one shape). */
+  only?: string;
+  /** Folder for a CPU profile of the measuring server (node --cpu-prof), when asked. */
+  profileDir?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -65,6 +72,8 @@ function parseArgs(argv: string[]): Args {
     explain: !argv.includes('--no-explain'),
     template: generateOnly || argv.includes('--template'),
     generateOnly,
+    only: argv.find((a) => a.startsWith('--only='))?.slice('--only='.length),
+    profileDir: argv.includes('--cpu-prof') ? fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-prof-')) : undefined,
   };
 }
 
@@ -98,7 +107,7 @@ async function main(): Promise<void> {
 type Headers = () => Promise<Record<string, string>>;
 
 /** Runs `work` against the real server over database `url`, with a fresh bench client and data folder. */
-async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers) => Promise<T>): Promise<T> {
+async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
   const client = newBenchClient();
   // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
@@ -107,6 +116,7 @@ async function withServer<T>(url: string, work: (baseUrl: string, headers: Heade
       entry: path.join(repoRoot(), 'dist/src/main.js'),
       cwd: repoRoot(),
       env: { DATABASE_URL: url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
+      nodeArgs,
     });
     try {
       const origin = new URL(server.baseUrl).origin;
@@ -155,7 +165,7 @@ async function onDatabase<T>(url: string, work: (client: Client) => Promise<T>):
 async function measure(url: string, plan: Plan, args: Args): Promise<void> {
   console.log(heading(`Search benchmark: ${formatInt(plan.patients)} residents, seed ${plan.seed}, database ${redactUrl(url)}, ${new Date().toISOString()}`));
   console.log(`Load average at the start: ${loadAverage()} on ${os.cpus().length} cores`);
-  const shapes = queryShapes(plan, args.connections);
+  const shapes = queryShapes(plan, args.connections).filter((s) => !args.only || s.name.includes(args.only));
   await withServer(url, async (baseUrl, headers) => {
     const results: [QueryShape, PathLoadResult][] = [];
     const origin = new URL(baseUrl).origin;
@@ -173,7 +183,8 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
     }
     printResults(results);
     await inProcess(url, baseUrl, shapes, args.explain);
-  });
+  }, args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : []);
+  if (args.profileDir) console.log(`CPU profile of the server (boot included): ${newestProfile(args.profileDir)}`);
 }
 
 /**
