@@ -4,6 +4,7 @@ import type { R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
 import { addComposite } from './composite';
 import { compiledExpression, type CompiledMember } from './expressions';
+import { narrowedReferences, referenceRows } from './narrowed-references';
 import { clip, emptyRows, type IndexRows } from './tables';
 import { addDates, addNumber, addQuantity, addReference, addStrings, addTokens, addUri, sortTextOf, type ValueContext } from './values';
 
@@ -38,6 +39,7 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   const params = ctx.defs.searchParams.get(resource.resourceType);
   if (!params) return rows;
   const input = [toTypedValue(resource)];
+  const narrowed = narrowedReferences(ctx.defs).get(resource.resourceType);
   for (const sp of params.values()) {
     const code = sp.code!;
     if (SKIPPED.has(code) || !sp.expression || sp.type === 'special') continue;
@@ -48,7 +50,8 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     let sortText: string | undefined;
     for (const member of compiledExpression(sp, resource.resourceType)) {
       for (const tv of evaluate(member, input, ctx.fhirPathOnly)) {
-        if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs);
+        // A narrowed parameter's reference rows are the wide parameter's (narrowed-references.ts).
+        if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs, !narrowed?.has(code));
         else addValue(rows, sp.type!, code, tv, ctx);
         if (sp.type === 'string' && sortText === undefined) sortText = sortTextOf(tv);
       }
@@ -102,7 +105,14 @@ function addCompartments(rows: IndexRows, resource: Resource, defs: R4Definition
   if (resource.resourceType === 'Patient' && resource.id) add(resource.id);
   const params = defs.patientCompartment.get(resource.resourceType);
   if (!params) return;
+  // The rows the compartment's parameters are stored as (a narrowed `patient` is its `subject`'s).
+  const stored = new Set(
+    params
+      .map((code) => referenceRows(defs, resource.resourceType, code))
+      .filter((r) => (r.targetType ?? 'Patient') === 'Patient')
+      .flatMap((r) => r.params),
+  );
   for (const ref of rows.reference) {
-    if (ref.targetType === 'Patient' && ref.targetId && params.includes(ref.param)) add(ref.targetId);
+    if (ref.targetType === 'Patient' && ref.targetId && stored.has(ref.param)) add(ref.targetId);
   }
 }

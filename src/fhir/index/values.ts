@@ -148,18 +148,19 @@ export function addQuantity(rows: IndexRows, param: string, tv: TypedValue): voi
   if (canonical) rows.quantity.push({ param: `${param}${CANONICAL_SUFFIX}`, value: canonical.value, system, code: canonical.code, unit: null });
 }
 
-export function addReference(rows: IndexRows, param: string, tv: TypedValue, baseUrl: string, resolveIs?: string): void {
+/** With `referenceRows` false, only the `:identifier` token (the rows are another parameter's). */
+export function addReference(rows: IndexRows, param: string, tv: TypedValue, baseUrl: string, resolveIs?: string, referenceRows = true): void {
   const v = tv.value as any;
   if (typeof v === 'string') {
     // canonical or uri used as a reference
-    if (!resolveIs) rows.reference.push({ param, targetType: null, targetId: null, url: clip(v) });
+    if (!resolveIs && referenceRows) rows.reference.push({ param, targetType: null, targetId: null, url: clip(v) });
     return;
   }
   if (!v || typeof v !== 'object') return;
   if (typeof v.reference === 'string') {
     const ref = parseReference(v.reference, baseUrl);
     if (resolveIs && ref?.type !== resolveIs) return;
-    rows.reference.push({ param, targetType: ref?.type ?? null, targetId: ref?.id ?? null, url: ref ? null : clip(v.reference) });
+    if (referenceRows) rows.reference.push({ param, targetType: ref?.type ?? null, targetId: ref?.id ?? null, url: ref ? null : clip(v.reference) });
   }
   if (v.identifier && (!resolveIs || v.type === resolveIs)) {
     rows.token.push({ param: `${param}:identifier`, system: clip(v.identifier.system ?? null), code: clip(v.identifier.value ?? null), text: null });

@@ -8,7 +8,7 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
-import { indexMember, memberOf, noIndexRow, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+import { memberOf, noIndexRow, referenceRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
@@ -38,7 +38,7 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
 
 function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
   const table = TABLE_OF[f.param.type!];
-  if (f.modifier === 'missing' && f.values[0] === 'true') return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`]);
+  if (f.modifier === 'missing' && f.values[0] === 'true') return noIndexRow(scope, table, paramRows(f, p));
   if (f.param.type === 'token' && f.modifier === 'not') {
     // :not also matches resources without the element at all (R4 search.html#modifiers).
     return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
@@ -63,7 +63,7 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.valueType, raw, ctx, p))));
   if (f.kind !== 'value') return undefined;
   const type = f.param.type!;
-  if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], `i.param = ${p.add(f.code)}`);
+  if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], ...paramRows(f, p));
   if (type === 'token' && f.modifier === 'not') return undefined;
   if (type === 'token' && f.modifier === 'of-type') {
     return rows('idx_token', `i.param = ${p.add(`${f.code}:of-type`)}`, or(f.values.map((v) => ofTypeCondition(v, p))));
@@ -72,8 +72,14 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
     return rows('idx_token', `i.param = ${p.add(`${f.code}:identifier`)}`, tokenValuesCondition(f.values, p));
   }
   if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.code, v, p))));
-  return rows(TABLE_OF[type], `i.param = ${p.add(f.code)}`, valuesCondition(type, f, ctx, p));
+  return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
 }
+
+/** The index rows of a value filter's parameter (a narrowed reference's are its wide parameter's). */
+function paramRows(f: ValueFilter, p: SqlParams): string[] {
+  return f.rows ? referenceRowsWhere(f.rows, p) : [`i.param = ${p.add(f.code)}`];
+}
+
 
 /** One value of a quantity parameter, under the plain or the canonical-unit key. */
 function quantityAlternative(key: string, value: string, p: SqlParams): string {
@@ -139,7 +145,7 @@ function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContex
 /** `subject:Patient.name=x`: a reference of ours points at a matching target. */
 function chainFilter(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParams): string {
   const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, ctx, p)}))`);
-  return indexMember(scope, 'idx_reference', p.add(f.code), or(targets));
+  return memberOf(scope, 'idx_reference i', 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, ...referenceRowsWhere(f.rows, p), or(targets)]);
 }
 
 /** `_has:Observation:patient:code=x`: a matching Observation refers to us through `patient`. */
@@ -147,7 +153,7 @@ function hasFilter(scope: Scope, f: HasFilter, ctx: PlanContext, p: SqlParams): 
   const where = [
     `i.station_id = ${scope.station}`,
     `i.resource_type = ${p.add(f.sourceType)}`,
-    `i.param = ${p.add(f.referenceParam)}`,
+    ...referenceRowsWhere(f.rows, p),
     `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, ctx, p)})`,
   ];
   return memberOf(scope, 'idx_reference i', 'i.target_type', 'i.target_id', where);

@@ -61,7 +61,8 @@ export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: Inc
 async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
   const params: unknown[] = [ctx.stationId, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
   const where = ['i.station_id = $1', '(i.resource_type, i.resource_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))', 'i.target_id IS NOT NULL'];
-  if (rule.param) where.push(`i.param = $${params.push(rule.param)}`);
+  if (rule.rows) where.push(paramCondition(rule.rows.params, params));
+  if (rule.rows?.targetType) where.push(`i.target_type = $${params.push(rule.rows.targetType)}`);
   if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
   let outside = '';
   if (rule.outsideCompartment && ctx.compartment) {
@@ -86,7 +87,8 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
   if (!rule.sourceType) return []; // parse never makes one: _revinclude=* is not served
   const params: unknown[] = [stationId, rule.sourceType, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
   const where = ['i.station_id = $1', 'i.resource_type = $2', '(i.target_type, i.target_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))'];
-  if (rule.param) where.push(`i.param = $${params.push(rule.param)}`);
+  if (rule.rows) where.push(paramCondition(rule.rows.params, params));
+  if (rule.rows?.targetType) where.push(`i.target_type = $${params.push(rule.rows.targetType)}`);
   if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
   const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = $1 AND r.resource_type = $2 AND NOT r.deleted
@@ -94,4 +96,9 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
       LIMIT $5`;
   const rows = await q.query<{ content: string }>(sql, params, statementName(sql));
   return rows.map((r) => parseStored(r.content));
+}
+
+/** The rows' parameter, bound into `params` (a narrowed parameter can be stored under several). */
+function paramCondition(codes: string[], params: unknown[]): string {
+  return codes.length === 1 ? `i.param = $${params.push(codes[0])}` : `i.param = ANY($${params.push(codes)}::text[])`;
 }

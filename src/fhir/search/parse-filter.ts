@@ -1,6 +1,7 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { compositeParts } from '../index/composite';
+import { referenceRows, referenceRowsAcross } from '../index/narrowed-references';
 import { badRequest } from '../outcomes';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter } from './request';
 import { splitValues } from './values';
@@ -58,7 +59,8 @@ export function parseFilter(types: readonly string[], key: string, value: string
     const isTargetType = param.type === 'reference' && defs.resourceTypes.has(modifier);
     if (!isTargetType) throw unsupportedModifier(key, modifier, param.type!);
   }
-  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value) });
+  if (param.type !== 'reference') return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value) });
+  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows: referenceRowsAcross(defs, types, code) });
 }
 
 const simple = (filter: Filter): ParsedFilter => ({ filter });
@@ -108,7 +110,7 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
     if ('filter' in inner) targets.push({ type, filter: inner.filter });
     else reason = inner.ignored;
   }
-  return targets.length ? simple({ kind: 'chain', code, targets }) : { ignored: reason };
+  return targets.length ? simple({ kind: 'chain', code, targets, rows: referenceRowsAcross(defs, types, code) }) : { ignored: reason };
 }
 
 /** `_has:Observation:patient:code=x` (the rest may itself be `_has:…`). */
@@ -124,7 +126,7 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
   }
   const inner = parseFilter([sourceType], parts.slice(3).join(':'), value, defs, depth + 1);
   if (!('filter' in inner)) return inner;
-  return simple({ kind: 'has', sourceType, referenceParam, filter: inner.filter });
+  return simple({ kind: 'has', sourceType, referenceParam, rows: [referenceRows(defs, sourceType, referenceParam)], filter: inner.filter });
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */

@@ -1,4 +1,5 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
+import type { ReferenceRows } from '../index/narrowed-references';
 
 /**
  * A parsed search, with no database in sight: what parse.ts produces and plan.ts turns into SQL.
@@ -16,6 +17,8 @@ export interface ValueFilter {
   /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, or a type). */
   modifier?: string;
   values: string[];
+  /** Reference parameters: where their reference rows are (a narrowed one's are another's). */
+  rows?: ReferenceRows[];
 }
 
 /** `_id`, served from the resource table. */
@@ -37,6 +40,8 @@ export interface ChainFilter {
   kind: 'chain';
   /** The reference parameter followed. */
   code: string;
+  /** Where its reference rows are. */
+  rows: ReferenceRows[];
   /** One inner filter per target type that defines the chained parameter. */
   targets: { type: string; filter: Filter }[];
 }
@@ -46,6 +51,8 @@ export interface HasFilter {
   kind: 'has';
   sourceType: string;
   referenceParam: string;
+  /** Where `referenceParam`'s rows are. */
+  rows: ReferenceRows[];
   filter: Filter;
 }
 
@@ -63,6 +70,8 @@ export interface SortRule {
   code: string;
   /** Undefined for _id and _lastUpdated. */
   param?: SearchParameter;
+  /** Reference parameters: where their rows are. */
+  rows?: ReferenceRows[];
   descending: boolean;
 }
 
@@ -74,6 +83,8 @@ export interface IncludeRule {
   sourceType?: string;
   /** Reference parameter code, or undefined for `*` (every reference parameter). */
   param?: string;
+  /** Where `param`'s rows are (a narrowed parameter's are its wide ones', index/narrowed-references.ts). */
+  rows?: ReferenceRows;
   targetType?: string;
   /** Leave out targets inside the request's compartment (they are matches of $everything already). */
   outsideCompartment?: boolean;

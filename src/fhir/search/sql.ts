@@ -2,6 +2,7 @@
  * Small SQL helpers for the planner. Every value is bound (`SqlParams.add` returns `$n`); only
  * table and column names and fixed literals, which come from this code, are written into the text.
  */
+import type { ReferenceRows } from '../index/narrowed-references';
 
 /**
  * The access log's type. AuditEvents are in the R4 Patient compartment, but they are not the
@@ -114,11 +115,19 @@ export function noIndexRow(scope: Scope, table: string, where: string[]): string
   return `NOT EXISTS (SELECT 1 FROM ${table} i WHERE i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id AND ${where.join(' AND ')})`;
 }
 
-/** `alias` has an index row in `table` under `param` satisfying `condition`. */
-export function indexMember(scope: Scope, table: string, param: string, condition?: string): string {
-  const where = [`i.station_id = ${scope.station}`, `i.param = ${param}`];
-  if (condition) where.push(condition);
-  return memberOf(scope, `${table} i`, 'i.resource_type', 'i.resource_id', where);
+/**
+ * Reference rows (alias i) of a parameter: its own, or a narrowed one's wide parameters' with its
+ * target type; per group of types when the search's types store it differently.
+ */
+export function referenceRowsWhere(groups: readonly ReferenceRows[], p: SqlParams): string[] {
+  const conditions = (rows: ReferenceRows): string[] => {
+    const param = rows.params.length === 1 ? `i.param = ${p.add(rows.params[0])}` : `i.param = ANY(${p.add(rows.params)}::text[])`;
+    const typed = rows.targetType ? [`i.target_type = ${p.add(rows.targetType)}`] : [];
+    const scoped = rows.types ? [`i.resource_type = ANY(${p.add(rows.types)}::text[])`] : [];
+    return [param, ...typed, ...scoped];
+  };
+  if (groups.length === 1) return conditions(groups[0]);
+  return [or(groups.map((g) => `(${conditions(g).join(' AND ')})`))];
 }
 
 export const TABLE_OF: Record<string, string> = {
