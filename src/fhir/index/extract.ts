@@ -4,7 +4,7 @@ import type { R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
 import { addComposite } from './composite';
 import { compiledExpression, type CompiledMember } from './expressions';
-import { narrowedReferences, referenceRows } from './narrowed-references';
+import { storedParams, storedRows } from './stored-params';
 import { clip, emptyRows, type IndexRows } from './tables';
 import { addDates, addNumber, addQuantity, addReference, addStrings, addTokens, addUri, sortTextOf, type ValueContext } from './values';
 
@@ -39,10 +39,13 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   const params = ctx.defs.searchParams.get(resource.resourceType);
   if (!params) return rows;
   const input = [toTypedValue(resource)];
-  const narrowed = narrowedReferences(ctx.defs).get(resource.resourceType);
+  // Parameters whose rows another parameter holds (stored-params.ts): a narrowed reference keeps
+  // only its identifier tokens, a string identical to another nothing.
+  const elsewhere = storedParams(ctx.defs).get(resource.resourceType);
   for (const sp of params.values()) {
     const code = sp.code!;
     if (SKIPPED.has(code) || !sp.expression || sp.type === 'special') continue;
+    if (sp.type === 'string' && elsewhere?.has(code)) continue;
     if (sp.type === 'composite') {
       addComposite(sp, resource.resourceType, input, ctx, (type, key, tv) => addValue(rows, type, key, tv, ctx));
       continue;
@@ -50,8 +53,7 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     let sortText: string | undefined;
     for (const member of compiledExpression(sp, resource.resourceType)) {
       for (const tv of evaluate(member, input, ctx.fhirPathOnly)) {
-        // A narrowed parameter's reference rows are the wide parameter's (narrowed-references.ts).
-        if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs, !narrowed?.has(code));
+        if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs, !elsewhere?.has(code));
         else addValue(rows, sp.type!, code, tv, ctx);
         if (sp.type === 'string' && sortText === undefined) sortText = sortTextOf(tv);
       }
@@ -108,7 +110,7 @@ function addCompartments(rows: IndexRows, resource: Resource, defs: R4Definition
   // The rows the compartment's parameters are stored as (a narrowed `patient` is its `subject`'s).
   const stored = new Set(
     params
-      .map((code) => referenceRows(defs, resource.resourceType, code))
+      .map((code) => storedRows(defs, resource.resourceType, code))
       .filter((r) => (r.targetType ?? 'Patient') === 'Patient')
       .flatMap((r) => r.params),
   );

@@ -8,7 +8,7 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
-import { memberOf, noIndexRow, referenceRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+import { memberOf, noIndexRow, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
@@ -77,7 +77,7 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
 
 /** The index rows of a value filter's parameter (a narrowed reference's are its wide parameter's). */
 function paramRows(f: ValueFilter, p: SqlParams): string[] {
-  return f.rows ? referenceRowsWhere(f.rows, p) : [`i.param = ${p.add(f.code)}`];
+  return f.rows ? storedRowsWhere(f.rows, p) : [`i.param = ${p.add(f.code)}`];
 }
 
 
@@ -145,7 +145,7 @@ function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContex
 /** `subject:Patient.name=x`: a reference of ours points at a matching target. */
 function chainFilter(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParams): string {
   const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, ctx, p)}))`);
-  return memberOf(scope, 'idx_reference i', 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, ...referenceRowsWhere(f.rows, p), or(targets)]);
+  return memberOf(scope, 'idx_reference i', 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, ...storedRowsWhere(f.rows, p), or(targets)]);
 }
 
 /** `_has:Observation:patient:code=x`: a matching Observation refers to us through `patient`. */
@@ -153,7 +153,7 @@ function hasFilter(scope: Scope, f: HasFilter, ctx: PlanContext, p: SqlParams): 
   const where = [
     `i.station_id = ${scope.station}`,
     `i.resource_type = ${p.add(f.sourceType)}`,
-    ...referenceRowsWhere(f.rows, p),
+    ...storedRowsWhere(f.rows, p),
     `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, ctx, p)})`,
   ];
   return memberOf(scope, 'idx_reference i', 'i.target_type', 'i.target_id', where);

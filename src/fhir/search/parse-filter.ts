@@ -1,7 +1,7 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { compositeParts } from '../index/composite';
-import { referenceRows, referenceRowsAcross } from '../index/narrowed-references';
+import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { badRequest } from '../outcomes';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter } from './request';
 import { splitValues } from './values';
@@ -59,8 +59,10 @@ export function parseFilter(types: readonly string[], key: string, value: string
     const isTargetType = param.type === 'reference' && defs.resourceTypes.has(modifier);
     if (!isTargetType) throw unsupportedModifier(key, modifier, param.type!);
   }
-  if (param.type !== 'reference') return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value) });
-  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows: referenceRowsAcross(defs, types, code) });
+  // Where the rows are (a parameter stored under another, index/stored-params.ts): only references
+  // and strings ever are, and a string's `:missing` reads the same rows.
+  const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, types, code) : undefined;
+  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows });
 }
 
 const simple = (filter: Filter): ParsedFilter => ({ filter });
@@ -110,7 +112,7 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
     if ('filter' in inner) targets.push({ type, filter: inner.filter });
     else reason = inner.ignored;
   }
-  return targets.length ? simple({ kind: 'chain', code, targets, rows: referenceRowsAcross(defs, types, code) }) : { ignored: reason };
+  return targets.length ? simple({ kind: 'chain', code, targets, rows: storedRowsAcross(defs, types, code) }) : { ignored: reason };
 }
 
 /** `_has:Observation:patient:code=x` (the rest may itself be `_has:…`). */
@@ -126,7 +128,7 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
   }
   const inner = parseFilter([sourceType], parts.slice(3).join(':'), value, defs, depth + 1);
   if (!('filter' in inner)) return inner;
-  return simple({ kind: 'has', sourceType, referenceParam, rows: [referenceRows(defs, sourceType, referenceParam)], filter: inner.filter });
+  return simple({ kind: 'has', sourceType, referenceParam, rows: [storedRows(defs, sourceType, referenceParam)], filter: inner.filter });
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */

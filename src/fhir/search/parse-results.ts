@@ -1,6 +1,6 @@
 import type { R4Definitions } from '../definitions';
 import { badRequest } from '../outcomes';
-import { referenceRows, referenceRowsAcross } from '../index/narrowed-references';
+import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { resolveParam } from './parse-filter';
 import { MAX_COUNT, type IncludeRule, type SearchRequest } from './request';
 
@@ -74,7 +74,7 @@ function applySort(req: SearchRequest, value: string, defs: R4Definitions): bool
       ignore(req, `_sort=${part}`, param ? `cannot sort by a ${param.type} parameter` : 'unknown sort parameter');
       continue;
     }
-    const rows = param.type === 'reference' ? referenceRowsAcross(defs, req.types, code) : undefined;
+    const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, req.types, code) : undefined;
     req.sort.push({ code, param, rows, descending });
     applied = true;
   }
@@ -98,7 +98,7 @@ function applyInclude(req: SearchRequest, key: string, value: string, defs: R4De
   if (param !== '*' && defs.searchParams.get(sourceType)?.get(param)?.type !== 'reference') {
     return ignore(req, `${key}=${value}`, `${sourceType} has no reference parameter ${param}`);
   }
-  const rule: IncludeRule = { reverse, iterate, sourceType, param: param === '*' ? undefined : param, rows: param === '*' ? undefined : referenceRows(defs, sourceType, param), targetType };
+  const rule: IncludeRule = { reverse, iterate, sourceType, param: param === '*' ? undefined : param, rows: param === '*' ? undefined : storedRows(defs, sourceType, param), targetType };
   req.include.push(rule);
   return true;
 }

@@ -1,5 +1,5 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
-import type { ReferenceRows } from '../index/narrowed-references';
+import type { StoredRows } from '../index/stored-params';
 
 /**
  * A parsed search, with no database in sight: what parse.ts produces and plan.ts turns into SQL.
@@ -17,8 +17,8 @@ export interface ValueFilter {
   /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, or a type). */
   modifier?: string;
   values: string[];
-  /** Reference parameters: where their reference rows are (a narrowed one's are another's). */
-  rows?: ReferenceRows[];
+  /** References and strings: where their rows are (index/stored-params.ts). */
+  rows?: StoredRows[];
 }
 
 /** `_id`, served from the resource table. */
@@ -41,7 +41,7 @@ export interface ChainFilter {
   /** The reference parameter followed. */
   code: string;
   /** Where its reference rows are. */
-  rows: ReferenceRows[];
+  rows: StoredRows[];
   /** One inner filter per target type that defines the chained parameter. */
   targets: { type: string; filter: Filter }[];
 }
@@ -52,7 +52,7 @@ export interface HasFilter {
   sourceType: string;
   referenceParam: string;
   /** Where `referenceParam`'s rows are. */
-  rows: ReferenceRows[];
+  rows: StoredRows[];
   filter: Filter;
 }
 
@@ -70,8 +70,8 @@ export interface SortRule {
   code: string;
   /** Undefined for _id and _lastUpdated. */
   param?: SearchParameter;
-  /** Reference parameters: where their rows are. */
-  rows?: ReferenceRows[];
+  /** References and strings: where their rows are. */
+  rows?: StoredRows[];
   descending: boolean;
 }
 
@@ -83,8 +83,8 @@ export interface IncludeRule {
   sourceType?: string;
   /** Reference parameter code, or undefined for `*` (every reference parameter). */
   param?: string;
-  /** Where `param`'s rows are (a narrowed parameter's are its wide ones', index/narrowed-references.ts). */
-  rows?: ReferenceRows;
+  /** Where `param`'s rows are (a narrowed parameter's are its wide ones', index/stored-params.ts). */
+  rows?: StoredRows;
   targetType?: string;
   /** Leave out targets inside the request's compartment (they are matches of $everything already). */
   outsideCompartment?: boolean;

@@ -1,5 +1,5 @@
 import type { SortRule } from './request';
-import { referenceRowsWhere, type Scope, type SqlParams } from './sql';
+import { storedRowsWhere, type Scope, type SqlParams } from './sql';
 
 /**
  * Sort keys as SQL expressions. A parameter's key is a correlated lookup in its index table
@@ -31,7 +31,9 @@ export function sortKeys(rules: SortRule[], scope: Scope, p: SqlParams): SortKey
     }
     const { table, column, cast, param } = sortSource(rule, rule.descending);
     const agg = rule.descending ? 'max' : 'min';
-    const rows = rule.rows ? referenceRowsWhere(rule.rows, p) : [`i.param = ${p.add(param)}`];
+    // A string sorts by its `:sort` row, under the parameter that holds its rows.
+    const held = table === 'idx_string' ? rule.rows?.map((g) => ({ ...g, params: g.params.map((c) => `${c}:sort`) })) : rule.rows;
+    const rows = held ? storedRowsWhere(held, p) : [`i.param = ${p.add(param)}`];
     const owner = [`i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id`, ...rows].join(' AND ');
     const name = `s${keys.length}`;
     // A lateral lookup computed once per row and then used by ORDER BY, the cursor and the keyset

@@ -2,7 +2,7 @@
  * Small SQL helpers for the planner. Every value is bound (`SqlParams.add` returns `$n`); only
  * table and column names and fixed literals, which come from this code, are written into the text.
  */
-import type { ReferenceRows } from '../index/narrowed-references';
+import type { StoredRows } from '../index/stored-params';
 
 /**
  * The access log's type. AuditEvents are in the R4 Patient compartment, but they are not the
@@ -116,11 +116,12 @@ export function noIndexRow(scope: Scope, table: string, where: string[]): string
 }
 
 /**
- * Reference rows (alias i) of a parameter: its own, or a narrowed one's wide parameters' with its
- * target type; per group of types when the search's types store it differently.
+ * Index rows (alias i) of a parameter: its own, or those of the parameters that hold them
+ * (index/stored-params.ts), with a narrowed reference's target type; per group of types when the
+ * search's types store it differently.
  */
-export function referenceRowsWhere(groups: readonly ReferenceRows[], p: SqlParams): string[] {
-  const conditions = (rows: ReferenceRows): string[] => {
+export function storedRowsWhere(groups: readonly StoredRows[], p: SqlParams): string[] {
+  const conditions = (rows: StoredRows): string[] => {
     const param = rows.params.length === 1 ? `i.param = ${p.add(rows.params[0])}` : `i.param = ANY(${p.add(rows.params)}::text[])`;
     const typed = rows.targetType ? [`i.target_type = ${p.add(rows.targetType)}`] : [];
     const scoped = rows.types ? [`i.resource_type = ANY(${p.add(rows.types)}::text[])`] : [];

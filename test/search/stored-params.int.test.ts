@@ -2,11 +2,11 @@ import type { AllergyIntolerance, AuditEvent, Bundle, Observation, Resource } fr
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { idsOf, matchIds, search, seed } from './helpers';
 
-// A parameter R4 defines as another narrowed to one target type (Observation `patient` =
-// `subject.where(resolve() is Patient)`) keeps no reference rows of its own: it is searched as the
-// wide parameter's rows of that type (src/fhir/index/narrowed-references.ts). Every way of
-// searching it must answer as if its rows were there.
-describe('narrowed reference parameters', () => {
+// A parameter whose rows another holds keeps none of its own (src/fhir/index/stored-params.ts):
+// a reference narrowed to one target type (Observation `patient` = `subject.where(resolve() is
+// Patient)`) is searched as the wide parameter's rows of that type, `phonetic` as `name`. Every way
+// of searching them must answer as if their rows were there.
+describe('parameters stored under another', () => {
   let server: TestServer;
   let observations: Observation[];
   let allergy: AllergyIntolerance;
@@ -89,5 +89,18 @@ describe('narrowed reference parameters', () => {
     const res = await fhirFetch(`${server.baseUrl}/AuditEvent?patient=n-duc&_id=${asAgent.id},${asEntity.id},${neither.id}`, { token: auditor });
     expect(res.status).toBe(200);
     expect(idsOf(res.body as Bundle).sort()).toEqual([asAgent.id, asEntity.id].sort());
+  });
+
+  test('phonetic, identical to name, is stored once under name and searched, sorted and :missing through it', async () => {
+    const rows = await server.db.query<{ param: string }>(`SELECT DISTINCT param FROM idx_string WHERE resource_type = 'Patient' AND resource_id = 'n-thu' ORDER BY param`);
+    expect(rows.map((r) => r.param)).toContain('name');
+    expect(rows.map((r) => r.param).filter((p) => p.startsWith('phonetic'))).toEqual([]);
+    expect(await matchIds(server, 'Patient?phonetic=thu&_id=n-thu,n-duc')).toEqual(['n-thu']);
+    expect(await matchIds(server, 'Patient?phonetic:exact=Đặng&_id=n-thu,n-duc')).toEqual(['n-duc']);
+    expect(await matchIds(server, 'Patient?phonetic:missing=false&_id=n-thu,n-duc')).toEqual(['n-duc', 'n-thu']);
+    const sorted = await search(server, 'Patient?_id=n-thu,n-duc&_sort=-phonetic');
+    expect(idsOf(sorted)).toEqual(['n-thu', 'n-duc']); // "nguyen thi thu" after "dang duc"
+    const byName = await search(server, 'Patient?_id=n-thu,n-duc&_sort=phonetic');
+    expect(idsOf(byName)).toEqual(['n-duc', 'n-thu']);
   });
 });

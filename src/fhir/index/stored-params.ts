@@ -1,0 +1,119 @@
+import type { SearchParameter } from '@medplum/fhirtypes';
+import type { R4Definitions } from '../definitions';
+import { membersFor } from './expressions';
+
+/**
+ * Parameters whose index rows another parameter of the type already holds, so they keep none:
+ *
+ * - **Narrowed references.** R4 defines 48 reference parameters as another narrowed to one target
+ *   type: Observation `patient` is `Observation.subject.where(resolve() is Patient)` beside
+ *   `subject` = `Observation.subject`; AuditEvent `patient` is its `agent` and `entity` references
+ *   narrowed to Patients. Their rows would repeat the wide parameters' rows of that type: every
+ *   clinical resource stored its patient twice, and the audit record of a search its twenty
+ *   Patients twice — a quarter of PostgreSQL's time writing it. They are read as the wide
+ *   parameters' rows with the target type. Their identifier tokens (`patient:identifier`) stay
+ *   under their own name: a token row does not keep the reference's type.
+ * - **Identical string parameters.** Patient, Person, Practitioner and RelatedPerson define
+ *   `phonetic` with the same expression as `name`: eight of a Patient's 43 string rows. The one
+ *   whose code sorts first (`name`) keeps the rows, sort key included.
+ *
+ * Searches, includes, sorts and compartments read them where they are (docs/search.md, "Stored
+ * under another parameter").
+ */
+
+/** Where a parameter's rows are: under `params`, restricted to `targetType` for a narrowed reference. */
+export interface StoredRows {
+  params: string[];
+  targetType?: string;
+  /** In a search over several types that store the parameter differently: the types these rows are for. */
+  types?: string[];
+}
+
+type ByType = ReadonlyMap<string, ReadonlyMap<string, StoredRows>>;
+
+const computed = new WeakMap<R4Definitions['searchParams'], ByType>();
+
+/** Parameter → where its rows are, by resource type, for the parameters stored under another. */
+export function storedParams(defs: R4Definitions): ByType {
+  let found = computed.get(defs.searchParams);
+  if (!found) {
+    found = findStoredElsewhere(defs.searchParams);
+    computed.set(defs.searchParams, found);
+  }
+  return found;
+}
+
+/** Where the rows of `type`'s parameter `code` are stored. */
+export function storedRows(defs: R4Definitions, type: string, code: string): StoredRows {
+  return storedParams(defs).get(type)?.get(code) ?? { params: [code] };
+}
+
+/**
+ * The same for a search over several types, one group per way they store it: most often one
+ * group; `_type=Observation,AllergyIntolerance&patient=…` gives two (Observation's `patient` is
+ * narrowed, AllergyIntolerance's is its own), each naming its types.
+ */
+export function storedRowsAcross(defs: R4Definitions, types: readonly string[], code: string): StoredRows[] {
+  if (!types.length) return [{ params: [code] }];
+  const groups = new Map<string, StoredRows & { types: string[] }>();
+  for (const type of types) {
+    const rows = storedRows(defs, type, code);
+    const key = `${rows.params.join()}|${rows.targetType ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.types.push(type);
+    else groups.set(key, { ...rows, types: [type] });
+  }
+  const list = [...groups.values()];
+  return list.length === 1 ? [{ params: list[0].params, targetType: list[0].targetType }] : list;
+}
+
+function findStoredElsewhere(searchParams: R4Definitions['searchParams']): ByType {
+  const byType = new Map<string, Map<string, StoredRows>>();
+  const put = (type: string, code: string, rows: StoredRows): void => {
+    if (!byType.has(type)) byType.set(type, new Map());
+    byType.get(type)!.set(code, rows);
+  };
+  for (const [type, params] of searchParams) {
+    const own = (kind: string): SearchParameter[] =>
+      [...params.values()].filter((sp) => sp.type === kind && sp.expression && !sp.code!.startsWith('_')).sort(byCode);
+    narrowedReferences(type, own('reference')).forEach((rows, code) => put(type, code, rows));
+    identicalStrings(type, own('string')).forEach((rows, code) => put(type, code, rows));
+  }
+  return byType;
+}
+
+/** Narrow reference parameter → the wide parameters that together index every member of it. */
+function narrowedReferences(type: string, references: SearchParameter[]): Map<string, StoredRows> {
+  const found = new Map<string, StoredRows>();
+  const wide = references
+    .map((sp) => ({ code: sp.code!, members: membersFor(sp.expression!, type) }))
+    .filter((w) => w.members.length && w.members.every((m) => !m.resolveIs))
+    .map((w) => ({ code: w.code, texts: new Set(w.members.map((m) => m.text)) }));
+  for (const sp of references) {
+    const members = membersFor(sp.expression!, type);
+    const targets = new Set(members.map((m) => m.resolveIs));
+    if (!members.length || targets.size !== 1 || targets.has(undefined)) continue;
+    const texts = new Set(members.map((m) => m.text));
+    const covering = wide.filter((w) => [...w.texts].every((t) => texts.has(t)));
+    if (new Set(covering.flatMap((w) => [...w.texts])).size !== texts.size) continue;
+    found.set(sp.code!, { params: covering.map((w) => w.code), targetType: [...targets][0]! });
+  }
+  return found;
+}
+
+/** String parameter → the first (by code) with exactly the same members. */
+function identicalStrings(type: string, strings: SearchParameter[]): Map<string, StoredRows> {
+  const found = new Map<string, StoredRows>();
+  const first = new Map<string, string>();
+  for (const sp of strings) {
+    const members = membersFor(sp.expression!, type);
+    if (!members.length) continue;
+    const key = JSON.stringify(members.map((m) => m.text).sort());
+    const keeper = first.get(key);
+    if (keeper) found.set(sp.code!, { params: [keeper] });
+    else first.set(key, sp.code!);
+  }
+  return found;
+}
+
+const byCode = (a: SearchParameter, b: SearchParameter): number => (a.code! < b.code! ? -1 : a.code! > b.code! ? 1 : 0);
