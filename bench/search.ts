@@ -8,7 +8,8 @@ import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
 import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
-import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, redactUrl, type ThrowawayDatabase } from './lib/postgres';
+import { CpuMeter, type CpuUse } from './lib/cpu';
+import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, type ThrowawayDatabase } from './lib/postgres';
 import { startServer } from './lib/server';
 import { newestProfile } from './lib/cpu-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
 type Headers = () => Promise<Record<string, string>>;
 
 /** Runs `work` against the real server over database `url`, with a fresh bench client and data folder. */
-async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
+async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers, pid: number) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
   const client = newBenchClient();
   // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
@@ -125,7 +126,7 @@ async function withServer<T>(url: string, work: (baseUrl: string, headers: Heade
         if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client), at: Date.now() };
         return cached.headers;
       };
-      return await work(server.baseUrl, headers);
+      return await work(server.baseUrl, headers, server.pid);
     } finally {
       await server.stop();
     }
@@ -166,17 +167,20 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
   console.log(heading(`Search benchmark: ${formatInt(plan.patients)} residents, seed ${plan.seed}, database ${redactUrl(url)}, ${new Date().toISOString()}`));
   console.log(`Load average at the start: ${loadAverage()} on ${os.cpus().length} cores`);
   const shapes = queryShapes(plan, args.connections).filter((s) => !args.only || s.name.includes(args.only));
-  await withServer(url, async (baseUrl, headers) => {
-    const results: [QueryShape, PathLoadResult][] = [];
+  const dbName = new URL(url).pathname.slice(1);
+  await withServer(url, async (baseUrl, headers, pid) => {
+    const results: [QueryShape, PathLoadResult & { cpu: CpuUse }][] = [];
     const origin = new URL(baseUrl).origin;
     for (const shape of shapes) {
-      const result = await runPathLoad({
+      const meter = await CpuMeter.start(pid, () => localBackendPids(url, dbName));
+      const load = await runPathLoad({
         origin,
         paths: shape.paths.map((p) => `${new URL(baseUrl).pathname}/${p}`),
         headers: { accept: 'application/fhir+json', ...(await headers()) },
         connections: shape.connections,
         durationSeconds: args.seconds,
       });
+      const result = { ...load, cpu: await meter.stop() };
       results.push([shape, result]);
       console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}; load average ${loadAverage()}`);
       await settle(url);
@@ -201,7 +205,7 @@ async function settle(url: string): Promise<void> {
   }
 }
 
-function printResults(results: [QueryShape, PathLoadResult][]): void {
+function printResults(results: [QueryShape, PathLoadResult & { cpu: CpuUse }][]): void {
   console.log(heading('Results'));
   const rows = results.map(([shape, r]) => {
     const bad = Object.entries(r.statusCounts).filter(([status]) => status !== '200');
@@ -214,12 +218,17 @@ function printResults(results: [QueryShape, PathLoadResult][]): void {
       formatMs(r.latencyMs.p95),
       formatMs(r.latencyMs.p99),
       bad.length || r.errors ? `${bad.map(([s, n]) => `${s}×${n}`).join(' ')} errors ${r.errors}` : 'all 200',
+      perRequest(r.cpu.serverMs, r.responses),
+      perRequest(r.cpu.databaseMs, r.responses),
       goal,
     ];
   });
-  console.log(table(['query', 'conc.', 'req/s', 'p50', 'p95', 'p99', 'responses', 'goal'], rows));
+  console.log(table(['query', 'conc.', 'req/s', 'p50', 'p95', 'p99', 'responses', 'CPU server', 'CPU PostgreSQL', 'goal'], rows));
+  console.log('CPU columns: per request, of the server process and of the database backends (steadier than rates on a shared machine).');
   console.log(`Load average at the end: ${loadAverage()}`);
 }
+
+const perRequest = (ms: number | undefined, responses: number): string => (ms === undefined || !responses ? '-' : formatMs(ms / responses));
 
 /** The engine alone (no HTTP, authentication or audit), then the EXPLAIN of each shape. */
 async function inProcess(url: string, baseUrl: string, shapes: QueryShape[], explain: boolean): Promise<void> {
