@@ -58,7 +58,7 @@ export class TokenService {
   }
 
   /**
-   * Verifies signature (our key, ES384 only — `alg: none` and other algorithms are refused),
+   * Verifies signature (our key, ES256 only — `alg: none` and other algorithms are refused),
    * issuer, audience (this FHIR base) and expiry. Throws on any failure.
    */
   async verifyAccessToken(token: string): Promise<AccessClaims & { exp: number; jti: string }> {
