@@ -75,11 +75,10 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
 }
 
-/** The index rows of a value filter's parameter (a narrowed reference's are its wide parameter's). */
+/** The index rows of a value filter's parameter (one stored under another reads its holder's, index/stored-params.ts). */
 function paramRows(f: ValueFilter, p: SqlParams): string[] {
   return f.rows ? storedRowsWhere(f.rows, p) : [`i.param = ${p.add(f.code)}`];
 }
-
 
 /** One value of a quantity parameter, under the plain or the canonical-unit key. */
 function quantityAlternative(key: string, value: string, p: SqlParams): string {
