@@ -6,6 +6,15 @@ import { analyzeChangedTables, ANALYZE_EVERY_MS } from './statistics';
  * PostgreSQL through a `pg` pool. Statements run directly on pooled connections (named ones stay
  * prepared per connection), transactions hold one connection from BEGIN to COMMIT.
  */
+/**
+ * No parallel workers for a request's statements. Starting one costs PostgreSQL milliseconds, more
+ * than a request's statement takes: `$everything`'s page of 200 resources (1 ms of work) was planned
+ * with a worker and took 10 ms. The health-criterion report, which reads whole sets, asks for
+ * workers in its own transaction (report/sql/queryable.ts). A `DATABASE_URL` that sets `options`
+ * itself decides instead.
+ */
+const REQUEST_PARALLEL_WORKERS = 0;
+
 export class PgDatabase implements Database {
   readonly embedded = false;
   private readonly pool: Pool;
@@ -14,7 +23,7 @@ export class PgDatabase implements Database {
 
   /** Also keeps the planner's statistics as the tables grow (statistics.ts). */
   constructor(connectionString: string, poolSize: number) {
-    this.pool = new Pool({ connectionString, max: poolSize });
+    this.pool = new Pool({ connectionString, max: poolSize, options: `-c max_parallel_workers_per_gather=${REQUEST_PARALLEL_WORKERS}` });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
     this.analyzer = setInterval(() => void this.analyze(), ANALYZE_EVERY_MS);

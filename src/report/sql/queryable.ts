@@ -36,6 +36,9 @@ const SET_ALL = `SELECT ${Object.keys(REPORT_SETTINGS).map((name, i) => `set_con
 /** Runs one report statement of `stationId` over facts brought up to date, with REPORT_SETTINGS (one round trip for all of them). */
 export function reportQuery<T>(db: Database | Transaction, stationId: string, sql: string, params: readonly unknown[]): Promise<T[]> {
   return inTransaction(db, async (tx) => {
+    // The server's connections run requests without parallel workers (db/pg-database.ts); the
+    // facts' refresh and the report read whole sets, where PostgreSQL's default of two pays.
+    await tx.query(`SELECT set_config('max_parallel_workers_per_gather', '2', true)`);
     await refreshFacts(tx, stationId);
     await tx.query(SET_ALL, Object.values(REPORT_SETTINGS));
     return tx.query<T>(sql, params);
