@@ -65,6 +65,12 @@ describe('parameters stored under another', () => {
     expect(idsOf(reverse, 'include')).toEqual(ids(0));
   });
 
+  test('_sort by a narrowed parameter orders by the Patient it refers to', async () => {
+    const [thu, duc] = [observations[0].id!, observations[3].id!];
+    expect(idsOf(await search(server, `Observation?_id=${thu},${duc}&_sort=patient`))).toEqual([duc, thu]); // n-duc < n-thu
+    expect(idsOf(await search(server, `Observation?_id=${thu},${duc}&_sort=-patient`))).toEqual([thu, duc]);
+  });
+
   test('a search over types that store the parameter differently answers for each', async () => {
     const bundle = await search(server, '?_type=Observation,AllergyIntolerance&patient=Patient/n-thu');
     expect(idsOf(bundle).sort()).toEqual([...ids(0), allergy.id!].sort());

@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/database';
 import type { IncludeRule } from './request';
 import { statementName } from './prepared';
 import { parseStored } from './stored-json';
-import { ACCESS_LOG_TYPE } from './sql';
+import { ACCESS_LOG_TYPE, SqlParams, storedRowsWhere } from './sql';
 
 /**
  * _include and _revinclude: resources the page's matches refer to (or that refer to them),
@@ -59,15 +59,14 @@ export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: Inc
 
 /** Targets of the rule's reference parameter (any, for `*`) from the sources. */
 async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
-  const params: unknown[] = [ctx.stationId, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
-  const where = ['i.station_id = $1', '(i.resource_type, i.resource_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))', 'i.target_id IS NOT NULL'];
-  if (rule.rows) where.push(paramCondition(rule.rows.params, params));
-  if (rule.rows?.targetType) where.push(`i.target_type = $${params.push(rule.rows.targetType)}`);
-  if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
+  const p = new SqlParams();
+  const [station, types, ids, limit] = [p.add(ctx.stationId), p.add(sources.map((r) => r.resourceType)), p.add(sources.map((r) => r.id)), p.add(MAX_INCLUDES + 1)];
+  const where = [`i.station_id = ${station}`, `(i.resource_type, i.resource_id) IN (SELECT * FROM unnest(${types}::text[], ${ids}::text[]))`, 'i.target_id IS NOT NULL'];
+  where.push(...ruleRows(rule, p));
   let outside = '';
   if (rule.outsideCompartment && ctx.compartment) {
-    const type = `$${params.push(ctx.compartment.type)}`;
-    const id = `$${params.push(ctx.compartment.id)}`;
+    const type = p.add(ctx.compartment.type);
+    const id = p.add(ctx.compartment.id);
     // An AuditEvent is no match of a search that leaves the access log out: one the record refers
     // to counts as outside, and the check reads idx_compartment_record, not the whole log.
     const withoutLog = ctx.types.length && !ctx.types.includes(ACCESS_LOG_TYPE) ? ` AND c.resource_type <> '${ACCESS_LOG_TYPE}'` : '';
@@ -75,30 +74,30 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
       AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id${withoutLog})`;
   }
   const sql = `SELECT r.content::text AS content FROM resource r
-      WHERE r.station_id = $1 AND NOT r.deleted ${outside}
+      WHERE r.station_id = ${station} AND NOT r.deleted ${outside}
         AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM idx_reference i WHERE ${where.join(' AND ')})
-      LIMIT $4`;
-  const rows = await q.query<{ content: string }>(sql, params, statementName(sql));
+      LIMIT ${limit}`;
+  const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
 async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
   if (!rule.sourceType) return []; // parse never makes one: _revinclude=* is not served
-  const params: unknown[] = [stationId, rule.sourceType, sources.map((r) => r.resourceType), sources.map((r) => r.id), MAX_INCLUDES + 1];
-  const where = ['i.station_id = $1', 'i.resource_type = $2', '(i.target_type, i.target_id) IN (SELECT * FROM unnest($3::text[], $4::text[]))'];
-  if (rule.rows) where.push(paramCondition(rule.rows.params, params));
-  if (rule.rows?.targetType) where.push(`i.target_type = $${params.push(rule.rows.targetType)}`);
-  if (rule.targetType) where.push(`i.target_type = $${params.push(rule.targetType)}`);
+  const p = new SqlParams();
+  const [station, type, targetTypes, targetIds, limit] = [p.add(stationId), p.add(rule.sourceType), p.add(sources.map((r) => r.resourceType)), p.add(sources.map((r) => r.id)), p.add(MAX_INCLUDES + 1)];
+  const where = [`i.station_id = ${station}`, `i.resource_type = ${type}`, `(i.target_type, i.target_id) IN (SELECT * FROM unnest(${targetTypes}::text[], ${targetIds}::text[]))`];
+  where.push(...ruleRows(rule, p));
   const sql = `SELECT r.content::text AS content FROM resource r
-      WHERE r.station_id = $1 AND r.resource_type = $2 AND NOT r.deleted
+      WHERE r.station_id = ${station} AND r.resource_type = ${type} AND NOT r.deleted
         AND r.id IN (SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')})
-      LIMIT $5`;
-  const rows = await q.query<{ content: string }>(sql, params, statementName(sql));
+      LIMIT ${limit}`;
+  const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }
 
-/** The rows' parameter, bound into `params` (a narrowed parameter can be stored under several). */
-function paramCondition(codes: string[], params: unknown[]): string {
-  return codes.length === 1 ? `i.param = $${params.push(codes[0])}` : `i.param = ANY($${params.push(codes)}::text[])`;
+/** The rule's reference rows (a narrowed parameter's are its wide ones', with its target type) and its `:Target`. */
+function ruleRows(rule: IncludeRule, p: SqlParams): string[] {
+  const rows = rule.rows ? storedRowsWhere([rule.rows], p) : [];
+  return rule.targetType ? [...rows, `i.target_type = ${p.add(rule.targetType)}`] : rows;
 }
