@@ -6,6 +6,7 @@ import { extendDefinitions, loadR4Definitions, type R4Definitions } from './defi
 import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
 import { AuditQueue } from './store/audit-queue';
+import { CreateBatcher } from './store/create-batch';
 import type { Derivation } from './store/derivation';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
@@ -50,6 +51,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     access: SYSTEM_ACCESS,
     audit: false,
     auditQueue: new AuditQueue(db, options.onAuditError ?? ((err) => console.error(`audit records not stored: ${err.message}`))),
+    createBatch: new CreateBatcher(db),
   });
   return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from '../../db/database';
 import { conflict } from '../outcomes';
-import { transactionTime, writeNewVersions, type NewVersion, type VersionWrite } from './write';
+import { asNewVersion, transactionTime, writeNewVersions, type NewVersion, type VersionWrite } from './write';
 
 /**
  * The resources a transaction Bundle creates, written together. Each create waits here and they go
@@ -30,7 +30,7 @@ export class DeferredWrites implements Transaction {
 
   /** Keeps a new version (its content as text now: the caller goes on using the object). */
   defer(write: VersionWrite): void {
-    this.pending.push({ stationId: write.stationId, resourceType: write.resourceType, id: write.id, json: JSON.stringify(write.content), rows: write.rows });
+    this.pending.push(asNewVersion(write));
   }
 
   /** Queues work to run once the Bundle's own entries are done (see settle). */
@@ -51,7 +51,7 @@ export class DeferredWrites implements Transaction {
     if (this.pending.length === 0) return;
     const writes = this.pending;
     this.pending = [];
-    const written = await writeNewVersions(this.tx, writes);
+    const { written } = await writeNewVersions(this.tx, writes);
     if (written < writes.length) throw conflict('Một tài nguyên mới trùng id đã có', 'A new resource of the transaction has an id that already exists');
   }
 }

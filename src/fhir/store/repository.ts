@@ -26,6 +26,7 @@ import { parseSearch, type SearchRequest } from '../search/parse';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
+import type { CreateBatcher } from './create-batch';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
 import { writeVersion, type VersionWrite } from './write';
@@ -47,6 +48,8 @@ export interface RepositoryContext {
   audit: boolean;
   /** Where the audit records of reads go to be written in batches (absent: each is written at once). */
   auditQueue?: AuditQueue;
+  /** Where independent creates are written together under load (absent: each on its own). */
+  createBatch?: CreateBatcher;
   /** Inside a transaction Bundle: what it touched, recorded as one AuditEvent at its end. */
   auditBatch?: { entities: string[]; patients: Set<string> };
 }
@@ -573,7 +576,9 @@ export class Repository {
       this.db.defer(write);
       return { resource, created: true, issues };
     }
-    const written = await writeVersion(this.db, write, companions);
+    // A create on its own (no transaction around it) may share its statement with others (create-batch.ts).
+    const batch = !head && method === 'POST' && !('inTransaction' in this.db) ? this.ctx.createBatch : undefined;
+    const written = batch ? await batch.write(write, companions) : await writeVersion(this.db, write, companions);
     if (!written) {
       if (!head && method === 'POST') throw conflict('Tài nguyên đã tồn tại', `${resource.resourceType}/${id} already exists`);
       throw new LostRace();

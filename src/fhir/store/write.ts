@@ -29,7 +29,7 @@ export interface VersionWrite {
 }
 
 export interface WrittenVersion {
-  seq: number;
+  /** meta.lastUpdated as stored: the writing transaction's time. */
   lastUpdated: string;
 }
 
@@ -100,11 +100,11 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   const s = new Statement();
   addVersion(s, w, 'w_');
   companions.forEach((companion, i) => addVersion(s, companion, `a${i}_`, 'w_head'));
-  const sql = `WITH ${s.ctes.join(',\n')}\nSELECT h.seq, ${ISO_UTC} AS last_updated FROM w_head h, t`;
+  const sql = `WITH ${s.ctes.join(',\n')}\nSELECT ${ISO_UTC} AS last_updated FROM w_head h, t`;
   const variant = `fhir_write_${w.previousVersion > 0 ? 'update' : 'create'}_${companions.length}`;
-  const result = await q.query<{ seq: string | number; last_updated: string }>(sql, s.params, variant);
+  const result = await q.query<{ last_updated: string }>(sql, s.params, variant);
   if (!result.length) return undefined;
-  return { seq: Number(result[0].seq), lastUpdated: result[0].last_updated };
+  return { lastUpdated: result[0].last_updated };
 }
 
 /** The transaction's own time as meta.lastUpdated text (what every write of it is stamped with). */
@@ -122,14 +122,32 @@ export interface NewVersion {
   rows: IndexRows;
 }
 
+/** A first version as a NewVersion; `lastUpdated` (the transaction's time or a placeholder) replaces its meta's. */
+export function asNewVersion(w: VersionWrite, lastUpdated?: string): NewVersion {
+  const content = lastUpdated === undefined ? w.content : { ...w.content, meta: { ...w.content.meta, lastUpdated } };
+  return { stationId: w.stationId, resourceType: w.resourceType, id: w.id, json: JSON.stringify(content), rows: w.rows };
+}
+
+/** How a batch of new resources meets an id that already exists. */
+export type OnExistingId =
+  /** Skip that one and write the rest (the count tells: a transaction Bundle then fails as a whole). */
+  | 'skip'
+  /** Fail the statement, so nothing of the batch is written (independent creates, create-batch.ts). */
+  | 'fail';
+
+export interface NewVersionsWritten {
+  written: number;
+  /** The statement's time, stamped where `placeholder` stood. */
+  lastUpdated: string;
+}
+
 /**
  * Writes brand-new resources (version 1, server-assigned ids; content stamped with the transaction's
  * time, or carrying `placeholder` where the statement puts its own) in one statement: heads, history
  * rows and index rows of all of them, as arrays. The text is the same for any number of resources,
- * so it is prepared once. Returns how many were written; fewer than given means an id already
- * existed (the caller fails the transaction).
+ * so it is prepared once.
  */
-export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[], placeholder?: string): Promise<number> {
+export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[], placeholder?: string, onExistingId: OnExistingId = 'skip'): Promise<NewVersionsWritten> {
   const s = new Statement();
   const station = s.add(writes[0].stationId);
   const [types, ids, contents] = [s.add(writes.map((w) => w.resourceType)), s.add(writes.map((w) => w.id)), s.add(writes.map((w) => w.json))];
@@ -141,7 +159,7 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
        FROM unnest(${types}::text[], ${ids}::text[], ${contents}::text[]) AS u(type, id, content), t)`,
     `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
        SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
-       ON CONFLICT (station_id, resource_type, id) DO NOTHING RETURNING resource_type, id)`,
+       ${onExistingId === 'skip' ? 'ON CONFLICT (station_id, resource_type, id) DO NOTHING ' : ''}RETURNING resource_type, id)`,
     `hist AS (INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
        SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content FROM c JOIN head h ON h.resource_type = c.type AND h.id = c.id, t)`,
   );
@@ -156,7 +174,8 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
     s.ctes.push(`ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
       SELECT ${station}, u.* FROM unnest(${arrays.join(', ')}) AS u)`);
   });
-  const rows = await q.query<{ written: string | number }>(`WITH ${s.ctes.join(',\n')}\nSELECT count(*) AS written FROM head`, s.params, 'fhir_write_new_batch');
-  return Number(rows[0].written);
+  const sql = `WITH ${s.ctes.join(',\n')}\nSELECT (SELECT count(*) FROM head) AS written, ${ISO_UTC} AS last_updated FROM t`;
+  const rows = await q.query<{ written: string | number; last_updated: string }>(sql, s.params, `fhir_write_new_${onExistingId}`);
+  return { written: Number(rows[0].written), lastUpdated: rows[0].last_updated };
 }
 
