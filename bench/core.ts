@@ -11,7 +11,7 @@ import { repoRoot, sharedDir } from './lib/paths';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, type ThrowawayDatabase } from './lib/postgres';
 import { insertRaw, type RawInsertResult } from './lib/raw-insert';
 import { RssSampler, type RssPeak } from './lib/rss';
-import { startServer, type ServerProcess } from './lib/server';
+import { npmStartFlags, startServer, type ServerProcess } from './lib/server';
 import { postTransactionBundles, readBundles, syntheaBundleDir, type BundleFile, type PostBundlesResult } from './lib/synthea';
 
 /**
@@ -67,8 +67,7 @@ interface Figures {
 
 function parseArgs(argv: string[]): Args {
   // The server runs with the node flags of `npm start` unless --server-node-args says otherwise.
-  const startFlags = (JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')).scripts.start as string).match(/--[\w-]+(=\S+)?/g) ?? [];
-  const args: Args = { phases: new Set(['synthea', 'raw', 'patient']), patientSeconds: 20, cpuProf: false, serverNodeArgs: startFlags };
+  const args: Args = { phases: new Set(['synthea', 'raw', 'patient']), patientSeconds: 20, cpuProf: false, serverNodeArgs: npmStartFlags(repoRoot()) };
   for (const arg of argv) {
     const cut = arg.indexOf('=');
     const [key, value] = cut < 0 ? [arg, ''] : [arg.slice(0, cut), arg.slice(cut + 1)];

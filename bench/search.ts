@@ -10,7 +10,7 @@ import { formatInt, formatMs, formatNumber, heading, table } from './lib/format'
 import { repoRoot } from './lib/paths';
 import { CpuMeter, type CpuUse } from './lib/cpu';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, type ThrowawayDatabase } from './lib/postgres';
-import { startServer } from './lib/server';
+import { npmStartFlags, startServer } from './lib/server';
 import { newestProfile } from './lib/cpu-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
@@ -117,7 +117,7 @@ async function withServer<T>(url: string, work: (baseUrl: string, headers: Heade
       entry: path.join(repoRoot(), 'dist/src/main.js'),
       cwd: repoRoot(),
       env: { DATABASE_URL: url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
-      nodeArgs,
+      nodeArgs: [...npmStartFlags(repoRoot()), ...nodeArgs],
     });
     try {
       const origin = new URL(server.baseUrl).origin;

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 /** The real server running as a child process, as in production. */
 export interface ServerProcess {
@@ -19,11 +21,20 @@ export interface StartServerOptions {
   cwd: string;
   /** Added to (and overriding) the bench's own environment; PORT and FHIR_BASE_URL are set here. */
   env: Record<string, string>;
-  /** Flags for node itself, e.g. ['--cpu-prof']. */
+  /** Flags for node itself (default: those `npm start` gives it, see npmStartFlags). */
   nodeArgs?: string[];
   /** Path under the origin that answers 200 once the server is ready. */
   readyPath?: string;
   readyTimeoutMs?: number;
+}
+
+/**
+ * The node flags of the `start` script in package.json (heap sizes, --expose-gc): every bench runs
+ * the server as production does, so a flag's effect shows in every bench's figures.
+ */
+export function npmStartFlags(root: string): string[] {
+  const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as { start: string };
+  return scripts.start.match(/--[\w-]+(=\S+)?/g) ?? [];
 }
 
 /** A TCP port that was free a moment ago on the loopback interface. */
@@ -43,7 +54,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const env = { ...process.env, ...options.env, PORT: String(port), FHIR_BASE_URL: `${origin}/fhir` };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? npmStartFlags(options.cwd)), options.entry], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const collect = (chunk: Buffer): void => {
     lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.length > 0));
