@@ -1,6 +1,5 @@
 import type { AuditEvent, AuditEventEntity, Resource } from '@medplum/fhirtypes';
 import type { Actor } from './access';
-import { versionOf } from './search/stored-json';
 
 /**
  * AuditEvents shaped like IHE Basic Audit Log Patterns (BALP): who (agent), what (entities: the
@@ -121,8 +120,4 @@ function subtypeCode(interaction: AuditInteraction): string {
 const isIp = (address: string): boolean => /^[\d.:a-f]+$/i.test(address);
 
 /** `Type/id/_history/v` of a stored resource. */
-export const versionedReference = (r: Resource): string => {
-  // A search's matches know their version without being parsed (search/stored-json.ts).
-  const version = versionOf(r);
-  return `${r.resourceType}/${r.id}${version ? `/_history/${version}` : ''}`;
-};
+export const versionedReference = (r: Resource): string => `${r.resourceType}/${r.id}${r.meta?.versionId ? `/_history/${r.meta.versionId}` : ''}`;

@@ -1,13 +1,11 @@
-import type { Bundle, Patient } from '@medplum/fhirtypes';
+import type { Bundle } from '@medplum/fhirtypes';
 import { membersFor, splitUnion } from '../../src/fhir/index/expressions';
 import { canonicalQuantity, UCUM } from '../../src/fhir/index/ucum';
 import { decodeCursor, encodeCursor } from '../../src/fhir/search/cursor';
 import { dateRange } from '../../src/fhir/search/dates';
 import { normalizeString } from '../../src/fhir/search/normalize';
 import { statementName } from '../../src/fhir/search/prepared';
-import { lazyStored, parseStored, storedText, versionOf } from '../../src/fhir/search/stored-json';
-import { versionedReference } from '../../src/fhir/audit';
-import { patientsOf } from '../../src/fhir/store/audit-log';
+import { parseStored } from '../../src/fhir/search/stored-json';
 import { compactJson } from '../../src/http/response';
 import { dateCondition } from '../../src/fhir/search/params/date';
 import { stringCondition } from '../../src/fhir/search/params/string';
@@ -182,46 +180,5 @@ describe('answers with stored JSON spliced in', () => {
     expect(text.split(stored)).toHaveLength(3);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(body)));
     expect(compactJson(copy)).toBe(JSON.stringify(copy));
-  });
-});
-
-describe('page matches parsed only when read', () => {
-  const text = '{"resourceType":"Patient","id":"a","meta":{"versionId":"3","lastUpdated":"2026-01-01T00:00:00.000Z"},"name":[{"family":"Nguyễn","given":["Thư"]}],"gender":"female"}';
-  const row = { resourceType: 'Patient', id: 'a', versionId: '3', text };
-
-  test('type, id, version, its audit entry and its answer need no parse', () => {
-    const parse = jest.spyOn(JSON, 'parse');
-    try {
-      const patient = lazyStored(row);
-      expect([patient.resourceType, patient.id, versionOf(patient)]).toEqual(['Patient', 'a', '3']);
-      expect(versionedReference(patient)).toBe('Patient/a/_history/3');
-      expect(patientsOf(patient)).toEqual(['a']);
-      const body = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: patient }] } as Bundle;
-      expect(compactJson(body)).toBe(`{"resourceType":"Bundle","type":"searchset","entry":[{"resource":${text}}]}`);
-      expect(parse).not.toHaveBeenCalled();
-    } finally {
-      parse.mockRestore();
-    }
-  });
-
-  test('reading, spreading, enumerating and stringifying it behave as the parsed resource', () => {
-    const patient = lazyStored(row) as Patient;
-    const plain = JSON.parse(text) as Patient;
-    expect(patient.name?.[0].family).toBe('Nguyễn');
-    expect({ ...patient }).toEqual(plain);
-    expect(Object.keys(patient)).toEqual(Object.keys(plain));
-    expect('gender' in patient && !('birthDate' in patient)).toBe(true);
-    expect(JSON.parse(JSON.stringify(patient))).toEqual(plain);
-    expect(storedText(patient)).toBe(text);
-  });
-
-  test('a change drops the stored text: the answer is the changed resource', () => {
-    const patient = lazyStored(row) as Patient;
-    patient.gender = 'male';
-    delete patient.meta;
-    expect(storedText(patient)).toBeUndefined();
-    const body = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: patient }] } as Bundle;
-    const sent = JSON.parse(compactJson(body)) as Bundle;
-    expect(sent.entry?.[0].resource).toEqual({ resourceType: 'Patient', id: 'a', name: [{ family: 'Nguyễn', given: ['Thư'] }], gender: 'male' });
   });
 });

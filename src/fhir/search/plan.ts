@@ -76,7 +76,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
     throw badRequest(`Tìm kiếm quá lớn (${p.values.length} giá trị)`, `Search too large: ${p.values.length} bound values (at most ${MAX_BOUND_VALUES})`);
   }
   const laterals = keys.map((k) => k.lateral ?? '').join(' ');
-  const pageSql = `SELECT r.resource_type, r.id, r.version_id, r.content::text AS content, ${select} FROM resource r ${join} ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
+  const pageSql = `SELECT r.resource_type, r.id, r.content::text AS content, ${select} FROM resource r ${join} ${laterals} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
   const count = countStatement(req, ctx) ?? { sql: `SELECT count(*)::int AS total ${fromWhere}`, params: whereParams };
   return {
     pageSql,
