@@ -72,7 +72,8 @@ const UPDATE_RETRIES = 3;
 
 /**
  * The FHIR repository: every read and write of resources goes through here, and every write
- * through `commit` → writeVersion, so validation, indexing, versioning, access control and the
+ * through `commitVersion` (then writeVersion, or a statement shared with other new resources:
+ * deferred-writes.ts, create-batch.ts), so validation, indexing, versioning, access control and the
  * audit trail are never skipped — whether the request came over REST, inside a Bundle, from the
  * seed or from an import.
  */
