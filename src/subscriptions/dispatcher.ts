@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { FhirEngine } from '../fhir/engine';
-import { readHorizon } from '../fhir/store/history';
+import { readExactHorizon } from '../fhir/store/history';
 import type { AuthService } from '../auth/service';
 import { deliverNext, type DeliveryOptions } from './delivery';
 import { clientOwnerResolver } from './owner';
@@ -53,7 +53,7 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
 
   const round = async (): Promise<boolean> => {
     // The horizon first, then the subscriptions (see advanceFeed).
-    const horizon = await readHorizon(deps.db);
+    const horizon = await readExactHorizon(deps.db);
     const subscriptions = await registry.load();
     const busy = await deps.db.transaction((tx) => advanceFeed(tx, repo.ctx.stationId, subscriptions, options.feedBatch, horizon));
     const results = await Promise.all(subscriptions.map((s) => deliverAll(s)));

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable, Transaction } from '../db/database';
+import { EXACT_INSTANT } from '../fhir/store/history';
 import { matches } from './criteria';
 import type { ServedSubscription } from './registry';
 
@@ -31,9 +32,10 @@ interface Change {
   previous: Resource | null;
 }
 
+/** Window bounds as exact instants (history.ts readExactHorizon): fixed-width UTC text. */
 interface Cursor {
-  since: Date;
-  until: Date | null;
+  since: string;
+  until: string | null;
   after_seq: string;
 }
 
@@ -46,9 +48,10 @@ const PREVIOUS = `LEFT JOIN resource_history p ON p.station_id = h.station_id AN
  * `horizon` must have been read before `subscriptions` were loaded: every subscription created
  * before the window's end is then among them, so none misses a change of the window it concerns.
  */
-export async function advanceFeed(tx: Transaction, stationId: string, subscriptions: readonly ServedSubscription[], batchSize: number, horizon: Date): Promise<boolean> {
+export async function advanceFeed(tx: Transaction, stationId: string, subscriptions: readonly ServedSubscription[], batchSize: number, horizon: string): Promise<boolean> {
   const cursor = await lockCursor(tx, stationId);
-  const until = new Date(Math.max(new Date(cursor.until ?? horizon).getTime(), new Date(cursor.since).getTime())).toISOString();
+  const end = cursor.until ?? horizon;
+  const until = end > cursor.since ? end : cursor.since;
   await tx.query(
     `INSERT INTO subscription_state (station_id, subscription_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
     [stationId, subscriptions.map((s) => s.id)],
@@ -62,8 +65,7 @@ export async function advanceFeed(tx: Transaction, stationId: string, subscripti
     }
   }
   const full = batch.length === batchSize;
-  const since = new Date(cursor.since).toISOString();
-  const next = full ? { since, until, after: batch[batch.length - 1].seq } : { since: until, until: null, after: '0' };
+  const next = full ? { since: cursor.since, until, after: batch[batch.length - 1].seq } : { since: until, until: null, after: '0' };
   await tx.query(`UPDATE subscription_feed SET since = $2, until = $3, after_seq = $4 WHERE station_id = $1`, [stationId, next.since, next.until, next.after]);
   return full;
 }
@@ -79,7 +81,8 @@ async function lockCursor(tx: Queryable, stationId: string): Promise<Cursor> {
      ON CONFLICT (station_id) DO NOTHING`,
     [stationId],
   );
-  const rows = await tx.query<Cursor>(`SELECT since, until, after_seq FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
+  const exact = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS ${column}`;
+  const rows = await tx.query<Cursor>(`SELECT ${exact('since')}, ${exact('until')}, after_seq FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
   return rows[0];
 }
 
@@ -88,7 +91,7 @@ function windowRows(tx: Queryable, stationId: string, cursor: Cursor, until: str
     `SELECT ${COLUMNS} FROM resource_history h ${PREVIOUS}
       WHERE h.station_id = $1 AND h.last_updated >= $2 AND h.last_updated < $3 AND h.seq > $4 AND h.resource_type = ANY($5::text[])
       ORDER BY h.seq LIMIT $6`,
-    [stationId, new Date(cursor.since).toISOString(), until, cursor.after_seq, types, limit],
+    [stationId, cursor.since, until, cursor.after_seq, types, limit],
   );
 }
 

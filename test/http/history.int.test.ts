@@ -1,3 +1,4 @@
+import { EXACT_INSTANT, readExactHorizon } from '../../src/fhir/store/history';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
 // docs/interactions/history.md — https://hl7.org/fhir/R4/http.html#history
@@ -137,5 +138,28 @@ describe('history', () => {
     const created = await all;
     await pull();
     for (const id of created) expect(received.get(id)).toBe(1);
+  });
+
+  // Two transactions often start within one millisecond; the notification feed's horizon must tell
+  // them apart, or what the earlier one wrote waits for the later one to end.
+  (process.env.DATABASE_URL ? test : test.skip)('the exact horizon is the open transaction\'s start, to the microsecond (PostgreSQL only)', async () => {
+    await server.engine.repo.flushAudit(); // the audit records of earlier requests: no write of theirs runs now
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    let opened!: (start: string) => void;
+    const started = new Promise<string>((r) => (opened = r));
+    const open = server.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ start: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS start`);
+      opened(row.start);
+      await hold;
+    });
+    try {
+      const start = await started;
+      expect(start).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(await readExactHorizon(server.db)).toBe(start);
+    } finally {
+      release();
+      await open;
+    }
   });
 });

@@ -46,14 +46,30 @@ export interface HistoryPage {
   nextBeforeSeq?: number;
 }
 
-/** Start of the oldest transaction other than ours, or now: writes before it are all visible. */
-export async function readHorizon(q: Queryable): Promise<Date> {
-  const rows = await q.query<{ horizon: Date }>(
-    `SELECT LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
+/**
+ * Start of the oldest transaction other than ours, or now: writes before it are all visible. As
+ * PostgreSQL has it, in microseconds (UTC ISO text of fixed width, so texts compare as times): two
+ * transactions often start within one millisecond, and a horizon cut to milliseconds would hold
+ * back what the earlier one wrote for as long as the later one runs (the notification feed).
+ */
+export async function readExactHorizon(q: Queryable): Promise<string> {
+  const rows = await q.query<{ horizon: string }>(
+    `SELECT to_char(LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
                            WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                             AND datname = current_database())) AS horizon`,
+                             AND datname = current_database())) AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS horizon`,
   );
-  return new Date(rows[0].horizon);
+  return rows[0].horizon;
+}
+
+/** The format of readExactHorizon, for instants read back from the database. */
+export const EXACT_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+/**
+ * The horizon to the millisecond, cut down (history pages: the next `_since` at this horizon
+ * repeats at most a millisecond of versions and misses none).
+ */
+export async function readHorizon(q: Queryable): Promise<Date> {
+  return new Date(await readExactHorizon(q));
 }
 
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
