@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable, Transaction } from '../db/database';
-import { EXACT_INSTANT } from '../fhir/store/history';
+import { utcText } from '../db/utc-text';
 import { matches } from './criteria';
 import type { ServedSubscription } from './registry';
 
@@ -32,7 +32,7 @@ interface Change {
   previous: Resource | null;
 }
 
-/** Window bounds as exact instants (history.ts readExactHorizon): fixed-width UTC text. */
+/** Window bounds to the microsecond, as UTC text (db/utc-text.ts; history.ts readExactHorizon). */
 interface Cursor {
   since: string;
   until: string | null;
@@ -81,7 +81,7 @@ async function lockCursor(tx: Queryable, stationId: string): Promise<Cursor> {
      ON CONFLICT (station_id) DO NOTHING`,
     [stationId],
   );
-  const exact = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS ${column}`;
+  const exact = (column: string): string => `${utcText(column, 'us')} AS ${column}`;
   const rows = await tx.query<Cursor>(`SELECT ${exact('since')}, ${exact('until')}, after_seq FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
   return rows[0];
 }

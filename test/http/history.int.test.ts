@@ -1,4 +1,5 @@
-import { EXACT_INSTANT, readExactHorizon } from '../../src/fhir/store/history';
+import { utcText } from '../../src/db/utc-text';
+import { readExactHorizon } from '../../src/fhir/store/history';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
 // docs/interactions/history.md — https://hl7.org/fhir/R4/http.html#history
@@ -149,7 +150,7 @@ describe('history', () => {
     let opened!: (start: string) => void;
     const started = new Promise<string>((r) => (opened = r));
     const open = server.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ start: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS start`);
+      const [row] = await tx.query<{ start: string }>(`SELECT ${utcText('now()', 'us')} AS start`);
       opened(row.start);
       await hold;
     });

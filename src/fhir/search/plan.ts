@@ -4,6 +4,7 @@ import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
 import { ACCESS_LOG_TYPE, SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { utcText } from '../../db/utc-text';
 
 export { SqlParams, type PlanContext } from './sql';
 
@@ -109,7 +110,7 @@ function countStatement(req: SearchRequest, ctx: PlanContext): { sql: string; pa
 /** Sort keys travel in cursors as text; timestamps in UTC so the text does not depend on the session. */
 function asText(k: SortKey): string {
   if (k.cast === 'timestamptz') {
-    return `CASE WHEN isfinite(${k.expr}) THEN to_char(${k.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') ELSE ${k.expr}::text END`;
+    return `CASE WHEN isfinite(${k.expr}) THEN ${utcText(k.expr, 'us')} ELSE ${k.expr}::text END`;
   }
   return k.cast === 'text' ? k.expr : `${k.expr}::text`;
 }

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
+import { utcText } from '../../db/utc-text';
 
 /**
  * History reads, paged by the write sequence inside a fixed window [since, horizon).
@@ -47,22 +48,18 @@ export interface HistoryPage {
 }
 
 /**
- * Start of the oldest transaction other than ours, or now: writes before it are all visible. As
- * PostgreSQL has it, in microseconds (UTC ISO text of fixed width, so texts compare as times): two
- * transactions often start within one millisecond, and a horizon cut to milliseconds would hold
- * back what the earlier one wrote for as long as the later one runs (the notification feed).
+ * Start of the oldest transaction other than ours, or now: writes before it are all visible. To the
+ * microsecond (db/utc-text.ts): a horizon cut to milliseconds would hold back what a transaction
+ * started in the same millisecond as a long one wrote, for as long as the long one runs (the
+ * notification feed).
  */
 export async function readExactHorizon(q: Queryable): Promise<string> {
   const rows = await q.query<{ horizon: string }>(
-    `SELECT to_char(LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
-                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                             AND datname = current_database())) AT TIME ZONE 'UTC', ${EXACT_INSTANT}) AS horizon`,
+    `SELECT ${utcText(`LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
+        WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database()))`, 'us')} AS horizon`,
   );
   return rows[0].horizon;
 }
-
-/** The format of readExactHorizon, for instants read back from the database. */
-export const EXACT_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
  * The horizon to the millisecond, cut down (history pages: the next `_since` at this horizon

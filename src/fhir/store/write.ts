@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
+import { utcText } from '../../db/utc-text';
 import { columnArrays, INDEX_TABLES, type IndexRows } from '../index/tables';
 
 /**
@@ -33,9 +34,8 @@ export interface WrittenVersion {
   lastUpdated: string;
 }
 
-/** An instant as meta.lastUpdated text (UTC, milliseconds), in SQL. */
-const isoUtc = (instant: string): string => `to_char(${instant} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const ISO_UTC = isoUtc('t.ts');
+/** The statement's time as meta.lastUpdated text. */
+const ISO_UTC = utcText('t.ts', 'ms');
 
 class Statement {
   readonly params: unknown[] = [];
@@ -109,7 +109,7 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
 
 /** The transaction's own time as meta.lastUpdated text (what every write of it is stamped with). */
 export async function transactionTime(q: Queryable): Promise<string> {
-  const rows = await q.query<{ t: string }>(`SELECT ${isoUtc('now()')} AS t`, [], 'fhir_transaction_time');
+  const rows = await q.query<{ t: string }>(`SELECT ${utcText('now()', 'ms')} AS t`, [], 'fhir_transaction_time');
   return rows[0].t;
 }
 
