@@ -87,16 +87,17 @@ describe('Patient/$everything', () => {
     const { matches } = await everything('');
     expect(matches.filter((m) => m.startsWith('AuditEvent/'))).toEqual([]);
     // Our own reads of Patient/thu were audited, and those AuditEvents are in its compartment.
-    const [{ n }] = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM idx_compartment WHERE compartment_type = 'Patient' AND compartment_id = 'thu' AND resource_type = 'AuditEvent'`,
-    );
-    expect(n).toBeGreaterThan(0);
+    const system = await server.systemToken('system/*.rs system/AuditEvent.rs');
+    const log = await everything('?_type=AuditEvent', system);
+    expect(log.matches.length).toBeGreaterThan(0);
+    expect(log.matches.every((m) => m.startsWith('AuditEvent/'))).toBe(true);
   });
 
   test('the page walks the compartment without its AuditEvents (EXPLAIN)', async () => {
     // Each read of the chart adds an AuditEvent to it, and 'AuditEvent' sorts before most clinical
-    // types: on the whole compartment index the walk read them all before the record (4,851 for
-    // the bench's resident after one run). The page must read idx_compartment_record, which has none.
+    // types: when idx_compartment held them, the walk read them all before the record (4,851 for
+    // the bench's resident after one run). They are in idx_reference now (index/compartment.ts),
+    // which the page of the record must not read at all.
     // A station's proportions, by SQL in a transaction rolled back after the EXPLAIN: thu's chart
     // is a small share of the station, and has gathered 3,000 AuditEvents.
     const sr = everythingSearch([], 'thu', server.engine.defs, server.config.timeZone);
@@ -110,9 +111,13 @@ describe('Patient/$everything', () => {
            SELECT $1, $2, id, 1, nextval('resource_seq'), now(), false, '{}' FROM unnest($3::text[]) id`,
           [station, type, ids],
         );
+        // The record's membership is a compartment row; the log's, the event's entity reference.
         await tx.query(
-          `INSERT INTO idx_compartment (station_id, resource_type, resource_id, compartment_type, compartment_id)
-           SELECT $1, $2, id, 'Patient', $4 FROM unnest($3::text[]) id`,
+          type === 'AuditEvent'
+            ? `INSERT INTO idx_reference (station_id, resource_type, resource_id, param, target_type, target_id)
+               SELECT $1, $2, id, 'entity', 'Patient', $4 FROM unnest($3::text[]) id`
+            : `INSERT INTO idx_compartment (station_id, resource_type, resource_id, compartment_type, compartment_id)
+               SELECT $1, $2, id, 'Patient', $4 FROM unnest($3::text[]) id`,
           [station, type, ids, patient],
         );
       };
@@ -128,7 +133,8 @@ describe('Patient/$everything', () => {
     type Node = { 'Index Name'?: string; Plans?: Node[] };
     const walk = (n: Node): string[] => [...(n['Index Name'] ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(walk)];
     const indexes = walk(((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: Node }[])[0].Plan);
-    expect(indexes.filter((name) => name.startsWith('idx_compartment'))).toEqual(['idx_compartment_record']);
+    expect(indexes.filter((name) => name.startsWith('idx_compartment'))).toEqual(['idx_compartment_lookup']);
+    expect(indexes.filter((name) => name.startsWith('idx_reference'))).toEqual([]);
   });
 
   test('an AuditEvent the record refers to comes as an include when AuditEvents are left out', async () => {
@@ -136,7 +142,7 @@ describe('Patient/$everything', () => {
     // are left out of the matches by default, so one a record refers to is outside them: an
     // include, for a reader who may read AuditEvents (the system client; not a clinician).
     const [{ id }] = await server.db.query<{ id: string }>(
-      `SELECT resource_id AS id FROM idx_compartment WHERE compartment_type = 'Patient' AND compartment_id = 'thu' AND resource_type = 'AuditEvent' LIMIT 1`,
+      `SELECT resource_id AS id FROM idx_reference WHERE target_type = 'Patient' AND target_id = 'thu' AND resource_type = 'AuditEvent' AND param = 'entity' LIMIT 1`,
     );
     await seed(server, [
       {

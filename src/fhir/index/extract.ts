@@ -2,6 +2,7 @@ import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core'
 import type { Resource } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
+import { storesCompartmentRows } from './compartment';
 import { addComposite } from './composite';
 import { compiledExpression, type CompiledMember } from './expressions';
 import { storedParams, storedRows } from './stored-params';
@@ -96,8 +97,12 @@ function addValue(rows: IndexRows, type: string, param: string, tv: TypedValue, 
   }
 }
 
-/** Patient compartment membership, from the R4 CompartmentDefinition (and a Patient is in its own). */
+/**
+ * Patient compartment membership, from the R4 CompartmentDefinition (and a Patient is in its own).
+ * The access log's is its reference rows, read where they are (compartment.ts).
+ */
 function addCompartments(rows: IndexRows, resource: Resource, defs: R4Definitions): void {
+  if (!storesCompartmentRows(resource.resourceType)) return;
   const seen = new Set<string>();
   const add = (id: string): void => {
     if (seen.has(id)) return;

@@ -3,7 +3,8 @@ import type { Queryable } from '../../db/database';
 import type { IncludeRule } from './request';
 import { statementName } from './prepared';
 import { parseStored } from './stored-json';
-import { ACCESS_LOG_TYPE, SqlParams, storedRowsWhere } from './sql';
+import { SqlParams, storedRowsWhere } from './sql';
+import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 
 /**
  * _include and _revinclude: resources the page's matches refer to (or that refer to them),
@@ -65,13 +66,10 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
   where.push(...ruleRows(rule, p));
   let outside = '';
   if (rule.outsideCompartment && ctx.compartment) {
-    const type = p.add(ctx.compartment.type);
-    const id = p.add(ctx.compartment.id);
     // An AuditEvent is no match of a search that leaves the access log out: one the record refers
-    // to counts as outside, and the check reads idx_compartment_record, not the whole log.
-    const withoutLog = ctx.types.length && !ctx.types.includes(ACCESS_LOG_TYPE) ? ` AND c.resource_type <> '${ACCESS_LOG_TYPE}'` : '';
-    outside = `AND NOT EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = r.station_id AND c.compartment_type = ${type}
-      AND c.compartment_id = ${id} AND c.resource_type = r.resource_type AND c.resource_id = r.id${withoutLog})`;
+    // to counts as outside.
+    const member = { station: 'r.station_id', type: 'r.resource_type', id: 'r.id', patient: p.add(ctx.compartment.id) };
+    outside = `AND NOT ${inPatientCompartment(member, mayMeetAccessLog(ctx.types))}`;
   }
   const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = ${station} AND NOT r.deleted ${outside}

@@ -3,7 +3,8 @@ import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { ACCESS_LOG_TYPE, SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { compartmentRelation, mayMeetAccessLog } from '../index/compartment';
 import { utcText } from '../../db/utc-text';
 
 export { SqlParams, type PlanContext } from './sql';
@@ -48,11 +49,9 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     // Compartment membership is kept at write time, one row per member: a plain join, which
     // lets the planner walk idx_compartment in (type, id) order, the default page order.
     // The type restriction is repeated on c, so the index range skips other types' members.
-    const restrictions = typeRestriction(scope, 'c.resource_type');
-    // Without the access log, said as a literal the planner can match to idx_compartment_record.
-    if (scope.types && !req.types.includes(ACCESS_LOG_TYPE)) restrictions.push(`c.resource_type <> '${ACCESS_LOG_TYPE}'`);
-    const types = restrictions.map((t) => ` AND ${t}`).join('');
-    join = `JOIN idx_compartment c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
+    // The access log's members are its reference rows, joined only when it may match (compartment.ts).
+    const types = typeRestriction(scope, 'c.resource_type').map((t) => ` AND ${t}`).join('');
+    join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types))} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
       AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}${types}`;
   }
   for (const filter of req.filters) where.push(filterCondition(scope, filter, ctx, p));

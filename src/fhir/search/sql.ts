@@ -4,15 +4,6 @@
  */
 import type { StoredRows } from '../index/stored-params';
 
-/**
- * The access log's type. AuditEvents are in the R4 Patient compartment, but they are not the
- * record, and every read of a chart adds one: idx_compartment_record (migration 1766000200000)
- * holds the compartment without them, so a walk of the record does not read the log first
- * ('AuditEvent' sorts before most clinical types in the (type, id) order of a page). Statements
- * that leave them out say so with this literal, which the planner matches to the index's predicate.
- */
-export const ACCESS_LOG_TYPE = 'AuditEvent';
-
 /** Bound parameters: `add` stores a value and returns its placeholder. */
 export class SqlParams {
   readonly values: unknown[] = [];

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
+import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 
 /**
  * History reads, paged by the write sequence inside a fixed window [since, horizon).
@@ -90,8 +91,7 @@ export async function readHistory(q: Queryable, stationId: string, hq: HistoryQu
   if (hq.types) add((p) => `h.resource_type = ANY(${p}::text[])`, hq.types);
   if (hq.patientCompartment !== undefined) {
     add(
-      (p) => `EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = h.station_id AND c.compartment_type = 'Patient'
-        AND c.compartment_id = ${p} AND c.resource_type = h.resource_type AND c.resource_id = h.id)`,
+      (p) => inPatientCompartment({ station: 'h.station_id', type: 'h.resource_type', id: 'h.id', patient: p }, mayMeetAccessLog(hq.resourceType ? [hq.resourceType] : (hq.types ?? []))),
       hq.patientCompartment,
     );
   }

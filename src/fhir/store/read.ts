@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
+import { inPatientCompartment, storesCompartmentRows } from '../index/compartment';
 
 /** The stored head of a resource: its current version, even when that version is a deletion. */
 export interface StoredHead {
@@ -25,13 +26,13 @@ export async function readHead(q: Queryable, stationId: string, type: string, id
   let compartment = '';
   if (patientCompartment !== undefined) {
     params.push(patientCompartment);
-    compartment = ` AND EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = $1 AND c.compartment_type = 'Patient'
-      AND c.compartment_id = $4 AND c.resource_type = $2 AND c.resource_id = $3)`;
+    const withLog = !storesCompartmentRows(type);
+    compartment = ` AND ${inPatientCompartment({ station: '$1', type: '$2', id: '$3', patient: '$4' }, withLog)}`;
   }
   const rows = await q.query<{ version_id: number; deleted: boolean; last_updated: Date; content: Resource }>(
     READ_HEAD_SQL + compartment,
     params,
-    compartment ? 'fhir_read_head_compartment' : 'fhir_read_head',
+    compartment ? `fhir_read_head_compartment${storesCompartmentRows(type) ? '' : '_log'}` : 'fhir_read_head',
   );
   const row = rows[0];
   return row && { versionId: row.version_id, deleted: row.deleted, lastUpdated: new Date(row.last_updated), content: row.content };
