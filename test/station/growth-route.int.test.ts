@@ -66,6 +66,41 @@ describeWithShared('recording a child\'s height computes the height-for-age z-sc
     expect(await hazOf(tall.resource.id!)).toEqual([]);
   });
 
+  test('a height marked entered-in-error or deleted takes its z-score with it, also in a transaction Bundle', async () => {
+    const hazOf = async (heightId: string): Promise<any[]> =>
+      ((await s.dispatch({ method: 'GET', path: 'Observation', query: [['derived-from', `Observation/${heightId}`]] })).resource as { entry?: { resource: any }[] }).entry?.map((e) => e.resource) ?? [];
+    const measured = async (cm: number): Promise<any> => {
+      const height = (await s.engine.repo.create(vitalSign(child, '2025-09-01T09:00:00+07:00', '8306-3', cm))).resource;
+      expect(await hazOf(height.id!)).toHaveLength(1);
+      return height;
+    };
+    // Entered in error: no longer a recorded height, so no z-score to count the child as stunted.
+    const wrong = await measured(60);
+    await s.engine.repo.update('Observation', wrong.id, { ...wrong, status: 'entered-in-error' });
+    expect(await hazOf(wrong.id)).toEqual([]);
+    // Deleted through REST.
+    const deleted = await measured(61);
+    expect((await s.dispatch({ method: 'DELETE', path: `Observation/${deleted.id}`, query: [] })).status).toBeLessThan(300);
+    expect(await hazOf(deleted.id)).toEqual([]);
+    // Deleted by a transaction Bundle that then fails: the height and its z-score both stay.
+    const kept = await measured(62);
+    const failing = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'DELETE', url: `Observation/${kept.id}` } },
+        { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'không-hợp-lệ', code: { text: 'x' } } },
+      ],
+    };
+    await expect(s.dispatch({ method: 'POST', path: '', query: [], body: failing })).rejects.toMatchObject({ status: 400 });
+    expect((await s.engine.repo.read('Observation', kept.id)).id).toBe(kept.id);
+    expect(await hazOf(kept.id)).toHaveLength(1);
+    // …and by one that succeeds: both go.
+    const succeeding = { ...failing, entry: [failing.entry[0]] };
+    expect((await s.dispatch({ method: 'POST', path: '', query: [], body: succeeding })).status).toBe(200);
+    expect(await hazOf(kept.id)).toEqual([]);
+  });
+
   test('bad input is a 400 in Vietnamese; an unknown child a 404; nothing is half-written', async () => {
     const bad = await post({ patient: child, when: '2025-06-01', heightCm: -3 });
     expect(bad.status).toBe(400);

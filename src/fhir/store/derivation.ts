@@ -5,7 +5,9 @@ import type { Repository } from './repository';
  * A record the server derives from a write, written in the write's own transaction: a child's
  * height → its height-for-age z-score (src/station/growth/derive.ts). The domain registers them
  * with the engine; the repository runs them after every create and update they apply to, whoever
- * wrote (REST, a transaction Bundle, the seed), so a derived record cannot be forgotten.
+ * wrote (REST, a transaction Bundle, the seed), so a derived record cannot be forgotten — nor
+ * outlive its source: when a source is deleted, or an update makes it no longer apply (a height
+ * marked entered-in-error), what was derived from it is removed in the same transaction.
  */
 export interface Derivation {
   /** A cheap test on the written resource. */
@@ -15,4 +17,6 @@ export interface Derivation {
    * the write's transaction and acts for the same caller. `created` is false for an update.
    */
   derive(resource: Resource, tx: Repository, created: boolean): Promise<void>;
+  /** Removes what was derived from `source` (its last stored content), through `tx` as for derive. */
+  retract(source: Resource, tx: Repository): Promise<void>;
 }

@@ -479,6 +479,13 @@ export class Repository {
     const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
     if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
     if (!head || head.deleted) return;
+    // What was derived from the resource goes with it, in the same transaction.
+    const derived = this.ctx.derivations.filter((d) => d.appliesTo(head.content));
+    if (derived.length) return this.withDerivations((repo) => repo.deleteVersion(resourceType, id, head), derived, (d, repo) => d.retract(head.content, repo));
+    return this.deleteVersion(resourceType, id, head);
+  }
+
+  private async deleteVersion(resourceType: string, id: string, head: StoredHead): Promise<void> {
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
@@ -522,17 +529,37 @@ export class Repository {
     return validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
   }
 
-  /** Writes a version and, in the same transaction, the records derived from it. */
+  /**
+   * Writes a version and, in the same transaction, the records derived from it; an update after
+   * which a derivation no longer applies removes what it derived from the previous version.
+   */
   private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
-    const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input));
+    const previous = head && !head.deleted ? head.content : undefined;
+    const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input) || (previous !== undefined && d.appliesTo(previous)));
     if (derivations.length === 0) return this.commitVersion(input, id, head, method);
-    // The derived records and the write stand or fall together.
-    const inner = async (repo: Repository): Promise<WriteResult> => {
-      const result = await repo.commitVersion(input, id, head, method);
+    return this.withDerivations(
+      (repo) => repo.commitVersion(input, id, head, method),
+      derivations,
+      (d, repo, result) => (d.appliesTo(result.resource) ? d.derive(result.resource, repo, result.created) : d.retract(previous!, repo)),
+    );
+  }
+
+  /**
+   * Runs `write`, then each derivation's `follow` on its result, as one transaction (the caller's,
+   * if it is in one): the derived records and the write stand or fall together. In a Bundle they
+   * wait until every entry is written (DeferredWrites.settle).
+   */
+  private withDerivations<T>(
+    write: (repo: Repository) => Promise<T>,
+    derivations: readonly Derivation[],
+    follow: (d: Derivation, repo: Repository, result: T) => Promise<void>,
+  ): Promise<T> {
+    const inner = async (repo: Repository): Promise<T> => {
+      const result = await write(repo);
       const db = repo.db;
       for (const d of derivations) {
-        if (db instanceof DeferredWrites) db.afterEntries(() => d.derive(result.resource, repo, result.created));
-        else await d.derive(result.resource, repo, result.created);
+        if (db instanceof DeferredWrites) db.afterEntries(() => follow(d, repo, result));
+        else await follow(d, repo, result);
       }
       return result;
     };

@@ -32,7 +32,7 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
       const lying = codeOf(height) === LENGTH;
       const z = days >= 0 ? heightForAgeZ(tables, patient.gender === 'male' ? 1 : 2, days, measuredCm(height)!, lying) : undefined;
       const self = `Observation/${height.id}`;
-      const existing = `derived-from=${self}&code=${CS.growth}|haz`;
+      const existing = zScoreOf(self);
       if (z) {
         const derived = heightForAgeObservation(height.subject!.reference!, when, self, z);
         if (height.encounter) derived.encounter = height.encounter;
@@ -42,8 +42,14 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
         await tx.conditionalDelete('Observation', existing);
       }
     },
+    // The height was deleted or is no longer a recorded height (entered in error): its z-score
+    // would still count the child in the stunting indicator.
+    retract: (source, tx) => tx.conditionalDelete('Observation', zScoreOf(`Observation/${source.id}`)),
   };
 }
+
+/** The search for the z-score derived from a height. */
+const zScoreOf = (height: string): string => `derived-from=${height}&code=${CS.growth}|haz`;
 
 function codeOf(o: Resource): string | undefined {
   return (o as Observation).code?.coding?.find((c) => c.system === SYSTEMS.loinc && (c.code === HEIGHT || c.code === LENGTH))?.code;
