@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../db/database';
 import { extractIndexRows, type ExtractContext } from './extract';
-import { columnArrays, emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, type IndexRows } from './tables';
+import { emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, recordset, rowsJson, type IndexRows } from './tables';
 
 /**
  * Rebuilds the search index of every stored resource (`npm run reindex`), after a search
@@ -75,13 +75,11 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
   let rows = 0;
   for (const spec of INDEX_TABLES) {
     await tx.query(`DELETE FROM ${spec.name} WHERE (station_id, resource_type, resource_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, owners);
-    const flat = fresh.flatMap(({ head, rows: r }) => (r[spec.table] as object[]).map((row) => ({ head, row })));
-    if (!flat.length) continue;
-    const arrays = [...ownerArrays(flat.map((f) => f.head)), ...columnArrays(spec, flat.map((f) => f.row))];
-    const types = ['text', 'text', 'text', ...spec.types];
-    const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-    await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
-    rows += flat.length;
+    const groups = fresh.map(({ head, rows: r }) => ({ owner: { stationId: head.station_id, resourceType: head.resource_type, resourceId: head.id }, rows: r[spec.table] as object[] }));
+    const count = groups.reduce((n, g) => n + g.rows.length, 0);
+    if (!count) continue;
+    await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) SELECT u.* FROM ${recordset(spec, '$1', true)}`, [rowsJson(groups)]);
+    rows += count;
   }
   return { rows, skipped: batch.length - fresh.length };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
-import { columnArrays, INDEX_TABLES, type IndexRows } from '../index/tables';
+import { INDEX_TABLES, recordset, rowsJson, type IndexRows } from '../index/tables';
 
 /**
  * The single write path into storage: one SQL statement that, atomically,
@@ -85,9 +85,9 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
       s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
         AND resource_id = ${id} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
     }
-    const unnest = columnArrays(spec, w.rows[spec.table] as readonly object[]).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`);
+    const rows = s.add(rowsJson([{ rows: w.rows[spec.table] as readonly object[] }]));
     s.ctes.push(`${prefix}ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
-      SELECT ${station}, ${type}, ${id}, u.* FROM unnest(${unnest.join(', ')}) AS u, ${prefix}head)`);
+      SELECT ${station}, ${type}, ${id}, u.* FROM ${recordset(spec, rows, false)}, ${prefix}head)`);
   });
 }
 
@@ -150,13 +150,14 @@ export interface NewVersionsWritten {
 export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[], placeholder?: string, onExistingId: OnExistingId = 'skip'): Promise<NewVersionsWritten> {
   const s = new Statement();
   const station = s.add(writes[0].stationId);
-  const [types, ids, contents] = [s.add(writes.map((w) => w.resourceType)), s.add(writes.map((w) => w.id)), s.add(writes.map((w) => w.json))];
+  // One JSON parameter (recordset, index/tables.ts), each resource's JSON text in it as it is.
+  const heads = s.add(`[${writes.map((w) => `{"type":${JSON.stringify(w.resourceType)},"id":${JSON.stringify(w.id)},"content":${w.json}}`).join(',')}]`);
   // A `placeholder` string in the JSON becomes the statement's time (records queued before it was known).
   const quoted = s.add(placeholder === undefined ? null : `"${placeholder}"`);
-  const content = `CASE WHEN ${quoted}::text IS NULL THEN u.content::json ELSE replace(u.content, ${quoted}::text, to_json(${ISO_UTC})::text)::json END`;
+  const content = `CASE WHEN ${quoted}::text IS NULL THEN u.content ELSE replace(u.content::text, ${quoted}::text, to_json(${ISO_UTC})::text)::json END`;
   s.ctes.push(
     `c AS (SELECT u.type, u.id, ${content} AS content, nextval('resource_seq') AS seq
-       FROM unnest(${types}::text[], ${ids}::text[], ${contents}::text[]) AS u(type, id, content), t)`,
+       FROM json_to_recordset(${heads}::json) AS u(type text, id text, content json), t)`,
     `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
        SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
        ${onExistingId === 'skip' ? 'ON CONFLICT (station_id, resource_type, id) DO NOTHING ' : ''}RETURNING resource_type, id)`,
@@ -164,15 +165,9 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
        SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content FROM c JOIN head h ON h.resource_type = c.type AND h.id = c.id, t)`,
   );
   INDEX_TABLES.forEach((spec, i) => {
-    const owners = writes.flatMap((w) => (w.rows[spec.table] as readonly object[]).map(() => w));
-    const rows = writes.flatMap((w) => w.rows[spec.table] as readonly object[]);
-    const arrays = [
-      `${s.add(owners.map((w) => w.resourceType))}::text[]`,
-      `${s.add(owners.map((w) => w.id))}::text[]`,
-      ...columnArrays(spec, rows).map((values, k) => `${s.add(values)}::${spec.types[k]}[]`),
-    ];
+    const rows = s.add(rowsJson(writes.map((w) => ({ owner: { stationId: w.stationId, resourceType: w.resourceType, resourceId: w.id }, rows: w.rows[spec.table] as readonly object[] }))));
     s.ctes.push(`ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
-      SELECT ${station}, u.* FROM unnest(${arrays.join(', ')}) AS u)`);
+      SELECT u.* FROM ${recordset(spec, rows, true)})`);
   });
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT (SELECT count(*) FROM head) AS written, ${ISO_UTC} AS last_updated FROM t`;
   const rows = await q.query<{ written: string | number; last_updated: string }>(sql, s.params, `fhir_write_new_${onExistingId}`);
