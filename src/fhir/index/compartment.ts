@@ -27,8 +27,9 @@ export const storesCompartmentRows = (type: string): boolean => type !== ACCESS_
 export const mayMeetAccessLog = (types: readonly string[]): boolean => types.length === 0 || types.includes(ACCESS_LOG_TYPE);
 
 /**
- * The access log's Patient compartment as rows of idx_reference (alias `alias`): each event once
- * per patient, though it may name a patient both as agent (a resident's own app) and as entity.
+ * The access log's Patient compartment as rows of idx_reference, one SELECT per row kind: each
+ * event once per patient, though it may name a patient both as entity and as agent (a resident's
+ * own app reading their record).
  */
 function accessLogLegs(): string[] {
   return ACCESS_LOG_PATIENT_ROWS.map((param, i) => {

@@ -24,15 +24,17 @@ export const READ_HEAD_SQL = `SELECT version_id, deleted, last_updated, content 
 export async function readHead(q: Queryable, stationId: string, type: string, id: string, patientCompartment?: string): Promise<StoredHead | undefined> {
   const params = [stationId, type, id];
   let compartment = '';
+  let name = 'fhir_read_head';
   if (patientCompartment !== undefined) {
     params.push(patientCompartment);
     const withLog = !storesCompartmentRows(type);
     compartment = ` AND ${inPatientCompartment({ station: '$1', type: '$2', id: '$3', patient: '$4' }, withLog)}`;
+    name = withLog ? 'fhir_read_head_compartment_log' : 'fhir_read_head_compartment';
   }
   const rows = await q.query<{ version_id: number; deleted: boolean; last_updated: Date; content: Resource }>(
     READ_HEAD_SQL + compartment,
     params,
-    compartment ? `fhir_read_head_compartment${storesCompartmentRows(type) ? '' : '_log'}` : 'fhir_read_head',
+    name,
   );
   const row = rows[0];
   return row && { versionId: row.version_id, deleted: row.deleted, lastUpdated: new Date(row.last_updated), content: row.content };
