@@ -21,6 +21,9 @@ const RECORDED = ['final', 'amended', 'corrected'];
  * height updates its z-score.
  */
 export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): Derivation {
+  // The height was deleted, is no longer a recorded height (entered in error) or no longer gives a
+  // z-score: the one derived from it would still count the child in the stunting indicator.
+  const retract = (height: Resource, tx: Repository): Promise<void> => tx.conditionalDelete('Observation', zScoreOf(height));
   return {
     appliesTo: (r) => r.resourceType === 'Observation' && RECORDED.includes(r.status) && !!measuredCm(r) && !!r.subject?.reference?.startsWith('Patient/'),
     derive: async (resource, tx, created) => {
@@ -32,24 +35,21 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
       const lying = codeOf(height) === LENGTH;
       const z = days >= 0 ? heightForAgeZ(tables, patient.gender === 'male' ? 1 : 2, days, measuredCm(height)!, lying) : undefined;
       const self = `Observation/${height.id}`;
-      const existing = zScoreOf(self);
       if (z) {
         const derived = heightForAgeObservation(height.subject!.reference!, when, self, z);
         if (height.encounter) derived.encounter = height.encounter;
         if (created) await tx.create(derived);
-        else await tx.conditionalUpdate('Observation', existing, derived);
+        else await tx.conditionalUpdate('Observation', zScoreOf(height), derived);
       } else if (!created) {
-        await tx.conditionalDelete('Observation', existing);
+        await retract(height, tx);
       }
     },
-    // The height was deleted or is no longer a recorded height (entered in error): its z-score
-    // would still count the child in the stunting indicator.
-    retract: (source, tx) => tx.conditionalDelete('Observation', zScoreOf(`Observation/${source.id}`)),
+    retract,
   };
 }
 
 /** The search for the z-score derived from a height. */
-const zScoreOf = (height: string): string => `derived-from=${height}&code=${CS.growth}|haz`;
+const zScoreOf = (height: Resource): string => `derived-from=Observation/${height.id}&code=${CS.growth}|haz`;
 
 function codeOf(o: Resource): string | undefined {
   return (o as Observation).code?.coding?.find((c) => c.system === SYSTEMS.loinc && (c.code === HEIGHT || c.code === LENGTH))?.code;
