@@ -66,7 +66,7 @@ export async function readExactHorizon(q: Queryable): Promise<string> {
  * The horizon to the millisecond, cut down (history pages: the next `_since` at this horizon
  * repeats at most a millisecond of versions and misses none).
  */
-export async function readHorizon(q: Queryable): Promise<Date> {
+async function readHorizon(q: Queryable): Promise<Date> {
   return new Date(await readExactHorizon(q));
 }
 
