@@ -1,4 +1,6 @@
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { AuditQueue } from '../../src/fhir/store/audit-queue';
+import { queuedAudit } from '../../src/fhir/store/audit-log';
 
 // Every read, search, create, update, delete and sign-in leaves exactly one AuditEvent, stored as
 // FHIR, searchable by auditors (docs/security.md).
@@ -124,6 +126,26 @@ describe('audit trail', () => {
     expect(stamps.size).toBeLessThan(20);
     // …which is the database's own time of that write, after the reads were made.
     for (const stamp of stamps) expect(Date.parse(stamp as string)).toBeGreaterThanOrEqual(Date.parse(since));
+  });
+
+  test("one batch of read records from two stations stores each record, and its index rows, under its own station", async () => {
+    const extract = { defs: server.engine.defs, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl };
+    const record = (patient: string) => ({ actor: { id: 'batch-station-test', roles: ['clinician'] }, interaction: 'read' as const, outcome: '0' as const, entities: [`Patient/${patient}`], patients: [patient] });
+    const failures: Error[] = [];
+    const queue = new AuditQueue(server.db, (err) => failures.push(err));
+    const [own, other] = [queuedAudit(server.config.stationId, record('own-station'), extract), queuedAudit('other-station', record('other-station'), extract)];
+    queue.add(own);
+    queue.add(other);
+    await queue.flush();
+    expect(failures).toEqual([]);
+    for (const [written, station] of [[own, server.config.stationId], [other, 'other-station']] as const) {
+      const heads = await server.db.query<{ station_id: string }>(`SELECT station_id FROM resource WHERE resource_type = 'AuditEvent' AND id = $1`, [written.id]);
+      const history = await server.db.query<{ station_id: string }>(`SELECT station_id FROM resource_history WHERE resource_type = 'AuditEvent' AND id = $1`, [written.id]);
+      const references = await server.db.query<{ station_id: string }>(`SELECT DISTINCT station_id FROM idx_reference WHERE resource_type = 'AuditEvent' AND resource_id = $1`, [written.id]);
+      expect([heads, history, references].map((rows) => rows.map((r) => r.station_id))).toEqual([[station], [station], [station]]);
+    }
+    // The other station's record is not this station's to read.
+    expect((await fhirFetch(`${base}/AuditEvent/${other.id}`, { token: auditor })).status).toBe(404);
   });
 
   test("a search's AuditEvent is indexed once per distinct value, and still found by each patient", async () => {

@@ -144,25 +144,26 @@ export interface NewVersionsWritten {
 /**
  * Writes brand-new resources (version 1, server-assigned ids; content stamped with the transaction's
  * time, or carrying `placeholder` where the statement puts its own) in one statement: heads, history
- * rows and index rows of all of them, as arrays. The text is the same for any number of resources,
- * so it is prepared once.
+ * rows and index rows of all of them, as arrays. Each carries its own station (a queue of audit
+ * records may hold several stations' when one process serves them). The text is the same for any
+ * number of resources, so it is prepared once.
  */
 export async function writeNewVersions(q: Queryable, writes: readonly NewVersion[], placeholder?: string, onExistingId: OnExistingId = 'skip'): Promise<NewVersionsWritten> {
   const s = new Statement();
-  const station = s.add(writes[0].stationId);
   // One JSON parameter (recordset, index/tables.ts), each resource's JSON text in it as it is.
-  const heads = s.add(`[${writes.map((w) => `{"type":${JSON.stringify(w.resourceType)},"id":${JSON.stringify(w.id)},"content":${w.json}}`).join(',')}]`);
+  const heads = s.add(`[${writes.map((w) => `{"station":${JSON.stringify(w.stationId)},"type":${JSON.stringify(w.resourceType)},"id":${JSON.stringify(w.id)},"content":${w.json}}`).join(',')}]`);
   // A `placeholder` string in the JSON becomes the statement's time (records queued before it was known).
   const quoted = s.add(placeholder === undefined ? null : `"${placeholder}"`);
   const content = `CASE WHEN ${quoted}::text IS NULL THEN u.content ELSE replace(u.content::text, ${quoted}::text, to_json(${ISO_UTC})::text)::json END`;
   s.ctes.push(
-    `c AS (SELECT u.type, u.id, ${content} AS content, nextval('resource_seq') AS seq
-       FROM json_to_recordset(${heads}::json) AS u(type text, id text, content json), t)`,
+    `c AS (SELECT u.station, u.type, u.id, ${content} AS content, nextval('resource_seq') AS seq
+       FROM json_to_recordset(${heads}::json) AS u(station text, type text, id text, content json), t)`,
     `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
-       SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
-       ${onExistingId === 'skip' ? 'ON CONFLICT (station_id, resource_type, id) DO NOTHING ' : ''}RETURNING resource_type, id)`,
+       SELECT c.station, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
+       ${onExistingId === 'skip' ? 'ON CONFLICT (station_id, resource_type, id) DO NOTHING ' : ''}RETURNING station_id, resource_type, id)`,
     `hist AS (INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
-       SELECT ${station}, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content FROM c JOIN head h ON h.resource_type = c.type AND h.id = c.id, t)`,
+       SELECT c.station, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content
+         FROM c JOIN head h ON h.station_id = c.station AND h.resource_type = c.type AND h.id = c.id, t)`,
   );
   INDEX_TABLES.forEach((spec, i) => {
     const rows = s.add(rowsJson(writes.map((w) => ({ owner: { stationId: w.stationId, resourceType: w.resourceType, resourceId: w.id }, rows: w.rows[spec.table] as readonly object[] }))));
