@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../db/database';
 import { extractIndexRows, type ExtractContext } from './extract';
-import { emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, recordset, rowsJson, type IndexRows } from './tables';
+import { emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, ownedRowsJson, selectOwnedRows, type IndexRows } from './tables';
 
 /**
  * Rebuilds the search index of every stored resource (`npm run reindex`), after a search
@@ -78,7 +78,7 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
     const groups = fresh.map(({ head, rows: r }) => ({ owner: { stationId: head.station_id, resourceType: head.resource_type, resourceId: head.id }, rows: r[spec.table] as object[] }));
     const count = groups.reduce((n, g) => n + g.rows.length, 0);
     if (!count) continue;
-    await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) SELECT u.* FROM ${recordset(spec, '$1', true)}`, [rowsJson(groups)]);
+    await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) ${selectOwnedRows(spec, '$1')}`, [ownedRowsJson(groups)]);
     rows += count;
   }
   return { rows, skipped: batch.length - fresh.length };

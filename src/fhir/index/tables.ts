@@ -65,31 +65,36 @@ export interface RowOwner {
 }
 
 /**
- * Index rows as one `json` parameter for `recordset` (Dates become ISO text), each with its
- * owner's fields when given. Sent as one `text[]` per column for `unnest`, every value went through
- * node-pg's array-literal escaping (a regex pass each), ~5% of the server's CPU per create; one
- * JSON text is written by the native JSON.stringify and read by PostgreSQL's JSON parser.
+ * Index rows as one `json` parameter for `recordset` (Dates become ISO text). Sent as one `text[]`
+ * per column for `unnest`, every value went through node-pg's array-literal escaping (a regex pass
+ * each), ~5% of the server's CPU per create; one JSON text is written by the native JSON.stringify
+ * and read by PostgreSQL's JSON parser.
  */
-export function rowsJson(groups: readonly { owner?: RowOwner; rows: readonly object[] }[]): string {
+export const rowsJson = (rows: readonly object[]): string => JSON.stringify(rows);
+
+/**
+ * The rows of several resources for `selectOwnedRows`: each resource's owner once, then its rows,
+ * `[{"o":[station, type, id],"r":[…]}]`. Owner fields repeated in every row made this text a third
+ * longer (PostgreSQL parses all of it) and took one JSON.stringify per row instead of per resource.
+ */
+export function ownedRowsJson(groups: readonly { owner: RowOwner; rows: readonly object[] }[]): string {
   const parts: string[] = [];
   for (const { owner, rows } of groups) {
-    const prefix = owner && `{"stationId":${JSON.stringify(owner.stationId)},"resourceType":${JSON.stringify(owner.resourceType)},"resourceId":${JSON.stringify(owner.resourceId)}`;
-    for (const row of rows) {
-      const json = JSON.stringify(row);
-      parts.push(prefix === undefined ? json : json === '{}' ? `${prefix}}` : `${prefix},${json.slice(1)}`);
-    }
+    if (rows.length) parts.push(`{"o":${JSON.stringify([owner.stationId, owner.resourceType, owner.resourceId])},"r":${JSON.stringify(rows)}}`);
   }
   return `[${parts.join(',')}]`;
 }
 
-/**
- * `json_to_recordset(param) AS u(…)` over rowsJson's rows of `spec`: `u.*` is the table's columns
- * in order, from `station_id` when the rows carry their owners, else from the first after `resource_id`.
- */
-export function recordset(spec: IndexTableSpec, param: string, owned: boolean): string {
-  const owner = owned ? ['"stationId" text', '"resourceType" text', '"resourceId" text'] : [];
-  const columns = spec.columns.map((c, k) => `"${camel(c)}" ${spec.types[k]}`);
-  return `json_to_recordset(${param}::json) AS u(${[...owner, ...columns].join(', ')})`;
+const columnList = (spec: IndexTableSpec): string => spec.columns.map((c, k) => `"${camel(c)}" ${spec.types[k]}`).join(', ');
+
+/** `json_to_recordset(param) AS u(…)` over rowsJson's rows of `spec`: `u.*` is the table's columns after `resource_id`, in order. */
+export function recordset(spec: IndexTableSpec, param: string): string {
+  return `json_to_recordset(${param}::json) AS u(${columnList(spec)})`;
+}
+
+/** A SELECT of ownedRowsJson's rows of `spec`: every column of the table, in order, from `station_id`. */
+export function selectOwnedRows(spec: IndexTableSpec, param: string): string {
+  return `SELECT g.o->>0, g.o->>1, g.o->>2, u.* FROM json_to_recordset(${param}::json) AS g(o json, r json), json_to_recordset(g.r) AS u(${columnList(spec)})`;
 }
 
 /**

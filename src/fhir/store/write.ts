@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
-import { INDEX_TABLES, recordset, rowsJson, type IndexRows } from '../index/tables';
+import { INDEX_TABLES, ownedRowsJson, recordset, rowsJson, selectOwnedRows, type IndexRows } from '../index/tables';
 
 /**
  * The single write path into storage: one SQL statement that, atomically,
@@ -85,9 +85,9 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
       s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
         AND resource_id = ${id} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
     }
-    const rows = s.add(rowsJson([{ rows: w.rows[spec.table] as readonly object[] }]));
+    const rows = s.add(rowsJson(w.rows[spec.table]));
     s.ctes.push(`${prefix}ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
-      SELECT ${station}, ${type}, ${id}, u.* FROM ${recordset(spec, rows, false)}, ${prefix}head)`);
+      SELECT ${station}, ${type}, ${id}, u.* FROM ${recordset(spec, rows)}, ${prefix}head)`);
   });
 }
 
@@ -166,9 +166,9 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
          FROM c JOIN head h ON h.station_id = c.station AND h.resource_type = c.type AND h.id = c.id, t)`,
   );
   INDEX_TABLES.forEach((spec, i) => {
-    const rows = s.add(rowsJson(writes.map((w) => ({ owner: { stationId: w.stationId, resourceType: w.resourceType, resourceId: w.id }, rows: w.rows[spec.table] as readonly object[] }))));
+    const rows = s.add(ownedRowsJson(writes.map((w) => ({ owner: { stationId: w.stationId, resourceType: w.resourceType, resourceId: w.id }, rows: w.rows[spec.table] }))));
     s.ctes.push(`ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
-      SELECT u.* FROM ${recordset(spec, rows, true)})`);
+      ${selectOwnedRows(spec, rows)})`);
   });
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT (SELECT count(*) FROM head) AS written, ${ISO_UTC} AS last_updated FROM t`;
   const rows = await q.query<{ written: string | number; last_updated: string }>(sql, s.params, `fhir_write_new_${onExistingId}`);
