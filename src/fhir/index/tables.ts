@@ -8,7 +8,8 @@
 export interface IndexRows {
   string: { param: string; value: string; exact: string }[];
   token: { param: string; system: string | null; code: string | null; text: string | null }[];
-  date: { param: string; lo: Date; hi: Date }[];
+  /** Instants as ISO text (UTC, milliseconds): `lo` inclusive, `hi` exclusive. */
+  date: { param: string; lo: string; hi: string }[];
   number: { param: string; value: number }[];
   quantity: { param: string; value: number; system: string | null; code: string | null; unit: string | null }[];
   reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
@@ -65,7 +66,7 @@ export interface RowOwner {
 }
 
 /**
- * Index rows as one `json` parameter for `recordset` (Dates become ISO text). Sent as one `text[]`
+ * Index rows as one `json` parameter for `recordset`. Sent as one `text[]`
  * per column for `unnest`, every value went through node-pg's array-literal escaping (a regex pass
  * each), ~5% of the server's CPU per create; one JSON text is written by the native JSON.stringify
  * and read by PostgreSQL's JSON parser.

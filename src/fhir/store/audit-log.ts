@@ -49,7 +49,7 @@ function auditIndexRows(event: Resource, extract: ExtractContext): IndexRows {
 /** The values of an index row, in field order (rows of one table share it); null and text kept apart. */
 function rowKey(row: object): string {
   let key = '';
-  for (const v of Object.values(row)) key += v === null ? '\u0000' : `\u0001${v instanceof Date ? v.toISOString() : v}`;
+  for (const v of Object.values(row)) key += v === null ? '\u0000' : `\u0001${v}`;
   return key;
 }
 
