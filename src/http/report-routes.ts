@@ -18,7 +18,7 @@ import { stationConfig } from '../report/station';
 import { recordAttestation, recordOfficialFigure } from '../report/stored';
 import { SID } from '../station/canonical';
 import type { StationConfig } from '../station/config';
-import { readMany } from '../station/registers/fetch';
+import { localDate, readMany } from '../station/registers/fetch';
 import { renderCsv } from '../web/reports/csv';
 import { followUpIds, renderFollowUp } from '../web/reports/follow-up';
 import { renderPage } from '../web/reports/page';
@@ -74,7 +74,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
   const handle = (work: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => work(req, res).catch(next);
   const view = async (req: Request, res: Response, trend = true): Promise<HealthCriterionView> => {
     const repo = res.locals.repo as Repository;
-    const { period, set, village } = choice(req);
+    const { period, set, village } = choice(req.query, deps.timeZone);
     return buildHealthCriterion({ repo, station, criteriaSet: set, period, scope: await villageScope(repo, station, village), trend });
   };
   const pageOptions = (req: Request, res: Response) => {
@@ -119,7 +119,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
     if (!(Object.values(MEASURE) as string[]).includes(measureId) || measureId === MEASURE.communeCriteria || measureId === MEASURE.appEnrolment) {
       throw badRequest('Tham số measure không hợp lệ', 'Unknown or uncounted measure');
     }
-    const { period, village } = choice(req);
+    const { period, village } = choice(req.query, deps.timeZone);
     const measure = (await repo.read('Measure', measureId)) as Measure;
     const report = await evaluateMeasure({ repo, station, measure, period, reportType: 'subject-list', scope: await villageScope(repo, station, village) });
     const ids = followUpIds(report);
@@ -130,7 +130,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
 
   router.post('/reports/health-criterion/save', json, ...signedIn, csrf.protect, requireRole(ASSESSORS), handle(async (req, res) => {
     const repo = writer(engine, res);
-    const { period, set, village } = choice({ query: req.body ?? {} } as Request);
+    const { period, set, village } = choice(req.body ?? {}, deps.timeZone);
     const v = await buildHealthCriterion({ repo, station, criteriaSet: set, period, scope: await villageScope(repo, station, village), trend: false });
     const saved = await saveDossier(repo, v, station, await reporterOf(engine, res));
     res.status(201).json({ message: `Đã lưu ${saved.length} báo cáo`, reports: saved.map((r) => `MeasureReport/${r.id}/_history/${r.meta?.versionId}`) });
@@ -138,14 +138,14 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
 
   router.post('/reports/health-criterion/official-figures', json, ...signedIn, csrf.protect, requireRole(ASSESSORS), handle(async (req, res) => {
     const b = req.body ?? {};
-    const { period } = choice({ query: b } as Request);
+    const { period } = choice(b, deps.timeZone);
     const stored = await recordOfficialFigure(writer(engine, res), { measure: b.measure, period, numerator: Number(b.numerator), denominator: Number(b.denominator), source: String(b.source ?? ''), note: b.note ? String(b.note) : undefined }, await reporterOf(engine, res));
     res.status(201).json({ message: 'Đã ghi số liệu chính thức', report: `MeasureReport/${stored.id}` });
   }));
 
   router.post('/reports/health-criterion/attestation', json, ...signedIn, csrf.protect, requireRole(ATTESTERS), handle(async (req, res) => {
     const b = req.body ?? {};
-    const { period } = choice({ query: b } as Request);
+    const { period } = choice(b, deps.timeZone);
     const met = b.met === true || b.met === 'true' ? true : b.met === false || b.met === 'false' ? false : undefined;
     const stored = await recordAttestation(res.locals.repo, { period, met: met as boolean, note: String(b.note ?? '') }, await reporterOf(engine, res));
     res.status(201).json({ message: 'Đã ghi xác nhận', report: `MeasureReport/${stored.id}` });
@@ -185,10 +185,12 @@ interface Choice {
   village?: string;
 }
 
-/** set, from, to and village from the query (defaults: this year to date, the configured set, the commune). */
-function choice(req: Request): Choice {
-  const q = req.query as Record<string, unknown>;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+/**
+ * set, from, to and village from the query (defaults: this year to date in the station's time
+ * zone, the configured set, the commune).
+ */
+export function choice(q: Record<string, unknown>, timeZone: string, now = new Date()): Choice {
+  const today = localDate(now.toISOString(), timeZone);
   const period = parsePeriod(q.from || `${today.slice(0, 4)}-01-01`, q.to || today);
   const set = q.set ? String(q.set) : undefined;
   if (set !== undefined && !(CRITERIA_SETS as readonly string[]).includes(set)) throw badRequest(`Bộ tiêu chí "${set}" không có (${CRITERIA_SETS.join(', ')})`, `Unknown criteria set "${set}"`);
