@@ -8,7 +8,7 @@ import { newestProfile, summariseCpuProfile, type TimeShare } from './lib/cpu-pr
 import { formatInt, formatMs, formatNumber, formatSeconds, heading, table } from './lib/format';
 import { describeStatuses, runLoad, type LoadResult } from './lib/http-load';
 import { repoRoot, sharedDir } from './lib/paths';
-import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, type ThrowawayDatabase } from './lib/postgres';
+import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, serverSettings, type ThrowawayDatabase } from './lib/postgres';
 import { insertRaw, type RawInsertResult } from './lib/raw-insert';
 import { RssSampler, type RssPeak } from './lib/rss';
 import { npmStartFlags, startServer, type ServerProcess } from './lib/server';
@@ -97,7 +97,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const db = await createThrowawayDatabase(adminUrl);
-  console.log(`database: ${redactUrl(db.url)} (dropped at the end)`);
+  console.log(`database: ${redactUrl(db.url)} (dropped at the end); ${await serverSettings(db.url)}`);
   const profileDir = args.cpuProf ? fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-bench-prof-')) : undefined;
   // The server's own files (e.g. a generated signing key) go to a folder of this run, not the work tree.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-bench-data-'));

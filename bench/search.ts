@@ -9,7 +9,7 @@ import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
 import { CpuMeter, type CpuUse } from './lib/cpu';
-import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, type ThrowawayDatabase } from './lib/postgres';
+import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, serverSettings, type ThrowawayDatabase } from './lib/postgres';
 import { npmStartFlags, startServer } from './lib/server';
 import { newestProfile } from './lib/cpu-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
@@ -165,7 +165,7 @@ async function onDatabase<T>(url: string, work: (client: Client) => Promise<T>):
 
 async function measure(url: string, plan: Plan, args: Args): Promise<void> {
   console.log(heading(`Search benchmark: ${formatInt(plan.patients)} residents, seed ${plan.seed}, database ${redactUrl(url)}, ${new Date().toISOString()}`));
-  console.log(`Load average at the start: ${loadAverage()} on ${os.cpus().length} cores`);
+  console.log(`Load average at the start: ${loadAverage()} on ${os.cpus().length} cores; ${await serverSettings(url)}`);
   const shapes = queryShapes(plan, args.connections).filter((s) => !args.only || s.name.includes(args.only));
   const dbName = new URL(url).pathname.slice(1);
   await withServer(url, async (baseUrl, headers, pid) => {

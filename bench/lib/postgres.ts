@@ -31,6 +31,15 @@ export async function adminQuery<T extends object = Record<string, unknown>>(bas
   }
 }
 
+/** The server's version and the settings the figures depend on most, for the bench's header. */
+export async function serverSettings(baseUrl: string): Promise<string> {
+  const [row] = await adminQuery<{ version: string; buffers: string; commit: string }>(
+    baseUrl,
+    `SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS buffers, current_setting('synchronous_commit') AS commit`,
+  );
+  return `PostgreSQL ${row.version}, shared_buffers ${row.buffers}, synchronous_commit ${row.commit}`;
+}
+
 /** Throws an Error saying why when the server behind `baseUrl` cannot be reached or refuses us. */
 export async function assertReachable(baseUrl: string): Promise<void> {
   try {
