@@ -75,13 +75,15 @@ export const rowsJson = (rows: readonly object[]): string => JSON.stringify(rows
 
 /**
  * The rows of several resources for `selectOwnedRows`: each resource's owner once, then its rows,
- * `[{"o":[station, type, id],"r":[…]}]`. Owner fields repeated in every row made this text a third
- * longer (PostgreSQL parses all of it) and took one JSON.stringify per row instead of per resource.
+ * `[{"s": station, "t": type, "i": id, "r": […]}]`. Owner fields repeated in every row made this
+ * text a third longer (PostgreSQL parses all of it) and took one JSON.stringify per row instead of
+ * per resource; read as columns of the group, they are taken out of the JSON once per resource
+ * (as `o->>0` of an array they were taken once per row: 3,000 rows 8–10 → 6 ms).
  */
 export function ownedRowsJson(groups: readonly { owner: RowOwner; rows: readonly object[] }[]): string {
   const parts: string[] = [];
   for (const { owner, rows } of groups) {
-    if (rows.length) parts.push(`{"o":${JSON.stringify([owner.stationId, owner.resourceType, owner.resourceId])},"r":${JSON.stringify(rows)}}`);
+    if (rows.length) parts.push(`{"s":${JSON.stringify(owner.stationId)},"t":${JSON.stringify(owner.resourceType)},"i":${JSON.stringify(owner.resourceId)},"r":${JSON.stringify(rows)}}`);
   }
   return `[${parts.join(',')}]`;
 }
@@ -95,7 +97,7 @@ export function recordset(spec: IndexTableSpec, param: string): string {
 
 /** A SELECT of ownedRowsJson's rows of `spec`: every column of the table, in order, from `station_id`. */
 export function selectOwnedRows(spec: IndexTableSpec, param: string): string {
-  return `SELECT g.o->>0, g.o->>1, g.o->>2, u.* FROM json_to_recordset(${param}::json) AS g(o json, r json), json_to_recordset(g.r) AS u(${columnList(spec)})`;
+  return `SELECT g.s, g.t, g.i, u.* FROM json_to_recordset(${param}::json) AS g(s text, t text, i text, r json), json_to_recordset(g.r) AS u(${columnList(spec)})`;
 }
 
 /**
