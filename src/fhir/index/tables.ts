@@ -66,10 +66,10 @@ export interface RowOwner {
 }
 
 /**
- * Index rows as one `json` parameter for `recordset`. Sent as one `text[]`
- * per column for `unnest`, every value went through node-pg's array-literal escaping (a regex pass
- * each), ~5% of the server's CPU per create; one JSON text is written by the native JSON.stringify
- * and read by PostgreSQL's JSON parser.
+ * Index rows as one `json` parameter for `recordset`. Sent as one `text[]` per column for `unnest`,
+ * every value went through node-pg's array-literal escaping (a regex pass each), ~5% of the
+ * server's CPU per create; one JSON text is written by the native JSON.stringify and read by
+ * PostgreSQL's JSON parser.
  */
 export const rowsJson = (rows: readonly object[]): string => JSON.stringify(rows);
 
