@@ -57,6 +57,13 @@ export interface AuditInput {
 const REST_TYPE = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' };
 const LOGIN_TYPE = { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110114', display: 'User Authentication' };
 const SUBTYPE_SYSTEM = 'http://hl7.org/fhir/restful-interaction';
+/**
+ * The code system of AuditEvent.agent.role (fhir-profiles/terminology/station/CodeSystem-staff-role.json),
+ * under the project's canonical base (src/station/canonical.ts, which the engine does not import;
+ * test/station/profiles.test.ts keeps the two equal). Records written before 2026-11-30 carry
+ * `https://commune-ehr.vn/fhir/CodeSystem/staff-role`: an audit trail is not rewritten.
+ */
+export const ROLE_SYSTEM = 'http://commune-ehr.example/fhir/CodeSystem/staff-role';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const ENTITY_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
 const PATIENT_REFERENCE = /^Patient\/([^/]+)(?:\/_history\/[^/]+)?$/;
@@ -97,7 +104,7 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
         altId: actor.id,
         name: actor.display,
         requestor: true,
-        role: actor.roles.map((role) => ({ coding: [{ system: 'https://commune-ehr.vn/fhir/CodeSystem/staff-role', code: role }] })),
+        role: actor.roles.map((role) => ({ coding: [{ system: ROLE_SYSTEM, code: role }] })),
         network: actor.ip ? { address: actor.ip, type: isIp(actor.ip) ? '2' : '1' } : undefined,
       },
     ],

@@ -37,6 +37,7 @@ describe('audit trail', () => {
     expect(events[0]).toMatchObject({ action: 'C', outcome: '0', subtype: [{ code: 'create' }] });
     expect(events[0].entity.map((e: any) => e.what?.reference)).toEqual([`Patient/${patient.id}/_history/1`]);
     expect(events[0].agent[0]).toMatchObject({ who: { reference: clinicianRef }, requestor: true, network: { address: expect.stringContaining('127.0.0.1') } });
+    expect(events[0].agent[0].role).toEqual([{ coding: [{ system: 'http://commune-ehr.example/fhir/CodeSystem/staff-role', code: 'clinician' }] }]);
 
     since = await mark();
     await fhirFetch(`${base}/Patient/${patient.id}`);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Resource, StructureDefinition } from '@medplum/fhirtypes';
-import { BASE } from '../../src/station/canonical';
+import type { CodeSystem, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { ROLES } from '../../src/auth/roles';
+import { ROLE_SYSTEM } from '../../src/fhir/audit';
+import { BASE, cs } from '../../src/station/canonical';
 import { curateAll } from '../../src/station/profiles/curate';
 import { PROFILE_SOURCES_DIR, readPackSources } from '../../src/station/profiles/pack';
 import { errorsOf, stationValidator, type StationValidator } from './helpers';
@@ -46,6 +48,14 @@ describe('station conformance pack', () => {
       .filter((url) => !url.startsWith('http://fhir.ehealth.gov.vn/') && url !== 'http://hl7.org/fhir/sid/icd-10');
     expect(ours.length).toBeGreaterThan(40);
     for (const url of ours) expect(url.startsWith(`${BASE}/`)).toBe(true);
+  });
+
+  test("the AuditEvent's agent role system is in the pack, under the base, with every role the server writes", () => {
+    expect(ROLE_SYSTEM).toBe(cs('staff-role'));
+    const roles = validator.pack.resources.find((r) => (r as { url?: string }).url === ROLE_SYSTEM) as CodeSystem | undefined;
+    const codes = (roles?.concept ?? []).map((c) => c.code);
+    // Staff roles, and the kinds of client (src/auth/policy.ts: a system client, a resident's app).
+    for (const role of [...ROLES, 'system', 'resident']) expect(codes).toContain(role);
   });
 
   test('every resource of the pack is valid FHIR R4 (the server stores them at boot)', () => {
