@@ -5,6 +5,7 @@ import type { Location, Measure, Patient, Practitioner, Reference } from '@medpl
 import type { AuthService } from '../auth/service';
 import type { FhirEngine } from '../fhir/engine';
 import { badRequest } from '../fhir/outcomes';
+import { localDay } from '../fhir/search/dates';
 import type { Repository } from '../fhir/store/repository';
 import { mayListPeople, requirePeople } from '../report/access';
 import { MEASURE, type MeasureId } from '../report/canonical';
@@ -18,7 +19,7 @@ import { stationConfig } from '../report/station';
 import { recordAttestation, recordOfficialFigure } from '../report/stored';
 import { SID } from '../station/canonical';
 import type { StationConfig } from '../station/config';
-import { localDate, readMany } from '../station/registers/fetch';
+import { readMany } from '../station/registers/fetch';
 import { renderCsv } from '../web/reports/csv';
 import { followUpIds, renderFollowUp } from '../web/reports/follow-up';
 import { renderPage } from '../web/reports/page';
@@ -190,7 +191,7 @@ interface Choice {
  * zone, the configured set, the commune).
  */
 export function choice(q: Record<string, unknown>, timeZone: string, now = new Date()): Choice {
-  const today = localDate(now.toISOString(), timeZone);
+  const today = localDay(timeZone, now.getTime());
   const period = parsePeriod(q.from || `${today.slice(0, 4)}-01-01`, q.to || today);
   const set = q.set ? String(q.set) : undefined;
   if (set !== undefined && !(CRITERIA_SETS as readonly string[]).includes(set)) throw badRequest(`Bộ tiêu chí "${set}" không có (${CRITERIA_SETS.join(', ')})`, `Unknown criteria set "${set}"`);

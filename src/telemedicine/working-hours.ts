@@ -1,5 +1,5 @@
 import type { Period, PractitionerRoleAvailableTime } from '@medplum/fhirtypes';
-import { dateRange, zoneOffsetMinutes } from '../fhir/search/dates';
+import { dateRange, wallClock, zoneOffsetMinutes } from '../fhir/search/dates';
 
 /**
  * Working hours → slot times. Hours are wall-clock times in the station's zone (PractitionerRole /
@@ -39,7 +39,7 @@ function wallToInstant(day: number, seconds: number, zone: string): number {
 /** Local calendar days (as UTC midnights) whose wall-clock day overlaps [from, to). */
 function localDays(from: number, to: number, zone: string): number[] {
   const localMidnight = (instant: number): number => {
-    const wall = instant + zoneOffsetMinutes(zone, instant) * 60_000;
+    const wall = wallClock(zone, instant);
     return wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
   };
   const days: number[] = [];

@@ -59,6 +59,28 @@ export function zoneOffsetMinutes(zone: string, utcMillis: number): number {
   return offset;
 }
 
+/** The wall clock of `zone` at a UTC instant, as milliseconds read as UTC: its ISO text is the local time. */
+export function wallClock(zone: string, utcMillis: number): number {
+  return utcMillis + zoneOffsetMinutes(zone, utcMillis) * 60_000;
+}
+
+/**
+ * The calendar date (YYYY-MM-DD) in `zone` of a date, dateTime or instant: the day a visit or a
+ * measurement falls on at the station. A date stays itself; a dateTime without a zone is already
+ * the station's wall clock; a partial date is its first day.
+ */
+export function localDate(dateTime: string, zone: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(dateTime)) return dateTime;
+  const range = dateRange(dateTime, zone);
+  if (!range) throw new RangeError(`Invalid time value: ${dateTime}`);
+  return localDay(zone, range.lo);
+}
+
+/** The calendar date (YYYY-MM-DD) in `zone` at a UTC instant (today's: `localDay(zone, Date.now())`). */
+export function localDay(zone: string, utcMillis: number): string {
+  return new Date(wallClock(zone, utcMillis)).toISOString().slice(0, 10);
+}
+
 function offsetFromIntl(zone: string, utcMillis: number): number {
   const parts = formatterFor(zone).formatToParts(new Date(utcMillis));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);

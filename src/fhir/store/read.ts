@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
-import { inPatientCompartment, storesCompartmentRows } from '../index/compartment';
+import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 
 /** The stored head of a resource: its current version, even when that version is a deletion. */
 export interface StoredHead {
@@ -27,7 +27,7 @@ export async function readHead(q: Queryable, stationId: string, type: string, id
   let name = 'fhir_read_head';
   if (patientCompartment !== undefined) {
     params.push(patientCompartment);
-    const withLog = !storesCompartmentRows(type);
+    const withLog = mayMeetAccessLog([type]);
     compartment = ` AND ${inPatientCompartment({ station: '$1', type: '$2', id: '$3', patient: '$4' }, withLog)}`;
     name = withLog ? 'fhir_read_head_compartment_log' : 'fhir_read_head_compartment';
   }

@@ -1,10 +1,10 @@
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { OperationOutcomeError } from '../../fhir/outcomes';
+import { localDate } from '../../fhir/search/dates';
 import type { Derivation } from '../../fhir/store/derivation';
 import type { Repository } from '../../fhir/store/repository';
 import { CS, SYSTEMS } from '../canonical';
 import { heightForAgeObservation } from '../model/clinical';
-import { localDate } from '../registers/fetch';
 import type { GrowthTables } from './tables';
 import { ageInDays, heightForAgeZ } from './zscore';
 

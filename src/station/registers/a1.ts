@@ -1,10 +1,11 @@
 import type { Condition, Coverage, Encounter, Patient, Practitioner } from '@medplum/fhirtypes';
+import { localDate } from '../../fhir/search/dates';
 import type { Repository } from '../../fhir/store/repository';
 import { EXT, SYSTEMS, VN_CORE } from '../canonical';
 import type { StationConfig } from '../config';
 import { codingOf, extensionsOf } from '../rules/issues';
 import type { StationTerminology } from '../rules/terminology';
-import { idOf, localDate, readMany, searchAll } from './fetch';
+import { idOf, readMany, searchAll } from './fetch';
 
 /**
  * The examination register A1/YTCS (Sổ khám bệnh, Circular 27/2014/TT-BYT): one row per visit —

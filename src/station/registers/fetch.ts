@@ -1,5 +1,4 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { dateRange, zoneOffsetMinutes } from '../../fhir/search/dates';
 import type { Repository } from '../../fhir/store/repository';
 
 /** Search helpers for reports: every page of a search, and many resources by id in few queries. */
@@ -33,17 +32,4 @@ export async function readMany<T extends Resource>(repo: Repository, type: strin
 /** `Type/id` → id when the reference is of that type. */
 export function idOf(reference: string | undefined, type: string): string | undefined {
   return reference?.startsWith(`${type}/`) ? reference.slice(type.length + 1) : undefined;
-}
-
-/**
- * The calendar date (YYYY-MM-DD) of an instant or dateTime in the station's time zone; a dateTime
- * without a zone is already the station's wall clock. Through search/dates.ts, whose offsets are
- * kept per day: a new Intl.DateTimeFormat per call cost ~70 µs of every height a child's growth
- * derivation read.
- */
-export function localDate(dateTime: string, timeZone: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(dateTime)) return dateTime;
-  const range = dateRange(dateTime, timeZone);
-  if (!range) throw new RangeError(`Invalid time value: ${dateTime}`);
-  return new Date(range.lo + zoneOffsetMinutes(timeZone, range.lo) * 60_000).toISOString().slice(0, 10);
 }
