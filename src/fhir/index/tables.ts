@@ -4,6 +4,7 @@
  * The tables themselves are created by migrations/1764400000000-ResourceStore.ts; docs/search.md
  * explains the layout and the synthetic `param` keys (`code:identifier`, `name:sort`, composites).
  */
+import type { TokenSet } from './token-sets';
 
 export interface IndexRows {
   string: { param: string; value: string; exact: string }[];
@@ -15,15 +16,20 @@ export interface IndexRows {
   reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
   uri: { param: string; value: string }[];
   compartment: { compartmentType: string; compartmentId: string }[];
+  /** For a type whose token rows are shared (token-sets.ts): the set `token`'s one row names. */
+  tokenSet?: TokenSet;
 }
 
 export function emptyRows(): IndexRows {
   return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [] };
 }
 
+/** The keys of IndexRows that are rows of a table. */
+export type IndexTableKey = Exclude<keyof IndexRows, 'tokenSet'>;
+
 export interface IndexTableSpec {
   /** Key of the rows in IndexRows. */
-  table: keyof IndexRows;
+  table: IndexTableKey;
   /** SQL table name. */
   name: string;
   /** Columns after (station_id, resource_type, resource_id), in snake_case; row fields are their camelCase. */

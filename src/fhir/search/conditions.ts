@@ -8,12 +8,13 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
-import { memberOf, noIndexRow, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+import { hasIndexRow, memberOf, noIndexRow, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
  * against an index table (`r.id IN (SELECT resource_id FROM idx_… WHERE station, type, param, …)`),
- * so the planner can drive from the narrow index; negations are anti-joins.
+ * so the planner can drive from the narrow index; negations are anti-joins. Where a type keeps its
+ * rows is sql.ts's concern (hasIndexRow, noIndexRow: token sets).
  */
 export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
   switch (f.kind) {
@@ -27,7 +28,7 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
       return valueFilter(scope, f, ctx, p);
     case 'composite': {
       const sel = positiveSelection(scope, f, ctx, p)!;
-      return memberOf(scope, `${sel.table} i`, 'i.resource_type', 'i.resource_id', sel.where);
+      return hasIndexRow(scope, sel.table, sel.where);
     }
     case 'chain':
       return chainFilter(scope, f, ctx, p);
@@ -44,7 +45,7 @@ function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParam
     return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
   }
   const sel = positiveSelection(scope, f, ctx, p)!;
-  return memberOf(scope, `${sel.table} i`, 'i.resource_type', 'i.resource_id', sel.where);
+  return hasIndexRow(scope, sel.table, sel.where);
 }
 
 /** Index rows (alias i) that make a resource match, for filters that are not negations. */
@@ -129,13 +130,13 @@ function compositeAlternative(code: string, valueType: string, raw: string, ctx:
 }
 
 /** A nested scope over one type, for the target of a chain or the source of a _has. */
-function innerScope(scope: Scope, typePlaceholder: string): Scope {
-  return { alias: `r${scope.depth + 1}`, station: scope.station, type: typePlaceholder, depth: scope.depth + 1 };
+function innerScope(scope: Scope, type: string, typePlaceholder: string): Scope {
+  return { alias: `r${scope.depth + 1}`, station: scope.station, type: typePlaceholder, typeNames: [type], depth: scope.depth + 1 };
 }
 
 /** Ids of the resources of `type` that match `filter`, as a subquery. */
 function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContext, p: SqlParams): string {
-  const inner = innerScope(scope, p.add(type));
+  const inner = innerScope(scope, type, p.add(type));
   const a = inner.alias;
   const cond = filterCondition(inner, filter, ctx, p);
   return `SELECT ${a}.id FROM resource ${a} WHERE ${a}.station_id = ${inner.station} AND ${a}.resource_type = ${inner.type} AND NOT ${a}.deleted AND ${cond}`;

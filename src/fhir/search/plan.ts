@@ -3,7 +3,7 @@ import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { ownRowsOnly, SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
 import { compartmentRelation, mayMeetAccessLog } from '../index/compartment';
 import { utcText } from '../../db/utc-text';
 
@@ -34,7 +34,7 @@ export interface SearchPlan {
 /** The root scope of a request, the tables joined to `resource r`, and the conditions every match meets. */
 function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { scope: Scope; join: string; where: string[] } {
   const station = p.add(ctx.stationId);
-  const scope: Scope = { alias: 'r', station, depth: 0 };
+  const scope: Scope = { alias: 'r', station, depth: 0, typeNames: req.types.length ? req.types : undefined };
   const where = [`r.station_id = ${station}`];
   if (req.types.length === 1) {
     scope.type = p.add(req.types[0]);
@@ -98,9 +98,10 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
 function countStatement(req: SearchRequest, ctx: PlanContext): { sql: string; params: unknown[] } | undefined {
   if (req.filters.length !== 1 || req.types.length !== 1 || req.compartment) return undefined;
   const p = new SqlParams();
-  const scope: Scope = { alias: 'r', station: p.add(ctx.stationId), type: p.add(req.types[0]), depth: 0 };
+  const scope: Scope = { alias: 'r', station: p.add(ctx.stationId), type: p.add(req.types[0]), typeNames: req.types, depth: 0 };
   const sel = positiveSelection(scope, req.filters[0], ctx, p);
-  if (!sel) return undefined;
+  // Rows kept in shared token sets name sets, not resources: those are counted the general way.
+  if (!sel || !ownRowsOnly(scope, sel.table)) return undefined;
   const where = [...sel.where, `i.resource_type = ${scope.type}`].join(' AND ');
   // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (measured 40 ms against 90 ms for 50,000 rows).
   return { sql: `SELECT count(*)::int AS total FROM (SELECT DISTINCT i.resource_id FROM ${sel.table} i WHERE ${where}) d`, params: p.values };

@@ -1,5 +1,5 @@
 import type { SortRule } from './request';
-import { storedRowsWhere, type Scope, type SqlParams } from './sql';
+import { rowsOfResource, storedRowsWhere, type Scope, type SqlParams } from './sql';
 
 /**
  * Sort keys as SQL expressions. A parameter's key is a correlated lookup in its index table
@@ -34,11 +34,12 @@ export function sortKeys(rules: SortRule[], scope: Scope, p: SqlParams): SortKey
     // A string sorts by its `:sort` row, under the parameter that holds its rows.
     const held = table === 'idx_string' ? rule.rows?.map((g) => ({ ...g, params: g.params.map((c) => `${c}:sort`) })) : rule.rows;
     const rows = held ? storedRowsWhere(held, p) : [`i.param = ${p.add(param)}`];
-    const owner = [`i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id`, ...rows].join(' AND ');
+    const selects = rowsOfResource(scope, table, `${agg}(i.${column}) AS v`, rows);
+    const value = selects.length === 1 ? selects[0] : `SELECT ${agg}(o.v) FROM (${selects.join(' UNION ALL ')}) o`;
     const name = `s${keys.length}`;
     // A lateral lookup computed once per row and then used by ORDER BY, the cursor and the keyset
     // (OFFSET 0 keeps PostgreSQL from inlining it back into each of those places).
-    const lateral = `CROSS JOIN LATERAL (SELECT COALESCE((SELECT ${agg}(i.${column}) FROM ${table} i WHERE ${owner}), ${LOWEST[cast]}) AS v OFFSET 0) ${name}`;
+    const lateral = `CROSS JOIN LATERAL (SELECT COALESCE((${value}), ${LOWEST[cast]}) AS v OFFSET 0) ${name}`;
     keys.push({ expr: `${name}.v`, lateral, descending: rule.descending, cast });
   }
   const idRule = rules.find((r) => r.code === '_id');

@@ -3,6 +3,7 @@
  * table and column names and fixed literals, which come from this code, are written into the text.
  */
 import type { StoredRows } from '../index/stored-params';
+import { TOKEN_SET_PARAM, TOKEN_SET_TYPES } from '../index/token-sets';
 
 /** Bound parameters: `add` stores a value and returns its placeholder. */
 export class SqlParams {
@@ -43,6 +44,8 @@ export interface Scope {
   types?: string;
   /** Nesting level (chains, _has), for fresh aliases. */
   depth: number;
+  /** The types by name (undefined: any type), for rows some types keep elsewhere (token sets). */
+  typeNames?: readonly string[];
 }
 
 export const or = (parts: string[]): string => (parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
@@ -89,21 +92,82 @@ export function typeRestriction(scope: Scope, column: string): string[] {
   return [];
 }
 
+/** Rows that name a resource: `from`, where `typeCol`/`idCol` are the resource's type and id. */
+interface Owners {
+  from: string;
+  typeCol: string;
+  idCol: string;
+  /** The resource's station, when `from` is index rows (correlated lookups need it). */
+  stationCol?: string;
+  /** Conditions of the source itself. */
+  where?: string[];
+}
+
 /**
  * `alias` is among the resources selected by a subquery over `from` whose `typeCol`/`idCol` name
  * a resource. With one type the subquery is uncorrelated (`r.id IN (…)` with the type as a
  * constant), which PostgreSQL turns into a semi-join it can drive from either side.
  */
 export function memberOf(scope: Scope, from: string, typeCol: string, idCol: string, where: string[]): string {
-  const conditions = [...where, ...typeRestriction(scope, typeCol)].join(' AND ');
-  if (scope.type) return `${scope.alias}.id IN (SELECT ${idCol} FROM ${from} WHERE ${conditions})`;
-  return `(${scope.alias}.resource_type, ${scope.alias}.id) IN (SELECT ${typeCol}, ${idCol} FROM ${from} WHERE ${conditions})`;
+  return memberOfAny(scope, [{ from, typeCol, idCol }], where);
 }
 
-/** No index row of `alias` in `table` satisfies `where` (an anti-join; NOT IN would not be one). */
-export function noIndexRow(scope: Scope, table: string, where: string[]): string {
+function memberOfAny(scope: Scope, sources: Owners[], where: string[]): string {
+  const selects = sources.map((s) => {
+    const conditions = [...(s.where ?? []), ...where, ...typeRestriction(scope, s.typeCol)].join(' AND ');
+    return `SELECT ${scope.type ? '' : `${s.typeCol}, `}${s.idCol} FROM ${s.from} WHERE ${conditions}`;
+  });
+  const member = scope.type ? `${scope.alias}.id` : `(${scope.alias}.resource_type, ${scope.alias}.id)`;
+  return `${member} IN (${selects.join(' UNION ALL ')})`;
+}
+
+/**
+ * Where the scope's resources keep their rows of `table`, as alias `i`: their own rows, and for
+ * the types whose token rows are shared (index/token-sets.ts), the rows of the set that their
+ * `_tokens` row (alias m) names. A scope of shared and unshared types (or of any type) reads both.
+ */
+function rowSources(scope: Scope, table: string): Owners[] {
+  const own: Owners = { from: `${table} i`, stationCol: 'i.station_id', typeCol: 'i.resource_type', idCol: 'i.resource_id' };
+  if (table !== TABLE_OF.token) return [own];
+  const names = scope.typeNames;
+  const shared = names?.filter((t) => TOKEN_SET_TYPES.has(t)).length;
+  if (shared === 0) return [own];
+  const viaSet: Owners = {
+    from: `${table} m JOIN ${table} i ON i.station_id = m.station_id AND i.resource_type = m.resource_type AND i.resource_id = m.code`,
+    stationCol: 'm.station_id',
+    typeCol: 'm.resource_type',
+    idCol: 'm.resource_id',
+    where: [`m.param = '${TOKEN_SET_PARAM}'`],
+  };
+  return names && shared === names.length ? [viaSet] : [own, viaSet];
+}
+
+/** Whether every resource of the scope keeps its own rows of `table` (none through a token set). */
+export function ownRowsOnly(scope: Scope, table: string): boolean {
+  const sources = rowSources(scope, table);
+  return sources.length === 1 && !sources[0].where;
+}
+
+/** The scope's resource has a row of `table` (alias i) that satisfies `where`. */
+export function hasIndexRow(scope: Scope, table: string, where: string[]): string {
+  return memberOfAny(scope, rowSources(scope, table), where);
+}
+
+/**
+ * The rows of `table` (alias i) that the scope's current resource has and that satisfy `where`,
+ * as one SELECT of `columns` per place they are kept (see rowSources).
+ */
+export function rowsOfResource(scope: Scope, table: string, columns: string, where: string[]): string[] {
   const a = scope.alias;
-  return `NOT EXISTS (SELECT 1 FROM ${table} i WHERE i.station_id = ${a}.station_id AND i.resource_type = ${a}.resource_type AND i.resource_id = ${a}.id AND ${where.join(' AND ')})`;
+  return rowSources(scope, table).map((s) => {
+    const owner = [`${s.stationCol} = ${a}.station_id`, `${s.typeCol} = ${a}.resource_type`, `${s.idCol} = ${a}.id`];
+    return `SELECT ${columns} FROM ${s.from} WHERE ${[...owner, ...(s.where ?? []), ...where].join(' AND ')}`;
+  });
+}
+
+/** No index row of `alias` in `table` satisfies `where` (anti-joins; NOT IN would not be one). */
+export function noIndexRow(scope: Scope, table: string, where: string[]): string {
+  return rowsOfResource(scope, table, '1', where).map((select) => `NOT EXISTS (${select})`).join(' AND ');
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { buildAuditEvent, type AuditInput } from '../audit';
 import { emptyRows, extractIndexRows, type ExtractContext, type IndexRows } from '../index/extract';
+import { INDEX_TABLES } from '../index/tables';
 import { PLACEHOLDER } from './audit-queue';
 import type { NewVersion, VersionWrite } from './write';
 import { writeVersion } from './write';
@@ -35,8 +36,8 @@ export function queuedAudit(stationId: string, input: AuditInput, extract: Extra
  */
 function auditIndexRows(event: Resource, extract: ExtractContext): IndexRows {
   const rows = extractIndexRows(event, extract);
-  const distinct = emptyRows();
-  for (const table of Object.keys(rows) as (keyof IndexRows)[]) {
+  const distinct: IndexRows = { ...emptyRows(), tokenSet: rows.tokenSet };
+  for (const { table } of INDEX_TABLES) {
     const seen = new Set<string>();
     (distinct[table] as object[]) = (rows[table] as object[]).filter((row) => {
       const key = rowKey(row);

@@ -1,0 +1,227 @@
+import type { AuditEvent, Bundle, Coding, Patient, Resource } from '@medplum/fhirtypes';
+import type { QueryRunner } from 'typeorm';
+import { AccessLogTokenSets1767200000000 } from '../../migrations/1767200000000-AccessLogTokenSets';
+import { rebuildIndex } from '../../src/fhir/index/rebuild';
+import { TOKEN_SET_PARAM, tokenSetOf } from '../../src/fhir/index/token-sets';
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { seed } from './helpers';
+
+// AuditEvents keep their token rows in shared sets (src/fhir/index/token-sets.ts). Every token
+// search, negation, sort and count on them must answer as if each event had its own rows: the
+// expectations here are computed from the events' content in plain JavaScript.
+
+const TAG = 'http://commune-ehr.example/test/tag';
+const SUBTYPE = 'http://hl7.org/fhir/restful-interaction';
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+const OUTCOMES = ['0', '4', '8'] as const;
+
+/** A varied event of our own, tagged `batch` (AuditEvents are written by the server, here by its engine). */
+function event(i: number, batch: string, patient?: string): AuditEvent {
+  const login = i % 6 === 4;
+  return {
+    resourceType: 'AuditEvent',
+    meta: { tag: [{ system: TAG, code: batch }] },
+    type: login ? { system: DCM, code: '110114', display: 'User Authentication' } : { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+    subtype: [login ? { system: DCM, code: '110122' } : { system: SUBTYPE, code: i % 2 ? 'read' : 'search-type' }],
+    action: login ? 'E' : i % 2 ? 'R' : 'E',
+    recorded: new Date(Date.UTC(2026, 10, 1, 8, i)).toISOString(),
+    outcome: OUTCOMES[i % 3],
+    agent: [{ requestor: true, altId: `user-${i % 4}`, role: i % 3 === 2 ? undefined : [{ coding: [{ system: 'http://commune-ehr.example/fhir/CodeSystem/staff-role', code: i % 3 ? 'registrar' : 'clinician' }] }] }],
+    source: { observer: { display: 'test' }, site: i % 6 === 5 ? undefined : 'commune-ehr' },
+    entity: patient && i % 2 ? [{ what: { reference: `Patient/${patient}` }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' } }] : undefined,
+  };
+}
+
+const codings = (e: AuditEvent, param: string): Coding[] => {
+  switch (param) {
+    case 'action':
+      return e.action ? [{ code: e.action }] : [];
+    case 'outcome':
+      return e.outcome ? [{ code: e.outcome }] : [];
+    case 'subtype':
+      return e.subtype ?? [];
+    case 'type':
+      return e.type ? [e.type] : [];
+    case 'agent-role':
+      return (e.agent ?? []).flatMap((a) => (a.role ?? []).flatMap((r) => r.coding ?? []));
+    case 'altid':
+      return (e.agent ?? []).filter((a) => a.altId).map((a) => ({ code: a.altId }));
+    case 'site':
+      return e.source?.site ? [{ code: e.source.site }] : [];
+    case '_tag':
+      return e.meta?.tag ?? [];
+  }
+  throw new Error(param);
+};
+
+/** Does the event match `param=value` (code, system|code, |code, system|), from the spec's table? */
+function matches(e: AuditEvent, param: string, value: string): boolean {
+  return value.split(',').some((v) => {
+    const bar = v.indexOf('|');
+    return codings(e, param).some((c) => {
+      if (bar < 0) return c.code === v;
+      const [system, code] = [v.slice(0, bar), v.slice(bar + 1)];
+      if (system === '') return !c.system && c.code === code;
+      if (code === '') return c.system === system;
+      return c.system === system && c.code === code;
+    });
+  });
+}
+
+describe('token search on the access log (token sets)', () => {
+  let server: TestServer;
+  let auditor: string;
+  let system: string;
+  let patient: Patient;
+  let events: AuditEvent[];
+
+  const ids = (bundle: Bundle): string[] => (bundle.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
+  const get = async (query: string, token = auditor): Promise<Bundle> => {
+    const res = await fhirFetch(`${server.baseUrl}/${query}`, { token });
+    if (res.status !== 200) throw new Error(`${query} → ${res.status} ${JSON.stringify(res.body).slice(0, 800)}`);
+    return res.body as Bundle;
+  };
+  const refs = (rs: Resource[]): string[] => rs.map((r) => `${r.resourceType}/${r.id}`).sort();
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    auditor = await server.staffToken(['auditor']);
+    system = await server.systemToken();
+    [patient] = (await seed(server, [{ resourceType: 'Patient', name: [{ family: 'Nguyễn', given: ['Sổ'] }], meta: { tag: [{ system: TAG, code: 'a' }] } }])) as Patient[];
+    events = [];
+    for (let i = 0; i < 24; i++) events.push((await server.engine.repo.create(event(i, 'a', patient.id))).resource as AuditEvent);
+  }, 60_000);
+  afterAll(() => server.close());
+
+  test('events with the same tokens share one set; each event keeps one row naming it', async () => {
+    const rows = await server.db.query<{ resource_id: string; param: string }>(
+      `SELECT resource_id, param FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`,
+      [events.map((e) => e.id)],
+    );
+    expect(rows).toHaveLength(events.length);
+    expect(new Set(rows.map((r) => r.param))).toEqual(new Set([TOKEN_SET_PARAM]));
+    const [{ sets }] = await server.db.query<{ sets: number }>(
+      `SELECT count(DISTINCT code)::int AS sets FROM idx_token WHERE resource_type = 'AuditEvent' AND param = $1 AND resource_id = ANY($2::text[])`,
+      [TOKEN_SET_PARAM, events.map((e) => e.id)],
+    );
+    // i and i + 12 carry the same tokens (every token of event() repeats with period 12 or less).
+    expect(sets).toBe(12);
+  });
+
+  test.each([
+    'action=E',
+    'action=R',
+    'action=R,E',
+    'outcome=4',
+    'outcome=|8',
+    `subtype=${SUBTYPE}|read`,
+    `subtype=${SUBTYPE}|`,
+    `type=${DCM}|110114`,
+    'agent-role=registrar',
+    'altid=user-1',
+    'altid=|user-2',
+    'site=commune-ehr',
+  ])('AuditEvent?%s finds the events that carry it', async (query) => {
+    const [param, value] = query.split('=');
+    const expected = refs(events.filter((e) => matches(e, param, value)));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&${query}&_count=100`)).sort()).toEqual(expected);
+  });
+
+  test.each([
+    ['outcome:not=0', (e: AuditEvent) => !matches(e, 'outcome', '0')],
+    ['agent-role:missing=true', (e: AuditEvent) => codings(e, 'agent-role').length === 0],
+    ['agent-role:missing=false', (e: AuditEvent) => codings(e, 'agent-role').length > 0],
+    ['site:missing=true', (e: AuditEvent) => !e.source?.site],
+    ['type:text=user authentication', (e: AuditEvent) => e.type?.display === 'User Authentication'],
+  ])('AuditEvent?%s', async (query, keep) => {
+    const expected = refs(events.filter(keep));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&${query}&_count=100`)).sort()).toEqual(expected);
+  });
+
+  test('sorting by tokens follows each event\'s codes', async () => {
+    const byKey = (key: (e: AuditEvent) => string, descending: boolean) => (a: AuditEvent, b: AuditEvent): number => {
+      const [x, y] = [key(a), key(b)];
+      if (x !== y) return (x < y ? -1 : 1) * (descending ? -1 : 1);
+      return a.id! < b.id! ? -1 : 1;
+    };
+    const action = (e: AuditEvent): string => e.action!;
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&_sort=action,_id&_count=100`))).toEqual([...events].sort(byKey(action, false)).map((e) => `AuditEvent/${e.id}`));
+    const outcome = (e: AuditEvent): string => e.outcome!;
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&_sort=-outcome,_id&_count=100`))).toEqual([...events].sort(byKey(outcome, true)).map((e) => `AuditEvent/${e.id}`));
+  });
+
+  test('a count on one token filter counts events, not sets', async () => {
+    const bundle = await get(`AuditEvent?_tag=${TAG}|a&_total=accurate&_count=1`);
+    expect(bundle.total).toBe(events.length);
+    expect((await get(`AuditEvent?action=R&_total=accurate&_count=1`)).total).toBeGreaterThanOrEqual(events.filter((e) => e.action === 'R').length);
+  });
+
+  test('a search over several types reads each type\'s rows where they are', async () => {
+    const both = await get(`?_type=AuditEvent,Patient&_tag=${TAG}|a&_count=100`, system);
+    expect(ids(both).sort()).toEqual(refs([...events, patient]));
+    const untagged = await get(`?_type=AuditEvent,Patient&_tag:missing=true&_count=1000`, system);
+    expect(ids(untagged).filter((r) => events.some((e) => `AuditEvent/${e.id}` === r) || r === `Patient/${patient.id}`)).toEqual([]);
+    const sorted = await get(`?_type=AuditEvent,Patient&_tag=${TAG}|a&_sort=_tag,_id&_count=100`, system);
+    expect(ids(sorted)).toHaveLength(events.length + 1);
+  });
+
+  test('_has reaches the events through their sets', async () => {
+    const found = await get(`Patient?_has:AuditEvent:entity:action=R&_id=${patient.id}`, system);
+    expect(ids(found)).toEqual([`Patient/${patient.id}`]);
+    const none = await get(`Patient?_has:AuditEvent:entity:action=C&_id=${patient.id}`, system);
+    expect(ids(none)).toEqual([]);
+  });
+
+  test('the server\'s own access records are found by their tokens', async () => {
+    const since = new Date().toISOString();
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${patient.id}`)).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${patient.id}`, { token: auditor })).status).toBe(403);
+    const read = await get(`AuditEvent?date=ge${since}&entity=Patient/${patient.id}&subtype=${SUBTYPE}|read&outcome=0&agent-role=clinician`);
+    expect(ids(read)).toHaveLength(1);
+    const refused = await get(`AuditEvent?date=ge${since}&outcome:not=0&agent-role=auditor`);
+    expect(ids(refused).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('the migration turns events with rows of their own into the same sets', async () => {
+    const rows = [
+      { param: 'action', system: 'http://hl7.org/fhir/audit-event-action', code: 'R', text: null },
+      { param: 'outcome', system: 'http://hl7.org/fhir/audit-event-outcome', code: '0', text: null },
+      { param: 'type', system: DCM, code: '110114', text: 'user authentication' },
+      { param: 'site', system: null, code: 'trạm y tế', text: null },
+    ];
+    for (const id of ['old-1', 'old-2']) {
+      for (const r of [...rows, rows[0]]) {
+        await server.db.query(`INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text) VALUES ($1, 'AuditEvent', $2, $3, $4, $5, $6)`, [
+          server.config.stationId, id, r.param, r.system, r.code, r.text,
+        ]);
+      }
+    }
+    const before = await server.db.query(`SELECT count(*)::int AS n FROM idx_token WHERE resource_type = 'AuditEvent'`);
+    await server.db.transaction((tx) => new AccessLogTokenSets1767200000000().up({ query: (sql: string) => tx.query(sql) } as unknown as QueryRunner));
+    const named = await server.db.query<{ resource_id: string; param: string; code: string }>(
+      `SELECT resource_id, param, code FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id IN ('old-1', 'old-2') ORDER BY resource_id`,
+    );
+    const set = tokenSetOf(rows);
+    expect(named).toEqual([
+      { resource_id: 'old-1', param: TOKEN_SET_PARAM, code: set.id },
+      { resource_id: 'old-2', param: TOKEN_SET_PARAM, code: set.id },
+    ]);
+    const stored = await server.db.query(`SELECT param, system, code, text FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = $1 ORDER BY param`, [set.id]);
+    expect(stored).toEqual([...rows].sort((a, b) => (a.param < b.param ? -1 : 1)));
+    // The events written by the engine were in sets already: the migration left them alone.
+    const after = await server.db.query(`SELECT count(*)::int AS n FROM idx_token WHERE resource_type = 'AuditEvent'`);
+    expect((after[0] as { n: number }).n).toBe((before[0] as { n: number }).n - 10 + 2 + rows.length);
+  });
+
+  test('re-indexing keeps every answer and drops the sets no event names', async () => {
+    const queries = ['action=R', 'outcome:not=0', 'agent-role:missing=true', `type=${DCM}|110114`];
+    const answers = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
+    await server.db.query(`INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text) VALUES ($1, 'AuditEvent', 's:orphan', 'action', NULL, 'D', NULL)`, [server.config.stationId]);
+    await rebuildIndex(server.db, { defs: server.engine.defs, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl });
+    const again = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
+    expect(again).toEqual(answers);
+    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan'`)).toEqual([]);
+  });
+});
