@@ -7,7 +7,7 @@ import { addComposite } from './composite';
 import { compiledExpression, type CompiledMember } from './expressions';
 import { storedParams, storedRows } from './stored-params';
 import { clip, emptyRows, type IndexRows } from './tables';
-import { packTokenRows } from './token-sets';
+import { packRowSet } from './row-sets';
 import { addDates, addNumber, addQuantity, addReference, addStrings, addTokens, addUri, sortTextOf, type ValueContext } from './values';
 
 export { emptyRows, type IndexRows } from './tables';
@@ -64,7 +64,7 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     if (sortText) rows.string.push({ param: `${code}:sort`, value: clip(normalizeString(sortText)), exact: '' });
   }
   addCompartments(rows, resource, ctx.defs);
-  packTokenRows(resource.resourceType, rows);
+  packRowSet(resource.resourceType, rows);
   return rows;
 }
 

@@ -4,7 +4,7 @@
  * The tables themselves are created by migrations/1764400000000-ResourceStore.ts; docs/search.md
  * explains the layout and the synthetic `param` keys (`code:identifier`, `name:sort`, composites).
  */
-import type { TokenSet } from './token-sets';
+import type { RowSet } from './row-sets';
 
 export interface IndexRows {
   string: { param: string; value: string; exact: string }[];
@@ -16,8 +16,8 @@ export interface IndexRows {
   reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
   uri: { param: string; value: string }[];
   compartment: { compartmentType: string; compartmentId: string }[];
-  /** For a type whose token rows are shared (token-sets.ts): the set `token`'s one row names. */
-  tokenSet?: TokenSet;
+  /** For a type whose token and string rows are shared (row-sets.ts): the set `token`'s one row names. */
+  rowSet?: RowSet;
 }
 
 export function emptyRows(): IndexRows {
@@ -25,7 +25,7 @@ export function emptyRows(): IndexRows {
 }
 
 /** The keys of IndexRows that are rows of a table. */
-export type IndexTableKey = Exclude<keyof IndexRows, 'tokenSet'>;
+export type IndexTableKey = Exclude<keyof IndexRows, 'rowSet'>;
 
 export interface IndexTableSpec {
   /** Key of the rows in IndexRows. */

@@ -14,7 +14,7 @@ import { hasIndexRow, memberOf, noIndexRow, storedRowsWhere, or, TABLE_OF, type 
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
  * against an index table (`r.id IN (SELECT resource_id FROM idx_… WHERE station, type, param, …)`),
  * so the planner can drive from the narrow index; negations are anti-joins. Where a type keeps its
- * rows is sql.ts's concern (hasIndexRow, noIndexRow: token sets).
+ * rows is sql.ts's concern (hasIndexRow, noIndexRow: row sets).
  */
 export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
   switch (f.kind) {

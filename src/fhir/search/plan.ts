@@ -100,7 +100,7 @@ function countStatement(req: SearchRequest, ctx: PlanContext): { sql: string; pa
   const p = new SqlParams();
   const scope: Scope = { alias: 'r', station: p.add(ctx.stationId), type: p.add(req.types[0]), typeNames: req.types, depth: 0 };
   const sel = positiveSelection(scope, req.filters[0], ctx, p);
-  // Rows kept in shared token sets name sets, not resources: those are counted the general way.
+  // Rows kept in shared row sets name sets, not resources: those are counted the general way.
   if (!sel || !ownRowsOnly(scope, sel.table)) return undefined;
   const where = [...sel.where, `i.resource_type = ${scope.type}`].join(' AND ');
   // DISTINCT in a subquery is hashed; count(DISTINCT …) would sort (measured 40 ms against 90 ms for 50,000 rows).

@@ -3,7 +3,7 @@
  * table and column names and fixed literals, which come from this code, are written into the text.
  */
 import type { StoredRows } from '../index/stored-params';
-import { TOKEN_SET_PARAM, TOKEN_SET_TYPES } from '../index/token-sets';
+import { ROW_SET_PARAM, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
 
 /** Bound parameters: `add` stores a value and returns its placeholder. */
 export class SqlParams {
@@ -123,26 +123,26 @@ function memberOfAny(scope: Scope, sources: Owners[], where: string[]): string {
 
 /**
  * Where the scope's resources keep their rows of `table`, as alias `i`: their own rows, and for
- * the types whose token rows are shared (index/token-sets.ts), the rows of the set that their
- * `_tokens` row (alias m) names. A scope of shared and unshared types (or of any type) reads both.
+ * the types whose token and string rows are shared (index/row-sets.ts), the rows of the set that
+ * their `_set` token row (alias m) names. A scope of both kinds of types (or of any type) reads both.
  */
 function rowSources(scope: Scope, table: string): Owners[] {
   const own: Owners = { from: `${table} i`, stationCol: 'i.station_id', typeCol: 'i.resource_type', idCol: 'i.resource_id' };
-  if (table !== TABLE_OF.token) return [own];
+  if (!ROW_SET_TABLES.some((t) => t.name === table)) return [own];
   const names = scope.typeNames;
-  const shared = names?.filter((t) => TOKEN_SET_TYPES.has(t)).length;
+  const shared = names?.filter((t) => ROW_SET_TYPES.has(t)).length;
   if (shared === 0) return [own];
   const viaSet: Owners = {
-    from: `${table} m JOIN ${table} i ON i.station_id = m.station_id AND i.resource_type = m.resource_type AND i.resource_id = m.code`,
+    from: `${TABLE_OF.token} m JOIN ${table} i ON i.station_id = m.station_id AND i.resource_type = m.resource_type AND i.resource_id = m.code`,
     stationCol: 'm.station_id',
     typeCol: 'm.resource_type',
     idCol: 'm.resource_id',
-    where: [`m.param = '${TOKEN_SET_PARAM}'`],
+    where: [`m.param = '${ROW_SET_PARAM}'`],
   };
   return names && shared === names.length ? [viaSet] : [own, viaSet];
 }
 
-/** Whether every resource of the scope keeps its own rows of `table` (none through a token set). */
+/** Whether every resource of the scope keeps its own rows of `table` (none through a row set). */
 export function ownRowsOnly(scope: Scope, table: string): boolean {
   const sources = rowSources(scope, table);
   return sources.length === 1 && !sources[0].where;

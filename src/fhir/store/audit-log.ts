@@ -36,7 +36,7 @@ export function queuedAudit(stationId: string, input: AuditInput, extract: Extra
  */
 function auditIndexRows(event: Resource, extract: ExtractContext): IndexRows {
   const rows = extractIndexRows(event, extract);
-  const distinct: IndexRows = { ...emptyRows(), tokenSet: rows.tokenSet };
+  const distinct: IndexRows = { ...emptyRows(), rowSet: rows.rowSet };
   for (const { table } of INDEX_TABLES) {
     const seen = new Set<string>();
     (distinct[table] as object[]) = (rows[table] as object[]).filter((row) => {

@@ -1,12 +1,12 @@
 import type { AuditEvent, Bundle, Coding, Patient, Resource } from '@medplum/fhirtypes';
 import type { QueryRunner } from 'typeorm';
-import { AccessLogTokenSets1767200000000 } from '../../migrations/1767200000000-AccessLogTokenSets';
+import { AccessLogRowSets1767200000000 } from '../../migrations/1767200000000-AccessLogRowSets';
 import { rebuildIndex } from '../../src/fhir/index/rebuild';
-import { TOKEN_SET_PARAM, tokenSetOf } from '../../src/fhir/index/token-sets';
+import { ROW_SET_PARAM, rowSetOf } from '../../src/fhir/index/row-sets';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { seed } from './helpers';
 
-// AuditEvents keep their token rows in shared sets (src/fhir/index/token-sets.ts). Every token
+// AuditEvents keep their token and string rows in shared sets (src/fhir/index/row-sets.ts). Every
 // search, negation, sort and count on them must answer as if each event had its own rows: the
 // expectations here are computed from the events' content in plain JavaScript.
 
@@ -14,6 +14,7 @@ const TAG = 'http://commune-ehr.example/test/tag';
 const SUBTYPE = 'http://hl7.org/fhir/restful-interaction';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const OUTCOMES = ['0', '4', '8'] as const;
+const NAMES = ['Nguyễn Thị Thư', 'Đặng Đức', 'Trần Văn An'];
 
 /** A varied event of our own, tagged `batch` (AuditEvents are written by the server, here by its engine). */
 function event(i: number, batch: string, patient?: string): AuditEvent {
@@ -26,7 +27,7 @@ function event(i: number, batch: string, patient?: string): AuditEvent {
     action: login ? 'E' : i % 2 ? 'R' : 'E',
     recorded: new Date(Date.UTC(2026, 10, 1, 8, i)).toISOString(),
     outcome: OUTCOMES[i % 3],
-    agent: [{ requestor: true, altId: `user-${i % 4}`, role: i % 3 === 2 ? undefined : [{ coding: [{ system: 'http://commune-ehr.example/fhir/CodeSystem/staff-role', code: i % 3 ? 'registrar' : 'clinician' }] }] }],
+    agent: [{ requestor: true, altId: `user-${i % 4}`, name: i % 4 === 3 ? undefined : NAMES[i % 4], network: i % 2 ? { address: `10.0.0.${i % 3}`, type: '2' } : undefined, role: i % 3 === 2 ? undefined : [{ coding: [{ system: 'http://commune-ehr.example/fhir/CodeSystem/staff-role', code: i % 3 ? 'registrar' : 'clinician' }] }] }],
     source: { observer: { display: 'test' }, site: i % 6 === 5 ? undefined : 'commune-ehr' },
     entity: patient && i % 2 ? [{ what: { reference: `Patient/${patient}` }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1' } }] : undefined,
   };
@@ -68,7 +69,7 @@ function matches(e: AuditEvent, param: string, value: string): boolean {
   });
 }
 
-describe('token search on the access log (token sets)', () => {
+describe('search on the access log (row sets)', () => {
   let server: TestServer;
   let auditor: string;
   let system: string;
@@ -93,18 +94,19 @@ describe('token search on the access log (token sets)', () => {
   }, 60_000);
   afterAll(() => server.close());
 
-  test('events with the same tokens share one set; each event keeps one row naming it', async () => {
+  test('events with the same rows share one set; each event keeps one token row naming it, and no string row', async () => {
     const rows = await server.db.query<{ resource_id: string; param: string }>(
       `SELECT resource_id, param FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`,
       [events.map((e) => e.id)],
     );
     expect(rows).toHaveLength(events.length);
-    expect(new Set(rows.map((r) => r.param))).toEqual(new Set([TOKEN_SET_PARAM]));
+    expect(new Set(rows.map((r) => r.param))).toEqual(new Set([ROW_SET_PARAM]));
+    expect(await server.db.query(`SELECT 1 FROM idx_string WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([]);
     const [{ sets }] = await server.db.query<{ sets: number }>(
       `SELECT count(DISTINCT code)::int AS sets FROM idx_token WHERE resource_type = 'AuditEvent' AND param = $1 AND resource_id = ANY($2::text[])`,
-      [TOKEN_SET_PARAM, events.map((e) => e.id)],
+      [ROW_SET_PARAM, events.map((e) => e.id)],
     );
-    // i and i + 12 carry the same tokens (every token of event() repeats with period 12 or less).
+    // i and i + 12 carry the same tokens and strings (every one of event()'s repeats with period 12 or less).
     expect(sets).toBe(12);
   });
 
@@ -134,13 +136,19 @@ describe('token search on the access log (token sets)', () => {
     ['agent-role:missing=false', (e: AuditEvent) => codings(e, 'agent-role').length > 0],
     ['site:missing=true', (e: AuditEvent) => !e.source?.site],
     ['type:text=user authentication', (e: AuditEvent) => e.type?.display === 'User Authentication'],
+    ['agent-name=thu', (e: AuditEvent) => e.agent![0].name === 'Nguyễn Thị Thư'],
+    ['agent-name=DANG DUC', (e: AuditEvent) => e.agent![0].name === 'Đặng Đức'],
+    ['agent-name:exact=Trần Văn An', (e: AuditEvent) => e.agent![0].name === 'Trần Văn An'],
+    ['agent-name:missing=true', (e: AuditEvent) => !e.agent![0].name],
+    ['address=10.0.0.1', (e: AuditEvent) => e.agent![0].network?.address === '10.0.0.1'],
+    ['address:missing=true', (e: AuditEvent) => !e.agent![0].network],
   ])('AuditEvent?%s', async (query, keep) => {
     const expected = refs(events.filter(keep));
     expect(expected.length).toBeGreaterThan(0);
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&${query}&_count=100`)).sort()).toEqual(expected);
   });
 
-  test('sorting by tokens follows each event\'s codes', async () => {
+  test('sorting by tokens and strings follows each event\'s values', async () => {
     const byKey = (key: (e: AuditEvent) => string, descending: boolean) => (a: AuditEvent, b: AuditEvent): number => {
       const [x, y] = [key(a), key(b)];
       if (x !== y) return (x < y ? -1 : 1) * (descending ? -1 : 1);
@@ -150,6 +158,9 @@ describe('token search on the access log (token sets)', () => {
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&_sort=action,_id&_count=100`))).toEqual([...events].sort(byKey(action, false)).map((e) => `AuditEvent/${e.id}`));
     const outcome = (e: AuditEvent): string => e.outcome!;
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&_sort=-outcome,_id&_count=100`))).toEqual([...events].sort(byKey(outcome, true)).map((e) => `AuditEvent/${e.id}`));
+    // A missing name sorts first ascending; names by their folded text (family name first).
+    const name = (e: AuditEvent): string => ({ 'Nguyễn Thị Thư': 'nguyen thi thu', 'Đặng Đức': 'dang duc', 'Trần Văn An': 'tran van an' })[e.agent![0].name ?? ''] ?? '';
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&_sort=agent-name,_id&_count=100`))).toEqual([...events].sort(byKey(name, false)).map((e) => `AuditEvent/${e.id}`));
   });
 
   test('a count on one token filter counts events, not sets', async () => {
@@ -185,6 +196,11 @@ describe('token search on the access log (token sets)', () => {
   });
 
   test('the migration turns events with rows of their own into the same sets', async () => {
+    const strings = [
+      { param: 'agent-name', value: 'dang duc', exact: 'Đặng Đức' },
+      { param: 'agent-name', value: 'duc', exact: '' },
+      { param: 'agent-name:sort', value: 'dang duc', exact: '' },
+    ];
     const rows = [
       { param: 'action', system: 'http://hl7.org/fhir/audit-event-action', code: 'R', text: null },
       { param: 'outcome', system: 'http://hl7.org/fhir/audit-event-outcome', code: '0', text: null },
@@ -197,31 +213,40 @@ describe('token search on the access log (token sets)', () => {
           server.config.stationId, id, r.param, r.system, r.code, r.text,
         ]);
       }
+      for (const r of strings) {
+        await server.db.query(`INSERT INTO idx_string (station_id, resource_type, resource_id, param, value, exact) VALUES ($1, 'AuditEvent', $2, $3, $4, $5)`, [
+          server.config.stationId, id, r.param, r.value, r.exact,
+        ]);
+      }
     }
     const before = await server.db.query(`SELECT count(*)::int AS n FROM idx_token WHERE resource_type = 'AuditEvent'`);
-    await server.db.transaction((tx) => new AccessLogTokenSets1767200000000().up({ query: (sql: string) => tx.query(sql) } as unknown as QueryRunner));
+    await server.db.transaction((tx) => new AccessLogRowSets1767200000000().up({ query: (sql: string) => tx.query(sql) } as unknown as QueryRunner));
     const named = await server.db.query<{ resource_id: string; param: string; code: string }>(
       `SELECT resource_id, param, code FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id IN ('old-1', 'old-2') ORDER BY resource_id`,
     );
-    const set = tokenSetOf(rows);
+    const set = rowSetOf({ token: rows, string: strings });
     expect(named).toEqual([
-      { resource_id: 'old-1', param: TOKEN_SET_PARAM, code: set.id },
-      { resource_id: 'old-2', param: TOKEN_SET_PARAM, code: set.id },
+      { resource_id: 'old-1', param: ROW_SET_PARAM, code: set.id },
+      { resource_id: 'old-2', param: ROW_SET_PARAM, code: set.id },
     ]);
     const stored = await server.db.query(`SELECT param, system, code, text FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = $1 ORDER BY param`, [set.id]);
     expect(stored).toEqual([...rows].sort((a, b) => (a.param < b.param ? -1 : 1)));
+    const storedStrings = await server.db.query(`SELECT param, value, exact FROM idx_string WHERE resource_type = 'AuditEvent' AND resource_id = $1`, [set.id]);
+    expect(storedStrings.map((r) => JSON.stringify(r)).sort()).toEqual(strings.map((r) => JSON.stringify(r)).sort());
+    expect(await server.db.query(`SELECT 1 FROM idx_string WHERE resource_id IN ('old-1', 'old-2')`)).toEqual([]);
     // The events written by the engine were in sets already: the migration left them alone.
     const after = await server.db.query(`SELECT count(*)::int AS n FROM idx_token WHERE resource_type = 'AuditEvent'`);
     expect((after[0] as { n: number }).n).toBe((before[0] as { n: number }).n - 10 + 2 + rows.length);
   });
 
   test('re-indexing keeps every answer and drops the sets no event names', async () => {
-    const queries = ['action=R', 'outcome:not=0', 'agent-role:missing=true', `type=${DCM}|110114`];
+    const queries = ['action=R', 'outcome:not=0', 'agent-role:missing=true', `type=${DCM}|110114`, 'agent-name=dang', 'address:missing=true'];
     const answers = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
     await server.db.query(`INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text) VALUES ($1, 'AuditEvent', 's:orphan', 'action', NULL, 'D', NULL)`, [server.config.stationId]);
+    await server.db.query(`INSERT INTO idx_string (station_id, resource_type, resource_id, param, value, exact) VALUES ($1, 'AuditEvent', 's:orphan', 'address', 'x', 'x')`, [server.config.stationId]);
     await rebuildIndex(server.db, { defs: server.engine.defs, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl });
     const again = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
     expect(again).toEqual(answers);
-    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan'`)).toEqual([]);
+    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM idx_string WHERE resource_id = 's:orphan'`)).toEqual([]);
   });
 });

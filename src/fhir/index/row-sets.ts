@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { ACCESS_LOG_TYPE } from './compartment';
+import { INDEX_TABLES, selectOwnedRows, type IndexRows, type IndexTableSpec, type RowOwner } from './tables';
+
+/**
+ * Shared index rows for the access log (docs/search.md, "Row sets").
+ *
+ * Every read and search writes an AuditEvent, and its token rows (action, outcome, type, subtype,
+ * site, agent role, alternative id, entity type and role) and string rows (network address, the
+ * agent's name and their sort rows) are nearly the same from one event to the next: one set per
+ * user, device and kind of interaction. Written per event they were more than a third of
+ * PostgreSQL's work for a search (a heap row and two or three B-tree entries each). So an AuditEvent
+ * keeps one token row of its own, `_set`, naming its *row set*, and the set's rows are stored once
+ * per station, in idx_token and idx_string under the id `s:<hash of the rows>` (a resource id
+ * cannot hold `:`). Its dates and references (the patients and resources it names) stay its own.
+ * Searches, sorts, negations and counts on such a type read those tables through the set
+ * (search/sql.ts); every other type keeps its rows as before, since its searches drive from them
+ * (`Observation?code=…` walks idx_token_lookup) and their values vary.
+ *
+ * The set id depends only on the rows, so writers agree without asking each other; the rows are
+ * written by the first statement that needs a set (`WHERE NOT EXISTS`). Two statements writing
+ * the same new set at the same moment may both write it: the repeats change no answer (matches go
+ * through `IN`/`EXISTS`, sorts take min/max, counts count resources).
+ */
+
+/** The types whose token and string rows are kept in shared sets. */
+export const ROW_SET_TYPES: ReadonlySet<string> = new Set([ACCESS_LOG_TYPE]);
+
+/** The tables whose rows a set holds. */
+export const ROW_SET_TABLES: readonly IndexTableSpec[] = INDEX_TABLES.filter((t) => t.table === 'token' || t.table === 'string');
+
+/** The synthetic parameter of the one token row naming a resource's set. */
+export const ROW_SET_PARAM = '_set';
+
+/** Prefix of a set's id, which no resource id can start with (ids have no `:`). */
+export const ROW_SET_PREFIX = 's:';
+
+type SharedKey = 'token' | 'string';
+
+/** A set of index rows, each distinct, in a fixed order. */
+export type RowSet = { id: string } & Pick<IndexRows, SharedKey>;
+
+/**
+ * A row as a line of the text the set id hashes: its table's letter, then its fields, joined by
+ * U+0001, null as U+0002. Migration 1767200000000 computes the same lines in SQL.
+ */
+const tokenLine = (r: IndexRows['token'][number]): string => lineOf(['t', r.param, r.system, r.code, r.text]);
+const stringLine = (r: IndexRows['string'][number]): string => lineOf(['s', r.param, r.value, r.exact]);
+const lineOf = (fields: (string | null)[]): string => fields.map((v) => (v === null ? '\u0002' : v)).join('\u0001');
+
+/** The set of these rows (repeats dropped), identified by the SHA-256 of its sorted lines. */
+export function rowSetOf(rows: Pick<IndexRows, SharedKey>): RowSet {
+  const token = new Map(rows.token.map((r) => [tokenLine(r), r]));
+  const string = new Map(rows.string.map((r) => [stringLine(r), r]));
+  const lines = [...token.keys(), ...string.keys()].sort();
+  const id = ROW_SET_PREFIX + createHash('sha256').update(lines.join('\u0003')).digest('base64url');
+  const inOrder = <T>(byLine: Map<string, T>): T[] => lines.filter((l) => byLine.has(l)).map((l) => byLine.get(l)!);
+  return { id, token: inOrder(token), string: inOrder(string) };
+}
+
+/**
+ * For a type kept in sets: moves its token and string rows into their set and leaves the one
+ * token row naming it. A resource with no such rows names no set.
+ */
+export function packRowSet(resourceType: string, rows: IndexRows): void {
+  if (!ROW_SET_TYPES.has(resourceType) || !(rows.token.length || rows.string.length)) return;
+  const set = rowSetOf(rows);
+  rows.rowSet = set;
+  rows.token = [{ param: ROW_SET_PARAM, system: null, code: set.id, text: null }];
+  rows.string = [];
+}
+
+/**
+ * The rows of `spec`'s table of the sets a statement writes, each set once, as owned row groups
+ * for `selectOwnedRows` (their owner is the set: its station, the type, its id).
+ */
+export function rowSetGroups(versions: readonly { stationId: string; resourceType: string; rows: IndexRows }[], spec: IndexTableSpec): { owner: RowOwner; rows: object[] }[] {
+  const groups = new Map<string, { owner: RowOwner; rows: object[] }>();
+  for (const v of versions) {
+    const set = v.rows.rowSet;
+    const rows = set?.[spec.table as SharedKey];
+    if (!rows?.length) continue;
+    const key = `${v.stationId}\u0000${v.resourceType}\u0000${set!.id}`;
+    if (!groups.has(key)) groups.set(key, { owner: { stationId: v.stationId, resourceType: v.resourceType, resourceId: set!.id }, rows });
+  }
+  return [...groups.values()];
+}
+
+/** An INSERT into `spec`'s table of the sets' rows in `param` (ownedRowsJson of rowSetGroups) not stored yet. */
+export function insertRowSets(spec: IndexTableSpec, param: string): string {
+  return `INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
+    SELECT * FROM (${selectOwnedRows(spec, param)}) n
+     WHERE NOT EXISTS (SELECT 1 FROM ${spec.name} x WHERE x.station_id = n.s AND x.resource_type = n.t AND x.resource_id = n.i)`;
+}
+
+/** DELETEs of the sets no resource names (after a re-index changed what the rows hold). */
+export function dropUnusedRowSets(): string[] {
+  const types = [...ROW_SET_TYPES].map((t) => `'${t}'`).join(', ');
+  return ROW_SET_TABLES.map(
+    (spec) => `DELETE FROM ${spec.name} s WHERE s.resource_type IN (${types}) AND s.resource_id LIKE '${ROW_SET_PREFIX}%'
+    AND NOT EXISTS (SELECT 1 FROM idx_token m WHERE m.station_id = s.station_id AND m.resource_type = s.resource_type
+      AND m.param = '${ROW_SET_PARAM}' AND m.code = s.resource_id)`,
+  );
+}
