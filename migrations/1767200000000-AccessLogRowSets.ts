@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The access log's token and string rows move into shared row sets (src/fhir/index/row-sets.ts):
  * each AuditEvent keeps one `_set` token row naming its set, and each set's rows are stored once
- * under `s:<hash>`. The hash is the one row-sets.ts computes (SHA-256 of the rows' lines in byte
+ * under `s:<hash>`, registered in `row_set`. The hash is the one row-sets.ts computes (SHA-256 of the rows' lines in byte
  * order, base64url), so events converted here share their sets with events written afterwards.
  * Written for AuditEvent, the one type kept in sets when this ran.
  */
@@ -20,6 +20,8 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
   name = 'AccessLogRowSets1767200000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // The stored sets, each once: whoever registers a set writes its rows (row-sets.ts rowSetWrites).
+    await q.query(`CREATE TABLE IF NOT EXISTS row_set (station_id text NOT NULL, resource_type text NOT NULL, id text NOT NULL, PRIMARY KEY (station_id, resource_type, id))`);
     await q.query(
       `CREATE TEMPORARY TABLE event_set AS
        SELECT station_id, resource_type, resource_id, ${SET_ID} AS set_id
@@ -44,6 +46,9 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
       `INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text)
        SELECT station_id, resource_type, resource_id, '_set', NULL, set_id, NULL FROM event_set`,
     );
+    await q.query(
+      `INSERT INTO row_set (station_id, resource_type, id) SELECT DISTINCT station_id, resource_type, set_id FROM event_set ON CONFLICT DO NOTHING`,
+    );
     await q.query(`DROP TABLE event_set`);
   }
 
@@ -58,5 +63,6 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
       await q.query(`DELETE FROM ${table} WHERE resource_type = 'AuditEvent' AND resource_id LIKE 's:%'`);
     }
     await q.query(`DELETE FROM idx_token WHERE resource_type = 'AuditEvent' AND param = '_set'`);
+    await q.query(`DROP TABLE row_set`);
   }
 }

@@ -108,6 +108,29 @@ describe('search on the access log (row sets)', () => {
     );
     // i and i + 12 carry the same tokens and strings (every one of event()'s repeats with period 12 or less).
     expect(sets).toBe(12);
+    // Each set is registered once and its rows stored once, though two events named it.
+    const setIds = (await server.db.query<{ code: string }>(`SELECT DISTINCT code FROM idx_token WHERE param = $1 AND resource_id = ANY($2::text[])`, [ROW_SET_PARAM, events.map((e) => e.id)])).map((r) => r.code);
+    const [{ registered }] = await server.db.query<{ registered: number }>(`SELECT count(*)::int AS registered FROM row_set WHERE id = ANY($1::text[])`, [setIds]);
+    expect(registered).toBe(12);
+    const repeated = await server.db.query(
+      `SELECT resource_id, param, system, code, text FROM idx_token WHERE resource_id = ANY($1::text[]) GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1`,
+      [setIds],
+    );
+    expect(repeated).toEqual([]);
+  });
+
+  test('ten writers of the same new set at once store it once', async () => {
+    const written = await Promise.all(Array.from({ length: 10 }, () => server.engine.repo.create(event(0, 'race'))));
+    const [{ code }] = await server.db.query<{ code: string }>(`SELECT code FROM idx_token WHERE param = $1 AND resource_id = $2`, [ROW_SET_PARAM, written[0].resource.id]);
+    const named = await server.db.query(`SELECT DISTINCT code FROM idx_token WHERE param = $1 AND resource_id = ANY($2::text[])`, [ROW_SET_PARAM, written.map((w) => w.resource.id)]);
+    expect(named).toEqual([{ code }]);
+    const rows = await server.db.query<{ n: number; distinct: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT (param, system, code, text))::int AS distinct FROM idx_token WHERE resource_id = $1`,
+      [code],
+    );
+    expect(rows[0].n).toBe(rows[0].distinct);
+    expect(rows[0].n).toBeGreaterThan(5);
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|race&_count=100`)).sort()).toEqual(refs(written.map((w) => w.resource)));
   });
 
   test.each([
@@ -244,9 +267,17 @@ describe('search on the access log (row sets)', () => {
     const answers = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
     await server.db.query(`INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text) VALUES ($1, 'AuditEvent', 's:orphan', 'action', NULL, 'D', NULL)`, [server.config.stationId]);
     await server.db.query(`INSERT INTO idx_string (station_id, resource_type, resource_id, param, value, exact) VALUES ($1, 'AuditEvent', 's:orphan', 'address', 'x', 'x')`, [server.config.stationId]);
+    await server.db.query(`INSERT INTO row_set (station_id, resource_type, id) VALUES ($1, 'AuditEvent', 's:orphan')`, [server.config.stationId]);
     await rebuildIndex(server.db, { defs: server.engine.defs, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl });
     const again = await Promise.all(queries.map(async (q) => ids(await get(`AuditEvent?_tag=${TAG}|a&${q}&_count=100`)).sort()));
     expect(again).toEqual(answers);
-    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM idx_string WHERE resource_id = 's:orphan'`)).toEqual([]);
+    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM idx_string WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM row_set WHERE id = 's:orphan'`)).toEqual([]);
+    // Every set an event names is registered, with its rows.
+    const unregistered = await server.db.query(
+      `SELECT m.code FROM idx_token m WHERE m.resource_type = 'AuditEvent' AND m.param = $1
+         AND NOT EXISTS (SELECT 1 FROM row_set s WHERE s.station_id = m.station_id AND s.resource_type = m.resource_type AND s.id = m.code)`,
+      [ROW_SET_PARAM],
+    );
+    expect(unregistered).toEqual([]);
   });
 });

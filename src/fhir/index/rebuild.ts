@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../../db/database';
 import { extractIndexRows, type ExtractContext } from './extract';
 import { emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, ownedRowsJson, selectOwnedRows, type IndexRows } from './tables';
-import { dropUnusedRowSets, insertRowSets, ROW_SET_TABLES, rowSetGroups } from './row-sets';
+import { dropUnusedRowSets, rowSetWrites } from './row-sets';
 
 /**
  * Rebuilds the search index of every stored resource (`npm run reindex`), after a search
@@ -59,7 +59,7 @@ export async function rebuildIndex(db: Database, ctx: ExtractContext, options: R
     options.onProgress?.(result.resources, Math.max(total, result.resources));
   }
   // Sets no resource names any more (their parameters changed) would only cost space.
-  for (const sql of dropUnusedRowSets()) await db.query(sql);
+  await db.query(dropUnusedRowSets());
   // Fresh statistics, so the planner sees the rebuilt tables as they are.
   for (const table of INDEX_TABLE_NAMES) await db.query(`ANALYZE ${table}`);
   return result;
@@ -84,11 +84,12 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
     await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) ${selectOwnedRows(spec, '$1')}`, [ownedRowsJson(groups)]);
     rows += count;
   }
-  const written = fresh.map(({ head, rows: r }) => ({ stationId: head.station_id, resourceType: head.resource_type, rows: r }));
-  for (const spec of ROW_SET_TABLES) {
-    const sets = rowSetGroups(written, spec);
-    if (sets.length) await tx.query(insertRowSets(spec, '$1'), [ownedRowsJson(sets)]);
-  }
+  const params: unknown[] = [];
+  const ctes = rowSetWrites(
+    fresh.map(({ head, rows: r }) => ({ stationId: head.station_id, resourceType: head.resource_type, rows: r })),
+    (value) => `$${params.push(value)}`,
+  );
+  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
   return { rows, skipped: batch.length - fresh.length };
 }
 

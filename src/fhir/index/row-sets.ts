@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ACCESS_LOG_TYPE } from './compartment';
-import { INDEX_TABLES, selectOwnedRows, type IndexRows, type IndexTableSpec, type RowOwner } from './tables';
+import { INDEX_TABLES, ownedRowsJson, selectOwnedRows, type IndexRows, type IndexTableSpec, type RowOwner } from './tables';
 
 /**
  * Shared index rows for the access log (docs/search.md, "Row sets").
@@ -17,10 +17,8 @@ import { INDEX_TABLES, selectOwnedRows, type IndexRows, type IndexTableSpec, typ
  * (search/sql.ts); every other type keeps its rows as before, since its searches drive from them
  * (`Observation?code=…` walks idx_token_lookup) and their values vary.
  *
- * The set id depends only on the rows, so writers agree without asking each other; the rows are
- * written by the first statement that needs a set (`WHERE NOT EXISTS`). Two statements writing
- * the same new set at the same moment may both write it: the repeats change no answer (matches go
- * through `IN`/`EXISTS`, sorts take min/max, counts count resources).
+ * The set id depends only on the rows, so writers agree without asking each other; `row_set`
+ * registers each stored set once (rowSetWrites), and a re-index drops the sets no resource names.
  */
 
 /** The types whose token and string rows are kept in shared sets. */
@@ -70,35 +68,49 @@ export function packRowSet(resourceType: string, rows: IndexRows): void {
   rows.string = [];
 }
 
-/**
- * The rows of `spec`'s table of the sets a statement writes, each set once, as owned row groups
- * for `selectOwnedRows` (their owner is the set: its station, the type, its id).
- */
-export function rowSetGroups(versions: readonly { stationId: string; resourceType: string; rows: IndexRows }[], spec: IndexTableSpec): { owner: RowOwner; rows: object[] }[] {
+/** A statement's versions, as far as their row sets go. */
+type Versions = readonly { stationId: string; resourceType: string; rows: IndexRows }[];
+
+/** The sets of the versions, each once, with their rows of `spec`'s table (none without), as owned row groups (the owner is the set). */
+function groupsOf(versions: Versions, spec?: IndexTableSpec): { owner: RowOwner; rows: object[] }[] {
   const groups = new Map<string, { owner: RowOwner; rows: object[] }>();
   for (const v of versions) {
     const set = v.rows.rowSet;
-    const rows = set?.[spec.table as SharedKey];
-    if (!rows?.length) continue;
-    const key = `${v.stationId}\u0000${v.resourceType}\u0000${set!.id}`;
-    if (!groups.has(key)) groups.set(key, { owner: { stationId: v.stationId, resourceType: v.resourceType, resourceId: set!.id }, rows });
+    if (!set) continue;
+    const key = `${v.stationId}\u0000${v.resourceType}\u0000${set.id}`;
+    const rows = spec ? set[spec.table as SharedKey] : [];
+    if (!groups.has(key)) groups.set(key, { owner: { stationId: v.stationId, resourceType: v.resourceType, resourceId: set.id }, rows });
   }
   return [...groups.values()];
 }
 
-/** An INSERT into `spec`'s table of the sets' rows in `param` (ownedRowsJson of rowSetGroups) not stored yet. */
-export function insertRowSets(spec: IndexTableSpec, param: string): string {
-  return `INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
-    SELECT * FROM (${selectOwnedRows(spec, param)}) n
-     WHERE NOT EXISTS (SELECT 1 FROM ${spec.name} x WHERE x.station_id = n.s AND x.resource_type = n.t AND x.resource_id = n.i)`;
+/**
+ * CTEs (named `prefix…`) storing the sets `versions` name that are not stored yet. The set is
+ * registered in `row_set` first (`ON CONFLICT DO NOTHING` on its key): only the statement that
+ * registers it writes its rows, so two writers of a new set never both write it, and the question
+ * is always one probe of row_set's primary key, whatever the plan (a `NOT EXISTS` over idx_token,
+ * planned while the table was empty, went on scanning it: 5 ms per create at 100,000 rows).
+ * `add` binds a value and returns its placeholder.
+ */
+export function rowSetWrites(versions: Versions, add: (value: unknown) => string, prefix = 'set'): string[] {
+  const sets = add(JSON.stringify(groupsOf(versions).map(({ owner }) => ({ s: owner.stationId, t: owner.resourceType, i: owner.resourceId }))));
+  const registered = `${prefix}_new`;
+  return [
+    `${registered} AS (INSERT INTO row_set (station_id, resource_type, id)
+       SELECT g.s, g.t, g.i FROM json_to_recordset(${sets}::json) AS g(s text, t text, i text)
+       ON CONFLICT DO NOTHING RETURNING station_id, resource_type, id)`,
+    ...ROW_SET_TABLES.map(
+      (spec, i) => `${prefix}${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
+       SELECT n.* FROM (${selectOwnedRows(spec, add(ownedRowsJson(groupsOf(versions, spec))))}) n
+         JOIN ${registered} r ON r.station_id = n.s AND r.resource_type = n.t AND r.id = n.i)`,
+    ),
+  ];
 }
 
-/** DELETEs of the sets no resource names (after a re-index changed what the rows hold). */
-export function dropUnusedRowSets(): string[] {
-  const types = [...ROW_SET_TYPES].map((t) => `'${t}'`).join(', ');
-  return ROW_SET_TABLES.map(
-    (spec) => `DELETE FROM ${spec.name} s WHERE s.resource_type IN (${types}) AND s.resource_id LIKE '${ROW_SET_PREFIX}%'
-    AND NOT EXISTS (SELECT 1 FROM idx_token m WHERE m.station_id = s.station_id AND m.resource_type = s.resource_type
-      AND m.param = '${ROW_SET_PARAM}' AND m.code = s.resource_id)`,
-  );
+/** A statement removing the sets no resource names (after a re-index changed what the rows hold); returns their number. */
+export function dropUnusedRowSets(): string {
+  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM idx_token m WHERE m.station_id = s.station_id
+      AND m.resource_type = s.resource_type AND m.param = '${ROW_SET_PARAM}' AND m.code = s.id) RETURNING station_id, resource_type, id),
+    ${ROW_SET_TABLES.map((spec, i) => `d${i} AS (DELETE FROM ${spec.name} t USING gone g WHERE t.station_id = g.station_id AND t.resource_type = g.resource_type AND t.resource_id = g.id)`).join(',\n    ')}
+    SELECT count(*)::int AS n FROM gone`;
 }

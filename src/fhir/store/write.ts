@@ -3,7 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
 import { INDEX_TABLES, ownedRowsJson, recordset, rowsJson, selectOwnedRows, type IndexRows } from '../index/tables';
-import { insertRowSets, ROW_SET_TABLES, rowSetGroups } from '../index/row-sets';
+import { rowSetWrites } from '../index/row-sets';
 
 /**
  * The single write path into storage: one SQL statement that, atomically,
@@ -92,11 +92,6 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
   });
 }
 
-/** Stores the row sets the statement's versions name and no statement stored before. */
-function addRowSets(s: Statement, versions: readonly { stationId: string; resourceType: string; rows: IndexRows }[]): void {
-  ROW_SET_TABLES.forEach((spec, i) => s.ctes.push(`set${i} AS (${insertRowSets(spec, s.add(ownedRowsJson(rowSetGroups(versions, spec))))})`));
-}
-
 /**
  * Writes one version, and its companions only if it was written. Returns undefined when the
  * guard failed: someone else wrote the resource since the caller read it (the caller answers 409
@@ -106,7 +101,7 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   const s = new Statement();
   addVersion(s, w, 'w_');
   companions.forEach((companion, i) => addVersion(s, companion, `a${i}_`, 'w_head'));
-  addRowSets(s, [w, ...companions]);
+  s.ctes.push(...rowSetWrites([w, ...companions], (v) => s.add(v)));
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT ${ISO_UTC} AS last_updated FROM w_head h, t`;
   const variant = `fhir_write_${w.previousVersion > 0 ? 'update' : 'create'}_${companions.length}`;
   const result = await q.query<{ last_updated: string }>(sql, s.params, variant);
@@ -177,7 +172,7 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
     s.ctes.push(`ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
       ${selectOwnedRows(spec, rows)})`);
   });
-  addRowSets(s, writes);
+  s.ctes.push(...rowSetWrites(writes, (v) => s.add(v)));
   const sql = `WITH ${s.ctes.join(',\n')}\nSELECT (SELECT count(*) FROM head) AS written, ${ISO_UTC} AS last_updated FROM t`;
   const rows = await q.query<{ written: string | number; last_updated: string }>(sql, s.params, `fhir_write_new_${onExistingId}`);
   return { written: Number(rows[0].written), lastUpdated: rows[0].last_updated };
