@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The access log's token and string rows move into shared row sets (src/fhir/index/row-sets.ts):
- * each AuditEvent keeps one `_set` token row naming its set, and each set's rows are stored once
+ * each AuditEvent has one row in idx_row_set naming its set, and each set's rows are stored once
  * under `s:<hash>`, registered in `row_set`. The hash is the one row-sets.ts computes (SHA-256 of the rows' lines in byte
  * order, base64url), so events converted here share their sets with events written afterwards.
  * Written for AuditEvent, the one type kept in sets when this ran.
@@ -10,7 +10,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 const TOKEN_LINE = `concat_ws(E'\\x01', 't', param, coalesce(system, E'\\x02'), coalesce(code, E'\\x02'), coalesce(text, E'\\x02'))`;
 const STRING_LINE = `concat_ws(E'\\x01', 's', param, value, exact)`;
 const SET_ID = `'s:' || rtrim(translate(encode(sha256(convert_to(string_agg(line, E'\\x03' ORDER BY line COLLATE "C"), 'UTF8')), 'base64'), '+/', '-_'), '=')`;
-const EVENT_ROWS = `resource_type = 'AuditEvent' AND param <> '_set' AND resource_id NOT LIKE 's:%'`;
+const EVENT_ROWS = `resource_type = 'AuditEvent' AND resource_id NOT LIKE 's:%'`;
 const TABLES = [
   ['idx_token', 'param, system, code, text'],
   ['idx_string', 'param, value, exact'],
@@ -21,7 +21,13 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     // The stored sets, each once: whoever registers a set writes its rows (row-sets.ts rowSetWrites).
-    await q.query(`CREATE TABLE IF NOT EXISTS row_set (station_id text NOT NULL, resource_type text NOT NULL, id text NOT NULL, PRIMARY KEY (station_id, resource_type, id))`);
+    await q.query(`CREATE TABLE IF NOT EXISTS row_set (station_id text COLLATE "C" NOT NULL, resource_type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, PRIMARY KEY (station_id, resource_type, id))`);
+    // Each resource's set: found by the resource (writes, sorts, negations) and by the set (searches).
+    await q.query(
+      `CREATE TABLE IF NOT EXISTS idx_row_set (station_id text COLLATE "C" NOT NULL, resource_type text COLLATE "C" NOT NULL, resource_id text COLLATE "C" NOT NULL, set_id text COLLATE "C" NOT NULL)`,
+    );
+    await q.query(`CREATE INDEX IF NOT EXISTS idx_row_set_owner ON idx_row_set (station_id, resource_type, resource_id)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS idx_row_set_lookup ON idx_row_set (station_id, resource_type, set_id, resource_id)`);
     await q.query(
       `CREATE TEMPORARY TABLE event_set AS
        SELECT station_id, resource_type, resource_id, ${SET_ID} AS set_id
@@ -42,10 +48,7 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
           WHERE t.station_id = e.station_id AND t.resource_type = e.resource_type AND t.resource_id = e.resource_id`,
       );
     }
-    await q.query(
-      `INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code, text)
-       SELECT station_id, resource_type, resource_id, '_set', NULL, set_id, NULL FROM event_set`,
-    );
+    await q.query(`INSERT INTO idx_row_set (station_id, resource_type, resource_id, set_id) SELECT station_id, resource_type, resource_id, set_id FROM event_set`);
     await q.query(
       `INSERT INTO row_set (station_id, resource_type, id) SELECT DISTINCT station_id, resource_type, set_id FROM event_set ON CONFLICT DO NOTHING`,
     );
@@ -57,12 +60,11 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
       await q.query(
         `INSERT INTO ${table} (station_id, resource_type, resource_id, ${columns})
          SELECT m.station_id, m.resource_type, m.resource_id, ${columns.split(', ').map((c) => `s.${c}`).join(', ')}
-           FROM idx_token m JOIN ${table} s ON s.station_id = m.station_id AND s.resource_type = m.resource_type AND s.resource_id = m.code
-          WHERE m.resource_type = 'AuditEvent' AND m.param = '_set'`,
+           FROM idx_row_set m JOIN ${table} s ON s.station_id = m.station_id AND s.resource_type = m.resource_type AND s.resource_id = m.set_id`,
       );
       await q.query(`DELETE FROM ${table} WHERE resource_type = 'AuditEvent' AND resource_id LIKE 's:%'`);
     }
-    await q.query(`DELETE FROM idx_token WHERE resource_type = 'AuditEvent' AND param = '_set'`);
+    await q.query(`DROP TABLE idx_row_set`);
     await q.query(`DROP TABLE row_set`);
   }
 }

@@ -2,7 +2,7 @@ import type { AuditEvent, Bundle, Coding, Patient, Resource } from '@medplum/fhi
 import type { QueryRunner } from 'typeorm';
 import { AccessLogRowSets1767200000000 } from '../../migrations/1767200000000-AccessLogRowSets';
 import { rebuildIndex } from '../../src/fhir/index/rebuild';
-import { ROW_SET_PARAM, rowSetOf } from '../../src/fhir/index/row-sets';
+import { rowSetOf } from '../../src/fhir/index/row-sets';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { seed } from './helpers';
 
@@ -94,22 +94,22 @@ describe('search on the access log (row sets)', () => {
   }, 60_000);
   afterAll(() => server.close());
 
-  test('events with the same rows share one set; each event keeps one token row naming it, and no string row', async () => {
-    const rows = await server.db.query<{ resource_id: string; param: string }>(
-      `SELECT resource_id, param FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`,
+  test('events with the same rows share one set; each event is a member of one set and keeps no token or string row', async () => {
+    const members = await server.db.query<{ resource_id: string }>(
+      `SELECT resource_id FROM idx_row_set WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`,
       [events.map((e) => e.id)],
     );
-    expect(rows).toHaveLength(events.length);
-    expect(new Set(rows.map((r) => r.param))).toEqual(new Set([ROW_SET_PARAM]));
-    expect(await server.db.query(`SELECT 1 FROM idx_string WHERE resource_type = 'AuditEvent' AND resource_id = ANY($1::text[])`, [events.map((e) => e.id)])).toEqual([]);
-    const [{ sets }] = await server.db.query<{ sets: number }>(
-      `SELECT count(DISTINCT code)::int AS sets FROM idx_token WHERE resource_type = 'AuditEvent' AND param = $1 AND resource_id = ANY($2::text[])`,
-      [ROW_SET_PARAM, events.map((e) => e.id)],
-    );
+    expect(members).toHaveLength(events.length);
+    expect(
+      await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = ANY($1::text[]) UNION ALL SELECT 1 FROM idx_string WHERE resource_id = ANY($1::text[])`, [events.map((e) => e.id)]),
+    ).toEqual([]);
+    const [{ sets }] = await server.db.query<{ sets: number }>(`SELECT count(DISTINCT set_id)::int AS sets FROM idx_row_set WHERE resource_id = ANY($1::text[])`, [
+      events.map((e) => e.id),
+    ]);
     // i and i + 12 carry the same tokens and strings (every one of event()'s repeats with period 12 or less).
     expect(sets).toBe(12);
     // Each set is registered once and its rows stored once, though two events named it.
-    const setIds = (await server.db.query<{ code: string }>(`SELECT DISTINCT code FROM idx_token WHERE param = $1 AND resource_id = ANY($2::text[])`, [ROW_SET_PARAM, events.map((e) => e.id)])).map((r) => r.code);
+    const setIds = (await server.db.query<{ set_id: string }>(`SELECT DISTINCT set_id FROM idx_row_set WHERE resource_id = ANY($1::text[])`, [events.map((e) => e.id)])).map((r) => r.set_id);
     const [{ registered }] = await server.db.query<{ registered: number }>(`SELECT count(*)::int AS registered FROM row_set WHERE id = ANY($1::text[])`, [setIds]);
     expect(registered).toBe(12);
     const repeated = await server.db.query(
@@ -121,9 +121,9 @@ describe('search on the access log (row sets)', () => {
 
   test('ten writers of the same new set at once store it once', async () => {
     const written = await Promise.all(Array.from({ length: 10 }, () => server.engine.repo.create(event(0, 'race'))));
-    const [{ code }] = await server.db.query<{ code: string }>(`SELECT code FROM idx_token WHERE param = $1 AND resource_id = $2`, [ROW_SET_PARAM, written[0].resource.id]);
-    const named = await server.db.query(`SELECT DISTINCT code FROM idx_token WHERE param = $1 AND resource_id = ANY($2::text[])`, [ROW_SET_PARAM, written.map((w) => w.resource.id)]);
-    expect(named).toEqual([{ code }]);
+    const named = await server.db.query<{ set_id: string }>(`SELECT DISTINCT set_id FROM idx_row_set WHERE resource_id = ANY($1::text[])`, [written.map((w) => w.resource.id)]);
+    expect(named).toHaveLength(1);
+    const code = named[0].set_id;
     const rows = await server.db.query<{ n: number; distinct: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT (param, system, code, text))::int AS distinct FROM idx_token WHERE resource_id = $1`,
       [code],
@@ -243,17 +243,16 @@ describe('search on the access log (row sets)', () => {
       }
     }
     const eventRows = (): Promise<unknown[]> =>
-      server.db.query(`SELECT resource_id, param, code FROM idx_token WHERE resource_id = ANY($1::text[]) ORDER BY resource_id`, [events.map((e) => e.id)]);
+      server.db.query(`SELECT resource_id, set_id FROM idx_row_set WHERE resource_id = ANY($1::text[]) ORDER BY resource_id`, [events.map((e) => e.id)]);
     const before = await eventRows();
     await server.db.transaction((tx) => new AccessLogRowSets1767200000000().up({ query: (sql: string) => tx.query(sql) } as unknown as QueryRunner));
-    const named = await server.db.query<{ resource_id: string; param: string; code: string }>(
-      `SELECT resource_id, param, code FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id IN ('old-1', 'old-2') ORDER BY resource_id`,
-    );
+    const named = await server.db.query(`SELECT resource_id, set_id FROM idx_row_set WHERE resource_id IN ('old-1', 'old-2') ORDER BY resource_id`);
     const set = rowSetOf({ token: rows, string: strings });
     expect(named).toEqual([
-      { resource_id: 'old-1', param: ROW_SET_PARAM, code: set.id },
-      { resource_id: 'old-2', param: ROW_SET_PARAM, code: set.id },
+      { resource_id: 'old-1', set_id: set.id },
+      { resource_id: 'old-2', set_id: set.id },
     ]);
+    expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id IN ('old-1', 'old-2')`)).toEqual([]);
     const stored = await server.db.query(`SELECT param, system, code, text FROM idx_token WHERE resource_type = 'AuditEvent' AND resource_id = $1 ORDER BY param`, [set.id]);
     expect(stored).toEqual([...rows].sort((a, b) => (a.param < b.param ? -1 : 1)));
     const storedStrings = await server.db.query(`SELECT param, value, exact FROM idx_string WHERE resource_type = 'AuditEvent' AND resource_id = $1`, [set.id]);
@@ -275,9 +274,8 @@ describe('search on the access log (row sets)', () => {
     expect(await server.db.query(`SELECT 1 FROM idx_token WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM idx_string WHERE resource_id = 's:orphan' UNION ALL SELECT 1 FROM row_set WHERE id = 's:orphan'`)).toEqual([]);
     // Every set an event names is registered, with its rows.
     const unregistered = await server.db.query(
-      `SELECT m.code FROM idx_token m WHERE m.resource_type = 'AuditEvent' AND m.param = $1
-         AND NOT EXISTS (SELECT 1 FROM row_set s WHERE s.station_id = m.station_id AND s.resource_type = m.resource_type AND s.id = m.code)`,
-      [ROW_SET_PARAM],
+      `SELECT m.set_id FROM idx_row_set m
+        WHERE NOT EXISTS (SELECT 1 FROM row_set s WHERE s.station_id = m.station_id AND s.resource_type = m.resource_type AND s.id = m.set_id)`,
     );
     expect(unregistered).toEqual([]);
   });

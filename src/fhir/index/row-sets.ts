@@ -10,9 +10,9 @@ import { INDEX_TABLES, ownedRowsJson, selectOwnedRows, type IndexRows, type Inde
  * agent's name and their sort rows) are nearly the same from one event to the next: one set per
  * user, device and kind of interaction. Written per event they were more than a third of
  * PostgreSQL's work for a search (a heap row and two or three B-tree entries each). So an AuditEvent
- * keeps one token row of its own, `_set`, naming its *row set*, and the set's rows are stored once
- * per station, in idx_token and idx_string under the id `s:<hash of the rows>` (a resource id
- * cannot hold `:`). Its dates and references (the patients and resources it names) stay its own.
+ * keeps one row in idx_row_set naming its *row set*, and the set's rows are stored once per
+ * station, in idx_token and idx_string under the id `s:<hash of the rows>` (a resource id cannot
+ * hold `:`). Its dates and references (the patients and resources it names) stay its own.
  * Searches, sorts, negations and counts on such a type read those tables through the set
  * (search/sql.ts); every other type keeps its rows as before, since its searches drive from them
  * (`Observation?code=…` walks idx_token_lookup) and their values vary.
@@ -26,9 +26,6 @@ export const ROW_SET_TYPES: ReadonlySet<string> = new Set([ACCESS_LOG_TYPE]);
 
 /** The tables whose rows a set holds. */
 export const ROW_SET_TABLES: readonly IndexTableSpec[] = INDEX_TABLES.filter((t) => t.table === 'token' || t.table === 'string');
-
-/** The synthetic parameter of the one token row naming a resource's set. */
-export const ROW_SET_PARAM = '_set';
 
 /** Prefix of a set's id, which no resource id can start with (ids have no `:`). */
 export const ROW_SET_PREFIX = 's:';
@@ -57,14 +54,15 @@ export function rowSetOf(rows: Pick<IndexRows, SharedKey>): RowSet {
 }
 
 /**
- * For a type kept in sets: moves its token and string rows into their set and leaves the one
- * token row naming it. A resource with no such rows names no set.
+ * For a type kept in sets: moves its token and string rows into their set, and makes the resource
+ * a member of it. A resource with no such rows belongs to no set.
  */
 export function packRowSet(resourceType: string, rows: IndexRows): void {
   if (!ROW_SET_TYPES.has(resourceType) || !(rows.token.length || rows.string.length)) return;
   const set = rowSetOf(rows);
   rows.rowSet = set;
-  rows.token = [{ param: ROW_SET_PARAM, system: null, code: set.id, text: null }];
+  rows.rowSetMember = [{ setId: set.id }];
+  rows.token = [];
   rows.string = [];
 }
 
@@ -109,8 +107,8 @@ export function rowSetWrites(versions: Versions, add: (value: unknown) => string
 
 /** A statement removing the sets no resource names (after a re-index changed what the rows hold); returns their number. */
 export function dropUnusedRowSets(): string {
-  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM idx_token m WHERE m.station_id = s.station_id
-      AND m.resource_type = s.resource_type AND m.param = '${ROW_SET_PARAM}' AND m.code = s.id) RETURNING station_id, resource_type, id),
+  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM idx_row_set m WHERE m.station_id = s.station_id
+      AND m.resource_type = s.resource_type AND m.set_id = s.id) RETURNING station_id, resource_type, id),
     ${ROW_SET_TABLES.map((spec, i) => `d${i} AS (DELETE FROM ${spec.name} t USING gone g WHERE t.station_id = g.station_id AND t.resource_type = g.resource_type AND t.resource_id = g.id)`).join(',\n    ')}
     SELECT count(*)::int AS n FROM gone`;
 }

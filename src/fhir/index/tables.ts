@@ -16,12 +16,14 @@ export interface IndexRows {
   reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
   uri: { param: string; value: string }[];
   compartment: { compartmentType: string; compartmentId: string }[];
-  /** For a type whose token and string rows are shared (row-sets.ts): the set `token`'s one row names. */
+  /** The row set a resource of a row-set type belongs to (row-sets.ts): one row, or none. */
+  rowSetMember: { setId: string }[];
+  /** For such a resource, the set itself: its token and string rows, stored once for all members. */
   rowSet?: RowSet;
 }
 
 export function emptyRows(): IndexRows {
-  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [] };
+  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [], rowSetMember: [] };
 }
 
 /** The keys of IndexRows that are rows of a table. */
@@ -57,6 +59,7 @@ export const INDEX_TABLES: readonly IndexTableSpec[] = [
   },
   { table: 'uri', name: 'idx_uri', columns: ['param', 'value'], types: ['text', 'text'] },
   { table: 'compartment', name: 'idx_compartment', columns: ['compartment_type', 'compartment_id'], types: ['text', 'text'] },
+  { table: 'rowSetMember', name: 'idx_row_set', columns: ['set_id'], types: ['text'] },
 ];
 
 /** Names of all index tables, for maintenance commands (reindex). */
