@@ -123,7 +123,7 @@ async function withServer<T>(url: string, work: (baseUrl: string, headers: Heade
       const origin = new URL(server.baseUrl).origin;
       let cached: { headers: Record<string, string>; at: number } | undefined;
       const headers: Headers = async () => {
-        if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client), at: Date.now() };
+        if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client, 'system/*.cruds system/AuditEvent.rs'), at: Date.now() };
         return cached.headers;
       };
       return await work(server.baseUrl, headers, server.pid);

@@ -30,6 +30,9 @@ export function queryShapes(data: Plan, connections: number): QueryShape[] {
     { name: '_include (Encounter + participant)', paths: each((s) => `Encounter?subject=Patient/${s.id}&_include=Encounter:participant`), connections },
     { name: '_revinclude (Patient + Encounters)', paths: each((s) => `Patient?_id=${s.id}&_revinclude=Encounter:subject`), connections },
     { name: '_total=accurate (Patient?gender=female)', paths: ['Patient?gender=female&_total=accurate'], connections },
+    // The access log as an auditor asks it: who searched for this resident (events written by the
+    // shapes above; token and string conditions go through row sets, docs/search.md §2).
+    { name: 'access log (AuditEvent?entity&subtype)', paths: each((s) => `AuditEvent?entity=Patient/${s.id}&subtype=search-type&_sort=-date`), connections },
     { name: `$everything, 200 resources, c=${connections}`, paths: [everything], connections, goal: { requestsPerSecond: 90 } },
     { name: '$everything, 200 resources, c=1', paths: [everything], connections: 1, goal: { p95Ms: 20 } },
   ];
