@@ -83,22 +83,23 @@ function groupsOf(versions: Versions, spec?: IndexTableSpec): { owner: RowOwner;
 }
 
 /**
- * CTEs (named `prefix…`) storing the sets `versions` name that are not stored yet. The set is
+ * CTEs (named `set…`) storing the sets `versions` name that are not stored yet. The set is
  * registered in `row_set` first (`ON CONFLICT DO NOTHING` on its key): only the statement that
  * registers it writes its rows, so two writers of a new set never both write it, and the question
  * is always one probe of row_set's primary key, whatever the plan (a `NOT EXISTS` over idx_token,
  * planned while the table was empty, went on scanning it: 5 ms per create at 100,000 rows).
- * `add` binds a value and returns its placeholder.
+ * A set is stored even when the write naming it does not happen (a failed version guard): a set
+ * nobody names costs a few rows until a re-index drops it. `add` binds a value and returns its placeholder.
  */
-export function rowSetWrites(versions: Versions, add: (value: unknown) => string, prefix = 'set'): string[] {
+export function rowSetWrites(versions: Versions, add: (value: unknown) => string): string[] {
   const sets = add(JSON.stringify(groupsOf(versions).map(({ owner }) => ({ s: owner.stationId, t: owner.resourceType, i: owner.resourceId }))));
-  const registered = `${prefix}_new`;
+  const registered = 'set_new';
   return [
     `${registered} AS (INSERT INTO row_set (station_id, resource_type, id)
        SELECT g.s, g.t, g.i FROM json_to_recordset(${sets}::json) AS g(s text, t text, i text)
        ON CONFLICT DO NOTHING RETURNING station_id, resource_type, id)`,
     ...ROW_SET_TABLES.map(
-      (spec, i) => `${prefix}${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
+      (spec, i) => `set${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
        SELECT n.* FROM (${selectOwnedRows(spec, add(ownedRowsJson(groupsOf(versions, spec))))}) n
          JOIN ${registered} r ON r.station_id = n.s AND r.resource_type = n.t AND r.id = n.i)`,
     ),

@@ -1,7 +1,8 @@
 /**
  * The search index tables, as data: one row type per parameter type, and the column layout the
  * write path (store/write.ts) and the re-index command (scripts/reindex.ts) insert with.
- * The tables themselves are created by migrations/1764400000000-ResourceStore.ts; docs/search.md
+ * The tables themselves are created by migrations/1764400000000-ResourceStore.ts (idx_row_set by
+ * 1767200000000-AccessLogRowSets.ts); docs/search.md
  * explains the layout and the synthetic `param` keys (`code:identifier`, `name:sort`, composites).
  */
 import type { RowSet } from './row-sets';

@@ -44,7 +44,7 @@ export interface Scope {
   types?: string;
   /** Nesting level (chains, _has), for fresh aliases. */
   depth: number;
-  /** The types by name (undefined: any type), for rows some types keep elsewhere (token sets). */
+  /** The types by name (undefined: any type), for rows some types keep elsewhere (row sets). */
   typeNames?: readonly string[];
 }
 
