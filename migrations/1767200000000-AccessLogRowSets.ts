@@ -28,6 +28,11 @@ export class AccessLogRowSets1767200000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX IF NOT EXISTS idx_row_set_owner ON idx_row_set (station_id, resource_type, resource_id)`);
     await q.query(`CREATE INDEX IF NOT EXISTS idx_row_set_lookup ON idx_row_set (station_id, resource_type, set_id, resource_id)`);
+    // Sets are few and their shares move fast (a new user's or device's set grows from nothing):
+    // sampled, the number of distinct sets swung the planner between walking every event and
+    // trusting a set to name one (a seq scan of idx_row_set, 745 ms for an auditor's query at
+    // 46,000 events). A fixed order of magnitude keeps each set at about 1% of the events.
+    await q.query(`ALTER TABLE idx_row_set ALTER COLUMN set_id SET (n_distinct = 100)`);
     await q.query(
       `CREATE TEMPORARY TABLE event_set AS
        SELECT station_id, resource_type, resource_id, ${SET_ID} AS set_id
