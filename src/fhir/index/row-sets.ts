@@ -27,6 +27,9 @@ export const ROW_SET_TYPES: ReadonlySet<string> = new Set([ACCESS_LOG_TYPE]);
 /** The tables whose rows a set holds. */
 export const ROW_SET_TABLES: readonly IndexTableSpec[] = INDEX_TABLES.filter((t) => t.table === 'token' || t.table === 'string');
 
+/** The table of each resource's set: (station, type, resource id) → set id. */
+export const ROW_SET_MEMBERS = INDEX_TABLES.find((t) => t.table === 'rowSetMember')!.name;
+
 /** Prefix of a set's id, which no resource id can start with (ids have no `:`). */
 export const ROW_SET_PREFIX = 's:';
 
@@ -108,7 +111,7 @@ export function rowSetWrites(versions: Versions, add: (value: unknown) => string
 
 /** A statement removing the sets no resource names (after a re-index changed what the rows hold); returns their number. */
 export function dropUnusedRowSets(): string {
-  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM idx_row_set m WHERE m.station_id = s.station_id
+  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM ${ROW_SET_MEMBERS} m WHERE m.station_id = s.station_id
       AND m.resource_type = s.resource_type AND m.set_id = s.id) RETURNING station_id, resource_type, id),
     ${ROW_SET_TABLES.map((spec, i) => `d${i} AS (DELETE FROM ${spec.name} t USING gone g WHERE t.station_id = g.station_id AND t.resource_type = g.resource_type AND t.resource_id = g.id)`).join(',\n    ')}
     SELECT count(*)::int AS n FROM gone`;

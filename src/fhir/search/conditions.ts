@@ -8,13 +8,14 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
-import { hasIndexRow, memberOf, noIndexRow, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+import { hasIndexRow, noIndexRow } from './owned-rows';
+import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
  * against an index table (`r.id IN (SELECT resource_id FROM idx_… WHERE station, type, param, …)`),
  * so the planner can drive from the narrow index; negations are anti-joins. Where a type keeps its
- * rows is sql.ts's concern (hasIndexRow, noIndexRow: row sets).
+ * rows is owned-rows.ts's concern (hasIndexRow, noIndexRow: row sets).
  */
 export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
   switch (f.kind) {

@@ -3,7 +3,8 @@ import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { ownRowsOnly, SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { ownRowsOnly } from './owned-rows';
+import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
 import { compartmentRelation, mayMeetAccessLog } from '../index/compartment';
 import { utcText } from '../../db/utc-text';
 

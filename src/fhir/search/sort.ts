@@ -1,5 +1,6 @@
 import type { SortRule } from './request';
-import { rowsOfResource, storedRowsWhere, type Scope, type SqlParams } from './sql';
+import { rowsOfResource } from './owned-rows';
+import { storedRowsWhere, type Scope, type SqlParams } from './sql';
 
 /**
  * Sort keys as SQL expressions. A parameter's key is a correlated lookup in its index table

@@ -1,0 +1,70 @@
+import { ROW_SET_MEMBERS, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
+import { membership, selectOwners, type Scope } from './sql';
+
+/**
+ * The index rows a scope's resources own, wherever they are kept: most types keep their own rows;
+ * the access log keeps its token and string rows in shared row sets (index/row-sets.ts). Every
+ * reader of those tables (conditions, negations, sort keys, counts) asks here.
+ */
+
+/**
+ * Where the scope's resources keep their rows of `table`: their own rows (`own`), and for the
+ * types whose token and string rows are shared (index/row-sets.ts), the rows of the set their
+ * idx_row_set row names (`viaSet`). A scope of both kinds of types (or of any type) reads both.
+ */
+function rowSources(scope: Scope, table: string): { own: boolean; viaSet: boolean; sharedTypes: string } {
+  const names = scope.typeNames?.length ? scope.typeNames : undefined;
+  const shared = ROW_SET_TABLES.some((t) => t.name === table) ? [...ROW_SET_TYPES].filter((t) => !names || names.includes(t)) : [];
+  // The shared types are the code's own constants, written as literals (like compartment.ts).
+  return { own: shared.length !== names?.length, viaSet: shared.length > 0, sharedTypes: shared.map((t) => `'${t}'`).join(', ') };
+}
+
+/** Whether every resource of the scope keeps its own rows of `table` (none through a row set). */
+export const ownRowsOnly = (scope: Scope, table: string): boolean => !rowSources(scope, table).viaSet;
+
+/**
+ * The scope's resource has a row of `table` (alias i) that satisfies `where`. Through row sets: a
+ * member of a set whose rows satisfy it, as nested semi-joins the planner can drive from the sets
+ * (few rows of idx_token/idx_string, then `idx_row_set_lookup` by set) or, when another condition
+ * is narrower (`entity=Patient/1`), from each candidate's membership (the owner index). As an
+ * array of sets (`set_id = ANY(ARRAY(…))`) the planner could not know how many members matched and
+ * walked them all in id order: 6 ms for `AuditEvent?outcome=4` with no match at 9,900 events,
+ * against 0.3 ms; a value most events share (a page of `subtype=search-type`) is the other way
+ * round, 0.2 against 53 ms, and rarer in what an auditor asks.
+ */
+export function hasIndexRow(scope: Scope, table: string, where: string[]): string {
+  const { own, viaSet, sharedTypes } = rowSources(scope, table);
+  const selects = own ? [selectOwners(scope, `${table} i`, 'i.resource_type', 'i.resource_id', where)] : [];
+  if (viaSet) {
+    // DISTINCT: estimated as its own few rows, not through idx_token's resource_id, whose hundreds of
+    // thousands of distinct values made the planner expect one member per set (1 against 56,000).
+    const sets = `SELECT DISTINCT i.resource_id FROM ${table} i WHERE ${[...where, `i.resource_type IN (${sharedTypes})`].join(' AND ')}`;
+    const named = [`m.station_id = ${scope.station}`, `m.resource_type IN (${sharedTypes})`, `m.set_id IN (${sets})`];
+    selects.push(selectOwners(scope, `${ROW_SET_MEMBERS} m`, 'm.resource_type', 'm.resource_id', named));
+  }
+  return membership(scope, selects);
+}
+
+/**
+ * The rows of `table` (alias i) that the scope's current resource has and that satisfy `where`,
+ * as one SELECT of `columns` per place they are kept (see rowSources).
+ */
+export function rowsOfResource(scope: Scope, table: string, columns: string, where: string[]): string[] {
+  const a = scope.alias;
+  const { own, viaSet } = rowSources(scope, table);
+  const selects: string[] = [];
+  if (own) selects.push(`SELECT ${columns} FROM ${table} i WHERE ${[`i.station_id = ${a}.station_id`, `i.resource_type = ${a}.resource_type`, `i.resource_id = ${a}.id`, ...where].join(' AND ')}`);
+  if (viaSet) {
+    const owner = [`m.station_id = ${a}.station_id`, `m.resource_type = ${a}.resource_type`, `m.resource_id = ${a}.id`];
+    selects.push(
+      `SELECT ${columns} FROM ${ROW_SET_MEMBERS} m JOIN ${table} i ON i.station_id = m.station_id AND i.resource_type = m.resource_type AND i.resource_id = m.set_id
+        WHERE ${[...owner, ...where].join(' AND ')}`,
+    );
+  }
+  return selects;
+}
+
+/** No index row of `alias` in `table` satisfies `where` (anti-joins; NOT IN would not be one). */
+export function noIndexRow(scope: Scope, table: string, where: string[]): string {
+  return rowsOfResource(scope, table, '1', where).map((select) => `NOT EXISTS (${select})`).join(' AND ');
+}
