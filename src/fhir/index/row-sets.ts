@@ -14,7 +14,7 @@ import { INDEX_TABLES, ownedRowsJson, selectOwnedRows, type IndexRows, type Inde
  * station, in idx_token and idx_string under the id `s:<hash of the rows>` (a resource id cannot
  * hold `:`). Its dates and references (the patients and resources it names) stay its own.
  * Searches, sorts, negations and counts on such a type read those tables through the set
- * (search/sql.ts); every other type keeps its rows as before, since its searches drive from them
+ * (search/owned-rows.ts); every other type keeps its rows as before, since its searches drive from them
  * (`Observation?code=…` walks idx_token_lookup) and their values vary.
  *
  * The set id depends only on the rows, so writers agree without asking each other; `row_set`
