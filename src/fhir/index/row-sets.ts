@@ -31,7 +31,7 @@ export const ROW_SET_TABLES: readonly IndexTableSpec[] = INDEX_TABLES.filter((t)
 export const ROW_SET_MEMBERS = INDEX_TABLES.find((t) => t.table === 'rowSetMember')!.name;
 
 /** Prefix of a set's id, which no resource id can start with (ids have no `:`). */
-export const ROW_SET_PREFIX = 's:';
+const ROW_SET_PREFIX = 's:';
 
 type SharedKey = 'token' | 'string';
 
@@ -46,7 +46,12 @@ const tokenLine = (r: IndexRows['token'][number]): string => lineOf(['t', r.para
 const stringLine = (r: IndexRows['string'][number]): string => lineOf(['s', r.param, r.value, r.exact]);
 const lineOf = (fields: (string | null)[]): string => fields.map((v) => (v === null ? '\u0002' : v)).join('\u0001');
 
-/** The set of these rows (repeats dropped), identified by the SHA-256 of its sorted lines. */
+/**
+ * The set of these rows, identified by the SHA-256 of its sorted lines. Repeats are dropped: an
+ * event has an entity type and role per resource it names (a search of 20 Patients gave 193 rows,
+ * 118 of them repeats, when the audit log dropped them itself); with them gone an event's own rows
+ * (its date, its references) have none, so nothing else compares them.
+ */
 export function rowSetOf(rows: Pick<IndexRows, SharedKey>): RowSet {
   const token = new Map(rows.token.map((r) => [tokenLine(r), r]));
   const string = new Map(rows.string.map((r) => [stringLine(r), r]));
