@@ -1,5 +1,7 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { buildSearchPlan } from '../../src/fhir/search/plan';
+import { parseSearch } from '../../src/fhir/search/parse';
 import { idsOf, seed } from './helpers';
 
 // Paging by keys, not OFFSET: a client paging while another writes sees every resource that
@@ -60,6 +62,42 @@ describe('paging while another client writes', () => {
     },
     120_000,
   );
+
+  test('newest first (_lastUpdated descending, id ascending) pages forward and back through ties, each once', async () => {
+    // A transaction stamps all its resources with one time: most rows tie on the first key, so a
+    // cursor must go on from its own row among equals, not skip or repeat them.
+    const tied = (await seed(server, Array.from({ length: 11 }, (_, i) => ({ resourceType: 'Patient', name: [{ family: 'Cùng Lúc', given: [`${i}`] }] }) as Patient))) as Patient[];
+    expect(new Set(tied.map((p) => p.meta!.lastUpdated)).size).toBe(1);
+    const all = ((await fhirFetch(`${server.baseUrl}/Patient?_count=1000`)).body as Bundle).entry!.map((e) => e.resource as Patient);
+    const expected = all
+      .sort((a, b) => (a.meta!.lastUpdated! === b.meta!.lastUpdated! ? (a.id! < b.id! ? -1 : 1) : a.meta!.lastUpdated! < b.meta!.lastUpdated! ? 1 : -1))
+      .map((p) => p.id!);
+    const pages: Bundle[] = [];
+    for (let url: string | undefined = `${server.baseUrl}/Patient?_count=4&_sort=-_lastUpdated`; url; ) {
+      const res = await fhirFetch(url);
+      expect(res.status).toBe(200);
+      pages.push(res.body as Bundle);
+      url = (res.body as Bundle).link!.find((l) => l.relation === 'next')?.url;
+    }
+    expect(pages.flatMap((b) => idsOf(b))).toEqual(expected);
+    // Back from the last page, each previous link gives the page before it.
+    let back: Bundle = pages[pages.length - 1];
+    for (let i = pages.length - 2; i >= 0; i--) {
+      back = (await fhirFetch(back.link!.find((l) => l.relation === 'previous')!.url)).body as Bundle;
+      expect(idsOf(back)).toEqual(idsOf(pages[i]));
+    }
+  });
+
+  test('a cursor deep in a descending order bounds the first key on its own, a range its index can start from', () => {
+    const req = parseSearch('Patient', [['_sort', '-_lastUpdated']], server.engine.defs);
+    const cursor = { direction: 'next' as const, keys: ['2026-11-30T03:04:07.877330Z', 'some-id'] };
+    const plan = buildSearchPlan(req, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl }, cursor);
+    // Without it the ORs alone left the walk of resource_live_updated to start at the newest row
+    // and filter its way down to the cursor (100,000 rows filtered at page 2,000 of 50).
+    expect(plan.pageSql).toMatch(/r\.last_updated <= \$\d+::timestamptz AND \(\(r\.last_updated < /);
+    const back = buildSearchPlan(req, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl }, { ...cursor, direction: 'previous' });
+    expect(back.pageSql).toMatch(/r\.last_updated >= \$\d+::timestamptz AND \(\(r\.last_updated > /);
+  });
 
   test('a tampered or foreign cursor is a 400', async () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient?_cursor=not-a-cursor`)).status).toBe(400);

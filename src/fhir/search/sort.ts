@@ -87,5 +87,10 @@ export function keysetCondition(keys: SortKey[], values: string[], backwards: bo
     ands.push(`${keys[i].expr} ${after} ${bound[i]}`);
     ors.push(`(${ands.join(' AND ')})`);
   }
-  return `(${ors.join(' OR ')})`;
+  // Each row after the cursor is level with it on the first key or beyond. Said on its own, that
+  // is a range the first key's index can start from, which the ORs are not: a page deep in
+  // `_sort=-_lastUpdated` (last_updated descending, id ascending) walked resource_live_updated
+  // from the newest row to the cursor, 100,000 rows filtered out at page 2,000 (86 against 0.24 ms).
+  const reach = `${keys[0].expr} ${keys[0].descending !== backwards ? '<=' : '>='} ${bound[0]}`;
+  return `(${reach} AND (${ors.join(' OR ')}))`;
 }
