@@ -41,9 +41,10 @@ export function sendBody(res: Response, body: Resource, pretty: boolean, head = 
  * and a random nonce), then the markers are replaced.
  */
 export function compactJson(body: Resource): string {
-  // Only searches read stored text, and they answer with Bundles: a read or a write skips the
-  // replacer, which would otherwise visit every value of the resource for nothing.
-  if (body.resourceType !== 'Bundle') return JSON.stringify(body);
+  // Only searches read stored text, as their entries' resources: any other answer skips the
+  // replacer, which would otherwise visit every value for nothing (a transaction's response of
+  // 200 resources, say; a search inside one is stringified like the rest, the same JSON).
+  if (body.resourceType !== 'Bundle' || !body.entry?.some((e) => storedText(e.resource) !== undefined)) return JSON.stringify(body);
   const spliced: string[] = [];
   const nonce = randomUUID();
   const text = JSON.stringify(body, (_key, value: unknown) => {
