@@ -9,9 +9,11 @@ export type ReferenceMap = Map<string, string>;
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
 /**
- * Returns each entry's resource with every reference rewritten: fullUrls of other entries become
- * `Type/id`, and conditional references (`Patient?identifier=…`) become the one resource they
- * match (none or several → 412, and the transaction fails).
+ * Rewrites every reference of each entry's resource and returns the resources: fullUrls of other
+ * entries become `Type/id`, and conditional references (`Patient?identifier=…`) become the one
+ * resource they match (none or several → 412, and the transaction fails). In place: the entries
+ * are the request's own parse, read by nothing after this, and a copy of each (structuredClone)
+ * was ~2 % of the server's CPU on a Synthea load.
  */
 export async function resolveReferences(entries: BundleEntry[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<Resource[]> {
   const conditional = new Map<string, string>();
@@ -21,8 +23,8 @@ export async function resolveReferences(entries: BundleEntry[], refs: ReferenceM
       out.push(entry.resource as unknown as Resource);
       continue;
     }
-    const copy = structuredClone(entry.resource) as Resource;
-    for (const holder of referenceHolders(copy, [])) {
+    const resource = entry.resource as Resource;
+    for (const holder of referenceHolders(resource, [])) {
       const ref = holder.reference;
       const mapped = refs.get(ref);
       if (mapped) {
@@ -41,7 +43,7 @@ export async function resolveReferences(entries: BundleEntry[], refs: ReferenceM
       }
       holder.reference = conditional.get(ref)!;
     }
-    out.push(copy);
+    out.push(resource);
   }
   return out;
 }
