@@ -84,12 +84,15 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
     await tx.query(`INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')}) ${selectOwnedRows(spec, '$1')}`, [ownedRowsJson(groups)]);
     rows += count;
   }
-  const params: unknown[] = [];
-  const ctes = rowSetWrites(
-    fresh.map(({ head, rows: r }) => ({ stationId: head.station_id, resourceType: head.resource_type, rows: r })),
-    (value) => `$${params.push(value)}`,
-  );
-  await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  // The sets the batch names (only row-set types have one: most batches need no statement).
+  if (fresh.some(({ rows: r }) => r.rowSet)) {
+    const params: unknown[] = [];
+    const ctes = rowSetWrites(
+      fresh.map(({ head, rows: r }) => ({ stationId: head.station_id, resourceType: head.resource_type, rows: r })),
+      (value) => `$${params.push(value)}`,
+    );
+    await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  }
   return { rows, skipped: batch.length - fresh.length };
 }
 

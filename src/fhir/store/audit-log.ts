@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { buildAuditEvent, type AuditInput } from '../audit';
-import { extractIndexRows, type ExtractContext } from '../index/extract';
+import { extractIndexRows, type ExtractContext, type IndexRows } from '../index/extract';
 import { PLACEHOLDER } from './audit-queue';
 import type { NewVersion, VersionWrite } from './write';
 import { writeVersion } from './write';
@@ -13,16 +13,21 @@ import { writeVersion } from './write';
  * AuditEvents are built by the server, so they are not re-validated on every request.
  */
 export function auditWrite(stationId: string, input: AuditInput, extract: ExtractContext): VersionWrite {
-  const id = randomUUID();
-  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta: { versionId: '1' } } as Resource;
-  return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows: extractIndexRows(event, extract) };
+  const { id, event, rows } = newEvent(input, { versionId: '1' }, extract);
+  return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows };
 }
 
 /** An audit record for the AuditQueue: stamped with the time of the statement that stores it. */
 export function queuedAudit(stationId: string, input: AuditInput, extract: ExtractContext): NewVersion {
+  const { id, event, rows } = newEvent(input, { versionId: '1', lastUpdated: PLACEHOLDER }, extract);
+  return { stationId, resourceType: 'AuditEvent', id, json: JSON.stringify(event), rows };
+}
+
+/** A new AuditEvent of `input`, recorded now, with a fresh id, `meta`, and its index rows. */
+function newEvent(input: AuditInput, meta: Resource['meta'], extract: ExtractContext): { id: string; event: Resource; rows: IndexRows } {
   const id = randomUUID();
-  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta: { versionId: '1', lastUpdated: PLACEHOLDER } } as Resource;
-  return { stationId, resourceType: 'AuditEvent', id, json: JSON.stringify(event), rows: extractIndexRows(event, extract) };
+  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta } as Resource;
+  return { id, event, rows: extractIndexRows(event, extract) };
 }
 
 /** Stores an audit record on its own, now (when the engine has no AuditQueue). */
