@@ -23,6 +23,17 @@ export interface R4Definitions {
 /** Codes of a fully enumerable ValueSet, by code system (system '' for codes listed without one). */
 export type ValueSetCodes = ReadonlyMap<string, ReadonlySet<string>>;
 
+/** The one code system of `valueSetUrl` that holds `code`; undefined when none or several do. */
+export function codeSystemOf(defs: R4Definitions, valueSetUrl: string, code: string): string | undefined {
+  let found: string | undefined;
+  for (const [system, codes] of defs.valueSets.get(valueSetUrl) ?? []) {
+    if (!codes.has(code)) continue;
+    if (found !== undefined || system === '') return undefined;
+    found = system;
+  }
+  return found;
+}
+
 let loaded: R4Definitions | undefined;
 
 /** Loads (once) and returns the R4 definitions. */

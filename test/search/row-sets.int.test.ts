@@ -16,6 +16,7 @@ const TAG = 'http://commune-ehr.example/test/tag';
 const SUBTYPE = 'http://hl7.org/fhir/restful-interaction';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const OUTCOMES = ['0', '4', '8'] as const;
+const OUTCOME_SYSTEM = 'http://hl7.org/fhir/audit-event-outcome';
 const NAMES = ['Nguyễn Thị Thư', 'Đặng Đức', 'Trần Văn An'];
 
 /** A varied event of our own, tagged `batch` (AuditEvents are written by the server, here by its engine). */
@@ -37,10 +38,11 @@ function event(i: number, batch: string, patient?: string): AuditEvent {
 
 const codings = (e: AuditEvent, param: string): Coding[] => {
   switch (param) {
+    // A bound `code` has its binding's system (docs/search.md, token).
     case 'action':
-      return e.action ? [{ code: e.action }] : [];
+      return e.action ? [{ system: 'http://hl7.org/fhir/audit-event-action', code: e.action }] : [];
     case 'outcome':
-      return e.outcome ? [{ code: e.outcome }] : [];
+      return e.outcome ? [{ system: OUTCOME_SYSTEM, code: e.outcome }] : [];
     case 'subtype':
       return e.subtype ?? [];
     case 'type':
@@ -163,7 +165,8 @@ describe('search on the access log (row sets)', () => {
     'action=R',
     'action=R,E',
     'outcome=4',
-    'outcome=|8',
+    `outcome=${OUTCOME_SYSTEM}|8`,
+    `outcome=${OUTCOME_SYSTEM}|`,
     `subtype=${SUBTYPE}|read`,
     `subtype=${SUBTYPE}|`,
     `type=${DCM}|110114`,
@@ -176,6 +179,11 @@ describe('search on the access log (row sets)', () => {
     const expected = refs(events.filter((e) => matches(e, param, value)));
     expect(expected.length).toBeGreaterThan(0);
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&${query}&_count=100`)).sort()).toEqual(expected);
+  });
+
+  test('a bound code has its binding\'s system: `|8` (no system) finds none of the events with outcome 8', async () => {
+    expect(events.some((e) => e.outcome === '8')).toBe(true);
+    expect(ids(await get(`AuditEvent?_tag=${TAG}|a&outcome=|8&_count=100`))).toEqual([]);
   });
 
   test.each([

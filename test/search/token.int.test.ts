@@ -107,6 +107,19 @@ describe('token search', () => {
     expect(await matchIds(server, 'Patient?telecom=phone|0903123456')).toEqual([patients[0].id]);
   });
 
+  test('a code takes the system of the value set it is bound to (R4: `system|code` on a `code` element)', async () => {
+    const patients = of<Patient>('Patient');
+    const GENDER = 'http://hl7.org/fhir/administrative-gender';
+    expect(await matchIds(server, `Patient?gender=${GENDER}|male`)).toEqual([patients[1].id]);
+    expect(await matchIds(server, `Patient?gender=${GENDER}|`)).toEqual(ids(patients));
+    expect(await matchIds(server, `Patient?gender:not=${GENDER}|female`)).toEqual(ids([patients[1], patients[2]]));
+    // The code is never stored without it, nor under another system.
+    expect(await matchIds(server, 'Patient?gender=|male')).toEqual([]);
+    expect(await matchIds(server, 'Patient?gender=http://example.org/gender|male')).toEqual([]);
+    // An element without a required binding (a boolean) keeps no system.
+    expect(await matchIds(server, 'Patient?active=|true')).toEqual([patients[0].id]);
+  });
+
   test('_id with a list, :not and :missing', async () => {
     const [a, b] = of<Patient>('Patient');
     expect(await matchIds(server, `Patient?_id=${a.id},${b.id},unknown`)).toEqual(ids([a, b]));

@@ -1,6 +1,6 @@
 import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import type { R4Definitions } from '../definitions';
+import { codeSystemOf, type R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
 import { storesCompartmentRows } from './compartment';
 import { addComposite } from './composite';
@@ -56,7 +56,9 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     for (const member of compiledExpression(sp, resource.resourceType)) {
       for (const tv of evaluate(member, input, ctx.fhirPathOnly)) {
         if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs, !elsewhere?.has(code));
-        else addValue(rows, sp.type!, code, tv, ctx);
+        else if (sp.type === 'token' && member.path?.codeBinding && typeof tv.value === 'string') {
+          addTokens(rows, code, tv, codeSystemOf(ctx.defs, member.path.codeBinding, tv.value));
+        } else addValue(rows, sp.type!, code, tv, ctx);
         if (sp.type === 'string' && sortText === undefined) sortText = sortTextOf(tv);
       }
     }

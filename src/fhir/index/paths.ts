@@ -41,6 +41,11 @@ export interface PlainPath {
   evaluate: FastPath;
   /** Type of every value the path yields, when it is one type known before run time. */
   type?: string;
+  /**
+   * The ValueSet a path ending in a `code` element is bound to (strength required), whose code
+   * system is the code's: the R4 search page gives a `code` the system of its binding.
+   */
+  codeBinding?: string;
 }
 
 /** One JSON key an element may be written under, and the type its values then have. */
@@ -113,7 +118,9 @@ export function compilePlainPath(atom: Atom, startType: string): PlainPath | und
   // The type of the values reaching the next step; undefined once several types (a choice
   // element) or a run-time type (Resource) can reach it, where only ofType may follow.
   let type: string | undefined = startType;
+  let codeBinding: string | undefined;
   for (const step of raw) {
+    codeBinding = undefined;
     if (step.kind === 'ofType') {
       steps.push(step);
       type = step.type;
@@ -134,12 +141,21 @@ export function compilePlainPath(atom: Atom, startType: string): PlainPath | und
     const candidates = candidatesOf(type, step.name);
     if (!candidates) return undefined;
     steps.push({ kind: 'field', name: step.name, candidates });
+    codeBinding = requiredCodeBinding(type, step.name);
     const types = new Set(candidates.map((c) => (c.resource ? undefined : c.type)));
     type = types.size === 1 ? [...types][0] : undefined;
   }
   // Each step's keys were chosen for the type the values have when they reach it: an input of
   // another type (never, from extract.ts) is the engine's to answer.
-  return { evaluate: (input) => (input.every((tv) => tv.type === startType) ? walk(steps, input) : undefined), type };
+  return { evaluate: (input) => (input.every((tv) => tv.type === startType) ? walk(steps, input) : undefined), type, codeBinding };
+}
+
+/** The required ValueSet (without its version) of a `code` element, or undefined. */
+function requiredCodeBinding(type: string, name: string): string | undefined {
+  const element = getElementDefinition(type, name);
+  const binding = element?.binding;
+  if (element?.type.length !== 1 || element.type[0].code !== 'code' || binding?.strength !== 'required') return undefined;
+  return binding.valueSet?.split('|')[0];
 }
 
 /**

@@ -68,7 +68,8 @@ export function addStrings(rows: IndexRows, param: string, tv: TypedValue): void
   }
 }
 
-export function addTokens(rows: IndexRows, param: string, tv: TypedValue): void {
+/** `implicitSystem`: a bound `code`'s system, which the value does not carry (extract.ts). */
+export function addTokens(rows: IndexRows, param: string, tv: TypedValue, implicitSystem?: string): void {
   const v = tv.value as any;
   const push = (system: string | null | undefined, code: unknown, text?: string | null): void => {
     const c = code === undefined || code === null ? null : clip(String(code));
@@ -76,7 +77,7 @@ export function addTokens(rows: IndexRows, param: string, tv: TypedValue): void 
   };
   if (v === null || v === undefined) return;
   if (typeof v !== 'object') {
-    push(null, v);
+    push(implicitSystem, v);
     return;
   }
   switch (tv.type) {
