@@ -2,14 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { everythingSearch } from '../../src/fhir/operations/everything';
 import { buildSearchPlan } from '../../src/fhir/search/plan';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { seed } from './helpers';
-
-/** Carries a plan out of a transaction that is rolled back. */
-class Explained extends Error {
-  constructor(readonly plan: unknown) {
-    super('rolled back');
-  }
-}
+import { explainRolledBack, planNodes, seed } from './helpers';
 
 // Patient/[id]/$everything: _since, _type, _count, next links, no cap on the total.
 // https://hl7.org/fhir/R4/operation-patient-everything.html
@@ -102,7 +95,7 @@ describe('Patient/$everything', () => {
     // is a small share of the station, and has gathered 3,000 AuditEvents.
     const sr = everythingSearch([], 'thu', server.engine.defs, server.config.timeZone);
     const plan = buildSearchPlan(sr, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl });
-    const explained = server.db.transaction(async (tx) => {
+    const explained = await explainRolledBack(server, async (tx) => {
       const station = server.config.stationId;
       const add = async (type: string, prefix: string, n: number, patient: string): Promise<void> => {
         const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
@@ -123,16 +116,8 @@ describe('Patient/$everything', () => {
       };
       await add('Observation', 'other-obs', 20_000, 'other');
       await add('AuditEvent', 'thu-audit', 3_000, 'thu');
-      await tx.query('ANALYZE');
-      const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${plan.pageSql}`, plan.params);
-      throw new Explained(row['QUERY PLAN']);
-    });
-    const outcome = await explained.catch((err: unknown) => err);
-    if (!(outcome instanceof Explained)) throw outcome;
-    const raw = outcome.plan;
-    type Node = { 'Index Name'?: string; Plans?: Node[] };
-    const walk = (n: Node): string[] => [...(n['Index Name'] ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(walk)];
-    const indexes = walk(((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: Node }[])[0].Plan);
+    }, plan.pageSql, plan.params);
+    const indexes = planNodes(explained).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []));
     expect(indexes.filter((name) => name.startsWith('idx_compartment'))).toEqual(['idx_compartment_lookup']);
     expect(indexes.filter((name) => name.startsWith('idx_reference'))).toEqual([]);
   });

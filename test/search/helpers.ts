@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Transaction } from '../../src/db/database';
 import { fhirFetch, type TestServer } from '../helpers/server';
 
 /** Writes resources through a transaction Bundle (the real write path); returns them as stored. */
@@ -56,4 +57,47 @@ export async function pageAll(server: TestServer, query: string): Promise<string
 export function sharedDir(): string | undefined {
   const dir = path.resolve(__dirname, '../..', '../shared');
   return fs.existsSync(dir) ? dir : undefined;
+}
+
+/** One node of `EXPLAIN (FORMAT JSON)`, with the fields the tests read. */
+export interface PlanNode {
+  'Index Name'?: string;
+  'Actual Loops'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Every node of a plan, depth first. */
+export function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
+class RolledBack extends Error {
+  constructor(readonly plan: PlanNode) {
+    super('rolled back');
+  }
+}
+
+/**
+ * The plan of `sql` over rows that `setup` writes and that are rolled back afterwards: a station's
+ * proportions, made by SQL in a transaction, for a plan PostgreSQL only chooses at that size.
+ * `analyze` runs the statement (EXPLAIN ANALYZE), so the plan shows loops as run.
+ */
+export async function explainRolledBack(
+  server: TestServer,
+  setup: (tx: Transaction) => Promise<void>,
+  sql: string,
+  params: unknown[],
+  analyze = false,
+): Promise<PlanNode> {
+  const outcome = await server.db
+    .transaction(async (tx) => {
+      await setup(tx);
+      await tx.query('ANALYZE');
+      const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`, params);
+      const raw = row['QUERY PLAN'];
+      throw new RolledBack(((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan);
+    })
+    .catch((err: unknown) => err);
+  if (!(outcome instanceof RolledBack)) throw outcome;
+  return outcome.plan;
 }
