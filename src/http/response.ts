@@ -28,10 +28,10 @@ export function sendFhir(res: Response, result: FhirResponse, opts: { prefer?: s
 }
 
 export function sendBody(res: Response, body: Resource, pretty: boolean, head = false): void {
-  const bytes = pretty ? JSON.stringify(body, null, 2) : compactJson(body);
+  const json = pretty ? JSON.stringify(body, null, 2) : compactJson(body);
   res.setHeader('Content-Type', FHIR_JSON);
-  if (head) res.setHeader('Content-Length', Buffer.byteLength(bytes));
-  res.end(head ? undefined : bytes);
+  if (head) res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(head ? undefined : json);
 }
 
 /**

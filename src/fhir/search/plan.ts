@@ -67,10 +67,10 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
 
   const keys = sortKeys(req.sort, scope, p);
   const backwards = cursor?.direction === 'previous';
-  const keyset: string[] = [];
+  let keyset: string | undefined;
   if (cursor) {
     if (cursor.keys.length !== keys.length) throw invalidCursor();
-    keyset.push(keysetCondition(keys, cursor.keys, backwards, p));
+    keyset = keysetCondition(keys, cursor.keys, backwards, p);
   }
   const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
   const select = keys.map((k, i) => `${asText(k)} AS k${i}`).join(', ');
@@ -84,8 +84,8 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   // OFFSET 0, else the planner joined the lookup to every row of the first filter and applied the
   // others after it (Observation?subject&code&_sort=-date: 156 date lookups for 39 matches).
   const pageSql = laterals.trim()
-    ? `${head} FROM (SELECT r.* FROM resource r ${join} WHERE ${where.join(' AND ')} OFFSET 0) r ${laterals}${keyset.length ? ` WHERE ${keyset[0]}` : ''} ${tail}`
-    : `${head} FROM resource r ${join} WHERE ${[...where, ...keyset].join(' AND ')} ${tail}`;
+    ? `${head} FROM (SELECT r.* FROM resource r ${join} WHERE ${where.join(' AND ')} OFFSET 0) r ${laterals}${keyset ? ` WHERE ${keyset}` : ''} ${tail}`
+    : `${head} FROM resource r ${join} WHERE ${[...where, ...(keyset ? [keyset] : [])].join(' AND ')} ${tail}`;
   const count = countStatement(req, ctx) ?? { sql: `SELECT count(*)::int AS total ${fromWhere}`, params: whereParams };
   return {
     pageSql,
