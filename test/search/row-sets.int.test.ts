@@ -181,7 +181,7 @@ describe('search on the access log (row sets)', () => {
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&${query}&_count=100`)).sort()).toEqual(expected);
   });
 
-  test('a bound code has its binding\'s system: `|8` (no system) finds none of the events with outcome 8', async () => {
+  test("a bound code has its binding's system: `|8` (no system) finds none of the events with outcome 8", async () => {
     expect(events.some((e) => e.outcome === '8')).toBe(true);
     expect(ids(await get(`AuditEvent?_tag=${TAG}|a&outcome=|8&_count=100`))).toEqual([]);
   });

@@ -142,4 +142,13 @@ describe('token search', () => {
     expect(res.status).toBe(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
+
+  test('a code with an extension of its own (indexed by the FHIRPath engine, not the walk) takes the same system', async () => {
+    const GENDER = 'http://hl7.org/fhir/administrative-gender';
+    const [patient] = (await seed(server, [
+      { resourceType: 'Patient', gender: 'unknown', _gender: { extension: [{ url: 'http://example.org/fhir/StructureDefinition/gender-source', valueString: 'khai báo' }] } } as Patient,
+    ])) as Patient[];
+    expect(await matchIds(server, `Patient?_id=${patient.id}&gender=${GENDER}|unknown`)).toEqual([patient.id]);
+    expect(await matchIds(server, `Patient?_id=${patient.id}&gender=|unknown`)).toEqual([]);
+  });
 });
