@@ -56,9 +56,7 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     for (const member of compiledExpression(sp, resource.resourceType)) {
       for (const tv of evaluate(member, input, ctx.fhirPathOnly)) {
         if (sp.type === 'reference') addReference(rows, code, tv, ctx.baseUrl, member.resolveIs, !elsewhere?.has(code));
-        else if (sp.type === 'token' && member.path?.codeBinding && typeof tv.value === 'string') {
-          addTokens(rows, code, tv, codeSystemOf(ctx.defs, member.path.codeBinding, tv.value));
-        } else addValue(rows, sp.type!, code, tv, ctx);
+        else addValue(rows, sp.type!, code, tv, ctx, member.path?.codeBinding);
         if (sp.type === 'string' && sortText === undefined) sortText = sortTextOf(tv);
       }
     }
@@ -81,13 +79,14 @@ function evaluate(member: CompiledMember, input: TypedValue[], fhirPathOnly?: bo
   }
 }
 
-function addValue(rows: IndexRows, type: string, param: string, tv: TypedValue, ctx: ValueContext): void {
+/** `codeBinding`: the ValueSet the member's `code` element is bound to, whose system a code takes. */
+function addValue(rows: IndexRows, type: string, param: string, tv: TypedValue, ctx: ExtractContext, codeBinding?: string): void {
   if (tv.value === undefined || tv.value === null) return;
   switch (type) {
     case 'string':
       return addStrings(rows, param, tv);
     case 'token':
-      return addTokens(rows, param, tv);
+      return addTokens(rows, param, tv, codeBinding && typeof tv.value === 'string' ? codeSystemOf(ctx.defs, codeBinding, tv.value) : undefined);
     case 'date':
       return addDates(rows, param, tv, ctx.timeZone);
     case 'number':

@@ -11,6 +11,7 @@ import {
   SymbolAtom,
   tryGetDataType,
   type Atom,
+  type InternalSchemaElement,
   type TypedValue,
 } from '@medplum/core';
 
@@ -129,7 +130,7 @@ export function compilePlainPath(atom: Atom, startType: string): PlainPath | und
     if (type === undefined || !tryGetDataType(type)) return undefined;
     if (step.kind === 'where') {
       // Only a single-typed text field: comparing anything else is the engine's business.
-      const candidates = candidatesOf(type, step.field);
+      const candidates = candidatesOf(getElementDefinition(type, step.field));
       if (candidates?.length !== 1 || !TEXT_PRIMITIVES.has(candidates[0].type)) return undefined;
       steps.push({ kind: 'where', field: candidates[0], equals: step.equals });
       continue;
@@ -138,10 +139,12 @@ export function compilePlainPath(atom: Atom, startType: string): PlainPath | und
       steps.push({ kind: 'self', name: step.name });
       continue;
     }
-    const candidates = candidatesOf(type, step.name);
+    // The same lookup the engine makes per value (no profile), made once.
+    const element = getElementDefinition(type, step.name);
+    const candidates = candidatesOf(element);
     if (!candidates) return undefined;
     steps.push({ kind: 'field', name: step.name, candidates });
-    codeBinding = requiredCodeBinding(type, step.name);
+    codeBinding = requiredCodeBinding(element!);
     const types = new Set(candidates.map((c) => (c.resource ? undefined : c.type)));
     type = types.size === 1 ? [...types][0] : undefined;
   }
@@ -151,21 +154,18 @@ export function compilePlainPath(atom: Atom, startType: string): PlainPath | und
 }
 
 /** The required ValueSet (without its version) of a `code` element, or undefined. */
-function requiredCodeBinding(type: string, name: string): string | undefined {
-  const element = getElementDefinition(type, name);
-  const binding = element?.binding;
-  if (element?.type.length !== 1 || element.type[0].code !== 'code' || binding?.strength !== 'required') return undefined;
+function requiredCodeBinding(element: InternalSchemaElement): string | undefined {
+  const binding = element.binding;
+  if (element.type.length !== 1 || element.type[0].code !== 'code' || binding?.strength !== 'required') return undefined;
   return binding.valueSet?.split('|')[0];
 }
 
 /**
- * The keys `name` may be written under on a `type`, in the order the engine tries them
+ * The keys an element may be written under, in the order the engine tries them
  * (getTypedPropertyValueWithSchema): the element's types in definition order, `value[x]` as
  * `valueQuantity`, `valueString`…; the first key present wins.
  */
-function candidatesOf(type: string, name: string): Candidate[] | undefined {
-  // The same lookup the engine makes per value (no profile), made once.
-  const element = getElementDefinition(type, name);
+function candidatesOf(element: InternalSchemaElement | undefined): Candidate[] | undefined {
   // No type: the engine yields nothing. A bare Element/BackboneElement code (the schema names
   // backbone types, so none is left in R4): the engine renames it. Neither is worth reproducing.
   if (!element?.type?.length || element.type.some((t) => t.code === 'Element' || t.code === 'BackboneElement')) return undefined;

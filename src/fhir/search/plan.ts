@@ -83,7 +83,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   // A sort key looked up per row is looked up for the matches only: the filters run first, behind
   // OFFSET 0, else the planner joined the lookup to every row of the first filter and applied the
   // others after it (Observation?subject&code&_sort=-date: 156 date lookups for 39 matches).
-  const pageSql = laterals.trim()
+  const pageSql = keys.some((k) => k.lateral)
     ? `${head} FROM (SELECT r.* FROM resource r ${join} WHERE ${where.join(' AND ')} OFFSET 0) r ${laterals}${keyset ? ` WHERE ${keyset}` : ''} ${tail}`
     : `${head} FROM resource r ${join} WHERE ${[...where, ...(keyset ? [keyset] : [])].join(' AND ')} ${tail}`;
   const count = countStatement(req, ctx) ?? { sql: `SELECT count(*)::int AS total ${fromWhere}`, params: whereParams };
