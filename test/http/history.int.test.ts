@@ -27,6 +27,13 @@ describe('history', () => {
     return entries;
   };
 
+  /**
+   * The audit records of earlier reads are written in batches, in transactions of their own that
+   * rightly hold type and system history's horizon back while they run: a test that reads its own
+   * writes there writes those records first (creates queue none of their own).
+   */
+  const settleAuditTrail = (): Promise<void> => server.engine.repo.flushAudit();
+
   test('instance history lists every version newest first, with request and response', async () => {
     const p = await create('Lịch');
     expect((await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: true } })).status).toBe(200);
@@ -73,6 +80,7 @@ describe('history', () => {
   });
 
   test('type and system history with _count page through every version once', async () => {
+    await settleAuditTrail();
     const ids = [];
     for (let i = 0; i < 7; i++) ids.push((await create(`Trang${i}`)).id);
     const typeEntries = await pages(`${base}/Patient/_history?_count=3`);
@@ -84,9 +92,7 @@ describe('history', () => {
   });
 
   test('_since returns changes at or after the instant; the bundle says up to when', async () => {
-    // The audit records of earlier reads are written in batches, in transactions of their own that
-    // rightly hold the horizon back while they run; write them now so this test reads its own writes.
-    await server.engine.repo.flushAudit();
+    await settleAuditTrail();
     const before = await create('Trước');
     await new Promise((r) => setTimeout(r, 20));
     const since = new Date().toISOString();
@@ -144,7 +150,7 @@ describe('history', () => {
   // Two transactions often start within one millisecond; the notification feed's horizon must tell
   // them apart, or what the earlier one wrote waits for the later one to end.
   (process.env.DATABASE_URL ? test : test.skip)('the exact horizon is the open transaction\'s start, to the microsecond (PostgreSQL only)', async () => {
-    await server.engine.repo.flushAudit(); // the audit records of earlier requests: no write of theirs runs now
+    await settleAuditTrail();
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     let opened!: (start: string) => void;

@@ -1,7 +1,7 @@
 import type { Appointment } from '@medplum/fhirtypes';
 import type { Database } from '../../src/db/database';
 import { openDatabase } from '../../src/db/datasource';
-import { createFhirEngine } from '../../src/fhir/engine';
+import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
 import { Repository } from '../../src/fhir/store/repository';
 import { TM_EXT } from '../../src/telemedicine/canonical';
 import { startSubscriptionDispatcher, type DispatcherOptions, type SubscriptionDispatcher } from '../../src/subscriptions/dispatcher';
@@ -44,6 +44,8 @@ describe('notifications to the telemedicine platform', () => {
     startSubscriptionDispatcher({ db, engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set(engine.defs.patientCompartment.keys())) }, FAST);
   /** On PostgreSQL a restarted service has its own connections; the embedded database is the process's own. */
   let restartedDb: Database | undefined;
+  /** The restarted service's engine, whose queued audit records (deliveries) are stored before its connections close. */
+  let restartedEngine: FhirEngine | undefined;
 
   const subscribe = async (criteria: string, token = system): Promise<{ status: number; body: any }> =>
     fhirFetch(`${server.baseUrl}/Subscription`, {
@@ -54,9 +56,18 @@ describe('notifications to the telemedicine platform', () => {
 
   const subscription = async (id: string): Promise<any> => (await fhirFetch(`${server.baseUrl}/Subscription/${id}`, { token: system })).body;
 
-  /** Every version of every resource of `type` the server holds, by id (none is deleted in these tests). */
+  /**
+   * Every version of every resource of `type` the server holds, by id (none is deleted in these
+   * tests). Type history stops at the start of the oldest transaction still running — the
+   * dispatcher's, a batch of audit records — so it is read again until that horizon (the Bundle's
+   * meta.lastUpdated) has passed the moment of asking: every write made before is then in it.
+   */
   const versions = async (type: string): Promise<Map<string, number[]>> => {
-    const history = await fhirFetch(`${server.baseUrl}/${type}/_history?_count=1000`, { token: system });
+    const asked = Date.now();
+    const history = await until('a type history past the moment of asking', async () => {
+      const res = await fhirFetch(`${server.baseUrl}/${type}/_history?_count=1000`, { token: system });
+      return Date.parse(res.body.meta.lastUpdated) >= asked ? res : undefined;
+    });
     const byId = new Map<string, number[]>();
     for (const { resource } of history.body.entry ?? []) byId.set(resource.id, [...(byId.get(resource.id) ?? []), Number(resource.meta.versionId)]);
     return byId;
@@ -102,6 +113,7 @@ describe('notifications to the telemedicine platform', () => {
 
   afterAll(async () => {
     await dispatcher?.stop();
+    await restartedEngine?.repo.flushAudit();
     await restartedDb?.close();
     await platform.stop();
     await server?.close();
@@ -159,7 +171,7 @@ describe('notifications to the telemedicine platform', () => {
     const url = (server.db as Database & { url?: string }).url;
     restartedDb = url ? await openDatabase({ databaseUrl: url, dataDir: '', poolSize: 4 }) : undefined;
     const db = restartedDb ?? server.db;
-    const engine = createFhirEngine(db, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl, version: 'restarted' });
+    const engine = (restartedEngine = createFhirEngine(db, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl, version: 'restarted' }));
     dispatcher = startDispatcher(engine, db);
     await operation(server, `Appointment/${a}/$cancel`, {}, people[0].token);
     await new Promise((r) => setTimeout(r, 500));
