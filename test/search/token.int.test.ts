@@ -151,4 +151,17 @@ describe('token search', () => {
     expect(await matchIds(server, `Patient?_id=${patient.id}&gender=${GENDER}|unknown`)).toEqual([patient.id]);
     expect(await matchIds(server, `Patient?_id=${patient.id}&gender=|unknown`)).toEqual([]);
   });
+
+  test('a composite whose first part is a bound code (DocumentReference relationship) takes its system there too', async () => {
+    const RELATION = 'http://hl7.org/fhir/document-relationship-type';
+    const document = (relatesTo?: object[]): Resource => ({ resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }], relatesTo } as Resource);
+    const [old] = await seed(server, [document()]);
+    const [replacing] = await seed(server, [document([{ code: 'replaces', target: { reference: `DocumentReference/${old.id}` } }])]);
+    const pair = (code: string): string => `DocumentReference?relationship=${encodeURIComponent(`${code}$DocumentReference/${old.id}`)}`;
+    expect(await matchIds(server, pair('replaces'))).toEqual([replacing.id]);
+    expect(await matchIds(server, pair(`${RELATION}|replaces`))).toEqual([replacing.id]);
+    expect(await matchIds(server, pair('|replaces'))).toEqual([]);
+    expect(await matchIds(server, pair(`${RELATION}|transforms`))).toEqual([]);
+    expect(await matchIds(server, `DocumentReference?relation=${RELATION}|replaces`)).toEqual([replacing.id]);
+  });
 });

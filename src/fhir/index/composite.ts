@@ -4,7 +4,7 @@ import type { R4Definitions } from '../definitions';
 import { compileMembers, compiledExpression, type CompiledMember } from './expressions';
 import { compilePlainPath, type PlainPath } from './paths';
 import { emptyRows } from './tables';
-import { addTokens } from './values';
+import { addBoundTokens } from './values';
 
 /**
  * Composite parameters (`code-value-quantity=http://loinc.org|8480-6$gt140`) without a table of
@@ -28,6 +28,14 @@ export interface CompositeParts {
 }
 
 const SECOND_TYPES = new Set(['token', 'quantity', 'number', 'date', 'string', 'uri', 'reference']);
+
+/**
+ * Composites whose R4 definition names its components' parameters the wrong way round: R4's
+ * DocumentReference `relationship` gives its first component (expression `code`, the relation)
+ * the definition of `relatesto` (a reference) and its second (`target`) that of `relation`.
+ * The expressions are in the order a search writes them (`replaces$DocumentReference/1`).
+ */
+const SWAPPED_DEFINITIONS = new Set(['http://hl7.org/fhir/SearchParameter/DocumentReference-relationship']);
 const byUrlCache = new WeakMap<R4Definitions, Map<string, SearchParameter>>();
 const partsCache = new WeakMap<SearchParameter, CompositeParts | null>();
 
@@ -48,8 +56,10 @@ export function compositeParts(sp: SearchParameter, defs: R4Definitions): Compos
     parts = null;
     const components = sp.component ?? [];
     if (sp.type === 'composite' && components.length === 2) {
-      const first = paramsByUrl(defs).get(components[0].definition);
-      const second = paramsByUrl(defs).get(components[1].definition);
+      const [firstUrl, secondUrl] = components.map((c) => c.definition);
+      const swapped = SWAPPED_DEFINITIONS.has(sp.url ?? '');
+      const first = paramsByUrl(defs).get(swapped ? secondUrl : firstUrl);
+      const second = paramsByUrl(defs).get(swapped ? firstUrl : secondUrl);
       if (first?.type === 'token' && second?.type && SECOND_TYPES.has(second.type)) {
         // Component expressions are relative to the composite's element: no type to filter on.
         parts = { first, second, firstMembers: compileMembers(components[0].expression, ''), secondMembers: compileMembers(components[1].expression, '') };
@@ -78,9 +88,9 @@ function componentPath(member: CompiledMember, elementType: string): PlainPath |
   return byType.get(elementType);
 }
 
-/** The values of `members` on one element: each one's plain-path walk when it can answer, else FHIRPath. */
-function evalAll(members: CompiledMember[], element: TypedValue, fhirPathOnly?: boolean): TypedValue[] {
-  return members.flatMap((m) => (fhirPathOnly ? undefined : componentPath(m, element.type)?.evaluate([element])) ?? evalFhirPathTyped(m.atom, [element]));
+/** The values of `member` on one element: its plain-path walk when it can answer, else FHIRPath. */
+function evalOne(member: CompiledMember, element: TypedValue, fhirPathOnly?: boolean): TypedValue[] {
+  return (fhirPathOnly ? undefined : componentPath(member, element.type)?.evaluate([element])) ?? evalFhirPathTyped(member.atom, [element]);
 }
 
 /** Adds the rows of composite `sp`; `addValue` stores a second-component value under a key. */
@@ -97,10 +107,14 @@ export function addComposite(
     const elements = (ctx.fhirPathOnly ? undefined : member.path?.evaluate(input)) ?? evalFhirPathTyped(member.atom, input);
     for (const element of elements) {
       const tokens = emptyRows();
-      for (const tv of evalAll(parts.firstMembers, element, ctx.fhirPathOnly)) addTokens(tokens, '', tv);
+      for (const m of parts.firstMembers) {
+        // A relation's bound `code` (DocumentReference relationship) has its binding's system, as alone.
+        const binding = componentPath(m, element.type)?.codeBinding;
+        for (const tv of evalOne(m, element, ctx.fhirPathOnly)) addBoundTokens(tokens, '', tv, ctx.defs, binding);
+      }
       const keys = tokens.token.filter((t) => t.code !== null).flatMap((t) => compositeKeys(sp.code!, t.system, t.code!));
       if (!keys.length) continue;
-      const values = evalAll(parts.secondMembers, element, ctx.fhirPathOnly);
+      const values = parts.secondMembers.flatMap((m) => evalOne(m, element, ctx.fhirPathOnly));
       for (const key of new Set(keys)) for (const tv of values) addValue(parts.second.type!, key, tv);
     }
   }

@@ -1,6 +1,6 @@
 import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { codeSystemOf, type R4Definitions } from '../definitions';
+import type { R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
 import { storesCompartmentRows } from './compartment';
 import { addComposite } from './composite';
@@ -8,7 +8,7 @@ import { compiledExpression, type CompiledMember } from './expressions';
 import { storedParams, storedRows } from './stored-params';
 import { clip, emptyRows, type IndexRows } from './tables';
 import { packRowSet } from './row-sets';
-import { addDates, addNumber, addQuantity, addReference, addStrings, addTokens, addUri, sortTextOf, type ValueContext } from './values';
+import { addBoundTokens, addDates, addNumber, addQuantity, addReference, addStrings, addUri, sortTextOf, type ValueContext } from './values';
 
 export { emptyRows, type IndexRows } from './tables';
 
@@ -86,7 +86,7 @@ function addValue(rows: IndexRows, type: string, param: string, tv: TypedValue, 
     case 'string':
       return addStrings(rows, param, tv);
     case 'token':
-      return addTokens(rows, param, tv, codeBinding && typeof tv.value === 'string' ? codeSystemOf(ctx.defs, codeBinding, tv.value) : undefined);
+      return addBoundTokens(rows, param, tv, ctx.defs, codeBinding);
     case 'date':
       return addDates(rows, param, tv, ctx.timeZone);
     case 'number':

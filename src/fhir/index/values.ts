@@ -1,4 +1,5 @@
 import type { TypedValue } from '@medplum/core';
+import { codeSystemOf, type R4Definitions } from '../definitions';
 import { parseReference } from '../references';
 import { dateRange, MAX_INSTANT, MIN_INSTANT } from '../search/dates';
 import { normalizeString } from '../search/normalize';
@@ -68,7 +69,15 @@ export function addStrings(rows: IndexRows, param: string, tv: TypedValue): void
   }
 }
 
-/** `implicitSystem`: a bound `code`'s system, which the value does not carry (extract.ts). */
+/**
+ * Tokens of a value reached through an element bound (required) to `codeBinding`: a bare `code`
+ * there has the system of its binding (R4 3.1.0.4.2), which the value does not carry.
+ */
+export function addBoundTokens(rows: IndexRows, param: string, tv: TypedValue, defs: R4Definitions, codeBinding: string | undefined): void {
+  addTokens(rows, param, tv, codeBinding && typeof tv.value === 'string' ? codeSystemOf(defs, codeBinding, tv.value) : undefined);
+}
+
+/** `implicitSystem`: a bound `code`'s system, which the value does not carry (addBoundTokens). */
 export function addTokens(rows: IndexRows, param: string, tv: TypedValue, implicitSystem?: string): void {
   const v = tv.value as any;
   const push = (system: string | null | undefined, code: unknown, text?: string | null): void => {
