@@ -108,7 +108,7 @@ export function addComposite(
     for (const element of elements) {
       const tokens = emptyRows();
       for (const m of parts.firstMembers) {
-        // A relation's bound `code` (DocumentReference relationship) has its binding's system, as alone.
+        // A bound `code` (DocumentReference's relation) has its binding's system, as in its own parameter.
         const binding = componentPath(m, element.type)?.codeBinding;
         for (const tv of evalOne(m, element, ctx.fhirPathOnly)) addBoundTokens(tokens, '', tv, ctx.defs, binding);
       }
