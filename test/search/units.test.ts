@@ -179,6 +179,6 @@ describe('answers with stored JSON spliced in', () => {
     const text = compactJson(body).toString();
     expect(text.split(stored)).toHaveLength(3);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(body)));
-    expect(compactJson(copy).toString()).toBe(JSON.stringify(copy));
+    expect(compactJson(copy)).toBe(JSON.stringify(copy));
   });
 });

@@ -88,9 +88,9 @@ function componentPath(member: CompiledMember, elementType: string): PlainPath |
   return byType.get(elementType);
 }
 
-/** The values of `member` on one element: its plain-path walk when it can answer, else FHIRPath. */
-function evalOne(member: CompiledMember, element: TypedValue, fhirPathOnly?: boolean): TypedValue[] {
-  return (fhirPathOnly ? undefined : componentPath(member, element.type)?.evaluate([element])) ?? evalFhirPathTyped(member.atom, [element]);
+/** The values of `member` on one element: its plain path's walk when it can answer, else FHIRPath. */
+function evalOne(member: CompiledMember, path: PlainPath | undefined, element: TypedValue, fhirPathOnly?: boolean): TypedValue[] {
+  return (fhirPathOnly ? undefined : path?.evaluate([element])) ?? evalFhirPathTyped(member.atom, [element]);
 }
 
 /** Adds the rows of composite `sp`; `addValue` stores a second-component value under a key. */
@@ -108,13 +108,13 @@ export function addComposite(
     for (const element of elements) {
       const tokens = emptyRows();
       for (const m of parts.firstMembers) {
+        const path = componentPath(m, element.type);
         // A bound `code` (DocumentReference's relation) has its binding's system, as in its own parameter.
-        const binding = componentPath(m, element.type)?.codeBinding;
-        for (const tv of evalOne(m, element, ctx.fhirPathOnly)) addBoundTokens(tokens, '', tv, ctx.defs, binding);
+        for (const tv of evalOne(m, path, element, ctx.fhirPathOnly)) addBoundTokens(tokens, '', tv, ctx.defs, path?.codeBinding);
       }
       const keys = tokens.token.filter((t) => t.code !== null).flatMap((t) => compositeKeys(sp.code!, t.system, t.code!));
       if (!keys.length) continue;
-      const values = parts.secondMembers.flatMap((m) => evalOne(m, element, ctx.fhirPathOnly));
+      const values = parts.secondMembers.flatMap((m) => evalOne(m, componentPath(m, element.type), element, ctx.fhirPathOnly));
       for (const key of new Set(keys)) for (const tv of values) addValue(parts.second.type!, key, tv);
     }
   }
