@@ -63,6 +63,7 @@ export function sharedDir(): string | undefined {
 export interface PlanNode {
   'Index Name'?: string;
   'Actual Loops'?: number;
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 }
 
@@ -80,7 +81,8 @@ class RolledBack extends Error {
 /**
  * The plan of `sql` over rows that `setup` writes and that are rolled back afterwards: a station's
  * proportions, made by SQL in a transaction, for a plan PostgreSQL only chooses at that size.
- * `analyze` runs the statement (EXPLAIN ANALYZE), so the plan shows loops as run.
+ * `analyze` runs the statement (EXPLAIN ANALYZE), so the plan shows loops as run. `generic` plans
+ * it as a prepared statement that has turned generic (prepared.ts), blind to the values.
  */
 export async function explainRolledBack(
   server: TestServer,
@@ -88,16 +90,76 @@ export async function explainRolledBack(
   sql: string,
   params: unknown[],
   analyze = false,
+  generic = false,
 ): Promise<PlanNode> {
+  const options = `${analyze ? 'ANALYZE, ' : ''}FORMAT JSON`;
   const outcome = await server.db
     .transaction(async (tx) => {
       await setup(tx);
       await tx.query('ANALYZE');
-      const [row] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`, params);
-      const raw = row['QUERY PLAN'];
+      let raw: unknown;
+      if (generic) {
+        await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        await tx.query(`PREPARE explained_generic AS ${sql}`);
+        try {
+          [{ 'QUERY PLAN': raw }] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${options}) EXECUTE explained_generic (${params.map(literal).join(', ')})`);
+        } finally {
+          await tx.query('DEALLOCATE explained_generic');
+        }
+      } else {
+        [{ 'QUERY PLAN': raw }] = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${options}) ${sql}`, params);
+      }
       throw new RolledBack(((typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[])[0].Plan);
     })
     .catch((err: unknown) => err);
   if (!(outcome instanceof RolledBack)) throw outcome;
   return outcome.plan;
+}
+
+/** A bound value written as an SQL literal, for EXECUTE (strings and numbers: what a search binds here). */
+function literal(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+  throw new Error(`no literal for ${JSON.stringify(value)}`);
+}
+
+/** How many of resident p-1's observations insertResidentObservations makes weights. */
+export const RESIDENT_WEIGHTS = 40;
+
+/**
+ * A station's observations as index rows, by SQL: 20,150 Observations, 150 of them resident p-1's
+ * (RESIDENT_WEIGHTS of those weights, LOINC 29463-7), the rest spread over 200 others, and a weight
+ * in every 4 of 15 (5,373 in all); each with a date an hour before the previous one and an
+ * identifier of its own. The identifiers are what a real station's token rows are full of: they
+ * make `code` a column of thousands of distinct values, so that a plan blind to the values takes
+ * any code for about one row.
+ */
+export async function insertResidentObservations(tx: Transaction, station: string): Promise<void> {
+  const rows = Array.from({ length: 20_150 }, (_, i) => ({
+    id: `obs-${i}`,
+    patient: i < 150 ? 'p-1' : `p-${2 + (i % 200)}`,
+    code: i % 15 < 4 ? '29463-7' : '8302-2',
+  }));
+  const ids = rows.map((r) => r.id);
+  await tx.query(
+    `INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
+     SELECT $1, 'Observation', id, 1, nextval('resource_seq'), now(), false, '{}' FROM unnest($2::text[]) id`,
+    [station, ids],
+  );
+  await tx.query(
+    `INSERT INTO idx_reference (station_id, resource_type, resource_id, param, target_type, target_id)
+     SELECT $1, 'Observation', id, 'subject', 'Patient', p FROM unnest($2::text[], $3::text[]) t(id, p)`,
+    [station, ids, rows.map((r) => r.patient)],
+  );
+  await tx.query(
+    `INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code)
+     SELECT $1, 'Observation', id, 'code', 'http://loinc.org', c FROM unnest($2::text[], $3::text[]) t(id, c)
+     UNION ALL SELECT $1, 'Observation', id, 'identifier', 'urn:station:lab', 'lab-' || id FROM unnest($2::text[]) id`,
+    [station, ids, rows.map((r) => r.code)],
+  );
+  await tx.query(
+    `INSERT INTO idx_date (station_id, resource_type, resource_id, param, lo, hi)
+     SELECT $1, 'Observation', id, 'date', now() - n * interval '1 hour', now() - n * interval '1 hour' FROM unnest($2::text[]) WITH ORDINALITY t(id, n)`,
+    [station, ids],
+  );
 }

@@ -2,7 +2,7 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { buildSearchPlan } from '../../src/fhir/search/plan';
 import { parseSearch } from '../../src/fhir/search/parse';
-import { explainRolledBack, idsOf, planNodes, seed } from './helpers';
+import { explainRolledBack, idsOf, insertResidentObservations, planNodes, RESIDENT_WEIGHTS, seed } from './helpers';
 
 // Paging by keys, not OFFSET: a client paging while another writes sees every resource that
 // existed when it started exactly once (anchors.md: HAPI #3086, #4109).
@@ -109,43 +109,14 @@ describe('paging while another client writes', () => {
     expect(plan.pageSql).toMatch(/^SELECT .* FROM \(SELECT r\.\* FROM resource r .*idx_reference.*idx_token.* OFFSET 0\) r CROSS JOIN LATERAL \(.*idx_date/);
     const root = await explainRolledBack(
       server,
-      async (tx) => {
-        const rows = Array.from({ length: 20_150 }, (_, i) => ({
-          id: `obs-${i}`,
-          patient: i < 150 ? 'p-1' : `p-${2 + (i % 200)}`,
-          code: i % 15 < 4 ? '29463-7' : '8302-2',
-        }));
-        const ids = rows.map((r) => r.id);
-        const station = server.config.stationId;
-        await tx.query(
-          `INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
-           SELECT $1, 'Observation', id, 1, nextval('resource_seq'), now(), false, '{}' FROM unnest($2::text[]) id`,
-          [station, ids],
-        );
-        await tx.query(
-          `INSERT INTO idx_reference (station_id, resource_type, resource_id, param, target_type, target_id)
-           SELECT $1, 'Observation', id, 'subject', 'Patient', p FROM unnest($2::text[], $3::text[]) t(id, p)`,
-          [station, ids, rows.map((r) => r.patient)],
-        );
-        await tx.query(
-          `INSERT INTO idx_token (station_id, resource_type, resource_id, param, system, code)
-           SELECT $1, 'Observation', id, 'code', 'http://loinc.org', c FROM unnest($2::text[], $3::text[]) t(id, c)`,
-          [station, ids, rows.map((r) => r.code)],
-        );
-        await tx.query(
-          `INSERT INTO idx_date (station_id, resource_type, resource_id, param, lo, hi)
-           SELECT $1, 'Observation', id, 'date', now() - n * interval '1 hour', now() - n * interval '1 hour' FROM unnest($2::text[]) WITH ORDINALITY t(id, n)`,
-          [station, ids],
-        );
-      },
+      (tx) => insertResidentObservations(tx, server.config.stationId),
       plan.pageSql,
       plan.params,
       true,
     );
-    const weights = Array.from({ length: 150 }, (_, i) => i).filter((i) => i % 15 < 4).length;
     const lookups = planNodes(root).filter((n) => n['Index Name']?.startsWith('idx_date'));
     expect(lookups.length).toBeGreaterThan(0);
-    expect(lookups.reduce((sum, n) => sum + (n['Actual Loops'] ?? 0), 0)).toBe(weights);
+    expect(lookups.reduce((sum, n) => sum + (n['Actual Loops'] ?? 0), 0)).toBe(RESIDENT_WEIGHTS);
   });
 
   test('a tampered or foreign cursor is a 400', async () => {

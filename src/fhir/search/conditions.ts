@@ -8,7 +8,7 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
-import { hasIndexRow, noIndexRow } from './owned-rows';
+import { candidateHasRow, hasIndexRow, noIndexRow } from './owned-rows';
 import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
@@ -36,6 +36,13 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
     case 'has':
       return hasFilter(scope, f, ctx, p);
   }
+}
+
+/** A positive filter checked on each candidate, never where the plan starts (search/driving.ts). */
+export function candidateCheck(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
+  const sel = positiveSelection(scope, f, ctx, p);
+  if (!sel) throw new Error(`${f.kind} filter cannot be checked per candidate`);
+  return candidateHasRow(scope, sel.table, sel.where);
 }
 
 function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {

@@ -1,5 +1,5 @@
 import { ROW_SET_MEMBERS, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
-import { membership, selectOwners, type Scope } from './sql';
+import { membership, or, selectOwners, type Scope } from './sql';
 
 /**
  * The index rows a scope's resources own, wherever they are kept: most types keep their own rows;
@@ -62,6 +62,16 @@ export function rowsOfResource(scope: Scope, table: string, columns: string, whe
     );
   }
   return selects;
+}
+
+/**
+ * The scope's resource has a row of `table` (alias i) satisfying `where`, checked on that resource
+ * alone: OFFSET 0 keeps the EXISTS a subplan run per candidate, which PostgreSQL may not turn into
+ * a join to start from (hasIndexRow's form). For conditions the engine knows to be broad
+ * (search/driving.ts).
+ */
+export function candidateHasRow(scope: Scope, table: string, where: string[]): string {
+  return or(rowsOfResource(scope, table, '1', where).map((select) => `EXISTS (${select} OFFSET 0)`));
 }
 
 /** No index row of `alias` in `table` satisfies `where` (anti-joins; NOT IN would not be one). */

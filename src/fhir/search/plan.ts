@@ -1,4 +1,5 @@
-import { filterCondition, positiveSelection } from './conditions';
+import { candidateCheck, filterCondition, positiveSelection } from './conditions';
+import { checkedFilters } from './driving';
 import { invalidCursor, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
@@ -55,7 +56,9 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types))} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
       AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}${types}`;
   }
-  for (const filter of req.filters) where.push(filterCondition(scope, filter, ctx, p));
+  // Broad equalities beside a narrow one are checked per candidate, not offered as a start (driving.ts).
+  const checked = checkedFilters(req, ctx);
+  for (const filter of req.filters) where.push(checked.has(filter) ? candidateCheck(scope, filter, ctx, p) : filterCondition(scope, filter, ctx, p));
   return { scope, join, where };
 }
 
