@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Transaction } from '../../src/db/database';
+import type { PlanContext } from '../../src/fhir/search/plan';
 import { fhirFetch, type TestServer } from '../helpers/server';
 
 /** Writes resources through a transaction Bundle (the real write path); returns them as stored. */
@@ -52,6 +53,9 @@ export async function pageAll(server: TestServer, query: string): Promise<string
   }
   return ids;
 }
+
+/** What the planner needs of a test server's station (buildSearchPlan). */
+export const planContextOf = (server: TestServer): PlanContext => ({ stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl });
 
 /** The shared data folder (a sibling of the repository), or undefined when absent. */
 export function sharedDir(): string | undefined {

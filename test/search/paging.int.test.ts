@@ -2,7 +2,7 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { buildSearchPlan } from '../../src/fhir/search/plan';
 import { parseSearch } from '../../src/fhir/search/parse';
-import { explainRolledBack, idsOf, insertResidentObservations, planNodes, RESIDENT_WEIGHTS, seed } from './helpers';
+import { explainRolledBack, idsOf, insertResidentObservations, planContextOf, planNodes, RESIDENT_WEIGHTS, seed } from './helpers';
 
 // Paging by keys, not OFFSET: a client paging while another writes sees every resource that
 // existed when it started exactly once (anchors.md: HAPI #3086, #4109).
@@ -91,11 +91,11 @@ describe('paging while another client writes', () => {
   test('a cursor deep in a descending order bounds the first key on its own, a range its index can start from', () => {
     const req = parseSearch('Patient', [['_sort', '-_lastUpdated']], server.engine.defs);
     const cursor = { direction: 'next' as const, keys: ['2026-11-30T03:04:07.877330Z', 'some-id'] };
-    const plan = buildSearchPlan(req, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl }, cursor);
+    const plan = buildSearchPlan(req, planContextOf(server), cursor);
     // Without it the ORs alone left the walk of resource_live_updated to start at the newest row
     // and filter its way down to the cursor (100,000 rows filtered at page 2,000 of 50).
     expect(plan.pageSql).toMatch(/r\.last_updated <= \$\d+::timestamptz AND \(\(r\.last_updated < /);
-    const back = buildSearchPlan(req, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl }, { ...cursor, direction: 'previous' });
+    const back = buildSearchPlan(req, planContextOf(server), { ...cursor, direction: 'previous' });
     expect(back.pageSql).toMatch(/r\.last_updated >= \$\d+::timestamptz AND \(\(r\.last_updated > /);
   });
 
@@ -105,7 +105,7 @@ describe('paging while another client writes', () => {
     // depends on statistics a test's few rows do not reproduce, so the filters are fenced off
     // (OFFSET 0) before the lookups, which the statement's form shows, and the plan run here counts.
     const req = parseSearch('Observation', [['subject', 'Patient/p-1'], ['code', 'http://loinc.org|29463-7'], ['_sort', '-date']], server.engine.defs);
-    const plan = buildSearchPlan(req, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl });
+    const plan = buildSearchPlan(req, planContextOf(server));
     expect(plan.pageSql).toMatch(/^SELECT .* FROM \(SELECT r\.\* FROM resource r .*idx_reference.*idx_token.* OFFSET 0\) r CROSS JOIN LATERAL \(.*idx_date/);
     const root = await explainRolledBack(
       server,

@@ -6,7 +6,7 @@ import type { StoredRows } from '../index/stored-params';
 
 /** Bound parameters: `add` stores a value and returns its placeholder. */
 export class SqlParams {
-  readonly values: unknown[] = [];
+  readonly values: unknown[];
   /**
    * True once a bound of a range or a pattern was added (`addRange`): how many rows the condition
    * selects depends on the value, which only a plan made for the values can know. Such statements
@@ -15,6 +15,10 @@ export class SqlParams {
    * (26.6 ms) where the plan for the values walks the primary key and stops at the page (3.2 ms).
    */
   valueDependent = false;
+  /** `bound`: values already bound ($1…), copied, that this statement's text uses too. */
+  constructor(bound: readonly unknown[] = []) {
+    this.values = [...bound];
+  }
   add(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
