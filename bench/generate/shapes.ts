@@ -1,4 +1,5 @@
 import { VN_CORE } from '../../src/station/canonical';
+import { practitionerId, PRACTITIONERS } from './records';
 import type { Plan } from './write';
 
 /**
@@ -28,6 +29,12 @@ export function queryShapes(data: Plan, connections: number): QueryShape[] {
       goal: { requestsPerSecond: 1500, p95Ms: 20 },
     },
     { name: '_include (Encounter + participant)', paths: each((s) => `Encounter?subject=Patient/${s.id}&_include=Encounter:participant`), connections },
+    // A staff member's visits, a page of thousands (each practitioner has a share of every visit).
+    {
+      name: "a practitioner's visits (Encounter?participant)",
+      paths: Array.from({ length: PRACTITIONERS }, (_, i) => `Encounter?participant=Practitioner/${practitionerId(i + 1)}`),
+      connections,
+    },
     { name: '_revinclude (Patient + Encounters)', paths: each((s) => `Patient?_id=${s.id}&_revinclude=Encounter:subject`), connections },
     { name: '_total=accurate (Patient?gender=female)', paths: ['Patient?gender=female&_total=accurate'], connections },
     // The access log as an auditor asks it: who searched for this resident (events written by the

@@ -41,23 +41,57 @@ describe('a search starts from its narrowest kind of filter', () => {
     }
   });
 
-  test('pages of one code, forwards and back, give every match once in id order; deleted ones are gone', async () => {
-    // A tag of this test's own, so that what should match is known from the seeded data alone.
-    const TAG = { system: 'urn:test:walk', code: 'walk' };
-    const people = await seed(
-      server,
-      Array.from({ length: 23 }, (_, i) => ({ resourceType: 'Patient' as const, meta: i % 3 ? { tag: [TAG] } : undefined, identifier: [{ system: 'urn:walk', value: `w-${i}` }] })),
+  test('a page of one resident’s observations reads a page of their index rows, generic plan or not (EXPLAIN ANALYZE)', async () => {
+    const setup = (tx: Transaction) => insertResidentObservations(tx, server.config.stationId);
+    const req = parseSearch('Observation', [['subject', 'Patient/p-1']], server.engine.defs);
+    const plan = buildSearchPlan(req, planContextOf(server));
+    for (const generic of [false, true]) {
+      const root = await explainRolledBack(server, setup, plan.pageSql, plan.params, true, generic);
+      const nodes = planNodes(root);
+      // The resident's 150 observations: a page and one more of their reference rows (150 before
+      // idx_reference_lookup kept a target's rows in resource id order).
+      expect(Math.max(...nodes.map((n) => n['Actual Rows'] ?? 0))).toBeLessThanOrEqual(req.count + 1);
+      expect(nodes.map((n) => n['Index Name'])).toContain('idx_reference_lookup');
+      expect(root['Actual Rows']).toBe(req.count + 1);
+    }
+  });
+
+  // Pages walked from one filter's index rows (plan.ts idWalk), forwards and back past a deletion.
+  // Each case's resources carry a value of this test's own, so what should match is known from the
+  // seeded data alone; a third of them do not match.
+  test.each([
+    {
+      name: 'a code (_tag)',
+      table: 'idx_token',
+      query: 'Patient?_tag=urn:test:walk|walk',
+      resource: (i: number) => ({ resourceType: 'Patient' as const, meta: i % 3 ? { tag: [{ system: 'urn:test:walk', code: 'walk' }] } : undefined }),
+    },
+    {
+      name: 'a reference (subject)',
+      table: 'idx_reference',
+      query: 'Observation?subject=Patient/walk-a',
+      resource: (i: number) => ({
+        resourceType: 'Observation' as const,
+        status: 'final' as const,
+        code: { text: 'walk' },
+        subject: { reference: i % 3 ? 'Patient/walk-a' : 'Patient/walk-b' },
+      }),
+    },
+  ])('pages of $name, forwards and back, give every match once in id order; deleted ones are gone', async ({ table, query, resource }) => {
+    const stored = await seed(server, Array.from({ length: 23 }, (_, i) => resource(i)));
+    const [type, params] = query.split('?');
+    const [param, value] = params.split('=');
+    expect(buildSearchPlan(parseSearch(type, [[param, value]], server.engine.defs), planContextOf(server)).pageSql).toMatch(
+      new RegExp(`FROM \\(SELECT DISTINCT i\\.resource_id FROM ${table} i `),
     );
-    // The walk of the tag's index rows pages it (plan.ts tokenWalk).
-    expect(buildSearchPlan(parseSearch('Patient', [['_tag', `${TAG.system}|${TAG.code}`]], server.engine.defs), planContextOf(server)).pageSql).toMatch(/FROM \(SELECT DISTINCT i\.resource_id FROM idx_token i /);
-    const tagged = people.filter((r) => r.meta?.tag?.some((t) => t.code === TAG.code));
-    const gone = tagged[0];
-    expect((await fhirFetch(`${server.baseUrl}/Patient/${gone.id}`, { method: 'DELETE' })).status).toBe(200);
-    const expected = tagged.filter((r) => r.id !== gone.id).map((r) => r.id!).sort(byCodePoint);
+    const matching = stored.filter((_, i) => i % 3);
+    const gone = matching[0];
+    expect((await fhirFetch(`${server.baseUrl}/${type}/${gone.id}`, { method: 'DELETE' })).status).toBe(200);
+    const expected = matching.filter((r) => r.id !== gone.id).map((r) => r.id!).sort(byCodePoint);
     const idsOfPage = (page: Bundle): string[] => (page.entry ?? []).map((e) => e.resource!.id!);
     const forwards: string[] = [];
     const pages: Bundle[] = [];
-    for (let url: string | undefined = `${server.baseUrl}/Patient?_tag=${TAG.system}|${TAG.code}&_count=4`; url; ) {
+    for (let url: string | undefined = `${server.baseUrl}/${query}&_count=4`; url; ) {
       const page = (await fhirFetch(url)).body as Bundle;
       pages.push(page);
       forwards.push(...idsOfPage(page));

@@ -83,13 +83,13 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   const laterals = keys.map((k) => k.lateral ?? '').join(' ');
   const head = `SELECT r.resource_type, r.id, r.content::text AS content, ${select}`;
   const tail = `ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
-  // A search of one filter on its own index rows is counted, and (a token) paged, from those rows alone.
+  // A search of one filter on its own index rows is counted, and (a token, a reference) paged, from those rows alone.
   const single = ownRowsOfOneFilter(req, ctx);
   const count = single ? countStatement(single) : { sql: `SELECT count(*)::int AS total ${fromWhere}`, params: whereParams };
   // A sort key looked up per row is looked up for the matches only: the filters run first, behind
   // OFFSET 0, else the planner joined the lookup to every row of the first filter and applied the
   // others after it (Observation?subject&code&_sort=-date: 156 date lookups for 39 matches).
-  const page = (single && tokenWalk(req, single, keys, cursor, head)) ?? {
+  const page = (single && idWalk(req, single, keys, cursor, head)) ?? {
     sql: keys.some((k) => k.lateral)
       ? `${head} FROM (SELECT r.* FROM resource r ${join} WHERE ${where.join(' AND ')} OFFSET 0) r ${laterals}${keyset ? ` WHERE ${keyset}` : ''} ${tail}`
       : `${head} FROM resource r ${join} WHERE ${[...where, ...(keyset ? [keyset] : [])].join(' AND ')} ${tail}`,
@@ -139,20 +139,26 @@ function countStatement({ scope, sel, params }: SingleFilterRows): { sql: string
   return { sql: `SELECT count(*)::int AS total FROM (SELECT DISTINCT i.resource_id FROM ${sel.table} i WHERE ${where}) d`, params };
 }
 
+/** Parameter types whose index keeps each value's rows in resource id order. */
+const WALKED_TYPES = new Set(['token', 'reference']);
+
 /**
- * The page of a search with one token filter on one type, in id order, read as the first ids of
- * its index rows (`idx_token_lookup` keeps a code's rows in resource id order), then those
- * resources: a page's worth of index rows, whether the code is rare or most of the station has it.
- * Left to the planner, the prepared statement's generic plan took any code for a few rows and
- * hashed every match, fetched each resource and sorted them for one page (`Patient?gender=female`
- * at 2,000 residents: 1,013 fetched for 21); a plan made for a common value walks the resources
- * instead, which for a rare one reads up to the whole type. Index rows exist only for a live
- * resource's current version (a delete removes them; the count relies on it too), so the first
- * ids are the page.
+ * The page of a search with one token or reference filter on one type, in id order, read as the
+ * first ids of its index rows (`idx_token_lookup` keeps a code's rows, `idx_reference_lookup` a
+ * target's, in resource id order), then those resources: a page's worth of index rows, whether the
+ * value is rare or most of the station has it. Left to the planner, the prepared statement's
+ * generic plan took any value for a few rows and hashed every match, fetched each resource and
+ * sorted them for one page (`Patient?gender=female` at 2,000 residents: 1,013 fetched for 21;
+ * `Encounter?participant=Practitioner/…`: every visit of the practitioner); a plan made for a
+ * common value walks the resources instead, which for a rare one reads up to the whole type.
+ * Index rows exist only for a live resource's current version (a delete removes them; the count
+ * relies on it too), so the first ids are the page. Values the index cannot give in id order (a
+ * bare id of several possible types, several values, a URL) are still answered rightly, the ids
+ * then sorted.
  */
-function tokenWalk(req: SearchRequest, single: SingleFilterRows, keys: SortKey[], cursor: Cursor | undefined, head: string): { sql: string; params: unknown[] } | undefined {
+function idWalk(req: SearchRequest, single: SingleFilterRows, keys: SortKey[], cursor: Cursor | undefined, head: string): { sql: string; params: unknown[] } | undefined {
   const { filter, scope, sel } = single;
-  if (keys.length !== 1 || filter.kind !== 'value' || filter.param.type !== 'token' || filter.modifier) return undefined;
+  if (keys.length !== 1 || filter.kind !== 'value' || !WALKED_TYPES.has(filter.param.type ?? '') || filter.modifier) return undefined;
   // The page's own bound values follow the selection's (a copy: the count keeps those alone).
   const p = new SqlParams(single.params);
   const backwards = cursor?.direction === 'previous';
