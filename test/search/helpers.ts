@@ -65,6 +65,7 @@ export function sharedDir(): string | undefined {
 
 /** One node of `EXPLAIN (FORMAT JSON)`, with the fields the tests read. */
 export interface PlanNode {
+  'Node Type'?: string;
   'Index Name'?: string;
   'Actual Loops'?: number;
   'Actual Rows'?: number;

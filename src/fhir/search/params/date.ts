@@ -26,7 +26,11 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
   const bound: Record<'lo' | 'hi', string | undefined> = { lo: undefined, hi: undefined };
   const q = (end: 'lo' | 'hi'): string => (bound[end] ??= `${p.addRange(new Date(end === 'lo' ? lo : hi).toISOString())}::timestamptz`);
   const hiExpr = point ? `(${hiCol} + interval '1 millisecond')` : hiCol;
-  const within = (): string => `(${loCol} >= ${q('lo')} AND ${hiExpr} <= ${q('hi')})`;
+  // Within the query's range. A stored range starts before it ends (lo < hi), so it also starts
+  // before the query's end: said outright, that bounds the start on both sides and the index of
+  // starts reads only the query's own range — a day's visits, not every visit after that morning
+  // (`Encounter?date=2024-06-03` at 10,000 residents: 25,957 rows read for 18, 58 ms).
+  const within = (): string => `(${loCol} >= ${q('lo')} AND ${loCol} < ${q('hi')} AND ${hiExpr} <= ${q('hi')})`;
   switch (prefix) {
     case 'eq':
       return within();
@@ -36,10 +40,12 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
       return `${hiExpr} > ${q('hi')}`;
     case 'lt':
       return `${loCol} < ${q('lo')}`;
+    // Either way such a range ends after the query's start (ge) or starts before its end (le):
+    // said first, as a bound the index of ends (starts) can read from, which the OR is not.
     case 'ge':
-      return `(${hiExpr} > ${q('hi')} OR ${within()})`;
+      return `(${hiExpr} > ${q('lo')} AND (${hiExpr} > ${q('hi')} OR ${within()}))`;
     case 'le':
-      return `(${loCol} < ${q('lo')} OR ${within()})`;
+      return `(${loCol} < ${q('hi')} AND (${loCol} < ${q('lo')} OR ${within()}))`;
     case 'sa':
       return `${loCol} >= ${q('hi')}`;
     case 'eb':
