@@ -69,6 +69,7 @@ export interface PlanNode {
   'Index Name'?: string;
   'Actual Loops'?: number;
   'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 
