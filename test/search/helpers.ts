@@ -78,6 +78,11 @@ export function planNodes(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(planNodes)];
 }
 
+/** The most rows any of `nodes` returned (per loop, as EXPLAIN counts them). */
+export function mostRows(nodes: PlanNode[]): number {
+  return Math.max(...nodes.map((n) => n['Actual Rows'] ?? 0));
+}
+
 class RolledBack extends Error {
   constructor(readonly plan: PlanNode) {
     super('rolled back');
