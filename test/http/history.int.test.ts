@@ -169,4 +169,62 @@ describe('history', () => {
       await open;
     }
   });
+
+  // A transaction shows in pg_stat_activity a moment after it takes its start time; a horizon read
+  // in that moment does not see it. Its writes are stamped later than any such read, so they
+  // still fall in the next window (store/write.ts WRITE_TIME). Stamped with the start, as they
+  // were, this failed: the stamp was earlier than the moment the transaction was seen running.
+  (process.env.DATABASE_URL ? test : test.skip)('a write is stamped after its transaction shows as running (PostgreSQL only)', async () => {
+    await settleAuditTrail();
+    const existing = await create('Trước khi ghi');
+    let seen!: (at: { horizon: string; clock: string }) => void;
+    const observed = new Promise<{ horizon: string; clock: string }>((r) => (seen = r));
+    let opened!: () => void;
+    const running = new Promise<void>((r) => (opened = r));
+    const writing = server.engine.repo.withTransaction(async (repo) => {
+      await repo.read('Patient', existing.id);
+      opened();
+      await observed;
+      return repo.create({ resourceType: 'Patient', name: [{ family: 'Ghi sau' }] });
+    });
+    await running;
+    const [look] = await server.db.query<{ clock: string }>(`SELECT ${utcText('clock_timestamp()', 'us')} AS clock`);
+    const horizon = await readExactHorizon(server.db);
+    seen({ horizon, clock: look.clock });
+    const written = await writing;
+    const [row] = await server.db.query<{ stamp: string }>(
+      `SELECT ${utcText('last_updated', 'us')} AS stamp FROM resource WHERE resource_type = 'Patient' AND id = $1`,
+      [written.resource.id],
+    );
+    expect(horizon < look.clock).toBe(true); // the transaction was running and shown
+    expect(row.stamp > look.clock).toBe(true);
+    expect(written.resource.meta!.lastUpdated! >= `${look.clock.slice(0, 23)}Z`).toBe(true);
+  });
+
+  // A later horizon read can find a transaction that started before a horizon already given (it
+  // showed late). The next window must not reach back: what lies before `_since` was delivered.
+  (process.env.DATABASE_URL ? test : test.skip)('the horizon given never lies before _since (PostgreSQL only)', async () => {
+    await settleAuditTrail();
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    let opened!: () => void;
+    const started = new Promise<void>((r) => (opened = r));
+    const open = server.db.transaction(async (tx) => {
+      await tx.query('SELECT 1');
+      opened();
+      await hold;
+    });
+    try {
+      await started;
+      await new Promise((r) => setTimeout(r, 20));
+      const since = new Date(Date.now() - 5).toISOString();
+      expect(await readExactHorizon(server.db) < since).toBe(true); // the open transaction holds the horizon back
+      const res = await fhirFetch(`${base}/Patient/_history?_since=${encodeURIComponent(since)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.meta.lastUpdated).toBe(since);
+    } finally {
+      release();
+      await open;
+    }
+  });
 });

@@ -233,16 +233,17 @@ describe('notifications to the telemedicine platform', () => {
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     const started = (tx: { query: (sql: string) => Promise<unknown> }): Promise<unknown> => tx.query('SELECT 1');
-    // X starts first and will write version 3 — stamped with its early start — after Y wrote version 2.
+    // X writes first (its write time, the stamp of all it writes, is fixed then: store/write.ts) and
+    // will write version 3 — stamped with that early time — after Y wrote version 2.
     let xStarted!: () => void;
     const xReady = new Promise<void>((r) => (xStarted = r));
     let yDone!: () => void;
     const yWritten = new Promise<void>((r) => (yDone = r));
     const x = server.db.transaction(async (tx) => {
-      await started(tx);
+      const txRepo = new Repository(tx, repo.ctx);
+      await txRepo.create({ resourceType: 'Patient', name: [{ family: 'Ghi trước' }] });
       xStarted();
       await yWritten;
-      const txRepo = new Repository(tx, repo.ctx);
       const current = (await txRepo.read('Appointment', id)) as Appointment;
       await txRepo.update('Appointment', id, { ...current, comment: 'X' });
     });

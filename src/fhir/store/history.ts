@@ -11,6 +11,13 @@ import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
  * horizon it was given sees each change of a type or of the system exactly once, however writes
  * interleave (anchors.md: HAPI's timestamp paging skipped and repeated records). Only client
  * connections count: autovacuum and other background workers never write resources.
+ *
+ * Why "stamped before it" means "committed": a write is stamped with the clock at its
+ * transaction's first write (write.ts WRITE_TIME), after PostgreSQL shows the transaction in
+ * pg_stat_activity. A transaction that a horizon read did not see had either ended (and is visible)
+ * or stamps later than that read. A transaction does show its start a moment late, so a later
+ * read can find an earlier start than a horizon already given: the horizon never goes below the
+ * client's `_since`, or windows would overlap and a change arrive twice.
  */
 
 export interface HistoryQuery {
@@ -70,9 +77,13 @@ async function readHorizon(q: Queryable): Promise<Date> {
   return new Date(await readExactHorizon(q));
 }
 
+function latest(horizon: Date, since: Date | undefined): Date {
+  return since && since > horizon ? since : horizon;
+}
+
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
   // The horizon must be read before the rows, in its own statement (see above).
-  const horizon = hq.horizon ?? (await readHorizon(q));
+  const horizon = hq.horizon ?? latest(await readHorizon(q), hq.since);
   const params: unknown[] = [stationId];
   const where = ['h.station_id = $1'];
   const add = (clause: (n: string) => string, value: unknown): void => {

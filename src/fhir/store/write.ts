@@ -7,7 +7,7 @@ import { rowSetWrites } from '../index/row-sets';
 
 /**
  * The single write path into storage: one SQL statement that, atomically,
- *  - takes the next write sequence number and the transaction's timestamp,
+ *  - takes the next write sequence number and the transaction's write time,
  *  - upserts the current version (guarded: only if the stored version is still `previousVersion`),
  *  - appends the history row,
  *  - replaces the resource's index rows (and stores the row sets they name, index/row-sets.ts),
@@ -35,12 +35,25 @@ export interface WrittenVersion {
   lastUpdated: string;
 }
 
+/**
+ * The transaction's write time: the clock when it first writes, kept (a transaction-local setting)
+ * for the rest of it, so that all its versions share one lastUpdated.
+ *
+ * Not now(): PostgreSQL takes a transaction's start time a moment before it shows the transaction
+ * in pg_stat_activity, and history's horizon (history.ts) is read from there. A version stamped
+ * with that start could be earlier than a horizon read in that moment and still be uncommitted,
+ * so a client syncing `_since` that horizon would never get it. The clock read at the first write
+ * comes after the transaction is shown, so any horizon read without seeing it is earlier.
+ */
+const WRITE_TIME = `COALESCE(nullif(current_setting('ehr.write_time', true), '')::timestamptz,
+  set_config('ehr.write_time', clock_timestamp()::text, true)::timestamptz)`;
+
 /** The statement's time as meta.lastUpdated text. */
 const ISO_UTC = utcText('t.ts', 'ms');
 
 class Statement {
   readonly params: unknown[] = [];
-  readonly ctes: string[] = [`t AS (SELECT now() AS ts)`];
+  readonly ctes: string[] = [`t AS (SELECT ${WRITE_TIME} AS ts)`];
   add(value: unknown): string {
     this.params.push(value);
     return `$${this.params.length}`;
@@ -53,7 +66,7 @@ class Statement {
  */
 function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string): void {
   const deleted = w.method === 'DELETE';
-  // meta.lastUpdated must be the transaction's own time (history's horizon relies on it), which only
+  // meta.lastUpdated must be the transaction's write time (history's horizon relies on it), which only
   // the database knows: the JSON carries a one-off placeholder that the statement replaces.
   const placeholder = `"@lastUpdated-${randomUUID()}"`;
   const content = deleted ? JSON.stringify(w.content) : JSON.stringify({ ...w.content, meta: { ...w.content.meta, lastUpdated: placeholder.slice(1, -1) } });
@@ -109,9 +122,9 @@ export async function writeVersion(q: Queryable, w: VersionWrite, companions: Ve
   return { lastUpdated: result[0].last_updated };
 }
 
-/** The transaction's own time as meta.lastUpdated text (what every write of it is stamped with). */
+/** The transaction's write time as meta.lastUpdated text (what every write of it is stamped with). */
 export async function transactionTime(q: Queryable): Promise<string> {
-  const rows = await q.query<{ t: string }>(`SELECT ${utcText('now()', 'ms')} AS t`, [], 'fhir_transaction_time');
+  const rows = await q.query<{ t: string }>(`SELECT ${utcText(WRITE_TIME, 'ms')} AS t`, [], 'fhir_transaction_time');
   return rows[0].t;
 }
 
