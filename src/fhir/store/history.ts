@@ -70,20 +70,18 @@ export async function readExactHorizon(q: Queryable): Promise<string> {
 }
 
 /**
- * The horizon to the millisecond, cut down (history pages: the next `_since` at this horizon
- * repeats at most a millisecond of versions and misses none).
+ * The point a client syncs from next (Bundle.meta.lastUpdated of history and `$everything`): the
+ * horizon to the millisecond, cut down — the next `_since` at it repeats at most a millisecond of
+ * versions and misses none — and never before the request's `_since` (see above).
  */
-async function readHorizon(q: Queryable): Promise<Date> {
-  return new Date(await readExactHorizon(q));
-}
-
-function latest(horizon: Date, since: Date | undefined): Date {
+export async function readSyncPoint(q: Queryable, since?: Date): Promise<Date> {
+  const horizon = new Date(await readExactHorizon(q));
   return since && since > horizon ? since : horizon;
 }
 
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
   // The horizon must be read before the rows, in its own statement (see above).
-  const horizon = hq.horizon ?? latest(await readHorizon(q), hq.since);
+  const horizon = hq.horizon ?? (await readSyncPoint(q, hq.since));
   const params: unknown[] = [stationId];
   const where = ['h.station_id = $1'];
   const add = (clause: (n: string) => string, value: unknown): void => {

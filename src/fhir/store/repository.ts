@@ -27,7 +27,7 @@ import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '..
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
 import type { CreateBatcher } from './create-batch';
-import { readHistory, type HistoryPage, type HistoryQuery } from './history';
+import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
 import { writeVersion, type VersionWrite } from './write';
 
@@ -252,6 +252,11 @@ export class Repository {
     });
     await this.auditRead('history', page.entries.flatMap((e) => (e.content ? [e.content] : [])), rawQuery ?? '', resourceType);
     return page;
+  }
+
+  /** Where a client that syncs `_since` should start next time (history.ts readSyncPoint); read before the data. */
+  syncPoint(since?: Date): Promise<Date> {
+    return readSyncPoint(this.db, since);
   }
 
   parseSearch(resourceType: string, pairs: [string, string][]): SearchRequest {
