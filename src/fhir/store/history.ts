@@ -55,6 +55,9 @@ export interface HistoryPage {
   nextBeforeSeq?: number;
 }
 
+const HORIZON = `LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
+  WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database()))`;
+
 /**
  * Start of the oldest transaction other than ours, or now: writes before it are all visible. To the
  * microsecond (db/utc-text.ts): a horizon cut to milliseconds would hold back what a transaction
@@ -62,21 +65,20 @@ export interface HistoryPage {
  * notification feed).
  */
 export async function readExactHorizon(q: Queryable): Promise<string> {
-  const rows = await q.query<{ horizon: string }>(
-    `SELECT ${utcText(`LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
-        WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database()))`, 'us')} AS horizon`,
-  );
+  const rows = await q.query<{ horizon: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon`);
   return rows[0].horizon;
 }
 
 /**
  * The point a client syncs from next (Bundle.meta.lastUpdated of history and `$everything`): the
  * horizon to the millisecond, cut down — the next `_since` at it repeats at most a millisecond of
- * versions and misses none — and never before the request's `_since` (see above).
+ * versions and misses none — and never before the request's `_since` (see above) unless that lies
+ * in the future (a client's clock ahead): a point at it would pass over what is written until then.
  */
 export async function readSyncPoint(q: Queryable, since?: Date): Promise<Date> {
-  const horizon = new Date(await readExactHorizon(q));
-  return since && since > horizon ? since : horizon;
+  const [row] = await q.query<{ horizon: string; now: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon, ${utcText('now()', 'us')} AS now`);
+  const horizon = new Date(row.horizon);
+  return since && since > horizon && since <= new Date(row.now) ? since : horizon;
 }
 
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
