@@ -65,7 +65,7 @@ const HORIZON = `LEAST(now(), (SELECT min(xact_start) FROM pg_stat_activity
  * notification feed).
  */
 export async function readExactHorizon(q: Queryable): Promise<string> {
-  const rows = await q.query<{ horizon: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon`);
+  const rows = await q.query<{ horizon: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon`, [], 'fhir_horizon');
   return rows[0].horizon;
 }
 
@@ -76,7 +76,8 @@ export async function readExactHorizon(q: Queryable): Promise<string> {
  * in the future (a client's clock ahead): a point at it would pass over what is written until then.
  */
 export async function readSyncPoint(q: Queryable, since?: Date): Promise<Date> {
-  const [row] = await q.query<{ horizon: string; now: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon, ${utcText('now()', 'us')} AS now`);
+  // Prepared: planning the view's joins cost 1.2 of its 1.45 ms each time.
+  const [row] = await q.query<{ horizon: string; now: string }>(`SELECT ${utcText(HORIZON, 'us')} AS horizon, ${utcText('now()', 'us')} AS now`, [], 'fhir_sync_point');
   const horizon = new Date(row.horizon);
   return since && since > horizon && since <= new Date(row.now) ? since : horizon;
 }
