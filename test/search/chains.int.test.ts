@@ -76,6 +76,31 @@ describe('chains, _has, system and compartment search, common parameters', () =>
     expect(await matchIds(server, 'Encounter?_has:Observation:encounter:code=8480-6&_has:Observation:encounter:code=8462-4')).toEqual(['e1']);
   });
 
+  // R4 search.html#list: `_list=42` — the resources List/42 names (here a village's follow-up list).
+  test('_list finds what a List names; functional lists are reported, a modifier is a 400', async () => {
+    await seed(server, [
+      {
+        resourceType: 'List',
+        id: 'theo-doi',
+        status: 'current',
+        mode: 'working',
+        title: 'Theo dõi huyết áp',
+        entry: [{ item: { reference: 'Patient/p2' } }, { item: { reference: 'Observation/o1' } }, { item: { reference: 'Patient/nobody' } }],
+      },
+      { resourceType: 'List', id: 'rong', status: 'current', mode: 'working' },
+    ]);
+    expect(await matchIds(server, 'Patient?_list=theo-doi')).toEqual(['p2']);
+    expect(await matchIds(server, 'Observation?_list=theo-doi')).toEqual(['o1']);
+    expect(await matchIds(server, 'Observation?_list=theo-doi&code=8462-4')).toEqual([]);
+    expect(await matchIds(server, 'Patient?_list=rong,theo-doi')).toEqual(['p2']);
+    expect(await matchIds(server, 'Patient?_list=rong')).toEqual([]);
+    expect(await matchIds(server, 'Encounter?_list=theo-doi')).toEqual([]);
+    expect(idsOf(await search(server, '?_list=theo-doi&_type=Patient,Observation'), 'match').sort()).toEqual(['o1', 'p2']);
+    const functional = await search(server, 'Patient?_list=$current-allergies');
+    expect(functional.entry!.find((e) => e.search?.mode === 'outcome')).toBeDefined();
+    expect((await fhirFetch(`${server.baseUrl}/Patient?_list:exact=theo-doi`)).status).toBe(400);
+  });
+
   test('composite code-value-quantity', async () => {
     expect(await matchIds(server, 'Observation?code-value-quantity=http://loinc.org|8480-6$gt140')).toEqual(['o1']);
     expect(await matchIds(server, 'Observation?code-value-quantity=8480-6$gt100,8462-4$gt100')).toEqual(['o1', 'o3']);

@@ -13,6 +13,7 @@ import { splitValues } from './values';
  *   code[:modifier]                          ordinary parameter
  *   ref[:Type].code[:modifier]               chained (recursively, MAX_CHAIN_DEPTH links)
  *   _has:Type:ref:code[:modifier]            reverse chained (nestable)
+ *   _list=id                                  in that List: _has:List:item:_id=id
  */
 export type ParsedFilter = { filter: Filter } | { ignored: string };
 
@@ -50,6 +51,7 @@ export function parseFilter(types: readonly string[], key: string, value: string
   if (dot >= 0) return parseChain(types, key.slice(0, dot), key.slice(dot + 1), value, defs, depth);
   const [code, modifier] = splitKey(key);
   if (code === '_id') return idFilter(modifier, value);
+  if (code === '_list') return listFilter(types, key, modifier, value, defs, depth);
   if (code === '_lastUpdated') return simple({ kind: 'lastUpdated', modifier: checkModifier(key, modifier, ['missing']) as 'missing' | undefined, values: values(key, modifier, value) });
   const param = resolveParam(types, code, defs);
   if (!param) return { ignored: 'unknown parameter' };
@@ -129,6 +131,17 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
   const inner = parseFilter([sourceType], parts.slice(3).join(':'), value, defs, depth + 1);
   if (!('filter' in inner)) return inner;
   return simple({ kind: 'has', sourceType, referenceParam, rows: [storedRows(defs, sourceType, referenceParam)], filter: inner.filter });
+}
+
+/**
+ * `_list=42`: the resources List/42 names in an entry (R4 search.html#list). That is what
+ * `_has:List:item:_id=42` finds, through the List's own index rows. The functional lists
+ * (`$current-allergies`…) would need the server to keep such lists: reported, not served.
+ */
+function listFilter(types: readonly string[], key: string, modifier: string | undefined, value: string, defs: R4Definitions, depth: number): ParsedFilter {
+  if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'list');
+  if (value.split(',').some((v) => v.startsWith('$'))) return { ignored: 'functional lists ($current-allergies…) are not served' };
+  return parseHas(types, '_has:List:item:_id', value, defs, depth);
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */
