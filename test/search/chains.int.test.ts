@@ -76,16 +76,22 @@ describe('chains, _has, system and compartment search, common parameters', () =>
     expect(await matchIds(server, 'Encounter?_has:Observation:encounter:code=8480-6&_has:Observation:encounter:code=8462-4')).toEqual(['e1']);
   });
 
-  // R4 search.html#list: `_list=42` — the resources List/42 names (here a village's follow-up list).
-  test('_list finds what a List names; functional lists are reported, a modifier is a 400', async () => {
+  // R4 search.html#list: `_list=42` — the resources List/42 names (here a village's follow-up list),
+  // not those it marks deleted.
+  test('_list finds what a List names, not what it marks deleted; functional lists are reported, a modifier is a 400', async () => {
     await seed(server, [
       {
         resourceType: 'List',
         id: 'theo-doi',
         status: 'current',
-        mode: 'working',
+        mode: 'changes',
         title: 'Theo dõi huyết áp',
-        entry: [{ item: { reference: 'Patient/p2' } }, { item: { reference: 'Observation/o1' } }, { item: { reference: 'Patient/nobody' } }],
+        entry: [
+          { item: { reference: 'Patient/p2' } },
+          { item: { reference: 'Observation/o1' }, deleted: false },
+          { item: { reference: 'Patient/nobody' } },
+          { item: { reference: 'Patient/p1' }, deleted: true },
+        ],
       },
       { resourceType: 'List', id: 'rong', status: 'current', mode: 'working' },
     ]);
