@@ -13,7 +13,7 @@ import { splitValues } from './values';
  *   code[:modifier]                          ordinary parameter
  *   ref[:Type].code[:modifier]               chained (recursively, MAX_CHAIN_DEPTH links)
  *   _has:Type:ref:code[:modifier]            reverse chained (nestable)
- *   _list=id                                  in that List: _has:List:item:_id=id
+ *   _list=id                                 in that List: _has:List:present-item:_id=id
  */
 export type ParsedFilter = { filter: Filter } | { ignored: string };
 
@@ -148,7 +148,6 @@ function listFilter(types: readonly string[], key: string, modifier: string | un
   const items = defs.searchParams.get('List')?.has(PRESENT_ITEM) ? PRESENT_ITEM : 'item';
   return parseHas(types, `_has:List:${items}:_id`, value, defs, depth);
 }
-
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */
 function compositeFilter(key: string, param: SearchParameter, modifier: string | undefined, value: string, defs: R4Definitions): ParsedFilter {
