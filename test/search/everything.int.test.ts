@@ -225,6 +225,52 @@ describe('Patient/$everything', () => {
     expect((changed[0] as { valueQuantity: { value: number } }).valueQuantity.value).toBe(77);
   });
 
+  // What a resident's app does: pull `_since` the last sync point while the station writes. The app
+  // must end up holding every resource's latest version (a repeat is harmless: it replaces by id).
+  test('an app syncing _since each sync point while others write ends with every latest version', async () => {
+    const observation = (id: string, value: number): Resource =>
+      ({ resourceType: 'Observation', id, status: 'final', code: { text: 'Cân nặng' }, subject: { reference: 'Patient/thu' }, valueQuantity: { value, unit: 'kg' } }) as Resource;
+    const written = new Set<string>();
+    // Four writers, each creating 6 Observations and updating 6 existing ones.
+    const writers = Array.from({ length: 4 }, (_, w) =>
+      (async () => {
+        for (let i = 0; i < 12; i++) {
+          const id = i % 2 ? `obs-${100 + w * 6 + (i >> 1)}` : `dong-bo-${w}-${i}`;
+          written.add(id);
+          const res = await fhirFetch(`${server.baseUrl}/Observation/${id}`, { method: 'PUT', body: observation(id, 40 + w * 12 + i) });
+          expect([200, 201]).toContain(res.status);
+        }
+      })(),
+    );
+    /** Every page of one answer: id → versionId, and the answer's sync point. */
+    const pages = async (query: string): Promise<{ versions: Map<string, string>; syncPoint: string }> => {
+      const versions = new Map<string, string>();
+      let syncPoint: string | undefined;
+      for (let url: string | undefined = `${server.baseUrl}/Patient/thu/$everything${query}`; url; ) {
+        const page = (await fhirFetch(url)).body as Bundle;
+        syncPoint ??= page.meta!.lastUpdated!;
+        for (const e of page.entry ?? []) if (e.search?.mode === 'match') versions.set(e.resource!.id!, e.resource!.meta!.versionId!);
+        url = page.link?.find((l) => l.relation === 'next')?.url;
+      }
+      return { versions, syncPoint: syncPoint! };
+    };
+    const held = new Map<string, string>();
+    let since = new Date().toISOString();
+    const pull = async (): Promise<void> => {
+      const { versions, syncPoint } = await pages(`?_since=${encodeURIComponent(since)}&_type=Observation`);
+      for (const [id, version] of versions) held.set(id, version);
+      since = syncPoint;
+    };
+    let done = false;
+    const all = Promise.all(writers).then(() => (done = true));
+    while (!done) await pull();
+    await all;
+    await pull();
+    const { versions: latest } = await pages('?_type=Observation');
+    expect(written.size).toBe(48);
+    for (const id of written) expect([id, held.get(id)]).toEqual([id, latest.get(id)]);
+  });
+
   test('unknown patient is 404; a bad _since is 400; other parameters are reported', async () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient/nobody/$everything`)).status).toBe(404);
     expect((await fhirFetch(`${server.baseUrl}/Patient/thu/$everything?_since=yesterday`)).status).toBe(400);
