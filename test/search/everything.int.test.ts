@@ -36,10 +36,15 @@ describe('Patient/$everything', () => {
   }, 300_000);
   afterAll(() => server.close());
 
-  async function everything(query: string, token?: string): Promise<{ matches: string[]; includes: string[]; pages: number; syncPoints: string[] }> {
+  /** Every page of one answer: matches and includes (Type/id), each match's versionId, each page's sync point. */
+  async function everything(
+    query: string,
+    token?: string,
+  ): Promise<{ matches: string[]; includes: string[]; pages: number; syncPoints: string[]; versions: Map<string, string> }> {
     const matches: string[] = [];
     const includes: string[] = [];
     const syncPoints: string[] = [];
+    const versions = new Map<string, string>();
     let pages = 0;
     let url: string | undefined = `${server.baseUrl}/Patient/thu/$everything${query}`;
     while (url) {
@@ -51,12 +56,15 @@ describe('Patient/$everything', () => {
       syncPoints.push(bundle.meta!.lastUpdated!);
       for (const e of bundle.entry ?? []) {
         const key = `${e.resource!.resourceType}/${e.resource!.id}`;
-        if (e.search?.mode === 'match') matches.push(key);
+        if (e.search?.mode === 'match') {
+          matches.push(key);
+          versions.set(key, e.resource!.meta!.versionId!);
+        }
         else if (e.search?.mode === 'include') includes.push(key);
       }
       url = bundle.link?.find((l) => l.relation === 'next')?.url;
     }
-    return { matches, includes, pages, syncPoints };
+    return { matches, includes, pages, syncPoints, versions };
   }
 
   test('returns the patient and the whole compartment over several pages, uncapped, once each', async () => {
@@ -242,33 +250,21 @@ describe('Patient/$everything', () => {
         }
       })(),
     );
-    /** Every page of one answer: id → versionId, and the answer's sync point. */
-    const pages = async (query: string): Promise<{ versions: Map<string, string>; syncPoint: string }> => {
-      const versions = new Map<string, string>();
-      let syncPoint: string | undefined;
-      for (let url: string | undefined = `${server.baseUrl}/Patient/thu/$everything${query}`; url; ) {
-        const page = (await fhirFetch(url)).body as Bundle;
-        syncPoint ??= page.meta!.lastUpdated!;
-        for (const e of page.entry ?? []) if (e.search?.mode === 'match') versions.set(e.resource!.id!, e.resource!.meta!.versionId!);
-        url = page.link?.find((l) => l.relation === 'next')?.url;
-      }
-      return { versions, syncPoint: syncPoint! };
-    };
     const held = new Map<string, string>();
     let since = new Date().toISOString();
     const pull = async (): Promise<void> => {
-      const { versions, syncPoint } = await pages(`?_since=${encodeURIComponent(since)}&_type=Observation`);
-      for (const [id, version] of versions) held.set(id, version);
-      since = syncPoint;
+      const { versions, syncPoints } = await everything(`?_since=${encodeURIComponent(since)}&_type=Observation`);
+      for (const [key, version] of versions) held.set(key, version);
+      since = syncPoints[0];
     };
     let done = false;
     const all = Promise.all(writers).then(() => (done = true));
     while (!done) await pull();
     await all;
     await pull();
-    const { versions: latest } = await pages('?_type=Observation');
+    const { versions: latest } = await everything('?_type=Observation');
     expect(written.size).toBe(48);
-    for (const id of written) expect([id, held.get(id)]).toEqual([id, latest.get(id)]);
+    for (const id of written) expect([id, held.get(`Observation/${id}`)]).toEqual([id, latest.get(`Observation/${id}`)]);
   });
 
   test('unknown patient is 404; a bad _since is 400; other parameters are reported', async () => {
