@@ -133,20 +133,17 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
   return simple({ kind: 'has', sourceType, referenceParam, rows: [storedRows(defs, sourceType, referenceParam)], filter: inner.filter });
 }
 
-const PRESENT_ITEM = 'present-item';
-
 /**
  * `_list=42`: the resources List/42 names in an entry not marked deleted (R4 search.html#list).
  * That is `_has:List:present-item:_id=42`, through the List's own index rows: `present-item` is
- * ours (fhir-profiles/search), R4's `item` also names the entries a "changes" list marks deleted;
- * an engine without our pack falls back to it. The functional lists (`$current-allergies`…) would
- * need the server to keep such lists: reported, not served.
+ * ours (fhir-profiles/search, which every engine loads), as R4's `item` also names the entries a
+ * "changes" list marks deleted. The functional lists (`$current-allergies`…) would need the server
+ * to keep such lists: reported, not served.
  */
 function listFilter(types: readonly string[], key: string, modifier: string | undefined, value: string, defs: R4Definitions, depth: number): ParsedFilter {
   if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'list');
   if (value.split(',').some((v) => v.startsWith('$'))) return { ignored: 'functional lists ($current-allergies…) are not served' };
-  const items = defs.searchParams.get('List')?.has(PRESENT_ITEM) ? PRESENT_ITEM : 'item';
-  return parseHas(types, `_has:List:${items}:_id`, value, defs, depth);
+  return parseHas(types, '_has:List:present-item:_id', value, defs, depth);
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */

@@ -29,14 +29,14 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
     if (placeholder === undefined) bound.set(millis, (placeholder = `${p.addRange(new Date(millis).toISOString())}::timestamptz`));
     return placeholder;
   };
-  const q = (which: 'lo' | 'hi'): string => at(which === 'lo' ? lo : hi);
+  const end = (which: 'lo' | 'hi'): number => (which === 'lo' ? lo : hi);
+  const q = (which: 'lo' | 'hi'): string => at(end(which));
   // The end of a stored range compared with a bound. A stored instant (`_lastUpdated`) is the
   // range [t, t + 1 ms): its end is compared as the instant itself against the bound less 1 ms,
   // which its index can read from (`last_updated + interval` could not: a sync's
   // `_lastUpdated=gt…&_sort=_lastUpdated` filtered every row of the type, 66 ms at 10,000
   // residents). No instant is stored at the first representable one, so that bound stays.
-  const storedEnd = (op: string, which: 'lo' | 'hi'): string =>
-    point ? `${hiCol} ${op} ${at(Math.max((which === 'lo' ? lo : hi) - 1, MIN_INSTANT))}` : `${hiCol} ${op} ${q(which)}`;
+  const storedEnd = (op: string, which: 'lo' | 'hi'): string => `${hiCol} ${op} ${at(point ? Math.max(end(which) - 1, MIN_INSTANT) : end(which))}`;
   // Within the query's range. A stored range starts before it ends (lo < hi), so it also starts
   // before the query's end: said outright, that bounds the start on both sides and the index of
   // starts reads only the query's own range — a day's visits, not every visit after that morning
