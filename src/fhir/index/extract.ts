@@ -7,6 +7,7 @@ import { addComposite } from './composite';
 import { compiledExpression, type CompiledMember } from './expressions';
 import { storedParams, storedRows } from './stored-params';
 import { clip, emptyRows, type IndexRows } from './tables';
+import { addPosition, isPositionParam } from './position';
 import { packRowSet } from './row-sets';
 import { addBoundTokens, addDates, addNumber, addQuantity, addReference, addStrings, addUri, sortTextOf, type ValueContext } from './values';
 
@@ -46,7 +47,11 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   const elsewhere = storedParams(ctx.defs).get(resource.resourceType);
   for (const sp of params.values()) {
     const code = sp.code!;
-    if (SKIPPED.has(code) || !sp.expression || sp.type === 'special') continue;
+    if (SKIPPED.has(code) || !sp.expression) continue;
+    if (sp.type === 'special') {
+      if (isPositionParam(sp)) for (const member of compiledExpression(sp, resource.resourceType)) for (const tv of evaluate(member, input, ctx.fhirPathOnly)) addPosition(rows, code, tv);
+      continue;
+    }
     if (sp.type === 'string' && elsewhere?.has(code)) continue;
     if (sp.type === 'composite') {
       addComposite(sp, resource.resourceType, input, ctx, (type, key, tv) => addValue(rows, type, key, tv, ctx));

@@ -1,9 +1,11 @@
-import type { Bundle, BundleEntry, BundleLink, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleEntrySearch, BundleLink, Location, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { link } from '../bundle/links';
+import { distanceKm, positionOf } from '../index/position';
+import { UCUM } from '../index/ucum';
 import { badRequest, bilingual } from '../outcomes';
 import type { SearchResult } from './execute';
 import { MAX_INCLUDES } from './include';
-import type { SearchRequest } from './request';
+import type { NearFilter, SearchRequest } from './request';
 import { shapeResource } from './shape';
 
 /**
@@ -22,8 +24,10 @@ export function rejectIgnoredIfStrict(req: SearchRequest, prefer: string | undef
 /** `path` is below the base: `Patient`, `` (system), `Patient/1/Observation`, `Patient/1/$everything`. */
 export function searchsetBundle(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): Bundle {
   const entry: BundleEntry[] = [];
+  const near = req.filters.find((f): f is NearFilter => f.kind === 'near');
   for (const resource of result.resources) {
-    entry.push({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource: shapeResource(resource, req), search: { mode: 'match' } });
+    const search: BundleEntrySearch = { mode: 'match', ...(near && distanceExtension(resource, near)) };
+    entry.push({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource: shapeResource(resource, req), search });
   }
   for (const resource of result.included) {
     entry.push({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource: shapeResource(resource, req), search: { mode: 'include' } });
@@ -33,6 +37,15 @@ export function searchsetBundle(path: string, req: SearchRequest, result: Search
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl), entry };
   if (result.total !== undefined) bundle.total = result.total;
   return bundle;
+}
+
+/** A `near` match's distance from the nearest point asked, in km (R4's location-distance extension). */
+function distanceExtension(resource: Resource, near: NearFilter): Pick<BundleEntrySearch, 'extension'> | undefined {
+  const position = positionOf((resource as Location).position);
+  if (!position) return undefined;
+  const km = Math.min(...near.points.map((point) => distanceKm(point, position)));
+  const valueDistance = { value: Number(km.toFixed(3)), unit: 'km', system: UCUM, code: 'km' };
+  return { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/location-distance', valueDistance }] };
 }
 
 function outcomeIssues(req: SearchRequest, result: SearchResult): OperationOutcomeIssue[] {

@@ -1,6 +1,7 @@
 import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
 import { dateCondition } from './params/date';
+import { nearCondition } from './params/near';
 import { numberCondition, quantityCondition } from './params/number';
 import { referenceCondition } from './params/reference';
 import { stringCondition } from './params/string';
@@ -27,7 +28,8 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
       return or(f.values.map((v) => dateCondition(v, `${scope.alias}.last_updated`, `${scope.alias}.last_updated`, ctx, p, true)));
     case 'value':
       return valueFilter(scope, f, ctx, p);
-    case 'composite': {
+    case 'composite':
+    case 'near': {
       const sel = positiveSelection(scope, f, ctx, p)!;
       return hasIndexRow(scope, sel.table, sel.where);
     }
@@ -63,13 +65,14 @@ export interface IndexSelection {
 }
 
 /**
- * The index rows behind a positive filter (an ordinary parameter or a composite): what
+ * The index rows behind a positive filter (an ordinary parameter, a composite or near): what
  * `r.id IN (…)` selects, and what a single-filter count can count directly (total.ts).
  * Undefined for negations, chains, _has, _id and _lastUpdated.
  */
 export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): IndexSelection | undefined {
   const rows = (table: string, ...conditions: string[]): IndexSelection => ({ table, where: [`i.station_id = ${scope.station}`, ...conditions] });
   if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.valueType, raw, ctx, p))));
+  if (f.kind === 'near') return rows('idx_number', or(f.points.map((point) => nearCondition(f.code, point, p))));
   if (f.kind !== 'value') return undefined;
   const type = f.param.type!;
   if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], ...paramRows(f, p));

@@ -1,8 +1,10 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { compositeParts } from '../index/composite';
+import { isPositionParam } from '../index/position';
 import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { badRequest } from '../outcomes';
+import { parseNear } from './params/near';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter } from './request';
 import { splitValues } from './values';
 
@@ -14,6 +16,7 @@ import { splitValues } from './values';
  *   ref[:Type].code[:modifier]               chained (recursively, MAX_CHAIN_DEPTH links)
  *   _has:Type:ref:code[:modifier]            reverse chained (nestable)
  *   _list=id                                 in that List: _has:List:present-item:_id=id
+ *   near=lat|long|distance|unit              a position within the distance (Location.near)
  */
 export type ParsedFilter = { filter: Filter } | { ignored: string };
 
@@ -55,6 +58,7 @@ export function parseFilter(types: readonly string[], key: string, value: string
   if (code === '_lastUpdated') return simple({ kind: 'lastUpdated', modifier: checkModifier(key, modifier, ['missing']) as 'missing' | undefined, values: values(key, modifier, value) });
   const param = resolveParam(types, code, defs);
   if (!param) return { ignored: 'unknown parameter' };
+  if (isPositionParam(param)) return nearFilter(key, code, modifier, value);
   if (param.type === 'special' || !param.expression) return { ignored: `parameter type ${param.type} is not supported` };
   if (param.type === 'composite') return compositeFilter(key, param, modifier, value, defs);
   if (modifier !== undefined && !MODIFIERS[param.type!]?.has(modifier)) {
@@ -144,6 +148,12 @@ function listFilter(types: readonly string[], key: string, modifier: string | un
   if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'list');
   if (value.split(',').some((v) => v.startsWith('$'))) return { ignored: 'functional lists ($current-allergies…) are not served' };
   return parseHas(types, '_has:List:present-item:_id', value, defs, depth);
+}
+
+/** `near=19.8|105.77|5|km,19.9|105.8` (params/near.ts): any of the points. */
+function nearFilter(key: string, code: string, modifier: string | undefined, value: string): ParsedFilter {
+  if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'special');
+  return simple({ kind: 'near', code, points: values(key, modifier, value).map((v) => parseNear(key, v)) });
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */

@@ -1,5 +1,6 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { StoredRows } from '../index/stored-params';
+import type { NearPoint } from './params/near';
 
 /**
  * A parsed search, with no database in sight: what parse.ts produces and plan.ts turns into SQL.
@@ -7,7 +8,7 @@ import type { StoredRows } from '../index/stored-params';
  */
 
 /** A condition on one search parameter of the resources in scope. */
-export type Filter = ValueFilter | IdFilter | LastUpdatedFilter | ChainFilter | HasFilter | CompositeFilter;
+export type Filter = ValueFilter | IdFilter | LastUpdatedFilter | ChainFilter | HasFilter | CompositeFilter | NearFilter;
 
 /** An ordinary parameter: string, token, date, number, quantity, reference or uri. */
 export interface ValueFilter {
@@ -64,6 +65,13 @@ export interface CompositeFilter {
   valueType: string;
   /** Raw values `token$value`, split when planned. */
   values: string[];
+}
+
+/** `near=latitude|longitude|distance|unit` (Location.near): within the distance of any of the points. */
+export interface NearFilter {
+  kind: 'near';
+  code: string;
+  points: NearPoint[];
 }
 
 export interface SortRule {
