@@ -103,7 +103,7 @@ describe('Patient/$everything', () => {
     // which the page of the record must not read at all.
     // A station's proportions, by SQL in a transaction rolled back after the EXPLAIN: thu's chart
     // is a small share of the station, and has gathered 3,000 AuditEvents.
-    const sr = everythingSearch([], 'thu', server.engine.defs, server.config.timeZone).search;
+    const sr = everythingSearch([], 'thu', server.engine.defs, server.config.timeZone);
     const plan = buildSearchPlan(sr, { stationId: server.config.stationId, timeZone: server.config.timeZone, baseUrl: server.baseUrl });
     const explained = await explainRolledBack(server, async (tx) => {
       const station = server.config.stationId;

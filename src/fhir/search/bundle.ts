@@ -35,6 +35,7 @@ export function searchsetBundle(path: string, req: SearchRequest, result: Search
   const issues = outcomeIssues(req, result);
   if (issues.length) entry.push({ resource: { resourceType: 'OperationOutcome', issue: issues }, search: { mode: 'outcome' } });
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl), entry };
+  if (result.syncPoint) bundle.meta = { lastUpdated: result.syncPoint.toISOString() };
   if (result.total !== undefined) bundle.total = result.total;
   return bundle;
 }

@@ -20,6 +20,8 @@ export interface SearchResult {
   next?: string;
   /** Cursor of the previous page, when there is one. */
   previous?: string;
+  /** Where the client syncs from next (Bundle.meta.lastUpdated), for a sync (search/sync-point.ts). */
+  syncPoint?: Date;
 }
 
 /** Runs a search: one page by keyset (count + 1 rows tell whether another page exists), the total if asked, and includes. */

@@ -3,14 +3,15 @@ import { badRequest } from '../outcomes';
 import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { resolveParam } from './parse-filter';
 import { MAX_COUNT, type IncludeRule, type SearchRequest } from './request';
+import { parseSyncPoint, SYNC_POINT_PARAM } from './sync-point';
 
 /**
  * The result parameters: what to return rather than what to match (_count, _sort, _total,
- * _summary, _elements, _include, _revinclude, and the paging cursor).
+ * _summary, _elements, _include, _revinclude, the paging cursor and a sync point carried by links).
  */
 
 const INCLUDE_KEYS = new Set(['_include', '_revinclude', '_include:iterate', '_revinclude:iterate', '_include:recurse', '_revinclude:recurse']);
-const RESULT_KEYS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_cursor', '_format', '_pretty', '_contained', '_containedType']);
+const RESULT_KEYS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_cursor', SYNC_POINT_PARAM, '_format', '_pretty', '_contained', '_containedType']);
 const SORTABLE = new Set(['string', 'token', 'date', 'number', 'quantity', 'reference', 'uri']);
 
 export function isResultParam(key: string): boolean {
@@ -46,6 +47,9 @@ export function applyResultParam(req: SearchRequest, key: string, value: string,
     case '_cursor':
       req.cursor = value;
       return false;
+    case SYNC_POINT_PARAM:
+      req.syncPoint = parseSyncPoint(value);
+      return true;
     case '_contained':
     case '_containedType':
       return ignore(req, key, 'contained resources are not searched');

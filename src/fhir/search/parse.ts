@@ -3,6 +3,7 @@ import { badRequest } from '../outcomes';
 import { parseFilter } from './parse-filter';
 import { applyResultParam, isResultParam } from './parse-results';
 import { DEFAULT_COUNT, MAX_FILTERS, MAX_INCLUDE_RULES, MAX_SORT_KEYS, type SearchRequest } from './request';
+import { isSync, SYNC_POINT_PARAM } from './sync-point';
 
 export { DEFAULT_COUNT, MAX_COUNT } from './request';
 export type { Filter, SearchRequest, SortRule } from './request';
@@ -15,6 +16,8 @@ export type { Filter, SearchRequest, SortRule } from './request';
 
 export interface ParseOptions {
   compartment?: { type: string; id: string };
+  /** Give a sync point whatever the parameters ($everything). */
+  sync?: boolean;
 }
 
 /**
@@ -51,6 +54,12 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
     }
     req.filters.push(parsed.filter);
     req.applied.push([key, value]);
+  }
+  req.sync = options.sync || isSync(req);
+  if (req.syncPoint && !req.sync) {
+    req.ignored.push({ name: SYNC_POINT_PARAM, reason: 'a sync point is given only with _lastUpdated' });
+    req.applied = req.applied.filter(([key]) => key !== SYNC_POINT_PARAM);
+    req.syncPoint = undefined;
   }
   const limits: [number, number, string, string][] = [
     [req.filters.length, MAX_FILTERS, 'tham số tìm kiếm', 'search parameters'],

@@ -119,6 +119,10 @@ export interface SearchRequest {
   include: IncludeRule[];
   /** Opaque keyset cursor from a next/previous link. */
   cursor?: string;
+  /** The answer gives a sync point (Bundle.meta.lastUpdated, search/sync-point.ts): $everything, or a search on _lastUpdated. */
+  sync?: boolean;
+  /** The first page's sync point, carried by the links of the pages after it (`_horizon`). */
+  syncPoint?: Date;
   /** Parameters left out, with the reason (shown in an OperationOutcome of the searchset). */
   ignored: { name: string; reason: string }[];
   /** The query parameters actually applied, for the self link. */

@@ -23,6 +23,7 @@ import {
 import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
+import { SYNC_POINT_PARAM, syncedFrom } from '../search/sync-point';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
@@ -254,11 +255,6 @@ export class Repository {
     return page;
   }
 
-  /** Where a client that syncs `_since` should start next time (history.ts readSyncPoint); read before the data. */
-  syncPoint(since?: Date): Promise<Date> {
-    return readSyncPoint(this.db, since);
-  }
-
   parseSearch(resourceType: string, pairs: [string, string][]): SearchRequest {
     this.assertType(resourceType);
     return parseSearch(resourceType, pairs, this.ctx.defs);
@@ -272,7 +268,11 @@ export class Repository {
     if (req.resourceType) this.require(req.resourceType, 's');
     else this.restrictSystemSearch(req);
     await this.syncAuditTrail(req.resourceType);
+    // A sync's point is read before the data (search/sync-point.ts), once per answer.
+    const syncPoint = req.sync ? (req.syncPoint ?? (await readSyncPoint(this.db, syncedFrom(req, this.ctx.timeZone)))) : undefined;
+    if (syncPoint && !req.syncPoint) req.applied.push([SYNC_POINT_PARAM, syncPoint.toISOString()]);
     const result = await this.runSearch(this.db, req);
+    result.syncPoint = syncPoint;
     result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
     await this.auditRead('search', [...result.resources, ...result.included], rawQuery ?? '', req.resourceType);
     return result;
