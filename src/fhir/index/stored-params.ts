@@ -116,4 +116,18 @@ function identicalStrings(type: string, strings: SearchParameter[]): Map<string,
   return found;
 }
 
+/**
+ * The parameter by which resources of `type` form a hierarchy, for a reference's `:above` and
+ * `:below` (R4 search.html, "searching hierarchies"): a reference to the type itself through its
+ * `partOf` or `parent…` element (Location, Organization and Encounter `partof`/`part-of`, Task,
+ * CarePlan, Specimen…). Other references to the same type (`replaces`, `previous`) are not trees.
+ */
+export function hierarchyOf(defs: R4Definitions, type: string): StoredRows | undefined {
+  for (const sp of defs.searchParams.get(type)?.values() ?? []) {
+    const tree = sp.type === 'reference' && sp.target?.length === 1 && sp.target[0] === type && new RegExp(`^${type}\\.(partOf|parent\\w*)$`).test(sp.expression ?? '');
+    if (tree) return storedRows(defs, type, sp.code!);
+  }
+  return undefined;
+}
+
 const byCode = (a: SearchParameter, b: SearchParameter): number => (a.code! < b.code! ? -1 : a.code! > b.code! ? 1 : 0);

@@ -3,7 +3,7 @@ import { badRequest } from '../outcomes';
 import { dateCondition } from './params/date';
 import { nearCondition } from './params/near';
 import { numberCondition, quantityCondition } from './params/number';
-import { referenceCondition } from './params/reference';
+import { hierarchyCondition, referenceCondition } from './params/reference';
 import { stringCondition } from './params/string';
 import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './params/token';
 import { uriCondition } from './params/uri';
@@ -84,6 +84,10 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
     return rows('idx_token', `i.param = ${p.add(`${f.code}:identifier`)}`, tokenValuesCondition(f.values, p));
   }
   if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.code, v, p))));
+  if (f.hierarchies) {
+    const direction = f.modifier as 'above' | 'below';
+    return rows(TABLE_OF[type], ...paramRows(f, p), or(f.values.map((v) => hierarchyCondition(f.hierarchies!, direction, v, ctx, p))));
+  }
   return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
 }
 

@@ -2,10 +2,10 @@ import type { SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { compositeParts } from '../index/composite';
 import { isPositionParam } from '../index/position';
-import { storedRows, storedRowsAcross } from '../index/stored-params';
+import { hierarchyOf, storedRows, storedRowsAcross } from '../index/stored-params';
 import { badRequest } from '../outcomes';
 import { parseNear } from './params/near';
-import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter } from './request';
+import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter, type Hierarchy } from './request';
 import { splitValues } from './values';
 
 /**
@@ -24,7 +24,7 @@ export type ParsedFilter = { filter: Filter } | { ignored: string };
 const MODIFIERS: Record<string, ReadonlySet<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
   token: new Set(['not', 'text', 'missing', 'of-type']),
-  reference: new Set(['identifier', 'missing']),
+  reference: new Set(['identifier', 'missing', 'above', 'below']),
   date: new Set(['missing']),
   number: new Set(['missing']),
   quantity: new Set(['missing']),
@@ -68,7 +68,18 @@ export function parseFilter(types: readonly string[], key: string, value: string
   // Where the rows are (a parameter stored under another, index/stored-params.ts): only references
   // and strings ever are, and a string's `:missing` reads the same rows.
   const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, types, code) : undefined;
-  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows });
+  const hierarchies = param.type === 'reference' && (modifier === 'above' || modifier === 'below') ? hierarchiesOf(key, param, defs) : undefined;
+  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows, hierarchies });
+}
+
+/** `location:below=Location/1`: the hierarchies of the reference's target types (none: a 400). */
+function hierarchiesOf(key: string, param: SearchParameter, defs: R4Definitions): Hierarchy[] {
+  const found = ((param.target ?? []) as string[]).flatMap((type) => {
+    const rows = hierarchyOf(defs, type);
+    return rows ? [{ type, rows }] : [];
+  });
+  if (!found.length) throw badRequest(`${key}: tham số này không trỏ tới một cây (partOf)`, `${key}: this parameter does not refer to a hierarchy (partOf)`);
+  return found;
 }
 
 const simple = (filter: Filter): ParsedFilter => ({ filter });

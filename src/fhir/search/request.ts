@@ -20,6 +20,14 @@ export interface ValueFilter {
   values: string[];
   /** References and strings: where their rows are (index/stored-params.ts). */
   rows?: StoredRows[];
+  /** A reference's `:above`/`:below`: each target type's hierarchy (index/stored-params.ts hierarchyOf). */
+  hierarchies?: Hierarchy[];
+}
+
+/** The reference parameter by which resources of `type` form a tree (Location `partof`), and where its rows are. */
+export interface Hierarchy {
+  type: string;
+  rows: StoredRows;
 }
 
 /** `_id`, served from the resource table. */
