@@ -85,6 +85,11 @@ describe('reference :below and :above (hierarchies)', () => {
     expect(await matchIds(server, 'Patient?organization:above=Organization/tram')).toEqual(['o-tram']);
   });
 
+  test('hundreds of roots in one parameter, typed and bare', async () => {
+    const roots = [...Array.from({ length: 300 }, (_, k) => `Location/khong-co-${k}`), 'Location/thon-1', 'xa-ben'].join(',');
+    expect(await matchIds(server, `Encounter?location:below=${roots}`)).toEqual(sorted([...atOrBelow('thon-1'), ...atOrBelow('xa-ben')].map((p) => `kham-${p}`)));
+  });
+
   test('a cycle ends the walk', async () => {
     expect(await matchIds(server, 'Encounter?location:below=Location/vong-a')).toEqual(['kham-vong-a', 'kham-vong-b']);
     expect(await matchIds(server, 'Encounter?location:above=Location/vong-b')).toEqual(['kham-vong-a', 'kham-vong-b']);

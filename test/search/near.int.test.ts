@@ -126,6 +126,9 @@ describe('near (Location.position)', () => {
       expect(res.body.issue[0].diagnostics).toMatch(/latitude|unit/);
     }
     expect((await fhirFetch(`${server.baseUrl}/Location?near:missing=true`)).status).toBe(400);
+    const points = (n: number): string => Array.from({ length: n }, (_, k) => `19.${k}|105.7|1|km`).join(',');
+    expect((await fhirFetch(`${server.baseUrl}/Location?near=${encodeURIComponent(points(100))}`)).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Location?near=${encodeURIComponent(points(101))}`)).status).toBe(400);
   });
 
   test('the CapabilityStatement lists near for Location', async () => {

@@ -86,7 +86,7 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.code, v, p))));
   if (f.hierarchies) {
     const direction = f.modifier as 'above' | 'below';
-    return rows(TABLE_OF[type], ...paramRows(f, p), or(f.values.map((v) => hierarchyCondition(f.hierarchies!, direction, v, ctx, p))));
+    return rows(TABLE_OF[type], ...paramRows(f, p), hierarchyCondition(f.hierarchies, direction, f.values, ctx, p));
   }
   return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
 }

@@ -4,7 +4,7 @@ import { compositeParts } from '../index/composite';
 import { isPositionParam } from '../index/position';
 import { hierarchyOf, storedRows, storedRowsAcross } from '../index/stored-params';
 import { badRequest } from '../outcomes';
-import { parseNear } from './params/near';
+import { MAX_NEAR_POINTS, parseNear } from './params/near';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter, type Hierarchy } from './request';
 import { splitValues } from './values';
 
@@ -164,7 +164,7 @@ function listFilter(types: readonly string[], key: string, modifier: string | un
 /** `near=19.8|105.77|5|km,19.9|105.8` (params/near.ts): any of the points. */
 function nearFilter(key: string, code: string, modifier: string | undefined, value: string): ParsedFilter {
   if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'special');
-  return simple({ kind: 'near', code, points: values(key, modifier, value).map((v) => parseNear(key, v)) });
+  return simple({ kind: 'near', code, points: values(key, modifier, value, MAX_NEAR_POINTS).map((v) => parseNear(key, v)) });
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */

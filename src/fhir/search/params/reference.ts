@@ -2,7 +2,7 @@ import { clip } from '../../index/tables';
 import { badRequest } from '../../outcomes';
 import { isValidId, parseReference } from '../../references';
 import type { Hierarchy } from '../request';
-import type { PlanContext, SqlParams } from '../sql';
+import { or, type PlanContext, type SqlParams } from '../sql';
 import { unescapeValue } from '../values';
 
 /**
@@ -26,27 +26,34 @@ export function referenceCondition(targets: readonly string[] | undefined, modif
 }
 
 /**
- * `:below` / `:above` (R4 search.html, "searching hierarchies"): the reference points at the
- * resource named or at one below it (its parts, their parts…) or above it, along the target type's
- * hierarchy (`partOf`). The tree is walked once per statement by a recursive query over that
- * parameter's reference rows (UNION stops at a cycle); `Encounter?location:below=Location/xa` is
- * every visit at the commune or at any village in it.
+ * `:below` / `:above` (R4 search.html, "searching hierarchies"): the reference points at a resource
+ * named or at one below it (its parts, their parts…) or above it, along the target type's
+ * hierarchy (`partOf`). Each type's tree is walked once per statement, from all the values naming
+ * it, by a recursive query over that parameter's reference rows (UNION stops at a cycle);
+ * `Encounter?location:below=Location/xa` is every visit at the commune or at any village in it.
  */
-export function hierarchyCondition(hierarchies: readonly Hierarchy[], direction: 'above' | 'below', raw: string, ctx: PlanContext, p: SqlParams): string {
-  const value = unescapeValue(raw);
-  const local = parseReference(value, ctx.baseUrl);
-  const named = local ? hierarchies.filter((h) => h.type === local.type) : isValidId(value) ? hierarchies : [];
-  if (named.length !== 1) {
-    const types = hierarchies.map((h) => h.type).join(', ');
-    throw badRequest(`:${direction} cần một tham chiếu Loại/mã tới ${types}: ${value}`, `:${direction} takes a Type/id reference to ${types}: ${value}`);
+export function hierarchyCondition(hierarchies: readonly Hierarchy[], direction: 'above' | 'below', raws: readonly string[], ctx: PlanContext, p: SqlParams): string {
+  const roots = new Map<Hierarchy, string[]>();
+  for (const raw of raws) {
+    const value = unescapeValue(raw);
+    const local = parseReference(value, ctx.baseUrl);
+    const named = local ? hierarchies.filter((h) => h.type === local.type) : isValidId(value) ? hierarchies : [];
+    if (named.length !== 1) {
+      const types = hierarchies.map((h) => h.type).join(', ');
+      throw badRequest(`:${direction} cần một tham chiếu Loại/mã tới ${types}: ${value}`, `:${direction} takes a Type/id reference to ${types}: ${value}`);
+    }
+    roots.set(named[0], [...(roots.get(named[0]) ?? []), local?.id ?? value]);
   }
-  const [{ type, rows }] = named;
-  const station = p.add(ctx.stationId);
-  const t = p.add(type);
-  const param = rows.params.length === 1 ? `h.param = ${p.add(rows.params[0])}` : `h.param = ANY(${p.add(rows.params)}::text[])`;
   const [from, to] = direction === 'below' ? ['resource_id', 'target_id'] : ['target_id', 'resource_id'];
-  const step = `SELECT h.${from} FROM idx_reference h JOIN tree ON h.${to} = tree.id
-    WHERE h.station_id = ${station} AND h.resource_type = ${t} AND h.target_type = ${t} AND ${param}`;
-  const tree = `WITH RECURSIVE tree(id) AS (SELECT ${p.add(local?.id ?? value)}::text COLLATE "C" UNION ${step}) SELECT id FROM tree`;
-  return `(i.target_type = ${t} AND i.target_id IN (${tree}))`;
+  const station = p.add(ctx.stationId);
+  return or(
+    [...roots].map(([{ type, rows }, ids]) => {
+      const t = p.add(type);
+      const param = rows.params.length === 1 ? `h.param = ${p.add(rows.params[0])}` : `h.param = ANY(${p.add(rows.params)}::text[])`;
+      const step = `SELECT h.${from} FROM idx_reference h JOIN tree ON h.${to} = tree.id
+        WHERE h.station_id = ${station} AND h.resource_type = ${t} AND h.target_type = ${t} AND ${param}`;
+      const tree = `WITH RECURSIVE tree(id) AS (SELECT unnest(${p.add(ids)}::text[]) COLLATE "C" UNION ${step}) SELECT id FROM tree`;
+      return `(i.target_type = ${t} AND i.target_id IN (${tree}))`;
+    }),
+  );
 }
