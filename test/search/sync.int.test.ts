@@ -38,7 +38,7 @@ describe('searches that sync: the sync point', () => {
     expect(seen.sort()).toEqual(Array.from({ length: 7 }, (_, i) => `can-nang-${i}`));
   });
 
-  test('a search that does not sync gives no point (and pays nothing for one)', async () => {
+  test('a search that does not sync gives no point; a stray _horizon is reported, a bad one refused', async () => {
     expect((await search(server, 'Observation?subject=Patient/lan')).meta?.lastUpdated).toBeUndefined();
     const carried = await fhirFetch(`${server.baseUrl}/Observation?subject=Patient/lan&_horizon=2026-01-01T00:00:00.000Z`);
     expect(carried.status).toBe(200);
