@@ -35,3 +35,27 @@ async function adminQuery(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Opens a transaction on `db` and keeps it running — it holds the history horizon (and every sync
+ * point) back — until `release` is awaited, which commits it. PostgreSQL only: the embedded
+ * database's one connection would block every other request meanwhile.
+ */
+export async function holdOpenTransaction(db: Database): Promise<{ release: () => Promise<void> }> {
+  let opened!: () => void;
+  let finish!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  const hold = new Promise<void>((resolve) => (finish = resolve));
+  const done = db.transaction(async (tx) => {
+    await tx.query('SELECT 1');
+    opened();
+    await hold;
+  });
+  await open;
+  return {
+    release: async () => {
+      finish();
+      await done;
+    },
+  };
+}

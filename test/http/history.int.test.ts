@@ -1,5 +1,6 @@
 import { utcText } from '../../src/db/utc-text';
 import { readExactHorizon } from '../../src/fhir/store/history';
+import { holdOpenTransaction } from '../helpers/database';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
 // docs/interactions/history.md — https://hl7.org/fhir/R4/http.html#history
@@ -57,15 +58,7 @@ describe('history', () => {
     // the final type history's horizon before the delete (failed once in CI under load).
     await settleAuditTrail();
     const since = new Date(Date.now() - 1000).toISOString();
-    let release!: () => void;
-    let started!: () => void;
-    const isOpen = new Promise<void>((resolve) => (started = resolve));
-    const held = server.db.transaction(async (tx) => {
-      await tx.query('SELECT 1');
-      started();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await isOpen;
+    const held = await holdOpenTransaction(server.db);
     const typeIds = async (): Promise<string[]> =>
       (await pages(`${base}/Patient/_history?_since=${encodeURIComponent(since)}`)).map((e) => e.resource?.id ?? e.fullUrl);
     let p: any;
@@ -76,8 +69,7 @@ describe('history', () => {
       expect(instance.body.entry.map((e: any) => e.request.method)).toEqual(['DELETE', 'POST']);
       expect((await typeIds()).some((id) => id.includes(p.id))).toBe(false);
     } finally {
-      release();
-      await held;
+      await held.release();
     }
     expect((await typeIds()).filter((id) => id.includes(p.id))).toHaveLength(2);
   });
@@ -208,17 +200,8 @@ describe('history', () => {
   // showed late). The next window must not reach back: what lies before `_since` was delivered.
   (process.env.DATABASE_URL ? test : test.skip)('the horizon given never lies before _since (PostgreSQL only)', async () => {
     await settleAuditTrail();
-    let release!: () => void;
-    const hold = new Promise<void>((r) => (release = r));
-    let opened!: () => void;
-    const started = new Promise<void>((r) => (opened = r));
-    const open = server.db.transaction(async (tx) => {
-      await tx.query('SELECT 1');
-      opened();
-      await hold;
-    });
+    const open = await holdOpenTransaction(server.db);
     try {
-      await started;
       await new Promise((r) => setTimeout(r, 20));
       const since = new Date(Date.now() - 5).toISOString();
       expect(await readExactHorizon(server.db) < since).toBe(true); // the open transaction holds the horizon back
@@ -226,8 +209,7 @@ describe('history', () => {
       expect(res.status).toBe(200);
       expect(res.body.meta.lastUpdated).toBe(since);
     } finally {
-      release();
-      await open;
+      await open.release();
     }
   });
 

@@ -47,11 +47,8 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   const elsewhere = storedParams(ctx.defs).get(resource.resourceType);
   for (const sp of params.values()) {
     const code = sp.code!;
-    if (SKIPPED.has(code) || !sp.expression) continue;
-    if (sp.type === 'special') {
-      if (isPositionParam(sp)) for (const member of compiledExpression(sp, resource.resourceType)) for (const tv of evaluate(member, input, ctx.fhirPathOnly)) addPosition(rows, code, tv);
-      continue;
-    }
+    // Of the special parameters, only the proximity one (Location.near) has values to index.
+    if (SKIPPED.has(code) || !sp.expression || (sp.type === 'special' && !isPositionParam(sp))) continue;
     if (sp.type === 'string' && elsewhere?.has(code)) continue;
     if (sp.type === 'composite') {
       addComposite(sp, resource.resourceType, input, ctx, (type, key, tv) => addValue(rows, type, key, tv, ctx));
@@ -102,6 +99,8 @@ function addValue(rows: IndexRows, type: string, param: string, tv: TypedValue, 
       return addReference(rows, param, tv, ctx.baseUrl);
     case 'uri':
       return addUri(rows, param, tv);
+    case 'special':
+      return addPosition(rows, param, tv);
   }
 }
 

@@ -124,8 +124,9 @@ function identicalStrings(type: string, strings: SearchParameter[]): Map<string,
  */
 export function hierarchyOf(defs: R4Definitions, type: string): StoredRows | undefined {
   for (const sp of defs.searchParams.get(type)?.values() ?? []) {
-    const tree = sp.type === 'reference' && sp.target?.length === 1 && sp.target[0] === type && new RegExp(`^${type}\\.(partOf|parent\\w*)$`).test(sp.expression ?? '');
-    if (tree) return storedRows(defs, type, sp.code!);
+    if (sp.type !== 'reference' || sp.target?.length !== 1 || sp.target[0] !== type || !sp.expression?.startsWith(`${type}.`)) continue;
+    const element = sp.expression.slice(type.length + 1);
+    if (element === 'partOf' || /^parent\w*$/.test(element)) return storedRows(defs, type, sp.code!);
   }
   return undefined;
 }

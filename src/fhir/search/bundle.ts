@@ -7,6 +7,7 @@ import type { SearchResult } from './execute';
 import { MAX_INCLUDES } from './include';
 import type { NearFilter, SearchRequest } from './request';
 import { shapeResource } from './shape';
+import { SYNC_POINT_PARAM } from './sync-point';
 
 /**
  * The searchset Bundle every search answers with (type, system, compartment, $everything):
@@ -63,8 +64,11 @@ function outcomeIssues(req: SearchRequest, result: SearchResult): OperationOutco
 }
 
 function pagingLinks(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): BundleLink[] {
-  const at = (cursor: string | undefined): [string, string][] => (cursor ? [...req.applied, ['_cursor', cursor]] : req.applied);
-  const links = [link('self', baseUrl, path, at(req.cursor)), link('first', baseUrl, path, req.applied)];
+  // A sync's links carry the point its first page read, so every page gives the same one.
+  const applied: [string, string][] =
+    result.syncPoint && !req.syncPoint ? [...req.applied, [SYNC_POINT_PARAM, result.syncPoint.toISOString()]] : req.applied;
+  const at = (cursor: string | undefined): [string, string][] => (cursor ? [...applied, ['_cursor', cursor]] : applied);
+  const links = [link('self', baseUrl, path, at(req.cursor)), link('first', baseUrl, path, applied)];
   if (result.previous) links.push(link('previous', baseUrl, path, at(result.previous)));
   if (result.next) links.push(link('next', baseUrl, path, at(result.next)));
   return links;

@@ -23,7 +23,7 @@ import {
 import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
-import { SYNC_POINT_PARAM, syncedFrom } from '../search/sync-point';
+import { syncedFrom } from '../search/sync-point';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
@@ -270,7 +270,6 @@ export class Repository {
     await this.syncAuditTrail(req.resourceType);
     // A sync's point is read before the data (search/sync-point.ts), once per answer.
     const syncPoint = req.sync ? (req.syncPoint ?? (await readSyncPoint(this.db, syncedFrom(req, this.ctx.timeZone)))) : undefined;
-    if (syncPoint && !req.syncPoint) req.applied.push([SYNC_POINT_PARAM, syncPoint.toISOString()]);
     const result = await this.runSearch(this.db, req);
     result.syncPoint = syncPoint;
     result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
