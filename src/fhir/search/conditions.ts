@@ -9,6 +9,7 @@ import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './par
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
+import { expansionCondition, type Expansion } from './value-sets';
 import { candidateHasRow, hasIndexRow, noIndexRow } from './owned-rows';
 import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
@@ -54,6 +55,10 @@ function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParam
     // :not also matches resources without the element at all (R4 search.html#modifiers).
     return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
   }
+  if (f.param.type === 'token' && f.modifier === 'not-in') {
+    // As :not: a resource with no code at all is not in the value set either.
+    return noIndexRow(scope, table, [...paramRows(f, p), expansionCondition(expansionOf(f), p)]);
+  }
   const sel = positiveSelection(scope, f, ctx, p)!;
   return hasIndexRow(scope, sel.table, sel.where);
 }
@@ -76,7 +81,8 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   if (f.kind !== 'value') return undefined;
   const type = f.param.type!;
   if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], ...paramRows(f, p));
-  if (type === 'token' && f.modifier === 'not') return undefined;
+  if (type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in')) return undefined;
+  if (type === 'token' && f.modifier === 'in') return rows('idx_token', ...paramRows(f, p), expansionCondition(expansionOf(f), p));
   if (type === 'token' && f.modifier === 'of-type') {
     return rows('idx_token', `i.param = ${p.add(`${f.code}:of-type`)}`, or(f.values.map((v) => ofTypeCondition(v, p))));
   }
@@ -89,6 +95,11 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
     return rows(TABLE_OF[type], ...paramRows(f, p), hierarchyCondition(f.hierarchies, direction, f.values, ctx, p));
   }
   return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
+}
+
+function expansionOf(f: ValueFilter): Expansion {
+  if (!f.expansion) throw new Error(`:${f.modifier} filter on ${f.code} planned before its value sets were looked up`);
+  return f.expansion;
 }
 
 /** The index rows of a value filter's parameter (one stored under another reads its holder's, index/stored-params.ts). */

@@ -7,6 +7,7 @@ import { badRequest } from '../outcomes';
 import { MAX_NEAR_POINTS, parseNear } from './params/near';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter, type Hierarchy } from './request';
 import { splitValues } from './values';
+import { MAX_VALUE_SETS } from './value-sets';
 
 /**
  * One query parameter (key and value) → a Filter over the resources of `types`, or the reason it
@@ -23,7 +24,7 @@ export type ParsedFilter = { filter: Filter } | { ignored: string };
 /** Modifiers each parameter type serves (a resource type is also accepted on references). */
 const MODIFIERS: Record<string, ReadonlySet<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'text', 'missing', 'of-type']),
+  token: new Set(['not', 'text', 'missing', 'of-type', 'in', 'not-in']),
   reference: new Set(['identifier', 'missing', 'above', 'below']),
   date: new Set(['missing']),
   number: new Set(['missing']),
@@ -69,7 +70,8 @@ export function parseFilter(types: readonly string[], key: string, value: string
   // and strings ever are, and a string's `:missing` reads the same rows.
   const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, types, code) : undefined;
   const hierarchies = param.type === 'reference' && (modifier === 'above' || modifier === 'below') ? hierarchiesOf(key, param, defs) : undefined;
-  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value), rows, hierarchies });
+  const max = modifier === 'in' || modifier === 'not-in' ? MAX_VALUE_SETS : MAX_VALUES;
+  return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value, max), rows, hierarchies });
 }
 
 /** `location:below=Location/1`: the hierarchies of the reference's target types (none: a 400). */

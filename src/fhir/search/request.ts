@@ -1,6 +1,7 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { StoredRows } from '../index/stored-params';
 import type { NearPoint } from './params/near';
+import type { Expansion } from './value-sets';
 
 /**
  * A parsed search, with no database in sight: what parse.ts produces and plan.ts turns into SQL.
@@ -15,13 +16,15 @@ export interface ValueFilter {
   kind: 'value';
   code: string;
   param: SearchParameter;
-  /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, or a type). */
+  /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, in, not-in, or a type). */
   modifier?: string;
   values: string[];
   /** References and strings: where their rows are (index/stored-params.ts). */
   rows?: StoredRows[];
   /** A reference's `:above`/`:below`: each target type's hierarchy (index/stored-params.ts hierarchyOf). */
   hierarchies?: Hierarchy[];
+  /** A token's `:in`/`:not-in`: the codes of its ValueSets, looked up before planning (search/value-sets.ts). */
+  expansion?: Expansion;
 }
 
 /** The reference parameter by which resources of `type` form a tree (Location `partof`), and where its rows are. */

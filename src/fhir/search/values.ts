@@ -42,3 +42,8 @@ export function splitToken(value: string): [string | undefined, string] {
   if (parts.length === 1) return [undefined, unescapeValue(parts[0])];
   return [unescapeValue(parts[0]), unescapeValue(parts.slice(1).join('|'))];
 }
+
+/** Escapes a literal so it reads back as one value (the inverse of unescapeValue). */
+export function escapeValue(value: string): string {
+  return value.replace(/[\\,$|]/g, (c) => '\\' + c);
+}

@@ -24,12 +24,14 @@ import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
 import { syncedFrom } from '../search/sync-point';
+import { expandValueSetFilters } from '../search/value-sets';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
 import type { CreateBatcher } from './create-batch';
 import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
+import { expandValueSet } from './value-set-lookup';
 import { writeVersion, type VersionWrite } from './write';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
@@ -299,18 +301,20 @@ export class Repository {
     return own !== undefined && (type === 'Patient' || this.ctx.defs.patientCompartment.has(type)) ? own : undefined;
   }
 
-  private runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
+  private async runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
     const own = req.resourceType ? this.compartmentFor(req.resourceType) : this.ctx.access.patientCompartment;
     if (own !== undefined) {
       // Another patient's compartment intersected with one's own is empty.
       if (req.compartment && (req.compartment.type !== 'Patient' || req.compartment.id !== own)) {
-        return Promise.resolve({ resources: [], included: [], includesTruncated: false, total: 0 });
+        return { resources: [], included: [], includesTruncated: false, total: 0 };
       }
       req.compartment = { type: 'Patient', id: own };
     }
     const constraints = req.resourceType ? this.ctx.access.constraints(req.resourceType, 's') : [];
     if (constraints.length) req.filters.push(...this.parseFilters(req.resourceType, constraints));
-    return executeSearch(q, req, { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl });
+    const planContext = { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl };
+    await expandValueSetFilters(req.filters, (reference) => expandValueSet(q, planContext, this.ctx.defs, reference));
+    return executeSearch(q, req, planContext);
   }
 
   private parseFilters(resourceType: string, pairs: [string, string][]): SearchRequest['filters'] {
