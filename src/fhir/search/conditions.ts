@@ -1,5 +1,6 @@
 import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
+import { subsumptionCondition } from './params/code-hierarchy';
 import { dateCondition } from './params/date';
 import { nearCondition } from './params/near';
 import { numberCondition, quantityCondition } from './params/number';
@@ -114,7 +115,7 @@ function quantityAlternative(key: string, value: string, p: SqlParams): string {
 }
 
 function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
-  if (type === 'token' && f.modifier !== 'text') return tokenValuesCondition(f.values, p);
+  if (type === 'token' && f.modifier === undefined) return tokenValuesCondition(f.values, p);
   return or(f.values.map((v) => valueCondition(type, f.modifier, f.param.target, v, ctx, p)));
 }
 
@@ -131,7 +132,9 @@ function valueCondition(
     case 'string':
       return stringCondition(value, modifier, p);
     case 'token':
-      return modifier === 'text' ? tokenTextCondition(value, p) : tokenValuesCondition([value], p);
+      if (modifier === 'text') return tokenTextCondition(value, p);
+      if (modifier === 'below' || modifier === 'above') return subsumptionCondition(value, modifier, p);
+      return tokenValuesCondition([value], p);
     case 'date':
       return dateCondition(value, 'i.lo', 'i.hi', ctx, p);
     case 'number':

@@ -24,7 +24,7 @@ export type ParsedFilter = { filter: Filter } | { ignored: string };
 /** Modifiers each parameter type serves (a resource type is also accepted on references). */
 const MODIFIERS: Record<string, ReadonlySet<string>> = {
   string: new Set(['exact', 'contains', 'missing']),
-  token: new Set(['not', 'text', 'missing', 'of-type', 'in', 'not-in']),
+  token: new Set(['not', 'text', 'missing', 'of-type', 'in', 'not-in', 'below', 'above']),
   reference: new Set(['identifier', 'missing', 'above', 'below']),
   date: new Set(['missing']),
   number: new Set(['missing']),
