@@ -7,7 +7,8 @@ import type { Resource } from '@medplum/fhirtypes';
  * current version), with @medplum/core's search matcher.
  *
  * Every parameter must be one the matcher knows (base R4 search parameters, no chains, no
- * `_has`): a criteria it would silently never match is refused when the subscription is taken up.
+ * `_has`), used as it honours it (HONOURED below): a criteria it would silently never match, or
+ * match unlike a search, is refused when the subscription is taken up.
  */
 
 /** Types nobody subscribes to: the audit trail and subscriptions themselves (each notification changes them). */
@@ -40,7 +41,38 @@ export function parseCriteria(criteria: string | undefined, resourceTypes: Reado
     const names = unknown.map((f) => f.code).join(', ');
     return { problem: { vi: `Tiêu chí có tham số không hỗ trợ cho thông báo: ${names}`, en: `criteria parameters not supported for notifications: ${names}` } };
   }
+  const unmatched = unmatchable(resourceType, text.slice(resourceType.length + 1), request);
+  if (unmatched.length) {
+    const names = unmatched.join(', ');
+    return {
+      problem: {
+        vi: `Tiêu chí có tham số hoặc bổ ngữ không dùng được cho thông báo: ${names}`,
+        en: `criteria use parameters or modifiers notifications cannot match: ${names}`,
+      },
+    };
+  }
   return { resourceType, request };
+}
+
+/** Modifiers the matcher honours; any other (`:in`, `:below`, `:text`, `:Patient`…) it reads as an equality or drops. */
+const HONOURED_MODIFIERS = new Set(['missing', 'not']);
+
+/**
+ * Parameter types the matcher compares as a search does (`:missing` it tests on any type). It never
+ * matches number, quantity or composite parameters, and matches strings and uris as "contains,
+ * ignoring case" but not accents: `name=nguyen` would never match Nguyễn, `url=http://a` would
+ * match http://a/b.
+ */
+const COMPARED_TYPES = new Set(['token', 'reference', 'date']);
+
+/** The criteria's parameters the matcher would not match as a search does. */
+function unmatchable(resourceType: string, query: string, request: SearchRequest): string[] {
+  // Read from the query itself: the parser drops some modifiers (`subject:Patient=a` becomes `subject=a`).
+  const modifiers = [...new URLSearchParams(query).keys()].filter((key) => key.includes(':') && !HONOURED_MODIFIERS.has(key.slice(key.indexOf(':') + 1)));
+  const types = (request.filters ?? [])
+    .filter((f) => f.operator !== 'missing' && !COMPARED_TYPES.has(getSearchParameter(resourceType, f.code)?.type ?? ''))
+    .map((f) => f.code);
+  return [...new Set([...modifiers, ...types])];
 }
 
 /** Whether this version of a resource meets the criteria. */
