@@ -4,6 +4,7 @@ import { compositeParts } from '../index/composite';
 import { isPositionParam } from '../index/position';
 import { hierarchyOf, storedRows, storedRowsAcross } from '../index/stored-params';
 import { badRequest } from '../outcomes';
+import { isFunctionalList } from './functional-lists';
 import { MAX_NEAR_POINTS, parseNear } from './params/near';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter, type Hierarchy } from './request';
 import { splitValues } from './values';
@@ -154,12 +155,12 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
  * `_list=42`: the resources List/42 names in an entry not marked deleted (R4 search.html#list).
  * That is `_has:List:present-item:_id=42`, through the List's own index rows: `present-item` is
  * ours (fhir-profiles/search, which every engine loads), as R4's `item` also names the entries a
- * "changes" list marks deleted. The functional lists (`$current-allergies`…) would need the server
- * to keep such lists: reported, not served.
+ * "changes" list marks deleted. The functional lists (`$current-allergies`…) are the searched type's
+ * own filters (functional-lists.ts, applied by parse.ts); inside a chain or `_has` they are reported, not served.
  */
 function listFilter(types: readonly string[], key: string, modifier: string | undefined, value: string, defs: R4Definitions, depth: number): ParsedFilter {
   if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'list');
-  if (value.split(',').some((v) => v.startsWith('$'))) return { ignored: 'functional lists ($current-allergies…) are not served' };
+  if (isFunctionalList(value)) return { ignored: 'functional lists ($current-allergies…) are served on the searched type only' };
   return parseHas(types, '_has:List:present-item:_id', value, defs, depth);
 }
 

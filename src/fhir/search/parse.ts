@@ -1,5 +1,6 @@
 import type { R4Definitions } from '../definitions';
 import { badRequest } from '../outcomes';
+import { functionalListCriteria, isFunctionalList, SERVED_LISTS } from './functional-lists';
 import { parseFilter } from './parse-filter';
 import { applyResultParam, isResultParam } from './parse-results';
 import { DEFAULT_COUNT, MAX_FILTERS, MAX_INCLUDE_RULES, MAX_SORT_KEYS, type SearchRequest } from './request';
@@ -47,6 +48,12 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
       if (applyResultParam(req, key, value, defs)) req.applied.push([key, value]);
       continue;
     }
+    if (key === '_list' && isFunctionalList(value)) {
+      const reason = applyFunctionalList(req, value, defs);
+      if (reason) req.ignored.push({ name: key, reason });
+      else req.applied.push([key, value]);
+      continue;
+    }
     const parsed = parseFilter(req.types, key, value, defs);
     if ('ignored' in parsed) {
       req.ignored.push({ name: key, reason: parsed.ignored });
@@ -68,6 +75,18 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
   ];
   for (const [n, max, vi, en] of limits) if (n > max) throw badRequest(`Quá nhiều ${vi} (tối đa ${max})`, `Too many ${en} (at most ${max})`);
   return req;
+}
+
+/** `_list=$current-problems` (functional-lists.ts): the filters that make the list; a reason when it is not served. */
+function applyFunctionalList(req: SearchRequest, value: string, defs: R4Definitions): string | undefined {
+  const criteria = functionalListCriteria(req.types, value);
+  if (!criteria) return `unknown functional list (served: ${SERVED_LISTS.join(', ')})`;
+  for (const [key, listValue] of criteria) {
+    const parsed = parseFilter(req.types, key, listValue, defs);
+    if ('ignored' in parsed) throw new Error(`functional list ${value}: ${key} is ${parsed.ignored}`);
+    req.filters.push(parsed.filter);
+  }
+  return undefined;
 }
 
 /** The types of a system-level search: `_type=Patient,Observation`, or every type when absent. */
