@@ -7,7 +7,7 @@ import type { Resource } from '@medplum/fhirtypes';
  * current version), with @medplum/core's search matcher.
  *
  * Every parameter must be one the matcher knows (base R4 search parameters, no chains, no
- * `_has`), used as it honours it (HONOURED below): a criteria it would silently never match, or
+ * `_has`), used as it honours it (HONOURED_MODIFIERS, COMPARED_TYPES below): a criteria it would silently never match, or
  * match unlike a search, is refused when the subscription is taken up.
  */
 

@@ -30,9 +30,6 @@ export const MAX_VALUE_SETS = 20;
 /** Codes in one expansion (each a bound array element). */
 export const MAX_EXPANSION_CODES = 100_000;
 
-/** Finds a ValueSet the definitions do not hold: by canonical `url[|version]` or `ValueSet/id`. */
-export type StoredValueSetLookup = (reference: string) => Promise<ValueSet | undefined>;
-
 /** The codes of an enumerable definition ValueSet (definitions.ts). */
 export function fromDefinitions(codes: ValueSetCodes): Expansion {
   return [...codes].map(([system, set]) => ({ system, codes: [...set] }));
@@ -47,9 +44,10 @@ export function expandStored(vs: ValueSet, name: string): Expansion {
   const bySystem = new Map<string, SystemCodes>();
   for (const inc of vs.compose?.include ?? []) {
     const system = composable(inc, name);
-    const entry = bySystem.get(system) ?? { system, codes: [] };
+    const entry = bySystem.get(system);
     if (!inc.concept?.length) bySystem.set(system, { system });
-    else if (entry.codes) bySystem.set(system, { system, codes: [...entry.codes, ...inc.concept.map((c) => c.code)] });
+    else if (!entry) bySystem.set(system, { system, codes: inc.concept.map((c) => c.code) });
+    else entry.codes?.push(...inc.concept.map((c) => c.code));
   }
   for (const exc of vs.compose?.exclude ?? []) {
     const system = composable(exc, name);
@@ -81,7 +79,11 @@ function fromContains(contains: ValueSetExpansionContains[]): Expansion {
   const walk = (items: ValueSetExpansionContains[]): void => {
     for (const c of items) {
       // Abstract entries only group others: no resource is coded with them.
-      if (c.system && c.code && !c.abstract) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.code]);
+      if (c.system && c.code && !c.abstract) {
+        const codes = bySystem.get(c.system);
+        if (codes) codes.push(c.code);
+        else bySystem.set(c.system, [c.code]);
+      }
       if (c.contains) walk(c.contains);
     }
   };
@@ -90,7 +92,7 @@ function fromContains(contains: ValueSetExpansionContains[]): Expansion {
 }
 
 /** Several expansions ORed (a comma-separated `:in`): their union. */
-export function unionOf(expansions: Expansion[]): Expansion {
+function unionOf(expansions: Expansion[]): Expansion {
   const all = expansions.flat();
   const size = all.reduce((n, s) => n + (s.codes?.length ?? 0) + (s.except?.length ?? 0), 0);
   if (size > MAX_EXPANSION_CODES) {
@@ -115,7 +117,7 @@ export async function expandValueSetFilters(filters: Filter[], expand: (referenc
   }
 }
 
-export function isValueSetFilter(f: Filter): f is ValueFilter {
+function isValueSetFilter(f: Filter): f is ValueFilter {
   return f.kind === 'value' && f.param.type === 'token' && (f.modifier === 'in' || f.modifier === 'not-in');
 }
 
