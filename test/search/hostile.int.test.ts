@@ -40,6 +40,10 @@ describe('hostile search input', () => {
     ['_has:Observation\';--:subject:code', 'x'],
     ['_cursor', "WyJuIiwiJzsgRFJPUCBUQUJMRSByZXNvdXJjZTsgLS0iXQ"],
     ['general-practitioner', "Practitioner/'; DROP TABLE resource; --"],
+    ['language:in', "http://x/ValueSet/a'; DROP TABLE resource; --"],
+    ['language:not-in', "ValueSet/1' OR '1'='1"],
+    ['gender:below', "http://hl7.org/fhir/sid/icd-10|E11%'; --"],
+    ['_list', "$current-problems'; DROP TABLE resource; --"],
   ])('SQL in %s=%s is data, not code', async (key, value) => {
     const res = await fhirFetch(`${server.baseUrl}/Patient?${new URLSearchParams([[key, value]])}`);
     expect([200, 400]).toContain(res.status);
@@ -113,6 +117,11 @@ describe('hostile search input', () => {
       'Observation?code-value-quantity=$$$',
       'Observation?date=ap',
       'Patient?_include=Patient',
+      'Condition?code:in=',
+      'Condition?code:in=%7C',
+      'Condition?code:below=%7C',
+      'Condition?code:above=http://hl7.org/fhir/sid/icd-10%7C',
+      'Condition?_list=$',
     ];
     for (const query of cases) {
       const res = await fhirFetch(`${server.baseUrl}/${query}`);
