@@ -51,8 +51,25 @@ export function parseCriteria(criteria: string | undefined, resourceTypes: Reado
       },
     };
   }
+  const zoneless = (request.filters ?? []).filter((f) => getSearchParameter(resourceType, f.code)?.type === 'date' && f.operator !== 'missing' && !hasZone(f.value));
+  if (zoneless.length) {
+    const names = zoneless.map((f) => `${f.code}=${f.operator === 'eq' ? '' : f.operator}${f.value}`).join(', ');
+    return {
+      problem: {
+        vi: `Ngày trong tiêu chí phải có giờ và múi giờ, ví dụ date=ge2026-11-30T17:00:00Z (nhận được ${names})`,
+        en: `dates in criteria need a time and a zone, e.g. date=ge2026-11-30T17:00:00Z: notifications would read ${names} in UTC, not in the station's zone`,
+      },
+    };
+  }
   return { resourceType, request };
 }
+
+/**
+ * Whether every value of a date filter is an instant. The matcher reads a date without a zone
+ * (`2026-12-01`) in UTC, so at a station seven hours ahead a visit at 03:00 on 1 December would not
+ * be "on or after 1 December", as a search (which reads it in the station's zone) says it is.
+ */
+const hasZone = (value: string): boolean => value.split(',').every((v) => /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v));
 
 /** Modifiers the matcher honours; any other (`:in`, `:below`, `:text`, `:Patient`…) it reads as an equality or drops. */
 const HONOURED_MODIFIERS = new Set(['missing', 'not']);

@@ -31,8 +31,11 @@ test('accepted criteria are matched as a search matches them', () => {
     ['Appointment?status:not=cancelled', booked, true],
     ['Appointment?patient=Patient/a', booked, true],
     ['Appointment?patient=Patient/b', booked, false],
-    ['Appointment?date=ge2026-12-01', booked, true],
-    ['Appointment?date=lt2026-11-01', booked, false],
+    ['Appointment?date=ge2026-11-30T17:00:00Z', booked, true], // 1 December, 00:00 at the station
+    ['Appointment?date=lt2026-11-01T00:00:00%2B07:00', booked, false],
+    // 03:00 on 1 December at the station is 20:00 on 30 November in UTC.
+    ['Appointment?date=ge2026-12-01T00:00:00%2B07:00', { ...booked, start: '2026-11-30T20:00:00Z' }, true],
+    ['Appointment?date=lt2026-12-01T00:00:00%2B07:00', { ...booked, start: '2026-11-30T20:00:00Z' }, false],
     ['Condition?code=http://hl7.org/fhir/sid/icd-10|I10', hypertension, true],
     ['Condition?code:missing=false', hypertension, true],
     ['Observation?value-quantity:missing=false', weight, true],
@@ -52,6 +55,9 @@ test('modifiers and parameter types the matcher would read wrongly are refused, 
     ['Observation?code-value-quantity=x$gt5', 'cannot be parsed'], // the parser refuses composites itself
     ['Patient?name=nguyen', 'cannot match: name'],
     ['ValueSet?url=http://tram.example/ValueSet/chronic', 'cannot match: url'],
+    // Read in UTC by the matcher, in the station's zone by a search: refused, not read differently.
+    ['Appointment?date=ge2026-12-01', 'would read date=ge2026-12-01 in UTC'],
+    ['Appointment?date=2026-12-01T08:00:00', 'would read date=2026-12-01T08:00:00 in UTC'],
   ];
   for (const [text, named] of refused) {
     const parsed = parseCriteria(text, TYPES);
