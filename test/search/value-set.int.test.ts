@@ -1,6 +1,7 @@
 import type { Condition, Immunization, Patient, Resource, ValueSet } from '@medplum/fhirtypes';
+import { launch, registerPublicApp, residentWithAccount } from '../auth/smart-helpers';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { matchIds, seed } from './helpers';
+import { idsOf, matchIds, seed } from './helpers';
 
 // Token :in / :not-in (R4 search.html#modifiers) over ValueSets the server holds: its own
 // definitions and ValueSets stored by the station (docs/search.md §4, "Value sets"). Expected
@@ -89,6 +90,7 @@ describe('token :in and :not-in (value sets)', () => {
   });
   afterAll(() => server.close());
 
+  const resident = () => residentWithAccount(server, 'Trần');
   const chronic = (codings: Coded[]): boolean => inSet(codings, ICD10, (c) => CHRONIC.has(c));
 
   test(':in gives the resources coded with a code of a stored value set, in its system only', async () => {
@@ -158,5 +160,16 @@ describe('token :in and :not-in (value sets)', () => {
     }
     // The server keeps answering.
     expect(await matchIds(server, `Condition?code:in=${BASE}/chronic`)).toHaveLength(3);
+  });
+
+  test('a resident\'s app that may read only its own conditions gets its own, through a ValueSet it may not read', async () => {
+    const me = await resident();
+    await seed(server, [{ resourceType: 'Condition', id: 'cua-toi', subject: { reference: `Patient/${me.patientId}` }, code: { coding: [{ system: ICD10, code: 'I10' }] } } as Condition]);
+    const clientId = await registerPublicApp(server, 'launch/patient openid patient/Condition.rs');
+    const token = (await launch(server, clientId, me, 'launch/patient patient/Condition.rs')).access_token as string;
+    const res = await fhirFetch(`${server.baseUrl}/Condition?code:in=${BASE}/chronic`, { token });
+    expect(res.status).toBe(200);
+    expect(idsOf(res.body)).toEqual(['cua-toi']);
+    expect((await fhirFetch(`${server.baseUrl}/ValueSet/man-tinh`, { token })).status).toBe(403);
   });
 });
