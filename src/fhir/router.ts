@@ -13,7 +13,7 @@ import { capabilityStatement, type ServedCapabilities } from './operations/capab
 import { evaluateMeasureOperation } from './operations/evaluate-measure';
 import { patientEverything } from './operations/everything';
 import { validateOperation } from './operations/validate';
-import { badRequest, methodNotAllowed, notFound } from './outcomes';
+import { badRequest, methodNotAllowed, notFound, OperationOutcomeError } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
 import { parseSearch } from './search/parse';
 import { TELEMEDICINE_OPERATIONS, TELEMEDICINE_ROUTES } from '../telemedicine/operations';
@@ -108,8 +108,11 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     isSearchable: (type, code) => {
       try {
         return parseSearch(type, [[code, 'x']], defs).ignored.length === 0;
-      } catch {
-        return true; // A 400 for the sample value (near checks its form when parsed): served, not ignored.
+      } catch (err) {
+        // A 400 for the sample value (near checks its form when parsed): served, not ignored. Any
+        // other failure is a fault of ours, and must not pass for a served parameter.
+        if (err instanceof OperationOutcomeError && err.status === 400) return true;
+        throw err;
       }
     },
   };
