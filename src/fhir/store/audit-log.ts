@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { buildAuditEvent, type AuditInput } from '../audit';
-import { extractIndexRows, type ExtractContext, type IndexRows } from '../index/extract';
+import { auditIndexRows } from '../index/audit-rows';
+import type { ExtractContext, IndexRows } from '../index/extract';
 import { PLACEHOLDER } from './audit-queue';
 import type { NewVersion, VersionWrite } from './write';
 import { writeVersion } from './write';
@@ -26,8 +27,8 @@ export function queuedAudit(stationId: string, input: AuditInput, extract: Extra
 /** A new AuditEvent of `input`, recorded now, with a fresh id, `meta`, and its index rows. */
 function newEvent(input: AuditInput, meta: Resource['meta'], extract: ExtractContext): { id: string; event: Resource; rows: IndexRows } {
   const id = randomUUID();
-  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta } as Resource;
-  return { id, event, rows: extractIndexRows(event, extract) };
+  const event = { ...buildAuditEvent(input, new Date().toISOString()), id, meta };
+  return { id, event, rows: auditIndexRows(event, extract) };
 }
 
 /** Stores an audit record on its own, now (when the engine has no AuditQueue). */

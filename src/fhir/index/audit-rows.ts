@@ -1,0 +1,115 @@
+import type { AuditEvent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
+import type { R4Definitions } from '../definitions';
+import { extractIndexRows, type ExtractContext } from './extract';
+import type { RowSet } from './row-sets';
+import { emptyRows, type IndexRows } from './tables';
+import { addDates, addReference } from './values';
+
+/**
+ * The index rows of an AuditEvent the server built (fhir/audit.ts), without running every
+ * AuditEvent search parameter's expression on it.
+ *
+ * Every read and search records one, and extracting its rows (an entity type and role for each of
+ * the twenty resources a page names, then the row set's lines and hash) cost more of the server's
+ * time than building the event. Yet the event's token and string rows — its row set (row-sets.ts) —
+ * never depend on *which* resources it names, the query, or the time: only on who acted, how, with
+ * what outcome, and which kinds of entity it names. So the set is extracted in full once per kind of
+ * event (the key below: the event without its per-event fields) and kept; the event's own rows are
+ * its `agent` and `entity` references and its `date` (`patient` is read from `entity`:
+ * stored-params.ts). test/fhir/audit-rows.test.ts holds the result equal to extractIndexRows over
+ * every kind of record the server writes.
+ */
+
+/** How many kinds of event are remembered per set of definitions (a station's users × interactions). */
+const MAX_KINDS = 5_000;
+
+/** A kind of event: its row set (none without token or string rows), or null when its rows must be extracted in full. */
+type Kind = { set?: RowSet } | null;
+
+const kindsByDefs = new WeakMap<R4Definitions, Map<string, Kind>>();
+
+/** The index rows of `event`, as extractIndexRows would give them. */
+export function auditIndexRows(event: AuditEvent, ctx: ExtractContext): IndexRows {
+  let kinds = kindsByDefs.get(ctx.defs);
+  if (!kinds) kindsByDefs.set(ctx.defs, (kinds = new Map()));
+  const key = kindOf(event);
+  const kind = kinds.get(key);
+  if (kind === undefined) {
+    // The first event of a kind is extracted in full, and the kind remembered only if its own rows
+    // are all that the direct reading below finds: a parameter reading anything else of an event
+    // the server writes keeps that kind on the full extraction.
+    const rows = extractIndexRows(event, ctx);
+    if (kinds.size >= MAX_KINDS) kinds.clear();
+    kinds.set(key, sameOwnRows(rows, ownRows(event, ctx)) ? { set: rows.rowSet } : null);
+    return rows;
+  }
+  if (kind === null) return extractIndexRows(event, ctx);
+  const rows = ownRows(event, ctx);
+  if (kind.set) {
+    rows.rowSet = kind.set;
+    rows.rowSetMember = [{ setId: kind.set.id }];
+  }
+  return rows;
+}
+
+/** The rows that are the event's own: the references of its agents and entities, and its time. */
+function ownRows(event: AuditEvent, ctx: ExtractContext): IndexRows {
+  const rows = emptyRows();
+  for (const { who } of event.agent ?? []) if (who?.reference) addReference(rows, 'agent', { type: 'Reference', value: { reference: who.reference } }, ctx.baseUrl);
+  for (const { what } of event.entity ?? []) if (what?.reference) addReference(rows, 'entity', { type: 'Reference', value: { reference: what.reference } }, ctx.baseUrl);
+  if (event.recorded) addDates(rows, 'date', { type: 'instant', value: event.recorded }, ctx.timeZone);
+  return rows;
+}
+
+/** Whether the full extraction's rows, but for its row set, are `own`. */
+function sameOwnRows(full: IndexRows, own: IndexRows): boolean {
+  const { rowSet, rowSetMember, ...fullTables } = full;
+  const { rowSet: none, rowSetMember: noMember, ...ownTables } = own;
+  return JSON.stringify(fullTables) === JSON.stringify(ownTables);
+}
+
+/**
+ * The event without what is its own: the resources it names (the reference of `entity.what`, and
+ * the query and type of a search's query entity), the agent's reference, the time and the
+ * outcome's description. Each kind of entity counts once, as a row set holds each row once.
+ */
+function kindOf(event: AuditEvent): string {
+  const { id, meta, recorded, outcomeDesc, agent, entity, ...rest } = event;
+  // Compared before they are written out: a page names twenty entities of one or two kinds.
+  const kinds: AuditEventEntity[] = [];
+  for (const e of entity ?? []) if (!kinds.some((k) => sameKind(k, e))) kinds.push(e);
+  const written = kinds.map(({ what, query, description, ...kind }) => JSON.stringify([kind, withoutReference(what)])).sort();
+  return JSON.stringify([rest, (agent ?? []).map(({ who, ...kind }) => [kind, withoutReference(who)]), written]);
+}
+
+const ENTITY_OWN = new Set(['what', 'query', 'description']);
+const REFERENCE_OWN = new Set(['reference', 'display']);
+
+function sameKind(a: AuditEventEntity, b: AuditEventEntity): boolean {
+  return sameExcept(a, b, ENTITY_OWN) && sameExcept(a.what ?? {}, b.what ?? {}, REFERENCE_OWN);
+}
+
+/** Equality of two objects but for the keys in `own`. */
+function sameExcept(a: object, b: object, own: ReadonlySet<string>): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key of Object.keys(x)) if (!own.has(key) && !sameJson(x[key], y[key])) return false;
+  for (const key of Object.keys(y)) if (!own.has(key) && !(key in x)) return false;
+  return true;
+}
+
+/** Equality of two JSON values. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** A reference's other elements (an identifier indexes a token, which the row set holds). */
+function withoutReference(ref: Reference | undefined): Omit<Reference, 'reference' | 'display'> | undefined {
+  if (!ref) return undefined;
+  const { reference, display, ...rest } = ref;
+  return rest;
+}
