@@ -20,8 +20,12 @@ import { addDates, addReference } from './values';
  * every kind of record the server writes.
  */
 
-/** How many kinds of event are remembered per set of definitions (a station's users × interactions). */
-const MAX_KINDS = 5_000;
+/**
+ * How many kinds of event are remembered per set of definitions, then forgotten all at once: a
+ * kind holds ~4.7 KB (its key and its set), and a station's staff make a few hundred kinds while
+ * each resident's app makes its own few, so the bound keeps this under 5 MB of the server's heap.
+ */
+const MAX_KINDS = 1_000;
 
 /** A kind of event: its row set (none without token or string rows), or null when its rows must be extracted in full. */
 type Kind = { set?: RowSet } | null;
