@@ -112,5 +112,29 @@ describe('an AuditEvent the server builds is indexed the short way', () => {
     for (const e of [event('d', {}, 'same-identifier'), event('ee', {}, 'same-identifier'), event('f', {}, 'other-identifier')]) {
       expect(auditIndexRows(e, ctx())).toEqual(extract.extractIndexRows(e, ctx()));
     }
+    // Security labels and tags are tokens of the set: part of the kind too.
+    for (const code of ['R', 'V', 'R']) {
+      const labelled = { ...event('g', {}), meta: { versionId: '1', security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code }] } };
+      expect(auditIndexRows(labelled, ctx())).toEqual(extract.extractIndexRows(labelled, ctx()));
+    }
+  });
+
+  test('a parameter of our own on what is an event\'s own turns the short way off', () => {
+    // A station indexing the outcome's description: two refusals of one kind differ only there.
+    const described = extendDefinitions(loadR4Definitions(), {
+      searchParameters: [
+        { resourceType: 'SearchParameter', url: 'urn:test:outcome-desc', name: 'outcome-desc', status: 'active', code: 'outcome-desc', base: ['AuditEvent'], type: 'string', expression: 'AuditEvent.outcomeDesc', description: 'test' },
+      ],
+      codeSystems: [],
+      valueSets: [],
+    });
+    const context = { defs: described, timeZone: 'Asia/Ho_Chi_Minh', baseUrl: 'http://localhost:8080/fhir' };
+    const actor: Actor = { id: 'nv-02', reference: 'Practitioner/p-2', roles: ['clinician'] };
+    for (const outcomeDesc of ['403 Không được phép', '404 Không tìm thấy']) {
+      const event = { ...buildAuditEvent({ actor, interaction: 'read', outcome: '4', outcomeDesc, entities: ['Patient/x'], patients: [] }, '2026-11-30T10:00:00Z'), id: outcomeDesc.slice(0, 3) };
+      const rows = auditIndexRows(event, context);
+      expect(rows).toEqual(extract.extractIndexRows(event, context));
+      expect(rows.rowSet?.string.map((r) => r.exact)).toContain(outcomeDesc);
+    }
   });
 });

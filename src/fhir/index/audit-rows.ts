@@ -30,21 +30,23 @@ const MAX_KINDS = 1_000;
 /** A kind of event: its row set (none without token or string rows), or null when its rows must be extracted in full. */
 type Kind = { set?: RowSet } | null;
 
-const kindsByDefs = new WeakMap<R4Definitions, Map<string, Kind>>();
+/** Per set of definitions: whether the short way holds for them at all, and the kinds met. */
+const byDefs = new WeakMap<R4Definitions, { holds: boolean; kinds: Map<string, Kind> }>();
 
 /** The index rows of `event`, as extractIndexRows would give them. */
 export function auditIndexRows(event: AuditEvent, ctx: ExtractContext): IndexRows {
-  let kinds = kindsByDefs.get(ctx.defs);
-  if (!kinds) kindsByDefs.set(ctx.defs, (kinds = new Map()));
+  let known = byDefs.get(ctx.defs);
+  if (!known) byDefs.set(ctx.defs, (known = { holds: shortWayHolds(ctx.defs), kinds: new Map() }));
+  if (!known.holds) return extractIndexRows(event, ctx);
   const key = kindOf(event);
-  const kind = kinds.get(key);
+  const kind = known.kinds.get(key);
   if (kind === undefined) {
     // The first event of a kind is extracted in full, and the kind remembered only if its own rows
     // are all that the direct reading below finds: a parameter reading anything else of an event
     // the server writes keeps that kind on the full extraction.
     const rows = extractIndexRows(event, ctx);
-    if (kinds.size >= MAX_KINDS) kinds.clear();
-    kinds.set(key, sameOwnRows(rows, ownRows(event, ctx)) ? { set: rows.rowSet } : null);
+    if (known.kinds.size >= MAX_KINDS) known.kinds.clear();
+    known.kinds.set(key, sameOwnRows(rows, ownRows(event, ctx)) ? { set: rows.rowSet } : null);
     return rows;
   }
   if (kind === null) return extractIndexRows(event, ctx);
@@ -54,6 +56,25 @@ export function auditIndexRows(event: AuditEvent, ctx: ExtractContext): IndexRow
     rows.rowSetMember = [{ setId: kind.set.id }];
   }
   return rows;
+}
+
+/** The parameters whose rows ownRows gives, with the expression it reads them by (R4's). */
+const OWN_PARAMS: Readonly<Record<string, string>> = { agent: 'AuditEvent.agent.who', entity: 'AuditEvent.entity.what', date: 'AuditEvent.recorded' };
+/** The elements an event has of its own (the kind leaves them out). */
+const READS_OWN = /\b(?:what|who|query|description|display|recorded|outcomeDesc|versionId|lastUpdated)\b/;
+
+/**
+ * Whether no AuditEvent parameter but those of OWN_PARAMS (and `patient`, stored as their rows)
+ * reads what is an event's own — else a set remembered for a kind would be another event's. A
+ * parameter of our own (fhir-profiles/) on, say, `AuditEvent.outcomeDesc` turns the short way off.
+ * `_lastUpdated` is the resource table's, not extracted.
+ */
+function shortWayHolds(defs: R4Definitions): boolean {
+  for (const [code, sp] of defs.searchParams.get('AuditEvent') ?? []) {
+    if (!sp.expression || code === '_lastUpdated' || code === 'patient') continue;
+    if (code in OWN_PARAMS ? sp.expression !== OWN_PARAMS[code] : READS_OWN.test(sp.expression)) return false;
+  }
+  return true;
 }
 
 /** The rows that are the event's own: the references of its agents and entities, and its time. */
@@ -74,16 +95,18 @@ function sameOwnRows(full: IndexRows, own: IndexRows): boolean {
 
 /**
  * The event without what is its own: the resources it names (the reference of `entity.what`, and
- * the query and type of a search's query entity), the agent's reference, the time and the
- * outcome's description. Each kind of entity counts once, as a row set holds each row once.
+ * the query and type of a search's query entity), the agent's reference, the time, the outcome's
+ * description and the version; its tags, labels and profiles stay in. Each kind of entity counts
+ * once, as a row set holds each row once.
  */
 function kindOf(event: AuditEvent): string {
   const { id, meta, recorded, outcomeDesc, agent, entity, ...rest } = event;
+  const { versionId, lastUpdated, ...labels } = meta ?? {};
   // Compared before they are written out: a page names twenty entities of one or two kinds.
   const kinds: AuditEventEntity[] = [];
   for (const e of entity ?? []) if (!kinds.some((k) => sameKind(k, e))) kinds.push(e);
   const written = kinds.map(({ what, query, description, ...kind }) => JSON.stringify([kind, withoutReference(what)])).sort();
-  return JSON.stringify([rest, (agent ?? []).map(({ who, ...kind }) => [kind, withoutReference(who)]), written]);
+  return JSON.stringify([rest, labels, (agent ?? []).map(({ who, ...kind }) => [kind, withoutReference(who)]), written]);
 }
 
 const ENTITY_OWN = new Set(['what', 'query', 'description']);
