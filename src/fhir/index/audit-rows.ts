@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
+import { isDeepStrictEqual } from 'node:util';
+import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, type ExtractContext } from './extract';
 import type { RowSet } from './row-sets';
@@ -60,19 +61,18 @@ export function auditIndexRows(event: AuditEvent, ctx: ExtractContext): IndexRow
 
 /** The parameters whose rows ownRows gives, with the expression it reads them by (R4's). */
 const OWN_PARAMS: Readonly<Record<string, string>> = { agent: 'AuditEvent.agent.who', entity: 'AuditEvent.entity.what', date: 'AuditEvent.recorded' };
-/** The elements an event has of its own (the kind leaves them out). */
-const READS_OWN = /\b(?:what|who|query|description|display|recorded|outcomeDesc|versionId|lastUpdated)\b/;
 
 /**
  * Whether no AuditEvent parameter but those of OWN_PARAMS (and `patient`, stored as their rows)
- * reads what is an event's own — else a set remembered for a kind would be another event's. A
+ * reads what is an event's own (OWN) — else a set remembered for a kind would be another event's. A
  * parameter of our own (fhir-profiles/) on, say, `AuditEvent.outcomeDesc` turns the short way off.
- * `_lastUpdated` is the resource table's, not extracted.
+ * `_id` and `_lastUpdated` are the resource table's, not extracted.
  */
 function shortWayHolds(defs: R4Definitions): boolean {
+  const readsOwn = new RegExp(`\\b(?:${Object.values(OWN).flatMap((keys) => [...keys]).join('|')})\\b`);
   for (const [code, sp] of defs.searchParams.get('AuditEvent') ?? []) {
-    if (!sp.expression || code === '_lastUpdated' || code === 'patient') continue;
-    if (code in OWN_PARAMS ? sp.expression !== OWN_PARAMS[code] : READS_OWN.test(sp.expression)) return false;
+    if (!sp.expression || code === '_id' || code === '_lastUpdated' || code === 'patient') continue;
+    if (code in OWN_PARAMS ? sp.expression !== OWN_PARAMS[code] : readsOwn.test(sp.expression)) return false;
   }
   return true;
 }
@@ -94,49 +94,46 @@ function sameOwnRows(full: IndexRows, own: IndexRows): boolean {
 }
 
 /**
- * The event without what is its own: the resources it names (the reference of `entity.what`, and
- * the query and type of a search's query entity), the agent's reference, the time, the outcome's
- * description and the version; its tags, labels and profiles stay in. Each kind of entity counts
- * once, as a row set holds each row once.
+ * What an event has of its own, part by part (the kind leaves it out): its id, time, outcome's
+ * description and version; the resources it names (the reference of `entity.what`, and the query
+ * and type of a search's query entity); the agent's reference. Its tags, labels and profiles are
+ * not: they index tokens, which the row set holds.
  */
+const OWN = {
+  event: new Set(['id', 'recorded', 'outcomeDesc']),
+  meta: new Set(['versionId', 'lastUpdated']),
+  entity: new Set(['what', 'query', 'description']),
+  agent: new Set(['who']),
+  reference: new Set(['reference', 'display']),
+} as const satisfies Record<string, ReadonlySet<string>>;
+
+/** The parts the kind writes out on their own. */
+const PARTS: ReadonlySet<string> = new Set([...OWN.event, 'meta', 'agent', 'entity']);
+
+/** The event without what is its own. Each kind of entity counts once, as a row set holds each row once. */
 function kindOf(event: AuditEvent): string {
-  const { id, meta, recorded, outcomeDesc, agent, entity, ...rest } = event;
-  const { versionId, lastUpdated, ...labels } = meta ?? {};
   // Compared before they are written out: a page names twenty entities of one or two kinds.
   const kinds: AuditEventEntity[] = [];
-  for (const e of entity ?? []) if (!kinds.some((k) => sameKind(k, e))) kinds.push(e);
-  const written = kinds.map(({ what, query, description, ...kind }) => JSON.stringify([kind, withoutReference(what)])).sort();
-  return JSON.stringify([rest, labels, (agent ?? []).map(({ who, ...kind }) => [kind, withoutReference(who)]), written]);
+  for (const e of event.entity ?? []) if (!kinds.some((k) => sameKind(k, e))) kinds.push(e);
+  const entities = kinds.map((e) => JSON.stringify([without(e, OWN.entity), without(e.what, OWN.reference)])).sort();
+  const agents = (event.agent ?? []).map((a) => [without(a, OWN.agent), without(a.who, OWN.reference)]);
+  return JSON.stringify([without(event, PARTS), without(event.meta, OWN.meta), agents, entities]);
 }
 
-const ENTITY_OWN = new Set(['what', 'query', 'description']);
-const REFERENCE_OWN = new Set(['reference', 'display']);
-
 function sameKind(a: AuditEventEntity, b: AuditEventEntity): boolean {
-  return sameExcept(a, b, ENTITY_OWN) && sameExcept(a.what ?? {}, b.what ?? {}, REFERENCE_OWN);
+  return sameExcept(a, b, OWN.entity) && sameExcept(a.what ?? {}, b.what ?? {}, OWN.reference);
 }
 
 /** Equality of two objects but for the keys in `own`. */
 function sameExcept(a: object, b: object, own: ReadonlySet<string>): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  for (const key of Object.keys(x)) if (!own.has(key) && !sameJson(x[key], y[key])) return false;
+  for (const key of Object.keys(x)) if (!own.has(key) && !isDeepStrictEqual(x[key], y[key])) return false;
   for (const key of Object.keys(y)) if (!own.has(key) && !(key in x)) return false;
   return true;
 }
 
-/** Equality of two JSON values. */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-/** A reference's other elements (an identifier indexes a token, which the row set holds). */
-function withoutReference(ref: Reference | undefined): Omit<Reference, 'reference' | 'display'> | undefined {
-  if (!ref) return undefined;
-  const { reference, display, ...rest } = ref;
-  return rest;
+/** `value` without the keys in `own`. */
+function without(value: object | undefined, own: ReadonlySet<string>): Record<string, unknown> | undefined {
+  return value && Object.fromEntries(Object.entries(value).filter(([key]) => !own.has(key)));
 }
