@@ -2,7 +2,7 @@ import type { AuditEvent, AuditEventAgent } from '@medplum/fhirtypes';
 import type { Actor } from '../../src/fhir/access';
 import { buildAuditEvent, type AuditInput, type AuditInteraction } from '../../src/fhir/audit';
 import { extendDefinitions, loadR4Definitions, type R4Definitions } from '../../src/fhir/definitions';
-import { auditIndexRows } from '../../src/fhir/index/audit-rows';
+import { auditIndexRows, MAX_KINDS } from '../../src/fhir/index/audit-rows';
 import * as extract from '../../src/fhir/index/extract';
 import { loadConformancePack } from '../../src/fhir/validate/profiles';
 import { builtPackDir } from '../station/helpers';
@@ -136,5 +136,21 @@ describe('an AuditEvent the server builds is indexed the short way', () => {
       expect(rows).toEqual(extract.extractIndexRows(event, context));
       expect(rows.rowSet?.string.map((r) => r.exact)).toContain(outcomeDesc);
     }
+  });
+
+  test(`remembers at most ${MAX_KINDS} kinds, then forgets them all at once`, () => {
+    // Definitions of their own, so no other test's kinds count here.
+    const fresh = { defs: extendDefinitions(loadR4Definitions(), { searchParameters: [], codeSystems: [], valueSets: [] }), timeZone: 'Asia/Ho_Chi_Minh', baseUrl: 'http://localhost:8080/fhir' };
+    const read = (n: number, patient: string): AuditEvent => ({
+      ...buildAuditEvent({ actor: { id: `app-${n}`, reference: `Patient/r-${n}`, roles: ['resident'] }, interaction: 'read', outcome: '0', entities: [`Patient/${patient}`], patients: [patient] }, '2026-11-30T10:00:00Z'),
+      id: `${n}-${patient}`,
+    });
+    const first = auditIndexRows(read(0, 'a'), fresh).rowSet;
+    for (let n = 1; n < MAX_KINDS; n++) auditIndexRows(read(n, 'a'), fresh);
+    expect(auditIndexRows(read(0, 'b'), fresh).rowSet).toBe(first);
+    auditIndexRows(read(MAX_KINDS, 'a'), fresh);
+    const again = auditIndexRows(read(0, 'c'), fresh);
+    expect(again.rowSet).not.toBe(first);
+    expect(again).toEqual(extract.extractIndexRows(read(0, 'c'), fresh));
   });
 });

@@ -26,7 +26,7 @@ import { addDates, addReference } from './values';
  * kind holds ~4.7 KB (its key and its set), and a station's staff make a few hundred kinds while
  * each resident's app makes its own few, so the bound keeps this under 5 MB of the server's heap.
  */
-const MAX_KINDS = 1_000;
+export const MAX_KINDS = 1_000;
 
 /** A kind of event: its row set (none without token or string rows), or null when its rows must be extracted in full. */
 type Kind = { set?: RowSet } | null;
@@ -90,7 +90,7 @@ function ownRows(event: AuditEvent, ctx: ExtractContext): IndexRows {
 function sameOwnRows(full: IndexRows, own: IndexRows): boolean {
   const { rowSet, rowSetMember, ...fullTables } = full;
   const { rowSet: none, rowSetMember: noMember, ...ownTables } = own;
-  return JSON.stringify(fullTables) === JSON.stringify(ownTables);
+  return isDeepStrictEqual(fullTables, ownTables);
 }
 
 /**
