@@ -142,7 +142,7 @@ describe('audit trail', () => {
     for (const [written, station] of [[own, server.config.stationId], [other, 'other-station']] as const) {
       const heads = await server.db.query<{ station_id: string }>(`SELECT station_id FROM resource WHERE resource_type = 'AuditEvent' AND id = $1`, [written.id]);
       const history = await server.db.query<{ station_id: string }>(`SELECT station_id FROM resource_history WHERE resource_type = 'AuditEvent' AND id = $1`, [written.id]);
-      const references = await server.db.query<{ station_id: string }>(`SELECT DISTINCT station_id FROM idx_reference WHERE resource_type = 'AuditEvent' AND resource_id = $1`, [written.id]);
+      const references = await server.db.query<{ station_id: string }>(`SELECT DISTINCT station_id FROM idx_reference_list WHERE resource_type = 'AuditEvent' AND resource_id = $1`, [written.id]);
       expect([heads, history, references].map((rows) => rows.map((r) => r.station_id))).toEqual([[station], [station], [station]]);
     }
     // The other station's record is not this station's to read.

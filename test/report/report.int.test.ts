@@ -307,7 +307,7 @@ describe('writes show in the next report', () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient/${ids.get('A1')}`)).status).toBe(200);
     await server.engine.repo.flushAudit();
     const [{ n: events }] = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM idx_reference WHERE resource_type = 'AuditEvent' AND param = 'entity' AND target_type = 'Patient' AND target_id = $1`,
+      `SELECT count(*)::int AS n FROM idx_reference_list WHERE resource_type = 'AuditEvent' AND keys @> ARRAY['entity|Patient/' || $1]`,
       [ids.get('A1')],
     );
     expect(events).toBeGreaterThan(0);

@@ -137,7 +137,7 @@ describe('Patient/$everything', () => {
     // are left out of the matches by default, so one a record refers to is outside them: an
     // include, for a reader who may read AuditEvents (the system client; not a clinician).
     const [{ id }] = await server.db.query<{ id: string }>(
-      `SELECT resource_id AS id FROM idx_reference WHERE target_type = 'Patient' AND target_id = 'thu' AND resource_type = 'AuditEvent' AND param = 'entity' LIMIT 1`,
+      `SELECT resource_id AS id FROM idx_reference_list WHERE resource_type = 'AuditEvent' AND keys @> ARRAY['entity|Patient/thu'] LIMIT 1`,
     );
     await seed(server, [
       {

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditEventEntity } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, type ExtractContext } from './extract';
 import type { RowSet } from './row-sets';
+import { packReferenceList } from './reference-lists';
 import { emptyRows, type IndexRows } from './tables';
 import { addDates, addReference } from './values';
 
@@ -83,6 +84,7 @@ function ownRows(event: AuditEvent, ctx: ExtractContext): IndexRows {
   for (const { who } of event.agent ?? []) if (who?.reference) addReference(rows, 'agent', { type: 'Reference', value: { reference: who.reference } }, ctx.baseUrl);
   for (const { what } of event.entity ?? []) if (what?.reference) addReference(rows, 'entity', { type: 'Reference', value: { reference: what.reference } }, ctx.baseUrl);
   if (event.recorded) addDates(rows, 'date', { type: 'instant', value: event.recorded }, ctx.timeZone);
+  packReferenceList(event.resourceType, rows);
   return rows;
 }
 

@@ -8,6 +8,7 @@ import { compiledExpression, type CompiledMember } from './expressions';
 import { storedParams, storedRows } from './stored-params';
 import { clip, emptyRows, type IndexRows } from './tables';
 import { addPosition, isPositionParam } from './position';
+import { packReferenceList } from './reference-lists';
 import { packRowSet } from './row-sets';
 import { addBoundTokens, addDates, addNumber, addQuantity, addReference, addStrings, addUri, sortTextOf, type ValueContext } from './values';
 
@@ -67,6 +68,7 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   }
   addCompartments(rows, resource, ctx.defs);
   packRowSet(resource.resourceType, rows);
+  packReferenceList(resource.resourceType, rows);
   return rows;
 }
 

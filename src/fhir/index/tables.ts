@@ -2,7 +2,7 @@
  * The search index tables, as data: one row type per parameter type, and the column layout the
  * write path (store/write.ts) and the re-index command (scripts/reindex.ts) insert with.
  * The tables themselves are created by migrations/1764400000000-ResourceStore.ts (idx_row_set by
- * 1767200000000-AccessLogRowSets.ts); docs/search.md
+ * 1767200000000-AccessLogRowSets.ts, idx_reference_list by 1767400000000-AccessLogReferenceLists.ts); docs/search.md
  * explains the layout and the synthetic `param` keys (`code:identifier`, `name:sort`, composites).
  */
 import type { RowSet } from './row-sets';
@@ -17,6 +17,8 @@ export interface IndexRows {
   reference: { param: string; targetType: string | null; targetId: string | null; url: string | null }[];
   uri: { param: string; value: string }[];
   compartment: { compartmentType: string; compartmentId: string }[];
+  /** For a type whose references are kept as a list (reference-lists.ts): its keys, one row, or none. */
+  referenceList: { keys: string[] }[];
   /** The row set a resource of a row-set type belongs to (row-sets.ts): one row, or none. */
   rowSetMember: { setId: string }[];
   /** For such a resource, the set itself: its token and string rows, stored once for all members. */
@@ -24,7 +26,7 @@ export interface IndexRows {
 }
 
 export function emptyRows(): IndexRows {
-  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [], rowSetMember: [] };
+  return { string: [], token: [], date: [], number: [], quantity: [], reference: [], uri: [], compartment: [], referenceList: [], rowSetMember: [] };
 }
 
 /** The keys of IndexRows that are rows of a table. */
@@ -60,8 +62,12 @@ export const INDEX_TABLES: readonly IndexTableSpec[] = [
   },
   { table: 'uri', name: 'idx_uri', columns: ['param', 'value'], types: ['text', 'text'] },
   { table: 'compartment', name: 'idx_compartment', columns: ['compartment_type', 'compartment_id'], types: ['text', 'text'] },
+  { table: 'referenceList', name: 'idx_reference_list', columns: ['keys'], types: ['text[]'] },
   { table: 'rowSetMember', name: 'idx_row_set', columns: ['set_id'], types: ['text'] },
 ];
+
+/** The SQL name of the table of `key`'s rows. */
+export const tableName = (key: IndexTableKey): string => INDEX_TABLES.find((t) => t.table === key)!.name;
 
 /** Names of all index tables, for maintenance commands (reindex). */
 export const INDEX_TABLE_NAMES = INDEX_TABLES.map((t) => t.name);

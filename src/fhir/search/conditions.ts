@@ -1,17 +1,18 @@
+import { referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
 import { subsumptionCondition } from './params/code-hierarchy';
 import { dateCondition } from './params/date';
 import { nearCondition } from './params/near';
 import { numberCondition, quantityCondition } from './params/number';
-import { hierarchyCondition, referenceCondition } from './params/reference';
+import { hierarchyCondition, referenceCondition, referenceTargets } from './params/reference';
 import { stringCondition } from './params/string';
 import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './params/token';
 import { uriCondition } from './params/uri';
 import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { expansionCondition, type Expansion } from './value-sets';
-import { candidateHasRow, hasIndexRow, noIndexRow } from './owned-rows';
+import { candidateHasRow, hasIndexRow, listedTypes, noIndexRow, noOwnRows } from './owned-rows';
 import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
@@ -33,7 +34,7 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
     case 'composite':
     case 'near': {
       const sel = positiveSelection(scope, f, ctx, p)!;
-      return hasIndexRow(scope, sel.table, sel.where);
+      return hasIndexRow(scope, sel.table, sel.where, sel.listKeys);
     }
     case 'chain':
       return chainFilter(scope, f, ctx, p);
@@ -46,7 +47,7 @@ export function filterCondition(scope: Scope, f: Filter, ctx: PlanContext, p: Sq
 export function candidateCheck(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): string {
   const sel = positiveSelection(scope, f, ctx, p);
   if (!sel) throw new Error(`${f.kind} filter cannot be checked per candidate`);
-  return candidateHasRow(scope, sel.table, sel.where);
+  return candidateHasRow(scope, sel.table, sel.where, sel.listKeys);
 }
 
 function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
@@ -61,13 +62,15 @@ function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParam
     return noIndexRow(scope, table, [...paramRows(f, p), expansionCondition(expansionOf(f), p)]);
   }
   const sel = positiveSelection(scope, f, ctx, p)!;
-  return hasIndexRow(scope, sel.table, sel.where);
+  return hasIndexRow(scope, sel.table, sel.where, sel.listKeys);
 }
 
 /** Index rows (alias i) that make a resource match, for filters that are not negations. */
 export interface IndexSelection {
   table: string;
   where: string[];
+  /** For the types that keep their references as lists: the keys of the rows selected (a `text[]` expression), when known. */
+  listKeys?: string;
 }
 
 /**
@@ -95,7 +98,26 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
     const direction = f.modifier as 'above' | 'below';
     return rows(TABLE_OF[type], ...paramRows(f, p), hierarchyCondition(f.hierarchies, direction, f.values, ctx, p));
   }
-  return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
+  if (type !== 'reference') return rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p));
+  // Where every type of the scope keeps its references as lists, the keys are all it asks (and
+  // the rows' condition is left unwritten: its parameters would be unused).
+  const listKeys = referenceListKeysOf(scope, f, ctx, p);
+  if (listKeys && noOwnRows(scope, 'idx_reference')) return { ...rows(TABLE_OF[type]), listKeys };
+  return { ...rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p)), listKeys };
+}
+
+/** The list keys (index/reference-lists.ts) of a reference filter's values, for the scope's types that keep lists; undefined when a value's cannot be told. */
+function referenceListKeysOf(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParams): string | undefined {
+  const types = listedTypes(scope, 'idx_reference');
+  if (!types.length) return undefined;
+  const targets: string[] = [];
+  for (const value of f.values) {
+    const named = referenceTargets(f.param.target, f.modifier, value, ctx);
+    if (!named) return undefined;
+    targets.push(...named);
+  }
+  const keys = new Set(types.flatMap((type) => referenceListKeys(type, f.code, f.rows, targets)));
+  return `${p.add([...keys])}::text[]`;
 }
 
 function expansionOf(f: ValueFilter): Expansion {
@@ -173,8 +195,22 @@ function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContex
 
 /** `subject:Patient.name=x`: a reference of ours points at a matching target. */
 function chainFilter(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParams): string {
+  const listKeys = chainListKeys(scope, f, ctx, p);
+  const station = `i.station_id = ${scope.station}`;
+  if (listKeys && noOwnRows(scope, 'idx_reference')) return hasIndexRow(scope, 'idx_reference', [station], listKeys);
   const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, ctx, p)}))`);
-  return memberOf(scope, 'idx_reference i', 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, ...storedRowsWhere(f.rows, p), or(targets)]);
+  return hasIndexRow(scope, 'idx_reference', [station, ...storedRowsWhere(f.rows, p), or(targets)], listKeys);
+}
+
+/** A chain's list keys (index/reference-lists.ts): each key's `param|Type/` before the id of each matching target. */
+function chainListKeys(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParams): string | undefined {
+  const types = listedTypes(scope, 'idx_reference');
+  if (!types.length) return undefined;
+  const keys = f.targets.map((t) => {
+    const prefixes = [...new Set(types.flatMap((type) => referenceListKeys(type, f.code, f.rows, [`${t.type}/`])))];
+    return `SELECT k || m.id FROM unnest(${p.add(prefixes)}::text[]) AS k, (${matchingIds(scope, t.type, t.filter, ctx, p)}) AS m(id)`;
+  });
+  return `ARRAY(${keys.join(' UNION ALL ')})`;
 }
 
 /** `_has:Observation:patient:code=x`: a matching Observation refers to us through `patient`. */
@@ -185,5 +221,6 @@ function hasFilter(scope: Scope, f: HasFilter, ctx: PlanContext, p: SqlParams): 
     ...storedRowsWhere(f.rows, p),
     `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, ctx, p)})`,
   ];
-  return memberOf(scope, 'idx_reference i', 'i.target_type', 'i.target_id', where);
+  // Read from the matching sources: their list as rows when they keep one.
+  return memberOf(scope, `${referenceRowsOf([f.sourceType])} i`, 'i.target_type', 'i.target_id', where);
 }

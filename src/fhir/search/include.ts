@@ -5,6 +5,7 @@ import { statementName } from './prepared';
 import { parseStored } from './stored-json';
 import { SqlParams, storedRowsWhere } from './sql';
 import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
+import { REFERENCE_LIST_TYPES, REFERENCE_LISTS, referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 
 /**
  * _include and _revinclude: resources the page's matches refer to (or that refer to them),
@@ -71,9 +72,10 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
     const member = { station: 'r.station_id', type: 'r.resource_type', id: 'r.id', patient: p.add(ctx.compartment.id) };
     outside = `AND NOT ${inPatientCompartment(member, mayMeetAccessLog(ctx.types))}`;
   }
+  const references = referenceRowsOf([...new Set(sources.map((r) => r.resourceType))]);
   const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = ${station} AND NOT r.deleted ${outside}
-        AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM idx_reference i WHERE ${where.join(' AND ')})
+        AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM ${references} i WHERE ${where.join(' AND ')})
       LIMIT ${limit}`;
   const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
   return rows.map((r) => parseStored(r.content));
@@ -81,15 +83,24 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
 async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
-  if (!rule.sourceType) return []; // parse never makes one: _revinclude=* is not served
+  if (!rule.sourceType || !rule.param) return []; // parse never makes one: _revinclude=* is not served
   const p = new SqlParams();
-  const [station, type, targetTypes, targetIds, limit] = [p.add(stationId), p.add(rule.sourceType), p.add(sources.map((r) => r.resourceType)), p.add(sources.map((r) => r.id)), p.add(MAX_INCLUDES + 1)];
-  const where = [`i.station_id = ${station}`, `i.resource_type = ${type}`, `(i.target_type, i.target_id) IN (SELECT * FROM unnest(${targetTypes}::text[], ${targetIds}::text[]))`];
-  where.push(...ruleRows(rule, p));
+  const [station, type] = [p.add(stationId), p.add(rule.sourceType)];
+  let referring: string;
+  if (REFERENCE_LIST_TYPES.has(rule.sourceType)) {
+    // Its lists hold the sources' keys: one probe of their GIN index (index/reference-lists.ts).
+    const targets = sources.filter((r) => !rule.targetType || r.resourceType === rule.targetType).map((r) => `${r.resourceType}/${r.id}`);
+    const keys = referenceListKeys(rule.sourceType, rule.param, rule.rows && [rule.rows], targets);
+    referring = `SELECT i.resource_id FROM ${REFERENCE_LISTS} i WHERE i.station_id = ${station} AND i.resource_type = ${type} AND i.keys && ${p.add(keys)}::text[]`;
+  } else {
+    const where = [`i.station_id = ${station}`, `i.resource_type = ${type}`, `(i.target_type, i.target_id) IN (SELECT * FROM unnest(${p.add(sources.map((r) => r.resourceType))}::text[], ${p.add(sources.map((r) => r.id))}::text[]))`];
+    where.push(...ruleRows(rule, p));
+    referring = `SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')}`;
+  }
   const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = ${station} AND r.resource_type = ${type} AND NOT r.deleted
-        AND r.id IN (SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')})
-      LIMIT ${limit}`;
+        AND r.id IN (${referring})
+      LIMIT ${p.add(MAX_INCLUDES + 1)}`;
   const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }

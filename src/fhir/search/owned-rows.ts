@@ -1,26 +1,51 @@
+import { REFERENCE_LIST_ROWS, REFERENCE_LIST_TYPES, REFERENCE_LISTS } from '../index/reference-lists';
 import { ROW_SET_MEMBERS, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
 import { membership, or, selectOwners, type Scope } from './sql';
 
 /**
  * The index rows a scope's resources own, wherever they are kept: most types keep their own rows;
- * the access log keeps its token and string rows in shared row sets (index/row-sets.ts). Every
- * reader of those tables (conditions, negations, sort keys, counts) asks here.
+ * the access log keeps its token and string rows in shared row sets (index/row-sets.ts) and its
+ * reference rows as one list per event (index/reference-lists.ts). Every reader of those tables
+ * (conditions, negations, sort keys, counts) asks here.
  */
+
+/** The scope's types that keep their rows of `table` elsewhere, and where: in row sets or in lists. */
+function keptElsewhere(scope: Scope, table: string): { types: string[]; via?: 'set' | 'list' } {
+  const where = ROW_SET_TABLES.some((t) => t.name === table)
+    ? { types: ROW_SET_TYPES, via: 'set' as const }
+    : table === 'idx_reference' ? { types: REFERENCE_LIST_TYPES, via: 'list' as const } : undefined;
+  const names = scope.typeNames?.length ? scope.typeNames : undefined;
+  return { types: where ? [...where.types].filter((t) => !names || names.includes(t)) : [], via: where?.via };
+}
 
 /**
  * Where the scope's resources keep their rows of `table`: their own rows (`own`), and for the
- * types whose token and string rows are shared (index/row-sets.ts), the rows of the set their
- * idx_row_set row names (`viaSet`). A scope of both kinds of types (or of any type) reads both.
+ * types that keep them elsewhere, the rows of the set their idx_row_set row names (`viaSet`) or
+ * of their list (`viaList`). A scope of both kinds of types (or of any type) reads both.
  */
-function rowSources(scope: Scope, table: string): { own: boolean; viaSet: boolean; sharedTypes: string } {
-  const names = scope.typeNames?.length ? scope.typeNames : undefined;
-  const shared = ROW_SET_TABLES.some((t) => t.name === table) ? [...ROW_SET_TYPES].filter((t) => !names || names.includes(t)) : [];
+function rowSources(scope: Scope, table: string): { own: boolean; viaSet: boolean; viaList: boolean; sharedTypes: string } {
+  const { types, via } = keptElsewhere(scope, table);
+  const some = types.length > 0;
+  // Every type of the scope keeps them elsewhere only when the scope names its types, all of those.
+  const all = !!scope.typeNames?.length && types.length === scope.typeNames.length;
   // The shared types are the code's own constants, written as literals (like compartment.ts).
-  return { own: shared.length !== names?.length, viaSet: shared.length > 0, sharedTypes: shared.map((t) => `'${t}'`).join(', ') };
+  return { own: !all, viaSet: some && via === 'set', viaList: some && via === 'list', sharedTypes: types.map((t) => `'${t}'`).join(', ') };
 }
 
-/** Whether every resource of the scope keeps its own rows of `table` (none through a row set). */
-export const ownRowsOnly = (scope: Scope, table: string): boolean => !rowSources(scope, table).viaSet;
+/** The scope's types that keep their rows of `table` as lists (index/reference-lists.ts). */
+export function listedTypes(scope: Scope, table: string): string[] {
+  const { types, via } = keptElsewhere(scope, table);
+  return via === 'list' ? types : [];
+}
+
+/** Whether no resource of the scope keeps rows of `table` of its own (all keep them elsewhere). */
+export const noOwnRows = (scope: Scope, table: string): boolean => !rowSources(scope, table).own;
+
+/** Whether every resource of the scope keeps its own rows of `table` (none through a row set or a list). */
+export const ownRowsOnly = (scope: Scope, table: string): boolean => {
+  const { viaSet, viaList } = rowSources(scope, table);
+  return !viaSet && !viaList;
+};
 
 /**
  * The scope's resource has a row of `table` (alias i) that satisfies `where`. Through row sets: a
@@ -32,8 +57,8 @@ export const ownRowsOnly = (scope: Scope, table: string): boolean => !rowSources
  * against 0.3 ms; a value most events share (a page of `subtype=search-type`) is the other way
  * round, 0.2 against 53 ms, and rarer in what an auditor asks.
  */
-export function hasIndexRow(scope: Scope, table: string, where: string[]): string {
-  const { own, viaSet, sharedTypes } = rowSources(scope, table);
+export function hasIndexRow(scope: Scope, table: string, where: string[], listKeys?: string): string {
+  const { own, viaSet, viaList, sharedTypes } = rowSources(scope, table);
   const selects = own ? [selectOwners(scope, `${table} i`, 'i.resource_type', 'i.resource_id', where)] : [];
   if (viaSet) {
     // DISTINCT: estimated as its own few rows, not through idx_token's resource_id, whose hundreds of
@@ -42,6 +67,13 @@ export function hasIndexRow(scope: Scope, table: string, where: string[]): strin
     const named = [`m.station_id = ${scope.station}`, `m.resource_type IN (${sharedTypes})`, `m.set_id IN (${sets})`];
     selects.push(selectOwners(scope, `${ROW_SET_MEMBERS} m`, 'm.resource_type', 'm.resource_id', named));
   }
+  if (viaList) {
+    // The keys the rows are, when the filter knows them: found by the lists' GIN index. Else the
+    // lists read as rows, every one (`:missing=false`, a hierarchy).
+    const types = `i.resource_type IN (${sharedTypes})`;
+    if (listKeys) selects.push(selectOwners(scope, `${REFERENCE_LISTS} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, types, `i.keys && ${listKeys}`]));
+    else selects.push(selectOwners(scope, `${REFERENCE_LIST_ROWS} i`, 'i.resource_type', 'i.resource_id', [...where, types]));
+  }
   return membership(scope, selects);
 }
 
@@ -49,11 +81,15 @@ export function hasIndexRow(scope: Scope, table: string, where: string[]): strin
  * The rows of `table` (alias i) that the scope's current resource has and that satisfy `where`,
  * as one SELECT of `columns` per place they are kept (see rowSources).
  */
-export function rowsOfResource(scope: Scope, table: string, columns: string, where: string[]): string[] {
+export function rowsOfResource(scope: Scope, table: string, columns: string, where: string[], listKeys?: string): string[] {
   const a = scope.alias;
-  const { own, viaSet } = rowSources(scope, table);
+  const { own, viaSet, viaList } = rowSources(scope, table);
   const selects: string[] = [];
-  if (own) selects.push(`SELECT ${columns} FROM ${table} i WHERE ${[`i.station_id = ${a}.station_id`, `i.resource_type = ${a}.resource_type`, `i.resource_id = ${a}.id`, ...where].join(' AND ')}`);
+  const owner = [`i.station_id = ${a}.station_id`, `i.resource_type = ${a}.resource_type`, `i.resource_id = ${a}.id`];
+  if (own) selects.push(`SELECT ${columns} FROM ${table} i WHERE ${[...owner, ...where].join(' AND ')}`);
+  // A list is asked by its keys when they are known (they are all a keys-only selection says), else read as rows.
+  if (viaList && listKeys) selects.push(`SELECT ${columns} FROM ${REFERENCE_LISTS} i WHERE ${[...owner, `i.keys && ${listKeys}`].join(' AND ')}`);
+  else if (viaList) selects.push(`SELECT ${columns} FROM ${REFERENCE_LIST_ROWS} i WHERE ${[...owner, ...where].join(' AND ')}`);
   if (viaSet) {
     const owner = [`m.station_id = ${a}.station_id`, `m.resource_type = ${a}.resource_type`, `m.resource_id = ${a}.id`];
     selects.push(
@@ -70,8 +106,8 @@ export function rowsOfResource(scope: Scope, table: string, columns: string, whe
  * a join to start from (hasIndexRow's form). For conditions the engine knows to be broad
  * (search/driving.ts).
  */
-export function candidateHasRow(scope: Scope, table: string, where: string[]): string {
-  return or(rowsOfResource(scope, table, '1', where).map((select) => `EXISTS (${select} OFFSET 0)`));
+export function candidateHasRow(scope: Scope, table: string, where: string[], listKeys?: string): string {
+  return or(rowsOfResource(scope, table, '1', where, listKeys).map((select) => `EXISTS (${select} OFFSET 0)`));
 }
 
 /** No index row of `alias` in `table` satisfies `where` (anti-joins; NOT IN would not be one). */

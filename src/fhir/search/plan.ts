@@ -53,8 +53,9 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     // The type restriction is repeated on c, so the index range skips other types' members.
     // The access log's members are its reference rows, joined only when it may match (compartment.ts).
     const types = typeRestriction(scope, 'c.resource_type').map((t) => ` AND ${t}`).join('');
-    join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types))} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
-      AND c.compartment_type = ${p.add(req.compartment.type)} AND c.compartment_id = ${p.add(req.compartment.id)}${types}`;
+    const [type, id] = [p.add(req.compartment.type), p.add(req.compartment.id)];
+    join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types), id)} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
+      AND c.compartment_type = ${type} AND c.compartment_id = ${id}${types}`;
   }
   // Broad equalities beside a narrow one are checked per candidate, not offered as a start (driving.ts).
   const checked = checkedFilters(req, ctx);

@@ -26,6 +26,21 @@ export function referenceCondition(targets: readonly string[] | undefined, modif
 }
 
 /**
+ * What one value names, as referenceCondition reads it, for the lists of reference keys
+ * (index/reference-lists.ts): `Type/id`s, or `|url`. Undefined when a bare id may name any type.
+ */
+export function referenceTargets(targets: readonly string[] | undefined, modifier: string | undefined, raw: string, ctx: PlanContext): string[] | undefined {
+  const value = unescapeValue(raw);
+  const local = parseReference(value, ctx.baseUrl);
+  if (local) return modifier && modifier !== local.type ? [] : [`${local.type}/${local.id}`];
+  if (isValidId(value)) {
+    const types = modifier ? [modifier] : (targets ?? []);
+    return types.length ? types.map((type) => `${type}/${value}`) : undefined;
+  }
+  return [`|${clip(value.split('|')[0])}`];
+}
+
+/**
  * `:below` / `:above` (R4 search.html, "searching hierarchies"): the reference points at a resource
  * named or at one below it (its parts, their parts…) or above it, along the target type's
  * hierarchy (`partOf`). Each type's tree is walked once per statement, from all the values naming
