@@ -151,6 +151,8 @@ describe('the access log’s references, kept as lists', () => {
   test('the migration moves lists to rows and back, key for key', async () => {
     const migration = new AccessLogReferenceLists1767400000000();
     const runner = { query: (sql: string) => server.db.query(sql) } as never;
+    // The earlier tests' own accesses are still queued: stored first, so none lands mid-migration.
+    await server.engine.repo.flushAudit();
     const before = await server.db.query<{ resource_id: string; keys: string[] }>(`SELECT resource_id, keys FROM idx_reference_list ORDER BY resource_id`);
     expect(before.length).toBeGreaterThan(0);
     await migration.down(runner);
