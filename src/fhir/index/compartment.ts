@@ -29,7 +29,10 @@ export const storesCompartmentRows = (type: string): boolean => type !== ACCESS_
 /** Whether a statement over `types` (empty: any type) may meet the access log. */
 export const mayMeetAccessLog = (types: readonly string[]): boolean => types.length === 0 || types.includes(ACCESS_LOG_TYPE);
 
-/** An AuditEvent's list (alias `a`) names the patient: one of its keys is a `patient` row of theirs. */
+/**
+ * An AuditEvent's list (alias `a`) names the patient: one of its keys is a `patient` row of theirs.
+ * (The lists' table is named through tables.ts: reference-lists.ts imports this module.)
+ */
 function namesPatient(patient: string): string {
   return `a.keys && ARRAY[${ACCESS_LOG_PATIENT_ROWS.map((param) => `'${param}|Patient/' || ${patient}`).join(', ')}]`;
 }
