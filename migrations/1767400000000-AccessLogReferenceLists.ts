@@ -24,7 +24,22 @@ export class AccessLogReferenceLists1767400000000 implements MigrationInterface 
     );
     await q.query(`DELETE FROM idx_reference WHERE resource_type = 'AuditEvent'`);
     await q.query(`CREATE UNIQUE INDEX idx_reference_list_owner ON idx_reference_list (station_id, resource_type, resource_id)`);
-    await q.query(`CREATE INDEX idx_reference_list_keys ON idx_reference_list USING gin (station_id, keys)`);
+    // No pending list (fastupdate): every search by key would scan all of it, up to 4 MB (1.1 ms of
+    // 1.2 per access-log search, measured); inserting each key into the tree costs little more.
+    await q.query(`CREATE INDEX idx_reference_list_keys ON idx_reference_list USING gin (station_id, keys) WITH (fastupdate = off)`);
+    // The owners of the lists holding any of `keys`, estimated at a fixed 20 rows. Asked inline
+    // (`keys && $1`), PostgreSQL estimated the match from each value's statistics, so its generic
+    // plan (a parameter's default share of the lists) never looked as cheap as a custom one, and
+    // every access-log search was planned again: 0.28 ms of its 0.4. A function's fixed estimate
+    // is the same for every value, so the prepared statement keeps one plan, starting from here.
+    await q.query(
+      `CREATE FUNCTION reference_list_owners(station text, owner_type text, wanted text[]) RETURNS SETOF text
+         LANGUAGE plpgsql STABLE ROWS 20 AS $$
+       BEGIN
+         RETURN QUERY SELECT l.resource_id::text FROM idx_reference_list l
+           WHERE l.station_id = station AND l.resource_type = owner_type AND l.keys && wanted;
+       END $$`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -36,6 +51,7 @@ export class AccessLogReferenceLists1767400000000 implements MigrationInterface 
               CASE WHEN rest LIKE '|%' THEN substr(rest, 2) END
          FROM idx_reference_list l, unnest(l.keys) AS key, LATERAL (SELECT substr(key, strpos(key, '|') + 1) AS rest) r`,
     );
+    await q.query(`DROP FUNCTION reference_list_owners(text, text, text[])`);
     await q.query(`DROP TABLE idx_reference_list`);
   }
 }

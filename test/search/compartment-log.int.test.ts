@@ -1,5 +1,6 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import { ACCESS_LOG_PATIENT_ROWS, ACCESS_LOG_TYPE } from '../../src/fhir/index/compartment';
+import { ACCESS_LOG_TYPE } from '../../src/fhir/index/access-log';
+import { ACCESS_LOG_PATIENT_ROWS } from '../../src/fhir/index/compartment';
 import { storedRows } from '../../src/fhir/index/stored-params';
 import { launch, registerPublicApp, residentWithAccount } from '../auth/smart-helpers';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';

@@ -1,4 +1,5 @@
-import { tableName } from './tables';
+import { ACCESS_LOG_TYPE } from './access-log';
+import { listOwners, REFERENCE_LISTS } from './reference-lists';
 
 /**
  * Where Patient compartment membership is stored, and SQL that asks it.
@@ -14,9 +15,6 @@ import { tableName } from './tables';
  * may meet an AuditEvent pay for that (test/search/compartment-log.int.test.ts).
  */
 
-/** The access log's type: in the R4 Patient compartment, but not the record. */
-export const ACCESS_LOG_TYPE = 'AuditEvent';
-
 /**
  * The reference parameters whose rows hold an AuditEvent's `patient` values. They must be what
  * stored-params.ts narrows AuditEvent `patient` into (a test holds them to it).
@@ -29,25 +27,22 @@ export const storesCompartmentRows = (type: string): boolean => type !== ACCESS_
 /** Whether a statement over `types` (empty: any type) may meet the access log. */
 export const mayMeetAccessLog = (types: readonly string[]): boolean => types.length === 0 || types.includes(ACCESS_LOG_TYPE);
 
-/**
- * An AuditEvent's list (alias `a`) names the patient: one of its keys is a `patient` row of theirs.
- * (The lists' table is named through tables.ts: reference-lists.ts imports this module.)
- */
-function namesPatient(patient: string): string {
-  return `a.keys && ARRAY[${ACCESS_LOG_PATIENT_ROWS.map((param) => `'${param}|Patient/' || ${patient}`).join(', ')}]`;
+/** The list keys that name the patient: their `patient` rows (`entity|Patient/…`, `agent|Patient/…`). */
+function patientKeys(patient: string): string {
+  return `ARRAY[${ACCESS_LOG_PATIENT_ROWS.map((param) => `'${param}|Patient/' || ${patient}`).join(', ')}]`;
 }
 
 /**
  * The membership relation (station_id, compartment_type, compartment_id, resource_type,
  * resource_id) of `patient`'s Patient compartment for a statement that may meet the access log
  * (`withLog`) or not. A UNION ALL of plain SELECTs, which PostgreSQL flattens: conditions on it
- * reach each part's indexes; the log's part names the patient in its lists' GIN index.
+ * reach each part's indexes; the log's part asks its lists' GIN index for the patient's keys.
  */
-export function compartmentRelation(withLog: boolean, patient: string): string {
+export function compartmentRelation(withLog: boolean, station: string, patient: string): string {
   if (!withLog) return 'idx_compartment';
   const record = 'SELECT station_id, compartment_type, compartment_id, resource_type, resource_id FROM idx_compartment';
-  const log = `SELECT a.station_id, 'Patient'::text, ${patient}::text, a.resource_type, a.resource_id
-      FROM ${tableName('referenceList')} a WHERE a.resource_type = '${ACCESS_LOG_TYPE}' AND ${namesPatient(patient)}`;
+  const log = `SELECT ${station}::text, 'Patient'::text, ${patient}::text, '${ACCESS_LOG_TYPE}'::text, a.resource_id
+      FROM ${listOwners(station, ACCESS_LOG_TYPE, patientKeys(patient), 'a')}`;
   return `(${record}\n    UNION ALL ${log})`;
 }
 
@@ -67,7 +62,7 @@ export function inPatientCompartment(m: CompartmentMember, withLog: boolean): st
   const record = `EXISTS (SELECT 1 FROM idx_compartment c WHERE c.station_id = ${m.station} AND c.compartment_type = 'Patient'
       AND c.compartment_id = ${m.patient} AND c.resource_type = ${m.type} AND c.resource_id = ${m.id})`;
   if (!withLog) return record;
-  const log = `EXISTS (SELECT 1 FROM ${tableName('referenceList')} a WHERE a.station_id = ${m.station} AND a.resource_type = '${ACCESS_LOG_TYPE}'
-      AND a.resource_id = ${m.id} AND ${namesPatient(m.patient)})`;
+  const log = `EXISTS (SELECT 1 FROM ${REFERENCE_LISTS} a WHERE a.station_id = ${m.station} AND a.resource_type = '${ACCESS_LOG_TYPE}'
+      AND a.resource_id = ${m.id} AND a.keys && ${patientKeys(m.patient)})`;
   return `(${record} OR (${m.type} = '${ACCESS_LOG_TYPE}' AND ${log}))`;
 }

@@ -1,4 +1,4 @@
-import { ACCESS_LOG_TYPE } from './compartment';
+import { ACCESS_LOG_TYPE } from './access-log';
 import { tableName, type IndexRows } from './tables';
 
 /**
@@ -9,10 +9,10 @@ import { tableName, type IndexRows } from './tables';
  * `idx_reference_lookup` to a leaf of its own (the targets are scattered), and they were most of
  * PostgreSQL's work for the record — more than half of a name search's (docs/search.md §8). So an
  * AuditEvent keeps its references as one row of idx_reference_list: the keys `param|Type/id`
- * (`param||url` for a reference that is not to a resource here), under a GIN index that takes a
- * new row's keys into its pending list and merges them in bulk. A search by target asks the index
- * for those keys (`keys && …`); one that starts from the event reads its list as rows
- * (`REFERENCE_LIST_ROWS`), so every other reader of references sees the same rows as before.
+ * (`param||url` for a reference that is not to a resource here), under a GIN index, where a
+ * key shared by many events (a patient's, a user's) is one entry holding their row ids. A search by
+ * target asks the index for those keys (`listOwners`); one that starts from the event reads its
+ * list as rows (`REFERENCE_LIST_ROWS`), so every other reader of references sees the same rows.
  */
 
 /** The types whose reference rows are kept as one list per resource. */
@@ -20,6 +20,15 @@ export const REFERENCE_LIST_TYPES: ReadonlySet<string> = new Set([ACCESS_LOG_TYP
 
 /** The table of the lists: (station, type, resource id) → keys. */
 export const REFERENCE_LISTS = tableName('referenceList');
+
+/**
+ * SQL: the ids of `type`'s resources whose lists hold any of `keys` (a `text[]` expression), as a
+ * relation `alias(resource_id)`, through the function the migration made: its fixed estimate
+ * keeps one plan for every value (migrations/1767400000000-AccessLogReferenceLists.ts).
+ */
+export const listOwners = (station: string, type: string, keys: string, alias: string): string =>
+  // In the ids' own collation ("C", as resource.id), so they compare with ids through the indexes.
+  `(SELECT owner COLLATE "C" AS resource_id FROM reference_list_owners(${station}, '${type}', ${keys}) AS owner) ${alias}`;
 
 /** A reference row's key: `param|Type/id`, or `param||url` (a url has no resource type to lead with). */
 export function referenceKey(param: string, target: { targetType: string | null; targetId: string | null; url: string | null }): string | undefined {

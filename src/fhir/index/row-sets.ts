@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ACCESS_LOG_TYPE } from './compartment';
+import { ACCESS_LOG_TYPE } from './access-log';
 import { INDEX_TABLES, ownedRowsJson, selectOwnedRows, type IndexRows, type IndexTableSpec, type RowOwner } from './tables';
 
 /**

@@ -4,7 +4,7 @@ import type { Interaction } from '../request';
 import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
 import { dateRange } from '../search/dates';
 import { parseSearch, type SearchRequest } from '../search/parse';
-import { ACCESS_LOG_TYPE } from '../index/compartment';
+import { ACCESS_LOG_TYPE } from '../index/access-log';
 import { MAX_COUNT } from '../search/request';
 import { SYNC_POINT_PARAM } from '../search/sync-point';
 

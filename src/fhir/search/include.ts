@@ -5,7 +5,7 @@ import { statementName } from './prepared';
 import { parseStored } from './stored-json';
 import { SqlParams, storedRowsWhere } from './sql';
 import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
-import { REFERENCE_LIST_TYPES, REFERENCE_LISTS, referenceListKeys, referenceRowsOf } from '../index/reference-lists';
+import { listOwners, REFERENCE_LIST_TYPES, referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 
 /**
  * _include and _revinclude: resources the page's matches refer to (or that refer to them),
@@ -91,7 +91,7 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
     // Its lists hold the sources' keys: one probe of their GIN index (index/reference-lists.ts).
     const targets = sources.filter((r) => !rule.targetType || r.resourceType === rule.targetType).map((r) => `${r.resourceType}/${r.id}`);
     const keys = referenceListKeys(rule.sourceType, rule.param, rule.rows && [rule.rows], targets);
-    referring = `SELECT i.resource_id FROM ${REFERENCE_LISTS} i WHERE i.station_id = ${station} AND i.resource_type = ${type} AND i.keys && ${p.add(keys)}::text[]`;
+    referring = `SELECT i.resource_id FROM ${listOwners(station, rule.sourceType, `${p.add(keys)}::text[]`, 'i')}`;
   } else {
     const where = [`i.station_id = ${station}`, `i.resource_type = ${type}`, `(i.target_type, i.target_id) IN (SELECT * FROM unnest(${p.add(sources.map((r) => r.resourceType))}::text[], ${p.add(sources.map((r) => r.id))}::text[]))`];
     where.push(...ruleRows(rule, p));

@@ -1,4 +1,4 @@
-import { REFERENCE_LIST_ROWS, REFERENCE_LIST_TYPES, REFERENCE_LISTS } from '../index/reference-lists';
+import { listOwners, REFERENCE_LIST_ROWS, REFERENCE_LIST_TYPES, REFERENCE_LISTS } from '../index/reference-lists';
 import { ROW_SET_MEMBERS, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
 import { membership, or, selectOwners, type Scope } from './sql';
 
@@ -67,12 +67,12 @@ export function hasIndexRow(scope: Scope, table: string, where: string[], listKe
     const named = [`m.station_id = ${scope.station}`, `m.resource_type IN (${sharedTypes})`, `m.set_id IN (${sets})`];
     selects.push(selectOwners(scope, `${ROW_SET_MEMBERS} m`, 'm.resource_type', 'm.resource_id', named));
   }
-  if (viaList) {
-    // The keys the rows are, when the filter knows them: found by the lists' GIN index. Else the
-    // lists read as rows, every one (`:missing=false`, a hierarchy).
-    const types = `i.resource_type IN (${sharedTypes})`;
-    if (listKeys) selects.push(selectOwners(scope, `${REFERENCE_LISTS} i`, 'i.resource_type', 'i.resource_id', [`i.station_id = ${scope.station}`, types, `i.keys && ${listKeys}`]));
-    else selects.push(selectOwners(scope, `${REFERENCE_LIST_ROWS} i`, 'i.resource_type', 'i.resource_id', [...where, types]));
+  if (viaList && listKeys) {
+    // The keys the rows are, when the filter knows them: the lists' GIN index finds their owners.
+    for (const type of keptElsewhere(scope, table).types) selects.push(selectOwners(scope, listOwners(scope.station, type, listKeys, 'i'), `'${type}'::text`, 'i.resource_id', []));
+  } else if (viaList) {
+    // Else the lists read as rows, every one (`:missing=false`, a hierarchy).
+    selects.push(selectOwners(scope, `${REFERENCE_LIST_ROWS} i`, 'i.resource_type', 'i.resource_id', [...where, `i.resource_type IN (${sharedTypes})`]));
   }
   return membership(scope, selects);
 }

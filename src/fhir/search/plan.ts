@@ -54,7 +54,7 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     // The access log's members are its reference rows, joined only when it may match (compartment.ts).
     const types = typeRestriction(scope, 'c.resource_type').map((t) => ` AND ${t}`).join('');
     const [type, id] = [p.add(req.compartment.type), p.add(req.compartment.id)];
-    join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types), id)} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
+    join = `JOIN ${compartmentRelation(mayMeetAccessLog(req.types), station, id)} c ON c.station_id = r.station_id AND c.resource_type = r.resource_type AND c.resource_id = r.id
       AND c.compartment_type = ${type} AND c.compartment_id = ${id}${types}`;
   }
   // Broad equalities beside a narrow one are checked per candidate, not offered as a start (driving.ts).
