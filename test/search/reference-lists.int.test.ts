@@ -111,7 +111,18 @@ describe('the access log’s references, kept as lists', () => {
     expect(idsOf(res.body as Bundle)).toEqual(named.map((p) => `Patient/${p}`).sort());
     expect(await search('entity:missing=false')).toEqual(events.filter((e) => referencesOf(e).some(([p]) => p === 'entity')).map((e) => e.id!).sort());
     expect(await search('entity:missing=true')).toEqual(events.filter((e) => !referencesOf(e).some(([p]) => p === 'entity')).map((e) => e.id!).sort());
-    expect(await search(`entity=Patient/${P[0]},Encounter/rl-e2&_sort=entity`)).toEqual(naming('entity', `Patient/${P[0]}`, 'Encounter/rl-e2'));
+    // Sorted by the lowest (highest, descending) id an event names as entity, then by its own id.
+    const sorted = async (query: string): Promise<string[]> => {
+      const res = await fhirFetch(`${base}/AuditEvent?${query}&_count=100`, { token: reader });
+      expect(res.status).toBe(200);
+      return ((res.body as Bundle).entry ?? []).map((e) => e.resource!.id!).filter((id) => events.some((e) => e.id === id));
+    };
+    const sortable = naming('entity', `Patient/${P[0]}`, 'Encounter/rl-e2');
+    const entityIds = (id: string): string[] => referencesOf(events.find((e) => e.id === id)!).filter(([p]) => p === 'entity').map(([, r]) => r.split('/')[1]).sort();
+    const byKey = (key: (id: string) => string, sign: number) => (a: string, b: string): number => (key(a) < key(b) ? -sign : key(a) > key(b) ? sign : a < b ? -1 : 1);
+    expect(sortable.length).toBeGreaterThan(1);
+    expect(await sorted(`entity=Patient/${P[0]},Encounter/rl-e2&_sort=entity`)).toEqual([...sortable].sort(byKey((id) => entityIds(id)[0], 1)));
+    expect(await sorted(`entity=Patient/${P[0]},Encounter/rl-e2&_sort=-entity`)).toEqual([...sortable].sort(byKey((id) => entityIds(id).at(-1)!, -1)));
     const system = await fhirFetch(`${base}?_type=AuditEvent,Observation&patient=${P[0]}&_count=100`, { token: reader });
     expect(idsOf(system.body as Bundle).filter((id) => id.startsWith('Observation/') || events.some((e) => `AuditEvent/${e.id}` === id))).toEqual(
       [...naming('patient', `Patient/${P[0]}`).map((id) => `AuditEvent/${id}`), 'Observation/rl-o1'].sort(),

@@ -1,5 +1,5 @@
 import { ACCESS_LOG_TYPE } from './access-log';
-import { listOwners, REFERENCE_LISTS } from './reference-lists';
+import { listOwners, REFERENCE_LISTS, referenceListKeys } from './reference-lists';
 
 /**
  * Where Patient compartment membership is stored, and SQL that asks it.
@@ -29,7 +29,8 @@ export const mayMeetAccessLog = (types: readonly string[]): boolean => types.len
 
 /** The list keys that name the patient: their `patient` rows (`entity|Patient/…`, `agent|Patient/…`). */
 function patientKeys(patient: string): string {
-  return `ARRAY[${ACCESS_LOG_PATIENT_ROWS.map((param) => `'${param}|Patient/' || ${patient}`).join(', ')}]`;
+  const prefixes = referenceListKeys([ACCESS_LOG_TYPE], 'patient', [{ params: ACCESS_LOG_PATIENT_ROWS, targetType: 'Patient' }], ['Patient/']);
+  return `ARRAY[${prefixes.map((prefix) => `'${prefix}' || ${patient}`).join(', ')}]`;
 }
 
 /**

@@ -68,13 +68,14 @@ interface KeyRows {
 }
 
 /**
- * The keys a reference filter's rows would be in `type`'s list: each parameter holding its rows
- * there (`rows`, else `code` itself) with each of `targets` (`Type/id`, `|url`) it allows.
+ * The keys a reference filter's rows would be in the lists of `types`: each parameter holding its
+ * rows there (`rows`, else `code` itself) with each of `targets` (`Type/id`, `|url`, or a key's
+ * `Type/` before an id SQL adds) it allows.
  */
-export function referenceListKeys(type: string, code: string, rows: readonly KeyRows[] | undefined, targets: readonly string[]): string[] {
+export function referenceListKeys(types: readonly string[], code: string, rows: readonly KeyRows[] | undefined, targets: readonly string[]): string[] {
   const keys = new Set<string>();
   for (const group of rows ?? [{ params: [code] }]) {
-    if (group.types && !group.types.includes(type)) continue;
+    if (group.types && !group.types.some((type) => types.includes(type))) continue;
     for (const param of group.params) {
       for (const target of targets) if (!group.targetType || target.startsWith(`${group.targetType}/`)) keys.add(`${param}|${target}`);
     }

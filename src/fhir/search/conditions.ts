@@ -116,8 +116,7 @@ function referenceListKeysOf(scope: Scope, f: ValueFilter, ctx: PlanContext, p: 
     if (!named) return undefined;
     targets.push(...named);
   }
-  const keys = new Set(types.flatMap((type) => referenceListKeys(type, f.code, f.rows, targets)));
-  return `${p.add([...keys])}::text[]`;
+  return `${p.add(referenceListKeys(types, f.code, f.rows, targets))}::text[]`;
 }
 
 function expansionOf(f: ValueFilter): Expansion {
@@ -207,7 +206,7 @@ function chainListKeys(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlPar
   const types = listedTypes(scope, 'idx_reference');
   if (!types.length) return undefined;
   const keys = f.targets.map((t) => {
-    const prefixes = [...new Set(types.flatMap((type) => referenceListKeys(type, f.code, f.rows, [`${t.type}/`])))];
+    const prefixes = referenceListKeys(types, f.code, f.rows, [`${t.type}/`]);
     return `SELECT k || m.id FROM unnest(${p.add(prefixes)}::text[]) AS k, (${matchingIds(scope, t.type, t.filter, ctx, p)}) AS m(id)`;
   });
   return `ARRAY(${keys.join(' UNION ALL ')})`;

@@ -90,7 +90,7 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
   if (REFERENCE_LIST_TYPES.has(rule.sourceType)) {
     // Its lists hold the sources' keys: one probe of their GIN index (index/reference-lists.ts).
     const targets = sources.filter((r) => !rule.targetType || r.resourceType === rule.targetType).map((r) => `${r.resourceType}/${r.id}`);
-    const keys = referenceListKeys(rule.sourceType, rule.param, rule.rows && [rule.rows], targets);
+    const keys = referenceListKeys([rule.sourceType], rule.param, rule.rows && [rule.rows], targets);
     referring = `SELECT i.resource_id FROM ${listOwners(station, rule.sourceType, `${p.add(keys)}::text[]`, 'i')}`;
   } else {
     const where = [`i.station_id = ${station}`, `i.resource_type = ${type}`, `(i.target_type, i.target_id) IN (SELECT * FROM unnest(${p.add(sources.map((r) => r.resourceType))}::text[], ${p.add(sources.map((r) => r.id))}::text[]))`];
