@@ -16,6 +16,7 @@ import { AccessLogCompartment1767100000000 } from './1767100000000-AccessLogComp
 import { AccessLogRowSets1767200000000 } from './1767200000000-AccessLogRowSets';
 import { ReferenceRowsInIdOrder1767300000000 } from './1767300000000-ReferenceRowsInIdOrder';
 import { AccessLogReferenceLists1767400000000 } from './1767400000000-AccessLogReferenceLists';
+import { Lz4Content1767500000000 } from './1767500000000-Lz4Content';
 
 /** Every migration in order; listed explicitly so compiled and TypeScript runs load the same set. */
-export const migrations = [ResourceStore1764400000000, Auth1764600000000, SearchIndexes1764700000000, Subscriptions1764800000000, ReportIndexes1764950000000, DropStringTrigram1765000000000, ByteOrderKeys1765100000000, IndexStatistics1766000000000, LiveLastUpdated1766000100000, CompartmentRecordIndex1766000200000, ReportFacts1766500000000, ReportQueueSkipsAudit1766500100000, OrderedSearchIndexes1767000000000, DropUnusedIndexes1767000100000, AccessLogCompartment1767100000000, AccessLogRowSets1767200000000, ReferenceRowsInIdOrder1767300000000, AccessLogReferenceLists1767400000000];
+export const migrations = [ResourceStore1764400000000, Auth1764600000000, SearchIndexes1764700000000, Subscriptions1764800000000, ReportIndexes1764950000000, DropStringTrigram1765000000000, ByteOrderKeys1765100000000, IndexStatistics1766000000000, LiveLastUpdated1766000100000, CompartmentRecordIndex1766000200000, ReportFacts1766500000000, ReportQueueSkipsAudit1766500100000, OrderedSearchIndexes1767000000000, DropUnusedIndexes1767000100000, AccessLogCompartment1767100000000, AccessLogRowSets1767200000000, ReferenceRowsInIdOrder1767300000000, AccessLogReferenceLists1767400000000, Lz4Content1767500000000];
