@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditEventEntity, Resource } from '@medplum/fhirtypes';
 import type { Actor } from './access';
+import { storedVersionId } from './search/stored-json';
 
 /**
  * AuditEvents shaped like IHE Basic Audit Log Patterns (BALP): who (agent), what (entities: the
@@ -127,4 +128,7 @@ function subtypeCode(interaction: AuditInteraction): string {
 const isIp = (address: string): boolean => /^[\d.:a-f]+$/i.test(address);
 
 /** `Type/id/_history/v` of a stored resource. */
-export const versionedReference = (r: Resource): string => `${r.resourceType}/${r.id}${r.meta?.versionId ? `/_history/${r.meta.versionId}` : ''}`;
+export const versionedReference = (r: Resource): string => {
+  const versionId = storedVersionId(r);
+  return `${r.resourceType}/${r.id}${versionId ? `/_history/${versionId}` : ''}`;
+};

@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { loadIncludes } from './include';
 import { buildSearchPlan, type PlanContext } from './plan';
 import { statementName } from './prepared';
-import { parseStored } from './stored-json';
+import { lazyStored } from './stored-json';
 import type { SearchRequest } from './request';
 import { countMatches, estimateMatches } from './total';
 
@@ -45,7 +45,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   // from a cursor; going backwards, the other way round.
   const hasNext = plan.backwards ? !!cursor : more;
   const hasPrevious = plan.backwards ? more : !!cursor;
-  const resources = page.map((r) => parseStored(r.content));
+  const resources = page.map((r) => lazyStored(r.resource_type, r.id, String(r.version_id), r.content));
   if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
   const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types }, req.include, resources) : { resources: [], truncated: false };
   return {

@@ -82,7 +82,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
     throw badRequest(`Tìm kiếm quá lớn (${p.values.length} giá trị)`, `Search too large: ${p.values.length} bound values (at most ${MAX_BOUND_VALUES})`);
   }
   const laterals = keys.map((k) => k.lateral ?? '').join(' ');
-  const head = `SELECT r.resource_type, r.id, r.content::text AS content, ${select}`;
+  const head = `SELECT r.resource_type, r.id, r.version_id, r.content::text AS content, ${select}`;
   const tail = `ORDER BY ${order} LIMIT ${p.add(req.count + 1)}`;
   // A search of one filter on its own index rows is counted, and (a token, a reference) paged, from those rows alone.
   const single = ownRowsOfOneFilter(req, ctx);

@@ -1,23 +1,88 @@
 import type { Resource } from '@medplum/fhirtypes';
 
 /**
- * Stored resources as the database returned their JSON. A search parses each page row (the audit
- * record and the includes read the object), and the answer sends the text it was parsed from
- * instead of stringifying the object again (http/response.ts): that second pass was about 5% of
- * the server's CPU on `Patient?name=ngu`.
+ * Stored resources as the database returned their JSON. The answer sends the text a resource was
+ * read as instead of stringifying the object again (http/response.ts): that second pass was about
+ * 5% of the server's CPU on `Patient?name=ngu`.
  *
  * The text stands for the object as it was read: code that changes a resource it got from a
  * search must send a copy (`{ ...resource }` is not in this map), as _summary/_elements do.
  */
-const texts = new WeakMap<object, string>();
+interface Stored {
+  /** Undefined once the object was changed (lazyStored). */
+  text?: string;
+  /** The version the row holds, when the object was not parsed to know it (see storedVersionId). */
+  versionId?: string;
+}
+
+const stored = new WeakMap<object, Stored>();
 
 export function parseStored(text: string): Resource {
   const resource = JSON.parse(text) as Resource;
-  texts.set(resource, text);
+  stored.set(resource, { text });
   return resource;
 }
 
-/** The stored JSON `value` was parsed from, when it is such a resource. */
-export function storedText(value: unknown): string | undefined {
-  return typeof value === 'object' && value !== null ? texts.get(value) : undefined;
+/**
+ * A search page's resource, parsed only when something reads more of it than its type and id. A
+ * page of twenty Patients is mostly sent as it was stored and recorded in the access log by type,
+ * id and version: parsing each, only for the objects to be dropped, cost a fifth of the server's
+ * CPU per name search (docs/search.md §8, nineteenth session). Anything else — a property, `in`,
+ * the keys, a spread — parses it once and reads the parsed object; a change (set, delete, define)
+ * parses it, changes the parsed object and drops the stored text, which no longer stands for it.
+ */
+export function lazyStored(resourceType: string, id: string, versionId: string, text: string): Resource {
+  const entry: Stored = { text, versionId };
+  const proxy = new Proxy<Lazy>({ resourceType, id, source: text, entry }, LAZY) as unknown as Resource;
+  stored.set(proxy, entry);
+  return proxy;
 }
+
+/** The stored JSON `value` was read as, when it is such a resource (and unchanged since). */
+export function storedText(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? stored.get(value)?.text : undefined;
+}
+
+/** The version of a resource read by a search, without parsing it. */
+export function storedVersionId(resource: Resource): string | undefined {
+  return stored.get(resource)?.versionId ?? resource.meta?.versionId;
+}
+
+/** The proxy's target: what the row gave, and the parse once made. */
+interface Lazy {
+  resourceType: string;
+  id: string;
+  source: string;
+  entry: Stored;
+  parsed?: Resource;
+}
+
+const full = (lazy: Lazy): Resource => (lazy.parsed ??= JSON.parse(lazy.source) as Resource);
+
+/** The object about to be changed: its stored text no longer stands for it. */
+function changed(lazy: Lazy): Resource {
+  lazy.entry.text = undefined;
+  return full(lazy);
+}
+
+const LAZY: ProxyHandler<Lazy> = {
+  get(lazy, key) {
+    if (!lazy.parsed) {
+      if (key === 'resourceType') return lazy.resourceType;
+      if (key === 'id') return lazy.id;
+      // JSON.stringify asks every object for toJSON before the replacer sees it; a resource has none.
+      if (key === 'toJSON') return undefined;
+    }
+    return Reflect.get(full(lazy), key);
+  },
+  has: (lazy, key) => key in full(lazy),
+  ownKeys: (lazy) => Reflect.ownKeys(full(lazy)),
+  getOwnPropertyDescriptor(lazy, key) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(full(lazy), key);
+    // The target does not hold the property: a proxy may only report it as configurable.
+    return descriptor && { ...descriptor, configurable: true };
+  },
+  set: (lazy, key, value) => Reflect.set(changed(lazy), key, value),
+  deleteProperty: (lazy, key) => Reflect.deleteProperty(changed(lazy), key),
+  defineProperty: (lazy, key, descriptor) => Reflect.defineProperty(changed(lazy), key, descriptor),
+};
