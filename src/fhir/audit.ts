@@ -67,6 +67,16 @@ const SUBTYPE_SYSTEM = 'http://hl7.org/fhir/restful-interaction';
 export const ROLE_SYSTEM = 'http://commune-ehr.example/fhir/CodeSystem/staff-role';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const ENTITY_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+/**
+ * The entities' type and role codings, one object each for every record (frozen, so none is
+ * changed through another): a page's twenty entities share them, and telling the kinds of entity a
+ * record names apart (index/audit-rows.ts) compares them by identity first.
+ */
+const PERSON = Object.freeze({ system: ENTITY_TYPE, code: '1' });
+const SYSTEM_OBJECT = Object.freeze({ system: ENTITY_TYPE, code: '2' });
+const PATIENT_ROLE = Object.freeze({ system: ENTITY_ROLE, code: '1' });
+const DOMAIN_RESOURCE_ROLE = Object.freeze({ system: ENTITY_ROLE, code: '4' });
+const QUERY_ROLE = Object.freeze({ system: ENTITY_ROLE, code: '24' });
 const PATIENT_REFERENCE = /^Patient\/([^/]+)(?:\/_history\/[^/]+)?$/;
 
 export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent {
@@ -81,13 +91,13 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
     else others.push(reference);
   }
   for (const reference of patients.values()) {
-    entity.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '1' }, role: { system: ENTITY_ROLE, code: '1' } });
+    entity.push({ what: { reference }, type: PERSON, role: PATIENT_ROLE });
   }
   for (const reference of others) {
-    entity.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '2' }, role: { system: ENTITY_ROLE, code: '4' } });
+    entity.push({ what: { reference }, type: SYSTEM_OBJECT, role: DOMAIN_RESOURCE_ROLE });
   }
   if (input.query !== undefined) {
-    entity.push({ type: { system: ENTITY_TYPE, code: '2' }, role: { system: ENTITY_ROLE, code: '24' }, query: Buffer.from(input.query).toString('base64'), description: input.resourceType });
+    entity.push({ type: SYSTEM_OBJECT, role: QUERY_ROLE, query: Buffer.from(input.query).toString('base64'), description: input.resourceType });
   }
   const actor = input.actor;
   return {
