@@ -5,12 +5,11 @@ import { Client } from 'pg';
 import { openDatabase } from '../src/db/datasource';
 import type { Database } from '../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
-import { authHeaders, bootstrapEnv, newBenchClient } from './lib/auth';
+import { startBenchServer, type Headers } from './lib/bench-server';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
 import { CpuMeter, type CpuUse } from './lib/cpu';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, serverSettings, type ThrowawayDatabase } from './lib/postgres';
-import { npmStartFlags, startServer } from './lib/server';
 import { newestProfile } from './lib/cpu-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
@@ -105,33 +104,13 @@ async function main(): Promise<void> {
   }
 }
 
-type Headers = () => Promise<Record<string, string>>;
-
-/** Runs `work` against the real server over database `url`, with a fresh bench client and data folder. */
+/** Runs `work` against the real server (this build) over database `url`. */
 async function withServer<T>(url: string, work: (baseUrl: string, headers: Headers, pid: number) => Promise<T>, nodeArgs: string[] = []): Promise<T> {
-  const client = newBenchClient();
-  // A fresh data folder: the server keeps its signing keys there, and the bench must not reuse any.
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-bench-'));
+  const server = await startBenchServer(repoRoot(), url, nodeArgs);
   try {
-    const server = await startServer({
-      entry: path.join(repoRoot(), 'dist/src/main.js'),
-      cwd: repoRoot(),
-      env: { DATABASE_URL: url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
-      nodeArgs: [...npmStartFlags(repoRoot()), ...nodeArgs],
-    });
-    try {
-      const origin = new URL(server.baseUrl).origin;
-      let cached: { headers: Record<string, string>; at: number } | undefined;
-      const headers: Headers = async () => {
-        if (!cached || Date.now() - cached.at > 10 * 60_000) cached = { headers: await authHeaders(origin, client, 'system/*.cruds system/AuditEvent.rs'), at: Date.now() };
-        return cached.headers;
-      };
-      return await work(server.baseUrl, headers, server.pid);
-    } finally {
-      await server.stop();
-    }
+    return await work(server.baseUrl, server.headers, server.pid);
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
