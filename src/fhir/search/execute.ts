@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { loadIncludes } from './include';
 import { buildSearchPlan, type PlanContext } from './plan';
 import { statementName } from './prepared';
-import { lazyStored } from './stored-json';
+import { lazyStored, parseStored } from './stored-json';
 import type { SearchRequest } from './request';
 import { countMatches, estimateMatches } from './total';
 
@@ -45,7 +45,11 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   // from a cursor; going backwards, the other way round.
   const hasNext = plan.backwards ? !!cursor : more;
   const hasPrevious = plan.backwards ? more : !!cursor;
-  const resources = page.map((r) => lazyStored(r.resource_type, r.id, String(r.version_id), r.content));
+  // A Patient is recorded in the access log by its id alone (store/audit-log.ts patientsOf) and is
+  // mostly sent as stored: it is parsed only if something reads more of it. Any other resource is
+  // recorded with the patient it names, which needs the parse anyway, and a parsed object read
+  // through the proxy cost more than the parse saves ($everything: ~2 ms per page of 200).
+  const resources = page.map((r) => (r.resource_type === 'Patient' ? lazyStored(r.resource_type, r.id, String(r.version_id), r.content) : parseStored(r.content)));
   if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
   const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types }, req.include, resources) : { resources: [], truncated: false };
   return {

@@ -24,12 +24,13 @@ export function parseStored(text: string): Resource {
 }
 
 /**
- * A search page's resource, parsed only when something reads more of it than its type and id. A
- * page of twenty Patients is mostly sent as it was stored and recorded in the access log by type,
- * id and version: parsing each, only for the objects to be dropped, cost a fifth of the server's
- * CPU per name search (docs/search.md §8, nineteenth session). Anything else — a property, `in`,
- * the keys, a spread — parses it once and reads the parsed object; a change (set, delete, define)
- * parses it, changes the parsed object and drops the stored text, which no longer stands for it.
+ * A resource of a search page, parsed only when something reads more of it than its type and id
+ * (search/execute.ts uses it for Patients). A page of twenty Patients is mostly sent as it was
+ * stored and recorded in the access log by type, id and version: parsing each, only for the
+ * objects to be dropped, cost an eighth of the server's CPU per name search (docs/search.md §8,
+ * nineteenth session). Anything else — a property, `in`, the keys, a spread — parses it once and
+ * reads the parsed object; a change (set, delete, define) parses it, changes the parsed object and
+ * drops the stored text, which no longer stands for it.
  */
 export function lazyStored(resourceType: string, id: string, versionId: string, text: string): Resource {
   const entry: Stored = { text, versionId };
