@@ -11,7 +11,7 @@ const CONTENT_COLUMNS = [
  * it. Every read and search stores an AuditEvent naming what it returned — ~6 kB for a page of
  * twenty Patients, past the 2 kB at which PostgreSQL compresses — in the head and in the history,
  * so each search paid two pglz compressions: measured on such records (2,000 at a time), PostgreSQL's CPU
- * per such row went ~150–210 → ~115–145 µs with LZ4 (docs/storage.md, "Compression"); storing them
+ * per such row went from 145–210 to 105–150 µs with LZ4 (docs/storage.md, "Compression"); storing them
  * uncompressed saved no more and took five times the space. Large resources (claims, reports with
  * attachments) compress and decompress faster too. Values already stored keep their method, which
  * PostgreSQL reads either way. A server built without LZ4 (the embedded PGlite) keeps pglz.
