@@ -34,7 +34,7 @@ export function parseStored(text: string): Resource {
  */
 export function lazyStored(resourceType: string, id: string, versionId: string, text: string): Resource {
   const entry: Stored = { text, versionId };
-  const proxy = new Proxy<Lazy>({ resourceType, id, source: text, entry }, LAZY) as unknown as Resource;
+  const proxy = new Proxy<Lazy>({ resourceType, id, entry }, LAZY) as unknown as Resource;
   stored.set(proxy, entry);
   return proxy;
 }
@@ -53,17 +53,18 @@ export function storedVersionId(resource: Resource): string | undefined {
 interface Lazy {
   resourceType: string;
   id: string;
-  source: string;
+  /** Its text, until a change (which parses it first). */
   entry: Stored;
   parsed?: Resource;
 }
 
-const full = (lazy: Lazy): Resource => (lazy.parsed ??= JSON.parse(lazy.source) as Resource);
+const full = (lazy: Lazy): Resource => (lazy.parsed ??= JSON.parse(lazy.entry.text!) as Resource);
 
-/** The object about to be changed: its stored text no longer stands for it. */
+/** The object about to be changed: parsed, then its stored text dropped, as it no longer stands for it. */
 function changed(lazy: Lazy): Resource {
+  const resource = full(lazy);
   lazy.entry.text = undefined;
-  return full(lazy);
+  return resource;
 }
 
 const LAZY: ProxyHandler<Lazy> = {
