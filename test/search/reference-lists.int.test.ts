@@ -2,6 +2,7 @@ import type { AuditEvent, Bundle, Resource } from '@medplum/fhirtypes';
 import { packReferenceList, referenceKey } from '../../src/fhir/index/reference-lists';
 import { emptyRows } from '../../src/fhir/index/tables';
 import { AccessLogReferenceLists1767400000000 } from '../../migrations/1767400000000-AccessLogReferenceLists';
+import { ReferenceListPendingList1767600000000 } from '../../migrations/1767600000000-ReferenceListPendingList';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
 // The access log keeps its references as one list per event (src/fhir/index/reference-lists.ts).
@@ -157,6 +158,35 @@ describe('the access log’s references, kept as lists', () => {
     expect(observation.reference).toHaveLength(5);
     expect(observation.referenceList).toEqual([]);
     expect(referenceKey('entity', { targetType: null, targetId: null, url: null })).toBeUndefined();
+  });
+
+  test('new keys wait in a short pending list, and a search by key finds them there', async () => {
+    const options = async (): Promise<string[]> =>
+      (await server.db.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE relname = 'idx_reference_list_keys'`))[0].reloptions ?? [];
+    expect((await options()).sort()).toEqual(['fastupdate=on', 'gin_pending_list_limit=64']);
+    // Emptied first, so what the list holds next is this read's record alone.
+    await server.engine.repo.flushAudit();
+    await server.db.query(`SELECT gin_clean_pending_list('idx_reference_list_keys')`);
+    expect((await fhirFetch(`${base}/Patient/${P[1]}`)).status).toBe(200);
+    await server.engine.repo.flushAudit();
+    const newestNaming = async (): Promise<AuditEvent> => {
+      const res = await fhirFetch(`${base}/AuditEvent?entity=Patient/${P[1]}&_sort=-date&_count=1`, { token: reader });
+      return ((res.body as Bundle).entry ?? []).map((e) => e.resource as AuditEvent)[0];
+    };
+    const newest = await newestNaming();
+    expect(newest.entity?.some((x) => x.what?.reference?.startsWith(`Patient/${P[1]}`))).toBe(true);
+    expect(Date.now() - Date.parse(newest.recorded)).toBeLessThan(60_000);
+    // It was found in the pending list: merging the list now moves at least one page.
+    const [{ pages }] = await server.db.query<{ pages: number }>(`SELECT gin_clean_pending_list('idx_reference_list_keys') AS pages`);
+    expect(Number(pages)).toBeGreaterThan(0);
+    expect((await newestNaming()).id).toBe(newest.id);
+
+    const migration = new ReferenceListPendingList1767600000000();
+    const runner = { query: (sql: string) => server.db.query(sql) } as never;
+    await migration.down(runner);
+    expect(await options()).toEqual(['fastupdate=off']);
+    await migration.up(runner);
+    expect((await options()).sort()).toEqual(['fastupdate=on', 'gin_pending_list_limit=64']);
   });
 
   test('the migration moves lists to rows and back, key for key', async () => {
