@@ -5,7 +5,7 @@ import { expandValueSetFilters, MAX_EXPANSION_CODES, type Expansion } from '../.
 
 // The size limit of a `:in` (docs/search.md §6): the value sets of one parameter list at most
 // MAX_EXPANSION_CODES codes in all, counted over the union, so two halves cannot get round it.
-const filter = (values: string[]): ValueFilter => ({ kind: 'value', code: 'code', param: { type: 'token' } as SearchParameter, modifier: 'in', values });
+const filter = (values: string[]): ValueFilter => ({ kind: 'value', code: 'code', param: { type: 'token' } as SearchParameter, modifier: 'in', values, rows: [{ params: ['code'] }] });
 const codes = (n: number, prefix: string): Expansion => [{ system: 'http://hl7.org/fhir/sid/icd-10', codes: Array.from({ length: n }, (_, k) => `${prefix}${k}`) }];
 
 test('an expansion at the limit is kept; one code more, over two value sets, is a 400', async () => {

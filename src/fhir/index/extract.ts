@@ -44,13 +44,13 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   if (!params) return rows;
   const input = [toTypedValue(resource)];
   // Parameters whose rows another parameter holds (stored-params.ts): a narrowed reference keeps
-  // only its identifier tokens, a string identical to another nothing.
+  // only its identifier tokens; a string identical to another, or a union of others, nothing.
   const elsewhere = storedParams(ctx.defs).get(resource.resourceType);
   for (const sp of params.values()) {
     const code = sp.code!;
     // Of the special parameters, only the proximity one (Location.near) has values to index.
     if (SKIPPED.has(code) || !sp.expression || (sp.type === 'special' && !isPositionParam(sp))) continue;
-    if (sp.type === 'string' && elsewhere?.has(code)) continue;
+    if (sp.type !== 'reference' && elsewhere?.has(code)) continue;
     if (sp.type === 'composite') {
       addComposite(sp, resource.resourceType, input, ctx, (type, key, tv) => addValue(rows, type, key, tv, ctx));
       continue;

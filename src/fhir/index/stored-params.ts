@@ -16,6 +16,13 @@ import { membersFor } from './expressions';
  * - **Identical string parameters.** Patient, Person, Practitioner and RelatedPerson define
  *   `phonetic` with the same expression as `name`: eight of a Patient's 43 string rows. The one
  *   whose code sorts first (`name`) keeps the rows, sort key included.
+ * - **Unions of others.** Observation's `combo-*` parameters are the union of two others:
+ *   `combo-code` is `code | component-code`, `combo-value-quantity` is `value-quantity |
+ *   component-value-quantity`, the composite `combo-code-value-quantity` is `code-value-quantity`
+ *   (on the Observation) with `component-code-value-quantity` (on its components). Their rows
+ *   repeated those: 8 of the 23 rows of a measured Observation. They are read as the rows of the
+ *   parameters they unite. Strings are left out (a string's sort key is its first value, not the
+ *   least of its rows), references too (narrowed references are their case).
  *
  * Searches, includes, sorts and compartments read them where they are (docs/search.md, "Stored
  * under another parameter").
@@ -78,8 +85,34 @@ function findStoredElsewhere(searchParams: R4Definitions['searchParams']): ByTyp
       [...params.values()].filter((sp) => sp.type === kind && sp.expression && !sp.code!.startsWith('_')).sort(byCode);
     narrowedReferences(type, own('reference')).forEach((rows, code) => put(type, code, rows));
     identicalStrings(type, own('string')).forEach((rows, code) => put(type, code, rows));
+    for (const kind of UNITED_TYPES) unionsOfOthers(type, own(kind)).forEach((rows, code) => put(type, code, rows));
   }
   return byType;
+}
+
+/** Types whose rows are the same under whichever parameter extracts them (not string: sort keys). */
+const UNITED_TYPES = ['token', 'quantity', 'number', 'date', 'uri', 'composite'];
+
+/**
+ * Parameter → the others of its type (and, for a composite, the same component expressions) whose
+ * members together are exactly its own, each holding some of them. A parameter that is itself such
+ * a union does not hold another's rows.
+ */
+function unionsOfOthers(type: string, params: SearchParameter[]): Map<string, StoredRows> {
+  const shapes = params.map((sp) => ({ sp, texts: new Set(membersFor(sp.expression!, type).map((m) => m.text)), components: JSON.stringify(sp.component?.map((c) => c.expression) ?? []) }));
+  const coversOf = (p: (typeof shapes)[number], among: typeof shapes): typeof shapes =>
+    among.filter((q) => q !== p && q.components === p.components && q.texts.size > 0 && q.texts.size < p.texts.size && [...q.texts].every((t) => p.texts.has(t)));
+  const isUnion = (p: (typeof shapes)[number], among: typeof shapes): boolean => {
+    const covers = coversOf(p, among);
+    return covers.length > 1 && new Set(covers.flatMap((q) => [...q.texts])).size === p.texts.size;
+  };
+  const holders = shapes.filter((p) => !isUnion(p, shapes));
+  const found = new Map<string, StoredRows>();
+  for (const p of shapes) {
+    if (holders.includes(p) || !isUnion(p, holders)) continue;
+    found.set(p.sp.code!, { params: coversOf(p, holders).map((q) => q.sp.code!) });
+  }
+  return found;
 }
 
 /** Narrow reference parameter → the wide parameters that together index every member of it. */

@@ -13,6 +13,7 @@ import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { expansionCondition, type Expansion } from './value-sets';
 import { candidateHasRow, hasIndexRow, listedTypes, noIndexRow, noOwnRows } from './owned-rows';
+import type { StoredRows } from '../index/stored-params';
 import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
@@ -55,7 +56,7 @@ function valueFilter(scope: Scope, f: ValueFilter, ctx: PlanContext, p: SqlParam
   if (f.modifier === 'missing' && f.values[0] === 'true') return noIndexRow(scope, table, paramRows(f, p));
   if (f.param.type === 'token' && f.modifier === 'not') {
     // :not also matches resources without the element at all (R4 search.html#modifiers).
-    return noIndexRow(scope, table, [`i.param = ${p.add(f.code)}`, tokenValuesCondition(f.values, p)]);
+    return noIndexRow(scope, table, [...paramRows(f, p), tokenValuesCondition(f.values, p)]);
   }
   if (f.param.type === 'token' && f.modifier === 'not-in') {
     // As :not: a resource with no code at all is not in the value set either.
@@ -80,7 +81,7 @@ export interface IndexSelection {
  */
 export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): IndexSelection | undefined {
   const rows = (table: string, ...conditions: string[]): IndexSelection => ({ table, where: [`i.station_id = ${scope.station}`, ...conditions] });
-  if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.valueType, raw, ctx, p))));
+  if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.rows, f.valueType, raw, ctx, p))));
   if (f.kind === 'near') return rows('idx_number', or(f.points.map((point) => nearCondition(f.code, point, p))));
   if (f.kind !== 'value') return undefined;
   const type = f.param.type!;
@@ -88,12 +89,12 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   if (type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in')) return undefined;
   if (type === 'token' && f.modifier === 'in') return rows('idx_token', ...paramRows(f, p), expansionCondition(expansionOf(f), p));
   if (type === 'token' && f.modifier === 'of-type') {
-    return rows('idx_token', `i.param = ${p.add(`${f.code}:of-type`)}`, or(f.values.map((v) => ofTypeCondition(v, p))));
+    return rows('idx_token', ...keyedRows(f.rows, (code) => `${code}:of-type`, p), or(f.values.map((v) => ofTypeCondition(v, p))));
   }
   if (type === 'reference' && f.modifier === 'identifier') {
     return rows('idx_token', `i.param = ${p.add(`${f.code}:identifier`)}`, tokenValuesCondition(f.values, p));
   }
-  if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.code, v, p))));
+  if (type === 'quantity') return rows(TABLE_OF[type], or(f.values.map((v) => quantityAlternative(f.rows, v, p))));
   if (f.hierarchies) {
     const direction = f.modifier as 'above' | 'below';
     return rows(TABLE_OF[type], ...paramRows(f, p), hierarchyCondition(f.hierarchies, direction, f.values, ctx, p));
@@ -126,13 +127,21 @@ function expansionOf(f: ValueFilter): Expansion {
 
 /** The index rows of a value filter's parameter (one stored under another reads its holder's, index/stored-params.ts). */
 function paramRows(f: ValueFilter, p: SqlParams): string[] {
-  return f.rows ? storedRowsWhere(f.rows, p) : [`i.param = ${p.add(f.code)}`];
+  return storedRowsWhere(f.rows, p);
+}
+
+/**
+ * Rows under keys derived from where a parameter's rows are (`code:of-type`, a composite's
+ * `code$token`): one key per parameter holding them (a union holds none of its own).
+ */
+function keyedRows(groups: readonly StoredRows[], key: (code: string) => string, p: SqlParams): string[] {
+  return storedRowsWhere(groups.map((g) => ({ ...g, params: g.params.map(key) })), p);
 }
 
 /** One value of a quantity parameter, under the plain or the canonical-unit key. */
-function quantityAlternative(key: string, value: string, p: SqlParams): string {
+function quantityAlternative(groups: readonly StoredRows[], value: string, p: SqlParams): string {
   const q = quantityCondition(value, p);
-  return `(i.param = ${p.add(q.canonical ? key + CANONICAL_SUFFIX : key)} AND ${q.sql})`;
+  return `(${[...keyedRows(groups, (code) => (q.canonical ? code + CANONICAL_SUFFIX : code), p), q.sql].join(' AND ')})`;
 }
 
 function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
@@ -169,14 +178,14 @@ function valueCondition(
 }
 
 /** `token$value` of a composite: its folded first-component key (index/composite.ts), then the second component's condition. */
-function compositeAlternative(code: string, valueType: string, raw: string, ctx: PlanContext, p: SqlParams): string {
+function compositeAlternative(code: string, groups: readonly StoredRows[], valueType: string, raw: string, ctx: PlanContext, p: SqlParams): string {
   const pieces = splitEscaped(raw, '$');
   if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${raw}`, `${code} takes token$value: ${raw}`);
   const [system, token] = splitToken(pieces[0]);
   if (!token) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
-  const key = system === undefined ? `${code}$${token}` : `${code}$${system}|${token}`;
-  if (valueType === 'quantity') return quantityAlternative(key, pieces[1], p);
-  return `(i.param = ${p.add(key)} AND ${valueCondition(valueType, undefined, undefined, pieces[1], ctx, p)})`;
+  const keyed = groups.map((g) => ({ ...g, params: g.params.map((held) => (system === undefined ? `${held}$${token}` : `${held}$${system}|${token}`)) }));
+  if (valueType === 'quantity') return quantityAlternative(keyed, pieces[1], p);
+  return `(${[...storedRowsWhere(keyed, p), valueCondition(valueType, undefined, undefined, pieces[1], ctx, p)].join(' AND ')})`;
 }
 
 /** A nested scope over one type, for the target of a chain or the source of a _has. */

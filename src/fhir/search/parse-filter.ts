@@ -62,14 +62,14 @@ export function parseFilter(types: readonly string[], key: string, value: string
   if (!param) return { ignored: 'unknown parameter' };
   if (isPositionParam(param)) return nearFilter(key, code, modifier, value);
   if (param.type === 'special' || !param.expression) return { ignored: `parameter type ${param.type} is not supported` };
-  if (param.type === 'composite') return compositeFilter(key, param, modifier, value, defs);
+  if (param.type === 'composite') return compositeFilter(key, param, modifier, value, defs, types);
   if (modifier !== undefined && !MODIFIERS[param.type!]?.has(modifier)) {
     const isTargetType = param.type === 'reference' && defs.resourceTypes.has(modifier);
     if (!isTargetType) throw unsupportedModifier(key, modifier, param.type!);
   }
-  // Where the rows are (a parameter stored under another, index/stored-params.ts): only references
-  // and strings ever are, and a string's `:missing` reads the same rows.
-  const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, types, code) : undefined;
+  // Where the rows are (a parameter stored under another, index/stored-params.ts); `:missing` reads
+  // the same rows.
+  const rows = storedRowsAcross(defs, types, code);
   const hierarchies = param.type === 'reference' && (modifier === 'above' || modifier === 'below') ? hierarchiesOf(key, param, defs) : undefined;
   const max = modifier === 'in' || modifier === 'not-in' ? MAX_VALUE_SETS : MAX_VALUES;
   return simple({ kind: 'value', code, param, modifier, values: values(key, modifier, value, max), rows, hierarchies });
@@ -171,9 +171,10 @@ function nearFilter(key: string, code: string, modifier: string | undefined, val
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt140,8462-4$lt90` (values split when planned). */
-function compositeFilter(key: string, param: SearchParameter, modifier: string | undefined, value: string, defs: R4Definitions): ParsedFilter {
+function compositeFilter(key: string, param: SearchParameter, modifier: string | undefined, value: string, defs: R4Definitions, types: readonly string[]): ParsedFilter {
   const parts = compositeParts(param, defs);
   if (!parts) return { ignored: 'this composite parameter is not supported' };
   if (modifier !== undefined) throw unsupportedModifier(key, modifier, 'composite');
-  return simple({ kind: 'composite', code: param.code!, valueType: parts.second.type!, values: values(key, modifier, value) });
+  const rows = storedRowsAcross(defs, types, param.code!);
+  return simple({ kind: 'composite', code: param.code!, valueType: parts.second.type!, values: values(key, modifier, value), rows });
 }

@@ -78,7 +78,7 @@ function applySort(req: SearchRequest, value: string, defs: R4Definitions): bool
       ignore(req, `_sort=${part}`, param ? `cannot sort by a ${param.type} parameter` : 'unknown sort parameter');
       continue;
     }
-    const rows = param.type === 'reference' || param.type === 'string' ? storedRowsAcross(defs, req.types, code) : undefined;
+    const rows = storedRowsAcross(defs, req.types, code);
     req.sort.push({ code, param, rows, descending });
     applied = true;
   }

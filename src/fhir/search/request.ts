@@ -19,8 +19,8 @@ export interface ValueFilter {
   /** Modifier after ':' (exact, contains, not, text, missing, identifier, below, above, of-type, in, not-in, or a type). */
   modifier?: string;
   values: string[];
-  /** References and strings: where their rows are (index/stored-params.ts). */
-  rows?: StoredRows[];
+  /** Where its rows are: its own, or those of the parameters holding them (index/stored-params.ts). */
+  rows: StoredRows[];
   /** A reference's `:above`/`:below`: each target type's hierarchy (index/stored-params.ts hierarchyOf). */
   hierarchies?: Hierarchy[];
   /** A token's `:in`/`:not-in`: the codes of its ValueSets, looked up before planning (search/value-sets.ts). */
@@ -76,6 +76,8 @@ export interface CompositeFilter {
   valueType: string;
   /** Raw values `token$value`, split when planned. */
   values: string[];
+  /** Where its rows are: its own key, or the composites it unites (index/stored-params.ts). */
+  rows: StoredRows[];
 }
 
 /** `near=latitude|longitude|distance|unit` (Location.near): within the distance of any of the points. */
@@ -89,7 +91,7 @@ export interface SortRule {
   code: string;
   /** Undefined for _id and _lastUpdated. */
   param?: SearchParameter;
-  /** References and strings: where their rows are. */
+  /** Undefined for _id and _lastUpdated; else where its rows are. */
   rows?: StoredRows[];
   descending: boolean;
 }
