@@ -80,6 +80,20 @@ describe('token search', () => {
     expect(expected.length).toBeGreaterThan(0);
   });
 
+  test('a concept whose text repeats a display keeps one text row, and :text still finds both words', async () => {
+    const [same, other] = (await seed(server, [
+      observation([{ system: LOINC, code: '8302-2', display: 'Chiều cao' }], 'CHIỀU  cao'),
+      observation([{ system: LOINC, code: '8302-2', display: 'Chiều cao' }], 'Chiều cao nằm'),
+    ])) as Observation[];
+    const textRows = async (id: string): Promise<(string | null)[]> =>
+      (await server.db.query<{ text: string | null }>(`SELECT text FROM idx_token WHERE resource_type = 'Observation' AND resource_id = $1 AND param = 'code' ORDER BY code NULLS LAST`, [id])).map((r) => r.text);
+    expect(await textRows(same.id!)).toEqual(['chieu cao']);
+    expect(await textRows(other.id!)).toEqual(['chieu cao', 'chieu cao nam']);
+    const found = await matchIds(server, 'Observation?code:text=chieu');
+    expect(found).toEqual(expect.arrayContaining([same.id, other.id]));
+    expect(await matchIds(server, 'Observation?code:text=nam')).toEqual([other.id]);
+  });
+
   test('identifier by system|value, by value, and by |value', async () => {
     const patients = of<Patient>('Patient');
     expect(await matchIds(server, `Patient?identifier=${CCCD}|079190001234`)).toEqual([patients[0].id]);

@@ -90,10 +90,15 @@ export function addTokens(rows: IndexRows, param: string, tv: TypedValue, implic
     return;
   }
   switch (tv.type) {
-    case 'CodeableConcept':
+    case 'CodeableConcept': {
+      const first = rows.token.length;
       for (const c of v.coding ?? []) push(c.system, c.code, c.display);
-      if (v.text) push(null, null, v.text);
+      // The text gets a row of its own only when no coding's display says the same: `:text` reads
+      // either alike, and most concepts repeat their coding's display as their text.
+      const text = v.text ? clip(normalizeString(v.text)) : '';
+      if (text && !rows.token.slice(first).some((t) => t.text === text)) push(null, null, v.text);
       return;
+    }
     case 'Identifier':
       push(v.system, v.value, v.type?.text);
       // :of-type matches the identifier's type coding together with its value.
