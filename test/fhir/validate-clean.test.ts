@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { OperationOutcomeError, validateResource } from '@medplum/core';
+import { getDataType, OperationOutcomeError, validateResource } from '@medplum/core';
 import type { Bundle, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { loadR4Definitions } from '../../src/fhir/definitions';
-import { provablyClean } from '../../src/fhir/validate/clean';
+import { HOLDS_WITHOUT, provablyClean } from '../../src/fhir/validate/clean';
 import { SHARED_DIR } from '../station/shared';
 
 // The precompiled walk (src/fhir/validate/clean.ts) may only answer "clean" where @medplum/core's
@@ -62,11 +62,48 @@ describe('provablyClean: never clean where the validator finds an issue', () => 
     ['a reference to a type the element does not allow', observation({ subject: { reference: 'Medication/m1' } })],
     ['an empty object in an array', patient({ identifier: [{}] })],
     ['a contained resource with an unknown element', patient({ contained: [{ resourceType: 'Organization', id: 'o1', colour: 'red' }] })],
+    // Invariants the walk skips when their element is absent (HOLDS_WITHOUT), with it present:
+    ['a contained resource containing another (dom-2)', patient({ contained: [{ resourceType: 'Organization', id: 'o1', contained: [{ resourceType: 'Organization', id: 'o2' }] }], managingOrganization: { reference: '#o1' } })],
+    ['a contained resource with a version (dom-4)', patient({ contained: [{ resourceType: 'Organization', id: 'o1', meta: { versionId: '2' } }], managingOrganization: { reference: '#o1' } })],
+    ['a contained resource with a security label (dom-5)', patient({ contained: [{ resourceType: 'Organization', id: 'o1', meta: { security: [{ code: 'R' }] } }], managingOrganization: { reference: '#o1' } })],
+    ['a value with a reason for its absence (obs-6)', observation({ dataAbsentReason: { text: 'không đo được' } })],
+    [
+      'an abated condition still active (con-4)',
+      {
+        resourceType: 'Condition',
+        subject: { reference: 'Patient/p1' },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        abatementDateTime: '2024-01-01',
+      } as Resource,
+    ],
+    [
+      'a condition entered in error with a clinical status (con-5)',
+      {
+        resourceType: 'Condition',
+        subject: { reference: 'Patient/p1' },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] },
+      } as Resource,
+    ],
   ];
 
   test.each(broken)('%s: the validator reports it, the walk does not prove it clean', (_kind, resource) => {
     expect(medplumIssues(resource).length).toBeGreaterThan(0);
     expect(provablyClean(resource)).toBe(false);
+  });
+
+  test('each invariant skipped without its element is one the definitions hold, word for word', () => {
+    const expressions = new Set<string>();
+    for (const type of ['DomainResource', 'Observation', 'Condition']) for (const c of getDataType(type).constraints ?? []) if (c.severity === 'error') expressions.add(c.expression);
+    for (const expression of HOLDS_WITHOUT.keys()) expect(expressions).toContain(expression);
+    // Without the element the walk still proves a resource clean.
+    const condition = { resourceType: 'Condition', subject: { reference: 'Patient/p1' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] } } as Resource;
+    expect(medplumIssues(condition)).toEqual([]);
+    expect(provablyClean(condition)).toBe(true);
+    // With it, the walk evaluates the invariant and agrees with the validator (obs-7: a component
+    // repeating the observation's code beside a value, which @medplum/core lets pass).
+    const panel = observation({ component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8302-2' }] }, valueQuantity: { value: 1 } }] });
+    expect(provablyClean(panel)).toBe(medplumIssues(panel).length === 0);
   });
 
   test('a primitive extension goes to the validator (the walk does not merge it)', () => {
