@@ -1,4 +1,5 @@
 import { referenceListKeys, referenceRowsOf } from '../index/reference-lists';
+import type { StoredRows } from '../index/stored-params';
 import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
 import { subsumptionCondition } from './params/code-hierarchy';
@@ -13,7 +14,6 @@ import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { expansionCondition, type Expansion } from './value-sets';
 import { candidateHasRow, hasIndexRow, listedTypes, noIndexRow, noOwnRows } from './owned-rows';
-import type { StoredRows } from '../index/stored-params';
 import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**

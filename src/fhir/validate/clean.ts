@@ -59,7 +59,7 @@ interface CompiledConstraint {
 /**
  * Invariants that hold whenever one element is absent, by their exact expression (a changed
  * expression is evaluated as any other). Every resource carries the three on `contained`, which
- * almost none has: evaluating them was a fifth of the walk's time on a Synthea load. Each is
+ * almost none has: evaluating them was about a quarter of the walk's time on a Synthea load. Each is
  * `X.….empty()` (a path from X) or `X.….empty() or …`/`… and …` of such: with no X, each path is
  * empty, so the first part is true.
  */
