@@ -14,7 +14,7 @@ import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { expansionCondition, type Expansion } from './value-sets';
 import { candidateHasRow, hasIndexRow, listedTypes, noIndexRow, noOwnRows } from './owned-rows';
-import { memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
+import { keyedBy, memberOf, storedRowsWhere, or, TABLE_OF, type PlanContext, type Scope, type SqlParams } from './sql';
 
 /**
  * Filter → SQL condition on the resources of a scope. Each condition is a membership test
@@ -89,7 +89,7 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   if (type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in')) return undefined;
   if (type === 'token' && f.modifier === 'in') return rows('idx_token', ...paramRows(f, p), expansionCondition(expansionOf(f), p));
   if (type === 'token' && f.modifier === 'of-type') {
-    return rows('idx_token', ...keyedRows(f.rows, (code) => `${code}:of-type`, p), or(f.values.map((v) => ofTypeCondition(v, p))));
+    return rows('idx_token', ...storedRowsWhere(keyedBy(f.rows, (code) => `${code}:of-type`), p), or(f.values.map((v) => ofTypeCondition(v, p))));
   }
   if (type === 'reference' && f.modifier === 'identifier') {
     return rows('idx_token', `i.param = ${p.add(`${f.code}:identifier`)}`, tokenValuesCondition(f.values, p));
@@ -130,18 +130,11 @@ function paramRows(f: ValueFilter, p: SqlParams): string[] {
   return storedRowsWhere(f.rows, p);
 }
 
-/**
- * Rows under keys derived from where a parameter's rows are (`code:of-type`, a composite's
- * `code$token`): one key per parameter holding them (a union holds none of its own).
- */
-function keyedRows(groups: readonly StoredRows[], key: (code: string) => string, p: SqlParams): string[] {
-  return storedRowsWhere(groups.map((g) => ({ ...g, params: g.params.map(key) })), p);
-}
-
 /** One value of a quantity parameter, under the plain or the canonical-unit key. */
 function quantityAlternative(groups: readonly StoredRows[], value: string, p: SqlParams): string {
   const q = quantityCondition(value, p);
-  return `(${[...keyedRows(groups, (code) => (q.canonical ? code + CANONICAL_SUFFIX : code), p), q.sql].join(' AND ')})`;
+  const keys = q.canonical ? keyedBy(groups, (code) => code + CANONICAL_SUFFIX) : groups;
+  return `(${[...storedRowsWhere(keys, p), q.sql].join(' AND ')})`;
 }
 
 function valuesCondition(type: string, f: ValueFilter, ctx: PlanContext, p: SqlParams): string {
@@ -183,7 +176,7 @@ function compositeAlternative(code: string, groups: readonly StoredRows[], value
   if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${raw}`, `${code} takes token$value: ${raw}`);
   const [system, token] = splitToken(pieces[0]);
   if (!token) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
-  const keyed = groups.map((g) => ({ ...g, params: g.params.map((held) => (system === undefined ? `${held}$${token}` : `${held}$${system}|${token}`)) }));
+  const keyed = keyedBy(groups, (held) => (system === undefined ? `${held}$${token}` : `${held}$${system}|${token}`));
   if (valueType === 'quantity') return quantityAlternative(keyed, pieces[1], p);
   return `(${[...storedRowsWhere(keyed, p), valueCondition(valueType, undefined, undefined, pieces[1], ctx, p)].join(' AND ')})`;
 }

@@ -1,6 +1,6 @@
 import type { SortRule } from './request';
 import { rowsOfResource } from './owned-rows';
-import { storedRowsWhere, type Scope, type SqlParams } from './sql';
+import { keyedBy, storedRowsWhere, type Scope, type SqlParams } from './sql';
 
 /**
  * Sort keys as SQL expressions. A parameter's key is a correlated lookup in its index table
@@ -33,7 +33,7 @@ export function sortKeys(rules: SortRule[], scope: Scope, p: SqlParams): SortKey
     const { table, column, cast, param } = sortSource(rule, rule.descending);
     const agg = rule.descending ? 'max' : 'min';
     // A string sorts by its `:sort` row, under the parameter that holds its rows.
-    const held = table === 'idx_string' ? rule.rows?.map((g) => ({ ...g, params: g.params.map((c) => `${c}:sort`) })) : rule.rows;
+    const held = table === 'idx_string' && rule.rows ? keyedBy(rule.rows, (c) => `${c}:sort`) : rule.rows;
     const rows = held ? storedRowsWhere(held, p) : [`i.param = ${p.add(param)}`];
     const selects = rowsOfResource(scope, table, `${agg}(i.${column}) AS v`, rows);
     const value = selects.length === 1 ? selects[0] : `SELECT ${agg}(o.v) FROM (${selects.join(' UNION ALL ')}) o`;

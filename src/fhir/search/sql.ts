@@ -130,6 +130,14 @@ export function storedRowsWhere(groups: readonly StoredRows[], p: SqlParams): st
   return [or(groups.map((g) => `(${conditions(g).join(' AND ')})`))];
 }
 
+/**
+ * The same groups under keys made from each parameter holding the rows (`code:sort`,
+ * `code:of-type`, a composite's `code$token`): one key per holder, as a union holds none of its own.
+ */
+export function keyedBy(groups: readonly StoredRows[], key: (code: string) => string): StoredRows[] {
+  return groups.map((g) => ({ ...g, params: g.params.map(key) }));
+}
+
 export const TABLE_OF: Record<string, string> = {
   string: 'idx_string',
   token: 'idx_token',
