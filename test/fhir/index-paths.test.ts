@@ -7,6 +7,7 @@ import { compositeParts } from '../../src/fhir/index/composite';
 import { compiledExpression, type CompiledMember } from '../../src/fhir/index/expressions';
 import { extractIndexRows, type ExtractContext } from '../../src/fhir/index/extract';
 import { compilePlainPath } from '../../src/fhir/index/paths';
+import { stringRowKeys } from '../../src/fhir/index/string-keys';
 import { INDEX_TABLES } from '../../src/fhir/index/tables';
 import { loadConformancePack } from '../../src/fhir/validate/profiles';
 import { builtPackDir } from '../station/helpers';
@@ -246,6 +247,25 @@ describeWithData('plain-path walk against the FHIRPath engine, on the R4 example
     expect(resources).toBeGreaterThan(10_000);
     expect(nonEmpty).toBeGreaterThan(100_000);
     expect(mismatches).toEqual([]);
+  });
+
+  // Updates and the re-index find a resource's old string rows by these keys (src/fhir/index/string-keys.ts):
+  // a row under any other key would outlive its resource's next version.
+  test('every string row is under a key its type lists, or a composite key', () => {
+    const strays = new Set<string>();
+    let rows = 0;
+    for (const { source, resource } of samples()) {
+      if (!definitions().searchParams.has(resource.resourceType)) continue;
+      const extracted = extractIndexRows(resource, ctx());
+      const keys = new Set(stringRowKeys(definitions(), resource.resourceType));
+      for (const row of [...extracted.string, ...(extracted.rowSet?.string ?? [])]) {
+        rows++;
+        if (!keys.has(row.param) && !row.param.includes('$')) strays.add(`${resource.resourceType}.${row.param} (${source})`);
+      }
+    }
+    console.log(`string keys: ${rows} string rows of the examples and Synthea checked`);
+    expect(rows).toBeGreaterThan(10_000);
+    expect([...strays]).toEqual([]);
   });
 
   test('extractIndexRows gives the same rows with and without the walk', () => {

@@ -3,6 +3,8 @@ import type { Database, Queryable } from '../../db/database';
 import { extractIndexRows, type ExtractContext } from './extract';
 import { emptyRows, INDEX_TABLES, INDEX_TABLE_NAMES, ownedRowsJson, selectOwnedRows, type IndexRows } from './tables';
 import { dropUnusedRowSets, rowSetWrites } from './row-sets';
+import { stringRowKeys, stringRowsKeyed } from './string-keys';
+import type { R4Definitions } from '../definitions';
 
 /**
  * Rebuilds the search index of every stored resource (`npm run reindex`), after a search
@@ -41,6 +43,8 @@ export async function rebuildIndex(db: Database, ctx: ExtractContext, options: R
   const batchSize = options.batchSize ?? 500;
   const [{ n: total }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource');
   const result: RebuildResult = { resources: 0, rows: 0, skipped: 0 };
+  // Rows of string parameters the definitions no longer have: updates leave them (string-keys.ts).
+  await db.query(dropRowsOfUnknownStringKeys(), [stringKeysJson(ctx.defs)]);
   let after: string[] = ['', '', ''];
   for (;;) {
     const batch = await db.query<Head>(
@@ -50,7 +54,7 @@ export async function rebuildIndex(db: Database, ctx: ExtractContext, options: R
     );
     if (!batch.length) break;
     const extracted = batch.map((head) => ({ head, rows: head.deleted ? emptyRows() : extractIndexRows(head.content, ctx) }));
-    const written = await db.transaction((tx) => writeBatch(tx, extracted));
+    const written = await db.transaction((tx) => writeBatch(tx, extracted, ctx.defs));
     result.resources += batch.length;
     result.rows += written.rows;
     result.skipped += written.skipped;
@@ -59,13 +63,14 @@ export async function rebuildIndex(db: Database, ctx: ExtractContext, options: R
     options.onProgress?.(result.resources, Math.max(total, result.resources));
   }
   // Sets no resource names any more (their parameters changed) would only cost space.
-  await db.query(dropUnusedRowSets());
+  const unused = dropUnusedRowSets(ctx.defs);
+  await db.query(unused.sql, unused.params);
   // Fresh statistics, so the planner sees the rebuilt tables as they are.
   for (const table of INDEX_TABLE_NAMES) await db.query(`ANALYZE ${table}`);
   return result;
 }
 
-async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[]): Promise<{ rows: number; skipped: number }> {
+async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[], defs: R4Definitions): Promise<{ rows: number; skipped: number }> {
   await tx.query('LOCK TABLE resource IN SHARE ROW EXCLUSIVE MODE');
   const current = await tx.query<{ station_id: string; resource_type: string; id: string; version_id: number }>(
     `SELECT station_id, resource_type, id, version_id FROM resource
@@ -77,7 +82,8 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
   const owners = ownerArrays(fresh.map((b) => b.head));
   let rows = 0;
   for (const spec of INDEX_TABLES) {
-    await tx.query(`DELETE FROM ${spec.name} WHERE (station_id, resource_type, resource_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, owners);
+    if (spec.table === 'string') await deleteStringRows(tx, fresh.map((b) => b.head), defs);
+    else await tx.query(`DELETE FROM ${spec.name} WHERE (station_id, resource_type, resource_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, owners);
     const groups = fresh.map(({ head, rows: r }) => ({ owner: { stationId: head.station_id, resourceType: head.resource_type, resourceId: head.id }, rows: r[spec.table] as object[] }));
     const count = groups.reduce((n, g) => n + g.rows.length, 0);
     if (!count) continue;
@@ -94,6 +100,34 @@ async function writeBatch(tx: Queryable, batch: { head: Head; rows: IndexRows }[
     await tx.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
   }
   return { rows, skipped: batch.length - fresh.length };
+}
+
+/** String rows are reached by key (string-keys.ts): one statement per station and type of the batch. */
+async function deleteStringRows(tx: Queryable, heads: Pick<Head, 'station_id' | 'resource_type' | 'id'>[], defs: R4Definitions): Promise<void> {
+  const groups = new Map<string, { station: string; type: string; ids: string[] }>();
+  for (const h of heads) {
+    const key = `${h.station_id}\u0000${h.resource_type}`;
+    const group = groups.get(key) ?? { station: h.station_id, type: h.resource_type, ids: [] };
+    group.ids.push(h.id);
+    groups.set(key, group);
+  }
+  for (const g of groups.values()) {
+    await tx.query(
+      `DELETE FROM idx_string WHERE station_id = $1 AND resource_type = $2 AND resource_id = ANY($3::text[]) AND ${stringRowsKeyed('$4')}`,
+      [g.station, g.type, g.ids, stringRowKeys(defs, g.type)],
+    );
+  }
+}
+
+/** Every type's string keys, as `[{"type", "param"}]`. */
+function stringKeysJson(defs: R4Definitions): string {
+  return JSON.stringify([...defs.searchParams.keys()].flatMap((type) => stringRowKeys(defs, type).map((param) => ({ type, param }))));
+}
+
+/** A statement deleting string rows (composites aside) under a key their type no longer has. One pass over the table. */
+function dropRowsOfUnknownStringKeys(): string {
+  return `DELETE FROM idx_string t WHERE strpos(t.param, '$') = 0 AND NOT EXISTS
+    (SELECT 1 FROM json_to_recordset($1::json) AS k(type text, param text) WHERE k.type = t.resource_type AND k.param = t.param)`;
 }
 
 function ownerArrays(heads: Pick<Head, 'station_id' | 'resource_type' | 'id'>[]): string[][] {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ACCESS_LOG_TYPE } from './access-log';
 import { INDEX_TABLES, ownedRowsJson, selectOwnedRows, type IndexRows, type IndexTableSpec, type RowOwner } from './tables';
+import { stringRowKeys, stringRowsKeyed } from './string-keys';
+import type { R4Definitions } from '../definitions';
 
 /**
  * Shared index rows for the access log (docs/search.md, "Row sets").
@@ -114,10 +116,16 @@ export function rowSetWrites(versions: Versions, add: (value: unknown) => string
   ];
 }
 
-/** A statement removing the sets no resource names (after a re-index changed what the rows hold); returns their number. */
-export function dropUnusedRowSets(): string {
-  return `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM ${ROW_SET_MEMBERS} m WHERE m.station_id = s.station_id
+/**
+ * A statement removing the sets no resource names (after a re-index changed what the rows hold);
+ * returns their number. Its parameter: the string keys of the row-set types (string-keys.ts), by
+ * which their string rows are reached.
+ */
+export function dropUnusedRowSets(defs: R4Definitions): { sql: string; params: unknown[] } {
+  const keyed = (spec: IndexTableSpec): string => (spec.table === 'string' ? ` AND ${stringRowsKeyed('$1', 't')}` : '');
+  const sql = `WITH gone AS (DELETE FROM row_set s WHERE NOT EXISTS (SELECT 1 FROM ${ROW_SET_MEMBERS} m WHERE m.station_id = s.station_id
       AND m.resource_type = s.resource_type AND m.set_id = s.id) RETURNING station_id, resource_type, id),
-    ${ROW_SET_TABLES.map((spec, i) => `d${i} AS (DELETE FROM ${spec.name} t USING gone g WHERE t.station_id = g.station_id AND t.resource_type = g.resource_type AND t.resource_id = g.id)`).join(',\n    ')}
+    ${ROW_SET_TABLES.map((spec, i) => `d${i} AS (DELETE FROM ${spec.name} t USING gone g WHERE t.station_id = g.station_id AND t.resource_type = g.resource_type AND t.resource_id = g.id${keyed(spec)})`).join(',\n    ')}
     SELECT count(*)::int AS n FROM gone`;
+  return { sql, params: [[...ROW_SET_TYPES].flatMap((type) => stringRowKeys(defs, type))] };
 }

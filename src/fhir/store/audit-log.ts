@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { buildAuditEvent, type AuditInput } from '../audit';
 import { auditIndexRows } from '../index/audit-rows';
+import { stringRowKeys } from '../index/string-keys';
 import type { ExtractContext, IndexRows } from '../index/extract';
 import { PLACEHOLDER } from './audit-queue';
 import type { NewVersion, VersionWrite } from './write';
@@ -15,7 +16,7 @@ import { writeVersion } from './write';
  */
 export function auditWrite(stationId: string, input: AuditInput, extract: ExtractContext): VersionWrite {
   const { id, event, rows } = newEvent(input, { versionId: '1' }, extract);
-  return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows };
+  return { stationId, resourceType: 'AuditEvent', id, versionId: 1, previousVersion: 0, method: 'POST', content: event, rows, stringKeys: stringRowKeys(extract.defs, 'AuditEvent') };
 }
 
 /** An audit record for the AuditQueue: stamped with the time of the statement that stores it. */

@@ -6,6 +6,7 @@ import type { AccessPolicy, Action } from '../access';
 import { versionedReference, type AuditInput, type AuditInteraction } from '../audit';
 import type { R4Definitions } from '../definitions';
 import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
+import { stringRowKeys } from '../index/string-keys';
 import { DeferredWrites } from './deferred-writes';
 import type { Derivation } from './derivation';
 import {
@@ -503,6 +504,7 @@ export class Repository {
       method: 'DELETE',
       content: head.content,
       rows: emptyRows(),
+      stringKeys: stringRowKeys(this.ctx.defs, resourceType),
     };
     const written = await writeVersion(this.db, write, this.auditCompanions('delete', head.content, patientsOf(head.content)));
     if (!written) throw concurrentWrite(resourceType, id);
@@ -604,6 +606,7 @@ export class Repository {
       method,
       content: resource,
       rows,
+      stringKeys: stringRowKeys(this.ctx.defs, resource.resourceType),
     };
     const companions = this.auditCompanions(interaction, { ...resource }, patients);
     if (!head && method === 'POST' && companions.length === 0 && this.db instanceof DeferredWrites) {

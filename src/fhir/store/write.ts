@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
 import { INDEX_TABLES, ownedRowsJson, recordset, rowsJson, selectOwnedRows, type IndexRows } from '../index/tables';
 import { rowSetWrites } from '../index/row-sets';
+import { stringRowsKeyed } from '../index/string-keys';
 
 /**
  * The single write path into storage: one SQL statement that, atomically,
@@ -28,6 +29,8 @@ export interface VersionWrite {
   content: Resource;
   /** Index rows of the new content; empty for DELETE. */
   rows: IndexRows;
+  /** The keys the type's string rows can have (index/string-keys.ts), by which an update finds the old ones. */
+  stringKeys: readonly string[];
 }
 
 export interface WrittenVersion {
@@ -96,8 +99,9 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
   // A brand-new resource has no index rows to remove: creates use a statement without the deletes.
   INDEX_TABLES.forEach((spec, i) => {
     if (w.previousVersion > 0) {
+      const keyed = spec.table === 'string' ? ` AND ${stringRowsKeyed(s.add(w.stringKeys))}` : '';
       s.ctes.push(`${prefix}del${i} AS (DELETE FROM ${spec.name} WHERE station_id = ${station} AND resource_type = ${type}
-        AND resource_id = ${id} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
+        AND resource_id = ${id}${keyed} AND EXISTS (SELECT 1 FROM ${prefix}head))`);
     }
     const rows = s.add(rowsJson(w.rows[spec.table]));
     s.ctes.push(`${prefix}ins${i} AS (INSERT INTO ${spec.name} (station_id, resource_type, resource_id, ${spec.columns.join(', ')})
