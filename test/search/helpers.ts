@@ -127,10 +127,11 @@ export async function explainRolledBack(
   return outcome.plan;
 }
 
-/** A bound value written as an SQL literal, for EXECUTE (strings and numbers: what a search binds here). */
+/** A bound value written as an SQL literal, for EXECUTE (strings, numbers and text arrays: what a search or a write binds here). */
 function literal(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return `ARRAY[${value.map(literal).join(', ')}]::text[]`;
   throw new Error(`no literal for ${JSON.stringify(value)}`);
 }
 

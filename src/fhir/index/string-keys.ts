@@ -5,8 +5,8 @@ import type { R4Definitions } from '../definitions';
  *
  * idx_string has no `(station_id, resource_type, resource_id)` index: a Patient stores ~25 string
  * rows (every word of a name can start a match), and keeping that index cost every create and
- * update one more B-tree insertion per row — measured on `POST Patient`, PostgreSQL 0.97 → 0.84 ms
- * per create, 14 % more creates per second (docs/storage.md, "Twenty-first session"). The rows
+ * update one more B-tree insertion per row (`POST Patient` with and without that index:
+ * docs/storage.md, "Twenty-first session"). The rows
  * are reached through `idx_string_walk (station_id, resource_type, param, resource_id)` instead,
  * which every search that names a parameter already uses, by naming the keys a resource of the type
  * can store string rows under:
