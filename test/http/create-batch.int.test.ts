@@ -57,7 +57,7 @@ describe('creates written together', () => {
     const extract = { defs: server.engine.defs, timeZone: server.config.timeZone, baseUrl: server.config.baseUrl };
     const actor = { id: 'batch-test', roles: ['clinician'], display: 'batch test' };
     const newBasic = (id: string): { write: VersionWrite; audit: VersionWrite } => ({
-      write: { stationId, resourceType: 'Basic', id, versionId: 1, previousVersion: 0, method: 'POST', content: { resourceType: 'Basic', id, meta: { versionId: '1' }, code: { text: id } } as Resource, rows: emptyRows() },
+      write: { stationId, resourceType: 'Basic', id, versionId: 1, previousVersion: 0, method: 'POST', content: { resourceType: 'Basic', id, meta: { versionId: '1' }, code: { text: id } } as Resource, rows: emptyRows(), stringKeys: [] },
       audit: auditWrite(stationId, { actor, interaction: 'create', outcome: '0', entities: [`Basic/${id}/_history/1`], patients: [] }, extract),
     });
     const taken = newBasic('batch-taken');
