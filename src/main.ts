@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
 import pino from 'pino';
 import { createApp } from './app';
 import { createAuthService } from './auth/setup';
 import { loadConfig } from './config/config';
 import { openDatabase } from './db/datasource';
+import { createHttpServer } from './http/server';
 import { startNotifications } from './subscriptions/dispatcher';
 import { bootstrapStation } from './station/bootstrap';
 import { loadStationConfig } from './station/config';
@@ -27,8 +27,7 @@ async function main(): Promise<void> {
   // the peak: collect it once now (`npm start` passes --expose-gc). `npm run bench`: RSS after boot
   // 286 → 163 MB, peak under load 350 → 252 MB.
   (globalThis as { gc?: () => void }).gc?.();
-  // Long search URLs (many _id values) need more than Node's default 16 KB of headers.
-  const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(config.port, () => {
+  const server = createHttpServer(app).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
     logger.flush();
   });

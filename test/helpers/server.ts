@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../src/app';
+import { createHttpServer } from '../../src/http/server';
 import { ephemeralSigningKeys, type SigningKeys } from '../../src/auth/keys';
 import type { AuthService } from '../../src/auth/service';
 import { createAuthService } from '../../src/auth/setup';
@@ -46,7 +47,7 @@ const defaultTokens = new Map<string, string>();
  */
 export async function startTestServer(env: Record<string, string> = {}, options: { stationRules?: boolean } = {}): Promise<TestServer> {
   const db = await createTestDatabase();
-  const server: Server = createServer();
+  const server: Server = createHttpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
