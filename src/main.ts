@@ -3,7 +3,7 @@ import { createApp } from './app';
 import { createAuthService } from './auth/setup';
 import { loadConfig } from './config/config';
 import { openDatabase } from './db/datasource';
-import { createHttpServer } from './http/server';
+import { closeHttpServer, createHttpServer } from './http/server';
 import { startNotifications } from './subscriptions/dispatcher';
 import { bootstrapStation } from './station/bootstrap';
 import { loadStationConfig } from './station/config';
@@ -31,8 +31,15 @@ async function main(): Promise<void> {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
     logger.flush();
   });
+  let stopping = false;
   const stop = (): void => {
-    server.close(() => void notifications.stop().then(() => engine.repo.flushAudit()).then(() => db.close()).finally(() => logger.flush(() => process.exit(0))));
+    if (stopping) return; // a second signal while the first shutdown runs
+    stopping = true;
+    void closeHttpServer(server)
+      .then(() => notifications.stop())
+      .then(() => engine.repo.flushAudit())
+      .then(() => db.close())
+      .finally(() => logger.flush(() => process.exit(0)));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

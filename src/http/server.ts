@@ -16,3 +16,19 @@ export function createHttpServer(app?: RequestListener): Server {
   server.headersTimeout = 66_000;
   return server;
 }
+
+/**
+ * Stops taking connections and resolves once every open one has ended. `close()` ends the idle
+ * connections at once, but one whose request is still running would stay open for the whole
+ * keep-alive (65 s) after its answer, holding up a restart: those are ended as they fall idle.
+ */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close((err) => {
+      clearInterval(sweep);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}

@@ -1,4 +1,6 @@
 import { Agent, get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeHttpServer, createHttpServer } from '../../src/http/server';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 // src/http/server.ts: an idle keep-alive connection outlives Node's 5 s default, so a client (a
@@ -24,6 +26,27 @@ describe('keep-alive', () => {
       expect(await metadata()).toEqual({ status: 200, reused: false });
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       expect(await metadata()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
+
+  test('closing the server ends a connection whose request was running once it is answered, not 65 s later', async () => {
+    const slow = createHttpServer((_req, res) => setTimeout(() => res.end('ok'), 300));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const answered = new Promise<string | undefined>((resolve, reject) => {
+        get({ host: '127.0.0.1', port: (slow.address() as AddressInfo).port, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : undefined));
+        }).on('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = Date.now();
+      await closeHttpServer(slow);
+      expect(await answered).toBe('ok');
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       agent.destroy();
     }
