@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database';
 import type { FhirEngine } from '../fhir/engine';
@@ -49,7 +50,9 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
   const registry = new SubscriptionRegistry(deps.db, repo, deps.resolveOwner);
   const delivery = { db: deps.db, repo, stationId: repo.ctx.stationId, baseUrl: repo.ctx.baseUrl, options };
   let running = true;
-  let wake: (() => void) | undefined;
+  // Ends the pause between rounds at once, timer included: a pending timer would hold a stopping
+  // process (or a test worker) open for the rest of the pause.
+  const stopping = new AbortController();
 
   const round = async (): Promise<boolean> => {
     // The horizon first, then the subscriptions (see advanceFeed).
@@ -73,17 +76,14 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
       } catch (err) {
         deps.logger?.error({ err: (err as Error).message }, 'subscription dispatcher round failed');
       }
-      if (!busy && running) await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, options.pollMs);
-      });
+      if (!busy && running) await sleep(options.pollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   })();
 
   return {
     async stop() {
       running = false;
-      wake?.();
+      stopping.abort();
       await loop;
     },
   };

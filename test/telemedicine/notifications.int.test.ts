@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import type { Appointment } from '@medplum/fhirtypes';
 import type { Database } from '../../src/db/database';
 import { openDatabase } from '../../src/db/datasource';
@@ -224,6 +225,27 @@ describe('notifications to the telemedicine platform', () => {
     });
     await until('an ended subscription turned off', async () => ((await subscription(ended.body.id)).status === 'off' ? true : undefined));
     expect(platform.of(made.body.id)).toEqual([]);
+  });
+
+  test('a dispatcher stopped in its pause leaves no timer behind to hold the process open', async () => {
+    // Its own timers are told apart by their length: the other dispatcher pauses 40 ms.
+    const pauseMs = 600_000;
+    const pending = new Set<number>();
+    const hook = createHook({
+      init: (id, type, _trigger, resource) => {
+        if (type === 'Timeout' && (resource as { _idleTimeout?: number })._idleTimeout === pauseMs) pending.add(id);
+      },
+      destroy: (id) => void pending.delete(id),
+    }).enable();
+    try {
+      const idle = startSubscriptionDispatcher({ db: server.db, engine: server.engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set()) }, { ...FAST, pollMs: pauseMs });
+      await until('the dispatcher pausing', () => (pending.size > 0 ? true : undefined));
+      await idle.stop();
+      await new Promise((r) => setImmediate(r)); // destroy hooks run after the current tick
+      expect(pending.size).toBe(0);
+    } finally {
+      hook.disable();
+    }
   });
 
   // Embedded PGlite runs one transaction at a time, so the interleaving below cannot happen there.
