@@ -237,13 +237,14 @@ describe('notifications to the telemedicine platform', () => {
       },
       destroy: (id) => void pending.delete(id),
     }).enable();
+    const idle = startSubscriptionDispatcher({ db: server.db, engine: server.engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set()) }, { ...FAST, pollMs: pauseMs });
     try {
-      const idle = startSubscriptionDispatcher({ db: server.db, engine: server.engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set()) }, { ...FAST, pollMs: pauseMs });
       await until('the dispatcher pausing', () => (pending.size > 0 ? true : undefined));
       await idle.stop();
       await new Promise((r) => setImmediate(r)); // destroy hooks run after the current tick
       expect(pending.size).toBe(0);
     } finally {
+      await idle.stop(); // again, harmless, if the test failed before
       hook.disable();
     }
   });
