@@ -49,10 +49,10 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
   const repo = deps.engine.repo;
   const registry = new SubscriptionRegistry(deps.db, repo, deps.resolveOwner);
   const delivery = { db: deps.db, repo, stationId: repo.ctx.stationId, baseUrl: repo.ctx.baseUrl, options };
-  let running = true;
-  // Ends the pause between rounds at once, timer included: a pending timer would hold a stopping
-  // process (or a test worker) open for the rest of the pause.
+  // Aborted by stop(): ends the pause between rounds at once, timer included (a pending timer would
+  // hold a stopping process, or a test worker, open for the rest of the pause).
   const stopping = new AbortController();
+  const running = (): boolean => !stopping.signal.aborted;
 
   const round = async (): Promise<boolean> => {
     // The horizon first, then the subscriptions (see advanceFeed).
@@ -65,24 +65,23 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
   // Delivers one subscription's queue until it is empty or a delivery fails (then its backoff rules).
   const deliverAll = async (subscription: ServedSubscription): Promise<boolean> => {
     let delivered = false;
-    while (running && (await deliverNext(delivery, subscription)) === 'delivered') delivered = true;
+    while (running() && (await deliverNext(delivery, subscription)) === 'delivered') delivered = true;
     return delivered;
   };
   const loop = (async () => {
-    while (running) {
+    while (running()) {
       let busy = false;
       try {
         busy = await round();
       } catch (err) {
         deps.logger?.error({ err: (err as Error).message }, 'subscription dispatcher round failed');
       }
-      if (!busy && running) await sleep(options.pollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+      if (!busy && running()) await sleep(options.pollMs, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   })();
 
   return {
     async stop() {
-      running = false;
       stopping.abort();
       await loop;
     },
