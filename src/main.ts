@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await bootstrapStation(engine, station);
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
   const notifications = startNotifications(db, engine, auth, logger);
-  const app = createApp({ config, engine, auth, logger, station });
+  const { app, close: closeApp } = createApp({ config, engine, auth, logger, station });
   // Loading the R4 definitions and profiles leaves much garbage (32 MB of heap is kept). V8
   // collected it whenever it pleased, often during the first burst of requests, where it added to
   // the peak: collect it once now (`npm start` passes --expose-gc). `npm run bench`: RSS after boot
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     if (stopping) return; // a second signal while the first shutdown runs
     stopping = true;
     void closeHttpServer(server)
+      .then(() => closeApp())
       .then(() => notifications.stop())
       .then(() => engine.repo.flushAudit())
       .then(() => db.close())

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import OAuth2Server from '@node-oauth/oauth2-server';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
 import { fhirUserOf } from '../auth/oauth-model';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
@@ -23,6 +23,8 @@ export interface AuthRoutesDeps {
   fhirPath: string;
   /** Requests per minute per address on sign-in and token endpoints. */
   loginRateLimit: number;
+  /** Where those requests are counted (its owner stops it with the server). */
+  loginAttempts: Store;
   csrf: Csrf;
 }
 
@@ -35,7 +37,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
   const json = express.json({ limit: '64kb' });
-  const limited = rateLimit({ windowMs: 60_000, limit: deps.loginRateLimit, standardHeaders: 'draft-7', legacyHeaders: false });
+  const limited = rateLimit({ windowMs: 60_000, limit: deps.loginRateLimit, store: deps.loginAttempts, standardHeaders: 'draft-7', legacyHeaders: false });
   const { csrf } = deps;
 
   /** Audits a sign-in attempt as the person who tried (or the anonymous address). */

@@ -71,7 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
-  const app = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
+  const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
   server.on('request', app);
 
   const signIn = async (username: string, password: string): Promise<string> => {
@@ -112,6 +112,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       defaultTokens.delete(origin);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      closeApp();
       await engine.repo.flushAudit();
       await db.close();
     },
