@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { authHeaders, bootstrapEnv, newBenchClient, type BenchClient } from './lib/auth';
 import { CpuMeter, type CpuUse } from './lib/cpu';
 import { newestProfile, summariseCpuProfile, type TimeShare } from './lib/cpu-profile';
+import { PERF_NODE_ARGS, PerfRecording, perfUnavailable, printPerfSummary, removePerfMap, type PerfSummary } from './lib/perf-profile';
 import { formatInt, formatMs, formatNumber, formatSeconds, heading, table } from './lib/format';
 import { describeStatuses, runLoad, type LoadResult } from './lib/http-load';
 import { repoRoot, sharedDir } from './lib/paths';
@@ -32,6 +33,7 @@ const USAGE = [
   '--phases=synthea,raw,patient (default: all)',
   '--patient-seconds=N (default 20)',
   '--cpu-prof (profile the server with node --cpu-prof and print where its CPU went)',
+  '--perf (record each phase with Linux perf, time on a core only, and print where the server\'s CPU went)',
   '--server-node-args="--max-semi-space-size=32 …" (flags for the server\'s node)',
 ].join('  ');
 
@@ -43,6 +45,8 @@ interface Args {
   phases: Set<Phase>;
   patientSeconds: number;
   cpuProf: boolean;
+  /** Record each phase with `perf` (lib/perf-profile.ts). */
+  perf: boolean;
   /** Extra flags for the server's node (e.g. heap sizes), to try settings without editing code. */
   serverNodeArgs: string[];
 }
@@ -55,6 +59,8 @@ interface Run {
   rss: RssSampler;
   /** The system client the bench authenticates as. */
   client: BenchClient;
+  /** Whether each phase is recorded with `perf`. */
+  perf: boolean;
 }
 
 interface Figures {
@@ -67,7 +73,7 @@ interface Figures {
 
 function parseArgs(argv: string[]): Args {
   // The server runs with the node flags of `npm start` unless --server-node-args says otherwise.
-  const args: Args = { phases: new Set(['synthea', 'raw', 'patient']), patientSeconds: 20, cpuProf: false, serverNodeArgs: npmStartFlags(repoRoot()) };
+  const args: Args = { phases: new Set(['synthea', 'raw', 'patient']), patientSeconds: 20, cpuProf: false, perf: false, serverNodeArgs: npmStartFlags(repoRoot()) };
   for (const arg of argv) {
     const cut = arg.indexOf('=');
     const [key, value] = cut < 0 ? [arg, ''] : [arg.slice(0, cut), arg.slice(cut + 1)];
@@ -77,6 +83,7 @@ function parseArgs(argv: string[]): Args {
       if (!(args.patientSeconds > 0)) throw new Error(`--patient-seconds needs a positive number, got ${value}`);
     }
     else if (key === '--cpu-prof') args.cpuProf = true;
+    else if (key === '--perf') args.perf = true;
     else if (key === '--server-node-args') args.serverNodeArgs = value.split(/\s+/).filter(Boolean);
     else throw new Error(`Unknown argument ${arg} (known: ${USAGE})`);
   }
@@ -91,6 +98,8 @@ async function main(): Promise<number> {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()} (a busy machine gives noisy figures)`);
   try {
     await assertReachable(adminUrl);
+    const noPerf = args.perf ? perfUnavailable() : undefined;
+    if (noPerf) throw new Error(`--perf cannot record here: ${noPerf}`);
   } catch (err) {
     console.error((err as Error).message);
     console.error('Set DATABASE_URL to a PostgreSQL server on which this bench may create and drop a database.');
@@ -108,9 +117,9 @@ async function main(): Promise<number> {
       entry: path.join(root, 'dist/src/main.js'),
       cwd: root,
       env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
-      nodeArgs: [...args.serverNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      nodeArgs: [...args.serverNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(args.perf ? PERF_NODE_ARGS : [])],
     });
-    const run: Run = { server, db, adminUrl, client, rss: new RssSampler(server.pid, 100) };
+    const run: Run = { server, db, adminUrl, client, rss: new RssSampler(server.pid, 100), perf: args.perf };
     if (args.serverNodeArgs.length) console.log(`server node flags: ${args.serverNodeArgs.join(' ')}`);
     console.log(`server: pid ${server.pid}, ${server.baseUrl}, RSS after boot ${formatNumber(run.rss.currentMb() ?? NaN)} MB`);
     const auth = await requestHeaders(run);
@@ -119,6 +128,7 @@ async function main(): Promise<number> {
     figures.rss = run.rss.stop();
     printSummary(figures, args);
     const exitCode = await server.stop();
+    if (args.perf) removePerfMap(server.pid);
     const crashed = reportServerExit(exitCode, server.output());
     server = undefined;
     if (profileDir) printProfile(profileDir, root);
@@ -152,8 +162,21 @@ async function runPhases(args: Args, run: Run): Promise<Figures> {
   return figures;
 }
 
-function startMeter(run: Run): Promise<CpuMeter> {
-  return CpuMeter.start(run.server.pid, () => localBackendPids(run.adminUrl, run.db.name));
+interface PhaseMeter {
+  /** The CPU used since the start, and the phase's perf summary when --perf recorded one. */
+  stop(): Promise<{ cpu: CpuUse; perf?: PerfSummary }>;
+}
+
+/** Meters one phase: CPU by process, and with --perf the server recorded by `perf`. */
+async function startMeter(run: Run, recordServer = true): Promise<PhaseMeter> {
+  const recording = run.perf && recordServer ? PerfRecording.start(run.server.pid) : undefined;
+  const meter = await CpuMeter.start(run.server.pid, () => localBackendPids(run.adminUrl, run.db.name));
+  return {
+    stop: async () => {
+      const cpu = await meter.stop();
+      return { cpu, perf: await recording?.stop() };
+    },
+  };
 }
 
 async function syntheaPhase(run: Run, bundles: BundleFile[]): Promise<PostBundlesResult & { cpu: CpuUse }> {
@@ -162,7 +185,7 @@ async function syntheaPhase(run: Run, bundles: BundleFile[]): Promise<PostBundle
   const headers = await requestHeaders(run);
   const meter = await startMeter(run);
   const result = await postTransactionBundles(run.server.baseUrl, bundles, BUNDLE_CONCURRENCY, headers);
-  const cpu = await meter.stop();
+  const { cpu, perf } = await meter.stop();
   console.log(`wall time ${formatSeconds(result.wallMs)}, ${formatInt(rate(result.resources, result.wallMs))} resources/s`);
   if (result.failures.length === 0) console.log(`all ${bundles.length} responses 200 with every entry 201`);
   for (const f of result.failures.slice(0, MAX_FAILURES_SHOWN)) {
@@ -171,6 +194,7 @@ async function syntheaPhase(run: Run, bundles: BundleFile[]): Promise<PostBundle
   if (result.failures.length > MAX_FAILURES_SHOWN) console.log(`… and ${result.failures.length - MAX_FAILURES_SHOWN} more failed bundles`);
   printCpu(cpu, result.wallMs, result.resources, 'resource');
   console.log(`server RSS now ${formatNumber(run.rss.currentMb() ?? NaN)} MB`);
+  if (run.perf) printPerfSummary(perf);
   return { ...result, cpu };
 }
 
@@ -178,9 +202,9 @@ async function rawPhase(run: Run, bundles: BundleFile[], ours: PostBundlesResult
   console.log(heading(`Same resources, plain pg INSERT into a bare jsonb table: 1 transaction per bundle, ${BUNDLE_CONCURRENCY} connections`));
   const pool = new Pool({ connectionString: run.db.url, max: BUNDLE_CONCURRENCY });
   try {
-    const meter = await startMeter(run);
+    const meter = await startMeter(run, false); // the server has no part in it
     const raw = await insertRaw(pool, bundles, BUNDLE_CONCURRENCY);
-    const cpu = await meter.stop();
+    const { cpu } = await meter.stop();
     const rawRate = rate(raw.resources, raw.wallMs);
     console.log(`wall time ${formatSeconds(raw.wallMs)}, ${formatInt(rawRate)} resources/s`);
     if (ours) console.log(`ours / raw = ${formatNumber(rate(ours.resources, ours.wallMs) / rawRate, 2)}`);
@@ -224,13 +248,14 @@ async function patientPhase(run: Run, seconds: number): Promise<LoadResult & { c
     durationSeconds: seconds,
     body: patientBody,
   });
-  const cpu = await meter.stop();
+  const { cpu, perf } = await meter.stop();
   const l = result.latencyMs;
   console.log(`${formatInt(result.responses)} responses in ${formatNumber(result.durationSeconds, 2)} s: ${formatInt(result.requestsPerSecond)} requests/s`);
   console.log(`latency p50 ${formatMs(l.p50)}, p95 ${formatMs(l.p95)}, p99 ${formatMs(l.p99)}, max ${formatMs(l.max)}, mean ${formatMs(l.mean)} (exact, from every response)`);
   console.log(`statuses ${describeStatuses(result.statusCounts) || 'none'}; non-2xx ${result.non2xx}, connection errors ${result.errors}, timeouts ${result.timeouts}`);
   printCpu(cpu, result.durationSeconds * 1000, result.responses, 'request');
   console.log(`server RSS now ${formatNumber(run.rss.currentMb() ?? NaN)} MB`);
+  if (run.perf) printPerfSummary(perf);
   return { ...result, cpu };
 }
 

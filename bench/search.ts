@@ -11,6 +11,7 @@ import { repoRoot } from './lib/paths';
 import { CpuMeter, type CpuUse } from './lib/cpu';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, serverSettings, type ThrowawayDatabase } from './lib/postgres';
 import { newestProfile } from './lib/cpu-profile';
+import { PERF_NODE_ARGS, PerfRecording, perfUnavailable, printPerfSummary, removePerfMap } from './lib/perf-profile';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
 import { queryShapes, type QueryShape } from './generate/shapes';
@@ -38,6 +39,8 @@ import { planStation, writeStation, type Plan } from './generate/write';
  *   --no-explain     skip the EXPLAIN section.
  *   --only=TEXT      measure only the query shapes whose name contains TEXT (e.g. `--only=name`).
  *   --cpu-prof       profile the measuring server (node --cpu-prof) and print the profile's path.
+ *   --perf           record the server with Linux perf during each shape (time on a core only)
+ *                    and print where its CPU went (lib/perf-profile.ts).
  */
 
 interface Args {
@@ -53,6 +56,8 @@ interface Args {
   only?: string;
   /** Folder for a CPU profile of the measuring server (node --cpu-prof), when asked. */
   profileDir?: string;
+  /** Record the server with `perf` during each shape. */
+  perf: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -74,6 +79,7 @@ function parseArgs(argv: string[]): Args {
     generateOnly,
     only: argv.find((a) => a.startsWith('--only='))?.slice('--only='.length),
     profileDir: argv.includes('--cpu-prof') ? fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-search-prof-')) : undefined,
+    perf: argv.includes('--perf'),
   };
 }
 
@@ -81,6 +87,8 @@ const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' '
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const noPerf = args.perf ? perfUnavailable() : undefined;
+  if (noPerf) throw new Error(`--perf cannot record here: ${noPerf}`);
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   await assertReachable(adminUrl);
   const plan = planStation(args.patients, args.seed);
@@ -151,6 +159,7 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
     const results: [QueryShape, PathLoadResult & { cpu: CpuUse }][] = [];
     const origin = new URL(baseUrl).origin;
     for (const shape of shapes) {
+      const recording = args.perf ? PerfRecording.start(pid) : undefined;
       const meter = await CpuMeter.start(pid, () => localBackendPids(url, dbName));
       const load = await runPathLoad({
         origin,
@@ -160,13 +169,16 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
         durationSeconds: args.seconds,
       });
       const result = { ...load, cpu: await meter.stop() };
+      const perf = await recording?.stop();
       results.push([shape, result]);
       console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}; load average ${loadAverage()}`);
+      if (args.perf) printPerfSummary(perf, 15);
       await settle(url);
     }
     printResults(results);
     await inProcess(url, baseUrl, shapes, args.explain);
-  }, args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : []);
+    if (args.perf) removePerfMap(pid); // its names were read by each shape's summary
+  }, [...(args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : []), ...(args.perf ? PERF_NODE_ARGS : [])]);
   if (args.profileDir) console.log(`CPU profile of the server (boot included): ${newestProfile(args.profileDir)}`);
 }
 
