@@ -96,10 +96,13 @@ async function main(): Promise<number> {
   const adminUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   console.log(`commune-ehr core bench — ${new Date().toISOString()}`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()} (a busy machine gives noisy figures)`);
+  const noPerf = args.perf ? perfUnavailable() : undefined;
+  if (noPerf) {
+    console.error(`--perf cannot record here: ${noPerf}`);
+    return 1;
+  }
   try {
     await assertReachable(adminUrl);
-    const noPerf = args.perf ? perfUnavailable() : undefined;
-    if (noPerf) throw new Error(`--perf cannot record here: ${noPerf}`);
   } catch (err) {
     console.error((err as Error).message);
     console.error('Set DATABASE_URL to a PostgreSQL server on which this bench may create and drop a database.');
