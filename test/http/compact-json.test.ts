@@ -27,4 +27,24 @@ describe('compactJson', () => {
     const outer: Bundle = { resourceType: 'Bundle', type: 'batch-response', entry: [{ resource: inner, response: { status: '200 OK' } }] };
     expect(JSON.parse(compactJson(outer).toString())).toEqual(JSON.parse(JSON.stringify(outer)));
   });
+
+  test('stored texts of any script, and entries not stored between them, come out exactly, and nothing more', () => {
+    const texts = [
+      '{"resourceType": "Patient", "id": "d", "name": [{"family": "Đặng", "given": ["Thị Thư"]}]}',
+      '{"resourceType": "Patient", "id": "e", "name": [{"text": "患者 👩‍⚕️ Ω"}]}',
+    ];
+    const [d, e] = texts.map((t) => parseStored(t) as Patient);
+    const note = { resourceType: 'OperationOutcome' as const, issue: [{ severity: 'warning' as const, code: 'not-supported' as const, diagnostics: 'Tham số không hỗ trợ: foo' }] };
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [{ resource: d, search: { mode: 'match' } }, { resource: note, search: { mode: 'outcome' } }, { resource: e, search: { mode: 'match' } }],
+    };
+    const bytes = compactJson(bundle) as Buffer;
+    const expected =
+      `{"resourceType":"Bundle","type":"searchset","entry":[{"resource":${texts[0]},"search":{"mode":"match"}},` +
+      `{"resource":${JSON.stringify(note)},"search":{"mode":"outcome"}},{"resource":${texts[1]},"search":{"mode":"match"}}]}`;
+    expect(bytes.equals(Buffer.from(expected))).toBe(true);
+    expect(bundle.entry?.[0].resource).toBe(d); // the answer's entries are not changed
+  });
 });
