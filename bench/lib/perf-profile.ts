@@ -41,8 +41,8 @@ export interface PerfSummary {
 export function perfUnavailable(): string | undefined {
   const version = spawnSync('perf', ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) return 'the perf command is not installed (Debian: linux-perf)';
-  const paranoid = readNumber('/proc/sys/kernel/perf_event_paranoid');
-  if (paranoid !== undefined && paranoid > 1 && process.getuid?.() !== 0) return `perf_event_paranoid is ${paranoid} and this is not root`;
+  const paranoid = Number(fs.readFileSync('/proc/sys/kernel/perf_event_paranoid', 'utf8').trim());
+  if (paranoid > 1 && process.getuid?.() !== 0) return `perf_event_paranoid is ${paranoid} and this is not root`;
   return undefined;
 }
 
@@ -127,9 +127,10 @@ const GC = /Scaveng|MarkCompact|Marking|Sweep|Heap::|Evacuat|Compactor|GCTracer|
 function kindOf(top: Frame | undefined): string {
   if (!top) return 'unknown';
   if (top.dso.includes('kernel')) return 'kernel (system calls, network)';
-  if (top.symbol.startsWith('JS:')) return 'compiled or interpreted JavaScript';
+  // Interpreted code runs in V8's bytecode handlers (Builtins_…), so it is counted with the built-ins.
+  if (top.symbol.startsWith('JS:')) return 'compiled JavaScript';
   if (GC.test(top.symbol)) return 'garbage collection';
-  if (top.symbol.startsWith('Builtins_') || top.symbol.startsWith('v8::') || top.symbol.includes('Runtime_')) return 'V8 built-ins and runtime (property lookups, JSON, strings…)';
+  if (top.symbol.startsWith('Builtins_') || top.symbol.startsWith('v8::') || top.symbol.includes('Runtime_')) return 'V8 built-ins, interpreter and runtime (property lookups, JSON, strings…)';
   if (/libc|ld-linux/.test(top.dso)) return 'C library (memory copies, allocation)';
   return 'other native code (Node, libuv, OpenSSL…)';
 }
@@ -156,14 +157,6 @@ function withoutParameters(symbol: string): string {
     else if (symbol[i] === '(' && --depth === 0) return symbol.slice(0, i);
   }
   return symbol;
-}
-
-function readNumber(file: string): number | undefined {
-  try {
-    return Number(fs.readFileSync(file, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
 }
 
 /** Prints a phase's summary: threads, the main thread's kinds of work, and its top functions. */

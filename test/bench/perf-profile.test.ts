@@ -38,8 +38,8 @@ test('charges each main-thread sample to its first JavaScript frame, and tells t
     ['(no JavaScript on the stack) v8::internal::Scavenger::ScavengePage', 25],
   ]);
   expect(Object.fromEntries(s.kinds.map((k) => [k.name, k.percent]))).toEqual({
-    'compiled or interpreted JavaScript': 25,
-    'V8 built-ins and runtime (property lookups, JSON, strings…)': 25,
+    'compiled JavaScript': 25,
+    'V8 built-ins, interpreter and runtime (property lookups, JSON, strings…)': 25,
     'kernel (system calls, network)': 25,
     'garbage collection': 25,
   });
