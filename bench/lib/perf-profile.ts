@@ -18,8 +18,14 @@ import { formatInt, formatNumber, table } from './format';
  * called it, the way a profile is read when asking "which of our code costs this".
  */
 
+/**
+ * V8's own log, which `--perf-basic-prof` turns on: by default an `isolate-…-v8.log` in the server's
+ * working directory (the repository); here a file of this bench run, removed with the symbol map.
+ */
+const V8_LOG = path.join(os.tmpdir(), `ehr-bench-v8-${process.pid}.log`);
+
 /** Node flags the server needs for named JIT frames. */
-export const PERF_NODE_ARGS = ['--perf-basic-prof'];
+export const PERF_NODE_ARGS = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${V8_LOG}`];
 
 export interface PerfShare {
   name: string;
@@ -75,9 +81,10 @@ export class PerfRecording {
   }
 }
 
-/** Removes the symbol map `--perf-basic-prof` left for a server that has ended. */
+/** Removes the symbol map and the V8 log `--perf-basic-prof` left for a server that has ended. */
 export function removePerfMap(pid: number): void {
   fs.rmSync(`/tmp/perf-${pid}.map`, { force: true });
+  fs.rmSync(V8_LOG, { force: true });
 }
 
 interface Frame {

@@ -1,4 +1,8 @@
-import { summarisePerfScript } from '../../bench/lib/perf-profile';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PERF_NODE_ARGS, removePerfMap, summarisePerfScript } from '../../bench/lib/perf-profile';
 
 // bench/lib/perf-profile.ts reads `perf script -F tid,ip,sym,dso`: a sample's thread id on a line of
 // its own, then its stack, innermost frame first. The main thread is the server's pid.
@@ -43,4 +47,21 @@ test('charges each main-thread sample to its first JavaScript frame, and tells t
     'kernel (system calls, network)': 25,
     'garbage collection': 25,
   });
+});
+
+// `--perf-basic-prof` also turns on V8's log, which by default lands in the working directory —
+// the repository, for the benches' server — as isolate-…-v8.log.
+test('a server started with the perf flags leaves nothing in its working directory', () => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-perf-flags-'));
+  try {
+    const child = spawnSync(process.execPath, [...PERF_NODE_ARGS, '-e', 'process.stdout.write(String(process.pid))'], { cwd, encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    const pid = Number(child.stdout);
+    expect(fs.existsSync(`/tmp/perf-${pid}.map`)).toBe(true);
+    removePerfMap(pid);
+    expect(fs.existsSync(`/tmp/perf-${pid}.map`)).toBe(false);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
 });
