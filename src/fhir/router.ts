@@ -3,7 +3,7 @@ import type { R4Definitions } from './definitions';
 import { create } from './interactions/create';
 import { conditionalDelete, remove } from './interactions/delete';
 import { history } from './interactions/history';
-import { patch } from './interactions/patch';
+import { conditionalPatch, patch } from './interactions/patch';
 import { read, vread } from './interactions/read';
 import { compartmentSearch } from './interactions/compartment-search';
 import { search } from './interactions/search';
@@ -65,6 +65,7 @@ function routeTable(metadata: Interaction): Route[] {
     r('GET', ':type', search),
     r('POST', ':type', create),
     r('PUT', ':type', needsCriteria(conditionalUpdate, 'update')),
+    r('PATCH', ':type', needsCriteria(conditionalPatch, 'patch')),
     r('DELETE', ':type', needsCriteria(conditionalDelete, 'delete')),
     r('GET', ':type/:id', read),
     r('PUT', ':type/:id', update),

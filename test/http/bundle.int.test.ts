@@ -165,6 +165,59 @@ describe('batch and transaction', () => {
     expect(missing.status).toBe(412);
   });
 
+  // R4 puts an entry's JSON Patch in a Binary (a Bundle holds resources only).
+  const jsonPatch = (operations: object[]): object => ({
+    resourceType: 'Binary',
+    contentType: 'application/json-patch+json',
+    data: Buffer.from(JSON.stringify(operations)).toString('base64'),
+  });
+
+  test('PATCH entries: a JSON Patch in a Binary, by id or by criteria, its references resolved', async () => {
+    const cccd = `0381${Date.now() % 100000000}`.padEnd(12, '0');
+    const byId = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Vá' }] } })).body;
+    const byCriteria = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cccd', value: cccd }] } })).body;
+    const practitioner = 'urn:uuid:0f0e3a4c-2222-4a5b-8c9d-000000000001';
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: jsonPatch([{ op: 'add', path: '/gender', value: 'female' }]), request: { method: 'PATCH', url: `Patient/${byId.id}` } },
+        {
+          resource: jsonPatch([{ op: 'add', path: '/generalPractitioner', value: [{ reference: practitioner }] }]),
+          request: { method: 'PATCH', url: `Patient?identifier=urn:test:cccd|${cccd}` },
+        },
+        { fullUrl: practitioner, resource: { resourceType: 'Practitioner', name: [{ family: 'Bác sĩ' }] }, request: { method: 'POST', url: 'Practitioner' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: any) => e.response.status)).toEqual(['200 OK', '200 OK', '201 Created']);
+    expect((await fhirFetch(`${base}/Patient/${byId.id}`)).body).toMatchObject({ gender: 'female', meta: { versionId: '2' } });
+    const practitionerId = res.body.entry[2].resource.id;
+    expect((await fhirFetch(`${base}/Patient/${byCriteria.id}`)).body.generalPractitioner).toEqual([{ reference: `Practitioner/${practitionerId}` }]);
+  });
+
+  test('a transaction with a PATCH that cannot apply leaves nothing behind; a batch fails that entry alone', async () => {
+    const family = `VaHong${Date.now()}`;
+    const target = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family }] } })).body;
+    const entries = (patch: object): object[] => [
+      { resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
+      { resource: patch, request: { method: 'PATCH', url: `Patient/${target.id}` } },
+    ];
+    const failedTest = jsonPatch([{ op: 'test', path: '/gender', value: 'male' }]);
+    const notBase64 = { resourceType: 'Binary', contentType: 'application/json-patch+json', data: '%%%' };
+    const fhirPathPatch = { resourceType: 'Parameters', parameter: [{ name: 'operation' }] };
+    for (const [patch, status] of [[failedTest, 422], [notBase64, 400], [fhirPathPatch, 400]] as const) {
+      const res = await post({ resourceType: 'Bundle', type: 'transaction', entry: entries(patch) });
+      expect([res.status, res.body.resourceType]).toEqual([status, 'OperationOutcome']);
+    }
+    expect(await total('Patient', `family=${family}`)).toBe(1);
+
+    const batch = await post({ resourceType: 'Bundle', type: 'batch', entry: [...entries(notBase64), ...entries(jsonPatch([{ op: 'add', path: '/active', value: true }])).slice(1)] });
+    expect(batch.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '400', '200 OK']);
+    expect(batch.body.entry[1].response.outcome.issue[0].diagnostics).toContain('base64');
+    expect((await fhirFetch(`${base}/Patient/${target.id}`)).body.active).toBe(true);
+  });
+
   test('a batch answers each entry on its own', async () => {
     const res = await post({
       resourceType: 'Bundle',

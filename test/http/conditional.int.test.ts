@@ -1,7 +1,7 @@
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
-// docs/interactions/conditional.md — https://hl7.org/fhir/R4/http.html#ccreate
-describe('conditional create, update and delete', () => {
+// docs/interactions/create.md, update.md, patch.md, delete.md — https://hl7.org/fhir/R4/http.html#ccreate
+describe('conditional create, update, patch and delete', () => {
   let server: TestServer;
   let base: string;
   beforeAll(async () => {
@@ -77,6 +77,31 @@ describe('conditional create, update and delete', () => {
     expect((await fhirFetch(`${base}/Patient?identifier=${CCCD}|038190000402`, { method: 'DELETE' })).status).toBe(412);
     expect(await count(`identifier=${CCCD}|038190000402`)).toBe(2);
     expect((await fhirFetch(`${base}/Patient?identifier=${CCCD}|nobody`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  test('conditional patch: one match is patched, none → 404, several → 412 and nothing changes', async () => {
+    const headers = { 'content-type': 'application/json-patch+json' };
+    const one = await fhirFetch(`${base}/Patient`, { method: 'POST', body: withCccd('038190000501') });
+    const url = (value: string): string => `${base}/Patient?identifier=${encodeURIComponent(`${CCCD}|${value}`)}`;
+    const patched = await fhirFetch(url('038190000501'), { method: 'PATCH', headers, body: [{ op: 'add', path: '/gender', value: 'female' }] });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: one.body.id, gender: 'female', meta: { versionId: '2' } });
+    expect((await fhirFetch(`${base}/Patient/${one.body.id}`)).body.gender).toBe('female');
+    // If-Match guards it as it guards a patch by id.
+    const stale = await fhirFetch(url('038190000501'), { method: 'PATCH', headers: { ...headers, 'if-match': 'W/"1"' }, body: [{ op: 'add', path: '/active', value: true }] });
+    expect(stale.status).toBe(412);
+
+    const none = await fhirFetch(url('nobody'), { method: 'PATCH', headers, body: [{ op: 'add', path: '/active', value: true }] });
+    expect(none.status).toBe(404);
+    expect(none.body.issue[0].diagnostics).toContain('Không có Patient nào khớp điều kiện');
+
+    const twins = await Promise.all([1, 2].map(async () => (await fhirFetch(`${base}/Patient`, { method: 'POST', body: withCccd('038190000502') })).body.id as string));
+    const many = await fhirFetch(url('038190000502'), { method: 'PATCH', headers, body: [{ op: 'add', path: '/active', value: true }] });
+    expect(many.status).toBe(412);
+    for (const id of twins) expect((await fhirFetch(`${base}/Patient/${id}`)).body).toMatchObject({ meta: { versionId: '1' } });
+
+    const noCriteria = await fhirFetch(`${base}/Patient`, { method: 'PATCH', headers, body: [] });
+    expect(noCriteria.status).toBe(400);
   });
 
   test('criteria with an unknown parameter are refused rather than matching everything', async () => {

@@ -164,7 +164,7 @@ describe('create, update, patch, delete', () => {
   });
 
   test('wrong method is 405, unknown path 404, unknown type on create 404', async () => {
-    expect((await fhirFetch(`${base}/Patient`, { method: 'PATCH', body: [], headers: { 'content-type': 'application/json-patch+json' } })).status).toBe(405);
+    expect((await fhirFetch(`${base}/Patient/abc/_history/1`, { method: 'DELETE' })).status).toBe(405);
     expect((await fhirFetch(`${base}/Patient/1/2/3/4/5`)).status).toBe(404);
     const unknown = await fhirFetch(`${base}/Unicorn`, { method: 'POST', body: { resourceType: 'Unicorn' } });
     expect(unknown.status).toBe(404);

@@ -4,6 +4,7 @@ import { badRequest, bilingual, OperationOutcomeError, outcome, toOutcomeError }
 import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
 import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
 import { splitUrl } from './links';
+import { entryBody } from './patch-entry';
 import { resolveReferences, type ReferenceMap } from './references';
 
 /** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
@@ -45,7 +46,7 @@ function checkEntry(entry: BundleEntry, i: number): void {
     throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`Bundle.entry[${i}].request`]);
   }
   if (ORDER[req.method] === undefined) throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`);
-  if ((req.method === 'POST' || req.method === 'PUT') && !entry.resource) {
+  if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !entry.resource) {
     throw badRequest(`Mục ${i} thiếu resource`, `Entry ${i} (${req.method}) needs a resource`, [`Bundle.entry[${i}].resource`]);
   }
 }
@@ -76,14 +77,15 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
         } else refs.set(entry.fullUrl, path);
       }
     }
-    const resolved = await resolveReferences(entries, refs, repo, ctx.baseUrl);
+    // A PATCH's operations may reference other entries too (e.g. an added generalPractitioner).
+    const resolved = await resolveReferences(entries.map(entryBody), refs, repo, ctx.baseUrl);
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
     const responses: FhirResponse[] = new Array(entries.length);
     for (const i of order) {
       const id = assigned.get(i);
       try {
         if (id?.startsWith('match:')) {
-          const existing = await repo.read(resolved[i].resourceType!, id.slice(6));
+          const existing = await repo.read((resolved[i] as Resource).resourceType, id.slice(6));
           responses[i] = { status: 200, resource: existing, versionId: existing.meta?.versionId, lastModified: existing.meta?.lastUpdated, location: `${ctx.baseUrl}/${existing.resourceType}/${existing.id}/_history/${existing.meta?.versionId}` };
           continue;
         }
@@ -101,9 +103,9 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
 
 async function batch(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
   const responses: FhirResponse[] = [];
-  for (const entry of entries) {
+  for (const [i, entry] of entries.entries()) {
     try {
-      responses.push(await ctx.dispatch(toRequest(entry.request!, entry.resource as Resource | undefined, ctx.baseUrl), ctx));
+      responses.push(await ctx.dispatch(toRequest(entry.request!, entryBody(entry, i), ctx.baseUrl), ctx));
     } catch (err) {
       const failure = toOutcomeError(err);
       responses.push({ status: failure.status, outcome: failure.outcome });
@@ -123,14 +125,14 @@ function entryFailure(err: unknown, index: number): OperationOutcomeError {
   return new OperationOutcomeError({ ...failure.outcome, issue: issues }, failure.status);
 }
 
-function toRequest(r: BundleEntryRequest, resource: Resource | undefined, baseUrl: string, assignedId?: string): FhirRequest {
+function toRequest(r: BundleEntryRequest, body: unknown, baseUrl: string, assignedId?: string): FhirRequest {
   const [path, query] = splitUrl(r.url!, baseUrl);
   return {
     method: r.method as FhirRequest['method'],
     path,
     query: [...new URLSearchParams(query)] as [string, string][],
     headers: { ifMatch: r.ifMatch, ifNoneMatch: r.ifNoneMatch, ifNoneExist: assignedId ? undefined : r.ifNoneExist, ifModifiedSince: r.ifModifiedSince },
-    body: resource,
+    body,
     assignedId,
   };
 }

@@ -1,4 +1,3 @@
-import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcomes';
 import type { Repository } from '../store/repository';
 import { splitUrl } from './links';
@@ -9,22 +8,16 @@ export type ReferenceMap = Map<string, string>;
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
 /**
- * Rewrites every reference of each entry's resource and returns the resources: fullUrls of other
- * entries become `Type/id`, and conditional references (`Patient?identifier=…`) become the one
- * resource they match (none or several → 412, and the transaction fails). In place: the entries
- * are the request's own parse, read by nothing after this, and a copy of each (structuredClone)
- * was ~2 % of the server's CPU on a Synthea load.
+ * Rewrites every reference in each entry's body (its resource, or a PATCH's operations) and returns
+ * the bodies: fullUrls of other entries become `Type/id`, and conditional references
+ * (`Patient?identifier=…`) become the one resource they match (none or several → 412, and the
+ * transaction fails). In place: the bodies are the request's own parse, read by nothing after this,
+ * and a copy of each (structuredClone) was ~2 % of the server's CPU on a Synthea load.
  */
-export async function resolveReferences(entries: BundleEntry[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<Resource[]> {
+export async function resolveReferences(bodies: unknown[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<unknown[]> {
   const conditional = new Map<string, string>();
-  const out: Resource[] = [];
-  for (const [i, entry] of entries.entries()) {
-    if (!entry.resource) {
-      out.push(entry.resource as unknown as Resource);
-      continue;
-    }
-    const resource = entry.resource as Resource;
-    for (const holder of referenceHolders(resource, [])) {
+  for (const [i, body] of bodies.entries()) {
+    for (const holder of referenceHolders(body, [])) {
       const ref = holder.reference;
       const mapped = refs.get(ref);
       if (mapped) {
@@ -43,9 +36,8 @@ export async function resolveReferences(entries: BundleEntry[], refs: ReferenceM
       }
       holder.reference = conditional.get(ref)!;
     }
-    out.push(resource);
   }
-  return out;
+  return bodies;
 }
 
 /**

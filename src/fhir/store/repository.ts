@@ -523,6 +523,21 @@ export class Repository {
   }
 
   /** Conditional delete: none → no-op, one → delete it, more → 412. */
+  /**
+   * conditional patch: PATCH [type]?criteria. The one match is patched; none is 404 (a patch has
+   * nothing to create from), several 412 — under the criteria's lock, as conditional update.
+   */
+  async conditionalPatch(resourceType: string, query: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    this.assertType(resourceType);
+    return this.withTransaction(async (repo) => {
+      await repo.lockCondition(repo.db, resourceType, query);
+      const ids = await repo.matchIds(repo.db, resourceType, query);
+      if (ids.length > 1) throw multipleMatches(resourceType, query);
+      if (ids.length === 0) throw noMatch(resourceType, query);
+      return repo.patch(resourceType, ids[0], operations, options);
+    });
+  }
+
   async conditionalDelete(resourceType: string, query: string): Promise<void> {
     this.assertType(resourceType);
     await this.withTransaction(async (repo) => {
@@ -656,6 +671,10 @@ function concurrentWrite(type: string, id: string): OperationOutcomeError {
 
 const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
 const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+
+function noMatch(type: string, query: string): OperationOutcomeError {
+  return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${query}`, `No ${type} matches ${query}`)), 404);
+}
 
 function multipleMatches(type: string, query: string): OperationOutcomeError {
   return preconditionFailed(`Nhiều ${type} khớp điều kiện ${query}`, `More than one ${type} matches ${query}`);
