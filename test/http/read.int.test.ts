@@ -73,4 +73,21 @@ describe('read', () => {
     expect(v2.body.active).toBe(true);
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/9`)).status).toBe(404);
   });
+
+  test('_elements and _summary shape a read and a vread; the left-out parts are marked SUBSETTED', async () => {
+    const subsetted = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
+    const names = await fhirFetch(`${server.baseUrl}/Patient/${id}?_elements=name`);
+    expect(names.status).toBe(200);
+    expect(Object.keys(names.body).sort()).toEqual(['id', 'meta', 'name', 'resourceType']);
+    expect(names.body.meta.tag).toEqual([subsetted]);
+    expect(names.headers.get('etag')).toBe(`W/"${names.body.meta.versionId}"`);
+    // _summary=true keeps the summary elements (name, gender) and drops the rest.
+    const summary = await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/1?_summary=true`);
+    expect(summary.body).toMatchObject({ name: [{ family: 'Nguyễn' }], gender: 'female', meta: { versionId: '1' } });
+    // Nothing left out: the resource as stored, untagged.
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_summary=false`)).body.meta.tag).toBeUndefined();
+    const count = await fhirFetch(`${server.baseUrl}/Patient/${id}?_summary=count`);
+    expect(count.status).toBe(400);
+    expect(count.body.issue[0].diagnostics).toContain('_summary=count');
+  });
 });

@@ -1,5 +1,30 @@
+import type { Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcomes';
-import { parseETag, resourceResponse, type Interaction } from '../request';
+import { parseETag, resourceResponse, type FhirRequest, type Interaction } from '../request';
+import type { SearchRequest } from '../search/request';
+import { shapeResource } from '../search/shape';
+
+const READ_SUMMARIES = new Set(['true', 'text', 'data', 'false']);
+
+/**
+ * `_summary` and `_elements` on a read, as on a search (R4 search.html#summary; an app showing a
+ * list of residents asks `Patient/[id]?_elements=name,birthDate`). A read has no Bundle to report an
+ * unusable value in, so that is a 400 rather than ignored; `_summary=count` is for searches only.
+ */
+function shapeForRead(resource: Resource, req: FhirRequest): Resource {
+  const shape: Pick<SearchRequest, 'summary' | 'elements'> = {};
+  for (const [key, value] of req.query) {
+    if (key === '_summary') {
+      if (!READ_SUMMARIES.has(value)) {
+        throw badRequest(`_summary=${value} không dùng được khi đọc một tài nguyên (true, text, data, false)`, `_summary=${value} cannot be used on a read (true, text, data or false)`);
+      }
+      shape.summary = value as SearchRequest['summary'];
+    } else if (key === '_elements') {
+      shape.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+    }
+  }
+  return shapeResource(resource, shape);
+}
 
 /** read: GET [type]/[id]; If-None-Match / If-Modified-Since answer 304 when the client is current. */
 export const read: Interaction = async (req, { type, id }, ctx) => {
@@ -17,9 +42,9 @@ export const read: Interaction = async (req, { type, id }, ctx) => {
     const modified = Math.floor(Date.parse(resource.meta!.lastUpdated!) / 1000) * 1000;
     if (modified <= since) return { status: 304, versionId: String(version) };
   }
-  return resourceResponse(200, resource, ctx.baseUrl, false);
+  return resourceResponse(200, shapeForRead(resource, req), ctx.baseUrl, false);
 };
 
 /** vread: GET [type]/[id]/_history/[vid]. */
-export const vread: Interaction = async (_req, { type, id, vid }, ctx) =>
-  resourceResponse(200, await ctx.repo.vread(type, id, vid), ctx.baseUrl, false);
+export const vread: Interaction = async (req, { type, id, vid }, ctx) =>
+  resourceResponse(200, shapeForRead(await ctx.repo.vread(type, id, vid), req), ctx.baseUrl, false);
