@@ -22,6 +22,7 @@ describe('unsupported parameters and the CapabilityStatement', () => {
     const outcome = bundle.entry!.find((e) => e.search?.mode === 'outcome')!.resource as { issue: { severity: string; diagnostics: string }[] };
     expect(outcome.issue[0].severity).toBe('warning');
     for (const name of ['hovaten', '_text', '_contained']) expect(outcome.issue[0].diagnostics).toContain(name);
+    expect(outcome.issue[0].diagnostics).toContain('_text (full-text search is not served)');
     const self = new URL(bundle.link!.find((l) => l.relation === 'self')!.url);
     expect([...self.searchParams.keys()]).toEqual(['family']);
   });

@@ -61,7 +61,8 @@ export function parseFilter(types: readonly string[], key: string, value: string
   const param = resolveParam(types, code, defs);
   if (!param) return { ignored: 'unknown parameter' };
   if (isPositionParam(param)) return nearFilter(key, code, modifier, value);
-  if (param.type === 'special' || !param.expression) return { ignored: `parameter type ${param.type} is not supported` };
+  if (code === '_text' || code === '_content') return { ignored: 'full-text search is not served' };
+  if (param.type === 'special' || !param.expression) return { ignored: `no expression to search by (${param.type} parameter)` };
   if (param.type === 'composite') return compositeFilter(key, param, modifier, value, defs, types);
   if (modifier !== undefined && !MODIFIERS[param.type!]?.has(modifier)) {
     const isTargetType = param.type === 'reference' && defs.resourceTypes.has(modifier);
