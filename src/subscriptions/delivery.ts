@@ -2,6 +2,7 @@ import type { Resource, Subscription } from '@medplum/fhirtypes';
 import type { Database } from '../db/database';
 import { patientsOf } from '../fhir/store/audit-log';
 import type { Repository } from '../fhir/store/repository';
+import { versionContent } from '../fhir/store/version-content';
 import { notificationBundle, type QueuedEvent } from './notification';
 import type { ServedSubscription } from './registry';
 import { setSubscriptionStatus, type DeliveryStatus } from './status';
@@ -86,7 +87,7 @@ async function release(ctx: DeliveryContext, subscriptionId: string, outcome: 'U
 
 async function pendingEvents(ctx: DeliveryContext, subscriptionId: string): Promise<QueuedEvent[]> {
   const rows = await ctx.db.query<{ event_number: string; resource_type: string; resource_id: string; version_id: number; method: string; queued_at: Date; content: Resource | null }>(
-    `SELECT e.event_number, e.resource_type, e.resource_id, e.version_id, e.method, e.queued_at, h.content
+    `SELECT e.event_number, e.resource_type, e.resource_id, e.version_id, e.method, e.queued_at, ${versionContent('h')} AS content
        FROM subscription_event e
        LEFT JOIN resource_history h ON h.station_id = e.station_id AND h.resource_type = e.resource_type AND h.id = e.resource_id AND h.version_id = e.version_id
       WHERE e.station_id = $1 AND e.subscription_id = $2 AND e.delivered_at IS NULL

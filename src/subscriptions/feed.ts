@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable, Transaction } from '../db/database';
 import { utcText } from '../db/utc-text';
+import { versionContent } from '../fhir/store/version-content';
 import { matches } from './criteria';
 import type { ServedSubscription } from './registry';
 
@@ -39,7 +40,8 @@ interface Cursor {
   after_seq: string;
 }
 
-const COLUMNS = `h.resource_type, h.last_updated, h.id, h.version_id, h.seq, h.method, h.content, p.content AS previous`;
+// A previous version is never current (h supersedes it), so its row holds its content.
+const COLUMNS = `h.resource_type, h.last_updated, h.id, h.version_id, h.seq, h.method, ${versionContent('h')} AS content, p.content AS previous`;
 const PREVIOUS = `LEFT JOIN resource_history p ON p.station_id = h.station_id AND p.resource_type = h.resource_type
                    AND p.id = h.id AND p.version_id = h.version_id - 1`;
 

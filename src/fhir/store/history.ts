@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { utcText } from '../../db/utc-text';
 import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
+import { versionContent } from './version-content';
 
 /**
  * History reads, paged by the write sequence inside a fixed window [since, horizon).
@@ -126,7 +127,7 @@ export async function readHistory(q: Queryable, stationId: string, hq: HistoryQu
     last_updated: Date;
     content: Resource | null;
   }>(
-    `SELECT h.resource_type, h.id, h.version_id, h.seq, h.method, h.last_updated, h.content
+    `SELECT h.resource_type, h.id, h.version_id, h.seq, h.method, h.last_updated, ${versionContent('h')} AS content
        FROM resource_history h WHERE ${where.join(' AND ')}
       ORDER BY h.seq DESC LIMIT $${params.length}`,
     params,

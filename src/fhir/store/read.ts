@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
+import { versionContent } from './version-content';
 
 /** The stored head of a resource: its current version, even when that version is a deletion. */
 export interface StoredHead {
@@ -56,8 +57,8 @@ export async function readVersion(
   versionId: number,
 ): Promise<StoredVersion | undefined> {
   const rows = await q.query<{ version_id: number; method: string; last_updated: Date; content: Resource | null }>(
-    `SELECT version_id, method, last_updated, content FROM resource_history
-      WHERE station_id = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
+    `SELECT h.version_id, h.method, h.last_updated, ${versionContent('h')} AS content FROM resource_history h
+      WHERE h.station_id = $1 AND h.resource_type = $2 AND h.id = $3 AND h.version_id = $4`,
     [stationId, type, id, versionId],
   );
   const row = rows[0];

@@ -10,7 +10,8 @@ import { stringRowsKeyed } from '../index/string-keys';
  * The single write path into storage: one SQL statement that, atomically,
  *  - takes the next write sequence number and the transaction's write time,
  *  - upserts the current version (guarded: only if the stored version is still `previousVersion`),
- *  - appends the history row,
+ *  - appends the history row (without content: the head holds the current version's, and the
+ *    superseded version's history row takes it — store/version-content.ts),
  *  - replaces the resource's index rows (and stores the row sets they name, index/row-sets.ts),
  *  - and inserts its companions (the AuditEvent recording the write) only if the write happened.
  * One statement means one round trip and no partial write, with or without an outer transaction.
@@ -87,12 +88,20 @@ function addVersion(s: Statement, w: VersionWrite, prefix: string, gate?: string
             deleted = excluded.deleted, content = excluded.content
         WHERE r.version_id = ${previous}::integer
       RETURNING seq)`,
+    // The new version's content stays in the head alone (version-content.ts); the version it
+    // supersedes takes its content, read from the head before this statement, into its history row.
     `${prefix}hist AS (
-      INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
-      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${s.add(w.method)},
-             CASE WHEN ${isDeleted}::boolean THEN NULL ELSE c.content END
+      INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method)
+      SELECT ${station}, ${type}, ${id}, ${version}, c.seq, c.ts, ${s.add(w.method)}
         FROM ${prefix}c c JOIN ${prefix}head h ON h.seq = c.seq)`,
   );
+  if (w.previousVersion > 0) {
+    s.ctes.push(`${prefix}fill AS (
+      UPDATE resource_history p SET content = o.content FROM resource o
+       WHERE o.station_id = ${station} AND o.resource_type = ${type} AND o.id = ${id} AND o.version_id = ${previous}::integer AND NOT o.deleted
+         AND p.station_id = o.station_id AND p.resource_type = o.resource_type AND p.id = o.id AND p.version_id = o.version_id
+         AND p.content IS NULL AND EXISTS (SELECT 1 FROM ${prefix}head))`);
+  }
   // Every table appears in every statement (empty arrays insert nothing): the text depends only on
   // create-or-update and the number of companions, so PostgreSQL parses and plans each variant once
   // per connection (a named, prepared statement).
@@ -180,8 +189,9 @@ export async function writeNewVersions(q: Queryable, writes: readonly NewVersion
     `head AS (INSERT INTO resource (station_id, resource_type, id, version_id, seq, last_updated, deleted, content)
        SELECT c.station, c.type, c.id, 1, c.seq, t.ts, false, c.content FROM c, t
        ${onExistingId === 'skip' ? 'ON CONFLICT (station_id, resource_type, id) DO NOTHING ' : ''}RETURNING station_id, resource_type, id)`,
-    `hist AS (INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method, content)
-       SELECT c.station, c.type, c.id, 1, c.seq, t.ts, 'POST', c.content
+    // Content in the head alone (version-content.ts).
+    `hist AS (INSERT INTO resource_history (station_id, resource_type, id, version_id, seq, last_updated, method)
+       SELECT c.station, c.type, c.id, 1, c.seq, t.ts, 'POST'
          FROM c JOIN head h ON h.station_id = c.station AND h.resource_type = c.type AND h.id = c.id, t)`,
   );
   INDEX_TABLES.forEach((spec, i) => {
