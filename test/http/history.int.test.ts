@@ -49,6 +49,19 @@ describe('history', () => {
     expect(res.body.entry[0].resource).toBeUndefined();
     expect(res.body.entry[1].resource.active).toBe(true);
     expect((await fhirFetch(`${base}/Patient/unknown-id/_history`)).status).toBe(404);
+    // A PUT that created (a client's own id, or a deleted resource brought back) was answered 201.
+    const own = `lich-${Date.now()}`;
+    expect((await fhirFetch(`${base}/Patient/${own}`, { method: 'PUT', body: { resourceType: 'Patient', id: own } })).status).toBe(201);
+    expect((await fhirFetch(`${base}/Patient/${p.id}`, { method: 'PUT', body: { ...p, active: false } })).status).toBe(201);
+    const statuses = async (id: string): Promise<string[][]> =>
+      (await fhirFetch(`${base}/Patient/${id}/_history`)).body.entry.map((e: any) => [e.request.method, e.response.status]);
+    expect(await statuses(own)).toEqual([['PUT', '201 Created']]);
+    expect(await statuses(p.id)).toEqual([
+      ['PUT', '201 Created'],
+      ['DELETE', '204 No Content'],
+      ['PUT', '200 OK'],
+      ['POST', '201 Created'],
+    ]);
   });
 
   // The embedded database has one connection: a transaction held open there blocks every request.

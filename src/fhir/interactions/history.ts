@@ -6,7 +6,6 @@ import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
 import { dateRange } from '../search/dates';
 import type { HistoryEntry } from '../store/history';
 
-const STATUS: Record<string, string> = { POST: '201 Created', PUT: '200 OK', PATCH: '200 OK', DELETE: '204 No Content' };
 
 /**
  * history: GET [type]/[id]/_history, [type]/_history, _history with _since, _at, _count.
@@ -61,7 +60,7 @@ function historyEntry(e: HistoryEntry, baseUrl: string): BundleEntry {
   const entry: BundleEntry = {
     fullUrl: `${baseUrl}/${e.resourceType}/${e.id}`,
     request: { method: e.method as 'POST', url: e.method === 'POST' ? e.resourceType : `${e.resourceType}/${e.id}` },
-    response: { status: STATUS[e.method] ?? '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated.toISOString() },
+    response: { status: e.created ? '201 Created' : e.method === 'DELETE' ? '204 No Content' : '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated.toISOString() },
   };
   if (e.content) entry.resource = e.content;
   return entry;

@@ -47,6 +47,8 @@ export interface HistoryEntry {
   method: string;
   lastUpdated: Date;
   content: Resource | null;
+  /** The version created its resource (answered 201). */
+  created: boolean;
 }
 
 export interface HistoryPage {
@@ -83,6 +85,13 @@ export async function readSyncPoint(q: Queryable, since?: Date): Promise<Date> {
   const horizon = new Date(row.horizon);
   return since && since > horizon && since <= new Date(row.now) ? since : horizon;
 }
+
+/**
+ * Whether history row `h` created its resource: a POST, or a PUT that gave an id its first version
+ * or brought a deleted resource back (update-as-create; the client was answered 201).
+ */
+const CREATED = `(h.method = 'POST' OR (h.method = 'PUT' AND (h.version_id = 1 OR EXISTS (SELECT 1 FROM resource_history d
+  WHERE d.station_id = h.station_id AND d.resource_type = h.resource_type AND d.id = h.id AND d.version_id = h.version_id - 1 AND d.method = 'DELETE'))))`;
 
 export async function readHistory(q: Queryable, stationId: string, hq: HistoryQuery): Promise<HistoryPage> {
   // The horizon must be read before the rows, in its own statement (see above).
@@ -126,8 +135,9 @@ export async function readHistory(q: Queryable, stationId: string, hq: HistoryQu
     method: string;
     last_updated: Date;
     content: Resource | null;
+    created: boolean;
   }>(
-    `SELECT h.resource_type, h.id, h.version_id, h.seq, h.method, h.last_updated, ${versionContent('h')} AS content
+    `SELECT h.resource_type, h.id, h.version_id, h.seq, h.method, h.last_updated, ${versionContent('h')} AS content, ${CREATED} AS created
        FROM resource_history h WHERE ${where.join(' AND ')}
       ORDER BY h.seq DESC LIMIT $${params.length}`,
     params,
@@ -140,6 +150,7 @@ export async function readHistory(q: Queryable, stationId: string, hq: HistoryQu
     method: r.method,
     lastUpdated: new Date(r.last_updated),
     content: r.content,
+    created: r.created,
   }));
   const more = rows.length > hq.count && entries.length > 0;
   return { entries, horizon, nextBeforeSeq: more ? entries[entries.length - 1].seq : undefined };
