@@ -80,12 +80,13 @@ describe('batch and transaction', () => {
 
   test('a transaction that fails on a stale If-Match or an update of a missing version rolls back its deletes too', async () => {
     const victim = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Giữ' }] } })).body;
+    const other = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Khác' }] } })).body;
     const res = await post({
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         { request: { method: 'DELETE', url: `Patient/${victim.id}` } },
-        { resource: { ...victim, active: true }, request: { method: 'PUT', url: `Patient/${victim.id}`, ifMatch: 'W/"7"' } },
+        { resource: { ...other, active: true }, request: { method: 'PUT', url: `Patient/${other.id}`, ifMatch: 'W/"7"' } },
       ],
     });
     expect(res.status).toBe(412);
@@ -216,6 +217,46 @@ describe('batch and transaction', () => {
     expect(batch.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '400', '200 OK']);
     expect(batch.body.entry[1].response.outcome.issue[0].diagnostics).toContain('base64');
     expect((await fhirFetch(`${base}/Patient/${target.id}`)).body.active).toBe(true);
+  });
+
+  test('a transaction that writes one resource twice fails, conditional URLs counted by what they match', async () => {
+    const family = `Hai lan ${Date.now()}`;
+    const p = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family }], identifier: [{ system: 'urn:test:twice', value: family }] } })).body;
+    const put = (active: boolean): object => ({ resource: { ...p, active }, request: { method: 'PUT', url: `Patient/${p.id}` } });
+    const newcomer = { resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } };
+    const cases = [
+      [newcomer, put(true), put(false)],
+      [{ request: { method: 'DELETE', url: `Patient/${p.id}` } }, put(true)],
+      [put(true), { resource: jsonPatch([{ op: 'add', path: '/gender', value: 'male' }]), request: { method: 'PATCH', url: `Patient?identifier=urn:test:twice|${encodeURIComponent(family)}` } }],
+    ];
+    for (const entry of cases) {
+      const res = await post({ resourceType: 'Bundle', type: 'transaction', entry });
+      expect([res.status, res.body.issue[0].diagnostics]).toEqual([400, expect.stringContaining(`both write Patient/${p.id}`)]);
+    }
+    // Nothing of any of them was written.
+    expect(await total('Patient', `family=${encodeURIComponent(family)}`)).toBe(1);
+    expect((await fhirFetch(`${base}/Patient/${p.id}`)).body.meta.versionId).toBe('1');
+  });
+
+  test('a conditional PUT that creates is the resource its fullUrl names in the other entries', async () => {
+    const value = `${Date.now()}`;
+    const fullUrl = 'urn:uuid:0f0e3a4c-3333-4a5b-8c9d-000000000001';
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl,
+          resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cput', value }] },
+          request: { method: 'PUT', url: `Patient?identifier=urn:test:cput|${value}` },
+        },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: { reference: fullUrl } }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const patientId = res.body.entry[0].resource.id;
+    expect(res.body.entry[1].resource.subject.reference).toBe(`Patient/${patientId}`);
+    expect((await fhirFetch(`${base}/Patient/${patientId}`)).status).toBe(200);
   });
 
   test('a batch answers each entry on its own', async () => {

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
 import { badRequest, bilingual, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
 import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
 import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
 import { splitUrl } from './links';
 import { entryBody } from './patch-entry';
-import { resolveReferences, type ReferenceMap } from './references';
+import { resolveReferences } from './references';
+import { decideTargets } from './targets';
 
 /** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -56,27 +56,7 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
   // everything it touched.
   return ctx.repo.withDeferredWrites((outer) => outer.withBatchedAudit(async (repo) => {
     const txCtx: InteractionContext = { ...ctx, repo };
-    const refs: ReferenceMap = new Map();
-    const assigned = new Map<number, string>();
-    // Decide every new or matched id first, so references between entries can be rewritten.
-    for (const [i, entry] of entries.entries()) {
-      const { method, url, ifNoneExist } = entry.request!;
-      const resource = entry.resource as Resource | undefined;
-      if (method === 'POST' && resource) {
-        const match = ifNoneExist ? await repo.findConditionalMatch(resource.resourceType, ifNoneExist.replace(/^[^?]*\?/, '')) : undefined;
-        const id = match ?? randomUUID();
-        if (!match) assigned.set(i, id);
-        else assigned.set(i, `match:${id}`);
-        if (entry.fullUrl) refs.set(entry.fullUrl, `${resource.resourceType}/${id}`);
-      } else if (method === 'PUT' && resource && entry.fullUrl) {
-        const [path, query] = splitUrl(url!, ctx.baseUrl);
-        if (query) {
-          const match = await repo.findConditionalMatch(path, query);
-          const id = match ?? resource.id ?? randomUUID();
-          refs.set(entry.fullUrl, `${path}/${id}`);
-        } else refs.set(entry.fullUrl, path);
-      }
-    }
+    const { refs, assigned } = await decideTargets(entries, repo, ctx.baseUrl);
     // A PATCH's operations may reference other entries too (e.g. an added generalPractitioner).
     const resolved = await resolveReferences(entries.map(entryBody), refs, repo, ctx.baseUrl);
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
