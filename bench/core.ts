@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { authHeaders, bootstrapEnv, newBenchClient, type BenchClient } from './lib/auth';
-import { CpuMeter, type CpuUse } from './lib/cpu';
+import type { CpuUse } from './lib/cpu';
 import { newestProfile, summariseCpuProfile, type TimeShare } from './lib/cpu-profile';
-import { PERF_NODE_ARGS, PerfRecording, perfUnavailable, printPerfSummary, removePerfMap, type PerfSummary } from './lib/perf-profile';
+import { perfUnavailable, printPerfSummary, removePerfMap } from './lib/perf-profile';
+import { profilingNodeArgs, startPhaseMeter, type PhaseMeter } from './lib/phase-meter';
 import { formatInt, formatMs, formatNumber, formatSeconds, heading, table } from './lib/format';
 import { describeStatuses, runLoad, type LoadResult } from './lib/http-load';
 import { repoRoot, sharedDir } from './lib/paths';
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
       entry: path.join(root, 'dist/src/main.js'),
       cwd: root,
       env: { DATABASE_URL: db.url, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...bootstrapEnv(client) },
-      nodeArgs: [...args.serverNodeArgs, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(args.perf ? PERF_NODE_ARGS : [])],
+      nodeArgs: [...args.serverNodeArgs, ...profilingNodeArgs(profileDir, args.perf)],
     });
     const run: Run = { server, db, adminUrl, client, rss: new RssSampler(server.pid, 100), perf: args.perf };
     if (args.serverNodeArgs.length) console.log(`server node flags: ${args.serverNodeArgs.join(' ')}`);
@@ -165,21 +166,9 @@ async function runPhases(args: Args, run: Run): Promise<Figures> {
   return figures;
 }
 
-interface PhaseMeter {
-  /** The CPU used since the start, and the phase's perf summary when --perf recorded one. */
-  stop(): Promise<{ cpu: CpuUse; perf?: PerfSummary }>;
-}
-
-/** Meters one phase: CPU by process, and with --perf the server recorded by `perf`. */
-async function startMeter(run: Run, recordServer = true): Promise<PhaseMeter> {
-  const recording = run.perf && recordServer ? PerfRecording.start(run.server.pid) : undefined;
-  const meter = await CpuMeter.start(run.server.pid, () => localBackendPids(run.adminUrl, run.db.name));
-  return {
-    stop: async () => {
-      const cpu = await meter.stop();
-      return { cpu, perf: await recording?.stop() };
-    },
-  };
+/** Meters one phase of `run` (perf records the server only when `recordServer`). */
+function startMeter(run: Run, recordServer = true): Promise<PhaseMeter> {
+  return startPhaseMeter(run.server.pid, () => localBackendPids(run.adminUrl, run.db.name), run.perf && recordServer);
 }
 
 async function syntheaPhase(run: Run, bundles: BundleFile[]): Promise<PostBundlesResult & { cpu: CpuUse }> {

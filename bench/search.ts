@@ -8,10 +8,11 @@ import { createFhirEngine, type FhirEngine } from '../src/fhir/engine';
 import { startBenchServer, type Headers } from './lib/bench-server';
 import { formatInt, formatMs, formatNumber, heading, table } from './lib/format';
 import { repoRoot } from './lib/paths';
-import { CpuMeter, type CpuUse } from './lib/cpu';
+import type { CpuUse } from './lib/cpu';
 import { assertReachable, createThrowawayDatabase, DEFAULT_DATABASE_URL, localBackendPids, redactUrl, serverSettings, type ThrowawayDatabase } from './lib/postgres';
 import { newestProfile } from './lib/cpu-profile';
-import { PERF_NODE_ARGS, PerfRecording, perfUnavailable, printPerfSummary, removePerfMap } from './lib/perf-profile';
+import { perfUnavailable, printPerfSummary, removePerfMap } from './lib/perf-profile';
+import { profilingNodeArgs, startPhaseMeter } from './lib/phase-meter';
 import { explainShape, timeInProcess, type Explained } from './generate/explain';
 import { runPathLoad, type PathLoadResult } from './generate/load';
 import { queryShapes, type QueryShape } from './generate/shapes';
@@ -159,8 +160,7 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
     const results: [QueryShape, PathLoadResult & { cpu: CpuUse }][] = [];
     const origin = new URL(baseUrl).origin;
     for (const shape of shapes) {
-      const recording = args.perf ? PerfRecording.start(pid) : undefined;
-      const meter = await CpuMeter.start(pid, () => localBackendPids(url, dbName));
+      const meter = await startPhaseMeter(pid, () => localBackendPids(url, dbName), args.perf);
       const load = await runPathLoad({
         origin,
         paths: shape.paths.map((p) => `${new URL(baseUrl).pathname}/${p}`),
@@ -168,8 +168,8 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
         connections: shape.connections,
         durationSeconds: args.seconds,
       });
-      const result = { ...load, cpu: await meter.stop() };
-      const perf = await recording?.stop();
+      const { cpu, perf } = await meter.stop();
+      const result = { ...load, cpu };
       results.push([shape, result]);
       console.log(`  ${shape.name}: ${formatInt(result.requestsPerSecond)} req/s, p95 ${formatMs(result.latencyMs.p95)}; load average ${loadAverage()}`);
       if (args.perf) printPerfSummary(perf, 15);
@@ -178,7 +178,7 @@ async function measure(url: string, plan: Plan, args: Args): Promise<void> {
     printResults(results);
     await inProcess(url, baseUrl, shapes, args.explain);
     if (args.perf) removePerfMap(pid); // its names were read by each shape's summary
-  }, [...(args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : []), ...(args.perf ? PERF_NODE_ARGS : [])]);
+  }, profilingNodeArgs(args.profileDir, args.perf));
   if (args.profileDir) console.log(`CPU profile of the server (boot included): ${newestProfile(args.profileDir)}`);
 }
 
