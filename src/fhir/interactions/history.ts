@@ -6,7 +6,6 @@ import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
 import { dateRange } from '../search/dates';
 import type { HistoryEntry } from '../store/history';
 
-
 /**
  * history: GET [type]/[id]/_history, [type]/_history, _history with _since, _at, _count.
  * Newest first; pages continue below a sequence number inside a fixed horizon (store/history.ts),

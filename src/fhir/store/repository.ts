@@ -431,8 +431,11 @@ export class Repository {
     }
   }
 
-  /** Conditional update: the criteria pick the resource (none → create, one → update, more → 412). */
-  /** `assignedId`: the id a create gets when nothing matches and the body has none (a transaction decides it first). */
+  /**
+   * Conditional update: the criteria pick the resource (none → create, one → update, more → 412).
+   * `assignedId`: the id a create gets when nothing matches and the body has none (a transaction
+   * decides it first, bundle/targets.ts).
+   */
   async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}, assignedId?: string): Promise<WriteResult> {
     this.assertType(resourceType);
     return this.withTransaction(async (repo) => {
@@ -523,9 +526,8 @@ export class Repository {
     return [auditWrite(this.ctx.stationId, input, this.extractCtx)];
   }
 
-  /** Conditional delete: none → no-op, one → delete it, more → 412. */
   /**
-   * conditional patch: PATCH [type]?criteria. The one match is patched; none is 404 (a patch has
+   * Conditional patch: PATCH [type]?criteria. The one match is patched; none is 404 (a patch has
    * nothing to create from), several 412 — under the criteria's lock, as conditional update.
    */
   async conditionalPatch(resourceType: string, query: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
@@ -539,6 +541,7 @@ export class Repository {
     });
   }
 
+  /** Conditional delete: none → no-op, one → delete it, more → 412. */
   async conditionalDelete(resourceType: string, query: string): Promise<void> {
     this.assertType(resourceType);
     await this.withTransaction(async (repo) => {
