@@ -49,7 +49,8 @@ export function everythingSearch(query: [string, string][], id: string, defs: R4
       pairs.push(['_lastUpdated', `ge${instant}`]);
     } else if (PASSED.has(key)) pairs.push([key, value]);
     else {
-      ignored.push({ name: key, reason: 'not a parameter of $everything' });
+      // R4's care-date range: each type would need its own "care date"; ignored and reported.
+      ignored.push({ name: key, reason: key === 'start' || key === 'end' ? 'the care-date range (start, end) is not served; _since is' : 'not a parameter of $everything' });
       continue;
     }
     if (key !== '_cursor') applied.push([key, value]);
