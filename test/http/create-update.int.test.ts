@@ -111,6 +111,49 @@ describe('create, update, patch, delete', () => {
     expect(staleDelete.status).toBe(412);
   });
 
+  // Embedded PGlite is one session: a transaction held open there would block the request.
+  const onPostgres = process.env.DATABASE_URL ? test : test.skip;
+  onPostgres('If-Match that held when read but not when written (another write won in between) is 412 too; without it, 409', async () => {
+    const headers = { 'content-type': 'application/json-patch+json' };
+    const writes: [string, (id: string, created: any) => { method: string; body?: unknown; headers?: Record<string, string> }][] = [
+      ['PUT', (_id, created) => ({ method: 'PUT', body: { ...created, active: true } })],
+      ['PATCH', () => ({ method: 'PATCH', headers, body: [{ op: 'add', path: '/active', value: true }] })],
+      ['DELETE', () => ({ method: 'DELETE' })],
+    ];
+    for (const [name, request] of writes) {
+      for (const ifMatch of [true, false]) {
+        const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+        // Another writer takes version 2 and holds the row: the request reads version 1, passes its
+        // If-Match check, then waits on the row and finds version 2 when it gets it.
+        let commit!: () => void;
+        const held = new Promise<void>((resolve) => (commit = resolve));
+        let bumped!: () => void;
+        const bump = new Promise<void>((resolve) => (bumped = resolve));
+        const other = server.db.transaction(async (tx) => {
+          await tx.query(`UPDATE resource SET version_id = 2 WHERE resource_type = 'Patient' AND id = $1`, [created.id]);
+          bumped();
+          await held;
+        });
+        await bump;
+        const r = request(created.id, created);
+        const answer = fhirFetch(`${base}/Patient/${created.id}`, { ...r, headers: { ...r.headers, ...(ifMatch ? { 'if-match': 'W/"1"' } : {}) } } as Parameters<typeof fhirFetch>[1]);
+        for (let waited = 0; waited < 100; waited++) {
+          const [row] = await server.db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          if (Number(row.n) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        commit();
+        await other;
+        const res = await answer;
+        // Without If-Match a plain update reads again and retries; a patch or a delete cannot know
+        // what the client meant and answers 409.
+        const expected = ifMatch ? 412 : name === 'PUT' ? 200 : 409;
+        expect([name, ifMatch, res.status]).toEqual([name, ifMatch, expected]);
+        if (ifMatch) expect(res.body.issue[0].diagnostics).toContain('was replaced concurrently');
+      }
+    }
+  });
+
   test('patch applies a JSON Patch; a failed test op is 422; If-Match stale is 412', async () => {
     const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
     const url = `${base}/Patient/${created.id}`;

@@ -413,7 +413,7 @@ export class Repository {
         return await this.commit(resource, id, head, 'PUT');
       } catch (err) {
         if (!(err instanceof LostRace) || options.ifMatch !== undefined || attempt >= UPDATE_RETRIES || 'inTransaction' in this.db) {
-          throw err instanceof LostRace ? concurrentWrite(resourceType, id) : err;
+          throw err instanceof LostRace ? lostRace(resourceType, id, options.ifMatch) : err;
         }
       }
     }
@@ -480,7 +480,7 @@ export class Repository {
     try {
       return await this.commit(patched, id, head, 'PATCH');
     } catch (err) {
-      throw err instanceof LostRace ? concurrentWrite(resourceType, id) : err;
+      throw err instanceof LostRace ? lostRace(resourceType, id, options.ifMatch) : err;
     }
   }
 
@@ -494,11 +494,11 @@ export class Repository {
     if (!head || head.deleted) return;
     // What was derived from the resource goes with it, in the same transaction.
     const derived = this.ctx.derivations.filter((d) => d.appliesTo(head.content));
-    if (derived.length) return this.withDerivations((repo) => repo.deleteVersion(resourceType, id, head), derived, (d, repo) => d.retract(head.content, repo));
-    return this.deleteVersion(resourceType, id, head);
+    if (derived.length) return this.withDerivations((repo) => repo.deleteVersion(resourceType, id, head, options.ifMatch), derived, (d, repo) => d.retract(head.content, repo));
+    return this.deleteVersion(resourceType, id, head, options.ifMatch);
   }
 
-  private async deleteVersion(resourceType: string, id: string, head: StoredHead): Promise<void> {
+  private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: number): Promise<void> {
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
@@ -511,7 +511,7 @@ export class Repository {
       stringKeys: stringRowKeys(this.ctx.defs, resourceType),
     };
     const written = await writeVersion(this.db, write, this.auditCompanions('delete', head.content, patientsOf(head.content)));
-    if (!written) throw concurrentWrite(resourceType, id);
+    if (!written) throw lostRace(resourceType, id, ifMatch);
   }
 
   /** The AuditEvent that records a write, written in the write's own statement. */
@@ -669,7 +669,15 @@ function staleVersion(type: string, id: string, expected: number, head: StoredHe
   );
 }
 
-function concurrentWrite(type: string, id: string): OperationOutcomeError {
+/**
+ * A write whose version guard failed: someone wrote the resource between our read and our write.
+ * Under If-Match that is the client's precondition failing (412, http.html#concurrency) whichever
+ * moment it failed at; without one, a conflicting concurrent write (409).
+ */
+function lostRace(type: string, id: string, ifMatch: number | undefined): OperationOutcomeError {
+  if (ifMatch !== undefined) {
+    return preconditionFailed(`Phiên bản ${ifMatch} của ${type}/${id} vừa bị người khác thay thế`, `Version ${ifMatch} of ${type}/${id} was replaced concurrently`);
+  }
   return conflict(`${type}/${id} vừa được người khác sửa; hãy đọc lại và thử lại`, `${type}/${id} was changed concurrently; read it again and retry`);
 }
 
