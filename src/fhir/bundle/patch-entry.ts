@@ -1,7 +1,6 @@
 import type { Binary, BundleEntry } from '@medplum/fhirtypes';
 import { badRequest, notSupported } from '../outcomes';
-
-const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
+import { isR4Base64Binary } from '../validate/base64';
 
 /**
  * What a Bundle entry sends to its interaction: the resource, or for a PATCH the JSON Patch its
@@ -26,7 +25,7 @@ export function entryBody(entry: BundleEntry, index: number): unknown {
   }
   let operations: unknown;
   try {
-    if (!BASE64.test(binary.data)) throw new Error('not base64');
+    if (!isR4Base64Binary(binary.data)) throw new Error('not base64');
     operations = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));
   } catch {
     throw badRequest(`Mục ${index}: data của Binary không phải JSON Patch mã hóa base64`, `Entry ${index}: the Binary's data is not a base64-encoded JSON Patch`, at);

@@ -2,9 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcomes';
 import { parseETag, resourceResponse, type FhirRequest, type Interaction } from '../request';
 import type { SearchRequest } from '../search/request';
-import { shapeResource } from '../search/shape';
-
-const READ_SUMMARIES = new Set(['true', 'text', 'data', 'false']);
+import { elementList, shapeResource, SUMMARY_VALUES } from '../search/shape';
 
 /**
  * `_summary` and `_elements` on a read, as on a search (R4 search.html#summary; an app showing a
@@ -15,12 +13,12 @@ function shapeForRead(resource: Resource, req: FhirRequest): Resource {
   const shape: Pick<SearchRequest, 'summary' | 'elements'> = {};
   for (const [key, value] of req.query) {
     if (key === '_summary') {
-      if (!READ_SUMMARIES.has(value)) {
+      if (value === 'count' || !SUMMARY_VALUES.has(value)) {
         throw badRequest(`_summary=${value} không dùng được khi đọc một tài nguyên (true, text, data, false)`, `_summary=${value} cannot be used on a read (true, text, data or false)`);
       }
       shape.summary = value as SearchRequest['summary'];
     } else if (key === '_elements') {
-      shape.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+      shape.elements = elementList(value);
     }
   }
   return shapeResource(resource, shape);

@@ -3,6 +3,7 @@ import { badRequest } from '../outcomes';
 import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { resolveParam } from './parse-filter';
 import { MAX_COUNT, type IncludeRule, type SearchRequest } from './request';
+import { elementList, SUMMARY_VALUES } from './shape';
 import { parseSyncPoint, SYNC_POINT_PARAM } from './sync-point';
 
 /**
@@ -35,14 +36,11 @@ export function applyResultParam(req: SearchRequest, key: string, value: string,
       req.total = value;
       return true;
     case '_summary':
-      if (!['true', 'count', 'data', 'text', 'false'].includes(value)) return ignore(req, key, `unknown value ${value}`);
+      if (!SUMMARY_VALUES.has(value)) return ignore(req, key, `unknown value ${value}`);
       req.summary = value as SearchRequest['summary'];
       return true;
     case '_elements':
-      req.elements = value
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean);
+      req.elements = elementList(value);
       return true;
     case '_cursor':
       req.cursor = value;

@@ -7,6 +7,16 @@ import type { SearchRequest } from './request';
  * tag; mandatory elements always stay (R4 search.html#elements), as do resourceType, id and meta.
  */
 
+/** The values of `_summary` (`count` is for searches only). */
+export const SUMMARY_VALUES: ReadonlySet<string> = new Set(['true', 'count', 'data', 'text', 'false']);
+
+/** The element names of an `_elements` value (`name, birthDate` → `['name', 'birthDate']`). */
+export const elementList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 const ALWAYS = new Set(['resourceType', 'id', 'meta']);
 

@@ -376,10 +376,8 @@ export class Repository {
     this.require(resource.resourceType, 'c');
     if (!ifNoneExist) return this.commit(resource, assignedId ?? randomUUID(), undefined, 'POST');
     return this.withTransaction(async (repo) => {
-      await repo.lockCondition(repo.db, resource.resourceType, ifNoneExist);
-      const ids = await repo.matchIds(repo.db, resource.resourceType, ifNoneExist);
-      if (ids.length > 1) throw multipleMatches(resource.resourceType, ifNoneExist);
-      if (ids.length === 1) return { resource: await repo.read(resource.resourceType, ids[0]), created: false, issues: [] };
+      const match = await repo.findConditionalMatch(resource.resourceType, ifNoneExist);
+      if (match !== undefined) return { resource: await repo.read(resource.resourceType, match), created: false, issues: [] };
       return repo.commit(resource, randomUUID(), undefined, 'POST');
     });
   }
@@ -439,14 +437,12 @@ export class Repository {
   async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}, assignedId?: string): Promise<WriteResult> {
     this.assertType(resourceType);
     return this.withTransaction(async (repo) => {
-      await repo.lockCondition(repo.db, resourceType, query);
-      const ids = await repo.matchIds(repo.db, resourceType, query);
-      if (ids.length > 1) throw multipleMatches(resourceType, query);
-      if (ids.length === 1) {
-        if (resource.id !== undefined && resource.id !== ids[0]) {
-          throw badRequest(`id ${resource.id} khác với tài nguyên khớp điều kiện (${ids[0]})`, `Resource id ${resource.id} differs from the match ${ids[0]}`);
+      const match = await repo.findConditionalMatch(resourceType, query);
+      if (match !== undefined) {
+        if (resource.id !== undefined && resource.id !== match) {
+          throw badRequest(`id ${resource.id} khác với tài nguyên khớp điều kiện (${match})`, `Resource id ${resource.id} differs from the match ${match}`);
         }
-        return repo.update(resourceType, ids[0], { ...resource, id: ids[0] }, options);
+        return repo.update(resourceType, match, { ...resource, id: match }, options);
       }
       if (resource.resourceType !== resourceType) {
         throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${resource.resourceType} does not match the URL (${resourceType})`);
@@ -533,11 +529,9 @@ export class Repository {
   async conditionalPatch(resourceType: string, query: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
     this.assertType(resourceType);
     return this.withTransaction(async (repo) => {
-      await repo.lockCondition(repo.db, resourceType, query);
-      const ids = await repo.matchIds(repo.db, resourceType, query);
-      if (ids.length > 1) throw multipleMatches(resourceType, query);
-      if (ids.length === 0) throw noMatch(resourceType, query);
-      return repo.patch(resourceType, ids[0], operations, options);
+      const match = await repo.findConditionalMatch(resourceType, query);
+      if (match === undefined) throw noMatch(resourceType, query);
+      return repo.patch(resourceType, match, operations, options);
     });
   }
 
@@ -545,10 +539,8 @@ export class Repository {
   async conditionalDelete(resourceType: string, query: string): Promise<void> {
     this.assertType(resourceType);
     await this.withTransaction(async (repo) => {
-      await repo.lockCondition(repo.db, resourceType, query);
-      const ids = await repo.matchIds(repo.db, resourceType, query);
-      if (ids.length > 1) throw multipleMatches(resourceType, query);
-      if (ids.length === 1) await repo.delete(resourceType, ids[0]);
+      const match = await repo.findConditionalMatch(resourceType, query);
+      if (match !== undefined) await repo.delete(resourceType, match);
     });
   }
 
