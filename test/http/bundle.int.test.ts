@@ -259,6 +259,86 @@ describe('batch and transaction', () => {
     expect((await fhirFetch(`${base}/Patient/${patientId}`)).status).toBe(200);
   });
 
+  test('conditions name other entries by fullUrl, as references do, in any order', async () => {
+    const system = 'urn:test:cond-ref';
+    const weight = { coding: [{ system: 'http://loinc.org', code: '29463-7' }] };
+    const known = `${Date.now()}`;
+    const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system, value: known }] } })).body;
+    const before = (await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: weight, subject: { reference: `Patient/${patient.id}` }, valueQuantity: { value: 50 } } })).body;
+    const visit = (value: string, kg: number): object[] => [
+      // The update's condition names the patient entry that follows it.
+      {
+        resource: { resourceType: 'Observation', status: 'final', code: weight, subject: { reference: 'urn:uuid:6a1f0000-0000-4000-8000-000000000001' }, valueQuantity: { value: kg } },
+        request: { method: 'PUT', url: 'Observation?subject=urn:uuid:6a1f0000-0000-4000-8000-000000000001&code=http://loinc.org|29463-7' },
+      },
+      {
+        fullUrl: 'urn:uuid:6a1f0000-0000-4000-8000-000000000001',
+        resource: { resourceType: 'Patient', identifier: [{ system, value }] },
+        request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${system}|${value}` },
+      },
+      { request: { method: 'GET', url: 'Observation?subject=urn:uuid:6a1f0000-0000-4000-8000-000000000001' } },
+    ];
+
+    // A resident the station knows: the weight taken at home replaces the one on record.
+    const again = await post({ resourceType: 'Bundle', type: 'transaction', entry: visit(known, 52) });
+    expect(again.status).toBe(200);
+    expect(again.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['200 OK', '200 OK', '200 OK']);
+    expect(again.body.entry[0].resource.id).toBe(before.id);
+    expect(again.body.entry[1].resource.id).toBe(patient.id);
+    expect(again.body.entry[2].resource.entry.map((e: { resource: { valueQuantity: { value: number } } }) => e.resource.valueQuantity.value)).toEqual([52]);
+
+    // A newcomer: both are created, the observation pointing at the new patient.
+    const fresh = await post({ resourceType: 'Bundle', type: 'transaction', entry: visit(`${known}-moi`, 9) });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.entry[0].response.status).toBe('201 Created');
+    expect(fresh.body.entry[0].resource.subject.reference).toBe(`Patient/${fresh.body.entry[1].resource.id}`);
+    expect(fresh.body.entry[2].resource.entry).toHaveLength(1);
+
+    // A urn that is no entry's fullUrl, and conditions naming each other, are 400; nothing written.
+    const unknown = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'DELETE', url: 'Observation?subject=urn:uuid:6a1f0000-0000-4000-8000-0000000000ff' } }],
+    });
+    expect([unknown.status, unknown.body.issue[0].diagnostics]).toEqual([400, expect.stringContaining('is not a fullUrl in this transaction')]);
+    const circle = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: ['a', 'b'].map((name, i) => ({
+        fullUrl: `urn:uuid:6a1f0000-0000-4000-8000-00000000000${name}`,
+        resource: { resourceType: 'Patient', name: [{ family: `Vong ${known}` }] },
+        request: { method: 'POST', url: 'Patient', ifNoneExist: `link=urn:uuid:6a1f0000-0000-4000-8000-00000000000${i ? 'a' : 'b'}` },
+      })),
+    });
+    expect([circle.status, circle.body.issue[0].diagnostics]).toEqual([400, expect.stringContaining('name each other in a circle')]);
+    expect(await total('Patient', `family=${encodeURIComponent(`Vong ${known}`)}`)).toBe(0);
+  });
+
+  test('a conditional PUT writes the resource decided before the entries ran, not what an earlier entry made match', async () => {
+    const value = `${Date.now()}`;
+    const identifier = [{ system: 'urn:test:decided', value }];
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000a1', resource: { resourceType: 'Patient', identifier, name: [{ family: 'A' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000b2',
+          resource: { resourceType: 'Patient', identifier, name: [{ family: 'B' }] },
+          request: { method: 'PUT', url: `Patient?identifier=urn:test:decided|${value}` },
+        },
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: { reference: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000b2' } }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const [a, b, observation] = res.body.entry;
+    // Nothing matched when the ids were decided: the PUT created the resource its fullUrl names.
+    expect(b.response.status).toBe('201 Created');
+    expect(observation.resource.subject.reference).toBe(`Patient/${b.resource.id}`);
+    expect((await fhirFetch(`${base}/Patient/${b.resource.id}`)).body.name[0].family).toBe('B');
+    expect((await fhirFetch(`${base}/Patient/${a.resource.id}`)).body.name[0].family).toBe('A');
+  });
+
   test('a batch answers each entry on its own', async () => {
     const res = await post({
       resourceType: 'Bundle',

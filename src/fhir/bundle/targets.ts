@@ -10,8 +10,8 @@ export interface Targets {
   /** fullUrl → `Type/id`, for rewriting references between entries. */
   refs: ReferenceMap;
   /**
-   * Entry index → the id its create gets (a POST; a conditional PUT that matches nothing and
-   * names no id), or `match:<id>` for a conditional create that matched (nothing to write).
+   * Entry index → the id its create gets (a POST), or `match:<id>` for a conditional create that
+   * matched (nothing to write).
    */
   assigned: Map<number, string>;
 }
@@ -22,50 +22,150 @@ export interface Targets {
  * whose identities overlap in its DELETE, POST and PUT/PATCH steps SHALL fail — which write would
  * win depends on an order the client may not expect. Conditional URLs count by what they match
  * (under their lock, held to the commit, as when the entry runs).
+ *
+ * Rewrites the entries' requests in place (they are the request's own parse, read by nothing
+ * after the transaction):
+ * - a condition's values naming another entry's fullUrl (`Observation?subject=urn:uuid:…`, an
+ *   `ifNoneExist`, a GET's search) become that entry's `Type/id`, as references in resources do;
+ * - a conditional PUT, PATCH or DELETE that matched, and a conditional PUT that creates, becomes a
+ *   plain write of the resource decided here. It runs on what was decided — not on a second search,
+ *   which an earlier entry of the same transaction (a POST of a matching resource) could answer
+ *   otherwise, leaving references to its fullUrl pointing at a resource it did not write.
  */
 export async function decideTargets(entries: BundleEntry[], repo: Repository, baseUrl: string): Promise<Targets> {
   const refs: ReferenceMap = new Map();
   const assigned = new Map<number, string>();
   const written = new Map<string, number>();
-  const writes = (identity: string | undefined, i: number): void => {
-    if (!identity) return;
+  const writes = (identity: string, i: number): void => {
     const first = written.get(identity);
     if (first !== undefined) {
+      const [a, b] = first < i ? [first, i] : [i, first];
       throw badRequest(
-        `Mục ${first} và mục ${i} của giao dịch cùng ghi ${identity}; mỗi tài nguyên chỉ được ghi một lần`,
-        `Transaction entries ${first} and ${i} both write ${identity}; a transaction may write a resource once`,
-        [`Bundle.entry[${i}].request.url`],
+        `Mục ${a} và mục ${b} của giao dịch cùng ghi ${identity}; mỗi tài nguyên chỉ được ghi một lần`,
+        `Transaction entries ${a} and ${b} both write ${identity}; a transaction may write a resource once`,
+        [`Bundle.entry[${b}].request.url`],
       );
     }
     written.set(identity, i);
   };
+
+  // Entries without a condition first: their ids are known without a search, and a condition may
+  // name them.
+  let conditional: number[] = [];
   for (const [i, entry] of entries.entries()) {
     const { method, url, ifNoneExist } = entry.request!;
     const resource = entry.resource as Resource | undefined;
     if (method === 'POST' && resource) {
-      const match = ifNoneExist ? await repo.findConditionalMatch(resource.resourceType, ifNoneExist.replace(/^[^?]*\?/, '')) : undefined;
-      const id = match ?? randomUUID();
-      assigned.set(i, match ? `match:${id}` : id);
+      if (ifNoneExist) {
+        conditional.push(i);
+        continue;
+      }
+      const id = randomUUID();
+      assigned.set(i, id);
       if (entry.fullUrl) refs.set(entry.fullUrl, `${resource.resourceType}/${id}`);
-      continue;
-    }
-    if (method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') continue;
-    const [path, query] = splitUrl(url!, baseUrl);
-    if (!query) {
+    } else if (method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
+      const [path, query] = splitUrl(url!, baseUrl);
+      if (query) {
+        conditional.push(i);
+        continue;
+      }
       writes(path, i);
       if (method === 'PUT' && entry.fullUrl) refs.set(entry.fullUrl, path);
-      continue;
     }
-    const match = await repo.findConditionalMatch(path, query);
-    let id = match;
-    if (!id && method === 'PUT') {
-      // Created by this entry: with the body's id, or one decided now, so references to its fullUrl
-      // name the resource it writes.
-      id = resource?.id ?? randomUUID();
-      if (!resource?.id) assigned.set(i, id);
+  }
+
+  // Conditions in document order; one naming the fullUrl of a conditional entry not yet decided
+  // waits for it (a conditional create of the patient, then a conditional update of an observation
+  // of that patient, in any order).
+  const undecided = new Set(
+    conditional.filter((i) => ['POST', 'PUT'].includes(entries[i].request!.method!)).flatMap((i) => entries[i].fullUrl ?? []),
+  );
+  while (conditional.length) {
+    const waiting: number[] = [];
+    for (const i of conditional) {
+      if (await decideConditional(entries[i], i)) continue;
+      waiting.push(i);
     }
-    if (id) writes(`${path}/${id}`, i);
-    if (method === 'PUT' && entry.fullUrl && id) refs.set(entry.fullUrl, `${path}/${id}`);
+    if (waiting.length === conditional.length) {
+      const i = waiting[0];
+      throw badRequest(
+        `Mục ${i}: điều kiện tham chiếu vòng tròn giữa các mục của giao dịch`,
+        `Entry ${i}: the conditions of the transaction's entries name each other in a circle`,
+        [`Bundle.entry[${i}].request`],
+      );
+    }
+    conditional = waiting;
+  }
+  // A GET's search may name an entry too (it runs after every write).
+  for (const [i, entry] of entries.entries()) {
+    const request = entry.request!;
+    if (request.method !== 'GET' && request.method !== 'HEAD') continue;
+    const [path, query] = splitUrl(request.url!, baseUrl);
+    if (query) request.url = `${path}?${rewriteQuery(query, refs, undecided, i)!}`;
   }
   return { refs, assigned };
+
+  /** Decides one conditional entry; false while its condition names an entry not yet decided. */
+  async function decideConditional(entry: BundleEntry, i: number): Promise<boolean> {
+    const request = entry.request!;
+    const resource = entry.resource as Resource | undefined;
+    if (request.method === 'POST') {
+      const criteria = rewriteQuery(request.ifNoneExist!.replace(/^[^?]*\?/, ''), refs, undecided, i);
+      if (criteria === undefined) return false;
+      request.ifNoneExist = criteria;
+      const match = await repo.findConditionalMatch(resource!.resourceType, criteria);
+      const id = match ?? randomUUID();
+      assigned.set(i, match ? `match:${id}` : id);
+      if (entry.fullUrl) refs.set(entry.fullUrl, `${resource!.resourceType}/${id}`);
+      return true;
+    }
+    const [path, query] = splitUrl(request.url!, baseUrl);
+    const criteria = rewriteQuery(query, refs, undecided, i);
+    if (criteria === undefined) return false;
+    request.url = `${path}?${criteria}`;
+    let id = await repo.findConditionalMatch(path, criteria);
+    // A conditional PUT that matches nothing creates: with the body's id, or one decided now, so
+    // references to its fullUrl name the resource it writes.
+    if (!id && request.method === 'PUT') id = resource?.id ?? randomUUID();
+    // No match for a PATCH (404) or a DELETE (nothing to do): left conditional, to answer as REST does.
+    if (!id) return true;
+    writes(`${path}/${id}`, i);
+    if (request.method === 'PUT') {
+      // A conditional update's body may omit the id; one that names another id is refused by the
+      // update, as over REST.
+      if (resource && resource.id === undefined) resource.id = id;
+      if (entry.fullUrl) refs.set(entry.fullUrl, `${path}/${id}`);
+    }
+    request.url = `${path}/${id}`;
+    return true;
+  }
+}
+
+/**
+ * A condition's query with every value naming an entry's fullUrl replaced by that entry's
+ * `Type/id` (each of a value's comma-separated alternatives); undefined while one names an entry
+ * whose id is not decided yet. A `urn:` that is no entry's fullUrl → 400, as in a reference.
+ */
+function rewriteQuery(query: string, refs: ReferenceMap, undecided: Set<string>, i: number): string | undefined {
+  const pairs: [string, string][] = [];
+  for (const [name, value] of new URLSearchParams(query)) {
+    const parts: string[] = [];
+    for (const part of value.split(',')) {
+      const mapped = refs.get(part);
+      if (mapped) parts.push(mapped);
+      else if (undecided.has(part)) return undefined;
+      else if (part.startsWith('urn:uuid:') || part.startsWith('urn:oid:')) throw unresolvable(i, part);
+      else parts.push(part);
+    }
+    pairs.push([name, parts.join(',')]);
+  }
+  return new URLSearchParams(pairs).toString();
+}
+
+function unresolvable(i: number, ref: string): Error {
+  return badRequest(
+    `Mục ${i}: ${ref} trong điều kiện không phải fullUrl của mục nào trong giao dịch`,
+    `Entry ${i}: ${ref} in a condition is not a fullUrl in this transaction`,
+    [`Bundle.entry[${i}].request`],
+  );
 }

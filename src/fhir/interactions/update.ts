@@ -7,4 +7,4 @@ export const update: Interaction = async (req, { type, id }, ctx) =>
 
 /** conditional update: PUT [type]?criteria. */
 export const conditionalUpdate: Interaction = async (req, { type }, ctx) =>
-  writeResponse(await ctx.repo.conditionalUpdate(type, new URLSearchParams(req.query).toString(), bodyResource(req), writeOptions(req), req.assignedId), ctx.baseUrl);
+  writeResponse(await ctx.repo.conditionalUpdate(type, new URLSearchParams(req.query).toString(), bodyResource(req), writeOptions(req)), ctx.baseUrl);

@@ -429,12 +429,8 @@ export class Repository {
     }
   }
 
-  /**
-   * Conditional update: the criteria pick the resource (none → create, one → update, more → 412).
-   * `assignedId`: the id a create gets when nothing matches and the body has none (a transaction
-   * decides it first, bundle/targets.ts).
-   */
-  async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}, assignedId?: string): Promise<WriteResult> {
+  /** Conditional update: the criteria pick the resource (none → create, one → update, more → 412). */
+  async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
     this.assertType(resourceType);
     return this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resourceType, query);
@@ -447,7 +443,7 @@ export class Repository {
       if (resource.resourceType !== resourceType) {
         throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${resource.resourceType} does not match the URL (${resourceType})`);
       }
-      return resource.id !== undefined ? repo.update(resourceType, resource.id, resource, options) : repo.commit(resource, assignedId ?? randomUUID(), undefined, 'PUT');
+      return resource.id !== undefined ? repo.update(resourceType, resource.id, resource, options) : repo.commit(resource, randomUUID(), undefined, 'PUT');
     });
   }
 
