@@ -169,6 +169,9 @@ describe('create, update, patch, delete', () => {
     expect(invalid.status).toBe(400);
     const changesId = await fhirFetch(url, { method: 'PATCH', headers, body: [{ op: 'replace', path: '/id', value: 'other' }] });
     expect(changesId.status).toBe(400);
+    // A FHIRPath Patch (Parameters) is named as what is not served, not as a malformed JSON Patch.
+    const fhirPath = await fhirFetch(url, { method: 'PATCH', body: { resourceType: 'Parameters', parameter: [] } });
+    expect([fhirPath.status, fhirPath.body.issue[0].code, fhirPath.body.issue[0].diagnostics]).toEqual([400, 'not-supported', expect.stringContaining('FHIRPath Patch is not supported')]);
     expect((await fhirFetch(url)).body.meta.versionId).toBe('2');
   });
 

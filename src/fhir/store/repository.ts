@@ -16,6 +16,7 @@ import {
   gone,
   invalidResource,
   notFound,
+  notSupported,
   OperationOutcomeError,
   outcome,
   preconditionFailed,
@@ -449,6 +450,9 @@ export class Repository {
 
   /** JSON Patch (RFC 6902), then the same path as update. */
   async patch(resourceType: string, id: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
+    if ((operations as { resourceType?: unknown } | null)?.resourceType === 'Parameters') {
+      throw notSupported('Không hỗ trợ FHIRPath Patch; hãy gửi JSON Patch (application/json-patch+json)', 'FHIRPath Patch is not supported; send a JSON Patch (application/json-patch+json)');
+    }
     if (!Array.isArray(operations)) throw badRequest('Nội dung PATCH phải là mảng JSON Patch', 'A JSON Patch body must be an array of operations');
     const head = await this.readHeadOrFail(resourceType, id);
     this.require(resourceType, 'u');
