@@ -44,6 +44,7 @@ export function sendBody(res: Response, body: Resource, pretty: boolean, head = 
  * encode the joined string, against 0.3 ms in all), V8 copying every stored text into it.
  */
 export function compactJson(body: Resource): string | Buffer {
+  if (Object.isFrozen(body)) return frozenJson(body);
   // Only searches read stored text, as their entries' resources: any other answer skips the
   // replacer, which would otherwise visit every value for nothing (a transaction's response of
   // 200 resources, say; a search inside one is stringified like the rest, the same JSON).
@@ -67,4 +68,20 @@ export function compactJson(body: Resource): string | Buffer {
   }
   pieces.push(Buffer.from(text.slice(at)));
   return Buffer.concat(pieces);
+}
+
+const frozenTexts = new WeakMap<object, Buffer>();
+
+/**
+ * The JSON of a body frozen by its maker (the CapabilityStatement, shared by every request), made
+ * once as UTF-8 bytes and kept while the body lives: the statement's 700 kB took 13 ms to
+ * stringify and 8 ms more to encode as it was written to the socket, each time.
+ */
+function frozenJson(body: Resource): Buffer {
+  let bytes = frozenTexts.get(body);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(body));
+    frozenTexts.set(body, bytes);
+  }
+  return bytes;
 }

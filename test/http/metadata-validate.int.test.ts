@@ -30,6 +30,14 @@ describe('metadata and $validate', () => {
     expect(audit.interaction.map((i: any) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
   });
 
+  test('the CapabilityStatement is built once: the same statement, dated when it was built', async () => {
+    const first = await fhirFetch(`${server.baseUrl}/metadata`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await fhirFetch(`${server.baseUrl}/metadata`);
+    expect(second.body.date).toBe(first.body.date);
+    expect(second.body).toEqual(first.body);
+  });
+
   test('$validate reports issues without storing anything', async () => {
     const bad = await fhirFetch(`${server.baseUrl}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Patient', gender: 'x' } });
     expect(bad.status).toBe(200);
