@@ -37,7 +37,16 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
   const json = express.json({ limit: '64kb' });
-  const limited = rateLimit({ windowMs: 60_000, limit: deps.loginRateLimit, store: deps.loginAttempts, standardHeaders: 'draft-7', legacyHeaders: false });
+  // Failed attempts only: guessing is what is limited, while the apps of a commune's residents,
+  // many behind one mobile carrier's shared address, refresh their tokens as often as they need.
+  const limited = rateLimit({
+    windowMs: 60_000,
+    limit: deps.loginRateLimit,
+    store: deps.loginAttempts,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+  });
   const { csrf } = deps;
 
   /** Audits a sign-in attempt as the person who tried (or the anonymous address). */

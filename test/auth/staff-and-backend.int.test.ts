@@ -110,6 +110,8 @@ describe('staff accounts, sessions and backend services', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const limited = await startTestServer({ LOGIN_RATE_LIMIT: '3' });
     try {
+      // Only failures count: many apps behind one carrier address get their tokens.
+      for (let i = 0; i < 5; i++) expect(await limited.systemToken()).toBeTruthy();
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'x' }) })).status);
       expect(statuses.slice(-1)[0]).toBe(429);
