@@ -294,13 +294,12 @@ describe('batch and transaction', () => {
     expect(fresh.body.entry[0].resource.subject.reference).toBe(`Patient/${fresh.body.entry[1].resource.id}`);
     expect(fresh.body.entry[2].resource.entry).toHaveLength(1);
 
-    // A urn that is no entry's fullUrl, and conditions naming each other, are 400; nothing written.
-    const unknown = await post({
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [{ request: { method: 'DELETE', url: 'Observation?subject=urn:uuid:6a1f0000-0000-4000-8000-0000000000ff' } }],
-    });
-    expect([unknown.status, unknown.body.issue[0].diagnostics]).toEqual([400, expect.stringContaining('is not a fullUrl in this transaction')]);
+    // A urn that is no entry's fullUrl is a value like any other: an identifier system by OID.
+    const oid = { resourceType: 'Patient', identifier: [{ system: 'urn:oid:2.16.840.1.113883.4.1', value: known }] };
+    const byOid = () => post({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: oid, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:oid:2.16.840.1.113883.4.1|${known}` } }] });
+    expect((await byOid()).body.entry[0].response.status).toBe('201 Created');
+    expect((await byOid()).body.entry[0].response.status).toBe('200 OK');
+    // Conditions naming each other are 400, and nothing is written.
     const circle = await post({
       resourceType: 'Bundle',
       type: 'transaction',

@@ -97,11 +97,11 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     conditional = waiting;
   }
   // A GET's search may name an entry too (it runs after every write).
-  for (const [i, entry] of entries.entries()) {
+  for (const entry of entries) {
     const request = entry.request!;
     if (request.method !== 'GET' && request.method !== 'HEAD') continue;
     const [path, query] = splitUrl(request.url!, baseUrl);
-    if (query) request.url = `${path}?${rewriteQuery(query, refs, undecided, i)!}`;
+    if (query) request.url = `${path}?${rewriteQuery(query, refs, undecided)!}`;
   }
   return { refs, assigned };
 
@@ -110,7 +110,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     const request = entry.request!;
     const resource = entry.resource as Resource | undefined;
     if (request.method === 'POST') {
-      const criteria = rewriteQuery(request.ifNoneExist!.replace(/^[^?]*\?/, ''), refs, undecided, i);
+      const criteria = rewriteQuery(request.ifNoneExist!.replace(/^[^?]*\?/, ''), refs, undecided);
       if (criteria === undefined) return false;
       request.ifNoneExist = criteria;
       const match = await repo.findConditionalMatch(resource!.resourceType, criteria);
@@ -120,7 +120,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       return true;
     }
     const [path, query] = splitUrl(request.url!, baseUrl);
-    const criteria = rewriteQuery(query, refs, undecided, i);
+    const criteria = rewriteQuery(query, refs, undecided);
     if (criteria === undefined) return false;
     request.url = `${path}?${criteria}`;
     let id = await repo.findConditionalMatch(path, criteria);
@@ -144,28 +144,21 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
 /**
  * A condition's query with every value naming an entry's fullUrl replaced by that entry's
  * `Type/id` (each of a value's comma-separated alternatives); undefined while one names an entry
- * whose id is not decided yet. A `urn:` that is no entry's fullUrl → 400, as in a reference.
+ * whose id is not decided yet. Any other value stays as written — a `urn:` may be a value of its
+ * own (an identifier system `urn:oid:…|123`, a canonical URL), not a pointer into the Bundle.
  */
-function rewriteQuery(query: string, refs: ReferenceMap, undecided: Set<string>, i: number): string | undefined {
+function rewriteQuery(query: string, refs: ReferenceMap, undecided: Set<string>): string | undefined {
+  let changed = false;
   const pairs: [string, string][] = [];
   for (const [name, value] of new URLSearchParams(query)) {
     const parts: string[] = [];
     for (const part of value.split(',')) {
       const mapped = refs.get(part);
-      if (mapped) parts.push(mapped);
-      else if (undecided.has(part)) return undefined;
-      else if (part.startsWith('urn:uuid:') || part.startsWith('urn:oid:')) throw unresolvable(i, part);
-      else parts.push(part);
+      if (undecided.has(part) && !mapped) return undefined;
+      parts.push(mapped ?? part);
+      changed ||= mapped !== undefined;
     }
     pairs.push([name, parts.join(',')]);
   }
-  return new URLSearchParams(pairs).toString();
-}
-
-function unresolvable(i: number, ref: string): Error {
-  return badRequest(
-    `Mục ${i}: ${ref} trong điều kiện không phải fullUrl của mục nào trong giao dịch`,
-    `Entry ${i}: ${ref} in a condition is not a fullUrl in this transaction`,
-    [`Bundle.entry[${i}].request`],
-  );
+  return changed ? new URLSearchParams(pairs).toString() : query;
 }
