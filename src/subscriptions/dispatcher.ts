@@ -6,7 +6,7 @@ import { readExactHorizon } from '../fhir/store/history';
 import type { AuthService } from '../auth/service';
 import { deliverNext, type DeliveryOptions } from './delivery';
 import { clientOwnerResolver } from './owner';
-import { advanceFeed } from './feed';
+import { advanceFeed, feedHasWork } from './feed';
 import { SubscriptionRegistry, type OwnerResolver, type ServedSubscription } from './registry';
 
 /**
@@ -20,11 +20,14 @@ export interface DispatcherOptions extends DeliveryOptions {
   pollMs: number;
   /** Changes read from the feed per transaction. */
   feedBatch: number;
+  /** How far the stored feed cursor may trail the horizon while nothing concerns a subscription (feed.ts feedHasWork). */
+  cursorLagMs: number;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   pollMs: 250,
   feedBatch: 500,
+  cursorLagMs: 10_000,
   batchSize: 50,
   timeoutMs: 10_000,
   // 1 s, 2 s, 4 s … capped at 5 minutes: a platform down for an hour gets about a dozen attempts.
@@ -58,7 +61,9 @@ export function startSubscriptionDispatcher(deps: DispatcherDeps, overrides: Par
     // The horizon first, then the subscriptions (see advanceFeed).
     const horizon = await readExactHorizon(deps.db);
     const subscriptions = await registry.load();
-    const busy = await deps.db.transaction((tx) => advanceFeed(tx, repo.ctx.stationId, subscriptions, options.feedBatch, horizon));
+    const busy =
+      (await feedHasWork(deps.db, repo.ctx.stationId, subscriptions, horizon, options.cursorLagMs)) &&
+      (await deps.db.transaction((tx) => advanceFeed(tx, repo.ctx.stationId, subscriptions, options.feedBatch, horizon)));
     const results = await Promise.all(subscriptions.map((s) => deliverAll(s)));
     return busy || results.some(Boolean);
   };

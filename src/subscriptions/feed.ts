@@ -39,6 +39,7 @@ interface Cursor {
   until: string | null;
   after_seq: string;
 }
+const CURSOR_COLUMNS = `${utcText('since', 'us')} AS since, ${utcText('until', 'us')} AS until, after_seq`;
 
 // A previous version is never current (h supersedes it), so its row holds its content.
 const COLUMNS = `h.resource_type, h.last_updated, h.id, h.version_id, h.seq, h.method, ${versionContent('h')} AS content, p.content AS previous`;
@@ -73,6 +74,29 @@ export async function advanceFeed(tx: Transaction, stationId: string, subscripti
 }
 
 /**
+ * Whether a round has work for the feed's transaction, asked without it: that transaction locks the
+ * cursor (`FOR UPDATE` takes a transaction id) and moves it — a write PostgreSQL flushes to disk at
+ * commit, which an idle server made four times a second. Work is: no cursor yet, a window left
+ * part-way, a subscription without its state row, a change of a subscribed type in the window, or a
+ * stored cursor more than `maxLagMs` behind the horizon (moved now and then, so the window read
+ * here stays short). A round skipped is only a slow dispatcher: the stored cursor stays exact, and a
+ * change older than a subscription never concerns it (`concerns`), however early its window starts.
+ */
+export async function feedHasWork(q: Queryable, stationId: string, subscriptions: readonly ServedSubscription[], horizon: string, maxLagMs: number): Promise<boolean> {
+  const [cursor] = await q.query<Cursor>(`SELECT ${CURSOR_COLUMNS} FROM subscription_feed WHERE station_id = $1`, [stationId]);
+  if (!cursor || cursor.until !== null || Date.parse(horizon) - Date.parse(cursor.since) > maxLagMs) return true;
+  if (subscriptions.length) {
+    const [{ n }] = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM subscription_state WHERE station_id = $1 AND subscription_id = ANY($2::text[])`, [
+      stationId,
+      subscriptions.map((s) => s.id),
+    ]);
+    if (n < subscriptions.length) return true;
+  }
+  const types = [...new Set(subscriptions.map((s) => s.criteria.resourceType))];
+  return types.length > 0 && horizon > cursor.since && (await windowRows(q, stationId, cursor, horizon, types, 1)).length > 0;
+}
+
+/**
  * The station's cursor, locked so two dispatchers never read the same window. A new feed starts
  * at the oldest subscription's creation (or now): earlier changes concern no subscription.
  */
@@ -83,8 +107,7 @@ async function lockCursor(tx: Queryable, stationId: string): Promise<Cursor> {
      ON CONFLICT (station_id) DO NOTHING`,
     [stationId],
   );
-  const exact = (column: string): string => `${utcText(column, 'us')} AS ${column}`;
-  const rows = await tx.query<Cursor>(`SELECT ${exact('since')}, ${exact('until')}, after_seq FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
+  const rows = await tx.query<Cursor>(`SELECT ${CURSOR_COLUMNS} FROM subscription_feed WHERE station_id = $1 FOR UPDATE`, [stationId]);
   return rows[0];
 }
 

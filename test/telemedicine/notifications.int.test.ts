@@ -227,6 +227,30 @@ describe('notifications to the telemedicine platform', () => {
     expect(platform.of(made.body.id)).toEqual([]);
   });
 
+  test('an idle dispatcher writes nothing; its stored cursor moves only now and then', async () => {
+    // The row version (xmin) of the feed's cursor changes with every write of it.
+    const cursorVersion = async (): Promise<string> => (await server.db.query<{ v: string }>(`SELECT xmin::text AS v FROM subscription_feed`))[0].v;
+    const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    // The file's dispatcher, a round every 40 ms and nothing new to read. It moves its stored cursor
+    // once its lag passes 10 s, so of two 600 ms spans at most one may see a write.
+    const seen = [await cursorVersion()];
+    for (const _ of [1, 2]) {
+      await pause(600);
+      seen.push(await cursorVersion());
+    }
+    expect(seen[0] === seen[1] || seen[1] === seen[2]).toBe(true);
+    // One that lets the stored cursor lag 100 ms at most moves it.
+    const eager = startSubscriptionDispatcher(
+      { db: server.db, engine: server.engine, resolveOwner: clientOwnerResolver(server.auth.store, new Set(server.engine.defs.patientCompartment.keys())) },
+      { ...FAST, cursorLagMs: 100 },
+    );
+    try {
+      await until('the stored cursor moved', async () => ((await cursorVersion()) !== seen[2] ? true : undefined), 10_000);
+    } finally {
+      await eager.stop();
+    }
+  });
+
   test('a dispatcher stopped in its pause leaves no timer behind to hold the process open', async () => {
     // Its own timers are told apart by their length: the other dispatcher pauses 40 ms.
     const pauseMs = 600_000;
