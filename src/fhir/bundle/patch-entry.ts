@@ -1,20 +1,19 @@
 import type { Binary, BundleEntry } from '@medplum/fhirtypes';
-import { badRequest, notSupported } from '../outcomes';
+import { badRequest } from '../outcomes';
 import { isR4Base64Binary } from '../validate/base64';
 
 /**
  * What a Bundle entry sends to its interaction: the resource, or for a PATCH the JSON Patch its
  * resource carries. A Bundle holds resources only, so R4 puts a JSON Patch in a Binary
  * (`contentType` application/json-patch+json, the document base64 in `data`); FHIRPath Patch (a
- * Parameters resource) is not served, as over REST.
+ * Parameters resource) is passed on as it is, for the interaction to refuse as over REST.
  */
 export function entryBody(entry: BundleEntry, index: number): unknown {
   if (entry.request?.method !== 'PATCH') return entry.resource;
   const at = [`Bundle.entry[${index}].resource`];
   const resource = entry.resource;
-  if (resource?.resourceType === 'Parameters') {
-    throw notSupported(`Mục ${index}: không hỗ trợ FHIRPath Patch, hãy dùng JSON Patch trong một Binary`, `Entry ${index}: FHIRPath Patch is not supported; send a JSON Patch in a Binary`);
-  }
+  // A FHIRPath Patch goes to the interaction, which refuses it as over REST (Repository.patch).
+  if (resource?.resourceType === 'Parameters') return resource;
   const binary = resource as Binary | undefined;
   if (binary?.resourceType !== 'Binary' || binary.contentType?.split(';')[0].trim() !== 'application/json-patch+json' || typeof binary.data !== 'string') {
     throw badRequest(

@@ -60,9 +60,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
         conditional.push(i);
         continue;
       }
-      const id = randomUUID();
-      assigned.set(i, id);
-      if (entry.fullUrl) refs.set(entry.fullUrl, `${resource.resourceType}/${id}`);
+      decideCreate(entry, i);
     } else if (method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
       const [path, query] = splitUrl(url!, baseUrl);
       if (query) {
@@ -105,6 +103,13 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
   }
   return { refs, assigned };
 
+  /** A POST's id: a new one, or the resource its `ifNoneExist` matched (nothing to write). */
+  function decideCreate(entry: BundleEntry, i: number, match?: string): void {
+    const id = match ?? randomUUID();
+    assigned.set(i, match ? `match:${id}` : id);
+    if (entry.fullUrl) refs.set(entry.fullUrl, `${entry.resource!.resourceType}/${id}`);
+  }
+
   /** Decides one conditional entry; false while its condition names an entry not yet decided. */
   async function decideConditional(entry: BundleEntry, i: number): Promise<boolean> {
     const request = entry.request!;
@@ -113,10 +118,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       const criteria = rewriteQuery(request.ifNoneExist!.replace(/^[^?]*\?/, ''), refs, undecided);
       if (criteria === undefined) return false;
       request.ifNoneExist = criteria;
-      const match = await repo.findConditionalMatch(resource!.resourceType, criteria);
-      const id = match ?? randomUUID();
-      assigned.set(i, match ? `match:${id}` : id);
-      if (entry.fullUrl) refs.set(entry.fullUrl, `${resource!.resourceType}/${id}`);
+      decideCreate(entry, i, await repo.findConditionalMatch(resource!.resourceType, criteria));
       return true;
     }
     const [path, query] = splitUrl(request.url!, baseUrl);
