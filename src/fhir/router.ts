@@ -14,7 +14,7 @@ import { capabilityStatement, type ServedCapabilities } from './operations/capab
 import { evaluateMeasureOperation } from './operations/evaluate-measure';
 import { patientEverything } from './operations/everything';
 import { validateOperation } from './operations/validate';
-import { badRequest, methodNotAllowed, notFound, OperationOutcomeError } from './outcomes';
+import { badRequest, methodNotAllowed, notFound, notSupported, OperationOutcomeError } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
 import { parseSearch } from './search/parse';
 import { TELEMEDICINE_OPERATIONS, TELEMEDICINE_ROUTES } from '../telemedicine/operations';
@@ -141,6 +141,16 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
         return route.handler(req, params, ctx);
       }
       if (pathMatched) throw methodNotAllowed(req.method, `/${req.path}`);
+      // `$name` is an operation's name, never an id: a path naming one we do not serve at that
+      // level (type-level `Patient/$everything`, `$export`) is a request we cannot do, not a
+      // missing resource.
+      const operation = segments.find((s) => s.startsWith('$'));
+      if (operation) {
+        throw notSupported(
+          `Máy chủ không hỗ trợ thao tác ${operation} tại /${req.path}`,
+          `Operation ${operation} is not supported at /${req.path}`,
+        );
+      }
       throw notFound(`/${req.path}`);
     },
   };

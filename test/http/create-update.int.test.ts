@@ -216,6 +216,14 @@ describe('create, update, patch, delete', () => {
     expect(unknown.status).toBe(404);
   });
 
+  test('an operation not served at that level is 400 not-supported, never a missing resource', async () => {
+    for (const [method, path] of [['GET', 'Patient/$everything'], ['POST', 'Observation/abc/$everything'], ['GET', '$export'], ['POST', 'Patient/$foo']]) {
+      const res = await fhirFetch(`${base}/${path}`, { method, ...(method === 'POST' ? { body: { resourceType: 'Parameters' } } : {}) });
+      const operation = path.slice(path.indexOf('$'));
+      expect([path, res.status, res.body.issue[0].code, res.body.issue[0].diagnostics]).toEqual([path, 400, 'not-supported', expect.stringContaining(`Operation ${operation} is not supported`)]);
+    }
+  });
+
   test('a body over the limit is 413', async () => {
     const small = await startTestServer({ MAX_BODY_SIZE: '2kb' });
     try {
