@@ -313,29 +313,74 @@ describe('batch and transaction', () => {
     expect(await total('Patient', `family=${encodeURIComponent(`Vong ${known}`)}`)).toBe(0);
   });
 
-  test('a conditional PUT writes the resource decided before the entries ran, not what an earlier entry made match', async () => {
+  // R4 runs a transaction's POSTs before its PUTs and PATCHes, each step in the Bundle's order; the
+  // conditions are decided before anything runs (so references can name their results), then
+  // searched again after the writes (src/fhir/bundle/recheck.ts).
+  test('a condition that an entry processed before it would have met fails the transaction (412): no twin residents', async () => {
     const value = `${Date.now()}`;
     const identifier = [{ system: 'urn:test:decided', value }];
+    const patientEntry = (family: string, request: object, fullUrl?: string) => ({ fullUrl, resource: { resourceType: 'Patient', identifier, name: [{ family }] }, request });
+    const observationOf = (fullUrl: string) => ({ resource: { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: { reference: fullUrl } }, request: { method: 'POST', url: 'Observation' } });
+
+    // A POST of the resident, then a conditional update by the same identifier: run in order, the
+    // PUT would update the POSTed resident — one resource written twice, which R4 refuses.
+    const putAfterPost = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        patientEntry('A', { method: 'POST', url: 'Patient' }),
+        patientEntry('B', { method: 'PUT', url: `Patient?identifier=urn:test:decided|${value}` }, 'urn:uuid:6a1f0000-0000-4000-8000-0000000000b2'),
+        observationOf('urn:uuid:6a1f0000-0000-4000-8000-0000000000b2'),
+      ],
+    });
+    expect([putAfterPost.status, putAfterPost.body.issue[0].code]).toEqual([412, 'conflict']);
+    expect(putAfterPost.body.issue[0].diagnostics).toContain('Transaction entry 1 failed, nothing was stored');
+    expect(putAfterPost.body.issue[0].diagnostics).toContain('written by entry 0 of the transaction');
+    expect(putAfterPost.body.issue[0].expression).toContain('Bundle.entry[1]');
+    // The conditional create after a plain POST of the same resident would have matched it.
+    const createAfterPost = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [patientEntry('A', { method: 'POST', url: 'Patient' }), patientEntry('B', { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:test:decided|${value}` })],
+    });
+    expect([createAfterPost.status, createAfterPost.body.issue[0].expression]).toEqual([412, expect.arrayContaining(['Bundle.entry[1]'])]);
+    expect(await total('Patient', `identifier=urn:test:decided|${value}`)).toBe(0);
+    expect(await total('Observation', `code:text=${encodeURIComponent('cân nặng')}&subject:Patient.identifier=urn:test:decided|${value}`)).toBe(0);
+
+    // The other way round the spec's order is kept, not refused: the conditional create runs first,
+    // finds nothing and creates; the plain POST after it creates another.
+    const createThenPost = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [patientEntry('B', { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:test:decided|${value}` }), patientEntry('A', { method: 'POST', url: 'Patient' })],
+    });
+    expect(createThenPost.body.entry?.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201 Created', '201 Created']);
+    expect(await total('Patient', `identifier=urn:test:decided|${value}`)).toBe(2);
+  });
+
+  test('two conditional creates with one condition make one resource; the second answers with the first', async () => {
+    const value = `${Date.now()}`;
+    const resident = (fullUrl: string, ifNoneExist: string) => ({
+      fullUrl,
+      resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:twice', value }], gender: 'female' },
+      request: { method: 'POST', url: 'Patient', ifNoneExist },
+    });
     const res = await post({
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000a1', resource: { resourceType: 'Patient', identifier, name: [{ family: 'A' }] }, request: { method: 'POST', url: 'Patient' } },
-        {
-          fullUrl: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000b2',
-          resource: { resourceType: 'Patient', identifier, name: [{ family: 'B' }] },
-          request: { method: 'PUT', url: `Patient?identifier=urn:test:decided|${value}` },
-        },
-        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: { reference: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000b2' } }, request: { method: 'POST', url: 'Observation' } },
+        resident('urn:uuid:6a1f0000-0000-4000-8000-0000000000c1', `identifier=urn:test:twice|${value}&gender=female`),
+        // The same condition with its parameters the other way round.
+        resident('urn:uuid:6a1f0000-0000-4000-8000-0000000000c2', `gender=female&identifier=urn:test:twice|${value}`),
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'chiều cao' }, subject: { reference: 'urn:uuid:6a1f0000-0000-4000-8000-0000000000c2' } }, request: { method: 'POST', url: 'Observation' } },
       ],
     });
     expect(res.status).toBe(200);
-    const [a, b, observation] = res.body.entry;
-    // Nothing matched when the ids were decided: the PUT created the resource its fullUrl names.
-    expect(b.response.status).toBe('201 Created');
-    expect(observation.resource.subject.reference).toBe(`Patient/${b.resource.id}`);
-    expect((await fhirFetch(`${base}/Patient/${b.resource.id}`)).body.name[0].family).toBe('B');
-    expect((await fhirFetch(`${base}/Patient/${a.resource.id}`)).body.name[0].family).toBe('A');
+    const [first, second, observation] = res.body.entry;
+    expect([first.response.status, second.response.status]).toEqual(['201 Created', '200 OK']);
+    expect(second.resource.id).toBe(first.resource.id);
+    expect(observation.resource.subject.reference).toBe(`Patient/${first.resource.id}`);
+    expect(await total('Patient', `identifier=urn:test:twice|${value}`)).toBe(1);
   });
 
   test('a batch answers each entry on its own', async () => {

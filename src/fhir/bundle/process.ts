@@ -5,10 +5,14 @@ import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
 import { splitUrl } from './links';
 import { entryBody } from './patch-entry';
 import { resolveReferences } from './references';
+import { recheckConditions, type EntryWrite } from './recheck';
 import { decideTargets } from './targets';
 
 /** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+/** The methods whose entries write a resource (a DELETE's is gone; a conditional create that matched writes nothing). */
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
 
@@ -56,12 +60,13 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
   // everything it touched.
   return ctx.repo.withDeferredWrites((outer) => outer.withBatchedAudit(async (repo) => {
     const txCtx: InteractionContext = { ...ctx, repo };
-    const { refs, assigned } = await decideTargets(entries, repo, ctx.baseUrl);
+    const { refs, assigned, conditions } = await decideTargets(entries, repo, ctx.baseUrl);
     // A PATCH's operations may reference other entries too (e.g. an added generalPractitioner).
     const resolved = await resolveReferences(entries.map(entryBody), refs, repo, ctx.baseUrl);
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
     const responses: FhirResponse[] = new Array(entries.length);
-    for (const i of order) {
+    const written = new Map<string, EntryWrite>();
+    for (const [position, i] of order.entries()) {
       const id = assigned.get(i);
       try {
         if (id?.startsWith('match:')) {
@@ -74,7 +79,12 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
         throw entryFailure(err, i);
       }
       if (responses[i].status >= 400) throw entryFailure(new OperationOutcomeError(responses[i].outcome ?? outcome('error', 'processing', 'failed'), responses[i].status), i);
+      const { resource } = responses[i];
+      if (WRITES.has(entries[i].request!.method!) && resource?.id) written.set(`${resource.resourceType}/${resource.id}`, { index: i, position });
     }
+    const positions = new Map(order.map((i, position) => [i, position]));
+    const found = await recheckConditions(conditions, written, (i) => positions.get(i)!, repo);
+    if (found) throw entryFailure(found.failure, found.index);
     // Records derived from the entries (z-scores) are written now, inside the audited batch.
     await repo.settle();
     return responses;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcomes';
-import type { Repository } from '../store/repository';
+import { conditionKey, type Repository } from '../store/repository';
 import { splitUrl } from './links';
 import type { ReferenceMap } from './references';
 
@@ -14,6 +14,17 @@ export interface Targets {
    * matched (nothing to write).
    */
   assigned: Map<number, string>;
+  /** The conditional entries that found or made a resource, to be searched again after the writes. */
+  conditions: DecidedCondition[];
+}
+
+/** A conditional entry (POST `ifNoneExist`, PUT or PATCH by criteria) and the resource it decided on. */
+export interface DecidedCondition {
+  index: number;
+  resourceType: string;
+  criteria: string;
+  /** The id it creates, updates, patches or (a conditional create that matched) answers with. */
+  id: string;
 }
 
 /**
@@ -28,13 +39,18 @@ export interface Targets {
  * - a condition's values naming another entry's fullUrl (`Observation?subject=urn:uuid:…`, an
  *   `ifNoneExist`, a GET's search) become that entry's `Type/id`, as references in resources do;
  * - a conditional PUT, PATCH or DELETE that matched, and a conditional PUT that creates, becomes a
- *   plain write of the resource decided here. It runs on what was decided — not on a second search,
- *   which an earlier entry of the same transaction (a POST of a matching resource) could answer
- *   otherwise, leaving references to its fullUrl pointing at a resource it did not write.
+ *   plain write of the resource decided here, so references to its fullUrl name what it writes.
+ *   Whether an entry running before it changed what its condition finds is checked after the
+ *   writes (recheck.ts), against the `conditions` returned.
  */
 export async function decideTargets(entries: BundleEntry[], repo: Repository, baseUrl: string): Promise<Targets> {
   const refs: ReferenceMap = new Map();
   const assigned = new Map<number, string>();
+  const conditions: DecidedCondition[] = [];
+  // Conditional creates that create, by condition (conditionKey): a later one with the same
+  // condition finds the earlier one's resource, as it would running after it in the spec's order
+  // (POSTs in the Bundle's order), instead of creating a twin.
+  const createdFor = new Map<string, { index: number; id: string }>();
   const written = new Map<string, number>();
   const writes = (identity: string, i: number): void => {
     const first = written.get(identity);
@@ -101,7 +117,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     const [path, query] = splitUrl(request.url!, baseUrl);
     if (query) request.url = `${path}?${rewriteQuery(query, refs, undecided)!}`;
   }
-  return { refs, assigned };
+  return { refs, assigned, conditions };
 
   /** A POST's id: a new one, or the resource its `ifNoneExist` matched (nothing to write). */
   function decideCreate(entry: BundleEntry, i: number, match?: string): void {
@@ -118,7 +134,13 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       const criteria = rewriteQuery(request.ifNoneExist!.replace(/^[^?]*\?/, ''), refs, undecided);
       if (criteria === undefined) return false;
       request.ifNoneExist = criteria;
-      decideCreate(entry, i, await repo.findConditionalMatch(resource!.resourceType, criteria));
+      const type = resource!.resourceType;
+      const key = conditionKey(type, criteria);
+      const earlier = createdFor.get(key);
+      const match = earlier && earlier.index < i ? earlier.id : await repo.findConditionalMatch(type, criteria);
+      decideCreate(entry, i, match);
+      if (!match && !earlier) createdFor.set(key, { index: i, id: assigned.get(i)! });
+      conditions.push({ index: i, resourceType: type, criteria, id: match ?? assigned.get(i)! });
       return true;
     }
     const [path, query] = splitUrl(request.url!, baseUrl);
@@ -132,6 +154,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     // No match for a PATCH (404) or a DELETE (nothing to do): left conditional, to answer as REST does.
     if (!id) return true;
     writes(`${path}/${id}`, i);
+    if (request.method !== 'DELETE') conditions.push({ index: i, resourceType: path, criteria, id });
     if (request.method === 'PUT') {
       // A conditional update's body may omit the id; one that names another id is refused by the
       // update, as over REST.

@@ -346,8 +346,7 @@ export class Repository {
    * conditional creates leave exactly one resource (anchors.md: HAPI/Microsoft duplicates).
    */
   private async lockCondition(tx: Queryable, resourceType: string, query: string): Promise<void> {
-    const canonical = [...new URLSearchParams(query)].sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
-    const digest = createHash('sha256').update(`${this.ctx.stationId}\n${resourceType}\n${JSON.stringify(canonical)}`).digest();
+    const digest = createHash('sha256').update(`${this.ctx.stationId}\n${conditionKey(resourceType, query)}`).digest();
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest.readBigInt64BE(0).toString()]);
   }
 
@@ -366,6 +365,14 @@ export class Repository {
       throw preconditionFailed(`Không có ${resourceType} nào khớp ${query}`, `No ${resourceType} matches ${query}`);
     }
     return ids[0];
+  }
+
+  /**
+   * Ids of the resources a condition matches now, at most `limit`, without taking its lock: a
+   * transaction's second look at conditions it already holds (bundle/recheck.ts).
+   */
+  async conditionMatches(resourceType: string, query: string, limit: number): Promise<string[]> {
+    return this.matchIds(this.db, resourceType, query, limit);
   }
 
   /**
@@ -678,6 +685,12 @@ const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update',
 
 function noMatch(type: string, query: string): OperationOutcomeError {
   return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${query}`, `No ${type} matches ${query}`)), 404);
+}
+
+/** One text for a condition however its parameters are ordered (`a=1&b=2` and `b=2&a=1`). */
+export function conditionKey(resourceType: string, query: string): string {
+  const canonical = [...new URLSearchParams(query)].sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
+  return `${resourceType}\n${JSON.stringify(canonical)}`;
 }
 
 function multipleMatches(type: string, query: string): OperationOutcomeError {
