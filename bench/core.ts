@@ -256,6 +256,21 @@ function printCpu(cpu: CpuUse, wallMs: number, count: number, unit: string): voi
   const part = (label: string, ms: number | undefined): string =>
     ms === undefined ? `${label} n/a` : `${label} ${formatMs(ms / count)} (${formatInt((100 * ms) / wallMs)}% of a core)`;
   console.log(`CPU per ${unit}: ${part('server', cpu.serverMs)}, ${part('PostgreSQL backends', cpu.databaseMs)}, ${part('bench client', cpu.benchMs)}`);
+  const ceiling = cpuCeiling(cpu, count);
+  if (ceiling !== undefined) {
+    const perUnit = (cpu.serverMs + cpu.databaseMs! + cpu.benchMs) / count;
+    console.log(`CPU ceiling: ${os.cpus().length} cores / ${formatMs(perUnit)} per ${unit} = ${formatInt(ceiling)} ${unit}s/s at most on this machine, however the work is arranged`);
+  }
+}
+
+/**
+ * The rate this machine's cores allow at the CPU one unit of work took (server, PostgreSQL and the
+ * bench's own load generator, which shares the machine): a goal above it cannot be met here by
+ * arranging the same work differently, only by less CPU per unit or faster cores.
+ */
+function cpuCeiling(cpu: CpuUse, count: number): number | undefined {
+  if (cpu.databaseMs === undefined || count === 0) return undefined;
+  return (os.cpus().length * 1000 * count) / (cpu.serverMs + cpu.databaseMs + cpu.benchMs);
 }
 
 function printSummary(f: Figures, args: Args): void {
@@ -269,9 +284,11 @@ function printSummary(f: Figures, args: Args): void {
   const rssMb = f.rss && Math.max(f.rss.sampledMb, f.rss.hwmMb ?? 0);
   const rows = [
     ['Synthea transactions, resources/s', figure(ours, formatInt), `>= ${formatInt(GOALS.transactionRate)}`, verdict(ours, (v) => v >= GOALS.transactionRate, bundlesFailed)],
+    ['  CPU ceiling of this machine', figure(f.synthea && cpuCeiling(f.synthea.cpu, f.synthea.resources), formatInt), '', ''],
     ['plain pg insert, resources/s', figure(raw, formatInt), '(baseline)', ''],
     ['ours / raw insert', figure(ratio, (v) => formatNumber(v, 2)), `>= ${GOALS.rawRatio}`, verdict(ratio, (v) => v >= GOALS.rawRatio, bundlesFailed)],
     [`Patient creates/s, c=${PATIENT_CONNECTIONS}, ${args.patientSeconds} s`, figure(p?.requestsPerSecond, formatInt), `>= ${formatInt(GOALS.patientRate)}`, verdict(p?.requestsPerSecond, (v) => v >= GOALS.patientRate, createsFailed)],
+    ['  CPU ceiling of this machine', figure(p && cpuCeiling(p.cpu, p.responses), formatInt), '', ''],
     ['Patient create p95 latency', figure(p?.latencyMs.p95, formatMs), `< ${GOALS.patientP95Ms} ms`, verdict(p?.latencyMs.p95, (v) => v < GOALS.patientP95Ms, createsFailed)],
     ['Patient create p50 / p99 latency', p ? `${formatMs(p.latencyMs.p50)} / ${formatMs(p.latencyMs.p99)}` : '-', '', ''],
     ['server peak RSS, MB', figure(rssMb, formatNumber), `< ${GOALS.peakRssMb}`, verdict(rssMb, (v) => v < GOALS.peakRssMb, false)],
