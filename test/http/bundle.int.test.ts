@@ -344,6 +344,13 @@ describe('batch and transaction', () => {
       entry: [patientEntry('A', { method: 'POST', url: 'Patient' }), patientEntry('B', { method: 'POST', url: 'Patient', ifNoneExist: `identifier=urn:test:decided|${value}` })],
     });
     expect([createAfterPost.status, createAfterPost.body.issue[0].expression]).toEqual([412, expect.arrayContaining(['Bundle.entry[1]'])]);
+    // Any condition, not only identifiers: a conditional update by name after a POST of that name.
+    const byName = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [patientEntry(`Zyx${value}`, { method: 'POST', url: 'Patient' }), patientEntry(`Zyx${value}`, { method: 'PUT', url: `Patient?family=Zyx${value}` })],
+    });
+    expect([byName.status, byName.body.issue[0].expression]).toEqual([412, expect.arrayContaining(['Bundle.entry[1]'])]);
     expect(await total('Patient', `identifier=urn:test:decided|${value}`)).toBe(0);
     expect(await total('Observation', `code:text=${encodeURIComponent('cân nặng')}&subject:Patient.identifier=urn:test:decided|${value}`)).toBe(0);
 

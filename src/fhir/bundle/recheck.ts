@@ -1,12 +1,15 @@
+import type { Resource } from '@medplum/fhirtypes';
 import { preconditionFailed, type OperationOutcomeError } from '../outcomes';
-import type { Repository } from '../store/repository';
+import { MAX_INDEXED_CHARS } from '../index/tables';
 import { MAX_COUNT } from '../search/request';
+import type { Repository } from '../store/repository';
 import type { DecidedCondition } from './targets';
 
-/** What one entry wrote: its place in the processing order (DELETE, POST, PUT/PATCH; then the Bundle's order). */
+/** What one entry wrote, and its place in the processing order (DELETE, POST, PUT/PATCH; then the Bundle's order). */
 export interface EntryWrite {
   index: number;
   position: number;
+  resource: Resource;
 }
 
 /**
@@ -19,24 +22,46 @@ export interface EntryWrite {
  * matched it. Answering 200 with two residents of one identifier is the silent duplicate a health
  * record must not get.
  *
- * Only conditions another entry could have changed are searched again: those of a type the
- * transaction wrote elsewhere, or chained ones (`subject:Patient.identifier=…`, `_has`), which any
- * write may change.
+ * Only conditions an earlier entry could have changed are searched again: those of a type an
+ * entry before them wrote, or chained ones (`subject:Patient.identifier=…`, `_has`) after any
+ * write. An import of residents by conditional creates (`identifier=…` each) is not searched
+ * twice: a condition on identifiers alone is searched again only when an earlier entry wrote a
+ * resource carrying one of its values.
  */
 export async function recheckConditions(
   conditions: readonly DecidedCondition[],
-  written: ReadonlyMap<string, EntryWrite>,
+  written: readonly EntryWrite[],
   positionOf: (index: number) => number,
   repo: Repository,
 ): Promise<{ index: number; failure: OperationOutcomeError } | undefined> {
+  const byRef = new Map(written.map((w) => [`${w.resource.resourceType}/${w.resource.id}`, w]));
+  const identifiers = identifierWrites(written);
+  // The two earliest writes of each type, and of any type (''): enough to tell whether an entry
+  // other than the condition's own wrote before it, without a pass over all writes per condition.
+  const earliest = new Map<string, EntryWrite[]>();
+  for (const w of [...written].sort((a, b) => a.position - b.position)) {
+    for (const key of [w.resource.resourceType, '']) {
+      const list = earliest.get(key) ?? [];
+      if (list.length < 2) earliest.set(key, [...list, w]);
+    }
+  }
   for (const c of conditions) {
-    const chained = [...new URLSearchParams(c.criteria).keys()].some((name) => name.includes('.') || name.startsWith('_has'));
-    const touched = [...written].some(([ref, w]) => w.index !== c.index && (chained || ref.startsWith(`${c.resourceType}/`)));
-    if (!touched) continue;
-    const ids = await repo.conditionMatches(c.resourceType, c.criteria, Math.min(written.size + 1, MAX_COUNT));
+    const position = positionOf(c.index);
+    const before = (w: EntryWrite): boolean => w.index !== c.index && w.position < position;
+    const params = new URLSearchParams(c.criteria);
+    const names = [...params.keys()];
+    const chained = names.some((name) => name.includes('.') || name.startsWith('_has'));
+    if (!earliest.get(chained ? '' : c.resourceType)?.some(before)) continue;
+    const tokens = params.getAll('identifier');
+    // Escapes (`\,`, `\|`) and values long enough to be clipped in the index are left to the search.
+    if (tokens.length === names.length && !tokens.some((t) => t.includes('\\') || t.length > MAX_INDEXED_CHARS)) {
+      const values = tokens.flatMap((t) => t.split(',').map(identifierValue));
+      if (!values.some((v) => identifiers.get(`${c.resourceType}|${v}`)?.some(before))) continue;
+    }
+    const ids = await repo.conditionMatches(c.resourceType, c.criteria, Math.min(written.length + 1, MAX_COUNT));
     for (const id of ids) {
-      const w = id === c.id ? undefined : written.get(`${c.resourceType}/${id}`);
-      if (w && w.position < positionOf(c.index)) {
+      const w = id === c.id ? undefined : byRef.get(`${c.resourceType}/${id}`);
+      if (w && w.position < position) {
         const failure = preconditionFailed(
           `Điều kiện ${c.resourceType}?${c.criteria} cũng khớp ${c.resourceType}/${id}, do mục ${w.index} của giao dịch ghi trước lượt mục này; xử lý theo thứ tự, điều kiện đã tìm thấy nó`,
           `The condition ${c.resourceType}?${c.criteria} also matches ${c.resourceType}/${id}, written by entry ${w.index} of the transaction before this entry's turn; processed in order, the condition would have found it`,
@@ -47,3 +72,23 @@ export async function recheckConditions(
   }
   return undefined;
 }
+
+/**
+ * The written resources by `Type|identifier value` (lower case: a narrower key than the search's
+ * could only skip a search that would have matched). A token `system|value` or `|value` is
+ * compared by its value; the system can only narrow a match.
+ */
+function identifierWrites(written: readonly EntryWrite[]): Map<string, EntryWrite[]> {
+  const map = new Map<string, EntryWrite[]>();
+  for (const w of written) {
+    const list = (w.resource as { identifier?: { value?: string }[] }).identifier ?? [];
+    for (const { value } of list) {
+      if (typeof value !== 'string') continue;
+      const key = `${w.resource.resourceType}|${value.toLowerCase()}`;
+      map.set(key, [...(map.get(key) ?? []), w]);
+    }
+  }
+  return map;
+}
+
+const identifierValue = (token: string): string => (token.includes('|') ? token.slice(token.indexOf('|') + 1) : token).toLowerCase();
