@@ -9,7 +9,7 @@ import { createAuthService } from '../../src/auth/setup';
 import { loadConfig, type Config } from '../../src/config/config';
 import type { Database } from '../../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
-import { createHttpServer } from '../../src/http/server';
+import { createHttpServer, serveApp } from '../../src/http/server';
 import { stationDerivations } from '../../src/station/engine';
 import { loadStationConfig } from '../../src/station/config';
 import { stationRules } from '../../src/station/rules';
@@ -72,7 +72,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
-  server.on('request', app);
+  serveApp(server, app);
 
   const signIn = async (username: string, password: string): Promise<string> => {
     const res = await fetch(`${origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password, mode: 'token' }) });
