@@ -66,7 +66,7 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
     const responses: FhirResponse[] = new Array(entries.length);
     const written: EntryWrite[] = [];
-    for (const [position, i] of order.entries()) {
+    for (const i of order) {
       const id = assigned.get(i);
       try {
         if (id?.startsWith('match:')) {
@@ -80,7 +80,7 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
       }
       if (responses[i].status >= 400) throw entryFailure(new OperationOutcomeError(responses[i].outcome ?? outcome('error', 'processing', 'failed'), responses[i].status), i);
       const { resource } = responses[i];
-      if (WRITES.has(entries[i].request!.method!) && resource?.id) written.push({ index: i, position, resource });
+      if (WRITES.has(entries[i].request!.method!) && resource?.id) written.push({ index: i, resource });
     }
     const positions = new Map(order.map((i, position) => [i, position]));
     const found = await recheckConditions(conditions, written, (i) => positions.get(i)!, repo);

@@ -5,10 +5,9 @@ import { MAX_COUNT } from '../search/request';
 import type { Repository } from '../store/repository';
 import type { DecidedCondition } from './targets';
 
-/** What one entry wrote, and its place in the processing order (DELETE, POST, PUT/PATCH; then the Bundle's order). */
+/** The resource one entry wrote (`written` lists them in the order the entries ran). */
 export interface EntryWrite {
   index: number;
-  position: number;
   resource: Resource;
 }
 
@@ -31,6 +30,7 @@ export interface EntryWrite {
 export async function recheckConditions(
   conditions: readonly DecidedCondition[],
   written: readonly EntryWrite[],
+  /** An entry's place in the processing order (DELETE, POST, PUT/PATCH; then the Bundle's order). */
   positionOf: (index: number) => number,
   repo: Repository,
 ): Promise<{ index: number; failure: OperationOutcomeError } | undefined> {
@@ -39,7 +39,7 @@ export async function recheckConditions(
   // The two earliest writes of each type, and of any type (''): enough to tell whether an entry
   // other than the condition's own wrote before it, without a pass over all writes per condition.
   const earliest = new Map<string, EntryWrite[]>();
-  for (const w of [...written].sort((a, b) => a.position - b.position)) {
+  for (const w of written) {
     for (const key of [w.resource.resourceType, '']) {
       const list = earliest.get(key) ?? [];
       if (list.length < 2) earliest.set(key, [...list, w]);
@@ -47,7 +47,7 @@ export async function recheckConditions(
   }
   for (const c of conditions) {
     const position = positionOf(c.index);
-    const before = (w: EntryWrite): boolean => w.index !== c.index && w.position < position;
+    const before = (w: EntryWrite): boolean => w.index !== c.index && positionOf(w.index) < position;
     const params = new URLSearchParams(c.criteria);
     const names = [...params.keys()];
     const chained = names.some((name) => name.includes('.') || name.startsWith('_has'));
@@ -61,7 +61,7 @@ export async function recheckConditions(
     const ids = await repo.conditionMatches(c.resourceType, c.criteria, Math.min(written.length + 1, MAX_COUNT));
     for (const id of ids) {
       const w = id === c.id ? undefined : byRef.get(`${c.resourceType}/${id}`);
-      if (w && w.position < position) {
+      if (w && before(w)) {
         const failure = preconditionFailed(
           `Điều kiện ${c.resourceType}?${c.criteria} cũng khớp ${c.resourceType}/${id}, do mục ${w.index} của giao dịch ghi trước lượt mục này; xử lý theo thứ tự, điều kiện đã tìm thấy nó`,
           `The condition ${c.resourceType}?${c.criteria} also matches ${c.resourceType}/${id}, written by entry ${w.index} of the transaction before this entry's turn; processed in order, the condition would have found it`,
