@@ -258,8 +258,7 @@ function printCpu(cpu: CpuUse, wallMs: number, count: number, unit: string): voi
   console.log(`CPU per ${unit}: ${part('server', cpu.serverMs)}, ${part('PostgreSQL backends', cpu.databaseMs)}, ${part('bench client', cpu.benchMs)}`);
   const ceiling = cpuCeiling(cpu, count);
   if (ceiling !== undefined) {
-    const perUnit = (cpu.serverMs + cpu.databaseMs! + cpu.benchMs) / count;
-    console.log(`CPU ceiling: ${os.cpus().length} cores / ${formatMs(perUnit)} per ${unit} = ${formatInt(ceiling)} ${unit}s/s at most on this machine, however the work is arranged`);
+    console.log(`CPU ceiling: ${os.cpus().length} cores / ${formatMs(ceiling.perUnitMs)} per ${unit} = ${formatInt(ceiling.rate)} ${unit}s/s at most on this machine, however the work is arranged`);
   }
 }
 
@@ -268,9 +267,10 @@ function printCpu(cpu: CpuUse, wallMs: number, count: number, unit: string): voi
  * bench's own load generator, which shares the machine): a goal above it cannot be met here by
  * arranging the same work differently, only by less CPU per unit or faster cores.
  */
-function cpuCeiling(cpu: CpuUse, count: number): number | undefined {
+function cpuCeiling(cpu: CpuUse, count: number): { perUnitMs: number; rate: number } | undefined {
   if (cpu.databaseMs === undefined || count === 0) return undefined;
-  return (os.cpus().length * 1000 * count) / (cpu.serverMs + cpu.databaseMs + cpu.benchMs);
+  const perUnitMs = (cpu.serverMs + cpu.databaseMs + cpu.benchMs) / count;
+  return { perUnitMs, rate: (os.cpus().length * 1000) / perUnitMs };
 }
 
 function printSummary(f: Figures, args: Args): void {
@@ -284,11 +284,11 @@ function printSummary(f: Figures, args: Args): void {
   const rssMb = f.rss && Math.max(f.rss.sampledMb, f.rss.hwmMb ?? 0);
   const rows = [
     ['Synthea transactions, resources/s', figure(ours, formatInt), `>= ${formatInt(GOALS.transactionRate)}`, verdict(ours, (v) => v >= GOALS.transactionRate, bundlesFailed)],
-    ['  CPU ceiling of this machine', figure(f.synthea && cpuCeiling(f.synthea.cpu, f.synthea.resources), formatInt), '', ''],
+    ['  CPU ceiling of this machine', figure(f.synthea && cpuCeiling(f.synthea.cpu, f.synthea.resources)?.rate, formatInt), '', ''],
     ['plain pg insert, resources/s', figure(raw, formatInt), '(baseline)', ''],
     ['ours / raw insert', figure(ratio, (v) => formatNumber(v, 2)), `>= ${GOALS.rawRatio}`, verdict(ratio, (v) => v >= GOALS.rawRatio, bundlesFailed)],
     [`Patient creates/s, c=${PATIENT_CONNECTIONS}, ${args.patientSeconds} s`, figure(p?.requestsPerSecond, formatInt), `>= ${formatInt(GOALS.patientRate)}`, verdict(p?.requestsPerSecond, (v) => v >= GOALS.patientRate, createsFailed)],
-    ['  CPU ceiling of this machine', figure(p && cpuCeiling(p.cpu, p.responses), formatInt), '', ''],
+    ['  CPU ceiling of this machine', figure(p && cpuCeiling(p.cpu, p.responses)?.rate, formatInt), '', ''],
     ['Patient create p95 latency', figure(p?.latencyMs.p95, formatMs), `< ${GOALS.patientP95Ms} ms`, verdict(p?.latencyMs.p95, (v) => v < GOALS.patientP95Ms, createsFailed)],
     ['Patient create p50 / p99 latency', p ? `${formatMs(p.latencyMs.p50)} / ${formatMs(p.latencyMs.p99)}` : '-', '', ''],
     ['server peak RSS, MB', figure(rssMb, formatNumber), `< ${GOALS.peakRssMb}`, verdict(rssMb, (v) => v < GOALS.peakRssMb, false)],
