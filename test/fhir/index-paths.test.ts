@@ -6,7 +6,7 @@ import { extendDefinitions, loadR4Definitions, type R4Definitions } from '../../
 import { compositeParts } from '../../src/fhir/index/composite';
 import { compiledExpression, type CompiledMember } from '../../src/fhir/index/expressions';
 import { extractIndexRows, type ExtractContext } from '../../src/fhir/index/extract';
-import { compilePlainPath } from '../../src/fhir/index/paths';
+import { compileExistsNotFalse, compilePlainPath } from '../../src/fhir/index/paths';
 import { stringRowKeys } from '../../src/fhir/index/string-keys';
 import { INDEX_TABLES } from '../../src/fhir/index/tables';
 import { loadConformancePack } from '../../src/fhir/validate/profiles';
@@ -102,6 +102,30 @@ describe('plain-path walk: what it compiles', () => {
       'Bundle.entry.resource.id', // Resource: the next step's type is only known at run time
     ]) {
       expect(compile(text, text.startsWith('Bundle') ? 'Bundle' : text.startsWith('Observation') ? 'Observation' : 'Patient')).toBeUndefined();
+    }
+  });
+
+  test('`X.exists() and X != false` (Patient.deceased) gives the engine’s boolean, and leaves it what the walk cannot read', () => {
+    const text = '(Patient.deceased.exists() and (Patient.deceased != false))';
+    const compiled = compileExistsNotFalse(parseFhirPath(text), 'Patient')!;
+    expect(compiled).toBeDefined();
+    const cases: [Record<string, unknown>, boolean | undefined][] = [
+      [{}, false],
+      [{ deceasedBoolean: true }, true],
+      [{ deceasedBoolean: false }, false],
+      [{ deceasedDateTime: '2020-01-02' }, true],
+      [{ _deceasedBoolean: { extension: [{ url: 'http://example.org/x', valueString: 'y' }] } }, undefined],
+      [{ deceasedBoolean: false, _deceasedBoolean: { id: 'a' } }, undefined],
+    ];
+    for (const [fields, expected] of cases) {
+      const input = [toTypedValue({ resourceType: 'Patient', ...fields })];
+      const walked = compiled.evaluate(input);
+      expect(walked?.map((tv) => tv.value)[0]).toBe(expected);
+      // Where it answers, the engine answers the same; where it does not, extraction asks the engine.
+      if (walked) expect(walked).toEqual(engine(text, input));
+    }
+    for (const other of ['Patient.deceased.exists() and Patient.active != false', 'Patient.deceased.exists() or Patient.deceased != false', 'Patient.deceased.exists() and Patient.deceased != true', 'Patient.deceased.empty() and Patient.deceased != false']) {
+      expect(compileExistsNotFalse(parseFhirPath(other), 'Patient')).toBeUndefined();
     }
   });
 

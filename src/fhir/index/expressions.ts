@@ -1,6 +1,6 @@
 import { parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
-import { compilePlainPath, type PlainPath } from './paths';
+import { compileExistsNotFalse, compilePlainPath, type PlainPath } from './paths';
 
 /**
  * The R4 SearchParameters share one expression across many types
@@ -45,7 +45,7 @@ export interface CompiledMember {
    * the FHIRPath engine's resolve() misreads absolute URLs, and a string test is cheaper anyway.
    */
   resolveIs?: string;
-  /** The JSON walk that gives the same values as `atom`, when the member is a plain path (paths.ts). */
+  /** The JSON walk that gives the same values as `atom`, when the member is a plain path or a test of one (paths.ts). */
   path?: PlainPath;
 }
 
@@ -100,7 +100,7 @@ export function compileMembers(expression: string, resourceType: string): Compil
     } catch {
       continue; // An expression our FHIRPath engine cannot parse indexes nothing (docs/search.md lists them).
     }
-    out.push({ atom, resolveIs: member.resolveIs, path: resourceType ? compilePlainPath(atom, resourceType) : undefined });
+    out.push({ atom, resolveIs: member.resolveIs, path: resourceType ? (compilePlainPath(atom, resourceType) ?? compileExistsNotFalse(atom, resourceType)) : undefined });
   }
   return out;
 }
