@@ -10,6 +10,7 @@ import { CreateBatcher } from './store/create-batch';
 import type { Derivation } from './store/derivation';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
+import { PrefixCommonness } from './search/string-page';
 
 export interface EngineOptions {
   stationId: string;
@@ -52,6 +53,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     audit: false,
     auditQueue: new AuditQueue(db, options.onAuditError ?? ((err) => console.error(`audit records not stored: ${err.message}`))),
     createBatch: new CreateBatcher(db),
+    prefixes: new PrefixCommonness(),
   });
   return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
 }

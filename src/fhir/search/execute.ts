@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
 import { decodeCursor, encodeCursor } from './cursor';
 import { loadIncludes } from './include';
-import { buildSearchPlan, type PlanContext } from './plan';
+import { buildSearchPlan, pagedPrefix, type PlanContext } from './plan';
 import { statementName } from './prepared';
 import { lazyStored, parseStored } from './stored-json';
 import type { SearchRequest } from './request';
@@ -27,14 +27,17 @@ export interface SearchResult {
 /** Runs a search: one page by keyset (count + 1 rows tell whether another page exists), the total if asked, and includes. */
 export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanContext): Promise<SearchResult> {
   const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
-  const plan = buildSearchPlan(req, ctx, cursor);
   const summaryCount = req.summary === 'count';
+  // A search by one string prefix is paged by a statement written for how common the prefix is (string-page.ts).
+  const prefix = ctx.prefixes && !summaryCount && req.count !== 0 ? pagedPrefix(req, ctx) : undefined;
+  const commonPrefix = prefix ? await ctx.prefixes!.isCommon(q, prefix, ctx) : undefined;
+  const plan = buildSearchPlan(req, ctx, cursor, commonPrefix);
   let total: number | undefined;
   if (req.total === 'accurate' || summaryCount) total = await countMatches(q, plan);
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
   if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
 
-  const rows = await q.query<Record<string, string>>(plan.pageSql, plan.params, plan.valueDependent ? undefined : statementName(plan.pageSql));
+  const rows = await q.query<Record<string, string>>(plan.pageSql, plan.params, plan.pageValueDependent ? undefined : statementName(plan.pageSql));
   const more = rows.length > req.count;
   const page = rows.slice(0, req.count);
   if (plan.backwards) page.reverse();

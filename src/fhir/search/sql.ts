@@ -3,6 +3,7 @@
  * table and column names and fixed literals, which come from this code, are written into the text.
  */
 import type { StoredRows } from '../index/stored-params';
+import type { PrefixCommonness } from './string-page';
 
 /** Bound parameters: `add` stores a value and returns its placeholder. */
 export class SqlParams {
@@ -34,6 +35,8 @@ export interface PlanContext {
   stationId: string;
   timeZone: string;
   baseUrl: string;
+  /** Kept answers of how common string prefixes are (string-page.ts); absent, such searches are planned per value. */
+  prefixes?: PrefixCommonness;
 }
 
 /**

@@ -35,6 +35,7 @@ import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from 
 import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { writeVersion, type VersionWrite } from './write';
+import type { PrefixCommonness } from '../search/string-page';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
 export interface RepositoryContext {
@@ -55,6 +56,8 @@ export interface RepositoryContext {
   auditQueue?: AuditQueue;
   /** Where independent creates are written together under load (absent: each on its own). */
   createBatch?: CreateBatcher;
+  /** How common string prefixes are, for the page of a name search (absent: planned per value). */
+  prefixes?: PrefixCommonness;
   /** Inside a transaction Bundle: what it touched, recorded as one AuditEvent at its end. */
   auditBatch?: { entities: string[]; patients: Set<string> };
 }
@@ -314,7 +317,7 @@ export class Repository {
     }
     const constraints = req.resourceType ? this.ctx.access.constraints(req.resourceType, 's') : [];
     if (constraints.length) req.filters.push(...this.parseFilters(req.resourceType, constraints));
-    const planContext = { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl };
+    const planContext = { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl, prefixes: this.ctx.prefixes };
     await expandValueSetFilters(req.filters, (reference) => expandValueSet(q, planContext, this.ctx.defs, reference));
     return executeSearch(q, req, planContext);
   }
