@@ -94,7 +94,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   // A sort key looked up per row is looked up for the matches only: the filters run first, behind
   // OFFSET 0, else the planner joined the lookup to every row of the first filter and applied the
   // others after it (Observation?subject&code&_sort=-date: 156 date lookups for 39 matches).
-  const prefix = commonPrefix !== undefined ? prefixOfOwnRows(req, single) : undefined;
+  const prefix = commonPrefix !== undefined && single?.sel.table === 'idx_string' ? stringPrefixFilter(req) : undefined;
   const prefixPage = prefix && stringPage(req, prefix, commonPrefix!, keys, cursor, head, ctx);
   const page = (single && idWalk(req, single, keys, cursor, head)) ?? prefixPage ?? {
     sql: keys.some((k) => k.lateral)
@@ -152,11 +152,8 @@ function countStatement({ scope, sel, params }: SingleFilterRows): { sql: string
  * keeps its string rows as its own (not in row sets).
  */
 export function pagedPrefix(req: SearchRequest, ctx: PlanContext): PrefixFilter | undefined {
-  return stringPrefixFilter(req) && prefixOfOwnRows(req, ownRowsOfOneFilter(req, ctx));
-}
-
-function prefixOfOwnRows(req: SearchRequest, single: SingleFilterRows | undefined): PrefixFilter | undefined {
-  return single?.sel.table === 'idx_string' ? stringPrefixFilter(req) : undefined;
+  const prefix = stringPrefixFilter(req);
+  return prefix && ownRowsOfOneFilter(req, ctx)?.sel.table === 'idx_string' ? prefix : undefined;
 }
 
 /** Parameter types whose index keeps each value's rows in resource id order. */
