@@ -40,7 +40,7 @@ describe('a search by one string prefix', () => {
       ['quach', false, 3],
     ] as const) {
       const req = parseSearch('Patient', [['name', value]], server.engine.defs);
-      const plan = buildSearchPlan(req, planContextOf(server), undefined, common);
+      const plan = buildSearchPlan(req, planContextOf(server), undefined, { filter: pagedPrefix(req, planContextOf(server))!, common });
       expect(plan.pageValueDependent).toBe(false); // prepared: its plan turns generic after five runs
       for (const generic of [false, true]) {
         const root = await explainRolledBack(server, station, plan.pageSql, plan.params, true, generic);

@@ -29,9 +29,9 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
   const summaryCount = req.summary === 'count';
   // A search by one string prefix is paged by a statement written for how common the prefix is (string-page.ts).
-  const prefix = ctx.prefixes && !summaryCount && req.count !== 0 ? pagedPrefix(req, ctx) : undefined;
-  const commonPrefix = prefix ? await ctx.prefixes!.isCommon(q, prefix, ctx) : undefined;
-  const plan = buildSearchPlan(req, ctx, cursor, commonPrefix);
+  const filter = ctx.prefixes && !summaryCount && req.count !== 0 ? pagedPrefix(req, ctx) : undefined;
+  const prefix = filter && { filter, common: await ctx.prefixes!.isCommon(q, filter, ctx) };
+  const plan = buildSearchPlan(req, ctx, cursor, prefix);
   let total: number | undefined;
   if (req.total === 'accurate' || summaryCount) total = await countMatches(q, plan);
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
