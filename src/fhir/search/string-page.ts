@@ -1,12 +1,10 @@
 import type { Queryable } from '../../db/database';
-import { clip } from '../index/tables';
-import { normalizeString } from './normalize';
 import { keysetCondition, type SortKey } from './sort';
 import type { Cursor } from './cursor';
 import type { SearchRequest, ValueFilter } from './request';
-import { prefixUpperBound, SqlParams, storedRowsWhere, type PlanContext } from './sql';
+import { foldedSearchText } from './params/string';
+import { prefixCondition, SqlParams, storedRowsWhere, type PlanContext } from './sql';
 import { statementName } from './prepared';
-import { unescapeValue } from './values';
 
 /**
  * The page of a search by one string prefix (`Patient?name=ngu`, the search staff make most),
@@ -77,7 +75,7 @@ export function stringPrefixFilter(req: SearchRequest): PrefixFilter | undefined
   if (req.filters.length !== 1 || req.types.length !== 1 || req.compartment || req.sort.some((r) => r.code !== '_id')) return undefined;
   const filter = req.filters[0];
   if (filter.kind !== 'value' || filter.param.type !== 'string' || filter.modifier || filter.values.length !== 1) return undefined;
-  const folded = clip(normalizeString(unescapeValue(filter.values[0])));
+  const folded = foldedSearchText(filter.values[0]);
   return folded ? { filter, type: req.types[0], folded } : undefined;
 }
 
@@ -89,12 +87,11 @@ function prefixProbe(f: PrefixFilter, ctx: PlanContext, limit: number): { sql: s
   return { sql, params: p.values };
 }
 
-/** The prefix as a range of the byte-wise operators idx_string_lookup serves (sql.ts prefixCondition), bound plainly: the statement is prepared. */
-function prefixRange(folded: string, p: SqlParams): string {
-  const hi = prefixUpperBound(folded);
-  const lower = `i.value ~>=~ ${p.add(folded)}`;
-  return hi === undefined ? lower : `(${lower} AND i.value ~<~ ${p.add(hi)})`;
-}
+/**
+ * The prefix as the range idx_string_lookup serves. The statements here are prepared whatever
+ * their `SqlParams` say: the flag prefixCondition sets on them is for the general statement.
+ */
+const prefixRange = (folded: string, p: SqlParams): string => prefixCondition('i.value', folded, p, true);
 
 /**
  * The page in id order (one sort key: the id, either way), `head` selecting the resource's columns:

@@ -11,9 +11,14 @@ import { unescapeValue } from '../values';
  */
 export function stringCondition(raw: string, modifier: string | undefined, p: SqlParams): string {
   const value = unescapeValue(raw);
-  const folded = clip(normalizeString(value));
+  const folded = foldedSearchText(raw);
   if (modifier === 'exact') return `(i.value = ${p.add(folded)} AND i.exact = ${p.add(clip(value))})`;
   if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty string value: "${raw}"`);
   if (modifier === 'contains') return `i.value LIKE ${p.addRange('%' + escapeLike(folded) + '%')}`;
   return prefixCondition('i.value', folded, p, true);
+}
+
+/** A string search value as the index stores its values: unescaped, folded, clipped. */
+export function foldedSearchText(raw: string): string {
+  return clip(normalizeString(unescapeValue(raw)));
 }
