@@ -1,6 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { versionedReference } from '../../src/fhir/audit';
-import { lazyStored, storedText, storedVersionId } from '../../src/fhir/search/stored-json';
+import { lazyStored, parseStored, storedText, storedVersionId } from '../../src/fhir/search/stored-json';
 import { compactJson } from '../../src/http/response';
 
 // A search page's resources are parsed only when something reads more than their type and id
@@ -68,5 +69,23 @@ describe('a lazily parsed search result', () => {
     expect(storedVersionId(written)).toBe('7');
     expect(versionedReference(written)).toBe('Patient/w/_history/7');
     expect(versionedReference({ resourceType: 'Patient', id: 'n' })).toBe('Patient/n');
+  });
+
+  test('a parsed one is the plain resource to everything that reads it; its text stays with it, not with copies', () => {
+    // The text rides on the object itself (src/fhir/search/stored-json.ts): nothing that lists,
+    // copies, compares or writes out the resource may see it.
+    const expected = JSON.parse(TEXT) as Patient;
+    const resource = parseStored(TEXT) as Patient;
+    expect(storedText(resource)).toBe(TEXT);
+    expect(Object.keys(resource)).toEqual(Object.keys(expected));
+    expect(Reflect.ownKeys({ ...resource })).toEqual(Reflect.ownKeys(expected));
+    expect(JSON.stringify(resource)).toBe(JSON.stringify(expected));
+    expect(isDeepStrictEqual(resource, expected)).toBe(true);
+    expect(structuredClone(resource)).toEqual(expected);
+    expect(storedText({ ...resource })).toBeUndefined();
+    expect(storedText(structuredClone(resource))).toBeUndefined();
+    // A lazy one hands its text to no copy either, parsed or not.
+    expect(storedText({ ...lazy() })).toBeUndefined();
+    expect(Reflect.ownKeys(lazy())).toEqual(Reflect.ownKeys(expected));
   });
 });
