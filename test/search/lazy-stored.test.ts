@@ -84,7 +84,7 @@ describe('a lazily parsed search result', () => {
     expect(structuredClone(resource)).toEqual(expected);
     expect(storedText({ ...resource })).toBeUndefined();
     expect(storedText(structuredClone(resource))).toBeUndefined();
-    // A lazy one hands its text to no copy either, parsed or not.
+    // A lazy one hands its text to no copy either, and lists only the resource's own keys.
     expect(storedText({ ...lazy() })).toBeUndefined();
     expect(Reflect.ownKeys(lazy())).toEqual(Reflect.ownKeys(expected));
   });
