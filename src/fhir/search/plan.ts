@@ -66,7 +66,10 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
   return { scope, join, where };
 }
 
-/** `prefix`: a search's prefix (pagedPrefix) and whether it is common (string-page.ts); without it, the planner decides. */
+/**
+ * `prefix`: the search's prefix as pagedPrefix found it (which already checked that the type keeps
+ * those string rows as its own) and whether it is common (string-page.ts); without it, the planner decides.
+ */
 export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: Cursor, prefix?: { filter: PrefixFilter; common: boolean }): SearchPlan {
   const p = new SqlParams();
   const { scope, join, where } = whereConditions(req, ctx, p);
@@ -94,7 +97,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   // A sort key looked up per row is looked up for the matches only: the filters run first, behind
   // OFFSET 0, else the planner joined the lookup to every row of the first filter and applied the
   // others after it (Observation?subject&code&_sort=-date: 156 date lookups for 39 matches).
-  const prefixPage = prefix && single?.sel.table === 'idx_string' ? stringPage(req, prefix.filter, prefix.common, keys, cursor, head, ctx) : undefined;
+  const prefixPage = prefix && stringPage(req, prefix.filter, prefix.common, keys, cursor, head, ctx);
   const page = (single && idWalk(req, single, keys, cursor, head)) ?? prefixPage ?? {
     sql: keys.some((k) => k.lateral)
       ? `${head} FROM (SELECT r.* FROM resource r ${join} WHERE ${where.join(' AND ')} OFFSET 0) r ${laterals}${keyset ? ` WHERE ${keyset}` : ''} ${tail}`

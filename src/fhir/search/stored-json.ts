@@ -21,7 +21,10 @@ interface Stored {
   versionId?: string;
 }
 
-/** The key of a stored resource's Stored: on a parsed object a non-enumerable property, on a lazy one answered by its proxy. */
+/**
+ * The key of a stored resource's Stored: on a parsed object a non-enumerable property, on a lazy
+ * one answered by its proxy.
+ */
 const STORED = Symbol('stored');
 
 type WithStored = { [STORED]?: Stored };
