@@ -24,5 +24,5 @@ describe('stopping', () => {
     } finally {
       hook.disable();
     }
-  }, 30_000);
+  });
 });
