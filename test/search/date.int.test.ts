@@ -104,6 +104,18 @@ describe('date search', () => {
     expect(await matchIds(server, `Observation?_lastUpdated=gt${later}`)).toEqual([]);
   });
 
+  // The database keeps microseconds; meta.lastUpdated (and so every client) knows milliseconds. A
+  // resource searched by its own lastUpdated is that millisecond: in for eq, le and ge, out for gt
+  // and lt (a sync by `_lastUpdated=gt<last seen>` would otherwise fetch its last resource again).
+  test('_lastUpdated finds a resource by the meta.lastUpdated it was answered with', async () => {
+    for (const o of observations) {
+      const at = encodeURIComponent(o.meta!.lastUpdated!);
+      const ids = async (prefix: string): Promise<string[]> => matchIds(server, `Observation?_id=${o.id}&_lastUpdated=${prefix}${at}`);
+      for (const prefix of ['', 'eq', 'le', 'ge', 'ap']) expect([prefix, await ids(prefix)]).toEqual([prefix, [o.id]]);
+      for (const prefix of ['gt', 'lt', 'ne', 'sa', 'eb']) expect([prefix, await ids(prefix)]).toEqual([prefix, []]);
+    }
+  });
+
   test('malformed dates are a 400', async () => {
     for (const bad of ['2024-13', 'yesterday', '2024-03-05T25:00', 'gt']) {
       const res = await fhirFetch(`${server.baseUrl}/Observation?date=${bad}`);

@@ -7,7 +7,7 @@ import { splitPrefix } from './prefix';
 /**
  * Date: the query and the stored value are both ranges [lo, hi) (a day, a month, a Period); each
  * prefix compares them as the R4 table says (search.html#prefix). A date without a timezone is
- * read in the station's zone. For a stored instant (`_lastUpdated`), `point` makes it [t, t+1ms).
+ * read in the station's zone. For a stored instant (`_lastUpdated`), `point` makes it the millisecond it is reported as.
  */
 export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: PlanContext, p: SqlParams, point = false): string {
   const [prefix, text] = splitPrefix(unescapeValue(raw));
@@ -31,12 +31,14 @@ export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: Pl
   };
   const end = (which: 'lo' | 'hi'): number => (which === 'lo' ? lo : hi);
   const q = (which: 'lo' | 'hi'): string => at(end(which));
-  // The end of a stored range compared with a bound. A stored instant (`_lastUpdated`) is the
-  // range [t, t + 1 ms): its end is compared as the instant itself against the bound less 1 ms,
-  // which its index can read from (`last_updated + interval` could not: a sync's
-  // `_lastUpdated=gt…&_sort=_lastUpdated` filtered every row of the type, 66 ms at 10,000
-  // residents). No instant is stored at the first representable one, so that bound stays.
-  const storedEnd = (op: string, which: 'lo' | 'hi'): string => `${hiCol} ${op} ${at(point ? Math.max(end(which) - 1, MIN_INSTANT) : end(which))}`;
+  // The end of a stored range compared with a bound. A stored instant (`_lastUpdated`) keeps
+  // microseconds but is reported, and so searched, at milliseconds (meta.lastUpdated): it is the
+  // range [ms(t), ms(t) + 1 ms), and since every bound is a whole millisecond, its end is at most
+  // a bound exactly when the instant itself is before it (`t < b`; `t <= b - 1 ms` missed a
+  // resource searched by its own meta.lastUpdated). Compared as the instant itself, so its index
+  // can read from it (`last_updated + interval` could not: a sync's
+  // `_lastUpdated=gt…&_sort=_lastUpdated` filtered every row of the type, 66 ms at 10,000 residents).
+  const storedEnd = (op: '<=' | '>', which: 'lo' | 'hi'): string => (point ? `${hiCol} ${op === '<=' ? '<' : '>='} ${q(which)}` : `${hiCol} ${op} ${q(which)}`);
   // Within the query's range. A stored range starts before it ends (lo < hi), so it also starts
   // before the query's end: said outright, that bounds the start on both sides and the index of
   // starts reads only the query's own range — a day's visits, not every visit after that morning
