@@ -30,6 +30,22 @@ describe('metadata and $validate', () => {
     expect(audit.interaction.map((i: any) => i.code).sort()).toEqual(['history-instance', 'history-type', 'read', 'search-type', 'vread']);
   });
 
+  // R4 search.html#all: `_list` has no SearchParameter in R4's definitions, and the system-level
+  // parameters belong in rest.searchParam; both are served, so both are listed — and each listed
+  // system-level parameter is one a system search applies (not reported as ignored).
+  test('the CapabilityStatement lists the engine\'s own parameters and the system-level ones', async () => {
+    const rest = (await fhirFetch(`${server.baseUrl}/metadata`)).body.rest[0];
+    const names = (params: { name: string }[]): string[] => params.map((p) => p.name);
+    expect(names(rest.resource.find((r: any) => r.type === 'Patient').searchParam)).toContain('_list');
+    const system = names(rest.searchParam);
+    expect(system).toEqual(expect.arrayContaining(['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source', '_list']));
+    expect(system).not.toContain('name');
+    for (const name of system) {
+      const bundle = (await fhirFetch(`${server.baseUrl}?${name}=${name === '_lastUpdated' ? 'gt2020-01-01' : 'x'}`)).body;
+      expect([name, bundle.entry?.filter((e: any) => e.search?.mode === 'outcome') ?? []]).toEqual([name, []]);
+    }
+  });
+
   test('the CapabilityStatement is built once: the same statement, dated when it was built', async () => {
     const first = await fhirFetch(`${server.baseUrl}/metadata`);
     await new Promise((resolve) => setTimeout(resolve, 5));

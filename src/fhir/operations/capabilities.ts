@@ -11,8 +11,26 @@ export interface ServedCapabilities {
   systemInteractions: ('transaction' | 'batch' | 'search-system' | 'history-system')[];
   /** Operations, on one type or (without `type`) on every type. */
   operations: { type?: string; name: string; definition: string }[];
-  /** Search parameters the engine can evaluate (its parse step accepts them). */
+  /** Search parameters the engine can evaluate (its parse step accepts them); type '' for a system-level search. */
   isSearchable: (type: string, code: string) => boolean;
+}
+
+type SearchParamEntry = NonNullable<CapabilityStatementRestResource['searchParam']>[number];
+
+/**
+ * Parameters of every resource that R4 describes (search.html#all) but ships no SearchParameter
+ * for, so the definitions cannot list them: `_list` (R4B's registry: Resource-list, a string).
+ */
+const ENGINE_PARAMS: readonly SearchParamEntry[] = [{ name: '_list', type: 'string' }];
+
+/** The parameters `type` (or, with '', a system-level search) is served with: the definitions' and the engine's own. */
+function servedParams(defs: R4Definitions, served: ServedCapabilities, type: string): SearchParamEntry[] {
+  // A system-level search serves those of Patient's that every resource has (search/parse-filter.ts).
+  const defined = [...(defs.searchParams.get(type || 'Patient')?.values() ?? [])];
+  return [
+    ...defined.filter((sp) => served.isSearchable(type, sp.code!)).map((sp) => ({ name: sp.code!, definition: sp.url, type: sp.type! })),
+    ...ENGINE_PARAMS.filter((sp) => served.isSearchable(type, sp.name)),
+  ];
 }
 
 const READ_INTERACTIONS = new Set<string>(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
@@ -48,9 +66,7 @@ export function capabilityStatement(defs: R4Definitions, served: ServedCapabilit
     conditionalRead: 'full-support',
     conditionalUpdate: true,
     conditionalDelete: 'single',
-    searchParam: [...(defs.searchParams.get(type)?.values() ?? [])]
-      .filter((sp) => served.isSearchable(type, sp.code!))
-      .map((sp) => ({ name: sp.code!, definition: sp.url, type: sp.type! })),
+    searchParam: servedParams(defs, served, type),
     searchInclude: include.get(type) ?? [],
     searchRevInclude: revinclude.get(type) ?? [],
     operation: served.operations.filter((op) => !op.type || op.type === type).map(({ name, definition }) => ({ name, definition })),
@@ -71,6 +87,7 @@ export function capabilityStatement(defs: R4Definitions, served: ServedCapabilit
         mode: 'server',
         resource,
         interaction: served.systemInteractions.map((code) => ({ code })),
+        searchParam: servedParams(defs, served, ''),
       },
     ],
   };
