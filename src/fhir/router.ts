@@ -63,6 +63,8 @@ function routeTable(metadata: Interaction): Route[] {
     r('POST', 'Patient/:id/$everything', patientEverything),
     ...TELEMEDICINE_ROUTES.map(([method, pattern, handler]) => r(method, pattern, handler)),
     r('GET', ':type/:id/:target', compartmentSearch),
+    r('POST', ':type/:id/:target/_search', compartmentSearch),
+    r('POST', ':type/:id/_search', (req, params, ctx) => compartmentSearch(req, { ...params, target: '*' }, ctx)),
     r('GET', ':type', search),
     r('POST', ':type', create),
     r('PUT', ':type', needsCriteria(conditionalUpdate, 'update')),

@@ -109,7 +109,10 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
   let body: unknown;
   if (hasBody) {
     const type = mediaType(req) ?? '';
-    if (type === FORM && req.method === 'POST' && path.endsWith('_search')) {
+    if (req.method === 'POST' && path.endsWith('_search')) {
+      // A search's parameters come form-encoded (R4 http.html#search); a body read any other way
+      // would be a search for everything, wider than the one asked for.
+      if (type !== FORM) throw unsupportedMediaType(type || '(none)');
       query.push(...([...new URLSearchParams(buffer.toString('utf8'))] as [string, string][]));
     } else if (JSON_TYPES.has(type) || (PATCH_TYPES.has(type) && req.method === 'PATCH')) {
       body = parseJson(buffer);

@@ -156,4 +156,15 @@ describe('chains, _has, system and compartment search, common parameters', () =>
     expect((await fhirFetch(`${server.baseUrl}/Patient/p1/Organization`)).status).toBe(400);
     expect((await fhirFetch(`${server.baseUrl}/Encounter/e1/Observation`)).status).toBe(400);
   });
+
+  // R4 http.html#search: POST [base]/[Compartment]/[id]/[type]/_search and …/[id]/_search, the
+  // parameters form-encoded, answer as their GET forms.
+  test('compartment search by POST: Patient/p1/Observation/_search, Patient/p1/_search', async () => {
+    const post = async (path: string, body: string) =>
+      fhirFetch(`${server.baseUrl}/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const typed = await post('Patient/p1/Observation/_search', 'code=8462-4');
+    expect([typed.status, idsOf(typed.body)]).toEqual([200, ['o2']]);
+    const all = await post('Patient/p1/_search', '_type=Observation,Encounter,Patient');
+    expect([all.status, idsOf(all.body).sort()]).toEqual([200, ['e1', 'o1', 'o2', 'p1']]);
+  });
 });

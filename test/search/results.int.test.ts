@@ -162,6 +162,15 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(idsOf((await fhirFetch(self)).body)).toEqual(['p1', 'p2']);
   });
 
+  // A body read any other way than form-encoded would drop its parameters: a search for
+  // everything, wider than the one asked for.
+  test('POST [type]/_search with a body that is not form-encoded is a 415, not a search for everything', async () => {
+    for (const type of ['application/json', 'application/fhir+json', 'text/plain']) {
+      const res = await fhirFetch(`${server.baseUrl}/Patient/_search`, { method: 'POST', body: JSON.stringify({ family: 'nguyen' }), headers: { 'content-type': type } });
+      expect([type, res.status, res.body.resourceType]).toEqual([type, 415, 'OperationOutcome']);
+    }
+  });
+
   test('the seed wrote what the tests rely on', () => {
     expect(patients).toHaveLength(3);
     expect(observations).toHaveLength(4);
