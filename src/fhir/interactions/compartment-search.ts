@@ -1,8 +1,8 @@
 import { badRequest, notSupported } from '../outcomes';
 import { isValidId } from '../references';
 import type { Interaction } from '../request';
-import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
 import { parseSearch } from '../search/parse';
+import { answerSearch } from './search';
 
 /**
  * Compartment search: GET Patient/123/Observation?… (or Patient/123/* for every type). Membership
@@ -22,8 +22,5 @@ export const compartmentSearch: Interaction = async (req, { type, id, target }, 
       throw badRequest(`${target} không thuộc ngăn Patient`, `${target} is not in the Patient compartment`);
     }
   }
-  const sr = parseSearch(target === '*' ? '' : target, req.query, defs, { compartment: { type, id } });
-  rejectIgnoredIfStrict(sr, req.headers.prefer);
-  const result = await ctx.repo.search(sr, new URLSearchParams(req.query).toString());
-  return { status: 200, resource: searchsetBundle(`${type}/${id}/${target}`, sr, result, ctx.baseUrl) };
+  return answerSearch(`${type}/${id}/${target}`, req, ctx, (query) => parseSearch(target === '*' ? '' : target, query, defs, { compartment: { type, id } }));
 };

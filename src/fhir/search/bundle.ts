@@ -22,8 +22,12 @@ export function rejectIgnoredIfStrict(req: SearchRequest, prefer: string | undef
   throw badRequest(`Tham số tìm kiếm không được hỗ trợ: ${names}`, `Unsupported search parameters: ${names}`);
 }
 
-/** `path` is below the base: `Patient`, `` (system), `Patient/1/Observation`, `Patient/1/$everything`. */
-export function searchsetBundle(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): Bundle {
+/**
+ * `path` is below the base: `Patient`, `` (system), `Patient/1/Observation`, `Patient/1/$everything`.
+ * `linkQuery` is what the paging links repeat: the parameters applied (linkParams), or the key of
+ * the query kept for links too long to carry it (store/search-queries.ts).
+ */
+export function searchsetBundle(path: string, req: SearchRequest, result: SearchResult, baseUrl: string, linkQuery = linkParams(req, result)): Bundle {
   const entry: BundleEntry[] = [];
   const near = req.filters.find((f): f is NearFilter => f.kind === 'near');
   for (const resource of result.resources) {
@@ -35,7 +39,7 @@ export function searchsetBundle(path: string, req: SearchRequest, result: Search
   }
   const issues = outcomeIssues(req, result);
   if (issues.length) entry.push({ resource: { resourceType: 'OperationOutcome', issue: issues }, search: { mode: 'outcome' } });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl), entry };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl, linkQuery), entry };
   if (result.syncPoint) bundle.meta = { lastUpdated: result.syncPoint.toISOString() };
   if (result.total !== undefined) bundle.total = result.total;
   return bundle;
@@ -63,10 +67,13 @@ function outcomeIssues(req: SearchRequest, result: SearchResult): OperationOutco
   return issues;
 }
 
-function pagingLinks(path: string, req: SearchRequest, result: SearchResult, baseUrl: string): BundleLink[] {
+/** The parameters a search's paging links repeat: those applied, and a sync's point. */
+export function linkParams(req: SearchRequest, result: SearchResult): [string, string][] {
   // A sync's links carry the point its first page read, so every page gives the same one.
-  const applied: [string, string][] =
-    result.syncPoint && !req.syncPoint ? [...req.applied, [SYNC_POINT_PARAM, result.syncPoint.toISOString()]] : req.applied;
+  return result.syncPoint && !req.syncPoint ? [...req.applied, [SYNC_POINT_PARAM, result.syncPoint.toISOString()]] : req.applied;
+}
+
+function pagingLinks(path: string, req: SearchRequest, result: SearchResult, baseUrl: string, applied: [string, string][]): BundleLink[] {
   const at = (cursor: string | undefined): [string, string][] => (cursor ? [...applied, ['_cursor', cursor]] : applied);
   const links = [link('self', baseUrl, path, at(req.cursor)), link('first', baseUrl, path, applied)];
   if (result.previous) links.push(link('previous', baseUrl, path, at(result.previous)));

@@ -34,6 +34,7 @@ import type { CreateBatcher } from './create-batch';
 import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from './history';
 import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
+import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { writeVersion, type VersionWrite } from './write';
 import type { PrefixCommonness } from '../search/string-page';
 
@@ -265,6 +266,16 @@ export class Repository {
   parseSearch(resourceType: string, pairs: [string, string][]): SearchRequest {
     this.assertType(resourceType);
     return parseSearch(resourceType, pairs, this.ctx.defs);
+  }
+
+  /** Keeps a search's link parameters for the actor's next pages (store/search-queries.ts); its key. */
+  keepSearchQuery(pairs: [string, string][]): Promise<string> {
+    return keepSearchQuery(this.db, this.ctx.stationId, this.ctx.access.actor.id, pairs);
+  }
+
+  /** A search's query with the kept query its paging link names put back. */
+  expandSearchQuery(query: [string, string][]): Promise<[string, string][]> {
+    return expandSearchQuery(this.db, this.ctx.stationId, this.ctx.access.actor.id, query);
   }
 
   /**
