@@ -1,4 +1,4 @@
-import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Observation, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { idsOf, search, seed } from './helpers';
 
@@ -77,6 +77,18 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(idsOf(iterated, 'include').sort()).toEqual(['p2', 'tyt-xa']);
     const rev = await search(server, 'Organization?_id=tyt-xa&_revinclude=Patient:organization&_revinclude:iterate=Observation:subject');
     expect(idsOf(rev, 'include').sort()).toEqual(['o1', 'o2', 'o3', 'p1', 'p2']);
+  });
+
+  // Without :iterate an include starts from the matches: one that cannot meet them is reported
+  // (search.mode outcome, or a 400 under handling=strict), not dropped in silence.
+  test('an include that can never meet the matches is reported as ignored', async () => {
+    for (const query of ['Observation?_id=o3&_include=Patient:organization', 'Observation?_id=o3&_revinclude=Encounter:service-provider']) {
+      const bundle = await search(server, query);
+      const outcome = bundle.entry!.find((e) => e.search?.mode === 'outcome')?.resource as OperationOutcome | undefined;
+      expect([query, outcome?.issue?.[0]?.diagnostics]).toEqual([query, expect.stringMatching(/_(rev)?include=/)]);
+      expect(bundle.link!.find((l) => l.relation === 'self')!.url).not.toContain('include');
+      expect((await fhirFetch(`${server.baseUrl}/${query}`, { headers: { prefer: 'handling=strict' } })).status).toBe(400);
+    }
   });
 
   test('_sort on several keys, with - for descending', async () => {

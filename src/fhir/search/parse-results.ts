@@ -100,6 +100,14 @@ function applyInclude(req: SearchRequest, key: string, value: string, defs: R4De
   if (param !== '*' && defs.searchParams.get(sourceType)?.get(param)?.type !== 'reference') {
     return ignore(req, `${key}=${value}`, `${sourceType} has no reference parameter ${param}`);
   }
+  // Without :iterate a rule starts from the page's matches: one that can never meet them (an
+  // include from a type not searched, a revinclude by a parameter pointing at none of them) would
+  // be dropped in silence, and the client left wondering why nothing came.
+  if (!iterate && req.types.length) {
+    const targets = param === '*' ? undefined : (defs.searchParams.get(sourceType)?.get(param)?.target as string[] | undefined);
+    if (!reverse && !req.types.includes(sourceType)) return ignore(req, `${key}=${value}`, `${sourceType} is not a type searched (${key}:iterate follows included resources)`);
+    if (reverse && targets && !targets.some((t) => req.types.includes(t))) return ignore(req, `${key}=${value}`, `${sourceType}:${param} points at none of the types searched`);
+  }
   const rule: IncludeRule = { reverse, iterate, sourceType, param: param === '*' ? undefined : param, rows: param === '*' ? undefined : storedRows(defs, sourceType, param), targetType };
   req.include.push(rule);
   return true;
