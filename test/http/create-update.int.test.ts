@@ -54,6 +54,30 @@ describe('create, update, patch, delete', () => {
     expect(after.body.total).toBe(before.body.total);
   });
 
+  test('element names that are Object.prototype members are unknown elements (400, not 500), and nothing is stored', async () => {
+    const before = await fhirFetch(`${base}/Patient?_summary=count`);
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const url = `${base}/Patient/${created.id}`;
+    // Raw JSON: JSON.stringify of an object literal would not carry an own `__proto__`.
+    const body = (json: string): string => JSON.stringify(patient()).replace(/}$/, `,${json}}`);
+    const answers = [
+      [await fhirFetch(`${base}/Patient`, { method: 'POST', body: body('"constructor":{"prototype":{"x":1}}') }), 'Patient.constructor'],
+      [await fhirFetch(`${base}/Patient`, { method: 'POST', body: body('"__proto__":{"x":1}') }), 'Patient.__proto__'],
+      [await fhirFetch(`${base}/Patient`, { method: 'POST', body: body('"telecom":[{"__proto__":{"value":"x"}}]') }), 'Patient.telecom[0].__proto__'],
+      [await fhirFetch(url, { method: 'PUT', body: JSON.stringify({ ...created, toString: 1 }) }), 'Patient.toString'],
+      [
+        await fhirFetch(url, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: [{ op: 'add', path: '/hasOwnProperty', value: 'yes' }] }),
+        'Patient.hasOwnProperty',
+      ],
+    ] as const;
+    for (const [res, expression] of answers) {
+      expect([res.status, res.body.resourceType]).toEqual([400, 'OperationOutcome']);
+      expect(res.body.issue).toContainEqual(expect.objectContaining({ severity: 'error', expression: [expression], diagnostics: expect.stringContaining('Unknown element') }));
+    }
+    expect((await fhirFetch(url)).body.meta.versionId).toBe('1');
+    expect((await fhirFetch(`${base}/Patient?_summary=count`)).body.total).toBe(before.body.total + 1);
+  });
+
   test('missing required element and FHIRPath invariant are reported', async () => {
     const obs = await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final' } });
     expect(obs.status).toBe(400);

@@ -66,6 +66,17 @@ describe('metadata and $validate', () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient?_summary=count`)).body.total).toBe(0);
   });
 
+  test('$validate calls element names that are Object.prototype members unknown, without failing', async () => {
+    for (const [json, expression] of [
+      ['{"resourceType":"Patient","constructor":1}', 'Patient.constructor'],
+      ['{"resourceType":"Patient","__proto__":{"x":1}}', 'Patient.__proto__'],
+    ]) {
+      const res = await fhirFetch(`${server.baseUrl}/Patient/$validate`, { method: 'POST', body: json });
+      expect(res.status).toBe(200);
+      expect(res.body.issue).toContainEqual(expect.objectContaining({ severity: 'error', expression: [expression] }));
+    }
+  });
+
   test('$validate on an instance checks the stored version', async () => {
     const p = await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', active: true } });
     const res = await fhirFetch(`${server.baseUrl}/Patient/${p.body.id}/$validate`);

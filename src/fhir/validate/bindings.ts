@@ -64,7 +64,8 @@ function findElement(schema: InternalTypeSchema, key: string): FoundElement | un
 }
 
 function lookupElement(schema: InternalTypeSchema, key: string): FoundElement | undefined {
-  const direct = schema.elements[key];
+  // Own elements only: `elements` is a plain object, whose inherited `constructor` or `toString` is no element.
+  const direct = Object.hasOwn(schema.elements, key) ? schema.elements[key] : undefined;
   if (direct) return { element: direct, typeCode: direct.type[0]?.code ?? '' };
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;

@@ -1,0 +1,47 @@
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { bilingual } from '../outcomes';
+
+/**
+ * The names of Object.prototype's members: `constructor`, `toString`, `hasOwnProperty`, …,
+ * `__proto__`. @medplum/core's unknown-element check asks `key in elements` of a plain object,
+ * which is true for each of them (and for `_constructor`, read as constructor's primitive
+ * extension), so a resource carrying one passed as valid. JSON.parse makes even `__proto__` an own
+ * property, which the store kept and served back. No R4 element has such a name
+ * (test/fhir/inherited-keys.test.ts holds the definitions to that), so each is refused wherever it
+ * appears, as any unknown element is.
+ */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** The text of an unknown-element issue, whichever check finds it. */
+export const unknownElementText = (key: string): string =>
+  bilingual(`Phần tử không có trong định nghĩa: "${key}"`, `Unknown element "${key}"`);
+
+/**
+ * An error for every key, at any depth (contained resources included), named like an
+ * Object.prototype member, and for a contained resource whose resourceType is so named (the
+ * validator's type lookup finds the inherited member and checks nothing).
+ */
+export function inheritedKeyIssues(resource: Resource): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  walk(resource, resource.resourceType, issues);
+  return issues;
+}
+
+function walk(value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => walk(item, `${path}[${i}]`, issues));
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    const at = `${path}.${key}`;
+    if (INHERITED.has(key) || (key.startsWith('_') && INHERITED.has(key.slice(1)))) issues.push(error(unknownElementText(key), at));
+    else if (key === 'resourceType' && typeof child === 'string' && INHERITED.has(child)) {
+      issues.push(error(bilingual(`Loại tài nguyên không xác định: "${child}"`, `Unknown resource type "${child}"`), at));
+    } else walk(child, at, issues);
+  }
+}
+
+function error(text: string, expression: string): OperationOutcomeIssue {
+  return { severity: 'error', code: 'structure', diagnostics: text, details: { text }, expression: [expression] };
+}
