@@ -78,6 +78,24 @@ describe('create, update, patch, delete', () => {
     expect((await fhirFetch(`${base}/Patient?_summary=count`)).body.total).toBe(before.body.total + 1);
   });
 
+  test('a narrative breaking txt-1 (a script, an event attribute) is 400 at the div, on create and update', async () => {
+    const div = (inner: string): object => ({ text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>` } });
+    const created = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient(div('<p>Trần Văn Bình</p>')) });
+    expect(created.status).toBe(201);
+    const url = `${base}/Patient/${created.body.id}`;
+    const script = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient(div('<script>alert(1)</script>')) });
+    const onerror = await fhirFetch(url, { method: 'PUT', body: { ...created.body, ...div('<img src="x" onerror="alert(1)"/>') } });
+    const contained = await fhirFetch(url, {
+      method: 'PUT',
+      body: { ...created.body, contained: [{ resourceType: 'Organization', id: 'o', name: 'x', ...div('<iframe src="http://evil.example"></iframe>') }], managingOrganization: { reference: '#o' } },
+    });
+    for (const [res, expression] of [[script, 'Patient.text.div'], [onerror, 'Patient.text.div'], [contained, 'Patient.contained[0].text.div']] as const) {
+      expect(res.status).toBe(400);
+      expect(res.body.issue).toContainEqual(expect.objectContaining({ severity: 'error', code: 'invariant', expression: [expression], diagnostics: expect.stringMatching(/^Phần tường thuật vi phạm txt-1: .+ \/ The narrative breaks txt-1: /) }));
+    }
+    expect((await fhirFetch(url)).body.meta.versionId).toBe('1');
+  });
+
   test('missing required element and FHIRPath invariant are reported', async () => {
     const obs = await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final' } });
     expect(obs.status).toBe(400);

@@ -5,6 +5,7 @@ import { withoutFalseBase64Issues } from './base64';
 import { checkRequiredBindings } from './bindings';
 import { provablyClean } from './clean';
 import { inheritedKeyIssues } from './inherited-keys';
+import { narrativeIssues } from './narrative';
 
 /** Profiles (StructureDefinitions with snapshots) the server enforces when a resource claims them. */
 export interface ProfileRegistry {
@@ -20,7 +21,8 @@ export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
 /**
  * Validates a resource against the R4 base definitions (cardinality, types, unknown elements,
  * FHIRPath invariants — @medplum/core; the element names its unknown-element check misses —
- * inherited-keys.ts), required bindings (ours), and every profile in
+ * inherited-keys.ts; the narrative rules txt-1/txt-2 its htmlChecks() skips — narrative.ts),
+ * required bindings (ours), and every profile in
  * meta.profile the server holds (a profile it does not hold yields a warning only), then the
  * domain's own rules.
  * Returns all issues; the caller decides whether errors block the write.
@@ -42,6 +44,7 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
   // of every absent element; whatever it cannot prove goes to the validator, whose issues count.
   if (!held.some((p) => p.type === resource.resourceType)) collect(issues, resource, () => (provablyClean(resource) ? [] : validateResource(resource)));
   issues.push(...inheritedKeyIssues(resource));
+  issues.push(...narrativeIssues(resource));
   issues.push(...checkRequiredBindings(resource, defs));
   for (const profile of held) collect(issues, resource, () => validateAgainstProfile(resource, profile));
   const refused = hasErrors(issues);
