@@ -96,6 +96,19 @@ describe('create, update, patch, delete', () => {
     expect((await fhirFetch(url)).body.meta.versionId).toBe('1');
   });
 
+  test('structural issues are worded Vietnamese first, then English, in diagnostics and details.text', async () => {
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ foo: 1, birthDate: '2020-13-01', contact: [{}] }) });
+    expect(res.status).toBe(400);
+    expect(res.body.issue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ expression: ['Patient.birthDate'], diagnostics: 'Giá trị không đúng định dạng date / Invalid date format' }),
+        expect.objectContaining({ expression: ['Patient.foo'], diagnostics: 'Phần tử không có trong định nghĩa: "foo" / Unknown element "foo"' }),
+        expect.objectContaining({ expression: ['Patient.contact[0]'], diagnostics: expect.stringMatching(/^Không thỏa ràng buộc pat-1 \/ Constraint pat-1 not met: SHALL at least contain/) }),
+      ]),
+    );
+    for (const issue of res.body.issue) expect(issue.details.text).toBe(issue.diagnostics);
+  });
+
   test('missing required element and FHIRPath invariant are reported', async () => {
     const obs = await fhirFetch(`${base}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final' } });
     expect(obs.status).toBe(400);

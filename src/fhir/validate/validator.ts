@@ -5,6 +5,7 @@ import { withoutFalseBase64Issues } from './base64';
 import { checkRequiredBindings } from './bindings';
 import { provablyClean } from './clean';
 import { inheritedKeyIssues } from './inherited-keys';
+import { bilingualIssue } from './messages';
 import { narrativeIssues } from './narrative';
 
 /** Profiles (StructureDefinitions with snapshots) the server enforces when a resource claims them. */
@@ -71,7 +72,7 @@ function validateAgainstProfile(resource: Resource, profile: StructureDefinition
   return validateTypedValue({ type: profile.url, value: resource });
 }
 
-/** Runs a @medplum/core validation, which returns or throws its issues, and keeps the true ones. */
+/** Runs a @medplum/core validation, which returns or throws its issues, and keeps the true ones, worded in Vietnamese and English. */
 function collect(issues: OperationOutcomeIssue[], resource: Resource, run: () => OperationOutcomeIssue[]): void {
   let found: OperationOutcomeIssue[];
   try {
@@ -80,7 +81,7 @@ function collect(issues: OperationOutcomeIssue[], resource: Resource, run: () =>
     if (!(err instanceof MedplumOutcomeError)) throw err;
     found = err.outcome.issue ?? [];
   }
-  issues.push(...withoutFalseBase64Issues(resource, found));
+  issues.push(...withoutFalseBase64Issues(resource, found).map(bilingualIssue));
 }
 
 export const hasErrors = (issues: OperationOutcomeIssue[]): boolean =>
