@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { badRequest, OperationOutcomeError, toOutcomeError, tooLarge } from '../fhir/outcomes';
+import { type OperationOutcomeError, toOutcomeError } from '../fhir/outcomes';
 import { authErrorOutcome } from './auth-routes';
+import { bodyReadFailure } from './body-errors';
 import { sendBody } from './response';
 
 /**
@@ -11,11 +12,7 @@ import { sendBody } from './response';
  */
 export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let failure: OperationOutcomeError;
-    if (err?.type === 'entity.too.large') failure = tooLarge(maxBodyBytes);
-    else if (err?.type === 'entity.parse.failed' || err instanceof SyntaxError) {
-      failure = badRequest('Nội dung JSON không hợp lệ', `Malformed JSON: ${(err as Error).message}`);
-    } else failure = authErrorOutcome(err) ?? toOutcomeError(err);
+    const failure: OperationOutcomeError = bodyReadFailure(err, maxBodyBytes) ?? authErrorOutcome(err) ?? toOutcomeError(err);
     if (failure.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(failure.status);

@@ -279,6 +279,19 @@ describe('create, update, patch, delete', () => {
     }
   });
 
+  test('a body that cannot be decoded is 400, an unsupported Content-Encoding 415 — never 500', async () => {
+    const body = JSON.stringify(patient());
+    const notGzip = await fhirFetch(`${base}/Patient`, { method: 'POST', body, headers: { 'content-encoding': 'gzip' } });
+    expect([notGzip.status, notGzip.body.resourceType, notGzip.body.issue[0].diagnostics]).toEqual([400, 'OperationOutcome', expect.stringMatching(/^Không giải mã được .* \/ The request body does not decode as its Content-Encoding says$/)]);
+    for (const coding of ['compress', 'foo']) {
+      const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body, headers: { 'content-encoding': coding } });
+      expect([coding, res.status, res.body.issue[0].code, res.body.issue[0].diagnostics]).toEqual([coding, 415, 'not-supported', expect.stringContaining(`Unsupported Content-Encoding ${coding}`)]);
+    }
+    // A charset the JSON parser of the sign-in routes cannot decode is the client's fault too.
+    const charset = await fetch(`${server.origin}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=koi8-r' }, body: 'grant_type=x' });
+    expect(charset.status).toBe(415);
+  });
+
   test('a body over the limit is 413', async () => {
     const small = await startTestServer({ MAX_BODY_SIZE: '2kb' });
     try {
