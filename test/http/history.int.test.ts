@@ -113,6 +113,32 @@ describe('history', () => {
     expect((await fhirFetch(`${base}/_history?_since=yesterday`)).status).toBe(400);
   });
 
+  // R4 http.html#history: `_since` is an instant. Without a zone the value would mean a different
+  // moment on every clock that read it (the server's process zone, not even the station's).
+  test('_since without seconds or without a zone is 400; with both it is read as written', async () => {
+    const p = await create('Múi');
+    for (const since of ['2026-12-03T15:10:51', '2026-12-03T15:10', '2026-12-03T15:10+07:00', '2026-12-03', '2026-02-30T10:00:00Z']) {
+      const res = await fhirFetch(`${base}/Patient/${p.id}/_history?_since=${encodeURIComponent(since)}`);
+      expect([since, res.status, res.body.issue?.[0].diagnostics]).toEqual([since, 400, expect.stringMatching(/^_since phải là .* \/ _since must be an instant, with seconds and a zone/)]);
+    }
+    const created = Date.parse(p.meta.lastUpdated);
+    const offset = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 19) + '+07:00';
+    const versions = async (since: string): Promise<number> =>
+      ((await fhirFetch(`${base}/Patient/${p.id}/_history?_since=${encodeURIComponent(since)}`)).body.entry ?? []).length;
+    expect(await versions(offset(created - 2000))).toBe(1);
+    expect(await versions(offset(created + 2000))).toBe(0);
+    expect(await versions(new Date(created - 2000).toISOString())).toBe(1);
+  });
+
+  test('a _page that is not one the server wrote is 400, never a 500', async () => {
+    const p = await create('Trang');
+    // Huge numbers, a horizon after year 9999, a sequence number JavaScript cannot hold exactly.
+    for (const page of ['99999999999999999999999999.1', '1.99999999999999999999999', '253402300800000.1', 'abc', '1.2.3', '.1']) {
+      const res = await fhirFetch(`${base}/Patient/${p.id}/_history?_page=${page}`);
+      expect([page, res.status, res.body.issue?.[0].diagnostics]).toEqual([page, 400, `Tham số _page không hợp lệ: ${page} / Invalid _page: ${page}`]);
+    }
+  });
+
   test('_at returns the version current at that time', async () => {
     const p = await create('Thời');
     await new Promise((r) => setTimeout(r, 30));

@@ -3,7 +3,7 @@ import { link } from '../bundle/links';
 import { badRequest } from '../outcomes';
 import type { Interaction } from '../request';
 import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
-import { dateRange } from '../search/dates';
+import { dateRange, MAX_INSTANT, parseInstant } from '../search/dates';
 import type { HistoryEntry } from '../store/history';
 
 /**
@@ -26,8 +26,13 @@ export const history: Interaction = async (req, params, ctx) => {
       count = Math.min(count, MAX_COUNT);
       kept.push([key, String(count)]);
     } else if (key === '_since') {
-      const t = Date.parse(value);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw badRequest(`_since phải là thời điểm đầy đủ: ${value}`, `_since must be an instant: ${value}`);
+      const t = parseInstant(value);
+      if (t === undefined) {
+        throw badRequest(
+          `_since phải là thời điểm đầy đủ, có giây và múi giờ (vd. 2026-01-31T08:00:00+07:00): ${value}`,
+          `_since must be an instant, with seconds and a zone (e.g. 2026-01-31T08:00:00+07:00): ${value}`,
+        );
+      }
       since = new Date(t);
       kept.push([key, value]);
     } else if (key === '_at') {
@@ -69,8 +74,16 @@ function encodePage(horizon: Date, beforeSeq: number): string {
   return `${horizon.getTime()}.${beforeSeq}`;
 }
 
+/**
+ * Only what encodePage can have written: a horizon PostgreSQL can hold (up to year 9999) and a
+ * sequence number JavaScript holds exactly (a larger one would reach the SQL as `1e+21`).
+ */
 function decodePage(value: string): { horizon: Date; beforeSeq: number } {
   const m = /^(\d+)\.(\d+)$/.exec(value);
-  if (!m) throw badRequest('Tham số _page không hợp lệ', 'Invalid _page');
-  return { horizon: new Date(Number(m[1])), beforeSeq: Number(m[2]) };
+  const horizon = Number(m?.[1]);
+  const beforeSeq = Number(m?.[2]);
+  if (!Number.isSafeInteger(horizon) || horizon > MAX_INSTANT || !Number.isSafeInteger(beforeSeq)) {
+    throw badRequest(`Tham số _page không hợp lệ: ${value}`, `Invalid _page: ${value}`);
+  }
+  return { horizon: new Date(horizon), beforeSeq };
 }

@@ -101,6 +101,16 @@ export const MAX_INSTANT = utc(9999, 11, 31, 23, 59, 59, 999);
 
 const daysIn = (year: number, month: number): number => new Date(utc(year, month + 1, 1) - 86_400_000).getUTCDate();
 
+/**
+ * A FHIR instant as UTC milliseconds, or undefined: seconds and a zone (`Z` or ±hh:mm) are required
+ * (R4 datatypes.html#instant), so the value never depends on whose clock reads it.
+ */
+export function parseInstant(text: string): number | undefined {
+  const m = DATE_RE.exec(text);
+  if (!m || m[6] === undefined || m[8] === undefined) return undefined;
+  return dateRange(text, 'UTC')?.lo;
+}
+
 /** Parses a FHIR date/dateTime/instant into the range it denotes, or undefined if malformed. */
 export function dateRange(text: string, zone: string): InstantRange | undefined {
   const m = DATE_RE.exec(text.trim());
