@@ -50,6 +50,21 @@ describe('read', () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
     const before = new Date(Date.parse(lastModified) - 60_000).toUTCString();
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': before } })).status).toBe(200);
+    // The obsolete forms RFC 9110 §5.6.7 still has recipients accept: the same instant.
+    const later = new Date(Date.parse(lastModified) + 60_000);
+    const [wd, d, mon, y, time] = later.toUTCString().split(/,? /);
+    const weekday = { Sun: 'Sunday', Mon: 'Monday', Tue: 'Tuesday', Wed: 'Wednesday', Thu: 'Thursday', Fri: 'Friday', Sat: 'Saturday' }[wd];
+    for (const date of [`${weekday}, ${d}-${mon}-${y.slice(2)} ${time} GMT`, `${wd} ${mon} ${d.replace(/^0/, ' ')} ${time} ${y}`]) {
+      expect([date, (await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': date } })).status]).toEqual([date, 304]);
+    }
+  });
+
+  // RFC 9110 §13.1.3: a recipient MUST ignore an If-Modified-Since that is not a valid HTTP-date.
+  test('an If-Modified-Since that is no HTTP-date is ignored: 200', async () => {
+    for (const date of ['garbage', '2099', '2099-01-01T00:00:00Z', 'Sun, 31 Feb 2099 00:00:00 GMT']) {
+      const res = await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-modified-since': date } });
+      expect([date, res.status, res.body.resourceType]).toEqual([date, 200, 'Patient']);
+    }
   });
 
   test('_pretty indents and _format=json is accepted; _format=xml is 406', async () => {

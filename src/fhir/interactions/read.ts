@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { parseHttpDate } from '../http-date';
 import { badRequest } from '../outcomes';
 import { parseETag, resourceResponse, type FhirRequest, type Interaction } from '../request';
 import type { SearchRequest } from '../search/request';
@@ -33,9 +34,9 @@ export const read: Interaction = async (req, { type, id }, ctx) => {
     const tags = ifNoneMatch.split(',').map((t) => t.trim());
     if (tags.includes('*') || tags.some((t) => parseETag(t) === version)) return { status: 304, versionId: String(version) };
   }
-  if (req.headers.ifModifiedSince !== undefined && ifNoneMatch === undefined) {
-    const since = Date.parse(req.headers.ifModifiedSince);
-    if (Number.isNaN(since)) throw badRequest('If-Modified-Since không hợp lệ', 'Invalid If-Modified-Since date');
+  // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored (answered as if absent), not refused.
+  const since = req.headers.ifModifiedSince === undefined ? undefined : parseHttpDate(req.headers.ifModifiedSince.trim());
+  if (since !== undefined && ifNoneMatch === undefined) {
     // HTTP dates have whole seconds: compare at that precision.
     const modified = Math.floor(Date.parse(resource.meta!.lastUpdated!) / 1000) * 1000;
     if (modified <= since) return { status: 304, versionId: String(version) };
