@@ -25,8 +25,11 @@ export interface FhirRoutesDeps {
   csrf: Csrf;
 }
 
-/** Public without signing in: the CapabilityStatement (SMART discovery is in auth-routes). */
-const isPublic = (req: Request): boolean => req.method === 'GET' && req.path.replace(/\/+$/, '') === '/metadata';
+/**
+ * Public without signing in: the CapabilityStatement (SMART discovery is in auth-routes), by GET
+ * and by HEAD, which answers as GET without the body (RFC 9110 §9.3.2).
+ */
+const isPublic = (req: Request): boolean => (req.method === 'GET' || req.method === 'HEAD') && req.path.replace(/\/+$/, '') === '/metadata';
 
 /**
  * Thin HTTP adapter: turns an express request into a FhirRequest, lets the engine's router answer,

@@ -46,6 +46,16 @@ describe('metadata and $validate', () => {
     }
   });
 
+  // RFC 9110 §9.3.2: HEAD answers as GET, without the body — so it is as public as GET.
+  test('HEAD of the CapabilityStatement and of SMART discovery needs no token, as GET', async () => {
+    for (const url of [`${server.baseUrl}/metadata`, `${server.baseUrl}/.well-known/smart-configuration`]) {
+      const get = await fetch(url);
+      const head = await fetch(url, { method: 'HEAD' });
+      expect([url, head.status, head.headers.get('content-type'), await head.text()]).toEqual([url, 200, get.headers.get('content-type'), '']);
+      expect(head.headers.get('content-length')).toBe(get.headers.get('content-length') ?? String(Buffer.byteLength(await get.text())));
+    }
+  });
+
   test('the CapabilityStatement is built once: the same statement, dated when it was built', async () => {
     const first = await fhirFetch(`${server.baseUrl}/metadata`);
     await new Promise((resolve) => setTimeout(resolve, 5));
