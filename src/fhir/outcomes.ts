@@ -7,11 +7,12 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 
 export type IssueCode = OperationOutcomeIssue['code'];
 
-/** An error carrying the OperationOutcome (and HTTP status) the client should receive. */
+/** An error carrying the OperationOutcome (and HTTP status, and headers it needs) the client should receive. */
 export class OperationOutcomeError extends Error {
   constructor(
     readonly outcome: OperationOutcome,
     readonly status: number,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(outcome.issue?.[0]?.diagnostics ?? outcome.issue?.[0]?.details?.text ?? 'FHIR error');
   }
@@ -55,8 +56,11 @@ export const preconditionFailed = (vi: string, en: string): OperationOutcomeErro
 export const notSupported = (vi: string, en: string, status = 400): OperationOutcomeError =>
   fail(status, 'not-supported', vi, en);
 
-export const methodNotAllowed = (method: string, path: string): OperationOutcomeError =>
-  fail(405, 'not-supported', `Không hỗ trợ ${method} trên ${path}`, `${method} is not allowed on ${path}`);
+/** 405 with the `Allow` header RFC 9110 §15.5.6 requires: the methods the path does serve. */
+export function methodNotAllowed(method: string, path: string, allowed: readonly string[]): OperationOutcomeError {
+  const { outcome } = fail(405, 'not-supported', `Không hỗ trợ ${method} trên ${path} (chỉ ${allowed.join(', ')})`, `${method} is not allowed on ${path} (only ${allowed.join(', ')})`);
+  return new OperationOutcomeError(outcome, 405, { Allow: allowed.join(', ') });
+}
 
 export const tooLarge = (limit: number): OperationOutcomeError =>
   fail(413, 'too-costly', `Nội dung yêu cầu vượt quá ${limit} byte`, `Request body exceeds ${limit} bytes`);

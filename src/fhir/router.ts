@@ -19,6 +19,9 @@ import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from 
 import { parseSearch } from './search/parse';
 import { TELEMEDICINE_OPERATIONS, TELEMEDICINE_ROUTES } from '../telemedicine/operations';
 
+/** Methods in the order an `Allow` header lists them. */
+const METHODS: FhirRequest['method'][] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 interface Route {
   method: FhirRequest['method'];
   /** Segments: literals, or `:name` for a segment that does not start with `_` or `$`. */
@@ -134,15 +137,16 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     async dispatch(req, ctx) {
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       const segments = req.path === '' ? [] : req.path.split('/').map(decodeURIComponent);
-      let pathMatched = false;
+      // The methods of the routes the path matched, for a 405's Allow; HEAD wherever GET is.
+      const allowed = new Set<string>();
       for (const route of routes) {
         const params = match(route.pattern, segments);
         if (!params) continue;
-        pathMatched = true;
-        if (route.method !== method) continue;
-        return route.handler(req, params, ctx);
+        if (route.method === method) return route.handler(req, params, ctx);
+        allowed.add(route.method);
+        if (route.method === 'GET') allowed.add('HEAD');
       }
-      if (pathMatched) throw methodNotAllowed(req.method, `/${req.path}`);
+      if (allowed.size) throw methodNotAllowed(req.method, `/${req.path}`, METHODS.filter((m) => allowed.has(m)));
       // `$name` is an operation's name, never an id: a path naming one we do not serve at that
       // level (type-level `Patient/$everything`, `$export`) is a request we cannot do, not a
       // missing resource.

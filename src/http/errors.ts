@@ -16,6 +16,7 @@ export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequest
     if (failure.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(failure.status);
+    for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
     sendBody(res, failure.outcome, false);
   };
 }

@@ -271,6 +271,19 @@ describe('create, update, patch, delete', () => {
     expect(unknown.status).toBe(404);
   });
 
+  // RFC 9110 §15.5.6: a 405 MUST carry Allow, the methods the path does serve (the router's table).
+  test('a 405 names the methods the path serves in Allow', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', 'Patient/abc/_history/1', 'GET, HEAD'],
+      ['POST', 'Patient/abc', 'GET, HEAD, PUT, PATCH, DELETE'],
+      ['PUT', 'Patient/_history', 'GET, HEAD'],
+      ['DELETE', '_search', 'POST'],
+    ]) {
+      const res = await fhirFetch(`${base}/${path}`, { method, ...(method === 'POST' || method === 'PUT' ? { body: { resourceType: 'Patient' } } : {}) });
+      expect([method, path, res.status, res.headers.get('allow'), res.body.issue[0].diagnostics]).toEqual([method, path, 405, allow, expect.stringContaining(`(only ${allow})`)]);
+    }
+  });
+
   test('an operation not served at that level is 400 not-supported, never a missing resource', async () => {
     for (const [method, path] of [['GET', 'Patient/$everything'], ['POST', 'Observation/abc/$everything'], ['GET', '$export'], ['POST', 'Patient/$foo']]) {
       const res = await fhirFetch(`${base}/${path}`, { method, ...(method === 'POST' ? { body: { resourceType: 'Parameters' } } : {}) });
