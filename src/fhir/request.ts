@@ -57,10 +57,3 @@ export function resourceResponse(status: number, resource: Resource, baseUrl: st
     location: withLocation ? `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${versionId}` : undefined,
   };
 }
-
-/** Parses `W/"3"`, `"3"` or `3` into a version number (If-Match, If-None-Match). */
-export function parseETag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
-  return m ? Number(m[1]) : NaN;
-}

@@ -166,6 +166,42 @@ describe('create, update, patch, delete', () => {
     expect(staleDelete.status).toBe(412);
   });
 
+  // RFC 9110 §13.1.1: `*` holds when a current representation exists; a list when any member is the
+  // current ETag (two headers are one list). Tags are opaque: "03" is not "3".
+  test('If-Match: * and lists of ETags, on update, patch and delete', async () => {
+    const headers = (ifMatch: string | string[]): Headers => {
+      const h = new Headers({ 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: `Bearer ${server.token}` });
+      for (const value of [ifMatch].flat()) h.append('if-match', value);
+      return h;
+    };
+    const send = async (url: string, method: string, ifMatch: string | string[], body: unknown, type = 'application/fhir+json'): Promise<{ status: number; body: any }> => {
+      const h = headers(ifMatch);
+      h.set('content-type', type);
+      const res = await fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const url = `${base}/Patient/${created.id}`;
+    const put = (ifMatch: string | string[], active: boolean): Promise<{ status: number; body: any }> => send(url, 'PUT', ifMatch, { ...created, active });
+    expect((await put('*', true)).status).toBe(200); // version 2
+    expect((await put('W/"9", W/"2"', false)).status).toBe(200); // version 3
+    expect((await put(['W/"3"', 'W/"9"'], true)).status).toBe(200); // version 4
+    const stale = await put('W/"1", W/"2"', false);
+    expect([stale.status, stale.body.issue[0].diagnostics]).toEqual([412, expect.stringContaining('Version 1, 2 of Patient/')]);
+    expect((await put('W/"04"', false)).status).toBe(412);
+    const patch = (ifMatch: string): Promise<{ status: number }> => send(url, 'PATCH', ifMatch, [{ op: 'add', path: '/gender', value: 'other' }], 'application/json-patch+json');
+    expect((await patch('W/"1", W/"4"')).status).toBe(200); // version 5
+    expect((await patch('*')).status).toBe(200); // same content: no new version
+    expect((await send(url, 'DELETE', 'W/"2", W/"5"', undefined)).status).toBe(200);
+    // Deleted: nothing current for `*` to match, for a PUT (no update-as-create) or a DELETE.
+    const gone = await put('*', true);
+    expect([gone.status, gone.body.issue[0].diagnostics]).toEqual([412, expect.stringContaining('If-Match: * does not hold')]);
+    expect((await send(url, 'DELETE', '*', undefined)).status).toBe(412);
+    const never = `never-${Date.now()}`;
+    expect((await send(`${base}/Patient/${never}`, 'PUT', '*', { resourceType: 'Patient', id: never })).status).toBe(412);
+    expect((await fhirFetch(url)).status).toBe(410);
+  });
+
   // Embedded PGlite is one session: a transaction held open there would block the request.
   const onPostgres = process.env.DATABASE_URL ? test : test.skip;
   onPostgres('If-Match that held when read but not when written (another write won in between) is 412 too; without it, 409', async () => {

@@ -42,6 +42,9 @@ describe('read', () => {
     expect(res.status).toBe(304);
     const stale = await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-none-match': 'W/"0"' } });
     expect(stale.status).toBe(200);
+    // ETags are opaque: "01" is not the "1" the server gave.
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-none-match': 'W/"01"' } })).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { 'if-none-match': 'W/"7", W/"1"' } })).status).toBe(304);
   });
 
   test('If-Modified-Since answers 304 unless changed after the date', async () => {

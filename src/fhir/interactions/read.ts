@@ -1,7 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { namesVersion, parseETagCondition } from '../etag';
 import { parseHttpDate } from '../http-date';
 import { badRequest } from '../outcomes';
-import { parseETag, resourceResponse, type FhirRequest, type Interaction } from '../request';
+import { resourceResponse, type FhirRequest, type Interaction } from '../request';
 import type { SearchRequest } from '../search/request';
 import { elementList, shapeResource, SUMMARY_VALUES } from '../search/shape';
 
@@ -30,10 +31,7 @@ export const read: Interaction = async (req, { type, id }, ctx) => {
   const resource = await ctx.repo.read(type, id);
   const version = Number(resource.meta?.versionId);
   const ifNoneMatch = req.headers.ifNoneMatch;
-  if (ifNoneMatch !== undefined) {
-    const tags = ifNoneMatch.split(',').map((t) => t.trim());
-    if (tags.includes('*') || tags.some((t) => parseETag(t) === version)) return { status: 304, versionId: String(version) };
-  }
+  if (ifNoneMatch !== undefined && namesVersion(parseETagCondition(ifNoneMatch), version)) return { status: 304, versionId: String(version) };
   // RFC 9110 §13.1.3: a value that is not an HTTP-date is ignored (answered as if absent), not refused.
   const since = req.headers.ifModifiedSince === undefined ? undefined : parseHttpDate(req.headers.ifModifiedSince.trim());
   if (since !== undefined && ifNoneMatch === undefined) {

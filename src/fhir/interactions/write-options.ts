@@ -1,15 +1,24 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { badRequest, preconditionFailed } from '../outcomes';
-import { parseETag, resourceResponse, type FhirRequest, type FhirResponse } from '../request';
+import { parseETagCondition } from '../etag';
+import { resourceResponse, type FhirRequest, type FhirResponse } from '../request';
 import type { WriteOptions, WriteResult } from '../store/repository';
 
-/** If-Match as a version number; a malformed ETag is a 412, as it cannot match. */
+/**
+ * If-Match: `*` (the resource must exist and not be deleted), or the versions it lists, one of
+ * which must be current. A list naming no version (`W/"abc"`, malformed) cannot hold: 412 at once.
+ */
 export function writeOptions(req: FhirRequest): WriteOptions {
-  const ifMatch = parseETag(req.headers.ifMatch);
-  if (ifMatch !== undefined && Number.isNaN(ifMatch)) {
-    throw preconditionFailed(`If-Match không hợp lệ: ${req.headers.ifMatch}`, `If-Match ${req.headers.ifMatch} cannot match any version`);
+  const header = req.headers.ifMatch;
+  if (header === undefined) return {};
+  const condition = parseETagCondition(header);
+  if (condition === '*') return { ifMatch: '*' };
+  // The ETags the server gives are W/"n" with n its version: only such text can be current.
+  const versions = condition.filter((tag) => /^[1-9]\d*$/.test(tag)).map(Number).filter(Number.isSafeInteger);
+  if (!versions.length) {
+    throw preconditionFailed(`If-Match không hợp lệ: ${header}`, `If-Match ${header} cannot match any version`);
   }
-  return { ifMatch };
+  return { ifMatch: versions };
 }
 
 /** The request body as a resource, or 400. */

@@ -72,8 +72,11 @@ export interface WriteResult {
 }
 
 export interface WriteOptions {
-  /** Expected current version (If-Match); a different one answers 412. */
-  ifMatch?: number;
+  /**
+   * If-Match (RFC 9110 §13.1.1): the expected current version, or several (any one will do), or
+   * `*` — the resource exists and is not deleted, whatever its version. Otherwise 412.
+   */
+  ifMatch?: number | readonly number[] | '*';
 }
 
 /** How many times an update without If-Match retries after losing a race to another writer. */
@@ -425,14 +428,15 @@ export class Repository {
       const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
       if (!head) await this.refuseHiddenId(resourceType, id);
       this.require(resourceType, head && !head.deleted ? 'u' : 'c');
-      if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+      if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
       if (head && !head.deleted && sameContent(head.content, resource)) {
         return { resource: head.content, created: false, issues: [] };
       }
       try {
         return await this.commit(resource, id, head, 'PUT');
       } catch (err) {
-        if (!(err instanceof LostRace) || options.ifMatch !== undefined || attempt >= UPDATE_RETRIES || 'inTransaction' in this.db) {
+        // `If-Match: *` names no version: like a plain update it reads again (and checks again).
+        if (!(err instanceof LostRace) || namesVersions(options.ifMatch) || attempt >= UPDATE_RETRIES || 'inTransaction' in this.db) {
           throw err instanceof LostRace ? lostRace(resourceType, id, options.ifMatch) : err;
         }
       }
@@ -478,7 +482,7 @@ export class Repository {
     const head = await this.readHeadOrFail(resourceType, id);
     this.require(resourceType, 'u');
     if (head.deleted) throw gone(`${resourceType}/${id}`);
-    if (options.ifMatch !== undefined && head.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+    if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
     let patched: Resource;
     try {
       patched = applyPatch(structuredClone(head.content), operations as Operation[], true, true).newDocument;
@@ -507,7 +511,7 @@ export class Repository {
     this.require(resourceType, 'd');
     if (!isValidId(id)) return;
     const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
-    if (options.ifMatch !== undefined && head?.versionId !== options.ifMatch) throw staleVersion(resourceType, id, options.ifMatch, head);
+    if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
     if (!head || head.deleted) return;
     // What was derived from the resource goes with it, in the same transaction.
     const derived = this.ctx.derivations.filter((d) => d.appliesTo(head.content));
@@ -515,7 +519,7 @@ export class Repository {
     return this.deleteVersion(resourceType, id, head, options.ifMatch);
   }
 
-  private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: number): Promise<void> {
+  private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: WriteOptions['ifMatch']): Promise<void> {
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
@@ -675,10 +679,28 @@ function sameContent(stored: Resource, incoming: Resource): boolean {
   return compare(strip(stored), strip(incoming)).length === 0;
 }
 
-function staleVersion(type: string, id: string, expected: number, head: StoredHead | undefined): OperationOutcomeError {
+/** Whether If-Match (absent: nothing to check) holds for the stored head. */
+function ifMatchHolds(ifMatch: WriteOptions['ifMatch'], head: StoredHead | undefined): boolean {
+  if (ifMatch === undefined) return true;
+  if (ifMatch === '*') return head !== undefined && !head.deleted;
+  return head !== undefined && (typeof ifMatch === 'number' ? ifMatch === head.versionId : ifMatch.includes(head.versionId));
+}
+
+/** Whether If-Match names versions (not `*`): a write that then loses a race has failed it. */
+const namesVersions = (ifMatch: WriteOptions['ifMatch']): ifMatch is number | readonly number[] => ifMatch !== undefined && ifMatch !== '*';
+
+const versionList = (ifMatch: number | readonly number[]): string => (typeof ifMatch === 'number' ? String(ifMatch) : ifMatch.join(', '));
+
+function staleVersion(type: string, id: string, expected: NonNullable<WriteOptions['ifMatch']>, head: StoredHead | undefined): OperationOutcomeError {
+  if (expected === '*') {
+    return preconditionFailed(
+      `If-Match: * không thỏa: ${type}/${id} ${head ? 'đã bị xóa' : 'không tồn tại'}`,
+      `If-Match: * does not hold: ${type}/${id} ${head ? 'is deleted' : 'does not exist'}`,
+    );
+  }
   return preconditionFailed(
-    `Phiên bản ${expected} của ${type}/${id} đã cũ (hiện tại: ${head?.versionId ?? 'không có'})`,
-    `Version ${expected} of ${type}/${id} is not current (current: ${head?.versionId ?? 'none'})`,
+    `Phiên bản ${versionList(expected)} của ${type}/${id} đã cũ (hiện tại: ${head?.versionId ?? 'không có'})`,
+    `Version ${versionList(expected)} of ${type}/${id} is not current (current: ${head?.versionId ?? 'none'})`,
   );
 }
 
@@ -687,9 +709,9 @@ function staleVersion(type: string, id: string, expected: number, head: StoredHe
  * Under If-Match that is the client's precondition failing (412, http.html#concurrency) whichever
  * moment it failed at; without one, a conflicting concurrent write (409).
  */
-function lostRace(type: string, id: string, ifMatch: number | undefined): OperationOutcomeError {
-  if (ifMatch !== undefined) {
-    return preconditionFailed(`Phiên bản ${ifMatch} của ${type}/${id} vừa bị người khác thay thế`, `Version ${ifMatch} of ${type}/${id} was replaced concurrently`);
+function lostRace(type: string, id: string, ifMatch: WriteOptions['ifMatch']): OperationOutcomeError {
+  if (namesVersions(ifMatch)) {
+    return preconditionFailed(`Phiên bản ${versionList(ifMatch)} của ${type}/${id} vừa bị người khác thay thế`, `Version ${versionList(ifMatch)} of ${type}/${id} was replaced concurrently`);
   }
   return conflict(`${type}/${id} vừa được người khác sửa; hãy đọc lại và thử lại`, `${type}/${id} was changed concurrently; read it again and retry`);
 }
