@@ -18,7 +18,8 @@ export interface FhirRequest {
   body?: unknown;
   /**
    * Id chosen in advance for a create inside a transaction Bundle, so other entries can refer to
-   * it before it is written. Set only by the Bundle processor, never from HTTP.
+   * it before it is written: a POST's, or a conditional PUT's that matched nothing (which may then
+   * only create). Set only by the Bundle processor, never from HTTP.
    */
   assignedId?: string;
 }

@@ -259,6 +259,23 @@ describe('batch and transaction', () => {
     expect((await fhirFetch(`${base}/Patient/${patientId}`)).status).toBe(200);
   });
 
+  test('a conditional PUT that matches nothing and names an id another resource holds fails the transaction (409)', async () => {
+    const value = `${Date.now()}`;
+    const taken = `tx-taken-${value}`;
+    expect((await fhirFetch(`${base}/Patient/${taken}`, { method: 'PUT', body: { resourceType: 'Patient', id: taken } })).status).toBe(201);
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { resourceType: 'Patient', id: taken, identifier: [{ system: 'urn:test:cput', value }] }, request: { method: 'PUT', url: `Patient?identifier=urn:test:cput|${value}` } },
+        { resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cput-other', value }] }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    });
+    expect([res.status, res.body.issue?.[0].expression]).toEqual([409, ['Bundle.entry[0]']]);
+    expect((await fhirFetch(`${base}/Patient/${taken}`)).body.meta.versionId).toBe('1');
+    expect(await total('Patient', `identifier=urn:test:cput-other|${value}`)).toBe(0);
+  });
+
   test('conditions name other entries by fullUrl, as references do, in any order', async () => {
     const system = 'urn:test:cond-ref';
     const weight = { coding: [{ system: 'http://loinc.org', code: '29463-7' }] };

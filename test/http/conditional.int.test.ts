@@ -59,6 +59,34 @@ describe('conditional create, update, patch and delete', () => {
     expect((await fhirFetch(`${base}/Patient`, { method: 'PUT', body: withCccd('1') })).status).toBe(400);
   });
 
+  // R5 http.html#cond-update: "No matches, id provided and already exist: … 409 Conflict". The
+  // criteria matched nothing, so the resource holding that id is not the one the client meant.
+  test('conditional update with no match and a body id another resource holds is 409; a free id creates', async () => {
+    const stamp = Date.now();
+    const taken = `taken-${stamp}`;
+    expect((await fhirFetch(`${base}/Patient/${taken}`, { method: 'PUT', body: { resourceType: 'Patient', id: taken } })).status).toBe(201);
+    const url = (value: string): string => `${base}/Patient?identifier=${encodeURIComponent(`${CCCD}|${value}`)}`;
+    const refused = await fhirFetch(url(`${stamp}1`), { method: 'PUT', body: withCccd(`${stamp}1`, { id: taken }) });
+    expect([refused.status, refused.body.issue[0].code, refused.body.issue[0].diagnostics]).toEqual([409, 'conflict', expect.stringMatching(/ \/ No Patient matches the criteria, and id taken-\d+ belongs to another resource$/)]);
+    expect((await fhirFetch(`${base}/Patient/${taken}`)).body.meta.versionId).toBe('1');
+    expect(await count(`identifier=${CCCD}|${stamp}1`)).toBe(0);
+    const free = `free-${stamp}`;
+    const created = await fhirFetch(url(`${stamp}2`), { method: 'PUT', body: withCccd(`${stamp}2`, { id: free }) });
+    expect([created.status, created.body.id]).toEqual([201, free]);
+    // If-Match: * needs a current resource, and no match has none.
+    expect((await fhirFetch(url(`${stamp}3`), { method: 'PUT', body: withCccd(`${stamp}3`), headers: { 'if-match': '*' } })).status).toBe(412);
+  });
+
+  test('simultaneous conditional updates that match nothing, naming one free id: one creates it, none overwrites', async () => {
+    const id = `race-${Date.now()}`;
+    // Different criteria: different locks, so nothing but the write's own guard keeps them apart.
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => fhirFetch(`${base}/Patient?identifier=${encodeURIComponent(`${CCCD}|${id}-${i}`)}`, { method: 'PUT', body: withCccd(`${id}-${i}`, { id }) })),
+    );
+    expect(attempts.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    expect((await fhirFetch(`${base}/Patient/${id}`)).body.meta.versionId).toBe('1');
+  });
+
   test('ten simultaneous conditional updates that create leave exactly one resource', async () => {
     const url = `${base}/Patient?identifier=${encodeURIComponent(`${CCCD}|038190000301`)}`;
     const attempts = await Promise.all(Array.from({ length: 10 }, (_, i) => fhirFetch(url, { method: 'PUT', body: withCccd('038190000301', { birthDate: `2000-01-${String(i + 1).padStart(2, '0')}` }) })));

@@ -10,8 +10,8 @@ export interface Targets {
   /** fullUrl → `Type/id`, for rewriting references between entries. */
   refs: ReferenceMap;
   /**
-   * Entry index → the id its create gets (a POST), or `match:<id>` for a conditional create that
-   * matched (nothing to write).
+   * Entry index → the id its create gets (a POST, or a conditional PUT that matched nothing), or
+   * `match:<id>` for a conditional create that matched (nothing to write).
    */
   assigned: Map<number, string>;
   /** The conditional entries that found or made a resource, to be searched again after the writes. */
@@ -149,8 +149,12 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     request.url = `${path}?${criteria}`;
     let id = await repo.findConditionalMatch(path, criteria);
     // A conditional PUT that matches nothing creates: with the body's id, or one decided now, so
-    // references to its fullUrl name the resource it writes.
-    if (!id && request.method === 'PUT') id = resource?.id ?? randomUUID();
+    // references to its fullUrl name the resource it writes. Assigned, as a create's id: the
+    // update may only create under it (an id another resource holds is a 409, as over REST).
+    if (!id && request.method === 'PUT') {
+      id = resource?.id ?? randomUUID();
+      assigned.set(i, id);
+    }
     // No match for a PATCH (404) or a DELETE (nothing to do): left conditional, to answer as REST does.
     if (!id) return true;
     writes(`${path}/${id}`, i);

@@ -77,6 +77,12 @@ export interface WriteOptions {
    * `*` — the resource exists and is not deleted, whatever its version. Otherwise 412.
    */
   ifMatch?: number | readonly number[] | '*';
+  /**
+   * The id must not name a current resource (409 if it does): a conditional update that matched
+   * nothing creates, and never replaces a resource its criteria did not match (R5
+   * http.html#cond-update says so outright). Checked against the head the write is guarded on.
+   */
+  createOnly?: boolean;
 }
 
 /** How many times an update without If-Match retries after losing a race to another writer. */
@@ -428,6 +434,12 @@ export class Repository {
       const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
       if (!head) await this.refuseHiddenId(resourceType, id);
       this.require(resourceType, head && !head.deleted ? 'u' : 'c');
+      if (options.createOnly && head && !head.deleted) {
+        throw conflict(
+          `Không có ${resourceType} nào khớp điều kiện, nhưng id ${id} đã là của một tài nguyên khác`,
+          `No ${resourceType} matches the criteria, and id ${id} belongs to another resource`,
+        );
+      }
       if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
       if (head && !head.deleted && sameContent(head.content, resource)) {
         return { resource: head.content, created: false, issues: [] };
@@ -455,7 +467,10 @@ export class Repository {
     }
   }
 
-  /** Conditional update: the criteria pick the resource (none → create, one → update, more → 412). */
+  /**
+   * Conditional update: the criteria pick the resource (one → update, more → 412; none → create,
+   * under an id no resource holds, else 409).
+   */
   async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
     this.assertType(resourceType);
     return this.withTransaction(async (repo) => {
@@ -469,7 +484,10 @@ export class Repository {
       if (resource.resourceType !== resourceType) {
         throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${resource.resourceType} does not match the URL (${resourceType})`);
       }
-      return resource.id !== undefined ? repo.update(resourceType, resource.id, resource, options) : repo.commit(resource, randomUUID(), undefined, 'PUT');
+      // Update-as-create, with the body's id or a new one: an id that is taken is a 409, also when
+      // it is taken while this runs (the write is guarded on the head it checked, and retries).
+      const id = resource.id ?? randomUUID();
+      return repo.update(resourceType, id, { ...resource, id }, { ...options, createOnly: true });
     });
   }
 
