@@ -433,6 +433,61 @@ describe('batch and transaction', () => {
     expect(res.body.entry[0].response.location).toMatch(/Patient\/.+\/_history\/1$/);
   });
 
+  test('every failure an entry causes names Bundle.entry[i], whichever step finds it', async () => {
+    const value = `${Date.now()}`;
+    for (const family of ['A', 'B']) {
+      await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:test:named', value }], name: [{ family }] } });
+    }
+    const observation = (subject: string) => ({ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: subject } }, request: { method: 'POST', url: 'Observation' } });
+    const patient = { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } };
+    const cases: [object[], number][] = [
+      // A conditional reference with two matches.
+      [[patient, observation(`Patient?identifier=urn:test:named|${value}`)], 412],
+      // A urn:uuid that is no entry's fullUrl.
+      [[patient, observation('urn:uuid:0f0e3a4c-9999-4a5b-8c9d-000000000002')], 400],
+      // A conditional update whose condition matches two residents.
+      [[patient, { resource: { resourceType: 'Patient' }, request: { method: 'PUT', url: `Patient?identifier=urn:test:named|${value}` } }], 412],
+      // A method HTTP has but a Bundle entry may not use.
+      [[patient, { request: { method: 'FOO', url: 'Patient' } }], 400],
+    ];
+    for (const [entry, status] of cases) {
+      const res = await post({ resourceType: 'Bundle', type: 'transaction', entry });
+      expect([res.status, res.body.resourceType]).toEqual([status, 'OperationOutcome']);
+      expect(res.body.issue[0].expression).toEqual(expect.arrayContaining([expect.stringMatching(/^Bundle\.entry\[1\]/)]));
+      expect(res.body.issue[0].diagnostics).toMatch(/ \/ /); // Vietnamese / English
+    }
+  });
+
+  test('a fullUrl two entries share is refused (bdl-7), naming both; a batch allows it with different meta.versionId', async () => {
+    const fullUrl = 'urn:uuid:0f0e3a4c-7777-4a5b-8c9d-000000000001';
+    const patient = (family: string, versionId?: string) => ({
+      fullUrl,
+      resource: { resourceType: 'Patient', name: [{ family }], ...(versionId ? { meta: { versionId } } : {}) },
+      request: { method: 'POST', url: 'Patient' },
+    });
+    const before = await total('Patient', 'family=Dup7');
+    for (const type of ['transaction', 'batch']) {
+      const res = await post({
+        resourceType: 'Bundle',
+        type,
+        entry: [
+          patient('Dup7'),
+          patient('Dup7'),
+          { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } }, request: { method: 'POST', url: 'Observation' } },
+        ],
+      });
+      expect([res.status, res.body.issue[0].code]).toEqual([400, 'invalid']);
+      expect(res.body.issue[0].expression).toEqual(['Bundle.entry[0].fullUrl', 'Bundle.entry[1].fullUrl']);
+      expect(res.body.issue[0].diagnostics).toContain('bdl-7');
+    }
+    expect(await total('Patient', 'family=Dup7')).toBe(before);
+    // bdl-7 lets entries share a fullUrl with different versions; a transaction's references could not tell them apart.
+    const versions = [patient('Dup7', '1'), patient('Dup7', '2')];
+    expect((await post({ resourceType: 'Bundle', type: 'transaction', entry: versions })).status).toBe(400);
+    const batch = await post({ resourceType: 'Bundle', type: 'batch', entry: versions });
+    expect(batch.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '201 Created']);
+  });
+
   test('bad bundles are 400: wrong type, missing request, unresolvable urn:uuid', async () => {
     expect((await post({ resourceType: 'Bundle', type: 'collection', entry: [] })).status).toBe(400);
     expect((await post({ resourceType: 'Patient' })).status).toBe(400);

@@ -1,15 +1,14 @@
 import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
-import { badRequest, bilingual, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
+import { badRequest, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
 import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
 import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
+import { checkEntries, ORDER } from './check';
+import { entryFailure } from './failure';
 import { splitUrl } from './links';
 import { entryBody } from './patch-entry';
 import { resolveReferences } from './references';
 import { recheckConditions, type EntryWrite } from './recheck';
 import { decideTargets } from './targets';
-
-/** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
-const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
 /** The methods whose entries write a resource (a DELETE's is gone; a conditional create that matched writes nothing). */
 const WRITES = new Set(['POST', 'PUT', 'PATCH']);
@@ -30,7 +29,7 @@ export async function processBundle(bundle: unknown, prefer: string | undefined,
     throw badRequest(`Bundle.type phải là batch hoặc transaction, không phải ${b.type}`, `Bundle.type must be batch or transaction, not ${b.type}`, ['Bundle.type']);
   }
   const entries = b.entry ?? [];
-  entries.forEach((entry, i) => checkEntry(entry, i));
+  checkEntries(entries, b.type);
   const preference = returnPreference(prefer);
   const responses = b.type === 'transaction' ? await transaction(entries, ctx) : await batch(entries, ctx);
   return {
@@ -44,17 +43,6 @@ export async function processBundle(bundle: unknown, prefer: string | undefined,
   };
 }
 
-function checkEntry(entry: BundleEntry, i: number): void {
-  const req = entry.request;
-  if (!req?.method || !req.url) {
-    throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`Bundle.entry[${i}].request`]);
-  }
-  if (ORDER[req.method] === undefined) throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`);
-  if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !entry.resource) {
-    throw badRequest(`Mục ${i} thiếu resource`, `Entry ${i} (${req.method}) needs a resource`, [`Bundle.entry[${i}].resource`]);
-  }
-}
-
 async function transaction(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
   // One database transaction, its new resources written together, and one AuditEvent naming
   // everything it touched.
@@ -62,7 +50,7 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
     const txCtx: InteractionContext = { ...ctx, repo };
     const { refs, assigned, conditions } = await decideTargets(entries, repo, ctx.baseUrl);
     // A PATCH's operations may reference other entries too (e.g. an added generalPractitioner).
-    const resolved = await resolveReferences(entries.map(entryBody), refs, repo, ctx.baseUrl);
+    const resolved = await resolveReferences(entries, refs, repo, ctx.baseUrl);
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
     const responses: FhirResponse[] = new Array(entries.length);
     const written: EntryWrite[] = [];
@@ -102,17 +90,6 @@ async function batch(entries: BundleEntry[], ctx: InteractionContext): Promise<F
     }
   }
   return responses;
-}
-
-/** The failing entry's error, with its position added so the client can find it. */
-function entryFailure(err: unknown, index: number): OperationOutcomeError {
-  const failure = toOutcomeError(err);
-  const issues = (failure.outcome.issue ?? []).map((issue) => ({
-    ...issue,
-    diagnostics: `${bilingual(`Mục ${index} của giao dịch thất bại, không có gì được lưu`, `Transaction entry ${index} failed, nothing was stored`)}: ${issue.diagnostics ?? ''}`,
-    expression: [...(issue.expression ?? []), `Bundle.entry[${index}]`],
-  }));
-  return new OperationOutcomeError({ ...failure.outcome, issue: issues }, failure.status);
 }
 
 function toRequest(r: BundleEntryRequest, body: unknown, baseUrl: string, assignedId?: string): FhirRequest {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../outcomes';
 import { conditionKey, type Repository } from '../store/repository';
+import { entryFailure } from './failure';
 import { splitUrl } from './links';
 import type { ReferenceMap } from './references';
 
@@ -97,8 +98,13 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
   while (conditional.length) {
     const waiting: number[] = [];
     for (const i of conditional) {
-      if (await decideConditional(entries[i], i)) continue;
-      waiting.push(i);
+      let decided: boolean;
+      try {
+        decided = await decideConditional(entries[i], i);
+      } catch (err) {
+        throw entryFailure(err, i); // several matches (412), an unknown type or parameter (400/404)
+      }
+      if (!decided) waiting.push(i);
     }
     if (waiting.length === conditional.length) {
       const i = waiting[0];

@@ -1,0 +1,52 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { badRequest } from '../outcomes';
+
+/** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
+export const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+/** Refuses (400, naming the entries) a Bundle whose entries cannot be processed as they stand. */
+export function checkEntries(entries: BundleEntry[], type: Bundle['type']): void {
+  entries.forEach(checkEntry);
+  checkFullUrls(entries, type);
+}
+
+function checkEntry(entry: BundleEntry, i: number): void {
+  const req = entry.request;
+  if (!req?.method || !req.url) {
+    throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`Bundle.entry[${i}].request`]);
+  }
+  if (ORDER[req.method] === undefined) {
+    throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`, [`Bundle.entry[${i}].request.method`]);
+  }
+  if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !entry.resource) {
+    throw badRequest(`Mục ${i} thiếu resource`, `Entry ${i} (${req.method}) needs a resource`, [`Bundle.entry[${i}].resource`]);
+  }
+}
+
+/**
+ * Bundle invariant bdl-7: a fullUrl is unique in a Bundle, unless the entries sharing it have
+ * different `meta.versionId`s. A transaction is stricter: references name an entry by its fullUrl
+ * alone, and two entries behind one fullUrl would leave a reference to it pointing at whichever
+ * was read last.
+ */
+function checkFullUrls(entries: BundleEntry[], type: Bundle['type']): void {
+  const seen = new Map<string, number>();
+  for (const [i, entry] of entries.entries()) {
+    if (!entry.fullUrl) continue;
+    const key = type === 'transaction' ? entry.fullUrl : `${entry.fullUrl}\n${entry.resource?.meta?.versionId ?? ''}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, i);
+      continue;
+    }
+    const [vi, en] =
+      type === 'transaction'
+        ? ['tham chiếu trong giao dịch gọi mục theo fullUrl', 'references in a transaction name an entry by its fullUrl']
+        : ['cùng meta.versionId', 'with the same meta.versionId'];
+    throw badRequest(
+      `Mục ${first} và mục ${i} có cùng fullUrl ${entry.fullUrl} (${vi}); fullUrl phải là duy nhất trong Bundle (bdl-7)`,
+      `Entries ${first} and ${i} have the same fullUrl ${entry.fullUrl} (${en}); a fullUrl must be unique in a Bundle (bdl-7)`,
+      [`Bundle.entry[${first}].fullUrl`, `Bundle.entry[${i}].fullUrl`],
+    );
+  }
+}
