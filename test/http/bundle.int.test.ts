@@ -433,6 +433,57 @@ describe('batch and transaction', () => {
     expect(res.body.entry[0].response.location).toMatch(/Patient\/.+\/_history\/1$/);
   });
 
+  test('a transaction replaces links to entries in elements of type uri, url, oid, uuid and in narrative links, not canonical ones', async () => {
+    const patientUrl = 'urn:uuid:0f0e3a4c-8888-4a5b-8c9d-000000000001';
+    const other = 'urn:uuid:0f0e3a4c-8888-4a5b-8c9d-0000000000ff';
+    const existing = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).body;
+    const div = `<div xmlns="http://www.w3.org/1999/xhtml"><a href="${patientUrl}">bệnh nhân</a> <img src="${patientUrl}" alt="ảnh"/> <a href="${other}">khác</a></div>`;
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: patientUrl, resource: { resourceType: 'Patient', name: [{ family: 'Liên kết' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          resource: {
+            resourceType: 'DocumentReference',
+            status: 'current',
+            text: { status: 'generated', div },
+            extension: [
+              { url: 'http://example.org/uri', valueUri: patientUrl },
+              { url: 'http://example.org/url', valueUrl: patientUrl },
+              { url: 'http://example.org/canonical', valueCanonical: patientUrl },
+              { url: 'http://example.org/other', valueUri: other },
+            ],
+            // A uuid in a primitive's extension.
+            _status: { extension: [{ url: 'http://example.org/uuid', valueUuid: patientUrl }] },
+            subject: { reference: patientUrl },
+            content: [{ attachment: { url: patientUrl, contentType: 'text/plain' } }],
+            // An identifier's value is a string, no link, though it reads like one.
+            identifier: [{ system: 'urn:ietf:rfc:3986', value: patientUrl }],
+          },
+          request: { method: 'POST', url: 'DocumentReference' },
+        },
+        {
+          resource: jsonPatch([{ op: 'add', path: '/extension', value: [{ url: 'http://example.org/uri', valueUri: patientUrl }] }]),
+          request: { method: 'PATCH', url: `Patient/${existing.id}` },
+        },
+      ],
+    });
+    expect([res.status, res.body.issue]).toEqual([200, undefined]);
+    const patient = `Patient/${res.body.entry[0].resource.id}`;
+    const doc = (await fhirFetch(`${base}/DocumentReference/${res.body.entry[1].resource.id}`)).body;
+    expect(doc.subject.reference).toBe(patient);
+    expect(doc.extension.map((e: any) => e.valueUri ?? e.valueUrl ?? e.valueCanonical)).toEqual([patient, patient, patientUrl, other]);
+    // A uuid keeps its type: the new resource's id, as urn:uuid.
+    expect(doc._status.extension[0].valueUuid).toBe(`urn:uuid:${res.body.entry[0].resource.id}`);
+    expect(doc.content[0].attachment.url).toBe(patient);
+    expect(doc.identifier[0].value).toBe(patientUrl);
+    expect(doc.text.div).toContain(`<a href="${patient}">`);
+    expect(doc.text.div).toContain(`<img src="${patient}"`);
+    expect(doc.text.div).toContain(`<a href="${other}">`);
+    expect((await fhirFetch(`${base}/Patient/${existing.id}`)).body.extension[0].valueUri).toBe(patient);
+  });
+
   test('every failure an entry causes names Bundle.entry[i], whichever step finds it', async () => {
     const value = `${Date.now()}`;
     for (const family of ['A', 'B']) {

@@ -3,6 +3,7 @@ import { badRequest } from '../outcomes';
 import type { Repository } from '../store/repository';
 import { entryFailure } from './failure';
 import { splitUrl } from './links';
+import { visitPatchLinks, visitResourceLinks, type Holder, type LinkVisitor } from './link-sites';
 import { entryBody } from './patch-entry';
 
 /** fullUrl (urn:uuid:… or absolute) → `Type/id` it resolves to inside this transaction. */
@@ -11,19 +12,33 @@ export type ReferenceMap = Map<string, string>;
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
 
 /**
- * Rewrites every reference in each entry's body (its resource, or a PATCH's operations) and returns
- * the bodies: fullUrls of other entries become `Type/id`, and conditional references
- * (`Patient?identifier=…`) become the one resource they match (none or several → 412, and the
- * transaction fails, naming the entry). In place: the bodies are the request's own parse, read by
- * nothing after this, and a copy of each (structuredClone) was ~2 % of the server's CPU on a
- * Synthea load.
+ * Rewrites the links in each entry's body (its resource, or a PATCH's operations) and returns the
+ * bodies. R4 (http.html#trules) has a transaction replace every link to another entry, found by
+ * type (link-sites.ts):
+ * - references: fullUrls of other entries become `Type/id`; conditional references
+ *   (`Patient?identifier=…`) become the one resource they match (none or several → 412, and the
+ *   transaction fails, naming the entry); a `urn:uuid:`/`urn:oid:` that is no entry's fullUrl → 400;
+ * - elements of type uri, url, oid and uuid, and a@href / img@src in the narrative, that are an
+ *   entry's fullUrl become its `Type/id`; any other value stays (a `urn:uuid:` there may be a value
+ *   of its own, an identifier system, not a pointer into the Bundle).
+ * In place: the bodies are the request's own parse, read by nothing after this, and a copy of each
+ * (structuredClone) was ~2 % of the server's CPU on a Synthea load.
  */
 export async function resolveReferences(entries: BundleEntry[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<unknown[]> {
   const conditional = new Map<string, string>();
   const bodies: unknown[] = [];
   for (const [i, entry] of entries.entries()) {
     try {
-      bodies.push(await resolveEntry(entryBody(entry, i), i, refs, conditional, repo, baseUrl));
+      const body = entryBody(entry, i);
+      const references: Holder[] = [];
+      visitLinks(entry, body, baseUrl, (kind, holder, key) => {
+        const value = holder[key] as string;
+        if (kind === 'reference') references.push(holder);
+        else if (kind === 'narrative') holder[key] = rewriteNarrative(value, refs);
+        else holder[key] = rewriteUri(kind, value, refs);
+      });
+      for (const holder of references) holder.reference = await resolveReference(holder.reference as string, i, refs, conditional, repo, baseUrl);
+      bodies.push(body);
     } catch (err) {
       throw entryFailure(err, i);
     }
@@ -31,45 +46,57 @@ export async function resolveReferences(entries: BundleEntry[], refs: ReferenceM
   return bodies;
 }
 
-/** One entry's body with its references rewritten; `conditional` remembers each conditional reference's match. */
-async function resolveEntry(body: unknown, i: number, refs: ReferenceMap, conditional: Map<string, string>, repo: Repository, baseUrl: string): Promise<unknown> {
-  for (const holder of referenceHolders(body, [])) {
-    const ref = holder.reference;
-    const mapped = refs.get(ref);
-    if (mapped) {
-      holder.reference = mapped;
-      continue;
-    }
-    if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
-      throw badRequest(`Mục ${i}: tham chiếu ${ref} không có trong giao dịch`, `Entry ${i}: reference ${ref} is not a fullUrl in this transaction`);
-    }
-    const [path, query] = splitUrl(ref, baseUrl);
-    const m = CONDITIONAL.exec(query ? `${path}?${query}` : path);
-    if (!m) continue;
-    if (!conditional.has(ref)) {
-      const id = await repo.findConditionalMatch(m[1], m[2], true);
-      conditional.set(ref, `${m[1]}/${id}`);
-    }
-    holder.reference = conditional.get(ref)!;
-  }
-  return body;
+/** Visits the links of an entry's body: a resource's, or a JSON Patch's, typed by the resource it patches. */
+export function visitLinks(entry: BundleEntry, body: unknown, baseUrl: string, visit: LinkVisitor): void {
+  if (!Array.isArray(body)) return visitResourceLinks(body, visit);
+  const [path] = splitUrl(entry.request!.url!, baseUrl);
+  visitPatchLinks(body, path.split('/')[0], visit);
 }
 
-/**
- * Every object under `node` with a `reference` to rewrite (a string, not `#contained`), in document
- * order. A plain walk: the async walk it replaces awaited at every node of every resource, ~13 µs of
- * a Synthea resource against ~4.
- */
-function referenceHolders(node: unknown, out: { reference: string }[]): { reference: string }[] {
-  if (Array.isArray(node)) {
-    for (const item of node) referenceHolders(item, out);
-  } else if (node && typeof node === 'object') {
-    const obj = node as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
-      const value = obj[key];
-      if (key === 'reference' && typeof value === 'string' && !value.startsWith('#')) out.push(obj as { reference: string });
-      else if (typeof value === 'object') referenceHolders(value, out);
-    }
+/** What one reference becomes; `conditional` remembers each conditional reference's match. */
+async function resolveReference(ref: string, i: number, refs: ReferenceMap, conditional: Map<string, string>, repo: Repository, baseUrl: string): Promise<string> {
+  const mapped = refs.get(ref);
+  if (mapped) return mapped;
+  if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
+    throw badRequest(`Mục ${i}: tham chiếu ${ref} không có trong giao dịch`, `Entry ${i}: reference ${ref} is not a fullUrl in this transaction`);
   }
-  return out;
+  const m = conditionalReference(ref, baseUrl);
+  if (!m) return ref;
+  if (!conditional.has(ref)) conditional.set(ref, `${m.type}/${await repo.findConditionalMatch(m.type, m.criteria, true)}`);
+  return conditional.get(ref)!;
+}
+
+/** A conditional reference's type and criteria (`Patient?identifier=…`); undefined for any other reference. */
+export function conditionalReference(ref: string, baseUrl: string): { type: string; criteria: string } | undefined {
+  const [path, query] = splitUrl(ref, baseUrl);
+  const m = CONDITIONAL.exec(query ? `${path}?${query}` : path);
+  return m ? { type: m[1], criteria: m[2] } : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A uri, url, oid or uuid element's value, an entry's fullUrl replaced by what the element's type
+ * can hold of that entry's identity: `Type/id` in a uri or url; in a uuid (which must read
+ * `urn:uuid:…`) the id as `urn:uuid:<id>` when it is a UUID, as every id the server assigns is.
+ * An oid (`urn:oid:…`) can hold no resource id, so stays — as would a uuid naming a resource
+ * whose client-chosen id is no UUID: the replacement would make the resource invalid.
+ */
+function rewriteUri(type: 'uri' | 'url' | 'oid' | 'uuid', value: string, refs: ReferenceMap): string {
+  const mapped = refs.get(value);
+  if (!mapped || type === 'oid') return value;
+  if (type !== 'uuid') return mapped;
+  const id = mapped.slice(mapped.indexOf('/') + 1);
+  return UUID.test(id) ? `urn:uuid:${id}` : value;
+}
+
+/** An a@href or img@src attribute of XHTML, with its quote. */
+const NARRATIVE_LINK = /(<a\b[^>]*?\shref|<img\b[^>]*?\ssrc)(\s*=\s*)(["'])(.*?)\3/gi;
+
+/** The narrative with each a@href and img@src that is an entry's fullUrl replaced by its `Type/id`. */
+function rewriteNarrative(div: string, refs: ReferenceMap): string {
+  return div.replace(NARRATIVE_LINK, (all, attribute: string, equals: string, quote: string, url: string) => {
+    const mapped = refs.get(url);
+    return mapped ? `${attribute}${equals}${quote}${mapped}${quote}` : all;
+  });
 }
