@@ -424,6 +424,36 @@ describe('batch and transaction', () => {
     expect(await total('Patient', 'name=Batch')).toBe(1);
   });
 
+  test('a batch fails an entry whose reference only a transaction could resolve: another entry\'s urn:uuid, a conditional reference', async () => {
+    const value = `${Date.now()}`;
+    await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:test:batch', value }] } });
+    const patientUrl = 'urn:uuid:0f0e3a4c-5555-4a5b-8c9d-000000000001';
+    const observation = (subject: string) => ({
+      resource: { resourceType: 'Observation', status: 'final', code: { text: `batch ${value}` }, subject: { reference: subject } },
+      request: { method: 'POST', url: 'Observation' },
+    });
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { fullUrl: patientUrl, resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+        observation(patientUrl),
+        observation(`Patient?identifier=urn:test:batch|${value}`),
+        observation('urn:uuid:0f0e3a4c-5555-4a5b-8c9d-0000000000ff'),
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: `batch ${value}` } }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.entry.map((e: any) => e.response.status)).toEqual(['201 Created', '400', '400', '400', '201 Created']);
+    const [dependent, conditional, unknown] = res.body.entry.slice(1, 4).map((e: any) => e.response.outcome.issue[0]);
+    expect(dependent.diagnostics).toContain('names another entry of the batch');
+    expect(conditional.diagnostics).toContain('allowed in a transaction only');
+    expect(unknown.diagnostics).toContain('names no resource');
+    expect(dependent.expression).toEqual(['Bundle.entry[1].resource']);
+    // Nothing dangling was stored; the other entries were.
+    expect(await total('Observation', `code:text=${encodeURIComponent(`batch ${value}`)}`)).toBe(1);
+  });
+
   test('Prefer: return=minimal leaves resources out of the response entries', async () => {
     const res = await post(
       { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }] },

@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum
 import { badRequest, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
 import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
 import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
+import { checkBatchReferences } from './batch-references';
 import { checkEntries, ORDER } from './check';
 import { entryFailure } from './failure';
 import { splitUrl } from './links';
@@ -81,9 +82,12 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
 
 async function batch(entries: BundleEntry[], ctx: InteractionContext): Promise<FhirResponse[]> {
   const responses: FhirResponse[] = [];
+  const fullUrls = new Set(entries.flatMap((entry) => entry.fullUrl ?? []));
   for (const [i, entry] of entries.entries()) {
     try {
-      responses.push(await ctx.dispatch(toRequest(entry.request!, entryBody(entry, i), ctx.baseUrl), ctx));
+      const body = entryBody(entry, i);
+      checkBatchReferences(entry, body, i, fullUrls, ctx.baseUrl);
+      responses.push(await ctx.dispatch(toRequest(entry.request!, body, ctx.baseUrl), ctx));
     } catch (err) {
       const failure = toOutcomeError(err);
       responses.push({ status: failure.status, outcome: failure.outcome });
