@@ -382,6 +382,55 @@ describe('batch and transaction', () => {
     expect(await total('Patient', `identifier=urn:test:decided|${value}`)).toBe(2);
   });
 
+  test('DELETE entries run first: no condition or conditional reference of the transaction finds what they delete', async () => {
+    const value = `${Date.now()}`;
+    const condition = `identifier=urn:test:deleted|${value}`;
+    const resident = async (id: string) =>
+      fhirFetch(`${base}/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id, identifier: [{ system: 'urn:test:deleted', value }] } });
+    const remove = (id: string) => ({ request: { method: 'DELETE', url: `Patient/${id}` } });
+    const newcomer = { resourceType: 'Patient', identifier: [{ system: 'urn:test:deleted', value }], gender: 'female' };
+
+    // Conditional create: run after the DELETE it matches nothing, so it creates.
+    await resident(`dc1-${value}`);
+    const create = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: newcomer, request: { method: 'POST', url: 'Patient', ifNoneExist: condition } }, remove(`dc1-${value}`)],
+    });
+    expect([create.status, create.body.entry?.map((e: any) => e.response.status)]).toEqual([200, ['201 Created', '200 OK']]);
+    expect(create.body.entry[0].resource.id).not.toBe(`dc1-${value}`);
+    expect((await fhirFetch(`${base}/Patient/dc1-${value}`)).status).toBe(410);
+
+    // Conditional update: creates too, while the conditional create's resident is deleted.
+    const update = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: newcomer, request: { method: 'PUT', url: `Patient?${condition}` } }, remove(create.body.entry[0].resource.id)],
+    });
+    expect([update.status, update.body.entry?.map((e: any) => e.response.status)]).toEqual([200, ['201 Created', '200 OK']]);
+    expect(await total('Patient', condition)).toBe(1);
+
+    // Conditional patch: nothing left to patch (404); a conditional reference: nothing to name (412).
+    const survivor = update.body.entry[0].resource.id;
+    const patch = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: jsonPatch([{ op: 'add', path: '/active', value: true }]), request: { method: 'PATCH', url: `Patient?${condition}` } }, remove(survivor)],
+    });
+    expect([patch.status, patch.body.issue[0].expression]).toEqual([404, expect.arrayContaining(['Bundle.entry[0]'])]);
+    const reference = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient?${condition}` } }, request: { method: 'POST', url: 'Observation' } },
+        remove(survivor),
+      ],
+    });
+    expect([reference.status, reference.body.issue[0].expression]).toEqual([412, expect.arrayContaining(['Bundle.entry[0]'])]);
+    // Both failed whole: the resident is still there.
+    expect((await fhirFetch(`${base}/Patient/${survivor}`)).status).toBe(200);
+  });
+
   test('two conditional creates with one condition make one resource; the second answers with the first', async () => {
     const value = `${Date.now()}`;
     const resident = (fullUrl: string, ifNoneExist: string) => ({

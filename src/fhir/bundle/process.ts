@@ -49,9 +49,10 @@ async function transaction(entries: BundleEntry[], ctx: InteractionContext): Pro
   // everything it touched.
   return ctx.repo.withDeferredWrites((outer) => outer.withBatchedAudit(async (repo) => {
     const txCtx: InteractionContext = { ...ctx, repo };
-    const { refs, assigned, conditions } = await decideTargets(entries, repo, ctx.baseUrl);
+    const targets = await decideTargets(entries, repo, ctx.baseUrl);
+    const { assigned, conditions } = targets;
     // A PATCH's operations may reference other entries too (e.g. an added generalPractitioner).
-    const resolved = await resolveReferences(entries, refs, repo, ctx.baseUrl);
+    const resolved = await resolveReferences(entries, targets, repo, ctx.baseUrl);
     const order = entries.map((_, i) => i).sort((a, b) => ORDER[entries[a].request!.method!] - ORDER[entries[b].request!.method!] || a - b);
     const responses: FhirResponse[] = new Array(entries.length);
     const written: EntryWrite[] = [];

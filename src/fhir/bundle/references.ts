@@ -5,6 +5,7 @@ import { entryFailure } from './failure';
 import { splitUrl } from './links';
 import { visitPatchLinks, visitResourceLinks, type Holder, type LinkVisitor } from './link-sites';
 import { entryBody } from './patch-entry';
+import type { Targets } from './targets';
 
 /** fullUrl (urn:uuid:… or absolute) → `Type/id` it resolves to inside this transaction. */
 export type ReferenceMap = Map<string, string>;
@@ -24,7 +25,12 @@ const CONDITIONAL = /^([A-Z][A-Za-z]+)\?(.+)$/;
  * In place: the bodies are the request's own parse, read by nothing after this, and a copy of each
  * (structuredClone) was ~2 % of the server's CPU on a Synthea load.
  */
-export async function resolveReferences(entries: BundleEntry[], refs: ReferenceMap, repo: Repository, baseUrl: string): Promise<unknown[]> {
+export async function resolveReferences(
+  entries: BundleEntry[],
+  { refs, deleted }: Pick<Targets, 'refs' | 'deleted'>,
+  repo: Repository,
+  baseUrl: string,
+): Promise<unknown[]> {
   const conditional = new Map<string, string>();
   const bodies: unknown[] = [];
   for (const [i, entry] of entries.entries()) {
@@ -37,7 +43,7 @@ export async function resolveReferences(entries: BundleEntry[], refs: ReferenceM
         else if (kind === 'narrative') holder[key] = rewriteNarrative(value, refs);
         else holder[key] = rewriteUri(kind, value, refs);
       });
-      for (const holder of references) holder.reference = await resolveReference(holder.reference as string, i, refs, conditional, repo, baseUrl);
+      for (const holder of references) holder.reference = await resolveReference(holder.reference as string, i, { refs, deleted }, conditional, repo, baseUrl);
       bodies.push(body);
     } catch (err) {
       throw entryFailure(err, i);
@@ -53,8 +59,19 @@ export function visitLinks(entry: BundleEntry, body: unknown, baseUrl: string, v
   visitPatchLinks(body, path.split('/')[0], visit);
 }
 
-/** What one reference becomes; `conditional` remembers each conditional reference's match. */
-async function resolveReference(ref: string, i: number, refs: ReferenceMap, conditional: Map<string, string>, repo: Repository, baseUrl: string): Promise<string> {
+/**
+ * What one reference becomes; `conditional` remembers each conditional reference's match. A
+ * conditional reference does not find what a DELETE entry deletes: the reference would name a
+ * deleted resource (none left → 412).
+ */
+async function resolveReference(
+  ref: string,
+  i: number,
+  { refs, deleted }: Pick<Targets, 'refs' | 'deleted'>,
+  conditional: Map<string, string>,
+  repo: Repository,
+  baseUrl: string,
+): Promise<string> {
   const mapped = refs.get(ref);
   if (mapped) return mapped;
   if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
@@ -62,7 +79,7 @@ async function resolveReference(ref: string, i: number, refs: ReferenceMap, cond
   }
   const m = conditionalReference(ref, baseUrl);
   if (!m) return ref;
-  if (!conditional.has(ref)) conditional.set(ref, `${m.type}/${await repo.findConditionalMatch(m.type, m.criteria, true)}`);
+  if (!conditional.has(ref)) conditional.set(ref, `${m.type}/${await repo.findConditionalMatch(m.type, m.criteria, true, deleted)}`);
   return conditional.get(ref)!;
 }
 

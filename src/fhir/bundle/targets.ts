@@ -17,6 +17,11 @@ export interface Targets {
   assigned: Map<number, string>;
   /** The conditional entries that found or made a resource, to be searched again after the writes. */
   conditions: DecidedCondition[];
+  /**
+   * `Type/id` of every resource the DELETE entries delete. They run first, so no condition of a
+   * later step finds them, nor a conditional reference (the resource it named would be gone).
+   */
+  deleted: ReadonlySet<string>;
 }
 
 /** A conditional entry (POST `ifNoneExist`, PUT or PATCH by criteria) and the resource it decided on. */
@@ -48,6 +53,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
   const refs: ReferenceMap = new Map();
   const assigned = new Map<number, string>();
   const conditions: DecidedCondition[] = [];
+  const deleted = new Set<string>();
   // Conditional creates that create, by condition (conditionKey): a later one with the same
   // condition finds the earlier one's resource, as it would running after it in the spec's order
   // (POSTs in the Bundle's order), instead of creating a twin.
@@ -68,7 +74,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
 
   // Entries without a condition first: their ids are known without a search, and a condition may
   // name them.
-  let conditional: number[] = [];
+  const conditional: number[] = [];
   for (const [i, entry] of entries.entries()) {
     const { method, url, ifNoneExist } = entry.request!;
     const resource = entry.resource as Resource | undefined;
@@ -85,6 +91,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
         continue;
       }
       writes(path, i);
+      if (method === 'DELETE') deleted.add(path);
       if (method === 'PUT' && entry.fullUrl) refs.set(entry.fullUrl, path);
     }
   }
@@ -95,27 +102,23 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
   const undecided = new Set(
     conditional.filter((i) => ['POST', 'PUT'].includes(entries[i].request!.method!)).flatMap((i) => entries[i].fullUrl ?? []),
   );
-  while (conditional.length) {
-    const waiting: number[] = [];
-    for (const i of conditional) {
-      let decided: boolean;
-      try {
-        decided = await decideConditional(entries[i], i);
-      } catch (err) {
-        throw entryFailure(err, i); // several matches (412), an unknown type or parameter (400/404)
-      }
-      if (!decided) waiting.push(i);
-    }
-    if (waiting.length === conditional.length) {
-      const i = waiting[0];
-      throw badRequest(
-        `Mục ${i}: điều kiện tham chiếu vòng tròn giữa các mục của giao dịch`,
-        `Entry ${i}: the conditions of the transaction's entries name each other in a circle`,
-        [`Bundle.entry[${i}].request`],
-      );
-    }
-    conditional = waiting;
-  }
+  // DELETEs run first (R4's order): a condition of a later step must not find what they delete, so
+  // theirs are decided before the others'. A DELETE cannot wait for an entry that runs after it.
+  const [deletes, others] = [conditional.filter((i) => entries[i].request!.method === 'DELETE'), conditional.filter((i) => entries[i].request!.method !== 'DELETE')];
+  await decideAll(deletes, (i) =>
+    badRequest(
+      `Mục ${i}: điều kiện của DELETE gọi tới một mục có điều kiện chạy sau nó`,
+      `Entry ${i}: the DELETE's condition names a conditional entry, which runs after it`,
+      [`Bundle.entry[${i}].request.url`],
+    ),
+  );
+  await decideAll(others, (i) =>
+    badRequest(
+      `Mục ${i}: điều kiện tham chiếu vòng tròn giữa các mục của giao dịch`,
+      `Entry ${i}: the conditions of the transaction's entries name each other in a circle`,
+      [`Bundle.entry[${i}].request`],
+    ),
+  );
   // A GET's search may name an entry too (it runs after every write).
   for (const entry of entries) {
     const request = entry.request!;
@@ -123,7 +126,25 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     const [path, query] = splitUrl(request.url!, baseUrl);
     if (query) request.url = `${path}?${rewriteQuery(query, refs, undecided)!}`;
   }
-  return { refs, assigned, conditions };
+  return { refs, assigned, conditions, deleted };
+
+  /** Decides the conditional entries of `list`, each once what its condition names is decided. */
+  async function decideAll(list: number[], stuck: (i: number) => Error): Promise<void> {
+    while (list.length) {
+      const waiting: number[] = [];
+      for (const i of list) {
+        let decided: boolean;
+        try {
+          decided = await decideConditional(entries[i], i);
+        } catch (err) {
+          throw entryFailure(err, i); // several matches (412), an unknown type or parameter (400/404)
+        }
+        if (!decided) waiting.push(i);
+      }
+      if (waiting.length === list.length) throw stuck(waiting[0]);
+      list = waiting;
+    }
+  }
 
   /** A POST's id: a new one, or the resource its `ifNoneExist` matched (nothing to write). */
   function decideCreate(entry: BundleEntry, i: number, match?: string): void {
@@ -143,7 +164,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       const type = resource!.resourceType;
       const key = conditionKey(type, criteria);
       const earlier = createdFor.get(key);
-      const match = earlier && earlier.index < i ? earlier.id : await repo.findConditionalMatch(type, criteria);
+      const match = earlier && earlier.index < i ? earlier.id : await repo.findConditionalMatch(type, criteria, false, deleted);
       decideCreate(entry, i, match);
       if (!match && !earlier) createdFor.set(key, { index: i, id: assigned.get(i)! });
       conditions.push({ index: i, resourceType: type, criteria, id: match ?? assigned.get(i)! });
@@ -153,7 +174,8 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     const criteria = rewriteQuery(query, refs, undecided);
     if (criteria === undefined) return false;
     request.url = `${path}?${criteria}`;
-    let id = await repo.findConditionalMatch(path, criteria);
+    // Two DELETEs of one resource are refused as any double write, not the later one found empty.
+    let id = await repo.findConditionalMatch(path, criteria, false, request.method === 'DELETE' ? undefined : deleted);
     // A conditional PUT that matches nothing creates: with the body's id, or one decided now, so
     // references to its fullUrl name the resource it writes. Assigned, as a create's id: the
     // update may only create under it (an id another resource holds is a 409, as over REST).
@@ -164,7 +186,8 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     // No match for a PATCH (404) or a DELETE (nothing to do): left conditional, to answer as REST does.
     if (!id) return true;
     writes(`${path}/${id}`, i);
-    if (request.method !== 'DELETE') conditions.push({ index: i, resourceType: path, criteria, id });
+    if (request.method === 'DELETE') deleted.add(`${path}/${id}`);
+    else conditions.push({ index: i, resourceType: path, criteria, id });
     if (request.method === 'PUT') {
       // A conditional update's body may omit the id; one that names another id is refused by the
       // update, as over REST.

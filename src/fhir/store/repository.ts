@@ -378,11 +378,15 @@ export class Repository {
   /**
    * Within the caller's transaction: locks the criteria (held to commit) and returns the id of the
    * one resource matching them, undefined when none (412 when `required`), 412 when several.
+   * `gone` (`Type/id`s) are counted as deleted already: a transaction's DELETE entries, decided
+   * before they run, which R4 runs before every other entry (bundle/targets.ts).
    */
-  async findConditionalMatch(resourceType: string, query: string, required = false): Promise<string | undefined> {
+  async findConditionalMatch(resourceType: string, query: string, required = false, gone?: ReadonlySet<string>): Promise<string | undefined> {
     this.assertType(resourceType);
     await this.lockCondition(this.db, resourceType, query);
-    const ids = await this.matchIds(this.db, resourceType, query);
+    const prefix = `${resourceType}/`;
+    const skipped = gone ? [...gone].filter((ref) => ref.startsWith(prefix)).length : 0;
+    const ids = (await this.matchIds(this.db, resourceType, query, 2 + skipped)).filter((id) => !gone?.has(prefix + id));
     if (ids.length > 1) throw multipleMatches(resourceType, query);
     if (required && ids.length === 0) {
       throw preconditionFailed(`Không có ${resourceType} nào khớp ${query}`, `No ${resourceType} matches ${query}`);
