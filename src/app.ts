@@ -8,7 +8,7 @@ import type { AuthService } from './auth/service';
 import type { Config } from './config/config';
 import type { FhirEngine } from './fhir/engine';
 import { authRoutes } from './http/auth-routes';
-import { authenticate, requestRepository, requireRole, useBearerStrategy } from './http/authenticate';
+import { authenticate, requestRepository, requireRole } from './http/authenticate';
 import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
 import { fhirRoutes } from './http/fhir-routes';
@@ -48,7 +48,6 @@ export function createApp({ config, engine, auth, logger, station }: AppDeps): A
   app.use(requestLog(logger));
   // No passport.initialize(): it only prepares login sessions, and every passport use here is
   // `session: false` (it cost each request eight properties on `req`).
-  useBearerStrategy(auth);
   const fhirPath = new URL(config.baseUrl).pathname.replace(/\/+$/, '') || '/fhir';
   const csrf = createCsrf();
   const loginAttempts = new MemoryStore();

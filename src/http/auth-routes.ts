@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit, type Store } from 'express-rate-limit';
@@ -63,6 +63,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       )
       .audit({ interaction: 'login', outcome: result, outcomeDesc: desc, entities: [], patients: who?.patientId ? [who.patientId] : [] });
 
+  // This router's own Passport, not the global one a second server in the process would share.
+  const passport = new Passport();
   passport.use(
     'staff-local',
     new LocalStrategy({ passReqToCallback: true }, ((req: Request, username: string, password: string, done: (err: unknown, user?: unknown, info?: unknown) => void) => {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import passport from 'passport';
+import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { AuthService } from '../auth/service';
 import type { AccessClaims } from '../auth/tokens';
@@ -17,9 +17,15 @@ export interface Authenticated {
   viaCookie: boolean;
 }
 
-/** Registers the bearer strategy: a token is valid when our key signed it for this server and its grant is live. */
-export function useBearerStrategy(auth: AuthService): void {
-  passport.use(
+/**
+ * A bearer strategy of its own for `auth`: a token is valid when our key signed it for this
+ * server and its grant is live. Each is registered with its own Passport, never passport's global
+ * one: a second server in the process (every test file starting its own) replaced the first's
+ * strategy there, and the first then checked tokens against the second's keys (401 for all).
+ */
+function bearerAuthenticator(auth: AuthService): RequestHandler {
+  const authenticator = new Passport();
+  authenticator.use(
     new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, user?: unknown) => void) => {
       auth.authenticate(token, req.ip).then(
         (result) => done(null, result),
@@ -27,6 +33,7 @@ export function useBearerStrategy(auth: AuthService): void {
       );
     }),
   );
+  return authenticator.authenticate('bearer', { session: false, failWithError: true });
 }
 
 export const unauthorized = (): OperationOutcomeError =>
@@ -38,7 +45,7 @@ export const unauthorized = (): OperationOutcomeError =>
  * around it, in tests as in production (tests sign in for real).
  */
 export function authenticate(auth: AuthService): RequestHandler {
-  const bearer = passport.authenticate('bearer', { session: false, failWithError: true });
+  const bearer = bearerAuthenticator(auth);
   return (req: Request, res: Response, next: NextFunction) => {
     const cookie = (req as Request & { cookies?: Record<string, string> }).cookies?.[SESSION_COOKIE];
     const fail = (): void => {
