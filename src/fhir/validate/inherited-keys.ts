@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { bilingual } from '../outcomes';
+import { walkObjects } from './walk';
 
 /**
  * The names of Object.prototype's members: `constructor`, `toString`, `hasOwnProperty`, …,
@@ -23,23 +24,19 @@ export const unknownElementText = (key: string): string =>
  */
 export function inheritedKeyIssues(resource: Resource): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  walk(resource, resource.resourceType, issues);
+  walkObjects(resource, resource.resourceType, (object, path) => {
+    const reported = new Set<string>();
+    for (const [key, child] of Object.entries(object)) {
+      const at = `${path}.${key}`;
+      if (INHERITED.has(key) || (key.startsWith('_') && INHERITED.has(key.slice(1)))) issues.push(error(unknownElementText(key), at));
+      else if (key === 'resourceType' && typeof child === 'string' && INHERITED.has(child)) {
+        issues.push(error(bilingual(`Loại tài nguyên không xác định: "${child}"`, `Unknown resource type "${child}"`), at));
+      } else continue;
+      reported.add(key);
+    }
+    return reported;
+  });
   return issues;
-}
-
-function walk(value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(item, `${path}[${i}]`, issues));
-    return;
-  }
-  if (!value || typeof value !== 'object') return;
-  for (const [key, child] of Object.entries(value)) {
-    const at = `${path}.${key}`;
-    if (INHERITED.has(key) || (key.startsWith('_') && INHERITED.has(key.slice(1)))) issues.push(error(unknownElementText(key), at));
-    else if (key === 'resourceType' && typeof child === 'string' && INHERITED.has(child)) {
-      issues.push(error(bilingual(`Loại tài nguyên không xác định: "${child}"`, `Unknown resource type "${child}"`), at));
-    } else walk(child, at, issues);
-  }
 }
 
 function error(text: string, expression: string): OperationOutcomeIssue {

@@ -1,5 +1,6 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { bilingual } from '../outcomes';
+import { walkObjects } from './walk';
 
 /**
  * R4's narrative rules (narrative.html#rules), which Narrative.div's invariants txt-1 and txt-2 ask
@@ -46,28 +47,24 @@ interface Problem {
 /** An error for every Narrative.div, in the resource or any resource inside it, that breaks txt-1 or txt-2. */
 export function narrativeIssues(resource: Resource): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  walk(resource, resource.resourceType, issues);
+  walkObjects(resource, resource.resourceType, (object, path) => {
+    if (typeof object.resourceType !== 'string') return;
+    const text = object.text;
+    const div = text && typeof text === 'object' ? (text as Record<string, unknown>).div : undefined;
+    if (typeof div === 'string') {
+      const problem = checkDiv(div);
+      if (problem) {
+        const message = bilingual(`Phần tường thuật vi phạm ${problem.key}: ${problem.vi}`, `The narrative breaks ${problem.key}: ${problem.en}`);
+        issues.push({ severity: 'error', code: 'invariant', diagnostics: message, details: { text: message }, expression: [`${path}.text.div`] });
+      }
+    }
+    return NARRATIVE;
+  });
   return issues;
 }
 
-function walk(value: unknown, path: string, issues: OperationOutcomeIssue[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => walk(item, `${path}[${i}]`, issues));
-    return;
-  }
-  if (!value || typeof value !== 'object') return;
-  const object = value as Record<string, unknown>;
-  const text = typeof object.resourceType === 'string' ? object.text : undefined;
-  const div = text && typeof text === 'object' ? (text as Record<string, unknown>).div : undefined;
-  if (typeof div === 'string') {
-    const problem = checkDiv(div);
-    if (problem) {
-      const message = bilingual(`Phần tường thuật vi phạm ${problem.key}: ${problem.vi}`, `The narrative breaks ${problem.key}: ${problem.en}`);
-      issues.push({ severity: 'error', code: 'invariant', diagnostics: message, details: { text: message }, expression: [`${path}.text.div`] });
-    }
-  }
-  for (const [key, child] of Object.entries(object)) if (key !== 'text') walk(child, `${path}.${key}`, issues);
-}
+/** A resource's own narrative, read where the resource is: not walked as an element. */
+const NARRATIVE: ReadonlySet<string> = new Set(['text']);
 
 /** The first way the div breaks the rules, if any. */
 export function checkDiv(html: string): Problem | undefined {
