@@ -64,7 +64,7 @@ function historyEntry(e: HistoryEntry, baseUrl: string): BundleEntry {
   const entry: BundleEntry = {
     fullUrl: `${baseUrl}/${e.resourceType}/${e.id}`,
     request: { method: e.method as 'POST', url: e.method === 'POST' ? e.resourceType : `${e.resourceType}/${e.id}` },
-    response: { status: e.created ? '201 Created' : e.method === 'DELETE' ? '204 No Content' : '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated.toISOString() },
+    response: { status: e.created ? '201 Created' : '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated.toISOString() },
   };
   if (e.content) entry.resource = e.content;
   return entry;
