@@ -12,7 +12,7 @@ import { explainRolledBack, insertResidentObservations, mostRows, planContextOf,
 // The engine starts it from the resident (search/driving.ts; docs/search.md §4).
 describe('a search starts from its narrowest kind of filter', () => {
   let server: TestServer;
-  beforeAll(async () => (server = await startTestServer()), 60_000);
+  beforeAll(async () => (server = await startTestServer()));
   afterAll(() => server.close());
 
   test('the generic plan of a resident’s weights reads the resident’s observations, never every weight (EXPLAIN ANALYZE)', async () => {

@@ -14,7 +14,7 @@ import { explainRolledBack, mostRows, planContextOf, planNodes, seed } from './h
 // each must keep its way under a generic plan, which sees no value.
 describe('a search by one string prefix', () => {
   let server: TestServer;
-  beforeAll(async () => (server = await startTestServer()), 60_000);
+  beforeAll(async () => (server = await startTestServer()));
   afterAll(() => server.close());
 
   /** A station by SQL: 6,000 residents, 2,400 named Nguyễn …, 3 Quách …, the rest each a name of its own. */

@@ -5,7 +5,7 @@ import { ensureWebBuilt, WEB_BUILD } from './helpers/browser';
 
 /** The built app's weight: what a tablet downloads on the station's Wi-Fi. */
 describe('web app build', () => {
-  beforeAll(() => ensureWebBuilt(), 120_000);
+  beforeAll(() => ensureWebBuilt());
 
   const assets = (ext: string): string[] => fs.readdirSync(path.join(WEB_BUILD, 'assets')).filter((f) => f.endsWith(ext));
   const gzipped = (file: string): number => gzipSync(fs.readFileSync(path.join(WEB_BUILD, 'assets', file)), { level: 9 }).length;
