@@ -54,7 +54,7 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   // through the proxy cost more than the parse saves ($everything: ~2 ms per page of 200).
   const resources = page.map((r) => (r.resource_type === 'Patient' ? lazyStored(r.resource_type, r.id, String(r.version_id), r.content) : parseStored(r.content)));
   if (total === undefined && req.total === undefined && !cursor && !more) total = resources.length;
-  const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types }, req.include, resources) : { resources: [], truncated: false };
+  const includes = req.include.length ? await loadIncludes(q, { stationId: ctx.stationId, compartment: req.compartment, types: req.types, access: req.includeAccess, plan: ctx }, req.include, resources) : { resources: [], truncated: false };
   return {
     resources,
     included: includes.resources,

@@ -1,9 +1,10 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../db/database';
-import type { IncludeRule } from './request';
+import type { IncludeAccess, IncludeRule } from './request';
+import { includeAccessConditions } from './include-access';
 import { statementName } from './prepared';
 import { parseStored } from './stored-json';
-import { SqlParams, storedRowsWhere } from './sql';
+import { SqlParams, storedRowsWhere, type PlanContext } from './sql';
 import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 import { listOwners, REFERENCE_LIST_TYPES, referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 
@@ -29,6 +30,9 @@ export interface IncludeContext {
   compartment?: { type: string; id: string };
   /** The types searched (empty: every type). */
   types: readonly string[];
+  /** What the caller may see of what is included (absent: everything). */
+  access?: IncludeAccess;
+  plan: PlanContext;
 }
 
 export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: IncludeRule[], matches: Resource[]): Promise<IncludeResult> {
@@ -42,7 +46,7 @@ export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: Inc
     for (const rule of active) {
       const sources = frontier.filter((r) => rule.reverse || !rule.sourceType || r.resourceType === rule.sourceType);
       if (!sources.length) continue;
-      const found = rule.reverse ? await reverseIncludes(q, ctx.stationId, rule, sources) : await forwardIncludes(q, ctx, rule, sources);
+      const found = rule.reverse ? await reverseIncludes(q, ctx, rule, sources) : await forwardIncludes(q, ctx, rule, sources);
       for (const resource of found) {
         if (seen.has(keyOf(resource))) continue;
         if (included.length >= MAX_INCLUDES) {
@@ -74,18 +78,18 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
   }
   const references = referenceRowsOf([...new Set(sources.map((r) => r.resourceType))]);
   const sql = `SELECT r.content::text AS content FROM resource r
-      WHERE r.station_id = ${station} AND NOT r.deleted ${outside}
+      WHERE r.station_id = ${station} AND NOT r.deleted ${outside}${accessWhere(ctx, station, p)}
         AND (r.resource_type, r.id) IN (SELECT i.target_type, i.target_id FROM ${references} i WHERE ${where.join(' AND ')})
       LIMIT ${limit}`;
-  const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
+  const rows = await q.query<{ content: string }>(sql, p.values, p.valueDependent ? undefined : statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
-async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
+async function reverseIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
   if (!rule.sourceType || !rule.param) return []; // parse never makes one: _revinclude=* is not served
   const p = new SqlParams();
-  const [station, type] = [p.add(stationId), p.add(rule.sourceType)];
+  const [station, type] = [p.add(ctx.stationId), p.add(rule.sourceType)];
   let referring: string;
   if (REFERENCE_LIST_TYPES.has(rule.sourceType)) {
     // Its lists hold the sources' keys: one probe of their GIN index (index/reference-lists.ts).
@@ -98,10 +102,10 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
     referring = `SELECT i.resource_id FROM idx_reference i WHERE ${where.join(' AND ')}`;
   }
   const sql = `SELECT r.content::text AS content FROM resource r
-      WHERE r.station_id = ${station} AND r.resource_type = ${type} AND NOT r.deleted
+      WHERE r.station_id = ${station} AND r.resource_type = ${type} AND NOT r.deleted${accessWhere(ctx, station, p)}
         AND r.id IN (${referring})
       LIMIT ${p.add(MAX_INCLUDES + 1)}`;
-  const rows = await q.query<{ content: string }>(sql, p.values, statementName(sql));
+  const rows = await q.query<{ content: string }>(sql, p.values, p.valueDependent ? undefined : statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }
 
@@ -109,4 +113,9 @@ async function reverseIncludes(q: Queryable, stationId: string, rule: IncludeRul
 function ruleRows(rule: IncludeRule, p: SqlParams): string[] {
   const rows = rule.rows ? storedRowsWhere([rule.rows], p) : [];
   return rule.targetType ? [...rows, `i.target_type = ${p.add(rule.targetType)}`] : rows;
+}
+
+/** The caller's limits (include-access.ts) as more of a WHERE clause on `r`. */
+function accessWhere(ctx: IncludeContext, station: string, p: SqlParams): string {
+  return ctx.access ? includeAccessConditions(ctx.access, station, ctx.plan, p).map((c) => `\n        AND ${c}`).join('') : '';
 }

@@ -68,6 +68,20 @@ export interface HasFilter {
   filter: Filter;
 }
 
+/**
+ * What included resources may be (store/search-access.ts): of the types the caller may read, in
+ * the caller's compartment when of a compartment type, and meeting the caller's constraints.
+ */
+export interface IncludeAccess {
+  /** The types the caller may read; undefined: every type. */
+  readable?: string[];
+  /** The caller's patient, and the types its compartment bounds. */
+  patient?: string;
+  compartmentTypes: string[];
+  /** Constraint filters by type (only the constrained types). */
+  constraints: Record<string, Filter[]>;
+}
+
 /** A composite (`code-value-quantity=sys|code$gt5`): first token folded into the param key. */
 export interface CompositeFilter {
   kind: 'composite';
@@ -130,6 +144,8 @@ export interface SearchRequest {
   summary?: 'true' | 'count' | 'data' | 'text' | 'false';
   elements?: string[];
   include: IncludeRule[];
+  /** Limits on included resources; absent: none (the server's own searches). */
+  includeAccess?: IncludeAccess;
   /** Opaque keyset cursor from a next/previous link. */
   cursor?: string;
   /** The answer gives a sync point (Bundle.meta.lastUpdated, search/sync-point.ts): $everything, or a search on _lastUpdated. */

@@ -36,6 +36,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { writeVersion, type VersionWrite } from './write';
+import { compartmentOf, constraintFilters, includeAccess, notAllowed } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
@@ -140,9 +141,7 @@ export class Repository {
 
   /** 403 unless the actor may do `action` on `type` (roles and scopes; src/auth/policy.ts). */
   private require(type: string, action: Action): void {
-    if (!this.ctx.access.allows(type, action)) {
-      throw forbidden(`Bạn không có quyền ${ACTION_VI[action]} ${type}`, `Not allowed to ${ACTION_EN[action]} ${type}`);
-    }
+    if (!this.ctx.access.allows(type, action)) throw notAllowed(type, action);
   }
 
   /** Records an access in the audit trail (reads, searches); writes record theirs in the same statement. */
@@ -289,7 +288,8 @@ export class Repository {
 
   /**
    * Runs a search within what the actor may see: the patient compartment and scope constraints
-   * go into the SQL; included resources of types the actor may not read are left out.
+   * go into the SQL — the searched type's, and those of every type its includes reach
+   * (store/search-access.ts); included resources of types the actor may not read are left out.
    */
   async search(req: SearchRequest, rawQuery?: string): Promise<SearchResult> {
     if (req.resourceType) this.require(req.resourceType, 's');
@@ -299,7 +299,6 @@ export class Repository {
     const syncPoint = req.sync ? (req.syncPoint ?? (await readSyncPoint(this.db, syncedFrom(req, this.ctx.timeZone)))) : undefined;
     const result = await this.runSearch(this.db, req);
     result.syncPoint = syncPoint;
-    result.included = result.included.filter((r) => this.ctx.access.allows(r.resourceType, 'r'));
     await this.auditRead('search', [...result.resources, ...result.included], rawQuery ?? '', req.resourceType);
     return result;
   }
@@ -316,14 +315,9 @@ export class Repository {
     if (allowed.length < asked.length || req.types.length) req.types = allowed;
   }
 
-  /**
-   * The patient whose compartment bounds access to `type`: types outside the Patient compartment
-   * (the scheduling directory a resident's app may read: Slot, Schedule, Practitioner…) are not
-   * bounded by it; whether they may be read at all is the access policy's decision.
-   */
+  /** The patient whose compartment bounds access to `type` (store/search-access.ts). */
   private compartmentFor(type: string): string | undefined {
-    const own = this.ctx.access.patientCompartment;
-    return own !== undefined && (type === 'Patient' || this.ctx.defs.patientCompartment.has(type)) ? own : undefined;
+    return compartmentOf(this.ctx.access, this.ctx.defs, type);
   }
 
   private async runSearch(q: Queryable, req: SearchRequest): Promise<SearchResult> {
@@ -335,15 +329,11 @@ export class Repository {
       }
       req.compartment = { type: 'Patient', id: own };
     }
-    const constraints = req.resourceType ? this.ctx.access.constraints(req.resourceType, 's') : [];
-    if (constraints.length) req.filters.push(...this.parseFilters(req.resourceType, constraints));
+    if (req.resourceType) req.filters.push(...constraintFilters(this.ctx.access, this.ctx.defs, req.resourceType, 's'));
+    if (req.include.length) req.includeAccess = includeAccess(this.ctx.access, this.ctx.defs);
     const planContext = { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl, prefixes: this.ctx.prefixes };
     await expandValueSetFilters(req.filters, (reference) => expandValueSet(q, planContext, this.ctx.defs, reference));
     return executeSearch(q, req, planContext);
-  }
-
-  private parseFilters(resourceType: string, pairs: [string, string][]): SearchRequest['filters'] {
-    return parseSearch(resourceType, pairs, this.ctx.defs).filters;
   }
 
   /** Ids of resources matching a conditional query (`identifier=x|y`); at most `limit`. */
@@ -737,9 +727,6 @@ function lostRace(type: string, id: string, ifMatch: WriteOptions['ifMatch']): O
   }
   return conflict(`${type}/${id} vừa được người khác sửa; hãy đọc lại và thử lại`, `${type}/${id} was changed concurrently; read it again and retry`);
 }
-
-const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
-const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
 function noMatch(type: string, query: string): OperationOutcomeError {
   return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${query}`, `No ${type} matches ${query}`)), 404);

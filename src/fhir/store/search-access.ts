@@ -1,0 +1,55 @@
+import type { AccessPolicy, Action } from '../access';
+import type { R4Definitions } from '../definitions';
+import { forbidden, type OperationOutcomeError } from '../outcomes';
+import { parseSearch } from '../search/parse';
+import type { Filter, IncludeAccess } from '../search/request';
+
+/**
+ * The caller's limits on every type a search reaches besides the one it names: the targets of its
+ * chains, the sources of its `_has`, and what it includes. Each is held to the rules of a direct
+ * search of that type (docs/security.md), or a chain and `_has` would answer what a direct search
+ * refuses (a registrar's `Patient?_has:Condition:subject:code=B20`) and an include would bring what
+ * a direct search leaves out. The parser knows no caller, so the repository sets them here, on the
+ * parsed request, before it is planned.
+ */
+
+const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
+const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+
+/** The 403 of an action the caller may not do on a type. */
+export function notAllowed(type: string, action: Action): OperationOutcomeError {
+  return forbidden(`Bạn không có quyền ${ACTION_VI[action]} ${type}`, `Not allowed to ${ACTION_EN[action]} ${type}`);
+}
+
+/**
+ * The patient whose compartment bounds access to `type`: types outside the Patient compartment
+ * (the scheduling directory a resident's app may read: Slot, Schedule, Practitioner…) are not
+ * bounded by it; whether they may be read at all is the access policy's decision.
+ */
+export function compartmentOf(access: AccessPolicy, defs: R4Definitions, type: string): string | undefined {
+  const own = access.patientCompartment;
+  return own !== undefined && (type === 'Patient' || defs.patientCompartment.has(type)) ? own : undefined;
+}
+
+/** The caller's scope constraints on `type` as filters. */
+export function constraintFilters(access: AccessPolicy, defs: R4Definitions, type: string, action: Action): Filter[] {
+  const pairs = access.constraints(type, action);
+  return pairs.length ? parseSearch(type, pairs, defs).filters : [];
+}
+
+/** What included resources may be for the caller: read access, its compartment, its constraints on reads. */
+export function includeAccess(access: AccessPolicy, defs: R4Definitions): IncludeAccess {
+  const all = [...defs.resourceTypes];
+  const readable = all.filter((t) => access.allows(t, 'r'));
+  const constraints: Record<string, Filter[]> = {};
+  for (const type of readable) {
+    const filters = constraintFilters(access, defs, type, 'r');
+    if (filters.length) constraints[type] = filters;
+  }
+  return {
+    readable: readable.length < all.length ? readable : undefined,
+    patient: access.patientCompartment,
+    compartmentTypes: ['Patient', ...defs.patientCompartment.keys()],
+    constraints,
+  };
+}

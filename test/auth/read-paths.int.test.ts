@@ -1,0 +1,110 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { launch, registerPublicApp, residentWithAccount } from './smart-helpers';
+
+// Every path a caller reads through is held to the rules of a direct read or search
+// (docs/security.md; probe findings 1, 4, 6 and 8): includes, chains and _has, history, and the
+// types a system-level search covers.
+describe('read paths beside search and read', () => {
+  let server: TestServer;
+  let base: string;
+  const tokens: Record<string, string> = {};
+  let me: { patientId: string; username: string; password: string };
+  let other: { patientId: string; username: string; password: string };
+  let org: string;
+  let otherCondition: string;
+  let myVitals: string;
+  let myLab: string;
+  let individualReport: string;
+  let summaryReport: string;
+
+  const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+  const VITALS_ONLY = `patient/Observation.rs?category=${CATEGORY}|vital-signs`;
+  const obs = (patientId: string, category: string): object => ({
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: CATEGORY, code: category }] }],
+    code: { text: category },
+    subject: { reference: `Patient/${patientId}` },
+  });
+  const report = (type: string, subject?: string): object => ({
+    resourceType: 'MeasureReport',
+    status: 'complete',
+    type,
+    measure: 'http://commune-ehr.example/fhir/Measure/test',
+    period: { start: '2026-01-01', end: '2026-06-30' },
+    ...(subject ? { subject: { reference: subject } } : {}),
+  });
+  const create = async (body: object): Promise<string> => {
+    const res = await fhirFetch(`${base}/${(body as { resourceType: string }).resourceType}`, { method: 'POST', body });
+    if (res.status !== 201) throw new Error(`create failed ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  };
+  const managed = async (patientId: string): Promise<void> => {
+    const patient = (await fhirFetch(`${base}/Patient/${patientId}`)).body;
+    await fhirFetch(`${base}/Patient/${patientId}`, { method: 'PUT', body: { ...patient, managingOrganization: { reference: `Organization/${org}` } } });
+  };
+  const get = (who: string, path: string): Promise<{ status: number; body: any }> => fhirFetch(`${base}/${path}`, { token: tokens[who] });
+  const keys = (bundle: any): string[] => (bundle.entry ?? []).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+    for (const role of ['registrar', 'officer']) tokens[role] = await server.staffToken([role]);
+    org = await create({ resourceType: 'Organization', name: 'Trạm y tế xã (thử)' });
+    me = await residentWithAccount(server, 'Tôi');
+    other = await residentWithAccount(server, 'Tranthibich');
+    await managed(me.patientId);
+    await managed(other.patientId);
+    const encounter = await create({
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: `Patient/${other.patientId}` },
+      serviceProvider: { reference: `Organization/${org}` },
+    });
+    otherCondition = await create({
+      resourceType: 'Condition',
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'B20' }] },
+      subject: { reference: `Patient/${other.patientId}` },
+      encounter: { reference: `Encounter/${encounter}` },
+    });
+    myVitals = await create(obs(me.patientId, 'vital-signs'));
+    myLab = await create(obs(me.patientId, 'laboratory'));
+    individualReport = await create(report('individual', `Patient/${other.patientId}`));
+    summaryReport = await create(report('summary'));
+    const clientId = await registerPublicApp(server, `launch/patient openid fhirUser offline_access patient/*.cruds patient/Patient.rs ${VITALS_ONLY}`);
+    tokens.resident = (await launch(server, clientId, me, 'launch/patient patient/*.cruds')).access_token;
+    tokens.residentVitals = (await launch(server, clientId, me, `launch/patient patient/Patient.rs ${VITALS_ONLY}`)).access_token;
+  });
+  afterAll(() => server.close());
+
+  test('1: includes stay in the resident’s compartment and within scope constraints, from any root type', async () => {
+    const patients = await get('resident', `Organization?_id=${org}&_revinclude=Patient:organization`);
+    expect(patients.status).toBe(200);
+    expect(keys(patients.body)).toContain(`Patient/${me.patientId}`);
+    expect(keys(patients.body)).not.toContain(`Patient/${other.patientId}`);
+
+    const iterated = await get('resident', `Organization?_id=${org}&_revinclude=Encounter:service-provider&_revinclude:iterate=Condition:encounter`);
+    expect(iterated.status).toBe(200);
+    expect(keys(iterated.body).filter((k) => !k.startsWith('Organization/'))).toEqual([]);
+
+    // The same through a batch's GET entry.
+    const batch = await fhirFetch(`${base}`, {
+      method: 'POST',
+      token: tokens.resident,
+      body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Organization?_id=${org}&_revinclude=Patient:organization` } }] },
+    });
+    expect(batch.status).toBe(200);
+    expect(keys(batch.body.entry[0].resource)).not.toContain(`Patient/${other.patientId}`);
+
+    // A vitals-only token includes vital signs, not the laboratory result it cannot read.
+    const vitals = await get('residentVitals', `Patient?_id=${me.patientId}&_revinclude=Observation:subject`);
+    expect(vitals.status).toBe(200);
+    expect(keys(vitals.body)).toContain(`Observation/${myVitals}`);
+    expect(keys(vitals.body)).not.toContain(`Observation/${myLab}`);
+
+    // A clinician still gets everything.
+    const clinician = await fhirFetch(`${base}/Organization?_id=${org}&_revinclude=Encounter:service-provider&_revinclude:iterate=Condition:encounter`);
+    expect(keys(clinician.body)).toContain(`Condition/${otherCondition}`);
+  });
+});
