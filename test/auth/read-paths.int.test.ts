@@ -107,4 +107,27 @@ describe('read paths beside search and read', () => {
     const clinician = await fhirFetch(`${base}/Organization?_id=${org}&_revinclude=Encounter:service-provider&_revinclude:iterate=Condition:encounter`);
     expect(keys(clinician.body)).toContain(`Condition/${otherCondition}`);
   });
+
+  test('6: chains and _has name types the caller must be allowed to search, within its compartment', async () => {
+    const condition = await get('registrar', 'Patient?_has:Condition:subject:code=B20');
+    expect(condition.status).toBe(403);
+    expect(condition.body.issue[0].diagnostics).toMatch(/Bạn không có quyền tìm kiếm Condition.*Not allowed to search Condition/s);
+    expect((await get('registrar', 'Patient?general-practitioner:Practitioner.name=x')).status).toBe(200);
+    expect((await get('officer', 'Organization?_has:Patient:organization:identifier=038185067890')).status).toBe(403);
+    expect((await get('registrar', `Encounter?subject.name=Tranthibich`)).status).toBe(403);
+    expect((await get('registrar', `Coverage?beneficiary:Patient._has:Condition:subject:code=B20`)).status).toBe(403);
+
+    // A resident's inner search sees only its own record: no oracle of who else exists.
+    const oracle = await get('resident', `Organization?_id=${org}&_has:Patient:organization:name=Tranthibich`);
+    expect(oracle.status).toBe(200);
+    expect(oracle.body.entry ?? []).toHaveLength(0);
+    const own = await get('resident', `Organization?_id=${org}&_has:Patient:organization:name=Tôi`);
+    expect(keys(own.body)).toEqual([`Organization/${org}`]);
+    // And a constrained token's inner search meets its constraints.
+    const lab = await get('residentVitals', `Patient?_id=${me.patientId}&_has:Observation:subject:category=laboratory`);
+    expect(lab.status).toBe(200);
+    expect(lab.body.entry ?? []).toHaveLength(0);
+    // A clinician's _has is unchanged.
+    expect(keys((await fhirFetch(`${base}/Patient?_has:Condition:subject:code=B20`)).body)).toEqual([`Patient/${other.patientId}`]);
+  });
 });

@@ -1,3 +1,4 @@
+import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 import { referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 import type { StoredRows } from '../index/stored-params';
 import { CANONICAL_SUFFIX } from '../index/ucum';
@@ -10,7 +11,7 @@ import { hierarchyCondition, referenceCondition, referenceTargets } from './para
 import { stringCondition } from './params/string';
 import { ofTypeCondition, tokenTextCondition, tokenValuesCondition } from './params/token';
 import { uriCondition } from './params/uri';
-import type { ChainFilter, Filter, HasFilter, ValueFilter } from './request';
+import type { AccessBounds, ChainFilter, Filter, HasFilter, ValueFilter } from './request';
 import { splitEscaped, splitToken } from './values';
 import { expansionCondition, type Expansion } from './value-sets';
 import { candidateHasRow, hasIndexRow, listedTypes, noIndexRow, noOwnRows } from './owned-rows';
@@ -186,12 +187,19 @@ function innerScope(scope: Scope, type: string, typePlaceholder: string): Scope 
   return { alias: `r${scope.depth + 1}`, station: scope.station, type: typePlaceholder, typeNames: [type], depth: scope.depth + 1 };
 }
 
-/** Ids of the resources of `type` that match `filter`, as a subquery. */
-function matchingIds(scope: Scope, type: string, filter: Filter, ctx: PlanContext, p: SqlParams): string {
+/**
+ * Ids of the resources of `type` that match `filter`, as a subquery; within `bounds`, the limits a
+ * search of that type would have for the caller, so a chain or _has tells nothing of what the
+ * caller could not find directly.
+ */
+function matchingIds(scope: Scope, type: string, filter: Filter, bounds: AccessBounds | undefined, ctx: PlanContext, p: SqlParams): string {
   const inner = innerScope(scope, type, p.add(type));
   const a = inner.alias;
-  const cond = filterCondition(inner, filter, ctx, p);
-  return `SELECT ${a}.id FROM resource ${a} WHERE ${a}.station_id = ${inner.station} AND ${a}.resource_type = ${inner.type} AND NOT ${a}.deleted AND ${cond}`;
+  const conds = [filter, ...(bounds?.filters ?? [])].map((f) => filterCondition(inner, f, ctx, p));
+  if (bounds?.patient !== undefined) {
+    conds.push(inPatientCompartment({ station: inner.station, type: inner.type!, id: `${a}.id`, patient: p.add(bounds.patient) }, mayMeetAccessLog([type])));
+  }
+  return `SELECT ${a}.id FROM resource ${a} WHERE ${a}.station_id = ${inner.station} AND ${a}.resource_type = ${inner.type} AND NOT ${a}.deleted AND ${conds.join(' AND ')}`;
 }
 
 /** `subject:Patient.name=x`: a reference of ours points at a matching target. */
@@ -199,7 +207,7 @@ function chainFilter(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlParam
   const listKeys = chainListKeys(scope, f, ctx, p);
   const station = `i.station_id = ${scope.station}`;
   if (listKeys && noOwnRows(scope, 'idx_reference')) return hasIndexRow(scope, 'idx_reference', [station], listKeys);
-  const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, ctx, p)}))`);
+  const targets = f.targets.map((t) => `(i.target_type = ${p.add(t.type)} AND i.target_id IN (${matchingIds(scope, t.type, t.filter, t.bounds, ctx, p)}))`);
   return hasIndexRow(scope, 'idx_reference', [station, ...storedRowsWhere(f.rows, p), or(targets)], listKeys);
 }
 
@@ -209,7 +217,7 @@ function chainListKeys(scope: Scope, f: ChainFilter, ctx: PlanContext, p: SqlPar
   if (!types.length) return undefined;
   const keys = f.targets.map((t) => {
     const prefixes = referenceListKeys(types, f.code, f.rows, [`${t.type}/`]);
-    return `SELECT k || m.id FROM unnest(${p.add(prefixes)}::text[]) AS k, (${matchingIds(scope, t.type, t.filter, ctx, p)}) AS m(id)`;
+    return `SELECT k || m.id FROM unnest(${p.add(prefixes)}::text[]) AS k, (${matchingIds(scope, t.type, t.filter, t.bounds, ctx, p)}) AS m(id)`;
   });
   return `ARRAY(${keys.join(' UNION ALL ')})`;
 }
@@ -220,7 +228,7 @@ function hasFilter(scope: Scope, f: HasFilter, ctx: PlanContext, p: SqlParams): 
     `i.station_id = ${scope.station}`,
     `i.resource_type = ${p.add(f.sourceType)}`,
     ...storedRowsWhere(f.rows, p),
-    `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, ctx, p)})`,
+    `i.resource_id IN (${matchingIds(scope, f.sourceType, f.filter, f.bounds, ctx, p)})`,
   ];
   // Read from the matching sources: their list as rows when they keep one.
   return memberOf(scope, `${referenceRowsOf([f.sourceType])} i`, 'i.target_type', 'i.target_id', where);

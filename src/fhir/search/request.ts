@@ -55,7 +55,7 @@ export interface ChainFilter {
   /** Where its reference rows are. */
   rows: StoredRows[];
   /** One inner filter per target type that defines the chained parameter. */
-  targets: { type: string; filter: Filter }[];
+  targets: { type: string; filter: Filter; bounds?: AccessBounds }[];
 }
 
 /** `_has:Observation:patient:code=x`: resources referred to (by `referenceParam` of `sourceType`) by a match. */
@@ -66,6 +66,19 @@ export interface HasFilter {
   /** Where `referenceParam`'s rows are. */
   rows: StoredRows[];
   filter: Filter;
+  bounds?: AccessBounds;
+}
+
+/**
+ * What limits the resources of one type the caller reaches through another (a chain's target, a
+ * _has's source): the same limits as a search of that type. Set by the repository, which knows the
+ * caller (store/search-access.ts); parsing knows nobody.
+ */
+export interface AccessBounds {
+  /** The caller's own patient, for a type of the Patient compartment. */
+  patient?: string;
+  /** The caller's scope constraints on the type (`category=…`, an officer's `type=summary`). */
+  filters: Filter[];
 }
 
 /**

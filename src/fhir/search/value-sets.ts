@@ -107,8 +107,8 @@ function unionOf(expansions: Expansion[]): Expansion {
  */
 export async function expandValueSetFilters(filters: Filter[], expand: (reference: string) => Promise<Expansion>): Promise<void> {
   for (const f of filters) {
-    if (f.kind === 'chain') await expandValueSetFilters(f.targets.map((t) => t.filter), expand);
-    else if (f.kind === 'has') await expandValueSetFilters([f.filter], expand);
+    if (f.kind === 'chain') await expandValueSetFilters(f.targets.flatMap((t) => [t.filter, ...(t.bounds?.filters ?? [])]), expand);
+    else if (f.kind === 'has') await expandValueSetFilters([f.filter, ...(f.bounds?.filters ?? [])], expand);
     else if (isValueSetFilter(f)) {
       const expansions: Expansion[] = [];
       for (const v of f.values) expansions.push(await expand(unescapeValue(v)));

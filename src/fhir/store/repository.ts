@@ -36,7 +36,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { writeVersion, type VersionWrite } from './write';
-import { compartmentOf, constraintFilters, includeAccess, notAllowed } from './search-access';
+import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
@@ -288,8 +288,8 @@ export class Repository {
 
   /**
    * Runs a search within what the actor may see: the patient compartment and scope constraints
-   * go into the SQL — the searched type's, and those of every type its includes reach
-   * (store/search-access.ts); included resources of types the actor may not read are left out.
+   * go into the SQL — the searched type's, and those of every type its chains, `_has` and includes
+   * reach (store/search-access.ts); included resources of types the actor may not read are left out.
    */
   async search(req: SearchRequest, rawQuery?: string): Promise<SearchResult> {
     if (req.resourceType) this.require(req.resourceType, 's');
@@ -329,6 +329,8 @@ export class Repository {
       }
       req.compartment = { type: 'Patient', id: own };
     }
+    // Before the type's own constraints join the filters: those name no other type.
+    boundInnerSearches(req.filters, this.ctx.access, this.ctx.defs);
     if (req.resourceType) req.filters.push(...constraintFilters(this.ctx.access, this.ctx.defs, req.resourceType, 's'));
     if (req.include.length) req.includeAccess = includeAccess(this.ctx.access, this.ctx.defs);
     const planContext = { stationId: this.ctx.stationId, timeZone: this.ctx.timeZone, baseUrl: this.ctx.baseUrl, prefixes: this.ctx.prefixes };

@@ -2,7 +2,7 @@ import type { AccessPolicy, Action } from '../access';
 import type { R4Definitions } from '../definitions';
 import { forbidden, type OperationOutcomeError } from '../outcomes';
 import { parseSearch } from '../search/parse';
-import type { Filter, IncludeAccess } from '../search/request';
+import type { AccessBounds, Filter, IncludeAccess } from '../search/request';
 
 /**
  * The caller's limits on every type a search reaches besides the one it names: the targets of its
@@ -35,6 +35,29 @@ export function compartmentOf(access: AccessPolicy, defs: R4Definitions, type: s
 export function constraintFilters(access: AccessPolicy, defs: R4Definitions, type: string, action: Action): Filter[] {
   const pairs = access.constraints(type, action);
   return pairs.length ? parseSearch(type, pairs, defs).filters : [];
+}
+
+/**
+ * Gives each chain target and `_has` source in `filters` (nested ones too) the limits of a search
+ * of its type; 403 when the caller may not search that type, as a direct search would answer.
+ */
+export function boundInnerSearches(filters: readonly Filter[], access: AccessPolicy, defs: R4Definitions): void {
+  const bounds = (type: string): AccessBounds | undefined => {
+    if (!access.allows(type, 's')) throw notAllowed(type, 's');
+    const found = { patient: compartmentOf(access, defs, type), filters: constraintFilters(access, defs, type, 's') };
+    return found.patient !== undefined || found.filters.length ? found : undefined;
+  };
+  for (const f of filters) {
+    if (f.kind === 'chain') {
+      for (const target of f.targets) {
+        target.bounds = bounds(target.type);
+        boundInnerSearches([target.filter], access, defs);
+      }
+    } else if (f.kind === 'has') {
+      f.bounds = bounds(f.sourceType);
+      boundInnerSearches([f.filter], access, defs);
+    }
+  }
 }
 
 /** What included resources may be for the caller: read access, its compartment, its constraints on reads. */
