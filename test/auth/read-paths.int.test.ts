@@ -130,4 +130,22 @@ describe('read paths beside search and read', () => {
     // A clinician's _has is unchanged.
     expect(keys((await fhirFetch(`${base}/Patient?_has:Condition:subject:code=B20`)).body)).toEqual([`Patient/${other.patientId}`]);
   });
+
+  test('4: history keeps to the scope constraints', async () => {
+    const typeHistory = await get('residentVitals', 'Observation/_history');
+    expect(typeHistory.status).toBe(403);
+    expect(typeHistory.body.issue[0].diagnostics).toMatch(/Observation/);
+    const system = await get('residentVitals', '_history?_count=1000');
+    expect(system.status).toBe(200);
+    expect(keys(system.body).filter((k) => k.startsWith('Observation/'))).toEqual([]);
+    expect((await get('residentVitals', `Observation/${myLab}/_history`)).status).toBe(404);
+    expect((await get('residentVitals', `Observation/${myVitals}/_history`)).status).toBe(200);
+
+    expect((await get('officer', 'MeasureReport/_history')).status).toBe(403);
+    const officer = await get('officer', '_history?_count=1000');
+    expect(officer.status).toBe(200);
+    expect(keys(officer.body)).not.toContain(`MeasureReport/${individualReport}`);
+    expect((await get('officer', `MeasureReport/${individualReport}/_history`)).status).toBe(404);
+    expect((await get('officer', `MeasureReport/${summaryReport}/_history`)).status).toBe(200);
+  });
 });

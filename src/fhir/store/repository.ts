@@ -144,6 +144,18 @@ export class Repository {
     if (!this.ctx.access.allows(type, action)) throw notAllowed(type, action);
   }
 
+  /** 403 unless the actor may search `type` with no scope constraint on it (type history). */
+  private requireUnconstrained(type: string): void {
+    this.require(type, 's');
+    const constraints = this.ctx.access.constraints(type, 's');
+    if (!constraints.length) return;
+    const shown = new URLSearchParams(constraints).toString();
+    throw forbidden(
+      `Không phục vụ lịch sử ${type} khi quyền truy cập bị giới hạn (${shown}); hãy tìm kiếm ${type} theo _lastUpdated`,
+      `History of ${type} is not served to a caller whose access to it is constrained (${shown}); search ${type} by _lastUpdated instead`,
+    );
+  }
+
   /** Records an access in the audit trail (reads, searches); writes record theirs in the same statement. */
   async audit(input: Omit<AuditInput, 'actor'>): Promise<void> {
     if (!this.ctx.audit) return;
@@ -254,14 +266,21 @@ export class Repository {
     return version.content;
   }
 
-  /** History of an instance (read), a type or the system (search), within what the actor may see. */
+  /**
+   * History of an instance (read), a type or the system (search), within what the actor may see.
+   * Scope constraints (`?category=…`, an officer's `type=summary`) are not put into the history
+   * SQL: they test a resource's current index rows, which an older version or a deletion does not
+   * have. So an instance answers 404 unless its current version meets them (as a read does), a
+   * constrained type's history is refused (403; a search on `_lastUpdated` serves such a caller),
+   * and system history leaves constrained types out, as a system-level search does.
+   */
   async history(query: HistoryQuery, rawQuery?: string): Promise<HistoryPage> {
     const { resourceType, id } = query;
     if (resourceType) this.assertType(resourceType);
     await this.syncAuditTrail(resourceType);
     if (resourceType && id) await this.readHeadOrFail(resourceType, id);
-    else if (resourceType) this.require(resourceType, 's');
-    const types = resourceType ? undefined : [...this.ctx.defs.resourceTypes].filter((t) => this.ctx.access.allows(t, 's'));
+    else if (resourceType) this.requireUnconstrained(resourceType);
+    const types = resourceType ? undefined : [...this.ctx.defs.resourceTypes].filter((t) => this.ctx.access.allows(t, 's') && this.ctx.access.constraints(t, 's').length === 0);
     const page = await readHistory(this.db, this.ctx.stationId, {
       ...query,
       types: types && types.length < this.ctx.defs.resourceTypes.size ? types : undefined,
