@@ -148,4 +148,17 @@ describe('read paths beside search and read', () => {
     expect((await get('officer', `MeasureReport/${individualReport}/_history`)).status).toBe(404);
     expect((await get('officer', `MeasureReport/${summaryReport}/_history`)).status).toBe(200);
   });
+
+  test('8: $everything leaves out the types the caller may not search; an explicit _type naming one is refused', async () => {
+    const registrar = await get('registrar', `Patient/${other.patientId}/$everything`);
+    expect(registrar.status).toBe(200);
+    expect(keys(registrar.body)).toContain(`Patient/${other.patientId}`);
+    expect(keys(registrar.body).some((k) => k.startsWith('Condition/') || k.startsWith('Encounter/'))).toBe(false);
+    expect((await get('registrar', `Patient/${other.patientId}/$everything?_type=Patient,Account`)).status).toBe(403);
+
+    const vitals = await get('residentVitals', `Patient/${me.patientId}/$everything`);
+    expect(vitals.status).toBe(200);
+    expect(keys(vitals.body)).toContain(`Patient/${me.patientId}`);
+    expect(keys(vitals.body)).not.toContain(`Observation/${myLab}`);
+  });
 });

@@ -56,11 +56,13 @@ export function everythingSearch(query: [string, string][], id: string, defs: R4
     if (key !== '_cursor') applied.push([key, value]);
   }
   if (!pairs.some(([key]) => key === '_count')) pairs.push(['_count', String(EVERYTHING_COUNT)]);
-  if (!pairs.some(([key]) => key === '_type')) {
+  const defaultTypes = !pairs.some(([key]) => key === '_type');
+  if (defaultTypes) {
     const types = ['Patient', ...defs.patientCompartment.keys()].filter((t) => !NOT_BY_DEFAULT.has(t));
     pairs.push(['_type', types.join(',')]);
   }
   const sr = parseSearch('', pairs, defs, { compartment: { type: 'Patient', id }, sync: true });
+  sr.defaultTypes = defaultTypes;
   sr.applied = applied;
   sr.ignored.push(...ignored);
   sr.include.push({ reverse: false, iterate: false, outsideCompartment: true });

@@ -147,6 +147,11 @@ export interface SearchRequest {
    */
   resourceType: string;
   types: string[];
+  /**
+   * `types` is a default the server chose ($everything's compartment types), not the client's
+   * `_type`: the types the caller may not search are left out of it rather than refused.
+   */
+  defaultTypes?: boolean;
   /** Compartment search (`Patient/123/Observation`) or $everything. */
   compartment?: { type: string; id: string };
   filters: Filter[];

@@ -325,11 +325,13 @@ export class Repository {
   /**
    * A system-level search ($everything, `_type=…`) covers only the types the actor may search
    * without scope constraints (a `?category=` constraint is applied in type-level searches only).
+   * A `_type` the client wrote naming a type it may not search is refused, as a search of that
+   * type would be; the types the server chose ($everything's) are narrowed to what it may see.
    */
   private restrictSystemSearch(req: SearchRequest): void {
     const asked = req.types.length ? req.types : [...this.ctx.defs.resourceTypes];
     const allowed = asked.filter((t) => this.ctx.access.allows(t, 's') && this.ctx.access.constraints(t, 's').length === 0);
-    if (req.types.length && allowed.length < asked.length) this.require(asked.find((t) => !allowed.includes(t))!, 's');
+    if (req.types.length && !req.defaultTypes && allowed.length < asked.length) this.require(asked.find((t) => !allowed.includes(t))!, 's');
     if (!allowed.length) throw forbidden('Bạn không có quyền tìm kiếm', 'Not allowed to search');
     if (allowed.length < asked.length || req.types.length) req.types = allowed;
   }
