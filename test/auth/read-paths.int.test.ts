@@ -72,9 +72,10 @@ describe('read paths beside search and read', () => {
     myLab = await create(obs(me.patientId, 'laboratory'));
     individualReport = await create(report('individual', `Patient/${other.patientId}`));
     summaryReport = await create(report('summary'));
-    const clientId = await registerPublicApp(server, `launch/patient openid fhirUser offline_access patient/*.cruds patient/Patient.rs ${VITALS_ONLY}`);
+    const clientId = await registerPublicApp(server, `launch/patient openid fhirUser offline_access patient/*.cruds patient/Patient.rs patient/AuditEvent.rs ${VITALS_ONLY}`);
     tokens.resident = (await launch(server, clientId, me, 'launch/patient patient/*.cruds')).access_token;
     tokens.residentVitals = (await launch(server, clientId, me, `launch/patient patient/Patient.rs ${VITALS_ONLY}`)).access_token;
+    tokens.residentLog = (await launch(server, clientId, me, 'launch/patient patient/Patient.rs patient/AuditEvent.rs')).access_token;
   });
   afterAll(() => server.close());
 
@@ -102,6 +103,14 @@ describe('read paths beside search and read', () => {
     expect(vitals.status).toBe(200);
     expect(keys(vitals.body)).toContain(`Observation/${myVitals}`);
     expect(keys(vitals.body)).not.toContain(`Observation/${myLab}`);
+
+    // An app granted the resident's access log includes its own entries (their membership is kept
+    // apart from the record's: index/compartment.ts), and no one else's.
+    const log = await get('residentLog', `Patient?_id=${me.patientId}&_revinclude=AuditEvent:patient`);
+    expect(log.status).toBe(200);
+    const events = log.body.entry.filter((e: any) => e.resource.resourceType === 'AuditEvent').map((e: any) => JSON.stringify(e.resource));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e: string) => e.includes(me.patientId) && !e.includes(other.patientId))).toBe(true);
 
     // A clinician still gets everything.
     const clinician = await fhirFetch(`${base}/Organization?_id=${org}&_revinclude=Encounter:service-provider&_revinclude:iterate=Condition:encounter`);

@@ -1,4 +1,4 @@
-import { inPatientCompartment } from '../index/compartment';
+import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 import { filterCondition } from './conditions';
 import type { IncludeAccess } from './request';
 import type { PlanContext, SqlParams } from './sql';
@@ -14,9 +14,9 @@ export function includeAccessConditions(access: IncludeAccess, station: string, 
   const conditions: string[] = [];
   if (access.readable) conditions.push(`r.resource_type = ANY(${p.add(access.readable)}::text[])`);
   if (access.patient !== undefined) {
-    // The access log is no type a patient-context caller reads (access.readable leaves it out), so
-    // its membership, kept elsewhere (index/compartment.ts), is not asked.
-    const member = inPatientCompartment({ station, type: 'r.resource_type', id: 'r.id', patient: p.add(access.patient) }, false);
+    // The access log's membership is kept elsewhere (index/compartment.ts): asked only when the
+    // caller may read it (a resident app granted patient/AuditEvent.rs).
+    const member = inPatientCompartment({ station, type: 'r.resource_type', id: 'r.id', patient: p.add(access.patient) }, mayMeetAccessLog(access.readable ?? []));
     conditions.push(`(r.resource_type <> ALL(${p.add(access.compartmentTypes)}::text[]) OR ${member})`);
   }
   for (const [type, filters] of Object.entries(access.constraints)) {
