@@ -34,8 +34,38 @@ export function parseScopes(scope: string): ScopeRule[] {
  * audit trail. For staff (user context) the auditor role decides (src/auth/roles.ts).
  */
 export function grantingRules(rules: readonly ScopeRule[], type: string, action: Action): ScopeRule[] {
-  const covers = (r: ScopeRule): boolean => r.type === type || (r.type === '*' && (type !== 'AuditEvent' || r.context === 'user'));
-  return rules.filter((r) => covers(r) && r.actions.has(action));
+  return rules.filter((r) => typeCovers(r, type) && r.actions.has(action));
+}
+
+/** True when `holder` reaches every resource `type` may name (a wildcard never reaches AuditEvent for clients). */
+function typeCovers(holder: ScopeRule, type: string): boolean {
+  return holder.type === type || (holder.type === '*' && (type !== 'AuditEvent' || holder.context === 'user'));
+}
+
+/**
+ * True when `rules` grant everything `wanted` asks for: each of its actions on its type, by a rule
+ * whose constraints `wanted` carries too — `patient/Observation.rs?category=…|vital-signs` covers
+ * `patient/Observation.r?category=…|vital-signs`, never the unconstrained `patient/Observation.rs`.
+ */
+export function scopeCovered(rules: readonly ScopeRule[], wanted: ScopeRule): boolean {
+  const constrainedAlike = (r: ScopeRule): boolean => r.query.every(([k, v]) => wanted.query.some(([wk, wv]) => wk === k && wv === v));
+  return [...wanted.actions].every((a) => rules.some((r) => r.context === wanted.context && typeCovers(r, wanted.type) && r.actions.has(a) && constrainedAlike(r)));
+}
+
+/**
+ * The scopes of `requested` that `held` does not cover: a client registering another may give it
+ * only what it holds itself (a resource scope covered, constraints included; any other scope as held).
+ */
+export function scopesBeyond(requested: string, held: string): string[] {
+  const heldTokens = held.split(/\s+/).filter(Boolean);
+  const heldRules = parseScopes(held);
+  return requested
+    .split(/\s+/)
+    .filter(Boolean)
+    .filter((token) => {
+      const [rule] = parseScopes(token);
+      return !heldTokens.includes(token) && !(rule && scopeCovered(heldRules, rule));
+    });
 }
 
 /** Scopes of `requested` that `allowed` (a client's registered scopes) covers; unknown ones are dropped. */

@@ -10,6 +10,7 @@ import { createOAuthModel } from './oauth-model';
 import { checkPassword, hashPassword, passwordProblem, type LoginResult } from './passwords';
 import { policyFor } from './policy';
 import { isRole } from './roles';
+import { scopesBeyond } from './scopes';
 import { AuthStore, hashToken, randomToken, type Account, type Client } from './store';
 import { TokenService, type AccessClaims } from './tokens';
 
@@ -237,8 +238,12 @@ export class AuthService {
 
   // ---------------------------------------------------------------- clients
 
-  /** RFC 7591 dynamic registration: public apps (PKCE) and asymmetric backend clients. */
-  async registerClient(metadata: Record<string, unknown>, createdBy: string): Promise<Record<string, unknown>> {
+  /**
+   * RFC 7591 dynamic registration: public apps (PKCE) and asymmetric backend clients. Admin staff
+   * register any client; a system client only backend clients with scopes it holds itself, so a
+   * token limited to `system/Organization.rs` cannot mint `system/*.cruds`.
+   */
+  async registerClient(metadata: Record<string, unknown>, registrant: AccessClaims): Promise<Record<string, unknown>> {
     const method = ((metadata.token_endpoint_auth_method as string) ?? 'none') as Client['authMethod'];
     const redirectUris = (metadata.redirect_uris as string[] | undefined) ?? [];
     const scope = typeof metadata.scope === 'string' ? metadata.scope : '';
@@ -251,6 +256,7 @@ export class AuthService {
       invalid('redirect_uris: at least one https (or loopback http) URI');
     }
     if (method === 'private_key_jwt' && !metadata.jwks && !metadata.jwks_uri) invalid('jwks or jwks_uri is required for private_key_jwt');
+    if (registrant.kind === 'system') this.checkSystemRegistration(method, scope, registrant.scope);
     const client: Client = {
       clientId: `app-${randomToken(12)}`,
       name: typeof metadata.client_name === 'string' ? metadata.client_name : 'unnamed',
@@ -262,7 +268,7 @@ export class AuthService {
       jwks: (metadata.jwks as Client['jwks']) ?? null,
       jwksUri: (metadata.jwks_uri as string) ?? null,
     };
-    await this.store.upsertClient(client, createdBy);
+    await this.store.upsertClient(client, registrant.sub);
     return {
       client_id: client.clientId,
       client_id_issued_at: Math.floor(Date.now() / 1000),
@@ -274,5 +280,20 @@ export class AuthService {
       ...(client.jwks ? { jwks: client.jwks } : {}),
       ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
     };
+  }
+
+  /**
+   * A system client registers backends only, within its own scopes. Public apps are what residents
+   * sign in to with their password (redirect URIs that receive their codes): a backend must not be
+   * able to put an app that looks first-party in front of them, so only admin staff register those.
+   */
+  private checkSystemRegistration(method: Client['authMethod'], scope: string, held: string): void {
+    if (method === 'none') {
+      throw new AuthError(403, 'Chỉ quản trị viên mới được đăng ký ứng dụng cho người dân', 'Only admin staff may register apps for residents');
+    }
+    const beyond = scopesBeyond(scope, held);
+    if (beyond.length) {
+      throw new AuthError(403, `Không được đăng ký quyền vượt quá quyền của chính mình: ${beyond.join(' ')}`, `A client may not register scopes beyond its own: ${beyond.join(' ')}`);
+    }
   }
 }

@@ -232,7 +232,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.post('/oauth2/register', json, ...signedIn, cookieCsrf, requireRole(['admin'], true), async (req, res, next) => {
     try {
-      res.status(201).json(await auth.registerClient(req.body ?? {}, (res.locals.auth as Authenticated).claims.sub));
+      res.status(201).json(await auth.registerClient(req.body ?? {}, (res.locals.auth as Authenticated).claims));
     } catch (err) {
       next(err);
     }

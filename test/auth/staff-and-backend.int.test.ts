@@ -101,6 +101,33 @@ describe('staff accounts, sessions and backend services', () => {
     expect((await post('/oauth2/register', { token_endpoint_auth_method: 'client_secret_post', scope: 'patient/*.rs' }, { authorization: `Bearer ${admin}` })).status).toBe(400);
   });
 
+  test('a system client registers only backends, and only with scopes it holds itself; admins register anything', async () => {
+    const jwks = { keys: [{ ...(await exportJWK((await generateKeyPair('ES384')).publicKey)), kid: 'k1', alg: 'ES384' }] };
+    const register = (token: string, scope: string, extra: object = {}): Promise<Response> =>
+      post('/oauth2/register', { client_name: 'backend', token_endpoint_auth_method: 'private_key_jwt', jwks, scope, ...extra }, { authorization: `Bearer ${token}` });
+    const narrow = await server.systemToken('system/Organization.rs');
+    const escalation = await register(narrow, 'system/*.cruds system/AuditEvent.rs');
+    expect(escalation.status).toBe(403);
+    const text = (await escalation.json()).issue[0].diagnostics ?? '';
+    expect(text).toMatch(/vượt quá.*system\/\*\.cruds system\/AuditEvent\.rs/);
+    expect(text).toMatch(/beyond its own/);
+    expect((await register(narrow, 'system/Organization.rs system/Patient.r')).status).toBe(403);
+    expect((await register(narrow, 'system/Organization.r')).status).toBe(201);
+    expect((await register(narrow, 'system/Organization.rs?name=Tram')).status).toBe(201);
+    // A constrained holder cannot drop its constraint for the client it registers.
+    const constrained = await server.systemToken('system/Organization.rs?name=Tram');
+    expect((await register(constrained, 'system/Organization.rs')).status).toBe(403);
+    expect((await register(constrained, 'system/Organization.s?name=Tram')).status).toBe(201);
+    // Apps residents sign in to are registered by admin staff only, whatever the system client holds.
+    const full = await server.systemToken();
+    expect((await register(full, 'system/Patient.rs system/AuditEvent.rs')).status).toBe(201);
+    const publicApp = { token_endpoint_auth_method: 'none', redirect_uris: ['https://app.example.vn/cb'], jwks: undefined };
+    expect((await register(full, 'launch/patient openid patient/*.rs', publicApp)).status).toBe(403);
+    const admin = await server.staffToken(['admin']);
+    expect((await register(admin, 'launch/patient openid patient/*.rs', publicApp)).status).toBe(201);
+    expect((await register(admin, 'system/*.cruds system/AuditEvent.rs')).status).toBe(201);
+  });
+
   test('hardening: security headers, CORS only for configured origins, rate limits on sign-in', async () => {
     const res = await fetch(`${server.baseUrl}/metadata`, { headers: { origin: 'https://app.example.vn' } });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
