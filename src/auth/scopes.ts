@@ -68,18 +68,46 @@ export function scopesBeyond(requested: string, held: string): string[] {
     });
 }
 
-/** Scopes of `requested` that `allowed` (a client's registered scopes) covers; unknown ones are dropped. */
+const ACTION_ORDER: Action[] = ['c', 'r', 'u', 'd', 's'];
+
+/**
+ * What both a requested and a registered scope grant, as a scope token: the narrower type, the
+ * actions of both, the constraints of both (undefined when they share nothing).
+ */
+function intersection(requested: string, registered: string): string | undefined {
+  const [want] = parseScopes(requested);
+  const [have] = parseScopes(registered);
+  if (!want || !have || want.context !== have.context) return undefined;
+  const type = typeCovers(have, want.type) ? want.type : typeCovers(want, have.type) ? have.type : undefined;
+  const actions = ACTION_ORDER.filter((a) => want.actions.has(a) && have.actions.has(a));
+  if (!type || !actions.length) return undefined;
+  // The constraints as written (not re-encoded), the registered ones after the requested ones.
+  const query = [requested.split('?')[1], registered.split('?')[1]].filter(Boolean).join('&');
+  return `${want.context}/${type}.${actions.join('')}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * The scopes of `requested` that `allowed` (a client's registered scopes) grants. A resource scope
+ * the registration covers is kept as asked; otherwise it is narrowed to what it shares with each
+ * registered one, constraints included (`patient/Observation.cruds` for an app registered with
+ * `patient/Observation.cruds?category=…|vital-signs` becomes the constrained one), or dropped.
+ * Other scopes (openid, launch/patient…) are kept only when registered.
+ */
 export function narrowScopes(requested: string, allowed: string): string {
-  const allowedSet = new Set(allowed.split(/\s+/));
+  const allowedTokens = allowed.split(/\s+/).filter(Boolean);
   const allowedRules = parseScopes(allowed);
-  return requested
-    .split(/\s+/)
-    .filter(Boolean)
-    .filter((token) => {
-      if (allowedSet.has(token)) return true;
-      const [rule] = parseScopes(token);
-      if (!rule) return false;
-      return [...rule.actions].every((a) => allowedRules.some((ar) => ar.context === rule.context && (ar.type === rule.type || ar.type === '*') && ar.actions.has(a)));
-    })
-    .join(' ');
+  const granted = new Set<string>();
+  for (const token of requested.split(/\s+/).filter(Boolean)) {
+    const [rule] = parseScopes(token);
+    if (allowedTokens.includes(token) || (rule && scopeCovered(allowedRules, rule))) {
+      granted.add(token);
+      continue;
+    }
+    if (!rule) continue;
+    for (const registered of allowedTokens) {
+      const shared = intersection(token, registered);
+      if (shared) granted.add(shared);
+    }
+  }
+  return [...granted].join(' ');
 }

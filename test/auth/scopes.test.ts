@@ -33,8 +33,21 @@ describe('SMART scopes', () => {
   });
 
   test('a client gets only scopes it is registered for', () => {
-    expect(narrowScopes('patient/*.cruds openid launch/patient', 'patient/*.rs openid launch/patient')).toBe('openid launch/patient');
+    expect(narrowScopes('patient/*.cruds openid launch/patient', 'patient/*.rs openid launch/patient')).toBe('patient/*.rs openid launch/patient');
     expect(narrowScopes('patient/Observation.rs openid', 'patient/*.rs openid')).toBe('patient/Observation.rs openid');
     expect(narrowScopes('system/*.cruds', 'patient/*.cruds')).toBe('');
+    expect(narrowScopes('system/*.rs', 'system/*.cruds system/AuditEvent.rs')).toBe('system/*.rs');
+    // A wildcard never reaches the audit trail for clients, so it does not narrow to it either.
+    expect(narrowScopes('system/*.rs', 'system/AuditEvent.rs')).toBe('');
+    expect(narrowScopes('patient/*.rs', 'patient/AuditEvent.rs')).toBe('');
+  });
+
+  test('a registered constraint is kept: an unconstrained request is narrowed to it', () => {
+    const vitals = 'category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
+    const registered = `patient/Patient.rs patient/Observation.cruds?${vitals}`;
+    expect(narrowScopes('patient/Observation.cruds', registered)).toBe(`patient/Observation.cruds?${vitals}`);
+    expect(narrowScopes('patient/*.rs', registered)).toBe(`patient/Patient.rs patient/Observation.rs?${vitals}`);
+    expect(narrowScopes(`patient/Observation.r?${vitals}`, registered)).toBe(`patient/Observation.r?${vitals}`);
+    expect(narrowScopes('patient/Observation.rs?code=1234-5', registered)).toBe(`patient/Observation.rs?code=1234-5&${vitals}`);
   });
 });

@@ -114,6 +114,25 @@ describe('SMART standalone launch for a resident app', () => {
     expect(result.tokenResponse.refresh_token).toBeDefined();
   });
 
+  test('an app registered with a constrained scope never gets it unconstrained', async () => {
+    const vitals = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
+    const constrainedApp = await registerPublicApp(server, `launch/patient openid patient/Patient.rs patient/Observation.cruds?category=${vitals}`);
+    const resident = await residentWithAccount(server, 'Giới Hạn');
+    const observation = (category: string): object => ({
+      resourceType: 'Observation',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: category }] }],
+      code: { text: category },
+      subject: { reference: `Patient/${resident.patientId}` },
+    });
+    const lab = (await fhirFetch(`${server.baseUrl}/Observation`, { method: 'POST', body: observation('laboratory') })).body;
+    const vital = (await fhirFetch(`${server.baseUrl}/Observation`, { method: 'POST', body: observation('vital-signs') })).body;
+    const token = await launch(server, constrainedApp, resident, 'launch/patient patient/Observation.cruds patient/*.rs');
+    expect(token.scope.split(' ')).toEqual(['launch/patient', `patient/Observation.cruds?category=${vitals}`, 'patient/Patient.rs', `patient/Observation.rs?category=${vitals}`]);
+    expect((await fhirFetch(`${server.baseUrl}/Observation/${vital.id}`, { token: token.access_token })).status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Observation/${lab.id}`, { token: token.access_token })).status).toBe(404);
+  });
+
   test('refresh tokens rotate; reusing an old one revokes the whole family', async () => {
     const resident = await residentWithAccount(server, 'Hoàng');
     const first = await launch(server, scriptedApp, resident);
