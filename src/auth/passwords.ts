@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Account, AuthStore } from './store';
+import type { UnknownUsernames } from './unknown-usernames';
 
 /** Failures before an account locks, and for how long. */
 export const MAX_FAILURES = 5;
@@ -16,23 +18,41 @@ export function passwordProblem(password: unknown): string | undefined {
 
 export type LoginResult = { ok: true; account: Account } | { ok: false; reason: 'unknown' | 'locked' | 'wrong-password' | 'disabled' };
 
+/** The wait before answering a failure, after `failures` in a row: it doubles up to two seconds. */
+export const failureDelayMs = (failures: number): number => Math.min(2000, 100 * 2 ** failures);
+
+/** A hash of the accounts' cost that no password matches, verified when there is no account's to verify. */
+let dummyHash: Promise<string> | undefined;
+
 /**
  * Checks a username and password. Each failure slows the next answer and the fifth locks the
- * account for 15 minutes; an unknown username costs the same hash time, so it cannot be told apart.
+ * account for 15 minutes. Whether the username exists, is locked or disabled is not to be told from
+ * outside: every attempt verifies one argon2 hash (the account's or a dummy one), unknown usernames
+ * are counted, delayed and locked like accounts (`UnknownUsernames`), and the callers answer every
+ * failure with the same text. The reason is returned for the audit trail only.
  */
-export async function checkPassword(store: AuthStore, username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {
-  const account = await store.accountByUsername(username);
-  if (!account || !account.passwordHash || (kind && account.kind !== kind)) {
-    await argon2.hash(password); // equal time for unknown users
+export async function checkPassword(store: AuthStore, unknown: UnknownUsernames, username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {
+  const found = await store.accountByUsername(username);
+  const account = found?.passwordHash && (!kind || found.kind === kind) ? found : undefined;
+  dummyHash ??= hashPassword(randomBytes(32).toString('hex'));
+  const matches = await argon2.verify(account?.passwordHash ?? (await dummyHash), password);
+  if (!account) {
+    const { failures, locked } = unknown.state(username);
+    await wait(failureDelayMs(locked ? failures : unknown.recordFailure(username, MAX_FAILURES, LOCK_SECONDS)));
     return { ok: false, reason: 'unknown' };
   }
-  if (account.disabled) return { ok: false, reason: 'disabled' };
-  if (account.lockedUntil && account.lockedUntil > new Date()) return { ok: false, reason: 'locked' };
-  if (await argon2.verify(account.passwordHash, password)) {
+  // A locked account counts no more failures (a guess then does not lengthen the lock), as before.
+  if (account.lockedUntil && account.lockedUntil > new Date()) {
+    await wait(failureDelayMs(account.failedLogins));
+    return { ok: false, reason: 'locked' };
+  }
+  if (matches && !account.disabled) {
     if (account.failedLogins > 0) await store.recordSuccess(account.id);
     return { ok: true, account };
   }
   const failures = await store.recordFailure(account.id, MAX_FAILURES, LOCK_SECONDS);
-  await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** failures)));
-  return { ok: false, reason: failures >= MAX_FAILURES ? 'locked' : 'wrong-password' };
+  await wait(failureDelayMs(failures));
+  return { ok: false, reason: account.disabled ? 'disabled' : failures >= MAX_FAILURES ? 'locked' : 'wrong-password' };
 }
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

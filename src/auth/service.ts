@@ -13,6 +13,7 @@ import { isRole } from './roles';
 import { scopesBeyond } from './scopes';
 import { AuthStore, hashToken, randomToken, type Account, type Client } from './store';
 import { TokenService, type AccessClaims } from './tokens';
+import { UnknownUsernames } from './unknown-usernames';
 
 /** Staff sessions (the cookie) last a working day. */
 export const SESSION_SECONDS = 8 * 3600;
@@ -55,6 +56,8 @@ export class AuthService {
   readonly assertions: ClientAssertionVerifier;
   /** One-time proofs that a token request's client assertion was verified. */
   readonly assertedClients = new Map<string, string>();
+  /** Failed sign-ins of usernames without an account, counted like an account's. */
+  private readonly unknownUsernames = new UnknownUsernames();
 
   constructor(private readonly options: AuthServiceOptions) {
     this.store = new AuthStore(options.db, options.stationId);
@@ -112,7 +115,7 @@ export class AuthService {
   }
 
   checkPassword(username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {
-    return checkPassword(this.store, username, password, kind);
+    return checkPassword(this.store, this.unknownUsernames, username, password, kind);
   }
 
   /** A staff session: a grant of the station's own client, and a token for the session cookie. */

@@ -5,6 +5,7 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
 import { fhirUserOf } from '../auth/oauth-model';
+import { LOCK_SECONDS, MAX_FAILURES } from '../auth/passwords';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
 import type { Account } from '../auth/store';
 import { actorOnly } from '../fhir/access';
@@ -87,12 +88,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   // ------------------------------------------------------------------ staff sessions
 
   router.post('/auth/login', limited, json, form, (req, res, next) => {
-    passport.authenticate('staff-local', { session: false }, async (err: unknown, account: Account | false, reason?: string) => {
+    passport.authenticate('staff-local', { session: false }, async (err: unknown, account: Account | false) => {
       if (err) return next(err);
-      if (!account) {
-        const locked = reason === 'locked';
-        return next(authError(401, locked ? 'Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau 15 phút' : 'Sai tên đăng nhập hoặc mật khẩu', locked ? 'Account locked after repeated failures; try again in 15 minutes' : 'Wrong username or password'));
-      }
+      if (!account) return next(authError(401, SIGN_IN_FAILED.vi, SIGN_IN_FAILED.en));
       const token = await auth.startSession(account);
       if (req.body?.mode === 'token') {
         return res.json({ access_token: token, token_type: 'Bearer', expires_in: SESSION_SECONDS, roles: account.roles });
@@ -180,10 +178,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
     const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
     await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
-    if (!result.ok) {
-      const message = result.reason === 'locked' ? 'Tài khoản tạm khóa; thử lại sau 15 phút' : 'Sai tên đăng nhập hoặc mật khẩu';
-      return res.status(401).type('html').send(authorizePage(params, message));
-    }
+    if (!result.ok) return res.status(401).type('html').send(authorizePage(params, `${SIGN_IN_FAILED.vi} / ${SIGN_IN_FAILED.en}`));
     try {
       const request = new OAuth2Server.Request({ method: 'POST', headers: req.headers as Record<string, string>, query: {}, body: params });
       const response = new OAuth2Server.Response(res);
@@ -240,6 +235,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   return router;
 }
+
+/**
+ * The one answer to every failed sign-in — wrong password, unknown username, locked or disabled
+ * account — so the text never tells whether a username exists (the lock is announced to all).
+ */
+const SIGN_IN_FAILED = {
+  vi: `Sai tên đăng nhập hoặc mật khẩu. Sau ${MAX_FAILURES} lần sai liên tiếp, tài khoản bị khóa ${LOCK_SECONDS / 60} phút`,
+  en: `Wrong username or password. After ${MAX_FAILURES} failures in a row an account is locked for ${LOCK_SECONDS / 60} minutes`,
+};
 
 function authError(status: number, vi: string, en: string): OperationOutcomeError {
   const code = status === 401 ? 'login' : status === 403 ? 'forbidden' : 'invalid';

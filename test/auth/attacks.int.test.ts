@@ -1,5 +1,7 @@
+import argon2 from 'argon2';
 import { SignJWT, generateKeyPair, decodeJwt } from 'jose';
 import { SIGNING_ALG } from '../../src/auth/keys';
+import { failureDelayMs } from '../../src/auth/passwords';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { APP_REDIRECT, authorize, launch, pkcePair, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
@@ -123,6 +125,44 @@ describe('attacks on authentication', () => {
     const logins = (await fhirFetch(`${server.baseUrl}/AuditEvent?type=http://dicom.nema.org/resources/ontology/DCM|110114&_count=1000`, { token: auditor })).body.entry.map((e: any) => e.resource);
     const mine = logins.filter((e: any) => e.agent[0].name === staff);
     expect(mine.filter((e: any) => e.outcome === '4')).toHaveLength(6);
+  });
+
+  test('an unknown username is answered like a real one, locked or not: same text, one hash verified, same delay', async () => {
+    await server.auth.createStaff({ username: 'enum-real', password: 'correct-horse-battery', roles: ['clinician'] }, server.engine.repo);
+    const realResident = await residentWithAccount(server, 'Liệt Kê');
+    const verify = jest.spyOn(argon2, 'verify');
+    const timers = jest.spyOn(global, 'setTimeout');
+    // Other timers run in the process too (the audit queue, the database pool): only these waits count.
+    const failureDelays = new Set(Array.from({ length: 12 }, (_, n) => failureDelayMs(n)));
+    /** What the server did for one failed attempt: its answer, the hashes it verified, the waits it made. */
+    const observe = async (send: () => Promise<{ status: number; text: string }>): Promise<object> => {
+      verify.mockClear();
+      timers.mockClear();
+      const answer = await send();
+      return { ...answer, verified: verify.mock.calls.length, waits: timers.mock.calls.map((c) => c[1]).filter((ms) => failureDelays.has(ms ?? 0)) };
+    };
+    const staffLogin = (username: string) => async () => {
+      const res = await fetch(`${server.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'wrong-password', mode: 'token' }) });
+      return { status: res.status, text: await res.text() };
+    };
+    const residentLogin = (username: string) => async () => {
+      const refused = await authorize(server, clientId, { username, password: 'wrong-password' }, { state: 'fixed-state', code_challenge: 'fixed-challenge' }).catch((e) => e);
+      return { status: refused.status, text: refused.text };
+    };
+    try {
+      // Six in a row: four wrong passwords, the fifth that locks, one while locked.
+      for (let i = 0; i < 6; i++) {
+        const real = await observe(staffLogin('enum-real'));
+        expect(real).toMatchObject({ status: 401, verified: 1 });
+        expect(await observe(staffLogin('enum-nobody'))).toEqual(real);
+        const resident = await observe(residentLogin(realResident.username));
+        expect(resident).toMatchObject({ status: 401, verified: 1 });
+        expect(await observe(residentLogin('resident-nobody'))).toEqual(resident);
+      }
+    } finally {
+      verify.mockRestore();
+      timers.mockRestore();
+    }
   });
 
   test('a system client with the wrong secret gets no token', async () => {
