@@ -222,14 +222,15 @@ export class AuthService {
     return { username, activationCode, consentId, expires: expires.toISOString() };
   }
 
-  /** The resident sets their password with the activation code (once). */
-  async activate(username: string, code: string, password: string): Promise<void> {
+  /** The resident sets their password with the activation code (once); returns their account. */
+  async activate(username: string, code: string, password: string): Promise<Account> {
     const account = await this.store.accountByUsername(username);
     const valid = account?.kind === 'resident' && account.activationHash === hashToken(code) && account.activationExpires! > new Date();
     if (!valid) throw new AuthError(400, 'Mã kích hoạt không đúng hoặc đã hết hạn', 'Activation code is wrong or expired');
     const problem = passwordProblem(password);
     if (problem) throw new AuthError(400, problem.split(' / ')[0], problem.split(' / ')[1]);
     await this.store.setPassword(account!.id, await hashPassword(password));
+    return account!;
   }
 
   /** Consent withdrawn: the Consent becomes inactive and every token of the resident's apps stops at once. */

@@ -18,7 +18,10 @@ export type AuditInteraction =
   | 'patch'
   | 'delete'
   | 'search'
-  | 'history'
+  // The three levels of history are three restful-interaction codes (BALP records the one it was).
+  | 'history-instance'
+  | 'history-type'
+  | 'history-system'
   | 'operation'
   | 'login'
   | 'logout';
@@ -27,7 +30,9 @@ const ACTION: Record<AuditInteraction, AuditEvent['action']> = {
   read: 'R',
   vread: 'R',
   search: 'E',
-  history: 'R',
+  'history-instance': 'R',
+  'history-type': 'R',
+  'history-system': 'R',
   operation: 'E',
   create: 'C',
   update: 'U',
@@ -124,16 +129,8 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
   };
 }
 
-function subtypeCode(interaction: AuditInteraction): string {
-  switch (interaction) {
-    case 'search':
-      return 'search-type';
-    case 'history':
-      return 'history-instance';
-    default:
-      return interaction;
-  }
-}
+/** The restful-interaction code: our interactions carry it, but for a search (a type's: `search-type`). */
+const subtypeCode = (interaction: AuditInteraction): string => (interaction === 'search' ? 'search-type' : interaction);
 
 const isIp = (address: string): boolean => /^[\d.:a-f]+$/i.test(address);
 

@@ -146,11 +146,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  // Activation sets a credential: each attempt is audited like a sign-in, so guessing codes shows.
   router.post('/auth/activate', limited, json, form, async (req, res, next) => {
+    const username = String(req.body?.username ?? '');
     try {
-      await auth.activate(String(req.body?.username ?? ''), String(req.body?.code ?? ''), String(req.body?.password ?? ''));
+      const account = await auth.activate(username, String(req.body?.code ?? ''), String(req.body?.password ?? ''));
+      await auditLogin(req, account, username, '0', 'activation');
       res.status(204).end();
     } catch (err) {
+      if (err instanceof AuthError) await auditLogin(req, undefined, username, '4', `activation refused: ${err.en}`);
       next(err);
     }
   });

@@ -87,7 +87,7 @@ function auditFailure(repo: Repository, req: Request, err: unknown): Promise<voi
 function failedInteraction(method: string, type: string | undefined, id: string | undefined): AuditInteraction {
   const instance = !!id && !id.startsWith('_') && !id.startsWith('$');
   if (!type || id?.startsWith('$') || type.startsWith('$')) return 'operation';
-  if (method === 'GET' || id === '_search') return instance ? 'read' : id === '_history' ? 'history' : 'search';
+  if (method === 'GET' || id === '_search') return instance ? 'read' : id === '_history' ? 'history-type' : 'search';
   return ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, AuditInteraction>)[method] ?? 'operation';
 }
 

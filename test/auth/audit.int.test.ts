@@ -63,6 +63,34 @@ describe('audit trail', () => {
     expect(byPatient.body.entry.length).toBeGreaterThanOrEqual(5);
   });
 
+  test('history records its level (instance, type, system); activation attempts are audited like sign-ins', async () => {
+    const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Lịch Sử' }] } })).body;
+    const since = await mark();
+    for (const path of [`Patient/${patient.id}/_history`, 'Patient/_history', '_history']) expect((await fhirFetch(`${base}/${path}`)).status).toBe(200);
+    expect((await eventsSince(since)).map((e) => e.subtype[0])).toEqual(
+      ['history-instance', 'history-type', 'history-system'].map((code) => ({ system: 'http://hl7.org/fhir/restful-interaction', code })),
+    );
+
+    const registrar = await server.staffToken(['registrar']);
+    const enrol = await fetch(`${server.origin}/auth/residents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${registrar}` },
+      body: JSON.stringify({ patient: `Patient/${patient.id}`, username: 'lich-su' }),
+    });
+    const { activationCode } = (await enrol.json()) as { activationCode: string };
+    const activate = (code: string): Promise<Response> =>
+      fetch(`${server.origin}/auth/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lich-su', code, password: 'mat-khau-lich-su' }) });
+    const wrong = activationCode === '123456789' ? '987654321' : '123456789';
+    expect((await activate(wrong)).status).toBe(400);
+    expect((await activate(activationCode)).status).toBe(204);
+    const logins = (await fhirFetch(`${base}/AuditEvent?type=http://dicom.nema.org/resources/ontology/DCM|110114&date=ge${since}&_count=100`, { token: auditor })).body.entry.map((e: any) => e.resource);
+    const activations = logins.filter((e: any) => e.agent[0].name === 'lich-su').map((e: any) => [e.outcome, e.outcomeDesc]);
+    expect(activations).toEqual(expect.arrayContaining([['4', 'activation refused: Activation code is wrong or expired'], ['0', 'activation']]));
+    expect(activations).toHaveLength(2);
+    // The code itself is never recorded.
+    expect(JSON.stringify(logins)).not.toContain(wrong);
+  });
+
   test('an Observation write names its patient; a refused read is recorded as a failure', async () => {
     const patient = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).body;
     const since = await mark();

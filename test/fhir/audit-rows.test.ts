@@ -24,7 +24,7 @@ const ACTORS: Actor[] = [
   { id: 'national-platform', reference: 'Device/d-1', roles: ['system'], ip: 'gateway.example' },
   { id: 'anonymous', roles: [] },
 ];
-const INTERACTIONS: AuditInteraction[] = ['read', 'vread', 'create', 'update', 'patch', 'delete', 'search', 'history', 'operation', 'login', 'logout'];
+const INTERACTIONS: AuditInteraction[] = ['read', 'vread', 'create', 'update', 'patch', 'delete', 'search', 'history-instance', 'history-type', 'history-system', 'operation', 'login', 'logout'];
 
 /** The entities and patients of an access, in several shapes; `n` varies what is the event's own. */
 function accesses(n: number): Pick<AuditInput, 'entities' | 'patients' | 'query' | 'resourceType'>[] {

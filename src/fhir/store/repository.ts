@@ -286,7 +286,8 @@ export class Repository {
       types: types && types.length < this.ctx.defs.resourceTypes.size ? types : undefined,
       patientCompartment: resourceType ? this.compartmentFor(resourceType) : this.ctx.access.patientCompartment,
     });
-    await this.auditRead('history', page.entries.flatMap((e) => (e.content ? [e.content] : [])), rawQuery ?? '', resourceType);
+    const level = id ? 'history-instance' : resourceType ? 'history-type' : 'history-system';
+    await this.auditRead(level, page.entries.flatMap((e) => (e.content ? [e.content] : [])), rawQuery ?? '', resourceType);
     return page;
   }
 
