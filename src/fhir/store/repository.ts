@@ -5,7 +5,7 @@ import { inTransaction, type Database, type Queryable, type Transaction } from '
 import type { AccessPolicy, Action } from '../access';
 import { versionedReference, type AuditInput, type AuditInteraction } from '../audit';
 import type { R4Definitions } from '../definitions';
-import { extractIndexRows, emptyRows, type ExtractContext } from '../index/extract';
+import { extractIndexRows, emptyRows, type ExtractContext, type IndexRows } from '../index/extract';
 import { stringRowKeys } from '../index/string-keys';
 import { DeferredWrites } from './deferred-writes';
 import type { Derivation } from './derivation';
@@ -556,6 +556,7 @@ export class Repository {
   }
 
   private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: WriteOptions['ifMatch']): Promise<void> {
+    this.requireOwnChart(this.patientsIn(head.content));
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
@@ -569,6 +570,28 @@ export class Repository {
     };
     const written = await writeVersion(this.db, write, this.auditCompanions('delete', head.content, patientsOf(head.content)));
     if (!written) throw lostRace(resourceType, id, ifMatch);
+  }
+
+  /**
+   * A patient-context caller writes its own chart only: every patient a resource (as written, or
+   * as stored before the write) places in the Patient compartment must be the caller's. Being
+   * among them is not enough: many types have several compartment fields (an AllergyIntolerance's
+   * patient, recorder, asserter; an Observation's subject, performer), and naming oneself in one
+   * of them while another field names someone else writes into that person's chart. A resource in
+   * no patient's compartment is refused too: it would be outside the caller's chart as well.
+   * A stored resource reached here is one the caller can read (it is among its members), so the
+   * 403 tells it nothing it could not read.
+   */
+  private requireOwnChart(patients: readonly string[]): void {
+    const own = this.ctx.access.patientCompartment;
+    if (own === undefined || (patients.length > 0 && patients.every((p) => p === own))) return;
+    throw forbidden('Ứng dụng chỉ được ghi hồ sơ của chính người dùng, không ghi hồ sơ của người khác', `A patient-context client may only write resources that belong to Patient/${own} alone`);
+  }
+
+  /** The patients whose compartment a resource is in (the stored content of a write's target). */
+  private patientsIn(resource: Resource): string[] {
+    if (this.ctx.access.patientCompartment === undefined) return [];
+    return patientMembers(extractIndexRows(resource, this.extractCtx));
   }
 
   /** The AuditEvent that records a write, written in the write's own statement. */
@@ -663,11 +686,9 @@ export class Repository {
     const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
     if (hasErrors(issues)) throw invalidResource(issues);
     const rows = extractIndexRows(resource, this.extractCtx);
-    const patients = rows.compartment.filter((c) => c.compartmentType === 'Patient').map((c) => c.compartmentId);
-    const own = this.ctx.access.patientCompartment;
-    if (own !== undefined && !patients.includes(own)) {
-      throw forbidden('Ứng dụng chỉ được ghi vào hồ sơ của chính người dùng', `A patient-context client may only write inside Patient/${own}'s compartment`);
-    }
+    const patients = patientMembers(rows);
+    this.requireOwnChart(patients);
+    if (head) this.requireOwnChart(this.patientsIn(head.content));
     const interaction: AuditInteraction = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'patch';
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
@@ -698,6 +719,8 @@ export class Repository {
     return { resource, created: !head || head.deleted, issues };
   }
 }
+
+const patientMembers = (rows: IndexRows): string[] => rows.compartment.filter((c) => c.compartmentType === 'Patient').map((c) => c.compartmentId);
 
 /** Internal signal: the optimistic version guard failed. */
 class LostRace extends Error {}

@@ -1,0 +1,123 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { launch, registerPublicApp, residentWithAccount } from './smart-helpers';
+
+// A resident's app writes its own chart only (docs/security.md): every patient a written resource
+// places in the Patient compartment — as sent, and as stored before the write — must be the
+// resident. Naming oneself in a secondary field (performer, asserter) beside someone else is not.
+describe("a resident's app writes only its own chart", () => {
+  let server: TestServer;
+  let base: string;
+  let clinician: string;
+  let resident: string;
+  let me: { patientId: string; username: string; password: string };
+  let other: { patientId: string };
+  /** Another patient's Observation that names the resident as performer: in both compartments. */
+  let mixed: string;
+  let mine: string;
+
+  const observation = (subject: string, performer?: string): object => ({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { text: 'huyết áp' },
+    subject: { reference: `Patient/${subject}` },
+    ...(performer ? { performer: [{ reference: `Patient/${performer}` }] } : {}),
+  });
+
+  const as = (token: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => fhirFetch(`${base}/${path}`, { ...init, token });
+  const patch = (path: string, operations: object[]) => as(resident, path, { method: 'PATCH', body: operations, headers: { 'content-type': 'application/json-patch+json' } });
+  /** The stored Observation, as the clinician sees it: unchanged by a refused write. */
+  const stored = async (id: string) => (await as(clinician, `Observation/${id}`)).body;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.baseUrl;
+    clinician = server.token;
+    me = await residentWithAccount(server, 'Tôi');
+    other = await residentWithAccount(server, 'Người khác');
+    const clientId = await registerPublicApp(server);
+    resident = (await launch(server, clientId, me, 'launch/patient patient/*.cruds')).access_token;
+  });
+  afterAll(() => server.close());
+
+  beforeEach(async () => {
+    mixed = (await as(clinician, 'Observation', { method: 'POST', body: observation(other.patientId, me.patientId) })).body.id;
+    mine = (await as(clinician, 'Observation', { method: 'POST', body: observation(me.patientId) })).body.id;
+  });
+
+  test('create: another patient as subject, oneself as performer or asserter → 403 (bilingual), nothing written', async () => {
+    const before = (await as(clinician, `Observation?subject=Patient/${other.patientId}&_summary=count`)).body.total;
+    const res = await as(resident, 'Observation', { method: 'POST', body: observation(other.patientId, me.patientId) });
+    expect(res.status).toBe(403);
+    expect(res.body.issue[0].diagnostics).toMatch(/chính người dùng.*\n?.*Patient\//s);
+    expect((await as(resident, 'Observation', { method: 'POST', body: observation(me.patientId, other.patientId) })).status).toBe(403);
+    const allergy = {
+      resourceType: 'AllergyIntolerance',
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+      verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' }] },
+      code: { text: 'Penicillin' },
+      patient: { reference: `Patient/${other.patientId}` },
+      asserter: { reference: `Patient/${me.patientId}` },
+    };
+    expect((await as(resident, 'AllergyIntolerance', { method: 'POST', body: allergy })).status).toBe(403);
+    expect((await as(clinician, `Observation?subject=Patient/${other.patientId}&_summary=count`)).body.total).toBe(before);
+    expect((await as(clinician, `AllergyIntolerance?patient=Patient/${other.patientId}&_summary=count`)).body.total).toBe(0);
+  });
+
+  test("update: new content naming another patient → 403; the resident's record is untouched", async () => {
+    const res = await as(resident, `Observation/${mine}`, { method: 'PUT', body: { ...observation(me.patientId, other.patientId), id: mine } });
+    expect(res.status).toBe(403);
+    expect((await stored(mine)).meta.versionId).toBe('1');
+  });
+
+  test("update: another patient's stored record, rewritten to name only oneself → 403, untouched", async () => {
+    const res = await as(resident, `Observation/${mixed}`, { method: 'PUT', body: { ...observation(me.patientId, me.patientId), id: mixed } });
+    expect(res.status).toBe(403);
+    const kept = await stored(mixed);
+    expect([kept.subject.reference, kept.meta.versionId]).toEqual([`Patient/${other.patientId}`, '1']);
+  });
+
+  test('patch: a result naming another patient → 403, untouched', async () => {
+    const res = await patch(`Observation/${mine}`, [{ op: 'add', path: '/performer', value: [{ reference: `Patient/${other.patientId}` }] }]);
+    expect(res.status).toBe(403);
+    expect((await stored(mine)).meta.versionId).toBe('1');
+  });
+
+  test("patch: another patient's stored record, patched to name only oneself → 403, untouched", async () => {
+    const res = await patch(`Observation/${mixed}`, [{ op: 'replace', path: '/subject', value: { reference: `Patient/${me.patientId}` } }]);
+    expect(res.status).toBe(403);
+    expect((await stored(mixed)).meta.versionId).toBe('1');
+  });
+
+  test("delete: another patient's stored record that names the resident → 403, not deleted", async () => {
+    expect((await as(resident, `Observation/${mixed}`, { method: 'DELETE' })).status).toBe(403);
+    expect((await as(clinician, `Observation/${mixed}`)).status).toBe(200);
+  });
+
+  test('transaction entries: the same rule, and the whole Bundle is refused', async () => {
+    const post = (resource: object) => ({ resource, request: { method: 'POST', url: 'Observation' } });
+    const bundle = (entry: object[]) => as(resident, '', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry } });
+    const before = (await as(clinician, `Observation?subject=Patient/${me.patientId}&_summary=count`)).body.total;
+    expect((await bundle([post(observation(me.patientId)), post(observation(other.patientId, me.patientId))])).status).toBe(403);
+    expect((await bundle([post(observation(me.patientId)), { request: { method: 'DELETE', url: `Observation/${mixed}` } }])).status).toBe(403);
+    expect((await bundle([{ resource: { ...observation(me.patientId), id: mixed }, request: { method: 'PUT', url: `Observation/${mixed}` } }])).status).toBe(403);
+    expect((await as(clinician, `Observation?subject=Patient/${me.patientId}&_summary=count`)).body.total).toBe(before);
+    expect((await stored(mixed)).meta.versionId).toBe('1');
+  });
+
+  test("the resident's own flows still write: home readings, a booking with a practitioner, a questionnaire", async () => {
+    expect((await as(resident, 'Observation', { method: 'POST', body: observation(me.patientId, me.patientId) })).status).toBe(201);
+    expect((await patch(`Observation/${mine}`, [{ op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }])).status).toBe(200);
+    const appointment = {
+      resourceType: 'Appointment',
+      status: 'proposed',
+      participant: [
+        { actor: { reference: `Patient/${me.patientId}` }, status: 'accepted' },
+        { actor: { reference: 'Practitioner/bac-si-xa' }, status: 'needs-action' },
+      ],
+    };
+    expect((await as(resident, 'Appointment', { method: 'POST', body: appointment })).status).toBe(201);
+    const answers = { resourceType: 'QuestionnaireResponse', status: 'completed', subject: { reference: `Patient/${me.patientId}` }, author: { reference: `Patient/${me.patientId}` } };
+    expect((await as(resident, 'QuestionnaireResponse', { method: 'POST', body: answers })).status).toBe(201);
+    expect((await as(resident, `Observation/${mine}`, { method: 'DELETE' })).status).toBe(200);
+  });
+});
