@@ -1,5 +1,5 @@
 import { evalFhirPathTyped, toTypedValue, type TypedValue } from '@medplum/core';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { normalizeString } from '../search/normalize';
 import { storesCompartmentRows } from './compartment';
@@ -69,6 +69,19 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
   addCompartments(rows, resource, ctx.defs);
   packRowSet(resource.resourceType, rows);
   packReferenceList(resource.resourceType, rows);
+  return rows;
+}
+
+/**
+ * One parameter's rows for `resource`, as extracted on a write but unpacked and wherever they are
+ * stored: what a resource is matched against in memory (search/match.ts).
+ */
+export function parameterRows(resource: Resource, sp: SearchParameter, ctx: ExtractContext): IndexRows {
+  const rows = emptyRows();
+  const input = [toTypedValue(resource)];
+  for (const member of compiledExpression(sp, resource.resourceType)) {
+    for (const tv of evaluate(member, input, ctx.fhirPathOnly)) addValue(rows, sp.type!, sp.code!, tv, ctx, member.path?.codeBinding);
+  }
   return rows;
 }
 

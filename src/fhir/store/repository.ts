@@ -25,6 +25,7 @@ import {
 import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
+import { meetsConstraints } from '../search/match';
 import { syncedFrom } from '../search/sync-point';
 import { expandValueSetFilters } from '../search/value-sets';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
@@ -242,17 +243,24 @@ export class Repository {
     this.require(resourceType, 'r');
     await this.syncAuditTrail(resourceType);
     if (!isValidId(id)) throw notFound(`${resourceType}/${id}`);
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
-    if (!head || !(await this.meetsConstraints(resourceType, id, 'r'))) throw notFound(`${resourceType}/${id}`);
+    const head = await this.visibleHead(resourceType, id, 'r');
+    if (!head) throw notFound(`${resourceType}/${id}`);
     return head;
   }
 
-  /** SMART v2 scope constraints (`?category=…`): the resource must match them. */
-  private async meetsConstraints(resourceType: string, id: string, action: Action): Promise<boolean> {
-    const constraints = this.ctx.access.constraints(resourceType, action);
-    if (!constraints.length) return true;
-    const ids = await this.matchIds(this.db, resourceType, new URLSearchParams([['_id', id], ...constraints]).toString(), 1);
-    return ids.length === 1;
+  /**
+   * The stored head as the actor may see it for `action`: none when it is outside the patient
+   * compartment or fails the action's scope or role constraints (`?category=…`), so a write
+   * treats such a resource as one it cannot see, as a read does (404, a delete's no-op).
+   */
+  private async visibleHead(resourceType: string, id: string, action: Action): Promise<StoredHead | undefined> {
+    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
+    return head && this.meetsConstraints(head.content, action) ? head : undefined;
+  }
+
+  /** Whether `resource` matches the constraints the actor's grant of `action` carries (search/match.ts). */
+  private meetsConstraints(resource: Resource, action: Action): boolean {
+    return meetsConstraints(resource, this.ctx.access.constraints(resource.resourceType, action), this.extractCtx);
   }
 
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
@@ -449,7 +457,7 @@ export class Repository {
       ]);
     }
     for (let attempt = 1; ; attempt++) {
-      const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
+      const head = await this.visibleHead(resourceType, id, 'u');
       if (!head) await this.refuseHiddenId(resourceType, id);
       this.require(resourceType, head && !head.deleted ? 'u' : 'c');
       if (options.createOnly && head && !head.deleted) {
@@ -474,12 +482,13 @@ export class Repository {
   }
 
   /**
-   * An update-as-create under a patient compartment must not land on an id that exists outside it
-   * (someone else's record, or a deleted one whose history is not the caller's): 403, not a 409
-   * after a lost race, and nothing written.
+   * An update-as-create under a patient compartment or a constrained grant must not land on an id
+   * that exists outside what the caller sees (someone else's record, a deleted one whose history is
+   * not the caller's, a laboratory result under a vital-signs grant): 403, not a 409 after a lost
+   * race, and nothing written.
    */
   private async refuseHiddenId(resourceType: string, id: string): Promise<void> {
-    if (this.compartmentFor(resourceType) === undefined) return;
+    if (this.compartmentFor(resourceType) === undefined && this.ctx.access.constraints(resourceType, 'u').length === 0) return;
     if (await readHead(this.db, this.ctx.stationId, resourceType, id)) {
       throw forbidden(`Không được ghi vào ${resourceType}/${id}`, `${resourceType}/${id} is outside what this app may write`);
     }
@@ -517,6 +526,7 @@ export class Repository {
     if (!Array.isArray(operations)) throw badRequest('Nội dung PATCH phải là mảng JSON Patch', 'A JSON Patch body must be an array of operations');
     const head = await this.readHeadOrFail(resourceType, id);
     this.require(resourceType, 'u');
+    if (!this.meetsConstraints(head.content, 'u')) throw notFound(`${resourceType}/${id}`);
     if (head.deleted) throw gone(`${resourceType}/${id}`);
     if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
     let patched: Resource;
@@ -546,7 +556,7 @@ export class Repository {
     this.assertType(resourceType);
     this.require(resourceType, 'd');
     if (!isValidId(id)) return;
-    const head = await readHead(this.db, this.ctx.stationId, resourceType, id, this.compartmentFor(resourceType));
+    const head = await this.visibleHead(resourceType, id, 'd');
     if (!ifMatchHolds(options.ifMatch, head)) throw staleVersion(resourceType, id, options.ifMatch!, head);
     if (!head || head.deleted) return;
     // What was derived from the resource goes with it, in the same transaction.
@@ -689,6 +699,15 @@ export class Repository {
     const patients = patientMembers(rows);
     this.requireOwnChart(patients);
     if (head) this.requireOwnChart(this.patientsIn(head.content));
+    // The grant's constraints bind what is written as they bind what is read; the stored content
+    // was held to them when the head was read (visibleHead), and the write is guarded on that head.
+    const action: Action = head && !head.deleted ? 'u' : 'c';
+    if (!this.meetsConstraints(resource, action)) {
+      throw forbidden(
+        `Quyền được cấp không cho phép ${ACTION_VI[action]} ${resource.resourceType} với nội dung này`,
+        `The grant to ${ACTION_EN[action]} ${resource.resourceType} does not cover this content (scope or role constraints)`,
+      );
+    }
     const interaction: AuditInteraction = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'patch';
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
