@@ -37,7 +37,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { writeVersion, type VersionWrite } from './write';
-import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed } from './search-access';
+import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
 
 /** What a repository needs to know, passed in explicitly (no ambient configuration). */
@@ -702,12 +702,7 @@ export class Repository {
     // The grant's constraints bind what is written as they bind what is read; the stored content
     // was held to them when the head was read (visibleHead), and the write is guarded on that head.
     const action: Action = head && !head.deleted ? 'u' : 'c';
-    if (!this.meetsConstraints(resource, action)) {
-      throw forbidden(
-        `Quyền được cấp không cho phép ${ACTION_VI[action]} ${resource.resourceType} với nội dung này`,
-        `The grant to ${ACTION_EN[action]} ${resource.resourceType} does not cover this content (scope or role constraints)`,
-      );
-    }
+    if (!this.meetsConstraints(resource, action)) throw notCovered(resource.resourceType, action);
     const interaction: AuditInteraction = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'patch';
     const write: VersionWrite = {
       stationId: this.ctx.stationId,

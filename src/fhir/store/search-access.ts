@@ -21,6 +21,14 @@ export function notAllowed(type: string, action: Action): OperationOutcomeError 
   return forbidden(`Bạn không có quyền ${ACTION_VI[action]} ${type}`, `Not allowed to ${ACTION_EN[action]} ${type}`);
 }
 
+/** The 403 of content the caller's grant of `action` on `type` does not cover (its scope or role constraints). */
+export function notCovered(type: string, action: Action): OperationOutcomeError {
+  return forbidden(
+    `Quyền được cấp không cho phép ${ACTION_VI[action]} ${type} với nội dung này`,
+    `The grant to ${ACTION_EN[action]} ${type} does not cover this content (scope or role constraints)`,
+  );
+}
+
 /**
  * The patient whose compartment bounds access to `type`: types outside the Patient compartment
  * (the scheduling directory a resident's app may read: Slot, Schedule, Practitioner…) are not
