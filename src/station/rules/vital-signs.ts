@@ -67,11 +67,25 @@ export function vitalSignIssues(o: Observation): Issue[] {
 }
 
 function bloodPressureIssues(o: Observation): Issue[] {
-  return [BP_SYSTOLIC, BP_DIASTOLIC].flatMap((sign) => {
-    const index = (o.component ?? []).findIndex((c) => loincOf(c.code) === sign.loinc);
+  const [systolic, diastolic] = [BP_SYSTOLIC, BP_DIASTOLIC].map((sign) => ({ sign, index: (o.component ?? []).findIndex((c) => loincOf(c.code) === sign.loinc) }));
+  const issues = [systolic, diastolic].flatMap(({ sign, index }) => {
     if (index < 0) return [missing(`${sign.vi.toLowerCase()} (component LOINC ${sign.loinc})`, `${sign.loinc} component`, 'Observation.component')];
     return quantityIssues(o.component![index].valueQuantity, sign, `Observation.component[${index}].valueQuantity`);
   });
+  if (issues.length) return issues;
+  // Each number alone may be plausible, yet a diastolic pressure never reaches the systolic one:
+  // 120/180 is a pair typed the wrong way round, and would feed the hypertension warnings and charts.
+  const sys = o.component![systolic.index].valueQuantity!.value!;
+  const dia = o.component![diastolic.index].valueQuantity!.value!;
+  if (dia < sys) return [];
+  return [
+    error(
+      `Huyết áp tâm trương ${dia} mmHg không thể bằng hoặc cao hơn huyết áp tâm thu ${sys} mmHg: hãy kiểm tra xem hai số có bị ghi đảo không`,
+      `Diastolic ${dia} mm[Hg] must be below systolic ${sys} mm[Hg]: check whether the two were swapped`,
+      `Observation.component[${diastolic.index}].valueQuantity`,
+      'value',
+    ),
+  ];
 }
 
 /** A height-for-age z-score: a number, the height it came from, and the matching stunting class. */
