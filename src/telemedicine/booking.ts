@@ -2,6 +2,7 @@ import type { Appointment, AppointmentParticipant, Schedule, Slot } from '@medpl
 import { badRequest, forbidden } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
+import { statusVi } from './appointment-status';
 import { atomically } from './atomic';
 import { remoteCareConsent } from './consent';
 import { refused } from './errors';
@@ -80,11 +81,11 @@ function newAppointment(slot: Slot, schedule: Schedule, patientId: string, conse
 }
 
 /** Reads the appointment through the caller's repository (a resident sees only their own: 404 otherwise). */
-async function openAppointment(repo: Repository, id: string, allowed: Appointment['status'][], vi: string): Promise<Appointment> {
+async function openAppointment(repo: Repository, id: string, allowed: Appointment['status'][], action: { vi: string; en: string }): Promise<Appointment> {
   await repo.findConditionalMatch('Appointment', `_id=${id}`);
   const appointment = (await repo.read('Appointment', id)) as Appointment;
   if (!allowed.includes(appointment.status)) {
-    throw refused('wrong-status', `Không thể ${vi} lịch hẹn đang ở trạng thái "${appointment.status}"`, `Cannot ${vi} an appointment with status ${appointment.status}`);
+    throw refused('wrong-status', `Không thể ${action.vi} lịch hẹn đang ở trạng thái "${statusVi(appointment.status)}"`, `Cannot ${action.en} an appointment with status ${appointment.status}`);
   }
   return appointment;
 }
@@ -92,7 +93,7 @@ async function openAppointment(repo: Repository, id: string, allowed: Appointmen
 /** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
 export const accept: Interaction = async (_req, { id }, ctx) => {
   const appointment = await atomically(ctx.repo, async (repo) => {
-    const current = await openAppointment(repo, id, ['proposed', 'pending'], 'nhận');
+    const current = await openAppointment(repo, id, ['proposed', 'pending'], { vi: 'nhận', en: 'accept' });
     const accepted: Appointment = {
       ...current,
       status: 'booked',
@@ -110,7 +111,7 @@ export const accept: Interaction = async (_req, { id }, ctx) => {
 export const cancel: Interaction = async (req, { id }, ctx) => {
   const reason = new OperationInput(req).string('reason');
   const appointment = await atomically(ctx.repo, async (repo) => {
-    const current = await openAppointment(repo, id, OPEN, 'hủy');
+    const current = await openAppointment(repo, id, OPEN, { vi: 'hủy', en: 'cancel' });
     const cancelled: Appointment = { ...current, status: 'cancelled', cancelationReason: reason ? { text: reason } : current.cancelationReason };
     await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');
     await revokeReminders(repo, id);
@@ -127,7 +128,7 @@ export const reschedule: Interaction = async (req, { id }, ctx) => {
   const slotId = new OperationInput(req).requiredReference('slot', 'Slot', 'khung giờ mới');
   const appointment = await atomically(ctx.repo, async (repo) => {
     const scheduling = schedulingRepository(repo);
-    const current = await openAppointment(repo, id, OPEN, 'đổi giờ');
+    const current = await openAppointment(repo, id, OPEN, { vi: 'đổi giờ', en: 'reschedule' });
     const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
     const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
     const samePractitioner = schedule.actor.some((a) => current.participant.some((p) => p.actor?.reference === a.reference && a.reference?.startsWith('Practitioner/')));

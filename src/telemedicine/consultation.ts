@@ -3,6 +3,7 @@ import { badRequest } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
 import { PROFILE, SYSTEMS } from '../station/canonical';
+import { statusVi } from './appointment-status';
 import { atomically } from './atomic';
 import { TM_EXT, VIRTUAL_CLASS } from './canonical';
 import { refused } from './errors';
@@ -27,7 +28,7 @@ export const join: Interaction = async (_req, { id }, ctx) => {
     await repo.findConditionalMatch('Appointment', `_id=${id}`);
     const current = (await repo.read('Appointment', id)) as Appointment;
     if (current.status !== 'booked' && current.status !== 'arrived') {
-      throw refused('wrong-status', `Lịch hẹn đang ở trạng thái "${current.status}", chưa thể tham gia`, `Cannot join an appointment with status ${current.status}`);
+      throw refused('wrong-status', `Lịch hẹn đang ở trạng thái "${statusVi(current.status)}", chưa thể tham gia`, `Cannot join an appointment with status ${current.status}`);
     }
     const now = Date.now();
     const opens = Date.parse(current.start ?? '') - settings.joinMinutesBefore * 60_000;
@@ -52,7 +53,7 @@ export const start: Interaction = async (req, { id }, ctx) => {
     const existing = await findOne<Encounter>(repo, 'Encounter', [['appointment', `Appointment/${id}`]]);
     if (existing) return { encounter: existing, created: false };
     if (appointment.status !== 'booked' && appointment.status !== 'arrived') {
-      throw refused('wrong-status', `Chỉ bắt đầu được lịch hẹn đã nhận (booked), không phải "${appointment.status}"`, `Only a booked appointment can start, not ${appointment.status}`);
+      throw refused('wrong-status', `Chỉ bắt đầu được lịch hẹn đã nhận, không phải lịch hẹn "${statusVi(appointment.status)}"`, `Only a booked appointment can start, not ${appointment.status}`);
     }
     const encounter = await virtualEncounter(repo, appointment, reason);
     const { resource } = await repo.create(encounter);

@@ -176,6 +176,8 @@ describe('booking a remote consultation', () => {
       const again = await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
       expect(again.status).toBe(409);
       expect(issueCode(again.body)).toBe('wrong-status');
+      // Vietnamese first, with the status in Vietnamese; English with no Vietnamese word in it.
+      expect(again.body.issue[0].diagnostics).toBe('Không thể nhận lịch hẹn đang ở trạng thái "đã nhận" / Cannot accept an appointment with status booked');
     });
 
     test('the resident cancels: the slot is free again, the reminder revoked, and someone else can book it', async () => {
@@ -188,7 +190,12 @@ describe('booking a remote consultation', () => {
       expect((await read(`Slot/${slot.id}`)).status).toBe('free');
       expect((await read(`CommunicationRequest?about=Appointment/${booked.body.id}`)).entry[0].resource.status).toBe('revoked');
       expect((await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[1].token)).status).toBe(201);
-      expect((await operation(server, `Appointment/${booked.body.id}/$cancel`, {}, people[0].token)).status).toBe(409);
+      const twice = await operation(server, `Appointment/${booked.body.id}/$cancel`, {}, people[0].token);
+      expect(twice.status).toBe(409);
+      expect(twice.body.issue[0].diagnostics).toBe('Không thể hủy lịch hẹn đang ở trạng thái "đã hủy" / Cannot cancel an appointment with status cancelled');
+      const moved = await operation(server, `Appointment/${booked.body.id}/$reschedule`, { slot: `Slot/${(await slotOf(1)).id}` }, people[0].token);
+      expect(moved.status).toBe(409);
+      expect(moved.body.issue[0].diagnostics).toBe('Không thể đổi giờ lịch hẹn đang ở trạng thái "đã hủy" / Cannot reschedule an appointment with status cancelled');
     });
 
     test('rescheduling moves the appointment to a free slot and frees the old one; a taken slot is refused', async () => {

@@ -55,6 +55,10 @@ describe('the remote consultation', () => {
     const early = await operation(server, `Appointment/${later.body.id}/$join`, {}, people[0].token);
     expect(early.status).toBe(409);
     expect(issueCode(early.body)).toBe('wrong-status');
+    expect(early.body.issue[0].diagnostics).toBe('Lịch hẹn đang ở trạng thái "chờ nhận", chưa thể tham gia / Cannot join an appointment with status proposed');
+    const notAccepted = await operation(server, `Appointment/${later.body.id}/$start`, {}, clinic.doctorToken);
+    expect(notAccepted.status).toBe(409);
+    expect(notAccepted.body.issue[0].diagnostics).toBe('Chỉ bắt đầu được lịch hẹn đã nhận, không phải lịch hẹn "chờ nhận" / Only a booked appointment can start, not proposed');
     await operation(server, `Appointment/${later.body.id}/$accept`, {}, clinic.doctorToken);
     const tooEarly = await operation(server, `Appointment/${later.body.id}/$join`, {}, people[0].token);
     expect(tooEarly.status).toBe(409);
