@@ -1,6 +1,7 @@
-import type { Appointment, AppointmentParticipant, Schedule, Slot } from '@medplum/fhirtypes';
+import type { Appointment, AppointmentParticipant, Patient, Schedule, Slot } from '@medplum/fhirtypes';
 import { badRequest, forbidden } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
+import { localDate } from '../fhir/search/dates';
 import type { Repository } from '../fhir/store/repository';
 import { statusVi } from './appointment-status';
 import { atomically } from './atomic';
@@ -38,7 +39,7 @@ export const book: Interaction = async (req, _params, ctx) => {
     const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
     const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
     if (schedule.active === false) throw refused('slot-unavailable', 'Lịch khám này đã ngừng nhận đặt', `Schedule/${schedule.id} is not active`);
-    await repo.read('Patient', patientId);
+    refuseDeceased((await repo.read('Patient', patientId)) as Patient, repo.ctx.timeZone);
     const consent = await remoteCareConsent(repo, patientId, agreed);
     const draft = newAppointment(slot, schedule, patientId, consent, reason);
     draft.extension = appointmentJoinDetails(schedule, channel);
@@ -58,6 +59,19 @@ function bookingPatient(repo: Repository, requested: string | undefined): string
   }
   if (requested === undefined) throw badRequest('Cần chỉ rõ người dân được đặt lịch (tham số patient)', 'Parameter patient is required when booking for someone');
   return requested;
+}
+
+/**
+ * Nobody can be examined after their death: a booking would hold a slot and remind a family of a
+ * consultation that cannot happen. Like a missing consent it is the resident's state that forbids
+ * the request (422), not a resident who is gone from the records (a deleted Patient, 410).
+ */
+function refuseDeceased(patient: Patient, timeZone: string): void {
+  if (patient.deceasedBoolean !== true && patient.deceasedDateTime === undefined) return;
+  const day = patient.deceasedDateTime ? localDate(patient.deceasedDateTime, timeZone) : undefined;
+  const vi = day ? ` ngày ${day.split('-').reverse().join('/')}` : '';
+  const en = day ? ` on ${day}` : '';
+  throw refused('patient-deceased', `Người dân này đã mất${vi}: không thể đặt lịch khám từ xa`, `The resident died${en}: a remote consultation cannot be booked`);
 }
 
 function newAppointment(slot: Slot, schedule: Schedule, patientId: string, consent: string, reason: string | undefined): Appointment {

@@ -6,6 +6,7 @@ export type TelemedicineIssue =
   | 'slot-taken'
   | 'slot-unavailable'
   | 'consent-required'
+  | 'patient-deceased'
   | 'wrong-status'
   | 'outside-window'
   | 'tt30-acknowledgement-required'
@@ -15,6 +16,7 @@ const STATUS: Record<TelemedicineIssue, [number, IssueCode]> = {
   'slot-taken': [409, 'conflict'],
   'slot-unavailable': [409, 'conflict'],
   'consent-required': [422, 'business-rule'],
+  'patient-deceased': [422, 'business-rule'],
   'wrong-status': [409, 'business-rule'],
   'outside-window': [409, 'business-rule'],
   'tt30-acknowledgement-required': [422, 'business-rule'],

@@ -158,6 +158,24 @@ describe('booking a remote consultation', () => {
       const next = await slotOf(0);
       expect((await operation(server, 'Appointment/$book', { slot: `Slot/${next.id}` }, people[2].token)).status).toBe(201);
     });
+
+    test('a resident who has died cannot be booked (422, like a missing consent); nothing is held or recorded', async () => {
+      const deceased = [
+        { deceasedDateTime: '2025-03-01T22:30:00Z', vi: ' ngày 02/03/2025', en: ' on 2025-03-02' },
+        { deceasedBoolean: true, vi: '', en: '' },
+      ];
+      for (const { vi, en, ...death } of deceased) {
+        const patient = await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ text: 'Đỗ Văn Tư' }], gender: 'male', birthDate: '1940-01-01', ...death } });
+        expect(patient.status).toBe(201);
+        const slot = await slotOf(0);
+        const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, patient: `Patient/${patient.body.id}`, consent: true, channel: 'video' }, clinic.registrarToken);
+        expect(res.status).toBe(422);
+        expect(issueCode(res.body)).toBe('patient-deceased');
+        expect(res.body.issue[0].diagnostics).toBe(`Người dân này đã mất${vi}: không thể đặt lịch khám từ xa / The resident died${en}: a remote consultation cannot be booked`);
+        expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+        expect((await read(`Consent?patient=Patient/${patient.body.id}&_total=accurate`)).total).toBe(0);
+      }
+    });
   });
 
   describe('accept, cancel, reschedule', () => {
