@@ -1,8 +1,11 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { HA_SON } from '../../src/station/config';
-import { bloodPressure } from '../../src/station/model/clinical';
+import { loadGrowthTables } from '../../src/station/growth/tables';
+import { ageInDays, heightForAgeZ } from '../../src/station/growth/zscore';
+import { bloodPressure, vitalSign } from '../../src/station/model/clinical';
 import { residentResource } from '../../src/station/model/person';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { describeWithShared, REFERENCE_DIR } from './shared';
 
 /** The errors of a refusal, as text and expression, for matching. */
 const errors = (body: OperationOutcome): { text: string; expression: string[] }[] =>
@@ -13,6 +16,7 @@ const errors = (body: OperationOutcome): { text: string; expression: string[] }[
 describe('implausible measurements are refused on what was typed', () => {
   let server: TestServer;
   let adult: string;
+  let boy: string;
   const post = (resource: unknown) => fhirFetch(`${server.baseUrl}/${(resource as { resourceType: string }).resourceType}`, { method: 'POST', body: resource });
 
   beforeAll(async () => {
@@ -22,6 +26,7 @@ describe('implausible measurements are refused on what was typed', () => {
     const created = await post(resident('1980-03-01', 'female'));
     expect(created.status).toBe(201);
     adult = `Patient/${created.body.id}`;
+    boy = `Patient/${(await post(resident('2022-06-01', 'male'))).body.id}`;
   });
   afterAll(() => server.close());
 
@@ -40,5 +45,36 @@ describe('implausible measurements are refused on what was typed', () => {
       ]);
     }
     expect((await post(bloodPressure(adult, '2025-05-05T09:00:00+07:00', 120, 80))).status).toBe(201);
+  });
+
+  describeWithShared("a child's height no child of that age has", () => {
+    const observationsOf = async (patient: string): Promise<number> => (await fhirFetch(`${server.baseUrl}/Observation?subject=${patient}&_total=accurate`)).body.total;
+    const refusal = {
+      text: 'Chiều cao 45 cm không hợp lý với tuổi 36 tháng (Z = −13,8): hãy đo lại / Height 45 cm is implausible at 36 months (z = −13.8): measure again',
+      expression: ['Observation.valueQuantity'],
+    };
+
+    test('45 cm at three years is refused on the height, naming the value, the age and the z, through the growth route and a plain POST', async () => {
+      const before = await observationsOf(boy);
+      const route = await fhirFetch(`${server.origin}/station/growth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: { patient: boy, when: '2025-06-01', heightCm: 45, weightKg: 14, lying: false } });
+      expect(route.status).toBe(400);
+      expect(errors(route.body)).toEqual([refusal]);
+      const plain = await post(vitalSign(boy, '2025-06-01', '8302-2', 45));
+      expect(plain.status).toBe(400);
+      expect(errors(plain.body)).toEqual([refusal]);
+      // Nothing half-written: neither the height, the weight nor a z-score.
+      expect(await observationsOf(boy)).toBe(before);
+    });
+
+    test('a very short but possible height (|z| between 6 and 10) is stored with its z-score, flagged', async () => {
+      const z = heightForAgeZ(loadGrowthTables([REFERENCE_DIR])!, 1, ageInDays('2022-06-01', '2025-06-01'), 70, false)!;
+      expect(z.z).toBeLessThan(-6);
+      expect(z.z).toBeGreaterThan(-10);
+      const res = await fhirFetch(`${server.origin}/station/growth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: { patient: boy, when: '2025-06-01', heightCm: 70, lying: false } });
+      expect(res.status).toBe(201);
+      const haz = res.body.entry[1].resource;
+      expect(haz.valueQuantity.value).toBe(z.z);
+      expect(haz.note[0].text).toMatch(/\|Z\| > 6/);
+    });
   });
 });

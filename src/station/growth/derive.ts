@@ -1,12 +1,13 @@
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { OperationOutcomeError } from '../../fhir/outcomes';
+import { invalidResource, OperationOutcomeError } from '../../fhir/outcomes';
 import { localDate } from '../../fhir/search/dates';
 import type { Derivation } from '../../fhir/store/derivation';
 import type { Repository } from '../../fhir/store/repository';
 import { CS, SYSTEMS } from '../canonical';
 import { heightForAgeObservation } from '../model/clinical';
 import type { GrowthTables } from './tables';
-import { ageInDays, heightForAgeZ } from './zscore';
+import { error } from '../rules/issues';
+import { ageInDays, DAYS_PER_MONTH, heightForAgeZ, PLAUSIBLE_Z } from './zscore';
 
 /** Body height (standing) and body length (lying down), LOINC. */
 const HEIGHT = '8302-2';
@@ -34,6 +35,7 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
       const days = ageInDays(patient.birthDate, when.length > 10 ? localDate(when, timeZone) : when);
       const lying = codeOf(height) === LENGTH;
       const z = days >= 0 ? heightForAgeZ(tables, patient.gender === 'male' ? 1 : 2, days, measuredCm(height)!, lying) : undefined;
+      if (z && Math.abs(z.z) > PLAUSIBLE_Z) throw implausibleHeight(height, days, z.z);
       const self = `Observation/${height.id}`;
       if (z) {
         const derived = heightForAgeObservation(height.subject!.reference!, when, self, z);
@@ -46,6 +48,27 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
     },
     retract,
   };
+}
+
+/**
+ * The refusal of a height no child of that age has, said on the height the nurse typed: the
+ * z-score it would give is not something she sent, and "z-score missing" would not tell her to
+ * measure again.
+ */
+function implausibleHeight(height: Observation, days: number, z: number): OperationOutcomeError {
+  const cm = measuredCm(height)!;
+  const months = Math.floor(days / DAYS_PER_MONTH);
+  const [viWhat, enWhat] = codeOf(height) === LENGTH ? ['Chiều dài nằm', 'Length'] : ['Chiều cao', 'Height'];
+  const [viAge, enAge] = months >= 1 ? [`${months} tháng`, `${months} months`] : [`${days} ngày`, `${days} days`];
+  const shown = `${z < 0 ? '−' : ''}${Math.abs(z).toFixed(1)}`;
+  return invalidResource([
+    error(
+      `${viWhat} ${cm} cm không hợp lý với tuổi ${viAge} (Z = ${shown.replace('.', ',')}): hãy đo lại`,
+      `${enWhat} ${cm} cm is implausible at ${enAge} (z = ${shown}): measure again`,
+      'Observation.valueQuantity',
+      'value',
+    ),
+  ]);
 }
 
 /** The search for the z-score derived from a height. */

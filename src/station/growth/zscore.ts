@@ -18,9 +18,15 @@ export interface HeightForAge {
   reference: 'WHO-2006' | 'WHO-2007';
 }
 
+/**
+ * Beyond ±10 SD a height is not an extreme child but a mistyped or mismeasured one (45 cm at three
+ * years is −13.8): the write is refused. Between 6 and 10 it is stored and flagged, as WHO does.
+ */
+export const PLAUSIBLE_Z = 10;
+
 /** Last day of the 2006 standards' table. */
 export const MAX_STANDARD_DAYS = 1826;
-const DAYS_PER_MONTH = 30.4375;
+export const DAYS_PER_MONTH = 30.4375;
 /** anthroplus computes up to (not including) 229 months, the table's last row. */
 const REFERENCE_END_MONTH = 229;
 

@@ -1,6 +1,6 @@
 import type { Observation, Quantity } from '@medplum/fhirtypes';
 import { CS, SYSTEMS } from '../canonical';
-import { stuntingStatus } from '../growth/zscore';
+import { PLAUSIBLE_Z, stuntingStatus } from '../growth/zscore';
 import { error, missing, type Issue } from './issues';
 
 /**
@@ -92,7 +92,10 @@ function bloodPressureIssues(o: Observation): Issue[] {
 export function growthZScoreIssues(o: Observation): Issue[] {
   const issues: Issue[] = [];
   const z = o.valueQuantity?.value;
-  if (z === undefined || z < -10 || z > 10) issues.push(missing('chỉ số Z (−10 đến 10)', 'The z-score value', 'Observation.valueQuantity'));
+  if (z === undefined) issues.push(missing('chỉ số Z', 'The z-score value', 'Observation.valueQuantity'));
+  else if (Math.abs(z) > PLAUSIBLE_Z) {
+    issues.push(error(`Chỉ số Z ${z} nằm ngoài khoảng −${PLAUSIBLE_Z} đến ${PLAUSIBLE_Z}`, `z-score ${z} is outside −${PLAUSIBLE_Z} to ${PLAUSIBLE_Z}`, 'Observation.valueQuantity', 'value'));
+  }
   if (!o.derivedFrom?.length) issues.push(missing('quan sát chiều cao đã dùng để tính (derivedFrom)', 'The height observation it derives from', 'Observation.derivedFrom'));
   const status = o.interpretation?.flatMap((i) => i.coding ?? []).find((c) => c.system === CS.growth)?.code;
   if (z !== undefined && status !== `stunting-${stuntingStatus(z) === 'normal' ? 'none' : stuntingStatus(z)}`) {
