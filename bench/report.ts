@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function engineOn(db: Database): FhirEngine {
-  return createFhirEngine(db, { stationId: STATION, timeZone: ZONE, baseUrl: 'http://bench.local/fhir', version, profilesDir: BUILT_PROFILES_DIR, rules: stationRules(HA_SON) });
+  return createFhirEngine(db, { stationId: STATION, timeZone: ZONE, baseUrl: 'http://bench.local/fhir', version, profilesDir: BUILT_PROFILES_DIR, rules: stationRules(HA_SON, ZONE) });
 }
 
 /** The seeded commune as a template database, built once (through the write path) and reused. */

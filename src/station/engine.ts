@@ -8,6 +8,7 @@ import { heightForAgeDerivation } from './growth/derive';
 import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
+import { afterBirthCheck } from './rules/after-birth';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
@@ -21,12 +22,15 @@ export function createStationEngine(db: Database, config: Config, station: Stati
     baseUrl: config.baseUrl,
     version,
     profilesDir: BUILT_PROFILES_DIR,
-    rules: stationRules(station),
-    derivations: stationDerivations(config.timeZone),
+    rules: stationRules(station, config.timeZone),
+    derivations: stationDerivations(station, config.timeZone),
   });
 }
 
-/** Records derived on write: the height-for-age z-score, when the WHO tables are installed. */
-export function stationDerivations(timeZone: string, tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT))): Derivation[] {
-  return tables ? [heightForAgeDerivation(tables, timeZone)] : [];
+/**
+ * What runs in a write's transaction beside the rules: the check that a record is not dated before
+ * its resident's birth, and the height-for-age z-score, when the WHO tables are installed.
+ */
+export function stationDerivations(station: StationConfig, timeZone: string, tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT))): Derivation[] {
+  return [afterBirthCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])];
 }

@@ -66,8 +66,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   // The station's rules run on every write in production; tests of the station ask for them
   // (test/station builds the profile pack too), the engine's own tests work on plain R4.
   const station = loadStationConfig(fullEnv);
-  const rules = options.stationRules ? stationRules(station) : [];
-  const derivations = options.stationRules ? stationDerivations(config.timeZone) : [];
+  const rules = options.stationRules ? stationRules(station, config.timeZone) : [];
+  const derivations = options.stationRules ? stationDerivations(station, config.timeZone) : [];
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });

@@ -38,7 +38,7 @@ export interface StationValidator {
 export function stationValidator(): StationValidator {
   const pack = loadConformancePack(builtPackDir());
   const defs = extendDefinitions(loadR4Definitions(), pack);
-  return { pack, issues: (resource, config = HA_SON) => validate(resource, defs, pack, stationRules(config)) };
+  return { pack, issues: (resource, config = HA_SON) => validate(resource, defs, pack, stationRules(config, 'Asia/Ho_Chi_Minh')) };
 }
 
 export const errorsOf = (issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] => issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
@@ -67,8 +67,8 @@ export async function startStationEngine(config: StationConfig = HA_SON): Promis
     baseUrl: BASE_URL,
     version: 'test',
     profilesDir: builtPackDir(),
-    rules: stationRules(config),
-    derivations: stationDerivations('Asia/Ho_Chi_Minh'),
+    rules: stationRules(config, 'Asia/Ho_Chi_Minh'),
+    derivations: stationDerivations(config, 'Asia/Ho_Chi_Minh'),
   });
   const ctx: InteractionContext = { repo: engine.repo, baseUrl: BASE_URL, dispatch: (r, c) => engine.router.dispatch(r, c) };
   return {

@@ -2,7 +2,8 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { HA_SON } from '../../src/station/config';
 import { loadGrowthTables } from '../../src/station/growth/tables';
 import { ageInDays, heightForAgeZ } from '../../src/station/growth/zscore';
-import { bloodPressure, vitalSign } from '../../src/station/model/clinical';
+import { bloodPressure, immunizationResource, visitResources, vitalSign } from '../../src/station/model/clinical';
+import { loadStationTerminology } from '../../src/station/rules/terminology';
 import { residentResource } from '../../src/station/model/person';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { describeWithShared, REFERENCE_DIR } from './shared';
@@ -75,6 +76,76 @@ describe('implausible measurements are refused on what was typed', () => {
       const haz = res.body.entry[1].resource;
       expect(haz.valueQuantity.value).toBe(z.z);
       expect(haz.note[0].text).toMatch(/\|Z\| > 6/);
+    });
+  });
+
+  describe('dates a record cannot have: in the future, or before the resident was born', () => {
+    const at = (ms: number): string => new Date(Date.now() + ms).toISOString();
+    const heartRate = (when: string) => vitalSign(adult, when, '8867-4', 80);
+
+    test('a heart rate dated in 2030 or an hour ahead is refused on its date; a clock a few minutes fast is not', async () => {
+      for (const when of ['2030-05-05T09:00:00+07:00', at(3_600_000)]) {
+        const res = await post(heartRate(when));
+        expect(res.status).toBe(400);
+        expect(errors(res.body)).toEqual([
+          { text: `Thời điểm đo ${when} ở tương lai: hãy kiểm tra lại ngày, tháng, năm (và đồng hồ của máy) / The measurement time ${when} is in the future: check the date (and the device's clock)`, expression: ['Observation.effective'] },
+        ]);
+      }
+      expect((await post(heartRate(at(2 * 60_000)))).status).toBe(201);
+      // A record withdrawn as entered in error is not refused for the date that was wrong.
+      expect((await post({ ...heartRate('2030-05-05T09:00:00+07:00'), status: 'entered-in-error' })).status).toBe(201);
+    });
+
+    test('a heart rate dated before the resident was born is refused; back-entry of an old paper record is not', async () => {
+      const res = await post(heartRate('1970-05-05T09:00:00+07:00'));
+      expect(res.status).toBe(400);
+      expect(errors(res.body)).toEqual([
+        {
+          text: "Thời điểm đo 1970-05-05T09:00:00+07:00 trước ngày sinh của người dân (1980-03-01): hãy kiểm tra lại năm / The measurement time 1970-05-05T09:00:00+07:00 is before the resident's birth date (1980-03-01): check the year",
+          expression: ['Observation.effective'],
+        },
+      ]);
+      // 29 February 23:30 UTC is already 1 March at the station: the day of birth, not before it.
+      expect((await post(heartRate('1980-02-29T23:30:00Z'))).status).toBe(201);
+      expect((await post(heartRate('1995-08-10'))).status).toBe(201);
+    });
+
+    test('a resident registered in the same transaction Bundle as a measurement before their birth: nothing is written', async () => {
+      const newborn = residentResource(HA_SON, { name: 'Lê Thị Na', sex: 'female', birthDate: '2025-01-10', ethnicCode: '01', residences: [{ village: HA_SON.villages[0], type: 'thuong-tru', start: '2025-01-10' }] });
+      const fullUrl = 'urn:uuid:7d1f5b2a-0000-4000-8000-000000000001';
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { fullUrl, request: { method: 'POST', url: 'Patient' }, resource: newborn },
+          { request: { method: 'POST', url: 'Observation' }, resource: vitalSign(fullUrl, '2024-12-31', '29463-7', 3.1) },
+        ],
+      };
+      const res = await fhirFetch(server.baseUrl, { method: 'POST', body: bundle });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('trước ngày sinh của người dân (2025-01-10)');
+      expect((await fhirFetch(`${server.baseUrl}/Patient?name=Na&birthdate=2025-01-10&_total=accurate`)).body.total).toBe(0);
+    });
+
+    test('the same for a visit, a diagnosis and a vaccination', async () => {
+      const terminology = loadStationTerminology();
+      const { encounter, conditions } = visitResources(
+        { patientRef: adult, examiner: { display: 'BS. Trần Văn Nam' }, start: '2031-01-02T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['J00'], status: 'in-progress' },
+        terminology,
+        [],
+      );
+      const { diagnosis: _none, ...visit } = encounter;
+      const future = await post(visit);
+      expect(future.status).toBe(400);
+      expect(errors(future.body).map((e) => e.expression)).toEqual([['Encounter.period.start']]);
+      expect((await post({ ...visit, status: 'planned' })).status).toBe(201);
+      const diagnosis = await post({ ...conditions[0], recordedDate: '1979-12-31' });
+      expect(diagnosis.status).toBe(400);
+      expect(errors(diagnosis.body).map((e) => e.expression)).toEqual([['Condition.recordedDate']]);
+      const dose = await post(immunizationResource(adult, 'BCG', 1, '1979-06-01', terminology));
+      expect(dose.status).toBe(400);
+      expect(errors(dose.body).map((e) => e.expression)).toEqual([['Immunization.occurrence']]);
+      expect((await post(immunizationResource(adult, 'BCG', 1, '1980-03-02', terminology))).status).toBe(201);
     });
   });
 });

@@ -8,6 +8,8 @@ import type { Repository } from './repository';
  * wrote (REST, a transaction Bundle, the seed), so a derived record cannot be forgotten — nor
  * outlive its source: when a source is deleted, or an update makes it no longer apply (a height
  * marked entered-in-error), what was derived from it is removed in the same transaction.
+ * What a derivation reads may show that the write itself is wrong (a height no child of that age
+ * has, a measurement dated before the resident's birth): it then throws, and the write fails with it.
  */
 export interface Derivation {
   /** A cheap test on the written resource. */

@@ -1,10 +1,11 @@
-import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { invalidResource, OperationOutcomeError } from '../../fhir/outcomes';
+import type { Observation, Resource } from '@medplum/fhirtypes';
+import { invalidResource, type OperationOutcomeError } from '../../fhir/outcomes';
 import { localDate } from '../../fhir/search/dates';
 import type { Derivation } from '../../fhir/store/derivation';
 import type { Repository } from '../../fhir/store/repository';
 import { CS, SYSTEMS } from '../canonical';
 import { heightForAgeObservation } from '../model/clinical';
+import { readPatient } from '../read-patient';
 import type { GrowthTables } from './tables';
 import { error } from '../rules/issues';
 import { ageInDays, DAYS_PER_MONTH, heightForAgeZ, PLAUSIBLE_Z } from './zscore';
@@ -29,7 +30,7 @@ export function heightForAgeDerivation(tables: GrowthTables, timeZone: string): 
     appliesTo: (r) => r.resourceType === 'Observation' && RECORDED.includes(r.status) && !!measuredCm(r) && !!r.subject?.reference?.startsWith('Patient/'),
     derive: async (resource, tx, created) => {
       const height = resource as Observation;
-      const patient = await readChild(tx, height.subject!.reference!.slice('Patient/'.length));
+      const patient = await readPatient(tx, height.subject!.reference!.slice('Patient/'.length));
       const when = height.effectiveDateTime ?? height.effectivePeriod?.start;
       if (!patient?.birthDate || (patient.gender !== 'male' && patient.gender !== 'female') || !when) return;
       const days = ageInDays(patient.birthDate, when.length > 10 ? localDate(when, timeZone) : when);
@@ -84,14 +85,4 @@ function measuredCm(r: Resource): number | undefined {
   // The station's vital-sign profile requires UCUM cm for heights.
   const q = (r as Observation).valueQuantity;
   return typeof q?.value === 'number' && q.value > 0 && q.code === 'cm' ? q.value : undefined;
-}
-
-/** The child, or undefined when the caller may not read them (the height is kept; no z-score then). */
-async function readChild(tx: Repository, id: string): Promise<Patient | undefined> {
-  try {
-    return (await tx.read('Patient', id)) as Patient;
-  } catch (err) {
-    if (err instanceof OperationOutcomeError && (err.status === 403 || err.status === 404)) return undefined;
-    throw err;
-  }
 }

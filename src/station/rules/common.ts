@@ -10,6 +10,8 @@ import { knownCode, type StationTerminology } from './terminology';
 export interface RuleContext {
   config: StationConfig;
   terminology: StationTerminology;
+  /** The station's zone: what "today" is for a date without a time (a birth date, a visit day). */
+  timeZone: string;
 }
 
 /**

@@ -6,12 +6,13 @@ import type { RuleContext } from './common';
 import { claims, type Issue } from './issues';
 import { carerIssues, householdIssues, patientElementIssues, residentIssues } from './resident';
 import { coverageIssues, enrolmentIssues, immunizationIssues, locationIssues, organizationIssues } from './records';
+import { futureDateIssues } from './record-dates';
 import { loadStationTerminology, type StationTerminology } from './terminology';
 import { conditionIssues, encounterElementIssues, visitIssues } from './visit';
 import { growthZScoreIssues, vitalSignIssues } from './vital-signs';
 
 /**
- * The station's domain rules for the engine (`createFhirEngine(db, { rules: stationRules(config) })`).
+ * The station's domain rules for the engine (`createFhirEngine(db, { rules: stationRules(config, timeZone) })`).
  *
  * Two levels (docs/station/profiles.md):
  *  - element checks run on every write, for whatever is present: a personal ID, a BHYT card code,
@@ -20,8 +21,8 @@ import { growthZScoreIssues, vitalSignIssues } from './vital-signs';
  *    every resource of a profiled type when `config.enforce` is 'all'.
  * Errors block the write (400) with a Vietnamese message that says what to fix.
  */
-export function stationRules(config: StationConfig, terminology: StationTerminology = loadStationTerminology()): ResourceRule[] {
-  const ctx: RuleContext = { config, terminology };
+export function stationRules(config: StationConfig, timeZone: string, terminology: StationTerminology = loadStationTerminology()): ResourceRule[] {
+  const ctx: RuleContext = { config, terminology, timeZone };
   return [(resource) => checkResource(resource, ctx)];
 }
 
@@ -56,11 +57,11 @@ export function stationProfileFor(resource: Resource): string | undefined {
 }
 
 /** Whether the full profile check applies (see stationRules). */
-function fullCheck(resource: Resource, ctx: RuleContext): boolean {
+export function fullCheck(resource: Resource, config: StationConfig): boolean {
   const profile = stationProfileFor(resource);
   if (!profile) return false;
   if (claims(resource, profile)) return true;
-  if (ctx.config.enforce !== 'all') return false;
+  if (config.enforce !== 'all') return false;
   // Under 'all', only vital-sign Observations are taken for the vital-sign profile (labs are not).
   if (profile === PROFILE.vitalSign) {
     return (resource as Observation).category?.some((c) => c.coding?.some((x) => x.code === 'vital-signs')) ?? false;
@@ -69,7 +70,11 @@ function fullCheck(resource: Resource, ctx: RuleContext): boolean {
 }
 
 function checkResource(resource: Resource, ctx: RuleContext): Issue[] {
-  const full = fullCheck(resource, ctx);
+  const full = fullCheck(resource, ctx.config);
+  return [...typeIssues(resource, ctx, full), ...(full ? futureDateIssues(resource, ctx.timeZone) : [])];
+}
+
+function typeIssues(resource: Resource, ctx: RuleContext, full: boolean): Issue[] {
   switch (resource.resourceType) {
     case 'Patient':
       return [...patientElementIssues(resource as Patient, ctx), ...(full ? residentIssues(resource as Patient, ctx) : [])];

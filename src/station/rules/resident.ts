@@ -2,6 +2,7 @@ import type { Group, Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { CS, EXT, SID, VN_CORE } from '../canonical';
 import { addressIssues, identifierIssues, stationAddressIssues, type RuleContext } from './common';
 import { codingOf, error, extensionsOf, missing, warning, type Issue } from './issues';
+import { isFuture } from './record-dates';
 import { knownCode } from './terminology';
 
 /** Checks that apply to any Patient: identifiers, ethnic group, occupation, address codes. */
@@ -36,7 +37,7 @@ export function residentIssues(p: Patient, ctx: RuleContext): Issue[] {
   if (!p.name?.length) issues.push(missing('họ và tên', 'Name', 'Patient.name'));
   if (!p.gender) issues.push(missing('giới tính', 'Gender', 'Patient.gender'));
   if (!p.birthDate) issues.push(missing('ngày sinh', 'Birth date', 'Patient.birthDate'));
-  else if (p.birthDate > new Date().toISOString().slice(0, 10)) issues.push(error('Ngày sinh ở tương lai', 'The birth date is in the future', 'Patient.birthDate'));
+  else if (isFuture(p.birthDate, ctx.timeZone)) issues.push(error('Ngày sinh ở tương lai', 'The birth date is in the future', 'Patient.birthDate'));
   if (!codingOf(p, EXT.ethnicGroup)) issues.push(missing('dân tộc (mã 01–54, 99 nếu không rõ)', 'Ethnic group', 'Patient.extension'));
   if ((p.identifier ?? []).filter((i) => i.system === VN_CORE.nationalId).length > 1) {
     issues.push(error('Chỉ được có một số định danh cá nhân (CCCD)', 'Only one personal ID is allowed', 'Patient.identifier'));
