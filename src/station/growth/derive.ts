@@ -6,8 +6,8 @@ import type { Repository } from '../../fhir/store/repository';
 import { CS, SYSTEMS } from '../canonical';
 import { heightForAgeObservation } from '../model/clinical';
 import { readPatient } from '../read-patient';
-import type { GrowthTables } from './tables';
 import { error } from '../rules/issues';
+import type { GrowthTables } from './tables';
 import { ageInDays, DAYS_PER_MONTH, heightForAgeZ, PLAUSIBLE_Z } from './zscore';
 
 /** Body height (standing) and body length (lying down), LOINC. */
