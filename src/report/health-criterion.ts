@@ -6,7 +6,7 @@ import { MEASURE, type MeasureId } from './canonical';
 import { thresholdFor, type CriteriaSet, type Region, type Threshold } from './config';
 import { loadReportConfig } from './config-store';
 import { countMeasures, countMeasuresOver, type Scope } from './evaluate';
-import { score } from './measure-report';
+import { percent } from './measure-report';
 import { trendPeriods, type ReportPeriod } from './period';
 import type { GroupCounts } from './sql/aggregate';
 import { findStored, measureIdOfReport } from './stored';
@@ -119,13 +119,10 @@ export async function buildHealthCriterion(req: HealthCriterionRequest): Promise
 async function trend(base: Omit<Parameters<typeof countMeasuresOver>[0], 'measures'>, period: ReportPeriod, measures: MeasureId[], indicators: IndicatorView[]): Promise<TrendView> {
   const periods = trendPeriods(period);
   const points = await countMeasuresOver({ ...base, measures }, periods);
-  const percent = (c: GroupCounts | undefined): number | null => {
-    const s = c && score(c.total);
-    return s === undefined ? null : Math.round(s * 1000) / 10;
-  };
+  const percentOf = (c: GroupCounts | undefined): number | null => (c && percent(c.total)) ?? null;
   return {
     dates: periods.map((p) => p.end),
-    indicators: indicators.filter((i) => i.counts).map((i) => ({ code: i.code, values: points.map((gs) => percent(gs.find((g) => g.rule.measure === i.counts!.rule.measure))) })),
+    indicators: indicators.filter((i) => i.counts).map((i) => ({ code: i.code, values: points.map((gs) => percentOf(gs.find((g) => g.rule.measure === i.counts!.rule.measure))) })),
     apps: points[0].filter((g) => g.rule.measure === MEASURE.appEnrolment).map((g) => ({ code: g.rule.code!, values: points.map((gs) => gs.find((x) => x.rule.code === g.rule.code)!.total.initial) })),
   };
 }

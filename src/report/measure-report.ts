@@ -25,6 +25,15 @@ export function score(c: Counts): number | undefined {
   return denominator > 0 ? Math.round((c.numerator / denominator) * 10000) / 10000 : undefined;
 }
 
+/**
+ * The percentage officers read (table, CSV, trend), one decimal, from the counts themselves:
+ * rounding the already rounded score would give 13/44 = 0.2955 → 29.6 instead of 29.5.
+ */
+export function percent(c: Counts): number | undefined {
+  const denominator = c.initial - c.excluded;
+  return denominator > 0 ? Math.round((c.numerator * 1000) / denominator) / 10 : undefined;
+}
+
 export function buildMeasureReport(shape: ReportShape): MeasureReport {
   const { measure } = shape;
   return {

@@ -1,6 +1,6 @@
 import type { HealthCriterionView } from '../../report/health-criterion';
 import { AGE_LABEL, SEX_LABEL, villageName } from '../../report/labels';
-import { score } from '../../report/measure-report';
+import { percent } from '../../report/measure-report';
 import type { Counts } from '../../report/sql/aggregate';
 import type { StationConfig } from '../../station/config';
 import { denominatorOf, formatThreshold } from './format';
@@ -18,10 +18,7 @@ function field(value: unknown): string {
   return /[",\n\r;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 const line = (cells: unknown[]): string => cells.map(field).join(',');
-const pct = (c: Counts): string => {
-  const s = score(c);
-  return s === undefined ? '' : (s * 100).toFixed(1);
-};
+const pct = (c: Counts): string => percent(c)?.toFixed(1) ?? '';
 const verdict = (met: boolean | undefined): string => (met === undefined ? 'chua xac dinh' : met ? 'dat' : 'chua dat');
 
 export function renderCsv(v: HealthCriterionView, station: StationConfig): string {

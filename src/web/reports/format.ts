@@ -1,5 +1,5 @@
 import type { Counts } from '../../report/sql/aggregate';
-import { score } from '../../report/measure-report';
+import { percent } from '../../report/measure-report';
 import type { Threshold } from '../../report/config';
 
 /** Vietnamese number and date formats for the officers' page, the CSV and the PDF. */
@@ -14,7 +14,10 @@ export function formatPercent(value: number | undefined): string {
   return value === undefined ? '—' : `${oneDecimal.format(value * 100)}%`;
 }
 
-export const percentOf = (c: Counts): string => formatPercent(score(c));
+export const percentOf = (c: Counts): string => {
+  const p = percent(c);
+  return p === undefined ? '—' : `${oneDecimal.format(p)}%`;
+};
 
 /** The denominator officers read: residents counted, after exclusions. */
 export const denominatorOf = (c: Counts): number => c.initial - c.excluded;
