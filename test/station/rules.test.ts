@@ -27,8 +27,11 @@ describe('station rules reject what a Vietnamese health record must not contain'
   test.each([
     ['a century/sex digit that says male for a woman born in 1985', '038085001234', 'Chữ số thứ 4'],
     ['a century digit of the 2000s for a birth in 1985', '038385001234', 'Chữ số thứ 4'],
-    ['11 digits', '03818500123', 'đúng 12 chữ số'],
-    ['letters', '03818500123A', 'đúng 12 chữ số'],
+    ['11 digits', '03818500123', 'đúng 12 chữ số; số đã nhập có 11 chữ số'],
+    // The length is right: the message names what is wrong, not the length.
+    ['a letter', '03818500123A', 'Ký tự "A" ở vị trí 12 không phải chữ số'],
+    ['a space', '038185 001234', 'có khoảng trắng ở vị trí 7'],
+    ['Arabic-Indic digits', '٠٣٨١٨٥٠٠١٢٣٤', 'chữ số "٠" (U+0660) ở vị trí 1 không phải chữ số 0–9'],
     ['an unknown place code (003)', '003185001234', 'mã tỉnh nơi đăng ký khai sinh'],
     ['year digits that are not the birth year', '038186001234', 'hai số cuối năm sinh'],
   ])('CCCD with %s is refused, saying what to fix', (_name, cccd, message) => {
@@ -53,19 +56,24 @@ describe('station rules reject what a Vietnamese health record must not contain'
   });
 
   test.each([
-    ['14 characters', 'GD438382001234'],
-    ['lower-case letters', 'gd4383820012345'],
-    ['benefit level 6', 'GD6383820012345'],
-    ['a digit in the category', 'G14383820012345'],
-  ])('a BHYT card code with %s is refused, on the patient and on the card', (_name, code) => {
+    ['14 characters', 'GD438382001234', 'Mã thẻ BHYT phải có 15 ký tự'],
+    // 15 characters: the message names what is wrong, not the length.
+    ['lower-case letters', 'gd4383820012345', 'phải viết hoa: GD, không phải gd'],
+    ['benefit level 6', 'GD6383820012345', '(mức hưởng) phải là chữ số từ 1 đến 5, không phải "6"'],
+    ['a digit in the category', 'G14383820012345', 'Ký tự thứ 2 "1" của mã thẻ BHYT phải là chữ cái in hoa'],
+    ['a letter among the digits', 'GD438382001234O', 'Ký tự thứ 15 "O" của mã thẻ BHYT phải là chữ số'],
+    ['a space', 'GD4 38382001234', 'Mã thẻ BHYT có khoảng trắng ở vị trí 4'],
+    ['an unknown category', 'XX1382020893987', 'Mã đối tượng "XX"'],
+    ['a province that does not exist', 'DN3992020893987', 'Mã tỉnh "99"'],
+  ])('a BHYT card code with %s is refused, on the patient and on the card', (_name, code, message) => {
     const patient = variant(resident, (p) => {
       p.identifier!.find((i) => i.system === VN_CORE.insuranceNumber)!.value = code;
     });
-    expect(texts(errors(patient))).toContain('Mã thẻ BHYT phải có 15 ký tự');
+    expect(texts(errors(patient))).toContain(message);
     const card = variant(examples.coverage as Coverage, (c) => {
       c.identifier![0].value = code;
     });
-    expect(texts(errors(card))).toContain('Mã thẻ BHYT phải có 15 ký tự');
+    expect(texts(errors(card))).toContain(message);
   });
 
   test('a BHYT card whose category or benefit level disagrees with its code is refused', () => {

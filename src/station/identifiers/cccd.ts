@@ -1,3 +1,5 @@
+import { oddCharacter } from './characters';
+
 /**
  * The 12-digit personal identification number (số định danh cá nhân, printed on the CCCD card):
  * Decree 137/2015/NĐ-CP art. 7 and Circular 07/2016/TT-BCA (kept by the 2023 Law on Identification):
@@ -37,9 +39,7 @@ export function centurySexDigit(year: number, sex: BirthSex): number {
 
 /** Problems with a personal ID number; empty when valid (and consistent with what is known). */
 export function checkCccd(value: string, birthDate?: string, gender?: string): IdProblem[] {
-  if (!/^\d{12}$/.test(value)) {
-    return [{ vi: `Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số; số đã nhập có ${value.length} ký tự`, en: `A personal ID (CCCD) has exactly 12 digits; got ${value.length} characters` }];
-  }
+  if (!/^[0-9]{12}$/.test(value)) return [formProblem(value)];
   const problems: IdProblem[] = [];
   const place = value.slice(0, 3);
   if (!CCCD_PLACE_CODES.has(place)) {
@@ -62,6 +62,21 @@ export function checkCccd(value: string, birthDate?: string, gender?: string): I
     problems.push(centuryProblem(digit, centurySexDigit(year, 'male'), year));
   }
   return problems;
+}
+
+/** What is wrong with a value that is not 12 digits: an odd character, another character, or only the length. */
+function formProblem(value: string): IdProblem {
+  const odd = oddCharacter(value, { vi: 'Số định danh cá nhân (CCCD)', en: 'personal ID (CCCD)' });
+  if (odd) return odd;
+  const chars = Array.from(value);
+  const other = chars.findIndex((c) => !/[0-9]/.test(c));
+  if (other >= 0) {
+    return {
+      vi: `Ký tự "${chars[other]}" ở vị trí ${other + 1} không phải chữ số: số định danh cá nhân (CCCD) chỉ gồm 12 chữ số`,
+      en: `The character "${chars[other]}" at position ${other + 1} is not a digit; a personal ID (CCCD) is 12 digits`,
+    };
+  }
+  return { vi: `Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số; số đã nhập có ${chars.length} chữ số`, en: `A personal ID (CCCD) has exactly 12 digits; got ${chars.length}` };
 }
 
 function centuryProblem(digit: number, expected: number, year: number, sex?: BirthSex): IdProblem {

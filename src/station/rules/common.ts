@@ -1,7 +1,7 @@
 import type { Address, Coding, Identifier } from '@medplum/fhirtypes';
 import { CS, EXT, SYSTEMS, VN_CORE } from '../canonical';
 import type { StationConfig } from '../config';
-import { isBhytProblem, parseBhyt } from '../identifiers/bhyt';
+import { checkBhyt } from '../identifiers/bhyt';
 import { checkCccd } from '../identifiers/cccd';
 import { codingOf, error, extensionsOf, warning, type Issue } from './issues';
 import { knownCode, type StationTerminology } from './terminology';
@@ -16,20 +16,22 @@ export interface RuleContext {
 
 /**
  * Identifier checks that apply wherever the identifier appears: a personal ID (CCCD) must be well
- * formed (and agree with birth date and sex when the owner's are given), a BHYT card code must
- * follow the 15-character pattern.
+ * formed (and agree with birth date and sex when the owner's are given); a BHYT card code must be
+ * well formed, of a known category and province, and TE only for a child under 6 when the holder's
+ * birth date is known (on the identifier's start, else today).
  */
-export function identifierIssues(identifiers: Identifier[] | undefined, path: string, birthDate?: string, gender?: string): Issue[] {
+export function identifierIssues(identifiers: Identifier[] | undefined, path: string, ctx: RuleContext, owner: { birthDate?: string; gender?: string } = {}): Issue[] {
+  const isCategory = (code: string): boolean => knownCode(ctx.terminology, CS.bhytCategory, code);
   return (identifiers ?? []).flatMap((id, i) => {
     const at = `${path}[${i}].value`;
     if (id.system === VN_CORE.nationalId) {
       if (!id.value) return [error('Thiếu số định danh cá nhân (CCCD)', 'The personal ID has no value', at, 'required')];
-      return checkCccd(id.value, birthDate, gender).map((p) => error(p.vi, p.en, at));
+      return checkCccd(id.value, owner.birthDate, owner.gender).map((p) => error(p.vi, p.en, at));
     }
     if (id.system === VN_CORE.insuranceNumber) {
       if (!id.value) return [error('Thiếu mã thẻ BHYT', 'The BHYT card code has no value', at, 'required')];
-      const parsed = parseBhyt(id.value);
-      return isBhytProblem(parsed) ? [error(parsed.vi, parsed.en, at)] : [];
+      const holder = owner.birthDate ? { birthDate: owner.birthDate, on: id.period?.start?.slice(0, 10) ?? new Date().toISOString().slice(0, 10) } : undefined;
+      return checkBhyt(id.value, isCategory, holder).map((p) => error(p.vi, p.en, at));
     }
     return [];
   });

@@ -7,7 +7,7 @@ import { knownCode } from './terminology';
 
 /** A BHYT card: code, category and benefit level agreeing with the code, validity, facility. */
 export function coverageIssues(c: Coverage, ctx: RuleContext, full: boolean): Issue[] {
-  const issues = identifierIssues(c.identifier, 'Coverage.identifier');
+  const issues = identifierIssues(c.identifier, 'Coverage.identifier', ctx);
   if (!full) return issues;
   const cardIndex = (c.identifier ?? []).findIndex((i) => i.system === VN_CORE.insuranceNumber);
   if (cardIndex < 0) return [...issues, missing(`mã thẻ BHYT (identifier hệ ${VN_CORE.insuranceNumber})`, 'BHYT card code', 'Coverage.identifier')];
@@ -26,9 +26,6 @@ export function coverageIssues(c: Coverage, ctx: RuleContext, full: boolean): Is
     }
     if (level.value && level.value !== card.benefitLevel) {
       issues.push(error(`Mức hưởng ${level.value} khác với ký tự thứ 3 của mã thẻ (${card.benefitLevel})`, `Benefit level ${level.value} differs from the card code (${card.benefitLevel})`, `Coverage.class[${level.index}].value`));
-    }
-    if (!ctx.terminology.display(CS.bhytCategory, card.category)) {
-      issues.push(warning(`Mã đối tượng ${card.category} không có trong danh mục của trạm: hãy kiểm tra lại`, `Category ${card.category} is not in the station's list`, `Coverage.identifier[${cardIndex}].value`));
     }
   }
   if (!c.period?.start || !c.period.end) issues.push(missing('thời hạn thẻ (từ ngày, đến ngày)', 'Validity (period.start and period.end)', 'Coverage.period'));

@@ -7,7 +7,7 @@ import { knownCode } from './terminology';
 
 /** Checks that apply to any Patient: identifiers, ethnic group, occupation, address codes. */
 export function patientElementIssues(p: Patient, ctx: RuleContext): Issue[] {
-  const issues = identifierIssues(p.identifier, 'Patient.identifier', p.birthDate, p.gender);
+  const issues = identifierIssues(p.identifier, 'Patient.identifier', ctx, p);
   for (const { ext, index } of extensionsOf(p, EXT.ethnicGroup)) {
     const c = ext.valueCoding;
     if (c?.system !== VN_CORE.race || !knownCode(ctx.terminology, VN_CORE.race, c.code)) {
@@ -52,7 +52,7 @@ export function residentIssues(p: Patient, ctx: RuleContext): Issue[] {
 
 /** A carer or emergency contact: who they are to the resident, and how to reach them. */
 export function carerIssues(r: RelatedPerson, ctx: RuleContext, full: boolean): Issue[] {
-  const issues = identifierIssues(r.identifier, 'RelatedPerson.identifier');
+  const issues = identifierIssues(r.identifier, 'RelatedPerson.identifier', ctx);
   (r.address ?? []).forEach((a, i) => issues.push(...addressIssues(a, `RelatedPerson.address[${i}]`, ctx)));
   if (!full) return issues;
   if (!r.relationship?.length) issues.push(missing('quan hệ với người dân (ví dụ mẹ, con)', 'Relationship', 'RelatedPerson.relationship'));

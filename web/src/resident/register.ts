@@ -1,7 +1,7 @@
 import type { BundleEntry, Group, Patient } from '@medplum/fhirtypes';
 import { CS, EXT } from '../../../src/station/canonical';
 import type { StationConfig } from '../../../src/station/config';
-import { isBhytProblem, parseBhyt } from '../../../src/station/identifiers/bhyt';
+import { checkBhyt } from '../../../src/station/identifiers/bhyt';
 import { checkCccd } from '../../../src/station/identifiers/cccd';
 import { residentResource } from '../../../src/station/model/person';
 import { bhytCoverage } from '../../../src/station/model/records';
@@ -81,13 +81,14 @@ export function checkForm(form: ResidentForm, submitting: boolean, today: string
   }
   if (form.phone.trim() && !/^0\d{9}$/.test(form.phone.replace(/[\s.]/g, ''))) errors.phone = 'Số điện thoại có 10 chữ số, bắt đầu bằng 0';
   if (optionalDate(form.residenceStart) === null) errors.residenceStart = 'Viết dạng ngày/tháng/năm';
-  checkCard(form, errors);
+  checkCard(form, errors, birth || undefined, today);
   if (form.household.mode === 'new' && !form.household.code.trim() && submitting) errors.householdCode = 'Cần mã hộ';
   if (form.household.mode === 'join' && !form.household.group && submitting) errors.household = 'Hãy tìm và chọn hộ';
   return errors;
 }
 
-function checkCard(form: ResidentForm, errors: Problems): void {
+/** The card code as the API checks it on the Patient (src/station/rules/common.ts): TE against the age today. */
+function checkCard(form: ResidentForm, errors: Problems, birthDate: string | undefined, today: string): void {
   const code = form.bhytCode.replace(/\s/g, '').toUpperCase();
   const from = optionalDate(form.bhytFrom);
   const to = optionalDate(form.bhytTo);
@@ -95,9 +96,8 @@ function checkCard(form: ResidentForm, errors: Problems): void {
     if (form.bhytFrom.trim() || form.bhytTo.trim()) errors.bhytCode = 'Cần mã thẻ BHYT cho thời hạn đã nhập';
     return;
   }
-  const card = parseBhyt(code);
-  if (isBhytProblem(card)) errors.bhytCode = card.vi;
-  else if (!display(CS.bhytCategory, card.category)) errors.bhytCode = `Mã đối tượng ${card.category} không có trong danh mục BHYT`;
+  const problems = checkBhyt(code, (category) => display(CS.bhytCategory, category) !== undefined, birthDate ? { birthDate, on: today } : undefined);
+  if (problems.length) errors.bhytCode = problems.map((p) => p.vi).join('; ');
   if (from === null || !from) errors.bhytFrom = 'Cần ngày bắt đầu hạn thẻ (ngày/tháng/năm)';
   if (to === null || !to) errors.bhytTo = 'Cần ngày hết hạn thẻ (ngày/tháng/năm)';
   else if (from && to < from) errors.bhytTo = 'Ngày hết hạn trước ngày bắt đầu';
