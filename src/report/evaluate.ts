@@ -72,6 +72,7 @@ function populationQuery(req: Omit<CountRequest, 'measures' | 'period'>, periods
     windows: periods.map((period) => windowOf(period, req.repo.ctx.timeZone)),
     timeZone: req.repo.ctx.timeZone,
     villages: req.station.villages.map((v) => v.code),
+    communes: [req.station.commune.code, ...req.station.formerCommunes.map((c) => c.code)],
     village: req.scope.village,
   };
 }

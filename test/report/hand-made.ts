@@ -1,6 +1,6 @@
-import type { Condition, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Address, Condition, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { Repository } from '../../src/fhir/store/repository';
-import { EXT } from '../../src/station/canonical';
+import { CS, EXT } from '../../src/station/canonical';
 import { HA_SON } from '../../src/station/config';
 import { heightForAgeObservation, visitResources, vitalSign } from '../../src/station/model/clinical';
 import { residentResource, type Residence } from '../../src/station/model/person';
@@ -8,7 +8,7 @@ import { bhytCoverage, enrolmentResource } from '../../src/station/model/records
 import { loadStationTerminology } from '../../src/station/rules/terminology';
 
 /**
- * A hand-made population of 24 people in Hà Sơn's villages, for the reference date 2025-09-30 and
+ * A hand-made population of 26 people, in Hà Sơn's villages or (X2, X3) elsewhere, for the reference date 2025-09-30 and
  * the period 2025-01-01 … 2025-09-30. Every person is there for a reason (see `why`); the expected
  * counts in report.int.test.ts are worked out by hand from this table, not by code.
  */
@@ -24,7 +24,8 @@ export interface Person {
   why: string;
   sex: 'male' | 'female' | 'unknown';
   birth?: string;
-  residences: (Omit<Residence, 'village'> & { village?: (typeof HA_SON.villages)[number] })[];
+  /** In the commune (a village, or none: the "unknown" village), or `elsewhere`: a home in Hà Nội. */
+  residences: (Omit<Residence, 'village'> & { village?: (typeof HA_SON.villages)[number]; elsewhere?: boolean })[];
   card?: Card;
   enrolments?: Enrol[];
   /** Visit dates, `VR` for remote ones; `cancelled` ones did not take place. */
@@ -41,6 +42,7 @@ export interface Person {
 
 const perm = (village: (typeof HA_SON.villages)[number], start?: string, end?: string) => ({ village, type: 'thuong-tru' as const, start, end });
 const temp = (village: (typeof HA_SON.villages)[number], start?: string, end?: string) => ({ village, type: 'tam-tru' as const, start, end });
+const hanoi = (type: 'thuong-tru' | 'tam-tru', start?: string) => ({ type, start, elsewhere: true });
 const adult = (n: string): Card => ({ code: `GD438${n.padStart(10, '0')}`, start: '2025-01-01', end: '2025-12-31' });
 const child = (n: string, start: string, end: string): Card => ({ code: `TE138${n.padStart(10, '0')}`, start, end });
 
@@ -90,6 +92,9 @@ export const PEOPLE: Person[] = [
     residences: [perm(V5, '1980-01-01')], card: { code: 'GD4380000000023', start: '2024-10-01', end: '2025-09-30' },
     enrolments: [{ app: 'vtelehealth', on: '2025-01-01', withdrawn: '2025-09-30' }], visits: [{ on: '2025-03-03', remote: true }] },
   { label: 'X1', why: 'address without residence type (an unprofiled record): never a resident', sex: 'male', birth: '1990-01-01', residences: [], card: adult('24'), unprofiled: true },
+  { label: 'X2', why: 'permanent home in Hà Nội (no dates): a visitor, never a resident', sex: 'female', birth: '1991-01-01', residences: [hanoi('thuong-tru')], card: adult('25') },
+  { label: 'X3', why: 'moved to Hà Nội on 2025-07-01, the Chí Phúc residence left open: a resident until 2025-06-30', sex: 'male', birth: '1993-03-03',
+    residences: [perm(V1, '2010-01-01'), hanoi('thuong-tru', '2025-07-01')], card: adult('26') },
 ];
 
 /** Writes the population through the repository (the real write path); returns Patient ids by label. */
@@ -127,6 +132,9 @@ export async function writePopulation(repo: Repository): Promise<Map<string, str
 function patientOf(p: Person): Patient {
   const residences = p.residences.map((r) => ({ ...r, village: r.village ?? V1 }));
   const patient = residentResource(HA_SON, { name: `Người Thử ${p.label}`, sex: p.sex === 'unknown' ? 'male' : p.sex, birthDate: p.birth ?? '2000-01-01', ethnicCode: '01', residences });
+  p.residences.forEach((r, i) => {
+    if (r.elsewhere) patient.address![i] = hanoiAddress(r.type, r.start);
+  });
   patient.gender = p.sex;
   if (!p.birth) delete patient.birthDate;
   p.residences.forEach((r, i) => {
@@ -155,4 +163,18 @@ function visitInput(ref: string, on: string, remote: boolean) {
 /** A visit (Encounter) and its diagnosis (Condition, dated the same day); the caller links them. */
 function visitOf(ref: string, v: { on: string; remote?: boolean; cancelled?: boolean }): { encounter: Encounter; conditions: Condition[] } {
   return visitResources({ ...visitInput(ref, v.on, !!v.remote), treatment: 'Tư vấn, theo dõi', status: v.cancelled ? 'cancelled' : 'finished' }, t, ['Condition/placeholder']);
+}
+
+/** A home in Phường Ba Đình, Hà Nội (province 01, commune 00004): outside the station's commune. */
+function hanoiAddress(type: 'thuong-tru' | 'tam-tru', start?: string): Address {
+  return {
+    use: 'home',
+    text: 'Phường Ba Đình, Hà Nội',
+    extension: [
+      { url: EXT.province, valueCoding: { system: CS.adminUnit2025, code: '01' } },
+      { url: EXT.commune, valueCoding: { system: CS.adminUnit2025, code: '00004' } },
+      { url: EXT.residenceType, valueCoding: { system: CS.residenceType, code: type } },
+    ],
+    ...(start ? { period: { start } } : {}),
+  };
 }

@@ -1,6 +1,8 @@
 import type { Address, Basic, Coverage, Encounter, Extension, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { ReportConfig } from '../../src/report/config';
 import { EXT } from '../../src/station/canonical';
+import type { StationConfig } from '../../src/station/config';
+import { inStationCommune } from '../../src/station/rules/common';
 
 /**
  * The health-criterion indicators recomputed in plain JavaScript from raw resources, written from
@@ -46,26 +48,34 @@ function addMonths(date: string, months: number): string {
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }
 
-/** The residence of `p` on `day` (village code), or undefined when not a resident then. */
-function residenceOn(p: Patient, day: string, config: ReportConfig, zone: string): string | undefined {
+/**
+ * The residence of `p` on `day` (village code), or undefined when not a resident then. Only
+ * residences in the station's commune count, and a residence elsewhere ends those that started
+ * before it.
+ */
+function residenceOn(p: Patient, day: string, config: ReportConfig, station: StationConfig, zone: string): string | undefined {
   const rank = (a: Address): number => config.residenceTypes.indexOf(ext(a, EXT.residenceType)?.valueCoding?.code ?? '');
   const residences = (p.address ?? []).filter((a) => ext(a, EXT.residenceType));
+  const here = (a: Address): boolean => inStationCommune(a, station);
   const village = (a: Address): string => ext(a, EXT.village)?.valueCoding?.code ?? 'unknown';
   if (!residences.some((a) => a.period)) {
-    const counted = residences.filter((a) => rank(a) >= 0);
+    const counted = residences.filter((a) => rank(a) >= 0 && here(a));
     if (!counted.length) return undefined;
     const codes = (p.address ?? []).map((a) => ext(a, EXT.village)?.valueCoding?.code).filter((c): c is string => !!c).sort();
     return codes[0] ?? 'unknown';
   }
+  const start = (a: Address): string => (a.period?.start ? localDay(a.period.start, zone) : '');
   const covering = residences.filter((a) => a.period && rank(a) >= 0 && (!a.period.start || localDay(a.period.start, zone) <= day) && (!a.period.end || localDay(a.period.end, zone) >= day));
-  covering.sort((a, b) => rank(a) - rank(b) || Number(village(a) === 'unknown') - Number(village(b) === 'unknown') || (b.period?.start ?? '').localeCompare(a.period?.start ?? ''));
-  return covering[0] ? village(covering[0]) : undefined;
+  const left = covering.filter((a) => !here(a)).map(start).sort().at(-1);
+  const counted = covering.filter((a) => here(a) && (left === undefined || start(a) >= left));
+  counted.sort((a, b) => rank(a) - rank(b) || Number(village(a) === 'unknown') - Number(village(b) === 'unknown') || (b.period?.start ?? '').localeCompare(a.period?.start ?? ''));
+  return counted[0] ? village(counted[0]) : undefined;
 }
 
-export function people(raw: Raw, day: string, config: ReportConfig, zone: string): Person[] {
+export function people(raw: Raw, day: string, config: ReportConfig, station: StationConfig, zone: string): Person[] {
   const out: Person[] = [];
   for (const p of raw.patients) {
-    const village = residenceOn(p, day, config, zone);
+    const village = residenceOn(p, day, config, station, zone);
     if (village === undefined) continue;
     const birth = p.birthDate && p.birthDate <= day ? p.birthDate : undefined;
     const years = birth ? fullYears(birth, day) : undefined;

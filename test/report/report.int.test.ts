@@ -1,11 +1,12 @@
-import type { List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation, Patient } from '@medplum/fhirtypes';
+import type { Address, List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation, Patient } from '@medplum/fhirtypes';
 import { MEASURE, measureUrl } from '../../src/report/canonical';
 import { defaultReportConfig } from '../../src/report/config';
 import { countMeasures, countMeasuresOver } from '../../src/report/evaluate';
 import { trendPeriods } from '../../src/report/period';
 import { HA_SON } from '../../src/station/config';
 import { storeCommune, storeConformance, type StationRefs } from '../../src/station/bootstrap';
-import { stationAddress } from '../../src/station/model/person';
+import { CS, EXT } from '../../src/station/canonical';
+import { residentResource, stationAddress } from '../../src/station/model/person';
 import { bhytCoverage, enrolmentResource } from '../../src/station/model/records';
 import { visitResources } from '../../src/station/model/clinical';
 import { loadStationTerminology } from '../../src/station/rules/terminology';
@@ -129,8 +130,8 @@ describe('$evaluate-measure over the hand-made population', () => {
   test('an earlier reference date: the mover counts in his former village, the card that expired in June still counts', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure?periodStart=2025-01-01&periodEnd=2025-03-31`);
     const g = (res.body as MeasureReport).group![0];
-    // On 2025-03-31: A6 (moved out in May) lives in V1, B1 still in V1, A7 has arrived (from 03-01), B3 alive, E1's card not yet valid.
-    expect(strata(g, 'village')[V1]).toEqual([8, 0, 8]);
+    // On 2025-03-31: A6 (moved out in May) lives in V1, B1 still in V1, A7 has arrived (from 03-01), X3 has not yet moved to Hà Nội, B3 alive, E1's card not yet valid.
+    expect(strata(g, 'village')[V1]).toEqual([9, 0, 9]);
     expect(strata(g, 'village')[V2]).toEqual([5, 0, 3]);
   });
 
@@ -149,6 +150,10 @@ describe('$evaluate-measure over the hand-made population', () => {
     expect(await members('bhyt-coverage', '2025-07-01', 'numerator')).not.toContain('A3');
     expect(await members('bhyt-coverage', '2025-05-31', 'initial-population')).toContain('A6');
     expect(await members('bhyt-coverage', '2025-06-01', 'initial-population')).not.toContain('A6');
+    // X3 moved to Hà Nội on 2025-07-01 (the Chí Phúc residence left open); X2 lives in Hà Nội.
+    expect(await members('bhyt-coverage', '2025-06-30', 'initial-population')).toContain('X3');
+    expect(await members('bhyt-coverage', '2025-07-01', 'initial-population')).not.toContain('X3');
+    expect(await members('bhyt-coverage', '2025-06-30', 'initial-population')).not.toContain('X2');
     expect(await members('e-health-book', '2025-01-31', 'numerator')).not.toContain('A2');
     expect(await members('e-health-book', '2025-02-01', 'numerator')).toContain('A2');
     expect(await members('e-health-book', '2025-07-31', 'numerator')).toContain('A7');
@@ -336,5 +341,38 @@ describe('writes show in the next report', () => {
 
     await repo.delete('Coverage', card.resource.id!);
     expect(counts((await evaluate('bhyt-coverage')).group![0].population)).toEqual([22, 2, 16]);
+  });
+});
+
+describe('residence elsewhere', () => {
+  const t = loadStationTerminology();
+  const village = (code: string) => HA_SON.villages.find((v) => v.code === code)!;
+  const hanoi = (type: 'thuong-tru' | 'tam-tru', start: string): Address => ({
+    text: 'Phường Ba Đình, Hà Nội',
+    extension: [
+      { url: EXT.province, valueCoding: { system: CS.adminUnit2025, code: '01' } },
+      { url: EXT.commune, valueCoding: { system: CS.adminUnit2025, code: '00004' } },
+      { url: EXT.residenceType, valueCoding: { system: CS.residenceType, code: type } },
+    ],
+    period: { start },
+  });
+
+  test('a temporary resident whose permanent home elsewhere is older counts; so does one who moved away and came back', async () => {
+    const repo = server.engine.repo;
+    const person = async (name: string, address: Address[]): Promise<string> => {
+      const p = residentResource(HA_SON, { name, sex: 'female', birthDate: '1990-01-01', ethnicCode: '01', residences: [{ village: village(V3), type: 'tam-tru' }] });
+      const id = (await repo.create({ ...p, address })).resource.id!;
+      await repo.create(bhytCoverage({ patientRef: `Patient/${id}`, cardCode: 'GD4380000000031', start: '2025-01-01', end: '2025-12-31', facility: { code: '38999', name: 'Trạm Y tế xã Hà Sơn' } }, t));
+      return id;
+    };
+    const before = strata((await evaluate('bhyt-coverage')).group![0], 'village');
+    // Tạm trú in Cẩm Cường since 2024, thường trú in Hà Nội since 2010: lives in the commune now.
+    await person('Người Tạm Trú', [hanoi('thuong-tru', '2010-01-01'), stationAddress(HA_SON, { village: village(V3), type: 'tam-tru', start: '2024-01-01' })]);
+    // In Vĩnh An since 1990 (never closed), in Hà Nội from 2015, back in Vĩnh An from 2024.
+    await person('Người Trở Về', [stationAddress(HA_SON, { village: village(V4), type: 'thuong-tru', start: '1990-01-01' }), hanoi('thuong-tru', '2015-01-01'), stationAddress(HA_SON, { village: village(V4), type: 'thuong-tru', start: '2024-01-01' })]);
+    const after = strata((await evaluate('bhyt-coverage')).group![0], 'village');
+    expect(after[V3]).toEqual([before[V3][0] + 1, before[V3][1], before[V3][2] + 1]);
+    expect(after[V4]).toEqual([before[V4][0] + 1, before[V4][1], before[V4][2] + 1]);
+    expect(after.unknown).toEqual(before.unknown);
   });
 });

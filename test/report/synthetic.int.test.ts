@@ -77,7 +77,7 @@ function shapeOf(group: MeasureReportGroup): Record<string, Record<string, Tripl
 describe(`synthetic commune (${RESIDENTS} residents, seed 42): SQL evaluation = plain JavaScript, stratum by stratum`, () => {
   test.each(PERIODS)('period $start … $end', async (period) => {
     const day = period.end;
-    const persons = people(raw, day, config, ZONE);
+    const persons = people(raw, day, config, HA_SON, ZONE);
     const byId = new Map(persons.map((p) => [p.id, p]));
     const cards = cardHolders(raw, day, config);
     const book = enrolled(raw, day, config.eHealthBook.apps, config.eHealthBook.verifications);

@@ -10,8 +10,10 @@ import { RECORD_DATES } from '../config';
  * types, statuses, apps… when it counts (population.ts), and a configuration change needs no
  * rebuild. What each table holds:
  *  - report_person: one row per Patient — gender, birth and death dates, the exclusion tokens, the
- *    administrative fields present, the undated residence types and village token;
- *  - report_residence: the Patient's residence rows (`residence-<type>$<village>`, with period);
+ *    administrative fields present, the undated residence types, village token and commune codes
+ *    (2025 and former: whether an undated residence is in the station's commune);
+ *  - report_residence: the Patient's residence rows (`residence-<type>$<village>`, or
+ *    `residence-<type>$<commune>` for an address without a village, with period);
  *  - report_fact: one row per card (Coverage period × beneficiary), enrolment (Basic), visit
  *    (Encounter date × subject) and measured Observation (date × subject × value), with its
  *    tokens (`param␟code` and `param␟system␟code`);
@@ -79,14 +81,15 @@ function refreshStatement(whole: boolean): string {
       SELECT o.resource_id AS pid, tk.gender, dt.birth, dt.death, coalesce(tk.deceased, false) AS deceased, coalesce(tk.inactive, false) AS inactive,
              coalesce(s.has_name, false) AS has_name, coalesce(s.has_address, false) AS has_address,
              coalesce(tk.has_identifier, false) AS has_identifier, coalesce(tk.has_ethnic_group, false) AS has_ethnic_group,
-             coalesce(tk.residence_types, '{}') AS residence_types, tk.village, coalesce(dt.dated, false) AS dated
+             coalesce(tk.residence_types, '{}') AS residence_types, tk.village, coalesce(tk.communes, '{}') AS communes, coalesce(dt.dated, false) AS dated
         FROM ids o
         LEFT JOIN LATERAL (
           SELECT min(t.code) FILTER (WHERE t.param = 'gender') AS gender,
                  bool_or(t.param = 'deceased' AND t.code = 'true') AS deceased, bool_or(t.param = 'active' AND t.code = 'false') AS inactive,
                  bool_or(t.param = 'identifier') AS has_identifier, bool_or(t.param = 'ethnic-group') AS has_ethnic_group,
                  array_agg(t.code) FILTER (WHERE t.param = 'residence-type' AND t.code IS NOT NULL) AS residence_types,
-                 min(t.code) FILTER (WHERE t.param = 'village') AS village
+                 min(t.code) FILTER (WHERE t.param = 'village') AS village,
+                 array_agg(t.code) FILTER (WHERE t.param IN ('commune', 'former-commune') AND t.code IS NOT NULL) AS communes
             FROM idx_token t WHERE ${own('t')}) tk ON true
         LEFT JOIN LATERAL (
           SELECT min(d.lo) FILTER (WHERE d.param = 'birthdate') AS birth, min(d.lo) FILTER (WHERE d.param = 'death-date') AS death,
@@ -125,7 +128,7 @@ function refreshStatement(whole: boolean): string {
     rids AS MATERIALIZED (SELECT pid, rid FROM known UNION ALL SELECT pid, rid FROM added),
     person AS (INSERT INTO report_person
       SELECT ${st}, m.rid, x.pid, x.gender, x.birth, x.death, x.deceased, x.inactive, x.has_name, x.has_address, x.has_identifier, x.has_ethnic_group,
-             x.residence_types, x.village, x.dated
+             x.residence_types, x.village, x.dated, x.communes
         FROM person_rows x JOIN rids m USING (pid)),
     residence AS (INSERT INTO report_residence SELECT ${st}, m.rid, x.param, x.lo, x.hi FROM residence_rows x JOIN rids m USING (pid)),
     -- In the order the report reads them: after a whole rebuild, each type's facts fill pages of their own.

@@ -17,10 +17,12 @@ import type { SqlParams } from './params';
  * code…) are applied here, to the raw tokens the facts keep. The report reads whole sets, so hash
  * joins are the right plan (queryable.ts turns nested loops off).
  *
- * Residence comes from the composite parameters residence-<type> (village$period, one row per
- * residence address: fhir-profiles/measures/search/), so a resident who moved between villages is
- * counted in the village whose residence covers the date. A resident whose residence addresses
- * carry no dates at all lives there "always" (village from the plain `village` token).
+ * Residence comes from the composite parameters residence-<type> (village$period, or commune$period
+ * without a village; one row per residence address: fhir-profiles/measures/search/), so a resident
+ * who moved between villages is counted in the village whose residence covers the date, and one
+ * who moved out of the commune stops counting from the start of the residence elsewhere. A resident
+ * whose residence addresses carry no dates at all lives there "always" (village from the plain
+ * `village` token; in the commune when it has a village or one of the commune's codes).
  */
 
 /** Facts a measure needs; only those asked for become CTEs. */
@@ -32,8 +34,14 @@ export interface PopulationQuery {
   /** One reference date and period, or several (the trend's months) counted in the same statement. */
   windows: ReportWindow[];
   timeZone: string;
-  /** Village codes of the station (the index keys are looked up per village, plus "unknown"). */
+  /** Village codes of the station (the index keys are looked up per village). */
   villages: string[];
+  /**
+   * The station's commune codes: the 2025 commune and its former communes (what `inStationCommune`
+   * accepts). A residence without a village is in the commune, in the village "unknown", when it
+   * carries one of them; any other is elsewhere.
+   */
+  communes: string[];
   /** Only this village's residents (subject = a village Location). */
   village?: string;
   features: Set<Feature>;
@@ -89,23 +97,38 @@ function datesCte(q: PopulationQuery, p: SqlParams): string {
 /** Upper bounds (completed years) of the age groups <5, 5–17, 18–59; ≥60 is the rest. */
 const AGE_BOUNDS = [5, 18, 60];
 
+/**
+ * Each resident's residence on each date: the covering residences of the counted types, in the
+ * commune (a station village, or a commune code without a village: "unknown") or elsewhere. A
+ * residence elsewhere ends residency in the commune from its start: only the commune's
+ * residences that started at or after the latest covering one elsewhere count (moving back counts
+ * again; at the same start the commune wins). Among those, the first type in `residenceTypes`
+ * wins, then a known village, then the latest start.
+ */
 function residenceCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const types = p.add(q.config.residenceTypes);
-  // One key per residence type and village (docs/report.md, "How it is computed"), with its village and the rank of its type.
-  const keys = q.config.residenceTypes.flatMap((t, i) => [...q.villages, 'unknown'].map((village) => ({ param: `${residenceParam(t)}$${village}`, village, rank: i + 1 })));
-  const params = p.add(keys.map((k) => k.param));
+  const places = [...q.villages.map((code) => ({ code, village: code })), ...q.communes.map((code) => ({ code, village: 'unknown' }))];
+  // One key per residence type and place in the commune (docs/report.md, "How it is computed"), with its village and the rank of its type.
+  const keys = q.config.residenceTypes.flatMap((t, i) => places.map(({ code, village }) => ({ param: `${residenceParam(t)}$${code}`, village, rank: i + 1 })));
   const b = span(q, p);
-  return `residence AS (
+  return `residence_rows AS MATERIALIZED (
+    SELECT dt.k, d.rid, key.village, key.rank, d.lo
+      FROM report_residence d
+      LEFT JOIN unnest(${p.add(keys.map((k) => k.param))}::text[], ${p.add(keys.map((k) => k.village))}::text[], ${p.add(keys.map((k) => k.rank))}::int[]) AS key(param, village, rank) ON key.param = d.param
+      JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
+     WHERE d.station_id = ${st} AND split_part(d.param, '$', 1) = ANY(${p.add(q.config.residenceTypes.map(residenceParam))}::text[]) AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
+  ),
+  moved_away AS (SELECT k, rid, max(lo) AS lo FROM residence_rows WHERE village IS NULL GROUP BY k, rid),
+  residence AS (
     SELECT DISTINCT ON (k, rid) k, rid, village FROM (
-      SELECT dt.k, d.rid, key.village, key.rank, d.lo
-        FROM report_residence d
-        JOIN unnest(${params}::text[], ${p.add(keys.map((k) => k.village))}::text[], ${p.add(keys.map((k) => k.rank))}::int[]) AS key(param, village, rank) ON key.param = d.param
-        JOIN dates dt ON d.lo < dt.day_end AND d.hi > dt.day_start
-       WHERE d.station_id = ${st} AND d.param = ANY(${params}::text[]) AND d.lo < ${b.dayEnd()} AND d.hi > ${b.dayStart()}
+      SELECT r.k, r.rid, r.village, r.rank, r.lo
+        FROM residence_rows r LEFT JOIN moved_away m ON m.k = r.k AND m.rid = r.rid
+       WHERE r.village IS NOT NULL AND (m.lo IS NULL OR r.lo >= m.lo)
       UNION ALL
       SELECT dt.k, u.rid, coalesce(u.village, 'unknown'), array_position(${types}::text[], u.code), '-infinity'::timestamptz
         FROM (SELECT pr.rid, pr.village, t.code FROM report_person pr, unnest(pr.residence_types) AS t(code)
-               WHERE pr.station_id = ${st} AND NOT pr.dated AND t.code = ANY(${types}::text[])) u
+               WHERE pr.station_id = ${st} AND NOT pr.dated AND t.code = ANY(${types}::text[])
+                 AND (pr.village IS NOT NULL OR pr.communes && ${p.add(q.communes)}::text[])) u
         CROSS JOIN dates dt
     ) c
     ORDER BY k, rid, rank, village = 'unknown', lo DESC
