@@ -123,7 +123,7 @@ export function enrolled(raw: Raw, day: string, apps: string[], verifications: s
 export function remoteUsers(raw: Raw, from: string, to: string, config: ReportConfig, zone: string): Set<string> {
   return new Set(
     raw.encounters
-      .filter((e) => config.telemedicine.encounterClasses.includes(e.class.code!) && !['planned', 'cancelled', 'entered-in-error'].includes(e.status))
+      .filter((e) => config.telemedicine.encounterClasses.includes(e.class.code!) && ['in-progress', 'finished'].includes(e.status))
       .filter((e) => e.period?.start && localDay(e.period.start, zone) <= to && localDay(e.period.end ?? e.period.start, zone) >= from)
       .map((e) => patientOf(e.subject?.reference)!),
   );

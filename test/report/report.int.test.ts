@@ -376,3 +376,19 @@ describe('residence elsewhere', () => {
     expect(after.unknown).toEqual(before.unknown);
   });
 });
+
+describe('telemedicine use (14.3)', () => {
+  test('a remote consultation counts once held (in-progress or finished), not while the resident only waits (arrived)', async () => {
+    const t = loadStationTerminology();
+    const repo = server.engine.repo;
+    const p = residentResource(HA_SON, { name: 'Người Chờ Khám', sex: 'male', birthDate: '1980-01-01', ethnicCode: '01', residences: [{ village: HA_SON.villages[4], type: 'thuong-tru', start: '2000-01-01' }] });
+    const ref = `Patient/${(await repo.create(p)).resource.id}`;
+    await repo.create(enrolmentResource({ patientRef: ref, app: 'vtelehealth', verification: 'seen-on-phone', enrolledOn: '2025-01-10', recordedBy: { display: 'Nguyễn Thị Lan' }, recordedOn: '2025-01-10' }, t));
+    const before = counts((await evaluate('telemedicine')).group![0].population);
+    const { encounter } = visitResources({ patientRef: ref, examiner: { display: 'Lê Văn Thành' }, start: '2025-09-10T09:00:00+07:00', end: '2025-09-10T09:20:00+07:00', class: 'VR', specialty: 'noi', symptoms: 'Ho', diagnoses: ['J00'], treatment: 'Tư vấn', status: 'finished' }, t, ['Condition/placeholder']);
+    const waiting = (await repo.create({ ...encounter, diagnosis: undefined, status: 'arrived' })).resource;
+    expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual(before);
+    await repo.update('Encounter', waiting.id!, { ...waiting, status: 'in-progress' });
+    expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual([before[0], before[1], before[2] + 1]);
+  });
+});

@@ -198,6 +198,14 @@ function enrolmentCte(q: PopulationQuery, p: SqlParams, st: string): string {
   )`;
 }
 
+/**
+ * Statuses of a remote consultation that took place — "at least one remote consultation" (domain
+ * README §2, 14.3): under way (`$start` makes the Encounter in-progress: the call is held) or
+ * finished. Planned, arrived and triaged (waiting), on leave, cancelled, entered in error and
+ * unknown are not a consultation held.
+ */
+const HELD = ['in-progress', 'finished'];
+
 /** Remote consultations that took place (class VR…) in the usage window, by resident. */
 function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const t = q.config.telemedicine;
@@ -205,10 +213,10 @@ function remoteCte(q: PopulationQuery, p: SqlParams, st: string): string {
   const w = span(q, p);
   const earliest = t.usageWindow === 'period' ? w.periodStart() : `'-infinity'::timestamptz`;
   const classes = p.add(t.encounterClasses.map((c) => token('class', c)));
-  const notHeld = p.add(['planned', 'cancelled', 'entered-in-error'].map((s) => token('status', s)));
+  const held = p.add(HELD.map((s) => token('status', s)));
   return `remote AS (
     SELECT dt.k, f.rid
-      FROM ${facts('Encounter', st, `f.lo < ${w.periodEnd()} AND f.hi > ${earliest} AND f.tokens && ${classes}::text[] AND NOT f.tokens && ${notHeld}::text[]`)}
+      FROM ${facts('Encounter', st, `f.lo < ${w.periodEnd()} AND f.hi > ${earliest} AND f.tokens && ${classes}::text[] AND f.tokens && ${held}::text[]`)}
       JOIN dates dt ON f.lo < dt.period_end AND f.hi > ${from}
   )`;
 }
