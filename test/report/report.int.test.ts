@@ -1,4 +1,4 @@
-import type { Address, List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation, Patient } from '@medplum/fhirtypes';
+import type { Address, Encounter, List, Measure, MeasureReport, MeasureReportGroup, MeasureReportGroupPopulation, Patient } from '@medplum/fhirtypes';
 import { MEASURE, measureUrl } from '../../src/report/canonical';
 import { defaultReportConfig } from '../../src/report/config';
 import { countMeasures, countMeasuresOver } from '../../src/report/evaluate';
@@ -386,7 +386,7 @@ describe('telemedicine use (14.3)', () => {
     await repo.create(enrolmentResource({ patientRef: ref, app: 'vtelehealth', verification: 'seen-on-phone', enrolledOn: '2025-01-10', recordedBy: { display: 'Nguyễn Thị Lan' }, recordedOn: '2025-01-10' }, t));
     const before = counts((await evaluate('telemedicine')).group![0].population);
     const { encounter } = visitResources({ patientRef: ref, examiner: { display: 'Lê Văn Thành' }, start: '2025-09-10T09:00:00+07:00', end: '2025-09-10T09:20:00+07:00', class: 'VR', specialty: 'noi', symptoms: 'Ho', diagnoses: ['J00'], treatment: 'Tư vấn', status: 'finished' }, t, ['Condition/placeholder']);
-    const waiting = (await repo.create({ ...encounter, diagnosis: undefined, status: 'arrived' })).resource;
+    const waiting = (await repo.create({ ...encounter, diagnosis: undefined, status: 'arrived' })).resource as Encounter;
     expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual(before);
     await repo.update('Encounter', waiting.id!, { ...waiting, status: 'in-progress' });
     expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual([before[0], before[1], before[2] + 1]);
