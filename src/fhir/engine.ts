@@ -8,7 +8,6 @@ import { Repository } from './store/repository';
 import { AuditQueue } from './store/audit-queue';
 import { CreateBatcher } from './store/create-batch';
 import type { Derivation } from './store/derivation';
-import type { UniqueIdentifier } from './store/unique';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
 import { PrefixCommonness } from './search/string-page';
@@ -23,8 +22,6 @@ export interface EngineOptions {
   rules?: ResourceRule[];
   /** Records derived from writes, in the same transaction. */
   derivations?: Derivation[];
-  /** Identifiers at most one current resource may hold (checked race-safe on every write). */
-  unique?: UniqueIdentifier[];
   /** Told when queued audit records could not be stored (default: a line on stderr, no PHI). */
   onAuditError?: (err: Error) => void;
   version: string;
@@ -50,7 +47,6 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
     derivations: options.derivations ?? [],
-    unique: options.unique ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
     access: SYSTEM_ACCESS,

@@ -7,7 +7,7 @@ import type { StationConfig } from './config';
 import { heightForAgeDerivation } from './growth/derive';
 import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
-import { STATION_UNIQUE_IDENTIFIERS, stationRules } from './rules';
+import { stationRules } from './rules';
 import { afterBirthCheck } from './rules/after-birth';
 
 /**
@@ -23,7 +23,6 @@ export function createStationEngine(db: Database, config: Config, station: Stati
     version,
     profilesDir: BUILT_PROFILES_DIR,
     rules: stationRules(station, config.timeZone),
-    unique: STATION_UNIQUE_IDENTIFIERS,
     derivations: stationDerivations(station, config.timeZone),
   });
 }

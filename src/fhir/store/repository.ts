@@ -36,7 +36,6 @@ import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from 
 import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
-import { claimQuery, holderOf, newClaims, type UniqueClaim, type UniqueIdentifier } from './unique';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -52,8 +51,6 @@ export interface RepositoryContext {
   rules: readonly ResourceRule[];
   /** Records derived from a write in its own transaction (src/station/ registers them). */
   derivations: readonly Derivation[];
-  /** Identifiers one current resource at most may hold (src/station/ registers them: the CCCD). */
-  unique: readonly UniqueIdentifier[];
   /** Who is asking and what they may do; SYSTEM_ACCESS for the server's own work. */
   access: AccessPolicy;
   /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
@@ -398,26 +395,6 @@ export class Repository {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest.readBigInt64BE(0).toString()]);
   }
 
-  /**
-   * Each new value of a unique identifier (unique.ts) is locked — the lock a conditional create
-   * on it takes, held to commit, in one order so two writers cannot deadlock — then looked for:
-   * another current holder is a 409. Ten concurrent creates of one personal ID leave one resource.
-   */
-  private async claimUnique(claims: UniqueClaim[], id: string): Promise<void> {
-    for (const claim of [...claims].sort((a, b) => claimQuery(a).localeCompare(claimQuery(b)))) {
-      const { resourceType, label } = claim.rule;
-      await this.lockCondition(this.db, resourceType, claimQuery(claim));
-      const holder = await holderOf(this.db, this.ctx.stationId, claim, id);
-      if (holder === undefined) continue;
-      // A resident's app is not told whose record holds it.
-      const who = this.ctx.access.patientCompartment === undefined ? ` (${resourceType}/${holder})` : '';
-      throw conflict(
-        `${label.vi} ${claim.value} đã được đăng ký cho một người khác${who}: mỗi số chỉ thuộc về một người, hãy kiểm tra lại số hoặc mở hồ sơ đã có`,
-        `${label.en} ${claim.value} is already registered for someone else${who}; it must be unique`,
-      );
-    }
-  }
-
   // ---------------------------------------------------------------- writes
 
   /**
@@ -709,9 +686,6 @@ export class Repository {
    * Throws LostRace when another writer got there first.
    */
   private async commitVersion(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
-    // A new unique value is checked under a lock held to commit: the write needs a transaction.
-    const claims = newClaims(this.ctx.unique, input, head && !head.deleted ? head.content : undefined);
-    if (claims.length && !('inTransaction' in this.db)) return this.withTransaction((repo) => repo.commitVersion(input, id, head, method));
     const versionId = (head?.versionId ?? 0) + 1;
     const resource = {
       ...input,
@@ -721,7 +695,6 @@ export class Repository {
     } as Resource;
     const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
     if (hasErrors(issues)) throw invalidResource(issues);
-    if (claims.length) await this.claimUnique(claims, id);
     const rows = extractIndexRows(resource, this.extractCtx);
     const patients = patientMembers(rows);
     this.requireOwnChart(patients);

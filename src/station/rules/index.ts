@@ -1,7 +1,6 @@
 import type { Basic, Condition, Coverage, Encounter, Group, Immunization, Location, Observation, Organization, Patient, RelatedPerson, Resource } from '@medplum/fhirtypes';
-import type { UniqueIdentifier } from '../../fhir/store/unique';
 import type { ResourceRule } from '../../fhir/validate/validator';
-import { CS, PROFILE, VN_CORE } from '../canonical';
+import { CS, PROFILE } from '../canonical';
 import type { StationConfig } from '../config';
 import type { RuleContext } from './common';
 import { claims, type Issue } from './issues';
@@ -13,7 +12,7 @@ import { conditionIssues, encounterElementIssues, visitIssues } from './visit';
 import { growthZScoreIssues, vitalSignIssues } from './vital-signs';
 
 /**
- * The station's domain rules for the engine (`createFhirEngine(db, { rules: stationRules(config, timeZone), unique: STATION_UNIQUE_IDENTIFIERS })`).
+ * The station's domain rules for the engine (`createFhirEngine(db, { rules: stationRules(config, timeZone) })`).
  *
  * Two levels (docs/station/profiles.md):
  *  - element checks run on every write, for whatever is present: a personal ID, a BHYT card code,
@@ -26,16 +25,6 @@ export function stationRules(config: StationConfig, timeZone: string, terminolog
   const ctx: RuleContext = { config, terminology, timeZone };
   return [(resource) => checkResource(resource, ctx)];
 }
-
-/**
- * The personal ID (CCCD, now also the health ID: domain README §4) names one resident: no two
- * current Patients of the station may hold it, whatever writes them (REST, a Bundle, the seed, an
- * import). The engine checks it in the write's transaction (src/fhir/store/unique.ts); a rule
- * cannot, as it sees one resource alone.
- */
-export const STATION_UNIQUE_IDENTIFIERS: UniqueIdentifier[] = [
-  { resourceType: 'Patient', system: VN_CORE.nationalId, label: { vi: 'Số định danh cá nhân (CCCD)', en: 'Personal ID (CCCD)' } },
-];
 
 /** The profile a resource of this type would have at the station (by content where a type has several). */
 export function stationProfileFor(resource: Resource): string | undefined {
