@@ -140,6 +140,18 @@ describe('history', () => {
     }
   });
 
+  // As a search's (R4 search.html#errors): an unknown parameter is ignored, or a 400 when the
+  // client asks for strict handling — never silently ignored then.
+  test('an unknown parameter is ignored, or a 400 under Prefer: handling=strict', async () => {
+    const p = await create('Hạnh');
+    for (const path of [`Patient/${p.id}/_history`, 'Patient/_history', '_history']) {
+      expect((await fhirFetch(`${base}/${path}?foo=1&_count=1`)).status).toBe(200);
+      const strict = await fhirFetch(`${base}/${path}?foo=1&_count=1`, { headers: { prefer: 'handling=strict' } });
+      expect([path, strict.status, strict.body.issue?.[0].diagnostics]).toEqual([path, 400, expect.stringContaining('foo')]);
+      expect((await fhirFetch(`${base}/${path}?_count=1`, { headers: { prefer: 'handling=strict' } })).status).toBe(200);
+    }
+  });
+
   test('_at returns the version current at that time', async () => {
     const p = await create('Thời');
     await new Promise((r) => setTimeout(r, 30));

@@ -3,6 +3,7 @@ import { link } from '../bundle/links';
 import { badRequest } from '../outcomes';
 import type { Interaction } from '../request';
 import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
+import { rejectIgnoredIfStrict } from '../search/bundle';
 import { dateRange, MAX_INSTANT, parseInstant } from '../search/dates';
 import type { HistoryEntry } from '../store/history';
 
@@ -19,6 +20,7 @@ export const history: Interaction = async (req, params, ctx) => {
   let at: { lo: Date; hi: Date } | undefined;
   let page: { horizon: Date; beforeSeq: number } | undefined;
   const kept: [string, string][] = [];
+  const ignored: { name: string; reason: string }[] = [];
   for (const [key, value] of req.query) {
     if (key === '_count') {
       count = Number(value);
@@ -42,8 +44,10 @@ export const history: Interaction = async (req, params, ctx) => {
       kept.push([key, value]);
     } else if (key === '_page') {
       page = decodePage(value);
-    }
+    } else ignored.push({ name: key, reason: 'not a parameter of history' });
   }
+  // As a search's: ignored, unless the client asked for strict handling.
+  rejectIgnoredIfStrict({ ignored }, req.headers.prefer);
   const path = [type, id, '_history'].filter(Boolean).join('/');
   const result = await ctx.repo.history({ resourceType: type, id, since, at, count, horizon: page?.horizon, beforeSeq: page?.beforeSeq }, new URLSearchParams(req.query).toString());
   const links = [link('self', ctx.baseUrl, path, page ? [...kept, ['_page', encodePage(result.horizon, page.beforeSeq)]] : kept)];

@@ -16,7 +16,7 @@ import { SYNC_POINT_PARAM } from './sync-point';
  */
 
 /** Under `Prefer: handling=strict` an ignored parameter is an error (R4 search.html#errors). */
-export function rejectIgnoredIfStrict(req: SearchRequest, prefer: string | undefined): void {
+export function rejectIgnoredIfStrict(req: Pick<SearchRequest, 'ignored'>, prefer: string | undefined): void {
   if (!req.ignored.length || !/handling\s*=\s*strict/i.test(prefer ?? '')) return;
   const names = req.ignored.map((i) => `${i.name} (${i.reason})`).join(', ');
   throw badRequest(`Tham số tìm kiếm không được hỗ trợ: ${names}`, `Unsupported search parameters: ${names}`);
