@@ -96,6 +96,11 @@ describe('hostile search input', () => {
     const refused = await fhirFetch(url('next'), { token: someoneElse });
     expect([refused.status, refused.body.resourceType]).toEqual([410, 'OperationOutcome']);
     expect((await fhirFetch(`${server.baseUrl}/Patient?_search-ref=not-a-kept-query`)).status).toBe(410);
+    // Kept for a day: an older key is gone (410), and the next kept query drops it from the table.
+    await server.db.query(`UPDATE search_query SET created = now() - interval '25 hours'`);
+    expect((await fhirFetch(url('next'))).status).toBe(410);
+    await post('Patient', [['_id', many.join(',')], ['_count', '1']]);
+    expect(await server.db.query(`SELECT 1 FROM search_query WHERE created < now() - interval '1 day'`)).toEqual([]);
     // A search short enough keeps its parameters in its links, as before.
     const short = await post('Patient', [['_id', ids.join(',')], ['_count', '1']]);
     expect(short.body.link.find((l: { relation: string }) => l.relation === 'next').url).toContain(`_id=${ids.join('%2C')}`);
