@@ -8,6 +8,7 @@ import { Repository } from './store/repository';
 import { AuditQueue } from './store/audit-queue';
 import { CreateBatcher } from './store/create-batch';
 import type { Derivation } from './store/derivation';
+import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
 import { PrefixCommonness } from './search/string-page';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   rules?: ResourceRule[];
   /** Records derived from writes, in the same transaction. */
   derivations?: Derivation[];
+  /** Identifiers no two resources may share (each kept by a constraint a migration creates). */
+  uniqueIdentifiers?: UniqueIdentifier[];
   /** Told when queued audit records could not be stored (default: a line on stderr, no PHI). */
   onAuditError?: (err: Error) => void;
   version: string;
@@ -47,6 +50,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
     derivations: options.derivations ?? [],
+    uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
     access: SYSTEM_ACCESS,

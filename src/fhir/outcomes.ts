@@ -51,6 +51,10 @@ export const forbidden = (vi: string, en: string): OperationOutcomeError => fail
 
 export const conflict = (vi: string, en: string): OperationOutcomeError => fail(409, 'conflict', vi, en);
 
+/** A business identifier another resource already holds. */
+export const duplicate = (vi: string, en: string, expression?: string[]): OperationOutcomeError =>
+  fail(409, 'duplicate', vi, en, expression);
+
 export const preconditionFailed = (vi: string, en: string): OperationOutcomeError => fail(412, 'conflict', vi, en);
 
 export const notSupported = (vi: string, en: string, status = 400): OperationOutcomeError =>

@@ -5,6 +5,7 @@ import type { Derivation } from '../fhir/store/derivation';
 import { version } from '../version';
 import type { StationConfig } from './config';
 import { heightForAgeDerivation } from './growth/derive';
+import { STATION_UNIQUE_IDENTIFIERS } from './identifiers/unique';
 import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
@@ -12,7 +13,8 @@ import { afterBirthCheck } from './rules/after-birth';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
- * code systems), its rules on every write and the records derived from writes (z-scores). The server, the seed and the re-index all use this,
+ * code systems), its rules on every write, the records derived from writes (z-scores) and the identifiers no two
+ * residents share. The server, the seed and the re-index all use this,
  * so none of them indexes or validates with other definitions than the others.
  */
 export function createStationEngine(db: Database, config: Config, station: StationConfig): FhirEngine {
@@ -24,6 +26,7 @@ export function createStationEngine(db: Database, config: Config, station: Stati
     profilesDir: BUILT_PROFILES_DIR,
     rules: stationRules(station, config.timeZone),
     derivations: stationDerivations(station, config.timeZone),
+    uniqueIdentifiers: STATION_UNIQUE_IDENTIFIERS,
   });
 }
 

@@ -12,6 +12,7 @@ import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
 import { createHttpServer, serveApp } from '../../src/http/server';
 import { stationDerivations } from '../../src/station/engine';
 import { loadStationConfig } from '../../src/station/config';
+import { STATION_UNIQUE_IDENTIFIERS } from '../../src/station/identifiers/unique';
 import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from './database';
 
@@ -68,7 +69,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const station = loadStationConfig(fullEnv);
   const rules = options.stationRules ? stationRules(station, config.timeZone) : [];
   const derivations = options.stationRules ? stationDerivations(station, config.timeZone) : [];
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations });
+  const uniqueIdentifiers = options.stationRules ? STATION_UNIQUE_IDENTIFIERS : [];
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations, uniqueIdentifiers });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });

@@ -66,10 +66,26 @@ export function extractIndexRows(resource: Resource, ctx: ExtractContext): Index
     // One sort key per string parameter: the first value, family name first (docs/search.md).
     if (sortText) rows.string.push({ param: `${code}:sort`, value: clip(normalizeString(sortText)), exact: '' });
   }
+  rows.token = withoutRepeats(rows.token);
   addCompartments(rows, resource, ctx.defs);
   packRowSet(resource.resourceType, rows);
   packReferenceList(resource.resourceType, rows);
   return rows;
+}
+
+/**
+ * Token rows once each: a value listed twice (the same identifier in two entries) searches as once,
+ * and the rule that no two Patients share a personal ID (an exclusion constraint on these rows,
+ * migration 1768000000000) must not see a Patient clash with itself.
+ */
+function withoutRepeats(tokens: IndexRows['token']): IndexRows['token'] {
+  const seen = new Set<string>();
+  return tokens.filter((t) => {
+    const key = `${t.param}\u0000${t.system ?? '\u0001'}\u0000${t.code ?? '\u0001'}\u0000${t.text ?? '\u0001'}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

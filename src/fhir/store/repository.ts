@@ -36,6 +36,7 @@ import { readHistory, readSyncPoint, type HistoryPage, type HistoryQuery } from 
 import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
+import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -51,6 +52,8 @@ export interface RepositoryContext {
   rules: readonly ResourceRule[];
   /** Records derived from a write in its own transaction (src/station/ registers them). */
   derivations: readonly Derivation[];
+  /** Identifiers no two resources may share, kept by database constraints (src/station/ declares them). */
+  uniqueIdentifiers: readonly UniqueIdentifier[];
   /** Who is asking and what they may do; SYSTEM_ACCESS for the server's own work. */
   access: AccessPolicy;
   /** Whether reads and writes leave AuditEvents (on for every request from a person or client). */
@@ -123,6 +126,9 @@ export class Repository {
       await deferred.settle();
       await deferred.flush();
       return result;
+    }).catch((err: unknown) => {
+      // The new entries went in one statement: a refused identifier cannot name its entry.
+      throw identifierConflict(err, this.ctx.uniqueIdentifiers) ?? err;
     });
   }
 
@@ -724,7 +730,9 @@ export class Repository {
     }
     // A create on its own (no transaction around it) may share its statement with others (create-batch.ts).
     const batch = !head && method === 'POST' && !('inTransaction' in this.db) ? this.ctx.createBatch : undefined;
-    const written = batch ? await batch.write(write, companions) : await writeVersion(this.db, write, companions);
+    const written = await (batch ? batch.write(write, companions) : writeVersion(this.db, write, companions)).catch((err: unknown) => {
+      throw identifierConflict(err, this.ctx.uniqueIdentifiers, resource) ?? err;
+    });
     if (!written) {
       if (!head && method === 'POST') throw conflict('Tài nguyên đã tồn tại', `${resource.resourceType}/${id} already exists`);
       throw new LostRace();
