@@ -139,10 +139,14 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(subsetted).not.toContain('"birthDate"');
   });
 
-  test('_summary=count gives only the total; true/text/data shape entries and tag SUBSETTED', async () => {
+  test('_summary=count and _count=0 give only the total; true/text/data shape entries and tag SUBSETTED', async () => {
     const count = await search(server, 'Patient?_summary=count');
     expect(count.total).toBe(3);
     expect(count.entry ?? []).toEqual([]);
+    // _count=0 asks the same (R5 says so outright): the total, no entries — unless _total says otherwise.
+    const none = await search(server, 'Patient?_count=0');
+    expect([none.total, none.entry ?? []]).toEqual([3, []]);
+    expect((await search(server, 'Patient?_count=0&_total=none')).total).toBeUndefined();
     const summary = (await search(server, 'Patient?_id=p1&_summary=true')).entry![0].resource as Patient;
     expect(summary.name).toBeDefined();
     expect(summary.managingOrganization).toBeDefined();

@@ -32,8 +32,10 @@ export async function executeSearch(q: Queryable, req: SearchRequest, ctx: PlanC
   const filter = ctx.prefixes && !summaryCount && req.count !== 0 ? pagedPrefix(req, ctx) : undefined;
   const prefix = filter && { filter, common: await ctx.prefixes!.isCommon(q, filter, ctx) };
   const plan = buildSearchPlan(req, ctx, cursor, prefix);
+  // `_count=0` asks how many, not which (R5 reads it as _summary=count): counted unless _total says otherwise.
+  const countOnly = req.count === 0 && req.total === undefined;
   let total: number | undefined;
-  if (req.total === 'accurate' || summaryCount) total = await countMatches(q, plan);
+  if (req.total === 'accurate' || summaryCount || countOnly) total = await countMatches(q, plan);
   else if (req.total === 'estimate') total = await estimateMatches(q, plan);
   if (summaryCount || req.count === 0) return { resources: [], included: [], includesTruncated: false, total };
 
