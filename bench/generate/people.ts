@@ -38,14 +38,20 @@ export function makeResident(random: Random, index: number, now: Date): Resident
   const middle = random.pick(gender === 'male' ? MIDDLE_MALE : MIDDLE_FEMALE);
   const given = random.pick(gender === 'male' ? GIVEN_MALE : GIVEN_FEMALE);
   const cccd = `038${centurySexDigit(year, gender)}${String(year % 100).padStart(2, '0')}${String(index).padStart(6, '0').slice(-6)}`;
-  const bhyt = `${random.pick(BHYT_CATEGORIES)}${random.int(1, 5)}38${random.digits(10)}`;
+  // TE (children under 6) is refused on anyone older (station rule): they hold a household card (GD).
+  const picked = random.pick(BHYT_CATEGORIES);
+  const issued = now.toISOString().slice(0, 10);
+  const underSix = `${year + 6}${birthDate.slice(4)}` > issued;
+  const category = picked === 'TE' && !underSix ? 'GD' : picked;
+  const bhyt = `${category}${random.int(1, 5)}38${random.digits(10)}`;
   const patient: Patient = {
     resourceType: 'Patient',
     id: residentId(index),
     active: true,
     identifier: [
       { system: VN_CORE.nationalId, value: cccd, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NI' }] } },
-      { system: VN_CORE.insuranceNumber, value: bhyt, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'SB' }] } },
+      // Issued on the generator's fixed date, on which a TE card's holder is checked to be under 6.
+      { system: VN_CORE.insuranceNumber, value: bhyt, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'SB' }] }, period: { start: issued } },
     ],
     name: [{ use: 'official', family, given: [middle, given], text: `${family} ${middle} ${given}` }],
     gender,
