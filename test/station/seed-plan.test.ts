@@ -100,6 +100,12 @@ describeWithShared('the synthetic commune of 8,000 (seed 42) has the shapes the 
     expect(share((x) => x.p.residenceStart > '2024-10-01' && x.p.residenceStart > x.p.birthDate)).toBeGreaterThan(0.01);
   });
 
+  test('every blood pressure has its diastolic below its systolic (the station refuses the rest)', () => {
+    const pressures = people.flatMap((x) => x.c.visits.flatMap((v) => v.vitals.flatMap((vital) => ('systolic' in vital ? [vital] : []))));
+    expect(pressures.length).toBeGreaterThan(1000);
+    expect(pressures.filter((bp) => bp.diastolic >= bp.systolic)).toEqual([]);
+  });
+
   test('the same seed gives the same commune; another seed another one', () => {
     const again = [...planCommune(HA_SON, tables, { residents: 300, seed: 42, asOf: AS_OF })];
     expect(again).toEqual([...planCommune(HA_SON, tables, { residents: 300, seed: 42, asOf: AS_OF })]);

@@ -183,7 +183,10 @@ export class CarePlanner {
     const round1 = (x: number): number => Math.round(x * 10) / 10;
     const febrile = complaints.some((c) => /^(J|A09|B08)/.test(c.code));
     if (age >= 15) {
-      out.push(hypertensive ? { systolic: Math.round(r.normal(146, 14)), diastolic: Math.round(r.normal(88, 8)) } : { systolic: Math.round(r.normal(118, 11)), diastolic: Math.round(r.normal(75, 7)) });
+      const [systolic, diastolic] = hypertensive ? [r.normal(146, 14), r.normal(88, 8)] : [r.normal(118, 11), r.normal(75, 7)];
+      // Drawn apart, the two could meet (the station refuses a diastolic at or above the systolic):
+      // a pulse pressure under 20 mmHg is kept at 20.
+      out.push({ systolic: Math.round(systolic), diastolic: Math.min(Math.round(diastolic), Math.round(systolic) - 20) });
       if (r.chance(0.3)) out.push({ loinc: '29463-7', value: round1(r.normal(p.sex === 'male' ? 59 : 51, 7)) });
       if (complaints.some((c) => c.code === 'I10' || c.code === 'E11') && r.chance(0.5)) out.push({ loinc: '8280-0', value: Math.round(r.normal(p.sex === 'male' ? 84 : 79, 8)) });
     } else {
