@@ -8,6 +8,7 @@ const URLS = [
   'http://tramyte.example/fhir/ValueSet/dan-toc/v2',
   'http://tramyte.example/fhir/ValueSet/dan-toc-cu',
   'http://tramyte.example/fhir',
+  'http://tramyte.example/fhir/',
   'http://other.example/fhir/ValueSet/dan-toc',
 ];
 
@@ -30,10 +31,10 @@ describe('uri search', () => {
     expect(await matchIds(server, `ValueSet?url:below=${encodeURIComponent(q)}`)).toEqual(with_((u) => u.startsWith(q)));
   });
 
-  test(':above matches the value and its parent paths', async () => {
+  test(':above matches the value and its parent paths, written with or without their closing /', async () => {
     const q = 'http://tramyte.example/fhir/ValueSet/dan-toc/v2';
-    const expected = with_((u) => u === q || q.startsWith(u + '/'));
-    expect(expected.length).toBe(3);
+    const expected = with_((u) => u === q || q.startsWith(u.endsWith('/') ? u : `${u}/`));
+    expect(expected.length).toBe(4);
     expect(await matchIds(server, `ValueSet?url:above=${encodeURIComponent(q)}`)).toEqual(expected);
   });
 

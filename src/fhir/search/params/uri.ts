@@ -13,9 +13,10 @@ export function uriCondition(raw: string, modifier: string | undefined, p: SqlPa
   return `i.value = ${p.add(value)}`;
 }
 
+/** The uri and each parent path, written with and without its closing `/` (`http://x/fhir/` is above `http://x/fhir/ValueSet`). */
 function parentPaths(uri: string): string[] {
-  const paths = [uri];
+  const paths = new Set([uri]);
   const start = uri.indexOf('://') >= 0 ? uri.indexOf('://') + 3 : 0;
-  for (let i = uri.indexOf('/', start); i > 0; i = uri.indexOf('/', i + 1)) paths.push(uri.slice(0, i));
-  return paths;
+  for (let i = uri.indexOf('/', start); i > 0; i = uri.indexOf('/', i + 1)) paths.add(uri.slice(0, i)).add(uri.slice(0, i + 1));
+  return [...paths];
 }
