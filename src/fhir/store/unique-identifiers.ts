@@ -16,8 +16,8 @@ export interface UniqueIdentifier {
   label: { vi: string; en: string };
 }
 
-/** PostgreSQL's exclusion_violation (unique_violation for a plain unique index). */
-const REFUSED = new Set(['23P01', '23505']);
+/** PostgreSQL's exclusion_violation: the constraints are exclusion constraints (partial and deferrable). */
+const EXCLUSION_VIOLATION = '23P01';
 
 /**
  * The 409 for a write refused by one of `uniques`' constraints, else undefined (another error).
@@ -26,11 +26,10 @@ const REFUSED = new Set(['23P01', '23505']);
  */
 export function identifierConflict(err: unknown, uniques: readonly UniqueIdentifier[], resource?: Resource): OperationOutcomeError | undefined {
   const { code, constraint } = (err ?? {}) as { code?: unknown; constraint?: unknown };
-  if (typeof code !== 'string' || !REFUSED.has(code)) return undefined;
+  if (code !== EXCLUSION_VIOLATION) return undefined;
   const unique = uniques.find((u) => u.constraint === constraint);
   if (!unique) {
     // An engine not told of the schema's constraint (tests on plain R4) still answers a conflict.
-    if (code !== '23P01') return undefined;
     return duplicate('Một định danh của tài nguyên này đã có ở một tài nguyên khác', 'An identifier of this resource is already held by another resource');
   }
   const held = resource?.resourceType === unique.resourceType ? heldValues(resource, unique.system) : [];
