@@ -128,6 +128,7 @@ test('a transaction registering one number twice, or one already taken, is refus
     const res = await fhirFetch(server.baseUrl, { method: 'POST', body });
     expect(res.status).toBe(409);
     expect(res.body.issue[0].code).toBe('duplicate');
+    expect(res.body.issue[0].details.text).toContain(`Số CCCD ${dup} đã được đăng ký`);
     expect(await holders(other)).toBe(0);
     expect(await holders(dup)).toBe(dup === taken ? 1 : 0);
   }

@@ -22,7 +22,7 @@ const EXCLUSION_VIOLATION = '23P01';
 /**
  * The 409 for a write refused by one of `uniques`' constraints, else undefined (another error).
  * `resource`, when known, names the value and where it is; a transaction's deferred creates,
- * written in one statement, cannot tell whose value it was.
+ * written in one statement, cannot tell whose it was: the value is read from the refusal.
  */
 export function identifierConflict(err: unknown, uniques: readonly UniqueIdentifier[], resource?: Resource): OperationOutcomeError | undefined {
   const { code, constraint } = (err ?? {}) as { code?: unknown; constraint?: unknown };
@@ -33,10 +33,20 @@ export function identifierConflict(err: unknown, uniques: readonly UniqueIdentif
     return duplicate('Một định danh của tài nguyên này đã có ở một tài nguyên khác', 'An identifier of this resource is already held by another resource');
   }
   const held = resource?.resourceType === unique.resourceType ? heldValues(resource, unique.system) : [];
-  const values = held.map((h) => h.value).join(', ');
+  const values = held.length ? held.map((h) => h.value).join(', ') : refusedValue(err);
   const vi = `${capitalised(unique.label.vi)}${values ? ` ${values}` : ''} đã được đăng ký cho một ${unique.resourceType === 'Patient' ? 'người' : 'hồ sơ'} khác; hãy tìm hồ sơ đó theo số này thay vì đăng ký lại`;
   const en = `${capitalised(unique.label.en)}${values ? ` ${values}` : ''} is already held by another ${unique.resourceType}; search for it by this identifier instead of registering it again`;
   return duplicate(vi, en, held.map((h) => `${unique.resourceType}.identifier[${h.index}]`));
+}
+
+/**
+ * The value the database refused, from its detail (`Key (station_id, code)=(default, 0381…)
+ * conflicts with existing key …`), for a write whose resource is not known here: the value
+ * the client sent, told back to it.
+ */
+function refusedValue(err: unknown): string | undefined {
+  const detail = (err as { detail?: unknown }).detail;
+  return typeof detail === 'string' ? /^Key \(station_id, code\)=\([^,]*, (.*?)\) conflicts/.exec(detail)?.[1] : undefined;
 }
 
 function heldValues(resource: Resource, system: string): { value: string; index: number }[] {
