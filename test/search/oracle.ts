@@ -22,11 +22,15 @@ export function fold(text: string): string {
   return [...text.toLowerCase()].map((ch) => BASE.get(ch) ?? ch).join('').replace(/\s+/g, ' ').trim();
 }
 
-/** True when `query` starts the text or one of its words, folded (the engine's string default). */
+/**
+ * True when `query` starts the text or one of its words, folded (the engine's string default); a
+ * word starts after a space, a hyphen or an apostrophe ("H'Hen Niê", "Y-Moan").
+ */
 export function startsWord(text: string, query: string): boolean {
   const t = fold(text);
   const q = fold(query);
-  return t.startsWith(q) || t.includes(' ' + q);
+  if (t.startsWith(q)) return true;
+  return [...t].some((ch, i) => /[ '’-]/.test(ch) && !/[ '’-]/.test(t[i + 1] ?? ' ') && t.startsWith(q, i + 1));
 }
 
 /** Station zone offset used by the date oracle: Asia/Ho_Chi_Minh has been UTC+7, no DST, since 1975. */

@@ -18,6 +18,10 @@ const PEOPLE: Patient[] = [
   // Letters folding leaves alone, beyond ASCII and beyond the 16-bit plane (prefixes are byte ranges).
   { resourceType: 'Patient', name: [{ family: 'Søren', given: ['阮𠀀'] }] },
   { resourceType: 'Patient', name: [{ family: 'Sp', given: ['阮𠀁'] }] },
+  // Ê Đê and Jarai names (Central Highlands): words joined by an apostrophe or a hyphen.
+  { resourceType: 'Patient', name: [{ text: "H'Hen Niê" }] },
+  { resourceType: 'Patient', name: [{ family: 'Ênuôl', given: ['Y-Moan'] }] },
+  { resourceType: 'Patient', name: [{ text: 'H’Linh Kbuôr' }] },
 ];
 
 /** Every text a person's `name` parameter covers: the parts, the whole name in both orders, and text. */
@@ -41,7 +45,7 @@ describe('string search on Vietnamese names', () => {
   });
   afterAll(() => server.close());
 
-  test.each(['nguyen', 'thu', 'Thư', 'NGUYEN THI', 'dang duc', 'Đặng Đức', 'ĐẶNG', 'thuy', 'le thi', 'thi thu', 'chau', 'ngô', 'nguyên'])(
+  test.each(['nguyen', 'thu', 'Thư', 'NGUYEN THI', 'dang duc', 'Đặng Đức', 'ĐẶNG', 'thuy', 'le thi', 'thi thu', 'chau', 'ngô', 'nguyên', 'hen', "h'hen", 'nie', 'moan', 'Moan Ênuôl', 'enuol y-moan', 'linh', 'kbuor'])(
     'name=%s matches the start of any word, ignoring case and accents',
     async (query) => {
       const ids = await matchIds(server, `Patient?name=${encodeURIComponent(query)}`);

@@ -20,6 +20,21 @@ export interface ValueContext {
 /** Word-start suffixes indexed per string value, so `thu` finds "Nguyễn Thị Thư" written as text. */
 const MAX_WORD_SUFFIXES = 8;
 
+/**
+ * Where the words of a folded value start, after the first: after a space, and after a hyphen or
+ * an apostrophe inside a word — the Ê Đê and Jarai names of the Central Highlands are written
+ * "H'Hen Niê", "Y-Moan Ênuôl", and `hen` or `moan` must find them as `thu` finds "Thị Thư".
+ */
+function wordStarts(folded: string): number[] {
+  const starts: number[] = [];
+  for (let i = 1; i < folded.length && starts.length < MAX_WORD_SUFFIXES; i++) {
+    if (WORD_BREAKS.has(folded[i - 1]) && !WORD_BREAKS.has(folded[i])) starts.push(i);
+  }
+  return starts;
+}
+
+const WORD_BREAKS = new Set([' ', '-', "'", '\u2019']);
+
 /** The texts a string parameter indexes for one value (HumanName and Address give several). */
 export function stringsOf(tv: TypedValue): string[] {
   const v = tv.value as any;
@@ -53,13 +68,13 @@ export function addStrings(rows: IndexRows, param: string, tv: TypedValue): void
   const suffixes: string[] = [];
   for (const text of stringsOf(tv)) {
     const exact = clip(text);
-    const words = normalizeString(text).split(' ');
-    const value = clip(words.join(' '));
+    const folded = normalizeString(text);
+    const value = clip(folded);
     if (value && !seen.has(`${value}\u0000${exact}`)) {
       seen.add(`${value}\u0000${exact}`).add(value);
       rows.string.push({ param, value, exact });
     }
-    for (let i = 1; i < words.length && i <= MAX_WORD_SUFFIXES; i++) suffixes.push(clip(words.slice(i).join(' ')));
+    for (const start of wordStarts(folded)) suffixes.push(clip(folded.slice(start)));
   }
   // A suffix row only serves prefix search (`:exact` compares whole values), so it carries no exact text.
   for (const value of suffixes) {
