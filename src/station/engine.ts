@@ -10,6 +10,7 @@ import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
 import { afterBirthCheck } from './rules/after-birth';
+import { birthDateCorrectionCheck } from './rules/birth-date-correction';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
@@ -31,9 +32,10 @@ export function createStationEngine(db: Database, config: Config, station: Stati
 }
 
 /**
- * What runs in a write's transaction beside the rules: the check that a record is not dated before
- * its resident's birth, and the height-for-age z-score, when the WHO tables are installed.
+ * What runs in a write's transaction beside the rules: the checks that no record is dated before
+ * its resident's birth (a record written, a birth date corrected), and the height-for-age z-score,
+ * when the WHO tables are installed.
  */
 export function stationDerivations(station: StationConfig, timeZone: string, tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT))): Derivation[] {
-  return [afterBirthCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])];
+  return [afterBirthCheck(station, timeZone), birthDateCorrectionCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])];
 }

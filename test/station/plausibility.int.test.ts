@@ -147,5 +147,40 @@ describe('implausible measurements are refused on what was typed', () => {
       expect(errors(dose.body).map((e) => e.expression)).toEqual([['Immunization.occurrence']]);
       expect((await post(immunizationResource(adult, 'BCG', 1, '1980-03-02', terminology))).status).toBe(201);
     });
+
+    test('a birth date corrected to after records already kept is refused, naming them; a registrar is told how many', async () => {
+      const terminology = loadStationTerminology();
+      const person = residentResource(HA_SON, { name: 'Trần Thị Mai', sex: 'female', birthDate: '1990-01-01', ethnicCode: '01', residences: [{ village: HA_SON.villages[0], type: 'thuong-tru', start: '2010-01-01' }] });
+      const stored = (await post(person)).body;
+      const ref = `Patient/${stored.id}`;
+      const measured = (await post(vitalSign(ref, '1995-08-10T09:00:00+07:00', '8867-4', 80))).body;
+      const dose = (await post(immunizationResource(ref, 'BCG', 1, '1990-01-03', terminology))).body;
+      const correct = (birthDate: string, token?: string) => fhirFetch(`${server.baseUrl}/${ref}`, { method: 'PUT', body: { ...stored, birthDate }, token });
+
+      const refused = await correct('2000-01-01');
+      expect(refused.status).toBe(400);
+      const [issue] = errors(refused.body);
+      expect(issue.expression).toEqual(['Patient.birthDate']);
+      expect(issue.text).toMatch(/^Ngày sinh 2000-01-01 muộn hơn ngày của 2 hồ sơ đã có của người này: .* \/ Birth date 2000-01-01 is after the date of 2 of this resident's records/);
+      expect(issue.text).toContain(`Observation/${measured.id}`);
+      expect(issue.text).toContain(`Immunization/${dose.id}`);
+      // Only the dose is before 1995-08-10; the measurement is on that day.
+      expect(errors((await correct('1995-08-10')).body)[0].text).toContain('của 1 hồ sơ');
+
+      const registrar = await server.staffToken(['registrar']);
+      const told = await correct('2000-01-01', registrar);
+      expect(told.status).toBe(400);
+      expect(errors(told.body)[0].text).toContain('muộn hơn ngày của 2 hồ sơ đã có của người này; hãy kiểm tra lại ngày sinh');
+      expect(errors(told.body)[0].text).not.toContain('Observation/');
+      expect((await fhirFetch(`${server.baseUrl}/${ref}`)).body.birthDate).toBe('1990-01-01');
+
+      // An earlier date is no conflict; records withdrawn as entered in error stand in no one's way.
+      expect((await correct('1989-12-31')).status).toBe(200);
+      await fhirFetch(`${server.baseUrl}/Observation/${measured.id}`, { method: 'PUT', body: { ...measured, status: 'entered-in-error' } });
+      await fhirFetch(`${server.baseUrl}/Immunization/${dose.id}`, { method: 'PUT', body: { ...dose, status: 'entered-in-error' } });
+      const now = (await fhirFetch(`${server.baseUrl}/${ref}`)).body;
+      const moved = await fhirFetch(`${server.baseUrl}/${ref}`, { method: 'PUT', body: { ...now, birthDate: '2000-01-01' } });
+      expect(moved.status).toBe(200);
+    });
   });
 });

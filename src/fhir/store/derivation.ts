@@ -12,8 +12,12 @@ import type { Repository } from './repository';
  * has, a measurement dated before the resident's birth): it then throws, and the write fails with it.
  */
 export interface Derivation {
-  /** A cheap test on the written resource. */
-  appliesTo(resource: Resource): boolean;
+  /**
+   * A cheap test on the written resource. `previous`: the stored version an update replaces
+   * (absent for a create, and when the repository asks whether a version it removes had derived
+   * records) — a check of what an update changed applies only when it changed.
+   */
+  appliesTo(resource: Resource, previous?: Resource): boolean;
   /**
    * Writes what follows from `resource` (as stored: id and version set) through `tx`, which is in
    * the write's transaction and acts for the same caller. `created` is false for an update.

@@ -656,12 +656,12 @@ export class Repository {
    */
   private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
     const previous = head && !head.deleted ? head.content : undefined;
-    const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input) || (previous !== undefined && d.appliesTo(previous)));
+    const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input, previous) || (previous !== undefined && d.appliesTo(previous)));
     if (derivations.length === 0) return this.commitVersion(input, id, head, method);
     return this.withDerivations(
       (repo) => repo.commitVersion(input, id, head, method),
       derivations,
-      (d, repo, result) => (d.appliesTo(result.resource) ? d.derive(result.resource, repo, result.created) : d.retract(previous!, repo)),
+      (d, repo, result) => (d.appliesTo(result.resource, previous) ? d.derive(result.resource, repo, result.created) : d.retract(previous!, repo)),
     );
   }
 
