@@ -3,6 +3,8 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTVe
 import type { AuthStore } from './store';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** SMART Backend Services: an assertion expires within five minutes (plus a minute of clock skew). */
+const MAX_LIFETIME_MS = 6 * 60_000;
 /** SMART Backend Services: RS384 or ES384. */
 const ALGORITHMS = ['RS384', 'ES384'];
 
@@ -31,8 +33,11 @@ export class ClientAssertionVerifier {
     const client = await this.store.client(clientId);
     if (!client || client.authMethod !== 'private_key_jwt') throw new Error('unknown client or not registered for private_key_jwt');
     const keys = client.jwks ? createLocalJWKSet(client.jwks as never) : this.remoteSet(client.jwksUri!);
-    const { payload } = await jwtVerify(assertion, keys, { issuer: clientId, subject: clientId, audience: this.tokenEndpoint, algorithms: ALGORITHMS, maxTokenAge: '5m' });
+    const { payload } = await jwtVerify(assertion, keys, { issuer: clientId, subject: clientId, audience: this.tokenEndpoint, algorithms: ALGORITHMS });
     if (!payload.jti || !payload.exp) throw new Error('jti and exp are required');
+    // SMART Backend Services bounds an assertion by its exp (no more than five minutes ahead) and
+    // does not require iat: a limit on the token's age would refuse assertions without one.
+    if (payload.exp * 1000 > Date.now() + MAX_LIFETIME_MS) throw new Error('exp must be no more than five minutes ahead');
     this.forgetExpired();
     if (this.seenJti.has(`${clientId}:${payload.jti}`)) throw new Error('client assertion replayed');
     this.seenJti.set(`${clientId}:${payload.jti}`, payload.exp * 1000);

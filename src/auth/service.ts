@@ -256,10 +256,14 @@ export class AuthService {
     };
     if (method !== 'none' && method !== 'private_key_jwt') invalid('token_endpoint_auth_method must be none or private_key_jwt');
     if (!scope) invalid('scope is required');
-    if (method === 'none' && (!redirectUris.length || !redirectUris.every((u) => typeof u === 'string' && /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1)[:/])/.test(u)))) {
+    if (method === 'none' && (!redirectUris.length || !redirectUris.every(isHttpsOrLoopback))) {
       invalid('redirect_uris: at least one https (or loopback http) URI');
     }
     if (method === 'private_key_jwt' && !metadata.jwks && !metadata.jwks_uri) invalid('jwks or jwks_uri is required for private_key_jwt');
+    // The server fetches a jwks_uri when the client signs in: never from the station's own network
+    // in clear (a cloud's metadata address, a database's admin page), only over https (or loopback).
+    if (metadata.jwks_uri !== undefined && !isHttpsOrLoopback(metadata.jwks_uri)) invalid('jwks_uri: an https (or loopback http) URL');
+    if (metadata.jwks !== undefined && !Array.isArray((metadata.jwks as { keys?: unknown } | null)?.keys)) invalid('jwks: a JWK Set, {"keys": [...]}');
     if (registrant.kind === 'system') this.checkSystemRegistration(method, scope, registrant.scope);
     const client: Client = {
       clientId: `app-${randomToken(12)}`,
@@ -300,4 +304,11 @@ export class AuthService {
       throw new AuthError(403, `Không được đăng ký quyền vượt quá quyền của chính mình: ${beyond.join(' ')}`, `A client may not register scopes beyond its own: ${beyond.join(' ')}`);
     }
   }
+}
+
+/** An https URL, or http on the loopback (a developer's machine, tests): where clients may point us. */
+function isHttpsOrLoopback(value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
 }

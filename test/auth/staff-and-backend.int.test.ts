@@ -1,5 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { tokenRequest } from './smart-helpers';
 
@@ -90,6 +92,42 @@ describe('staff accounts, sessions and backend services', () => {
     const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES384' }).setIssuer(client_id).setSubject(client_id).setAudience(`${server.origin}/oauth2/token`).setJti(randomUUID()).setExpirationTime('2m').sign(otherKey);
     expect((await form(forged)).status).toBe(401);
     expect((await form(await assertion(), 'system/Observation.rs')).status).toBe(400);
+  });
+
+  test('a backend may publish its keys at a jwks_uri over https or on the loopback, never elsewhere in clear', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES384');
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'remote-1', alg: 'ES384' }] };
+    const keyServer = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(jwks)));
+    await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const system = await server.systemToken();
+      const register = (extra: object) =>
+        post('/oauth2/register', { client_name: 'Nền tảng', token_endpoint_auth_method: 'private_key_jwt', scope: 'system/Patient.rs', ...extra }, { authorization: `Bearer ${system}` });
+      for (const uri of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.5:5432/', 'file:///etc/passwd', 'gopher://127.0.0.1/', 'not a url']) {
+        expect([uri, (await register({ jwks_uri: uri })).status]).toEqual([uri, 400]);
+      }
+      expect((await register({ jwks: 'keys' })).status).toBe(400);
+
+      const registration = await register({ jwks_uri: `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/jwks.json` });
+      expect(registration.status).toBe(201);
+      const { client_id } = await registration.json();
+      const jwt = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES384', kid: 'remote-1' })
+        .setIssuer(client_id)
+        .setSubject(client_id)
+        .setAudience(`${server.origin}/oauth2/token`)
+        .setJti(randomUUID())
+        .setExpirationTime('2m')
+        .sign(privateKey);
+      // No iat: SMART Backend Services does not require it (exp bounds the assertion).
+      const exchange = (assertion: string) =>
+        tokenRequest(server, { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+      expect((await exchange(jwt)).status).toBe(200);
+      const longLived = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'remote-1' }).setIssuer(client_id).setSubject(client_id).setAudience(`${server.origin}/oauth2/token`).setJti(randomUUID()).setExpirationTime('1h').sign(privateKey);
+      expect((await exchange(longLived)).status).toBe(401);
+    } finally {
+      keyServer.close();
+    }
   });
 
   test('dynamic registration needs an admin or a system token, and exact redirect URIs for public apps', async () => {
