@@ -5,6 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { tokenRequest } from './smart-helpers';
 
+/** A SMART Backend Services client assertion for `clientId`, to `audience`, signed with `key`. */
+function clientAssertion(key: Parameters<SignJWT['sign']>[0], clientId: string, audience: string, options: { kid?: string; expires?: string; issuedAt?: boolean } = {}): Promise<string> {
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'ES384', ...(options.kid ? { kid: options.kid } : {}) })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(audience)
+    .setJti(randomUUID())
+    .setExpirationTime(options.expires ?? '2m');
+  return (options.issuedAt === false ? jwt : jwt.setIssuedAt()).sign(key);
+}
+
 describe('staff accounts, sessions and backend services', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -70,16 +82,7 @@ describe('staff accounts, sessions and backend services', () => {
     const registration = await post('/oauth2/register', { client_name: 'VTelehealth', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, scope: 'system/Appointment.rs system/Patient.rs' }, { authorization: `Bearer ${system}` });
     expect(registration.status).toBe(201);
     const { client_id } = await registration.json();
-    const assertion = (extra: object = {}): Promise<string> =>
-      new SignJWT({ ...extra })
-        .setProtectedHeader({ alg: 'ES384', kid: 'platform-1' })
-        .setIssuer(client_id)
-        .setSubject(client_id)
-        .setAudience(`${server.origin}/oauth2/token`)
-        .setJti(randomUUID())
-        .setExpirationTime('2m')
-        .setIssuedAt()
-        .sign(privateKey);
+    const assertion = (): Promise<string> => clientAssertion(privateKey, client_id, `${server.origin}/oauth2/token`, { kid: 'platform-1' });
     const form = async (jwt: string, scope = 'system/Patient.rs') => tokenRequest(server, { grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
     const jwt = await assertion();
     const ok = await form(jwt);
@@ -89,7 +92,7 @@ describe('staff accounts, sessions and backend services', () => {
     expect((await fhirFetch(`${server.baseUrl}/Observation`, { token: ok.body.access_token })).status).toBe(403);
     expect((await form(jwt)).status).toBe(401); // the same assertion twice: replay
     const { privateKey: otherKey } = await generateKeyPair('ES384');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES384' }).setIssuer(client_id).setSubject(client_id).setAudience(`${server.origin}/oauth2/token`).setJti(randomUUID()).setExpirationTime('2m').sign(otherKey);
+    const forged = await clientAssertion(otherKey, client_id, `${server.origin}/oauth2/token`, { issuedAt: false });
     expect((await form(forged)).status).toBe(401);
     expect((await form(await assertion(), 'system/Observation.rs')).status).toBe(400);
   });
@@ -111,20 +114,12 @@ describe('staff accounts, sessions and backend services', () => {
       const registration = await register({ jwks_uri: `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/jwks.json` });
       expect(registration.status).toBe(201);
       const { client_id } = await registration.json();
-      const jwt = await new SignJWT({})
-        .setProtectedHeader({ alg: 'ES384', kid: 'remote-1' })
-        .setIssuer(client_id)
-        .setSubject(client_id)
-        .setAudience(`${server.origin}/oauth2/token`)
-        .setJti(randomUUID())
-        .setExpirationTime('2m')
-        .sign(privateKey);
       // No iat: SMART Backend Services does not require it (exp bounds the assertion).
+      const sign = (expires: string) => clientAssertion(privateKey, client_id, `${server.origin}/oauth2/token`, { kid: 'remote-1', expires, issuedAt: false });
       const exchange = (assertion: string) =>
         tokenRequest(server, { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
-      expect((await exchange(jwt)).status).toBe(200);
-      const longLived = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'remote-1' }).setIssuer(client_id).setSubject(client_id).setAudience(`${server.origin}/oauth2/token`).setJti(randomUUID()).setExpirationTime('1h').sign(privateKey);
-      expect((await exchange(longLived)).status).toBe(401);
+      expect((await exchange(await sign('2m'))).status).toBe(200);
+      expect((await exchange(await sign('1h'))).status).toBe(401);
     } finally {
       keyServer.close();
     }
