@@ -148,6 +148,31 @@ describe('implausible measurements are refused on what was typed', () => {
       expect((await post(immunizationResource(adult, 'BCG', 1, '1980-03-02', terminology))).status).toBe(201);
     });
 
+    test('a diagnosis only the other sex can have is refused on its code; one for either sex is kept', async () => {
+      const terminology = loadStationTerminology();
+      const diagnose = (patientRef: string, code: string) =>
+        post(
+          visitResources(
+            { patientRef, examiner: { display: 'BS. Trần Văn Nam' }, start: '2025-05-05T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Khám', diagnoses: [code], status: 'finished' },
+            terminology,
+            [],
+          ).conditions[0],
+        );
+      const prostate = await diagnose(adult, 'N40');
+      expect(prostate.status).toBe(400);
+      expect(errors(prostate.body)).toEqual([
+        {
+          text: 'Mã ICD-10 N40 chỉ dùng cho nam, nhưng người dân này giới tính nữ: hãy kiểm tra lại mã bệnh hoặc giới tính / ICD-10 N40 is for men only, but this resident is female: check the code or the resident\'s sex',
+          expression: ['Condition.code.coding[0].code'],
+        },
+      ]);
+      expect(errors((await diagnose(boy, 'Z34')).body)[0].text).toContain('Mã ICD-10 Z34 chỉ dùng cho nữ');
+      expect(errors((await diagnose(boy, 'N95.1')).body)[0].text).toContain('Mã ICD-10 N95.1 chỉ dùng cho nữ');
+      expect((await diagnose(adult, 'Z34')).status).toBe(201);
+      expect((await diagnose(boy, 'J00')).status).toBe(201);
+      expect((await diagnose(adult, 'Z30')).status).toBe(201); // family planning: either sex
+    });
+
     test('a birth date corrected to after records already kept is refused, naming them; a registrar is told how many', async () => {
       const terminology = loadStationTerminology();
       const person = residentResource(HA_SON, { name: 'Trần Thị Mai', sex: 'female', birthDate: '1990-01-01', ethnicCode: '01', residences: [{ village: HA_SON.villages[0], type: 'thuong-tru', start: '2010-01-01' }] });

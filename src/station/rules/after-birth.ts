@@ -5,6 +5,7 @@ import type { StationConfig } from '../config';
 import { readPatient } from '../read-patient';
 import { fullCheck } from './index';
 import { beforeBirthIssues, recordDates } from './record-dates';
+import { sexMismatchIssues, sexRestrictedCodes } from './sex-specific';
 
 /**
  * A station record dated before its resident was born (a heart rate in 1970 for someone born in
@@ -13,14 +14,16 @@ import { beforeBirthIssues, recordDates } from './record-dates';
  * through the engine's derivation hook — it derives nothing, it lets the write stand or throws and
  * the write is rolled back with it. In a transaction Bundle it runs after every entry, so a resident
  * registered in the same Bundle is found. Applies where the full profile check does (rules/index.ts).
+ * The same read serves the other fact a record must agree with: a diagnosis only a woman or only a
+ * man can have (sex-specific.ts), for a resident of the other sex.
  */
 export function afterBirthCheck(config: StationConfig, timeZone: string): Derivation {
   return {
-    appliesTo: (r) => patientOf(r) !== undefined && fullCheck(r, config) && recordDates(r).length > 0,
+    appliesTo: (r) => patientOf(r) !== undefined && fullCheck(r, config) && (recordDates(r).length > 0 || sexRestrictedCodes(r).length > 0),
     derive: async (resource, tx) => {
       const patient = await readPatient(tx, patientOf(resource)!);
-      if (!patient?.birthDate) return;
-      const issues = beforeBirthIssues(resource, patient.birthDate, timeZone);
+      if (!patient) return;
+      const issues = [...(patient.birthDate ? beforeBirthIssues(resource, patient.birthDate, timeZone) : []), ...sexMismatchIssues(resource, patient.gender)];
       if (issues.length) throw invalidResource(issues);
     },
     // Nothing was derived, so nothing outlives the record.
