@@ -10,7 +10,7 @@ import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
 import { afterBirthCheck } from './rules/after-birth';
-import { birthDateCorrectionCheck } from './rules/birth-date-correction';
+import { residentCorrectionCheck } from './rules/resident-correction';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
@@ -32,10 +32,11 @@ export function createStationEngine(db: Database, config: Config, station: Stati
 }
 
 /**
- * What runs in a write's transaction beside the rules: the checks that no record is dated before
- * its resident's birth (a record written, a birth date corrected), and the height-for-age z-score,
+ * What runs in a write's transaction beside the rules: the checks that a record fits its resident
+ * — not dated before their birth, no diagnosis only the other sex can have — when the record is
+ * written and when the resident's birth date or sex is corrected; and the height-for-age z-score,
  * when the WHO tables are installed.
  */
 export function stationDerivations(station: StationConfig, timeZone: string, tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT))): Derivation[] {
-  return [afterBirthCheck(station, timeZone), birthDateCorrectionCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])];
+  return [afterBirthCheck(station, timeZone), residentCorrectionCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])];
 }

@@ -171,6 +171,15 @@ describe('implausible measurements are refused on what was typed', () => {
       expect((await diagnose(adult, 'Z34')).status).toBe(201);
       expect((await diagnose(boy, 'J00')).status).toBe(201);
       expect((await diagnose(adult, 'Z30')).status).toBe(201); // family planning: either sex
+
+      // The other way round: the woman with a pregnancy kept cannot become a man until it is fixed.
+      const woman = (await fhirFetch(`${server.baseUrl}/${adult}`)).body;
+      const corrected = await fhirFetch(`${server.baseUrl}/${adult}`, { method: 'PUT', body: { ...woman, gender: 'male' } });
+      expect(corrected.status).toBe(400);
+      expect(errors(corrected.body)[0].expression).toEqual(['Patient.gender']);
+      expect(errors(corrected.body)[0].text).toMatch(/^Giới tính mới không phù hợp với 1 chẩn đoán đã có của người này: Condition\/[\w-]+; hãy kiểm tra lại giới tính/);
+      expect((await fhirFetch(`${server.baseUrl}/${adult}`)).body.gender).toBe('female');
+      expect((await fhirFetch(`${server.baseUrl}/${adult}`, { method: 'PUT', body: { ...woman, gender: 'unknown' } })).status).toBe(200);
     });
 
     test('a birth date corrected to after records already kept is refused, naming them; a registrar is told how many', async () => {

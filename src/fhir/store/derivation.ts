@@ -20,9 +20,10 @@ export interface Derivation {
   appliesTo(resource: Resource, previous?: Resource): boolean;
   /**
    * Writes what follows from `resource` (as stored: id and version set) through `tx`, which is in
-   * the write's transaction and acts for the same caller. `created` is false for an update.
+   * the write's transaction and acts for the same caller. `created` is false for an update, whose
+   * replaced version is `previous`.
    */
-  derive(resource: Resource, tx: Repository, created: boolean): Promise<void>;
+  derive(resource: Resource, tx: Repository, created: boolean, previous?: Resource): Promise<void>;
   /** Removes what was derived from `source` (its last stored content), through `tx` as for derive. */
   retract(source: Resource, tx: Repository): Promise<void>;
 }

@@ -661,7 +661,7 @@ export class Repository {
     return this.withDerivations(
       (repo) => repo.commitVersion(input, id, head, method),
       derivations,
-      (d, repo, result) => (d.appliesTo(result.resource, previous) ? d.derive(result.resource, repo, result.created) : d.retract(previous!, repo)),
+      (d, repo, result) => (d.appliesTo(result.resource, previous) ? d.derive(result.resource, repo, result.created, previous) : d.retract(previous!, repo)),
     );
   }
 
