@@ -1,4 +1,5 @@
 import { useId, useState, type KeyboardEvent } from 'react';
+import { restrictedTo } from '../../../src/station/rules/sex-specific';
 import { findIcd10, ICD10 } from '../terminology';
 
 const ICD_CODE = /^[A-Z]\d\d(\.\d{1,2})?$/;
@@ -8,7 +9,15 @@ interface IcdPickerProps {
   value: string[];
   onChange(codes: string[]): void;
   error?: string;
+  /** The resident's sex (Patient.gender): codes only the other sex can have are not offered (the server refuses them). */
+  sex?: string;
 }
+
+/** Whether `code` may be a diagnosis of someone of this sex (other and unknown: any code). */
+const fitsSex = (code: string, sex: string | undefined): boolean => {
+  const only = restrictedTo(code);
+  return !only || (sex !== 'female' && sex !== 'male') || only === sex;
+};
 
 export const icdDisplay = (code: string): string => ICD10.find((c) => c.code === code)?.display ?? '(ngoài danh mục của trạm)';
 
@@ -16,13 +25,13 @@ export const icdDisplay = (code: string): string => ICD10.find((c) => c.code ===
  * ICD-10 diagnoses picked by typing Vietnamese (with or without marks) or the code; arrow keys and
  * Enter choose. The first chosen is the main diagnosis; others are secondary.
  */
-export function IcdPicker({ value, onChange, error }: IcdPickerProps) {
+export function IcdPicker({ value, onChange, error, sex }: IcdPickerProps) {
   const id = useId();
   const [typed, setTyped] = useState('');
   const [active, setActive] = useState(0);
-  const suggestions = findIcd10(typed).filter((c) => !value.includes(c.code));
+  const suggestions = findIcd10(typed).filter((c) => !value.includes(c.code) && fitsSex(c.code, sex));
   const code = typed.trim().toUpperCase();
-  const freeCode = ICD_CODE.test(code) && !ICD10.some((c) => c.code === code) && !value.includes(code) ? code : undefined;
+  const freeCode = ICD_CODE.test(code) && !ICD10.some((c) => c.code === code) && !value.includes(code) && fitsSex(code, sex) ? code : undefined;
   const options = [...suggestions.map((c) => ({ code: c.code, text: `${c.code} – ${c.display}` })), ...(freeCode ? [{ code: freeCode, text: `Dùng mã ${freeCode} (ngoài danh mục của trạm)` }] : [])];
 
   const choose = (chosen: string): void => {

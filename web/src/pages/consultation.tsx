@@ -133,7 +133,7 @@ function FinishForm({ encounter, patient }: { encounter: Encounter; patient: Pat
   return (
     <form className="card stack" onSubmit={submit} noValidate>
       <h2>Kết thúc lượt khám</h2>
-      <IcdPicker value={diagnoses} onChange={setDiagnoses} />
+      <IcdPicker value={diagnoses} onChange={setDiagnoses} sex={patient.gender} />
       {(offList || askAcknowledge) && (
         <div className="banner warn" role="alert">
           Cảnh báo Thông tư 30/2023/TT-BYT: bệnh {diagnoses[0]} không có trong danh mục được khám chữa bệnh từ xa. Nên hẹn người dân đến khám trực tiếp.

@@ -85,7 +85,7 @@ function VisitEditor({ patient }: { patient: Patient }) {
         <h2>Dấu hiệu sinh tồn</h2>
         <VitalsFields vitals={form.vitals} notes={vitals} onChange={set('vitals')} />
         <Area label="Khám thực thể" value={form.findings} onChange={set('findings')} />
-        <IcdPicker value={form.diagnoses} onChange={set('diagnoses')} error={problems.diagnoses} />
+        <IcdPicker value={form.diagnoses} onChange={set('diagnoses')} error={problems.diagnoses} sex={patient.gender} />
         <Area label="Xử trí" required value={form.treatment} onChange={set('treatment')} error={problems.treatment} />
         <h2>Đơn thuốc</h2>
         <PrescriptionFields value={form.prescriptions} onChange={set('prescriptions')} error={problems.prescriptions} />
