@@ -6,8 +6,7 @@ import { loadGrowthTables, referenceDataDirs } from '../src/station/growth/table
 import { BUILT_PROFILES_DIR, PROFILE_SOURCES_DIR, PROJECT_ROOT, writePack } from '../src/station/profiles/pack';
 import { createStationEngine } from '../src/station/engine';
 import { loadStationTerminology } from '../src/station/rules/terminology';
-import { seedCommune } from '../src/station/seed/run';
-import { localDay } from '../src/fhir/search/dates';
+import { latestAsOf, seedCommune } from '../src/station/seed/run';
 
 /**
  * npm run seed -- --residents 8000 --seed 42 [--as-of 2025-10-01] [--concurrency 4]
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   const station = loadStationConfig();
   const residents = intArg(args, 'residents', 8000);
   const seed = intArg(args, 'seed', 42);
-  const asOf = args['as-of'] ?? localDay(config.timeZone, Date.now());
+  const asOf = args['as-of'] ?? latestAsOf(config.timeZone);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error('--as-of must be YYYY-MM-DD');
   const concurrency = intArg(args, 'concurrency', config.databaseUrl ? 4 : 1);
 

@@ -2,7 +2,8 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { HA_SON } from '../../src/station/config';
 import { loadGrowthTables } from '../../src/station/growth/tables';
 import { loadStationTerminology } from '../../src/station/rules/terminology';
-import { seedCommune, type SeedSummary } from '../../src/station/seed/run';
+import { localDay } from '../../src/fhir/search/dates';
+import { latestAsOf, seedCommune, type SeedSummary } from '../../src/station/seed/run';
 import { startStationEngine, type StationEngine } from './helpers';
 import { HAS_SHARED, REFERENCE_DIR } from './shared';
 
@@ -87,5 +88,26 @@ describe('synthetic commune seed (400 residents through the write path)', () => 
 
   test('seeding again is refused: synthetic data never mixes with a populated database', async () => {
     await expect(seedCommune(s.engine, HA_SON, loadStationTerminology(), undefined, { residents: 10, seed: 1, asOf: AS_OF, concurrency: 1 })).rejects.toThrow('already holds 400 patients');
+  });
+});
+
+// `npm run seed` with no --as-of seeds up to yesterday: on the as-of day visits are planned at any
+// hour, and today's later hours would be refused as records from the future.
+describe('a commune seeded up to the latest day it may be, whatever day the test runs', () => {
+  let s: StationEngine;
+  beforeAll(async () => {
+    s = await startStationEngine();
+  }, 180_000);
+  afterAll(() => s?.close());
+
+  test('yesterday in the station\'s zone is the latest as-of day, and seeding up to it succeeds', async () => {
+    expect(latestAsOf('Asia/Ho_Chi_Minh', Date.parse('2026-12-03T19:10:00Z'))).toBe('2026-12-03'); // 02:10 on the 4th there
+    const summary = await seedCommune(s.engine, HA_SON, loadStationTerminology(), undefined, { residents: 120, seed: 7, asOf: latestAsOf('Asia/Ho_Chi_Minh'), concurrency: 2 });
+    expect(summary.residents).toBe(120);
+  }, 300_000);
+
+  test('today, not over yet, is refused with the day to use', async () => {
+    const today = localDay('Asia/Ho_Chi_Minh', Date.now());
+    await expect(seedCommune(s.engine, HA_SON, loadStationTerminology(), undefined, { residents: 10, seed: 1, asOf: today, concurrency: 1 })).rejects.toThrow(`use ${latestAsOf('Asia/Ho_Chi_Minh')} or earlier`);
   });
 });

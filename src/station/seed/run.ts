@@ -1,6 +1,7 @@
 import type { Bundle, Practitioner } from '@medplum/fhirtypes';
 import type { FhirEngine } from '../../fhir/engine';
 import type { InteractionContext } from '../../fhir/request';
+import { localDay } from '../../fhir/search/dates';
 import { bootstrapStation } from '../bootstrap';
 import { SID } from '../canonical';
 import type { StationConfig } from '../config';
@@ -47,6 +48,10 @@ export async function seedCommune(
   options: SeedOptions,
 ): Promise<SeedSummary> {
   const started = Date.now();
+  const latest = latestAsOf(engine.repo.ctx.timeZone);
+  if (options.asOf > latest) {
+    throw new Error(`--as-of ${options.asOf} is not over yet: visits are planned through the whole day, and the station refuses records dated ahead of its clock; use ${latest} or earlier`);
+  }
   await refuseNonEmpty(engine);
   const stationRefs = await bootstrapStation(engine, config);
   const staff = await storeStaff(engine);
@@ -84,6 +89,15 @@ export async function seedCommune(
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   return { households, residents, resources, byType, setupMilliseconds, milliseconds: Date.now() - writing };
+}
+
+/**
+ * The last day a commune can be seeded up to: yesterday in the station's zone. Visits are planned at
+ * any hour of the as-of day, and today's later hours are still ahead (a record dated in the future
+ * is refused).
+ */
+export function latestAsOf(timeZone: string, now = Date.now()): string {
+  return localDay(timeZone, now - 86_400_000);
 }
 
 /**
