@@ -13,7 +13,7 @@ import { refreshFacts } from '../src/report/sql/facts';
 import { HA_SON } from '../src/station/config';
 import { loadGrowthTables, referenceDataDirs } from '../src/station/growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT, PROFILE_SOURCES_DIR, writePack } from '../src/station/profiles/pack';
-import { stationRules } from '../src/station/rules';
+import { stationWriteChecks } from '../src/station/engine';
 import { loadStationTerminology } from '../src/station/rules/terminology';
 import { seedCommune } from '../src/station/seed/run';
 import { version } from '../src/version';
@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function engineOn(db: Database): FhirEngine {
-  return createFhirEngine(db, { stationId: STATION, timeZone: ZONE, baseUrl: 'http://bench.local/fhir', version, profilesDir: BUILT_PROFILES_DIR, rules: stationRules(HA_SON, ZONE) });
+  return createFhirEngine(db, { stationId: STATION, timeZone: ZONE, baseUrl: 'http://bench.local/fhir', version, profilesDir: BUILT_PROFILES_DIR, ...stationWriteChecks(HA_SON, ZONE) });
 }
 
 /** The seeded commune as a template database, built once (through the write path) and reused. */

@@ -10,10 +10,8 @@ import { loadConfig, type Config } from '../../src/config/config';
 import type { Database } from '../../src/db/database';
 import { createFhirEngine, type FhirEngine } from '../../src/fhir/engine';
 import { createHttpServer, serveApp } from '../../src/http/server';
-import { stationDerivations } from '../../src/station/engine';
+import { stationWriteChecks } from '../../src/station/engine';
 import { loadStationConfig } from '../../src/station/config';
-import { STATION_UNIQUE_IDENTIFIERS } from '../../src/station/identifiers/unique';
-import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from './database';
 
 export interface TestServer {
@@ -67,10 +65,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   // The station's rules run on every write in production; tests of the station ask for them
   // (test/station builds the profile pack too), the engine's own tests work on plain R4.
   const station = loadStationConfig(fullEnv);
-  const rules = options.stationRules ? stationRules(station, config.timeZone) : [];
-  const derivations = options.stationRules ? stationDerivations(station, config.timeZone) : [];
-  const uniqueIdentifiers = options.stationRules ? STATION_UNIQUE_IDENTIFIERS : [];
-  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', rules, derivations, uniqueIdentifiers });
+  const checks = options.stationRules ? stationWriteChecks(station, config.timeZone) : {};
+  const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', ...checks });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });

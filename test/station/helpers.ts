@@ -12,8 +12,7 @@ import { loadConformancePack, type LoadedPack } from '../../src/fhir/validate/pr
 import { validate } from '../../src/fhir/validate/validator';
 import { HA_SON, type StationConfig } from '../../src/station/config';
 import { PROFILE_SOURCES_DIR, writePack } from '../../src/station/profiles/pack';
-import { stationDerivations } from '../../src/station/engine';
-import { STATION_UNIQUE_IDENTIFIERS } from '../../src/station/identifiers/unique';
+import { stationWriteChecks } from '../../src/station/engine';
 import { stationRules } from '../../src/station/rules';
 import { createTestDatabase } from '../helpers/database';
 import type { Database } from '../../src/db/database';
@@ -68,9 +67,7 @@ export async function startStationEngine(config: StationConfig = HA_SON): Promis
     baseUrl: BASE_URL,
     version: 'test',
     profilesDir: builtPackDir(),
-    rules: stationRules(config, 'Asia/Ho_Chi_Minh'),
-    derivations: stationDerivations(config, 'Asia/Ho_Chi_Minh'),
-    uniqueIdentifiers: STATION_UNIQUE_IDENTIFIERS,
+    ...stationWriteChecks(config, 'Asia/Ho_Chi_Minh'),
   });
   const ctx: InteractionContext = { repo: engine.repo, baseUrl: BASE_URL, dispatch: (r, c) => engine.router.dispatch(r, c) };
   return {

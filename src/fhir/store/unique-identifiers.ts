@@ -12,7 +12,7 @@ export interface UniqueIdentifier {
   constraint: string;
   resourceType: string;
   system: string;
-  /** What a person calls the identifier, in Vietnamese and English. */
+  /** What a person calls the identifier, in Vietnamese and English, as it starts a sentence. */
   label: { vi: string; en: string };
 }
 
@@ -34,8 +34,8 @@ export function identifierConflict(err: unknown, uniques: readonly UniqueIdentif
   }
   const held = resource?.resourceType === unique.resourceType ? heldValues(resource, unique.system) : [];
   const values = held.length ? held.map((h) => h.value).join(', ') : refusedValue(err);
-  const vi = `${capitalised(unique.label.vi)}${values ? ` ${values}` : ''} đã được đăng ký cho một ${unique.resourceType === 'Patient' ? 'người' : 'hồ sơ'} khác; hãy tìm hồ sơ đó theo số này thay vì đăng ký lại`;
-  const en = `${capitalised(unique.label.en)}${values ? ` ${values}` : ''} is already held by another ${unique.resourceType}; search for it by this identifier instead of registering it again`;
+  const vi = `${unique.label.vi}${values ? ` ${values}` : ''} đã được đăng ký cho một ${unique.resourceType === 'Patient' ? 'người' : 'hồ sơ'} khác; hãy tìm hồ sơ đó theo số này thay vì đăng ký lại`;
+  const en = `${unique.label.en}${values ? ` ${values}` : ''} is already held by another ${unique.resourceType}; search for it by this identifier instead of registering it again`;
   return duplicate(vi, en, held.map((h) => `${unique.resourceType}.identifier[${h.index}]`));
 }
 
@@ -53,5 +53,3 @@ function heldValues(resource: Resource, system: string): { value: string; index:
   const identifiers = (resource as { identifier?: Identifier[] }).identifier ?? [];
   return identifiers.flatMap((id, index) => (id.system === system && id.value ? [{ value: id.value, index }] : []));
 }
-
-const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -6,5 +6,5 @@ import { VN_CORE } from '../canonical';
  * (migration 1768000000000 keeps it; docs/station/model.md).
  */
 export const STATION_UNIQUE_IDENTIFIERS: UniqueIdentifier[] = [
-  { constraint: 'patient_national_id_unique', resourceType: 'Patient', system: VN_CORE.nationalId, label: { vi: 'số CCCD', en: 'personal ID (CCCD)' } },
+  { constraint: 'patient_national_id_unique', resourceType: 'Patient', system: VN_CORE.nationalId, label: { vi: 'Số CCCD', en: 'Personal ID (CCCD)' } },
 ];

@@ -59,6 +59,18 @@ export function recordDates(resource: Resource): RecordDate[] {
   }
 }
 
+/**
+ * The search parameters over those dates, per type (a resident's records before a day are found by
+ * them, then held to the rule: rules/resident-correction.ts). Kept beside recordDates: a type or
+ * date added there belongs here too.
+ */
+export const RECORD_DATE_PARAMS: readonly (readonly [type: string, params: readonly string[]])[] = [
+  ['Encounter', ['date']],
+  ['Observation', ['date']],
+  ['Condition', ['onset-date', 'recorded-date']],
+  ['Immunization', ['date']],
+];
+
 /** True when the earliest instant `value` may denote is beyond now plus the clock skew (a date: after today in the station's zone). */
 export function isFuture(value: string, timeZone: string, now = Date.now()): boolean {
   const range = dateRange(value, timeZone);

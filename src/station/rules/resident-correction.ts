@@ -5,11 +5,16 @@ import type { Derivation } from '../../fhir/store/derivation';
 import type { Repository } from '../../fhir/store/repository';
 import type { StationConfig } from '../config';
 import { fullCheck } from './index';
-import { beforeBirthIssues } from './record-dates';
+import { beforeBirthIssues, RECORD_DATE_PARAMS } from './record-dates';
 import { sexMismatchIssues } from './sex-specific';
 
+/** At most this many records are named; the count says if there are more. */
+const NAMED = 10;
+/** Records read per search: a resident's records before a date, or their diagnoses. */
+const PAGE = '1000';
+
 /**
- * The other side of the checks a record meets against its resident (after-birth.ts): a resident's
+ * The other side of the checks a record meets against its resident (fits-resident.ts): a resident's
  * birth date or sex corrected so that records already kept no longer fit — a visit in 2019 for
  * someone now said to be born in 2020, a pregnancy kept for someone now recorded as a man. Either
  * the correction or those records are wrong; it is refused until one is fixed. The records are
@@ -20,18 +25,6 @@ import { sexMismatchIssues } from './sex-specific';
  * records, and must still not leave them inconsistent. Such a caller is told how many records stand
  * in the way, not which (a clinician fixes them); a caller who may read them gets their references.
  */
-const DATED: readonly (readonly [type: string, dateParams: readonly string[]])[] = [
-  ['Encounter', ['date']],
-  ['Observation', ['date']],
-  ['Condition', ['onset-date', 'recorded-date']],
-  ['Immunization', ['date']],
-];
-
-/** At most this many records are named; the count says if there are more. */
-const NAMED = 10;
-/** Records read per search: a resident's records before a date, or their diagnoses. */
-const PAGE = '1000';
-
 export function residentCorrectionCheck(config: StationConfig, timeZone: string): Derivation {
   return {
     // Only an update that changes the birth date or the sex: a registration (no previous version)
@@ -57,7 +50,7 @@ function changed(now: Patient, before: Pick<Patient, 'birthDate' | 'gender'>): (
 /** The resident's station records dated before `birthDate` (by the rule a write of them meets). */
 async function recordsBefore(system: Repository, patientId: string, birthDate: string, timeZone: string): Promise<Resource[]> {
   const seen = new Map<string, Resource>();
-  for (const [type, dateParams] of DATED) {
+  for (const [type, dateParams] of RECORD_DATE_PARAMS) {
     for (const param of dateParams) {
       const req = system.parseSearch(type, [['patient', `Patient/${patientId}`], [param, `lt${birthDate}`], ['_count', PAGE]]);
       for (const r of (await system.search(req)).resources) {

@@ -8,16 +8,15 @@ import { beforeBirthIssues, recordDates } from './record-dates';
 import { sexMismatchIssues, sexRestrictedCodes } from './sex-specific';
 
 /**
- * A station record dated before its resident was born (a heart rate in 1970 for someone born in
- * 1980) is refused. The birth date is in another resource, which the rules (given only the written
+ * A station record must fit its resident: one dated before they were born (a heart rate in 1970 for
+ * someone born in 1980), or a diagnosis only the other sex can have (sex-specific.ts), is refused.
+ * The birth date and sex are in another resource, which the rules (given only the written
  * resource) cannot see: this check reads the Patient in the write's own transaction, as the writer,
  * through the engine's derivation hook — it derives nothing, it lets the write stand or throws and
  * the write is rolled back with it. In a transaction Bundle it runs after every entry, so a resident
  * registered in the same Bundle is found. Applies where the full profile check does (rules/index.ts).
- * The same read serves the other fact a record must agree with: a diagnosis only a woman or only a
- * man can have (sex-specific.ts), for a resident of the other sex.
  */
-export function afterBirthCheck(config: StationConfig, timeZone: string): Derivation {
+export function fitsResidentCheck(config: StationConfig, timeZone: string): Derivation {
   return {
     appliesTo: (r) => patientOf(r) !== undefined && fullCheck(r, config) && (recordDates(r).length > 0 || sexRestrictedCodes(r).length > 0),
     derive: async (resource, tx) => {
