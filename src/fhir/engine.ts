@@ -7,6 +7,7 @@ import { createFhirRouter, type FhirRouter } from './router';
 import { Repository } from './store/repository';
 import { AuditQueue } from './store/audit-queue';
 import { CreateBatcher } from './store/create-batch';
+import type { Assignment } from './store/assignment';
 import type { Derivation } from './store/derivation';
 import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   profilesDir?: string;
   /** Domain rules checked on every write. */
   rules?: ResourceRule[];
+  /** What the server fills in on the resources it creates (a station's patient number). */
+  assignments?: Assignment[];
   /** Records derived from writes, in the same transaction. */
   derivations?: Derivation[];
   /** Identifiers no two resources may share (each kept by a constraint a migration creates). */
@@ -49,6 +52,7 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     timeZone: options.timeZone,
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
+    assignments: options.assignments ?? [],
     derivations: options.derivations ?? [],
     uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through

@@ -4,6 +4,7 @@ import { createFhirEngine, type EngineOptions, type FhirEngine } from '../fhir/e
 import { version } from '../version';
 import type { StationConfig } from './config';
 import { heightForAgeDerivation } from './growth/derive';
+import { stationNumberAssignment } from './identifiers/station-number';
 import { STATION_UNIQUE_IDENTIFIERS } from './identifiers/unique';
 import { loadGrowthTables, referenceDataDirs } from './growth/tables';
 import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
@@ -32,12 +33,13 @@ export function createStationEngine(db: Database, config: Config, station: Stati
  * server runs: the rules on the written resource; what runs in the write's transaction beside them
  * — the checks that a record fits its resident (not dated before their birth, no diagnosis only the
  * other sex can have) when the record is written and when the resident's birth date or sex is
- * corrected, and the height-for-age z-score when the WHO tables are installed; and the identifiers
- * no two residents share.
+ * corrected, and the height-for-age z-score when the WHO tables are installed; the identifiers
+ * no two residents share; and the station number a resident is registered under.
  */
-export function stationWriteChecks(station: StationConfig, timeZone: string): Required<Pick<EngineOptions, 'rules' | 'derivations' | 'uniqueIdentifiers'>> {
+export function stationWriteChecks(station: StationConfig, timeZone: string): Required<Pick<EngineOptions, 'assignments' | 'rules' | 'derivations' | 'uniqueIdentifiers'>> {
   const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
   return {
+    assignments: [stationNumberAssignment(station)],
     rules: stationRules(station, timeZone),
     derivations: [fitsResidentCheck(station, timeZone), residentCorrectionCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])],
     uniqueIdentifiers: STATION_UNIQUE_IDENTIFIERS,

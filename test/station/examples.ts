@@ -16,7 +16,6 @@ export const resident = residentResource(HA_SON, {
   ethnicCode: '01',
   cccd: '038185001234',
   bhytCardCode: 'GD4383820012345',
-  stationNumber: '38999-000001',
   occupationCode: '05',
   occupationText: 'Làm ruộng',
   residences: [{ village: CHI_PHUC, type: 'thuong-tru', start: '2005-06-01' }],

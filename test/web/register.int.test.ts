@@ -62,6 +62,10 @@ describeBrowser('web app: registering a resident and their household', () => {
     const id = new URL(page.url()).pathname.split('/').pop()!;
     const patient = (await fhirFetch(`${station.server.baseUrl}/Patient/${id}`)).body as Patient;
     expect(patient.identifier).toEqual(expect.arrayContaining([expect.objectContaining({ system: VN_CORE.nationalId, value: '038192000777' }), expect.objectContaining({ system: VN_CORE.insuranceNumber, value: 'GD4380000000777' })]));
+    // The server numbered the new resident, and the record's header shows the number.
+    const number = patient.identifier?.find((i) => i.system === VN_CORE.patientInternalId)?.value;
+    expect(number).toMatch(/^38999-\d{6}$/);
+    await page.locator('.person dd', { hasText: number }).waitFor();
     expect(patient.address?.[0].period).toEqual({ start: '2015-01-01' });
     expect(JSON.stringify(patient.address)).toContain('"code":"tam-tru"');
     const [coverage] = (await search(`Coverage?beneficiary=Patient/${id}`)) as Coverage[];

@@ -1,4 +1,7 @@
+import type { Patient } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
+import { VN_CORE } from '../../src/station/canonical';
+import { fhirFetch } from '../helpers/server';
 import { describeBrowser, screenshot } from './helpers/browser';
 import { startWebStation, type WebStation } from './helpers/station';
 
@@ -23,7 +26,7 @@ describeBrowser('web app: finding a resident', () => {
   afterAll(() => station?.close());
   afterEach(() => expect(errors).toEqual([]));
 
-  const search = (p: Page) => p.getByLabel('Tên, số CCCD, mã thẻ BHYT hoặc số điện thoại');
+  const search = (p: Page) => p.getByLabel('Tên, số CCCD, mã thẻ BHYT, số điện thoại hoặc số hồ sơ');
 
   test('"nguyen" (no diacritics) finds both Nguyễns with age, sex, village, card status and app enrolment', async () => {
     await search(page).fill('nguyen');
@@ -41,7 +44,7 @@ describeBrowser('web app: finding a resident', () => {
     expect(await resultNames(page)).toEqual(['Nguyễn Văn Đức']);
   });
 
-  test('a CCCD, a BHYT card code and a phone number each find their resident', async () => {
+  test('a CCCD, a BHYT card code, a phone number and a station number each find their resident', async () => {
     await search(page).fill('038301004567');
     await page.getByRole('link', { name: 'Trần Thị Mai' }).waitFor();
     expect(await resultNames(page)).toEqual(['Trần Thị Mai']);
@@ -52,6 +55,12 @@ describeBrowser('web app: finding a resident', () => {
     expect(await resultNames(page)).toEqual(['Nguyễn Thị Thu']);
 
     await search(page).fill('0912 345 678');
+    await page.getByRole('link', { name: 'Nguyễn Thị Thu' }).waitFor();
+    expect(await resultNames(page)).toEqual(['Nguyễn Thị Thu']);
+
+    const thu = (await fhirFetch(`${station.server.baseUrl}/Patient/${station.patients.get('thu')}`)).body as Patient;
+    const number = thu.identifier!.find((i) => i.system === VN_CORE.patientInternalId)!.value!;
+    await search(page).fill(number);
     await page.getByRole('link', { name: 'Nguyễn Thị Thu' }).waitFor();
     expect(await resultNames(page)).toEqual(['Nguyễn Thị Thu']);
 

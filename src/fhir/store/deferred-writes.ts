@@ -22,6 +22,11 @@ export class DeferredWrites implements Transaction {
     return this.tx.query<T>(sql, params, name);
   }
 
+  /** The transaction itself, for SQL that needs none of the waiting creates (a sequence's next value): sent without writing them first. */
+  get aside(): Transaction {
+    return this.tx;
+  }
+
   /** The transaction's time, which the database stamps on every write of it (meta.lastUpdated). */
   async timestamp(): Promise<string> {
     this.time ??= await transactionTime(this.tx);

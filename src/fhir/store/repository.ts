@@ -8,6 +8,7 @@ import type { R4Definitions } from '../definitions';
 import { extractIndexRows, emptyRows, type ExtractContext, type IndexRows } from '../index/extract';
 import { stringRowKeys } from '../index/string-keys';
 import { DeferredWrites } from './deferred-writes';
+import type { Assignment } from './assignment';
 import type { Derivation } from './derivation';
 import {
   badRequest,
@@ -50,6 +51,8 @@ export interface RepositoryContext {
   baseUrl: string;
   /** Domain rules run on every write after the FHIR validation (src/station/ registers them). */
   rules: readonly ResourceRule[];
+  /** What the server fills in on a resource it creates, before validation (src/station/ registers them). */
+  assignments: readonly Assignment[];
   /** Records derived from a write in its own transaction (src/station/ registers them). */
   derivations: readonly Derivation[];
   /** Identifiers no two resources may share, kept by database constraints (src/station/ declares them). */
@@ -654,8 +657,9 @@ export class Repository {
    * Writes a version and, in the same transaction, the records derived from it; an update after
    * which a derivation no longer applies removes what it derived from the previous version.
    */
-  private async commit(input: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
+  private async commit(given: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
     const previous = head && !head.deleted ? head.content : undefined;
+    const input = previous ? given : await this.assigned(given);
     const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input, previous) || (previous !== undefined && d.appliesTo(previous)));
     if (derivations.length === 0) return this.commitVersion(input, id, head, method);
     return this.withDerivations(
@@ -663,6 +667,15 @@ export class Repository {
       derivations,
       (d, repo, result) => (d.appliesTo(result.resource, previous) ? d.derive(result.resource, repo, result.created, previous) : d.retract(previous!, repo)),
     );
+  }
+
+  /** `resource` with what the registered assignments fill in on a create. */
+  private async assigned(resource: Resource): Promise<Resource> {
+    // In a Bundle, a sequence's value needs none of the entries waiting to be written (deferred-writes.ts).
+    const db = this.db instanceof DeferredWrites ? this.db.aside : this.db;
+    let assigned = resource;
+    for (const a of this.ctx.assignments) if (a.appliesTo(assigned)) assigned = await a.assign(assigned, db);
+    return assigned;
   }
 
   /**

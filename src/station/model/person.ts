@@ -46,6 +46,15 @@ export function stationAddress(config: StationConfig, residence: Residence): Add
   return address;
 }
 
+/** The station's own patient number: its facility code and a serial of at least six digits, 38999-000123. */
+export function stationNumber(config: StationConfig, serial: number): string {
+  return `${config.station.facilityCode}-${String(serial).padStart(6, '0')}`;
+}
+
+export function stationNumberIdentifier(config: StationConfig, value: string): Identifier {
+  return { system: VN_CORE.patientInternalId, value, assigner: { display: config.station.name } };
+}
+
 export interface ResidentInput {
   name: string;
   sex: Sex;
@@ -54,6 +63,7 @@ export interface ResidentInput {
   residences: Residence[];
   cccd?: string;
   bhytCardCode?: string;
+  /** Given only by the seed and imports: the server numbers a resident registered without one (identifiers/station-number.ts). */
   stationNumber?: string;
   occupationCode?: string;
   occupationText?: string;
@@ -66,7 +76,7 @@ export function residentResource(config: StationConfig, input: ResidentInput): P
   const identifier: Identifier[] = [];
   if (input.cccd) identifier.push({ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'NI' }] }, system: VN_CORE.nationalId, value: input.cccd });
   if (input.bhytCardCode) identifier.push({ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'SB' }] }, system: VN_CORE.insuranceNumber, value: input.bhytCardCode });
-  if (input.stationNumber) identifier.push({ system: VN_CORE.patientInternalId, value: input.stationNumber, assigner: { display: config.station.name } });
+  if (input.stationNumber) identifier.push(stationNumberIdentifier(config, input.stationNumber));
   const patient: Patient = {
     resourceType: 'Patient',
     meta: { profile: [PROFILE.resident] },

@@ -2,7 +2,7 @@ import type { Bundle, Coding, Resource } from '@medplum/fhirtypes';
 import type { StationConfig } from '../config';
 import { TransactionBuilder } from '../model/bundle';
 import { bloodPressure, immunizationResource, visitResources, vitalSign } from '../model/clinical';
-import { carerResource, householdResource, residentResource } from '../model/person';
+import { carerResource, householdResource, residentResource, stationNumber } from '../model/person';
 import { bhytCoverage, enrolmentResource } from '../model/records';
 import type { StationTerminology } from '../rules/terminology';
 import { STAFF } from './catalogue';
@@ -54,7 +54,7 @@ function resident(ctx: BundleContext, household: HouseholdPlan, p: PersonPlan, n
     birthDate: p.birthDate,
     ethnicCode: p.ethnicCode,
     cccd: p.cccd,
-    stationNumber: `${ctx.config.station.facilityCode}-${String(number).padStart(6, '0')}`,
+    stationNumber: stationNumber(ctx.config, number),
     occupationCode: p.occupationCode,
     religionCode: p.religion,
     phone: p.phone,

@@ -9,7 +9,7 @@ import { ageText, formatDate } from '../format';
 import { useAsync, useOnline } from '../hooks';
 import { PAGE_ROLES } from '../menu';
 import { PersonalHealthRecord } from '../resident/phr';
-import { bhytStatus, cccdOf, identifierOf, nameOf, phoneOf, residenceOf, sexText } from '../resident/read';
+import { bhytStatus, cccdOf, identifierOf, nameOf, phoneOf, residenceOf, sexText, stationNumberOf } from '../resident/read';
 import { loadMeasurements, loadSummary, loadVisits, type ResidentSummary } from '../resident/record';
 import { SummaryView } from '../resident/summary-view';
 import { Timeline, WaitingVisits } from '../resident/timeline';
@@ -120,6 +120,8 @@ function PersonHeader({ summary }: { summary: ResidentSummary }) {
           {sexText(p.gender)}, {ageText(p.birthDate)} (sinh {formatDate(p.birthDate)}) · thôn {residenceOf(p).village ?? '—'} {coverages && <BhytBadge status={bhytStatus(coverages)} />}
         </p>
         <dl>
+          <dt>Số hồ sơ</dt>
+          <dd>{stationNumberOf(p) ?? '—'}</dd>
           <dt>CCCD</dt>
           <dd>{cccdOf(p) ?? '—'}</dd>
           <dt>Thẻ BHYT</dt>

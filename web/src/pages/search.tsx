@@ -11,7 +11,7 @@ import { VillageSelect } from '../components/village-select';
 
 const DEBOUNCE_MS = 200;
 
-/** One search box for name, CCCD, BHYT card or phone, with village, sex and age filters; results as you type. */
+/** One search box for name, CCCD, BHYT card, phone or station number, with village, sex and age filters; results as you type. */
 export function SearchPage() {
   const initial = new URLSearchParams(useSearch());
   const [, navigate] = useLocation();
@@ -61,7 +61,7 @@ export function SearchPage() {
       </div>
       <div className="card">
         <label>
-          Tên, số CCCD, mã thẻ BHYT hoặc số điện thoại
+          Tên, số CCCD, mã thẻ BHYT, số điện thoại hoặc số hồ sơ
           <input type="search" autoFocus value={text} onChange={(e) => setText(e.target.value)} placeholder="ví dụ: nguyen thi thu, 038185012345, 0912345678" autoComplete="off" spellCheck={false} />
         </label>
         <div className="row" style={{ marginTop: '0.75rem' }}>
@@ -105,7 +105,7 @@ export function SearchPage() {
 function Status({ query, loading, error, count, hasMore, searched }: { query: ReturnType<typeof readQuery>; loading: boolean; error?: Error; count: number; hasMore: boolean; searched: boolean }) {
   if (error) return <p className="banner error" role="alert">{error instanceof ApiError ? error.message : 'Không tìm được: mất kết nối với máy chủ'}</p>;
   if (query.kind === 'incomplete') return <p className="muted">{query.hint}</p>;
-  if (!searched) return <p className="muted">Gõ tên không cần dấu (ví dụ "nguyen thi thu"), số CCCD, mã thẻ BHYT hoặc số điện thoại; hoặc chọn thôn.</p>;
+  if (!searched) return <p className="muted">Gõ tên không cần dấu (ví dụ "nguyen thi thu"), số CCCD, mã thẻ BHYT, số điện thoại hoặc số hồ sơ của trạm (ví dụ 38999-000123); hoặc chọn thôn.</p>;
   if (loading) return <p className="muted" aria-live="polite">Đang tìm…</p>;
   if (!count) return <p aria-live="polite">Không có ai phù hợp. <Link href="/nguoi-dan/moi">Đăng ký người mới</Link></p>;
   return <p className="muted" aria-live="polite">{hasMore ? `${count} người đầu tiên` : `${count} người`}</p>;

@@ -10,6 +10,9 @@ export const identifierOf = (p: Patient, system: string): string | undefined => 
 
 export const cccdOf = (p: Patient): string | undefined => identifierOf(p, VN_CORE.nationalId);
 
+/** The number the station registered the resident under (the server gives one at registration). */
+export const stationNumberOf = (p: Patient): string | undefined => identifierOf(p, VN_CORE.patientInternalId);
+
 export const phoneOf = (p: Patient): string | undefined => p.telecom?.find((t) => t.system === 'phone')?.value;
 
 export const sexText = (gender: string | undefined): string => (gender === 'male' ? 'Nam' : gender === 'female' ? 'Nữ' : gender === 'other' ? 'Khác' : '');

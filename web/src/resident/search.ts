@@ -8,16 +8,18 @@ import { bhytStatus, enrolmentsOf, residenceOf, type BhytStatus, type Enrolment 
 export type Query =
   | { kind: 'empty' }
   | { kind: 'name'; text: string }
-  | { kind: 'cccd' | 'bhyt' | 'phone'; value: string }
+  | { kind: 'cccd' | 'bhyt' | 'phone' | 'number'; value: string }
   | { kind: 'incomplete'; hint: string };
 
 /**
  * Reads the search box: 12 digits are a CCCD, a 15-character card code (2 letters, 13 digits) a
- * BHYT card, a 10-digit number starting with 0 (or +84…) a phone; anything with letters is a name.
+ * BHYT card, a 10-digit number starting with 0 (or +84…) a phone, digits-hyphen-digits a station
+ * number (38999-000123); anything with letters is a name.
  */
 export function readQuery(input: string): Query {
   const text = input.trim().replace(/\s+/g, ' ');
   if (!text) return { kind: 'empty' };
+  if (/^\d{5}\s*-\s*\d{6,}$/.test(text)) return { kind: 'number', value: text.replace(/\s/g, '') };
   const compact = text.replace(/[\s.-]/g, '');
   if (/^\d{12}$/.test(compact)) return { kind: 'cccd', value: compact };
   if (/^[A-Za-z]{2}\d{13}$/.test(compact)) return { kind: 'bhyt', value: compact.toUpperCase() };
@@ -63,6 +65,7 @@ export function searchParams(query: Query, filters: Filters, today: string = tod
   else if (query.kind === 'cccd') params.push(['identifier', `${VN_CORE.nationalId}|${query.value}`]);
   else if (query.kind === 'bhyt') params.push(['identifier', `${VN_CORE.insuranceNumber}|${query.value}`]);
   else if (query.kind === 'phone') params.push(['phone', query.value]);
+  else if (query.kind === 'number') params.push(['identifier', `${VN_CORE.patientInternalId}|${query.value}`]);
   else if (query.kind === 'incomplete' || !(filters.village || filters.gender || filters.ageBand)) return undefined;
   if (filters.village) params.push(['village', filters.village]);
   if (filters.gender) params.push(['gender', filters.gender]);
