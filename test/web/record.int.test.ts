@@ -42,6 +42,8 @@ describeBrowser("web app: a resident's record", () => {
 
     await page.getByRole('tab', { name: 'Hồ sơ QĐ 831' }).click();
     await page.getByRole('heading', { name: 'A. Thông tin hành chính' }).waitFor();
+    // The record opens with the number the station registered the resident under.
+    expect(await page.locator('dl.pairs div').first().innerText()).toMatch(/^Số hồ sơ\s+38999-\d{6}$/);
     await page.getByText('Bệnh mạn tính: I10 Tăng huyết áp vô căn (nguyên phát)').waitFor();
     await screenshot(page, '33-record-phr');
     expect(errors).toEqual([]);

@@ -4,7 +4,7 @@ import { SectionView } from '../components/section';
 import { formatDate, formatDateTime } from '../format';
 import { display } from '../terminology';
 import { chronicConditions, icdOf, visitKind } from './clinical';
-import { cccdOf, identifierOf, nameOf, phoneOf, residenceOf, sexText } from './read';
+import { cccdOf, identifierOf, nameOf, phoneOf, residenceOf, sexText, stationNumberOf } from './read';
 import type { ResidentSummary, Section, Visit } from './record';
 import { vitalsText } from './timeline';
 
@@ -80,6 +80,7 @@ function Administrative({ patient: p }: { patient: Patient }) {
   const ethnic = p.extension?.find((e) => e.url === EXT.ethnicGroup)?.valueCoding?.code;
   const occupation = p.extension?.find((e) => e.url === EXT.occupation)?.valueCodeableConcept;
   const rows: [string, string | undefined][] = [
+    ['Số hồ sơ', stationNumberOf(p)],
     ['Họ và tên', nameOf(p)],
     ['Giới tính', sexText(p.gender)],
     ['Ngày sinh', formatDate(p.birthDate)],
