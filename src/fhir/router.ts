@@ -13,6 +13,7 @@ import { conditionalUpdate, update } from './interactions/update';
 import { capabilityStatement, type ServedCapabilities } from './operations/capabilities';
 import { evaluateMeasureOperation } from './operations/evaluate-measure';
 import { patientEverything } from './operations/everything';
+import { patientMerge } from './operations/merge';
 import { validateOperation } from './operations/validate';
 import { badRequest, methodNotAllowed, notFound, notSupported, OperationOutcomeError } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
@@ -64,6 +65,7 @@ function routeTable(metadata: Interaction): Route[] {
     r('POST', 'Measure/:id/$evaluate-measure', evaluateMeasureOperation),
     r('GET', 'Patient/:id/$everything', patientEverything),
     r('POST', 'Patient/:id/$everything', patientEverything),
+    r('POST', 'Patient/$merge', patientMerge),
     ...TELEMEDICINE_ROUTES.map(([method, pattern, handler]) => r(method, pattern, handler)),
     r('GET', ':type/:id/:target', compartmentSearch),
     r('POST', ':type/:id/:target/_search', compartmentSearch),
@@ -109,6 +111,8 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
     operations: [
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
       { type: 'Patient', name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+      // R5's definition: R4 has no merge operation of its own.
+      { type: 'Patient', name: 'merge', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-merge' },
       { type: 'Measure', name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' },
       ...TELEMEDICINE_OPERATIONS,
     ],

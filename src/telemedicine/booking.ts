@@ -8,7 +8,7 @@ import { atomically } from './atomic';
 import { remoteCareConsent } from './consent';
 import { refused } from './errors';
 import { idOf } from './lookup';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 import { revokeReminders, scheduleReminder } from './reminders';
 import { schedulingRepository } from './scheduling-access';
 import { setSlotsStatus, takeSlot } from './slot-holding';

@@ -2,7 +2,7 @@ import type { Composition, CompositionSection, Encounter } from '@medplum/fhirty
 import { badRequest } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import { atomically } from './atomic';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 
 /**
  * Encounter/[id]/$case-conference — minutes of a remote case conference (hội chẩn từ xa, Circular

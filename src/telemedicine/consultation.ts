@@ -9,7 +9,7 @@ import { TM_EXT, VIRTUAL_CLASS } from './canonical';
 import { refused } from './errors';
 import { examinerReference } from './examiner';
 import { findOne } from './lookup';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 import { specialtyOf } from './services';
 import { telemedicineSettings } from './settings';
 

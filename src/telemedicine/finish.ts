@@ -11,7 +11,7 @@ import { TM_EXT } from './canonical';
 import { offListCodes } from './circular30';
 import { refused } from './errors';
 import { idOf } from './lookup';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 import { telemedicineSettings, type TelemedicineSettings } from './settings';
 
 const ICD10_FORM = /^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$/;

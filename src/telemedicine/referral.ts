@@ -1,7 +1,7 @@
 import type { Encounter, Organization, ServiceRequest } from '@medplum/fhirtypes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import { atomically } from './atomic';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 
 /**
  * Encounter/[id]/$refer — referral to the district hospital (or any facility) as a ServiceRequest:

@@ -6,7 +6,7 @@ import type { Repository } from '../fhir/store/repository';
 import { atomically } from './atomic';
 import { refused } from './errors';
 import { findAll, idOf } from './lookup';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 import { localInstant, slotTimes, type TimeSlot, type WorkingHours } from './working-hours';
 
 /** At most this many days per call: a month of slots is one transaction of a few hundred writes. */

@@ -6,6 +6,7 @@ import { menuFor, PAGE_ROLES } from './menu';
 import { ActivatePage } from './pages/activate';
 import { ConsultationPage } from './pages/consultation';
 import { EnrolmentPage } from './pages/enrolment';
+import { MergePage } from './pages/merge';
 import { ImmunisationPage } from './pages/immunisation';
 import { RegisterPage } from './pages/register';
 import { RemotePage } from './pages/remote';
@@ -86,6 +87,13 @@ export function App() {
             {(params) => (
               <Allowed roles={PAGE_ROLES.clinical}>
                 <VisitPage id={params.id} />
+              </Allowed>
+            )}
+          </Route>
+          <Route path="/nguoi-dan/:id/gop">
+            {(params) => (
+              <Allowed roles={PAGE_ROLES.clinical}>
+                <MergePage id={params.id} />
               </Allowed>
             )}
           </Route>

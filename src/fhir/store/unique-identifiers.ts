@@ -14,6 +14,11 @@ export interface UniqueIdentifier {
   system: string;
   /** What a person calls the identifier, in Vietnamese and English, as it starts a sentence. */
   label: { vi: string; en: string };
+  /**
+   * A person holds one value in a lifetime (a personal ID), unlike a record number, of which a
+   * merged record keeps the old ones: two records holding different values are not merged.
+   */
+  onePerPerson?: boolean;
 }
 
 /** PostgreSQL's exclusion_violation: the constraints are exclusion constraints (partial and deferrable). */

@@ -6,6 +6,6 @@ import { VN_CORE } from '../canonical';
  * the station hold the same one (migrations 1768000000000 and 1768100000000 keep them; docs/station/model.md).
  */
 export const STATION_UNIQUE_IDENTIFIERS: UniqueIdentifier[] = [
-  { constraint: 'patient_national_id_unique', resourceType: 'Patient', system: VN_CORE.nationalId, label: { vi: 'Số CCCD', en: 'Personal ID (CCCD)' } },
+  { constraint: 'patient_national_id_unique', resourceType: 'Patient', system: VN_CORE.nationalId, label: { vi: 'Số CCCD', en: 'Personal ID (CCCD)' }, onePerPerson: true },
   { constraint: 'patient_station_number_unique', resourceType: 'Patient', system: VN_CORE.patientInternalId, label: { vi: 'Số hồ sơ của trạm', en: 'Station patient number' } },
 ];

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Parameters, ParametersParameter, Resource } from '@medplum/fhirtypes';
 import { request } from './http';
 
 /** Where the server mounts the FHIR API (FHIR_BASE_URL's path; /fhir unless configured otherwise). */
@@ -74,6 +74,16 @@ export const fhir = {
     return request<Bundle>(FHIR_BASE, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: entries }, headers: { prefer: 'return=representation' }, timeout });
   },
 };
+
+type Part = string | boolean | { system: string; code: string; display?: string };
+
+/** POST [base]/[path] with a Parameters body; several values of one name become several parts. */
+export function operation<T>(path: string, parts: Record<string, Part | Part[] | undefined> = {}): Promise<T> {
+  const parameter: ParametersParameter[] = Object.entries(parts).flatMap(([name, value]) =>
+    value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v): ParametersParameter => (typeof v === 'boolean' ? { name, valueBoolean: v } : typeof v === 'string' ? { name, valueString: v } : { name, valueCoding: v })),
+  );
+  return request<T>(`${FHIR_BASE}/${path}`, { method: 'POST', body: { resourceType: 'Parameters', parameter } satisfies Parameters });
+}
 
 /** `Type/id` of a resource. */
 export const refOf = (r: Resource): string => `${r.resourceType}/${r.id}`;

@@ -9,7 +9,7 @@ import { ageText, formatDate } from '../format';
 import { useAsync, useOnline } from '../hooks';
 import { PAGE_ROLES } from '../menu';
 import { PersonalHealthRecord } from '../resident/phr';
-import { bhytStatus, cccdOf, identifierOf, nameOf, phoneOf, residenceOf, sexText, stationNumberOf } from '../resident/read';
+import { bhytStatus, cccdOf, identifierOf, mergedInto, nameOf, phoneOf, residenceOf, sexText, stationNumberOf } from '../resident/read';
 import { loadMeasurements, loadSummary, loadVisits, type ResidentSummary } from '../resident/record';
 import { SummaryView } from '../resident/summary-view';
 import { Timeline, WaitingVisits } from '../resident/timeline';
@@ -55,6 +55,7 @@ export function ResidentPage({ id }: { id: string }) {
   const banners = (
     <>
       {query.has('moi') && <p className="banner ok">Đã đăng ký người dân mới.</p>}
+      {query.has('gop') && <p className="banner ok">Đã gộp hồ sơ trùng vào hồ sơ này.</p>}
       {query.has('da-luu') && !waiting.length && <p className="banner ok">Đã lưu lần khám.</p>}
       {waiting.length > 0 && (
         <p className="banner warn" role="status">
@@ -112,9 +113,15 @@ function PersonHeader({ summary }: { summary: ResidentSummary }) {
   const p = summary.patient;
   const coverages = summary.coverages.state === 'ok' ? summary.coverages.data : undefined;
   const clinical = hasRole(session, PAGE_ROLES.clinical);
+  const replacedBy = mergedInto(p);
   return (
     <div className="card person">
       <div>
+        {replacedBy && (
+          <p className="banner" role="status">
+            Hồ sơ này đã được gộp vào <Link href={`/nguoi-dan/${replacedBy}`}>hồ sơ đang dùng</Link>; các lần khám và chỉ số nằm ở đó.
+          </p>
+        )}
         <h1>{nameOf(p)}</h1>
         <p>
           {sexText(p.gender)}, {ageText(p.birthDate)} (sinh {formatDate(p.birthDate)}) · thôn {residenceOf(p).village ?? '—'} {coverages && <BhytBadge status={bhytStatus(coverages)} />}
@@ -139,6 +146,11 @@ function PersonHeader({ summary }: { summary: ResidentSummary }) {
         <Link className="button" href={`/nguoi-dan/${p.id}/ung-dung`}>
           Ứng dụng sức khỏe
         </Link>
+        {clinical && p.active !== false && (
+          <Link className="button" href={`/nguoi-dan/${p.id}/gop`}>
+            Gộp hồ sơ trùng
+          </Link>
+        )}
       </div>
     </div>
   );

@@ -4,7 +4,7 @@ import { ApiError } from '../api/http';
 import { AppBadges, BhytBadge } from '../components/badges';
 import { ageText } from '../format';
 import { useAsync, useDebounced } from '../hooks';
-import { cccdOf, nameOf, sexText } from '../resident/read';
+import { cccdOf, mergedInto, nameOf, sexText } from '../resident/read';
 import { AGE_BANDS, findResidents, moreResidents, readQuery, searchParams, villageOf, type AgeBand, type Filters, type ResidentRow } from '../resident/search';
 import { loadVillages } from '../resident/villages';
 import { VillageSelect } from '../components/village-select';
@@ -133,6 +133,7 @@ function Results({ rows }: { rows: ResidentRow[] }) {
                 {nameOf(patient)}
               </Link>
               {cccdOf(patient) && <div className="hint">CCCD {cccdOf(patient)}</div>}
+              {mergedInto(patient) && <div className="hint">Đã gộp vào hồ sơ khác</div>}
             </td>
             <td>{ageText(patient.birthDate)}</td>
             <td>{sexText(patient.gender)}</td>

@@ -10,6 +10,9 @@ export const identifierOf = (p: Patient, system: string): string | undefined => 
 
 export const cccdOf = (p: Patient): string | undefined => identifierOf(p, VN_CORE.nationalId);
 
+/** The id of the record this one was merged into (Patient/$merge), if it was. */
+export const mergedInto = (p: Patient): string | undefined => p.link?.find((l) => l.type === 'replaced-by')?.other.reference?.replace(/^Patient\//, '');
+
 /** The number the station registered the resident under (the server gives one at registration). */
 export const stationNumberOf = (p: Patient): string | undefined => identifierOf(p, VN_CORE.patientInternalId);
 

@@ -1,20 +1,10 @@
-import type { Appointment, Communication, Encounter, Extension, Parameters, ParametersParameter, Patient } from '@medplum/fhirtypes';
+import type { Appointment, Communication, Encounter, Extension, Patient } from '@medplum/fhirtypes';
 import { SYSTEMS } from '../../../src/station/canonical';
 import { TM_CS, TM_EXT } from '../../../src/telemedicine/canonical';
-import { FHIR_BASE, fhir, idFrom } from '../api/fhir';
-import { ApiError, request } from '../api/http';
+import { fhir, idFrom, operation } from '../api/fhir';
+import { ApiError } from '../api/http';
 
 /** The station's side of remote consultations, through the operations of docs/telemedicine.md. */
-
-type Part = string | boolean | { system: string; code: string; display?: string };
-
-/** POST [base]/[path] with a Parameters body; several values of one name become several parts. */
-export function operation<T>(path: string, parts: Record<string, Part | Part[] | undefined> = {}): Promise<T> {
-  const parameter: ParametersParameter[] = Object.entries(parts).flatMap(([name, value]) =>
-    value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v): ParametersParameter => (typeof v === 'boolean' ? { name, valueBoolean: v } : typeof v === 'string' ? { name, valueString: v } : { name, valueCoding: v })),
-  );
-  return request<T>(`${FHIR_BASE}/${path}`, { method: 'POST', body: { resourceType: 'Parameters', parameter } satisfies Parameters });
-}
 
 export interface DayAppointment {
   appointment: Appointment;

@@ -1,9 +1,9 @@
-import type { Coding, Parameters, ParametersParameter, Reference } from '@medplum/fhirtypes';
-import type { FhirRequest } from '../fhir/request';
-import { badRequest } from '../fhir/outcomes';
+import type { Coding, Identifier, Parameters, ParametersParameter, Reference } from '@medplum/fhirtypes';
+import type { FhirRequest } from '../request';
+import { badRequest } from '../outcomes';
 
 /**
- * Inputs of the telemedicine operations: a Parameters body (POST), or query parameters for simple
+ * Inputs of an operation ($merge, the telemedicine operations): a Parameters body (POST), or query parameters for simple
  * values (`?start=…&end=…`). Each getter says in Vietnamese and English what is wrong.
  */
 export class OperationInput {
@@ -26,6 +26,22 @@ export class OperationInput {
     const found = this.all(name);
     if (found.length > 1) throw badRequest(`Tham số ${name} chỉ được có một lần`, `Parameter ${name} may appear only once`);
     return found[0];
+  }
+
+  has(name: string): boolean {
+    return this.all(name).length > 0;
+  }
+
+  /** Every identifier given under `name` (valueIdentifier, or `system|value` strings in the query). */
+  identifiers(name: string): Identifier[] {
+    return this.all(name).map((p) => {
+      if (p.valueIdentifier?.value) return p.valueIdentifier;
+      const text = p.valueString ?? '';
+      const bar = text.indexOf('|');
+      const [system, value] = bar < 0 ? [undefined, text] : [text.slice(0, bar) || undefined, text.slice(bar + 1)];
+      if (!value) throw badRequest(`Tham số ${name} phải là định danh (Identifier)`, `Parameter ${name} must be an Identifier (or system|value)`);
+      return { system, value };
+    });
   }
 
   string(name: string): string | undefined {
