@@ -1,6 +1,6 @@
 import type { Coding } from '@medplum/fhirtypes';
 import { SYSTEMS } from '../station/canonical';
-import { loadStationTerminology } from '../station/rules/terminology';
+import { loadStationTerminology, onTelemedicineList } from '../station/rules/terminology';
 import type { TelemedicineSettings } from './settings';
 
 /**
@@ -9,6 +9,6 @@ import type { TelemedicineSettings } from './settings';
  * the codes the station adds in its configuration (domain README §5).
  */
 export function offListCodes(codings: readonly Coding[], settings: TelemedicineSettings): Coding[] {
-  const icd10 = loadStationTerminology().icd10;
-  return codings.filter((c) => c.system === SYSTEMS.icd10 && !!c.code && icd10.get(c.code)?.telemedicine !== true && !settings.extraListCodes.includes(c.code));
+  const t = loadStationTerminology();
+  return codings.filter((c) => c.system === SYSTEMS.icd10 && !!c.code && !onTelemedicineList(t, c.code, settings.extraListCodes));
 }

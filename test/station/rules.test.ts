@@ -155,6 +155,22 @@ describe('station rules reject what a Vietnamese health record must not contain'
     expect(errors(remote('I10'), { ...HA_SON, extraTelemedicineCodes: ['I10'] })).toEqual([]);
   });
 
+  test('a code inside a category the Circular 30/2023 list names is on the list; a wider code is not', () => {
+    const strict = { ...HA_SON, telemedicineListSeverity: 'error' as const };
+    const remote = (code: string): Encounter =>
+      variant(examples.visit as Encounter, (e) => {
+        e.class = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR' };
+        e.reasonCode = [{ text: 'Khám từ xa', coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code }] }];
+      });
+    // The list names E66 (obesity) and M25.5 (joint pain): E66.9 is obesity, M25.56 knee pain.
+    expect(errors(remote('E66.9'), strict)).toEqual([]);
+    expect(errors(remote('M25.56'), strict)).toEqual([]);
+    expect(errors(remote('I10.0'), { ...strict, extraTelemedicineCodes: ['I10'] })).toEqual([]);
+    // J31.1 is listed, not the whole of J31 nor its sibling J31.2.
+    expect(texts(errors(remote('J31'), strict))).toContain('Bệnh J31 không có trong danh mục');
+    expect(texts(errors(remote('J31.2'), strict))).toContain('Bệnh J31.2 không có trong danh mục');
+  });
+
   test('a malformed ICD-10 code is refused; a well-formed one outside the subset only warns', () => {
     const withCode = (code: string): Resource =>
       variant(examples.diagnosis, (c: any) => {

@@ -87,3 +87,15 @@ export function knownCode(t: StationTerminology, system: string, code: string | 
   return code !== undefined && (t.codes.get(system)?.has(code) ?? false);
 }
 
+/**
+ * Whether an ICD-10 code is on the Circular 30/2023 remote-examination list the station holds (the
+ * subset's `tt30-2023` codes plus `extra`). The list names categories: a code inside one is that
+ * disease (E66.9 under E66 obesity, M25.56 under M25.5 joint pain), so the code and each of its
+ * ancestors are looked up; a listed subdivision (J31.1) does not admit its parent or siblings.
+ */
+export function onTelemedicineList(t: StationTerminology, code: string, extra: readonly string[]): boolean {
+  for (let c = code; c.length >= 3; c = c.slice(0, -1).replace(/\.$/, '')) {
+    if (t.icd10.get(c)?.telemedicine === true || extra.includes(c)) return true;
+  }
+  return false;
+}

@@ -2,7 +2,7 @@ import type { Condition, Encounter } from '@medplum/fhirtypes';
 import { CS, EXT, SYSTEMS } from '../canonical';
 import { icd10Issues, type RuleContext } from './common';
 import { error, extensionsOf, missing, warning, type Issue } from './issues';
-import { knownCode } from './terminology';
+import { knownCode, onTelemedicineList } from './terminology';
 
 const VISIT_CLASSES: Record<string, string> = { AMB: 'khám tại trạm', HH: 'khám tại nhà', VR: 'khám từ xa' };
 
@@ -44,10 +44,9 @@ export function visitIssues(e: Encounter, ctx: RuleContext): Issue[] {
 
 /** Circular 30/2023/TT-BYT: a remote visit's ICD-10 diagnosis should be on its list. */
 function telemedicineIssues(e: Encounter, ctx: RuleContext): Issue[] {
-  const allowed = (code: string): boolean => ctx.terminology.icd10.get(code)?.telemedicine === true || ctx.config.extraTelemedicineCodes.includes(code);
   return (e.reasonCode ?? []).flatMap((r, i) =>
     (r.coding ?? [])
-      .filter((c) => c.system === SYSTEMS.icd10 && c.code && !allowed(c.code))
+      .filter((c) => c.system === SYSTEMS.icd10 && c.code && !onTelemedicineList(ctx.terminology, c.code, ctx.config.extraTelemedicineCodes))
       .map((c) => {
         const vi = `Bệnh ${c.code} không có trong danh mục được khám chữa bệnh từ xa (Thông tư 30/2023/TT-BYT) mà trạm đang có: hãy khám trực tiếp hoặc kiểm tra lại mã`;
         const en = `${c.code} is not on the remote-examination list (Circular 30/2023) the station holds`;
