@@ -79,6 +79,13 @@ describe('examination register A1/YTCS', () => {
     await visit({ patientRef: hoa, examiner: thu, start: '2025-09-02T23:30:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     await visit({ patientRef: hoa, examiner: thu, start: '2025-09-05T07:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     await visit({ patientRef: duc, examiner: thu, start: '2025-09-04T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Hẹn khám', diagnoses: [], status: 'cancelled' });
+    // 10 September: a card that expired on 31 August, and one that starts on 1 October; both codes are also on the Patient (as registration writes them).
+    const lan = await create(residentResource(HA_SON, { name: 'Trần Thị Lan', sex: 'female', birthDate: '1990-05-05', ethnicCode: '01', bhytCardCode: 'GD4383820054321', residences: [{ village: CHI_PHUC, type: 'thuong-tru', start: '2010-01-01' }] }));
+    await create(bhytCoverage({ patientRef: lan, cardCode: 'GD4383820054321', start: '2024-09-01', end: '2025-08-31', facility: { code: '38999', name: HA_SON.station.name, reference: refs.organization } }, terminology));
+    const binh = await create(residentResource(HA_SON, { name: 'Vũ Văn Bình', sex: 'male', birthDate: '1970-02-02', ethnicCode: '01', bhytCardCode: 'HN2383820067890', residences: [{ village: VINH_AN, type: 'thuong-tru', start: '2000-01-01' }] }));
+    await create(bhytCoverage({ patientRef: binh, cardCode: 'HN2383820067890', start: '2025-10-01', end: '2026-09-30', facility: { code: '38999', name: HA_SON.station.name, reference: refs.organization } }, terminology));
+    await visit({ patientRef: lan, examiner: thu, start: '2025-09-10T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
+    await visit({ patientRef: binh, examiner: thu, start: '2025-09-10T09:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     const router = stationRoutes({ config: HA_SON, timeZone: 'Asia/Ho_Chi_Minh', repoFor: () => s.engine.repo });
     http = await serveRouter('/station', router, errorHandler(pino({ level: 'silent' }), 1024));
   });
@@ -108,6 +115,15 @@ describe('examination register A1/YTCS', () => {
     const bodyRows = [...html.matchAll(/<tr><td>(.*?)<\/td><\/tr>/g)].map((m) => m[1].split('</td><td>').map(unescape));
     expect(bodyRows).toEqual(EXPECTED.slice(1));
     expect(html).toContain('Tổng số lượt khám: 5 (nam 2, nữ 3); có thẻ BHYT: 3.');
+  });
+
+  test('a visit when the resident\'s recorded card was not valid has no card number, even with the code on the Patient', async () => {
+    const res = await fetch(`${http.url}/registers/a1?from=2025-09-10&to=2025-09-10&format=csv`);
+    const rows = parseCsv(await res.text()).slice(1);
+    expect(rows.map((r) => [r[1], r[4]])).toEqual([
+      ['Trần Thị Lan', ''],
+      ['Vũ Văn Bình', ''],
+    ]);
   });
 
   test('bad periods are refused with a Vietnamese OperationOutcome', async () => {

@@ -1,4 +1,4 @@
-import type { Condition, Coverage, Encounter, Patient, Practitioner } from '@medplum/fhirtypes';
+import type { Condition, Coverage, Encounter, Identifier, Patient, Period, Practitioner } from '@medplum/fhirtypes';
 import { localDate } from '../../fhir/search/dates';
 import type { Repository } from '../../fhir/store/repository';
 import { EXT, SYSTEMS, VN_CORE } from '../canonical';
@@ -130,11 +130,17 @@ export function ageText(birthDate: string, onDate: string): string {
   return `${days} ngày`;
 }
 
-/** The card valid on the visit date (Coverage), else the card code on the Patient. */
+/**
+ * The card valid on the visit date (Coverage). The card code on the Patient stands in only for a
+ * resident with no card recorded at all: registration writes the same code on the Patient and on
+ * its Coverage, so once cards are recorded their dates decide, and a visit before a card started or
+ * after it expired was not insured — column 5 stays empty (an identifier's own period is held too).
+ */
 function bhytOn(coverages: Coverage[], patient: Patient | undefined, date: string): string {
-  const valid = coverages.find((c) => c.status === 'active' && (c.period?.start ?? '') <= date && date <= (c.period?.end ?? '9999'));
-  const code = valid?.identifier?.find((i) => i.system === VN_CORE.insuranceNumber)?.value;
-  return code ?? patient?.identifier?.find((i) => i.system === VN_CORE.insuranceNumber)?.value ?? '';
+  const covers = (period: Period | undefined): boolean => (period?.start ?? '').slice(0, 10) <= date && date <= (period?.end ?? '9999').slice(0, 10);
+  const cardCode = (identifiers: Identifier[] | undefined): string | undefined => identifiers?.find((i) => i.system === VN_CORE.insuranceNumber && covers(i.period))?.value;
+  if (coverages.length) return cardCode(coverages.find((c) => c.status === 'active' && covers(c.period))?.identifier) ?? '';
+  return cardCode(patient?.identifier) ?? '';
 }
 
 /** The address the resident lived at on that date: village and commune, or the address text elsewhere. */
