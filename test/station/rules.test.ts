@@ -76,6 +76,25 @@ describe('station rules reject what a Vietnamese health record must not contain'
     expect(texts(errors(card))).toContain(message);
   });
 
+  test('a children\'s card (TE) is checked against the age on the station\'s day, not the UTC day', () => {
+    // Born 15/10/2019: 6 years old (and past 30 September) from 15/10/2025, which begins in Hà Nội at 17:00 UTC on the 14th.
+    const child = variant(examples.child as Patient, (p) => {
+      p.birthDate = '2019-10-15';
+      setCccd('038219004567')(p);
+      p.identifier!.push({ system: VN_CORE.insuranceNumber, value: 'TE1383820098765' });
+    });
+    const teRefused = (now: string): boolean => {
+      jest.useFakeTimers({ now: new Date(now) });
+      try {
+        return texts(errors(child)).includes('chỉ dành cho trẻ dưới 6 tuổi');
+      } finally {
+        jest.useRealTimers();
+      }
+    };
+    expect(teRefused('2025-10-14T16:59:00Z')).toBe(false);
+    expect(teRefused('2025-10-14T18:00:00Z')).toBe(true);
+  });
+
   test('a BHYT card whose category or benefit level disagrees with its code is refused', () => {
     const card = variant(examples.coverage as Coverage, (c) => {
       c.class![0].value = 'TE';

@@ -1,4 +1,5 @@
 import type { Address, Coding, Identifier } from '@medplum/fhirtypes';
+import { localDay } from '../../fhir/search/dates';
 import { CS, EXT, SYSTEMS, VN_CORE } from '../canonical';
 import type { StationConfig } from '../config';
 import { checkBhyt } from '../identifiers/bhyt';
@@ -18,7 +19,8 @@ export interface RuleContext {
  * Identifier checks that apply wherever the identifier appears: a personal ID (CCCD) must be well
  * formed (and agree with birth date and sex when the owner's are given); a BHYT card code must be
  * well formed, of a known category and province, and TE only for a child under 6 when the holder's
- * birth date is known (on the identifier's start, else today).
+ * birth date is known (on the identifier's start, else today in the station's zone: from midnight to
+ * 07:00 in Hà Nội the UTC date is still yesterday).
  */
 export function identifierIssues(identifiers: Identifier[] | undefined, path: string, ctx: RuleContext, owner: { birthDate?: string; gender?: string } = {}): Issue[] {
   const isCategory = (code: string): boolean => knownCode(ctx.terminology, CS.bhytCategory, code);
@@ -30,7 +32,7 @@ export function identifierIssues(identifiers: Identifier[] | undefined, path: st
     }
     if (id.system === VN_CORE.insuranceNumber) {
       if (!id.value) return [error('Thiếu mã thẻ BHYT', 'The BHYT card code has no value', at, 'required')];
-      const holder = owner.birthDate ? { birthDate: owner.birthDate, on: id.period?.start?.slice(0, 10) ?? new Date().toISOString().slice(0, 10) } : undefined;
+      const holder = owner.birthDate ? { birthDate: owner.birthDate, on: id.period?.start?.slice(0, 10) ?? localDay(ctx.timeZone, Date.now()) } : undefined;
       return checkBhyt(id.value, isCategory, holder).map((p) => error(p.vi, p.en, at));
     }
     return [];
