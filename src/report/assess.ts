@@ -1,5 +1,4 @@
 import type { Threshold } from './config';
-import { score } from './measure-report';
 import type { Counts } from './sql/aggregate';
 
 /**
@@ -14,11 +13,21 @@ export interface Verdict {
   female?: boolean;
 }
 
+/**
+ * Below this a share and a threshold are equal: floating-point error only (72.3 is not exact in
+ * binary), far smaller than any real difference — 0.01 % of a threshold over a million residents is 1e-8.
+ */
+const EQUAL_WITHIN = 1e-9;
+
+/**
+ * The share itself is compared, never a rounded one: 21,599 of 24,000 (89.9958 %, shown 90,0 %) is
+ * below 90 %, and rounding the score to 4 decimals first would call it met.
+ */
 export function meets(counts: Counts, threshold: Threshold | undefined): boolean | undefined {
-  const value = score(counts);
-  if (!threshold || value === undefined) return undefined;
-  const percent = Math.round(value * 10000) / 100;
-  return threshold.comparator === '>=' ? percent >= threshold.value : percent <= threshold.value;
+  const denominator = counts.initial - counts.excluded;
+  if (!threshold || denominator <= 0) return undefined;
+  const difference = (counts.numerator * 100) / denominator - threshold.value;
+  return threshold.comparator === '>=' ? difference >= -EQUAL_WITHIN : difference <= EQUAL_WITHIN;
 }
 
 export function verdict(total: Counts, bySex: Map<string, Counts> | undefined, threshold: Threshold | undefined): Verdict {

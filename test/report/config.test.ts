@@ -2,6 +2,7 @@ import { OperationOutcomeError } from '../../src/fhir/outcomes';
 import { MEASURE } from '../../src/report/canonical';
 import { defaultReportConfig, thresholdFor, type IndicatorRule } from '../../src/report/config';
 import { mergeConfig } from '../../src/report/config-store';
+import { meets } from '../../src/report/assess';
 
 const indicator = (set: 'ntm' | 'ntm-nang-cao' | 'ntm-kieu-mau', measure: string): IndicatorRule =>
   defaultReportConfig().criteriaSets[set].indicators.find((i) => i.measure === measure)!;
@@ -25,6 +26,21 @@ describe('report configuration', () => {
     expect(thresholdFor(book, 'DBSH')).toEqual({ comparator: '>=', value: 70 });
     expect(thresholdFor(book, 'BTB')).toBeUndefined();
     expect(thresholdFor(indicator('ntm', MEASURE.communeCriteria), 'BTB')).toBeUndefined();
+  });
+
+  test('a threshold is met only when the share itself reaches it, not a rounded one (a merged commune of 24,000)', () => {
+    // 21,599 / 24,000 = 89.9958 %: below 90 %, though 4 decimals of the score round it to 0.9000.
+    expect(meets({ initial: 24_000, excluded: 0, numerator: 21_599 }, { comparator: '>=', value: 90 })).toBe(false);
+    expect(meets({ initial: 24_000, excluded: 0, numerator: 21_600 }, { comparator: '>=', value: 90 })).toBe(true);
+    expect(meets({ initial: 24_001, excluded: 1, numerator: 22_799 }, { comparator: '>=', value: 95 })).toBe(false);
+    // A ceiling: 10,001 / 40,000 = 25.0025 % is above 25 %; exactly 25 % and 16.5 % are within their ceilings.
+    expect(meets({ initial: 40_000, excluded: 0, numerator: 10_001 }, { comparator: '<=', value: 25 })).toBe(false);
+    expect(meets({ initial: 40_000, excluded: 0, numerator: 10_000 }, { comparator: '<=', value: 25 })).toBe(true);
+    expect(meets({ initial: 1_000, excluded: 0, numerator: 165 }, { comparator: '<=', value: 16.5 })).toBe(true);
+    expect(meets({ initial: 1_000, excluded: 0, numerator: 166 }, { comparator: '<=', value: 16.5 })).toBe(false);
+    // 72.3 is not exact in binary: 723 / 1,000 still meets it.
+    expect(meets({ initial: 1_000, excluded: 0, numerator: 723 }, { comparator: '>=', value: 72.3 })).toBe(true);
+    expect(meets({ initial: 3, excluded: 0, numerator: 0 }, { comparator: '>=', value: 0 })).toBe(true);
   });
 
   test('overrides merge one level deep and replace a criteria set whole', () => {
