@@ -33,6 +33,14 @@ describe('EPI doses due (web/src/immunisation/due.ts)', () => {
     expect(brief(dueDoses('2026-08-21', given, '2027-01-10')).filter((d) => d.includes(' 3 '))).toEqual([]);
   });
 
+  test('Japanese encephalitis dose 2 is due 1–2 weeks after dose 1, as the schedule says, not 28 days', () => {
+    // Born 2025-11-20; VNNB 1 on its day (365 = 2026-11-20): VNNB 2 is due on day 379 (2026-12-04), and a week after dose 1 at the earliest.
+    const vnnb = (given: Immunization[], today = TODAY): string[] => brief(dueDoses('2025-11-20', given, today)).filter((d) => d.startsWith('VNNB'));
+    expect(vnnb([dose('VNNB', 1, '2026-11-20')])).toEqual(['VNNB 2 2026-12-04 due']);
+    // Dose 1 given late, on day 375 (2026-11-30): dose 2 a week later, 2026-12-07.
+    expect(vnnb([dose('VNNB', 1, '2026-11-30')], '2026-12-01')).toEqual(['VNNB 2 2026-12-07 due']);
+  });
+
   test('doses not completed do not count; doses more than 14 days ahead are not listed', () => {
     // Born 10-01: the 2-month doses fall on 12-01, 2 days ahead (listed); BCG "not done" is still owed.
     expect(brief(dueDoses('2026-10-01', [dose('BCG', 1, '2026-10-01', 'not-done')], TODAY))).toEqual(['BCG 1 2026-10-01 overdue', 'DPT-VGB-Hib 1 2026-12-01 due', 'OPV 1 2026-12-01 due']);

@@ -9,6 +9,11 @@ export interface ScheduledDose {
   dose: number;
   /** Age in days when the dose is due. */
   dueDay: number;
+  /**
+   * The least number of days after the previous dose of the series, where it is not the usual
+   * 28: the second Japanese encephalitis dose comes 1–2 weeks after the first.
+   */
+  minIntervalDays?: number;
 }
 
 export const EPI_SCHEDULE: readonly ScheduledDose[] = [
@@ -24,7 +29,7 @@ export const EPI_SCHEDULE: readonly ScheduledDose[] = [
   { vaccine: 'SOI', dose: 1, dueDay: 274 },
   { vaccine: 'IPV', dose: 2, dueDay: 274 },
   { vaccine: 'VNNB', dose: 1, dueDay: 365 },
-  { vaccine: 'VNNB', dose: 2, dueDay: 379 },
+  { vaccine: 'VNNB', dose: 2, dueDay: 379, minIntervalDays: 7 },
   { vaccine: 'MR', dose: 1, dueDay: 548 },
   { vaccine: 'DPT', dose: 1, dueDay: 548 },
   { vaccine: 'VNNB', dose: 3, dueDay: 730 },

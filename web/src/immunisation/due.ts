@@ -7,7 +7,8 @@ import { addDays, daysBetween } from '../format';
  * Which EPI doses a child is due for, from the national schedule (src/station/immunization) and
  * the doses recorded:
  *  - a dose comes due at its age in the schedule, and not sooner than 28 days after the previous
- *    dose of the same vaccine (the minimum interval between doses of a series);
+ *    dose of the same vaccine (the minimum interval between doses of a series), or the interval
+ *    the schedule gives for that dose (a week for Japanese encephalitis 2);
  *  - "due" (đến hạn) from 14 days before its due date (so families can be called in advance) until
  *    28 days after it (the next monthly vaccination day);
  *  - "overdue" (quá hạn) when more than 28 days late;
@@ -54,7 +55,7 @@ export function dueDoses(birthDate: string, immunizations: Immunization[], today
     // A later dose waits for the earlier one of its series.
     if (s.dose > 1 && !previous) continue;
     const bySchedule = addDays(birthDate, s.dueDay);
-    const byInterval = previous ? addDays(previous, MIN_INTERVAL_DAYS) : bySchedule;
+    const byInterval = previous ? addDays(previous, s.minIntervalDays ?? MIN_INTERVAL_DAYS) : bySchedule;
     const dueDate = byInterval > bySchedule ? byInterval : bySchedule;
     const lateDays = daysBetween(dueDate, today);
     if (lateDays < -CALL_AHEAD_DAYS) continue;
