@@ -38,3 +38,19 @@ test('the table, the CSV and the trend show 1/22 as 4.5 %', async () => {
   const page = await get('/reports/health-criterion?set=ntm&from=2025-01-01&to=2025-09-30');
   expect(page).toMatch(/15\.1<\/td>[\s\S]*?<strong>4,5%<\/strong>/);
 });
+
+test('an official figure of 1/22 is 4.5 % too, on the page and in the CSV — not 4.6 % from its rounded score', async () => {
+  const officer = await server.staffToken(['officer']);
+  const headers = { authorization: `Bearer ${officer}` };
+  const posted = await fetch(`${server.origin}/reports/health-criterion/official-figures`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ measure: 'bhyt-coverage', from: '2025-01-01', to: '2025-09-30', numerator: 1, denominator: 22, source: 'BHXH huyện Hà Trung' }),
+  });
+  expect(posted.status).toBe(201);
+  const get = async (path: string) => (await fetch(`${server.origin}${path}`, { headers })).text();
+  const page = await get('/reports/health-criterion?set=ntm&from=2025-01-01&to=2025-09-30');
+  expect(page).toContain('<strong>4,5%</strong> (1/22)<br>Nguồn: BHXH huyện Hà Trung');
+  const csv = (await get('/reports/health-criterion.csv?set=ntm&from=2025-01-01&to=2025-09-30')).split('\r\n').map((l) => l.split(','));
+  expect(csv.find((r) => r[0] === 'tong' && r[2] === '15.1')!.slice(-2)).toEqual(['4.5', 'BHXH huyện Hà Trung']);
+});

@@ -3,7 +3,7 @@ import { AGE_LABEL, SEX_LABEL, villageName } from '../../report/labels';
 import { percent } from '../../report/measure-report';
 import type { Counts } from '../../report/sql/aggregate';
 import type { StationConfig } from '../../station/config';
-import { denominatorOf, formatThreshold } from './format';
+import { denominatorOf, formatThreshold, officialCounts } from './format';
 
 /**
  * The report as CSV (UTF-8 with BOM so spreadsheet programs read Vietnamese correctly): one row
@@ -36,7 +36,7 @@ export function renderCsv(v: HealthCriterionView, station: StationConfig): strin
     }
     const row = (dimension: string, stratum: string, c: Counts, met?: boolean, official = false): string =>
       line([dimension, stratum, i.code, title, c.numerator, denominatorOf(c), c.excluded, pct(c), formatThreshold(i.threshold), verdict(met),
-        official && i.official ? ((i.official.score ?? 0) * 100).toFixed(1) : '', official ? i.official?.source : '']);
+        official && i.official ? pct(officialCounts(i.official)) : '', official ? i.official?.source : '']);
     rows.push(row('tong', '', i.counts.total, i.verdict.met, true));
     for (const [code, c] of i.counts.village) rows.push(row('thon', villageName(station, code), c));
     for (const [code, c] of i.counts.sex) rows.push(row('gioi_tinh', SEX_LABEL[code], c, code === 'male' ? i.verdict.male : code === 'female' ? i.verdict.female : undefined));

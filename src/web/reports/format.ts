@@ -1,6 +1,7 @@
 import type { Counts } from '../../report/sql/aggregate';
 import { percent } from '../../report/measure-report';
 import type { Threshold } from '../../report/config';
+import type { StoredFigure } from '../../report/health-criterion';
 
 /** Vietnamese number and date formats for the officers' page, the CSV and the PDF. */
 
@@ -9,10 +10,11 @@ const oneDecimal = new Intl.NumberFormat('vi-VN', { minimumFractionDigits: 1, ma
 
 export const formatInt = (n: number): string => integer.format(n);
 
-/** 0.8 → "80,0%"; undefined → "—". */
-export function formatPercent(value: number | undefined): string {
-  return value === undefined ? '—' : `${oneDecimal.format(value * 100)}%`;
-}
+/**
+ * An official figure's counts, so its percentage is computed like the computed figure's (from the
+ * counts, one decimal): its stored 4-decimal score would show 1/22 as 4,6 % beside a computed 4,5 %.
+ */
+export const officialCounts = (f: StoredFigure): Counts => ({ initial: f.denominator ?? 0, excluded: 0, numerator: f.numerator ?? 0 });
 
 export const percentOf = (c: Counts): string => {
   const p = percent(c);

@@ -3,7 +3,7 @@ import type { HealthCriterionView, IndicatorView } from '../../report/health-cri
 import { AGE_LABEL, SEX_LABEL, villageName } from '../../report/labels';
 import type { Counts } from '../../report/sql/aggregate';
 import type { StationConfig } from '../../station/config';
-import { denominatorOf, esc, formatDate, formatDateTime, formatInt, formatPercent, formatThreshold, percentOf, verdictLabel } from './format';
+import { denominatorOf, esc, formatDate, formatDateTime, formatInt, formatThreshold, officialCounts, percentOf, verdictLabel } from './format';
 
 /** The tables of the officers' page: indicators, by village, by sex, by age group, app enrolments. */
 
@@ -40,7 +40,7 @@ export function indicatorTable(v: HealthCriterionView, timeZone: string): string
 function storedCell(i: IndicatorView, timeZone: string): string {
   const f = i.official ?? i.attestation;
   if (!f) return '<span class="note">—</span>';
-  const value = i.official ? `<strong>${formatPercent(f.score)}</strong> (${formatInt(f.numerator ?? 0)}/${formatInt(f.denominator ?? 0)})<br>Nguồn: ${esc(f.source)}` : esc(f.note);
+  const value = i.official ? `<strong>${percentOf(officialCounts(f))}</strong> (${formatInt(f.numerator ?? 0)}/${formatInt(f.denominator ?? 0)})<br>Nguồn: ${esc(f.source)}` : esc(f.note);
   return `${value}<div class="note">${esc(f.who)}, ${f.when ? formatDateTime(f.when, timeZone) : ''}${i.official && f.note ? ` — ${esc(f.note)}` : ''}</div>`;
 }
 
