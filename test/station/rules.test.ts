@@ -1,4 +1,4 @@
-import type { Basic, Coverage, Encounter, Immunization, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Basic, Coverage, Encounter, Immunization, Observation, Patient, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import { EXT, VN_CORE } from '../../src/station/canonical';
 import { HA_SON } from '../../src/station/config';
 import { heightForAgeObservation } from '../../src/station/model/clinical';
@@ -93,6 +93,18 @@ describe('station rules reject what a Vietnamese health record must not contain'
     };
     expect(teRefused('2025-10-14T16:59:00Z')).toBe(false);
     expect(teRefused('2025-10-14T18:00:00Z')).toBe(true);
+  });
+
+  test('a carer\'s CCCD is checked against the carer\'s own birth date and sex', () => {
+    const carer = (cccd: string): RelatedPerson =>
+      variant(examples.carer as RelatedPerson, (r) => {
+        r.birthDate = '1988-04-02';
+        r.identifier = [{ system: VN_CORE.nationalId, value: cccd }];
+      });
+    expect(errors(carer('038088001234'))).toEqual([]);
+    // 1 is a woman born in the 1900s; the father is a man.
+    expect(texts(errors(carer('038188001234')))).toContain('Chữ số thứ 4 của CCCD là 1');
+    expect(texts(errors(carer('038090001234')))).toContain('hai số cuối năm sinh 1988');
   });
 
   test('a BHYT card whose category or benefit level disagrees with its code is refused', () => {

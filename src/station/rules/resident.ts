@@ -52,7 +52,8 @@ export function residentIssues(p: Patient, ctx: RuleContext): Issue[] {
 
 /** A carer or emergency contact: who they are to the resident, and how to reach them. */
 export function carerIssues(r: RelatedPerson, ctx: RuleContext, full: boolean): Issue[] {
-  const issues = identifierIssues(r.identifier, 'RelatedPerson.identifier', ctx);
+  // The carer's own birth date and sex, when recorded, are what the CCCD's digits must agree with.
+  const issues = identifierIssues(r.identifier, 'RelatedPerson.identifier', ctx, r);
   (r.address ?? []).forEach((a, i) => issues.push(...addressIssues(a, `RelatedPerson.address[${i}]`, ctx)));
   if (!full) return issues;
   if (!r.relationship?.length) issues.push(missing('quan hệ với người dân (ví dụ mẹ, con)', 'Relationship', 'RelatedPerson.relationship'));
