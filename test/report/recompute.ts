@@ -160,14 +160,18 @@ const RECORD_PATIENT: Record<string, (r: any) => string | undefined> = {
   Condition: (r) => patientOf(r.subject?.reference),
 };
 
-/** Residents whose record is managed: administrative part complete and enough records dated in the period. */
+/** A record that is no care given (withdrawn as entered in error; a visit planned or cancelled) updates no health record. */
+const NOT_CARE = (r: any): boolean =>
+  r.status === 'entered-in-error' || r.verificationStatus?.coding?.some((c: any) => c.code === 'entered-in-error') || (r.resourceType === 'Encounter' && ['planned', 'cancelled'].includes(r.status));
+
+/** Residents whose record is managed: administrative part complete and enough records dated in the period, not withdrawn. */
 export function managed(raw: Raw, from: string, to: string, config: ReportConfig, zone: string): Set<string> {
   const counts = new Map<string, number>();
   for (const { type } of config.healthManaged.records) {
     for (const r of raw.records.get(type) ?? []) {
       const dates = RECORD_DATE[type]?.(r);
       const pid = RECORD_PATIENT[type]?.(r);
-      if (!dates || !pid || localDay(dates[0], zone) > to || localDay(dates[1], zone) < from) continue;
+      if (!dates || !pid || NOT_CARE(r) || localDay(dates[0], zone) > to || localDay(dates[1], zone) < from) continue;
       counts.set(pid, (counts.get(pid) ?? 0) + 1);
     }
   }

@@ -12,6 +12,7 @@ import { visitResources } from '../../src/station/model/clinical';
 import { loadStationTerminology } from '../../src/station/rules/terminology';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { writePopulation } from './hand-made';
+import { ReportRecordsNotCare1768200000000 } from '../../migrations/1768200000000-ReportRecordsNotCare';
 
 /**
  * $evaluate-measure over the hand-made population of hand-made.ts (reference date 2025-09-30,
@@ -390,5 +391,36 @@ describe('telemedicine use (14.3)', () => {
     expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual(before);
     await repo.update('Encounter', waiting.id!, { ...waiting, status: 'in-progress' });
     expect(counts((await evaluate('telemedicine')).group![0].population)).toEqual([before[0], before[1], before[2] + 1]);
+  });
+});
+
+describe('health managed (14.2): a record that is no care given is no update', () => {
+  test('a visit planned or cancelled, and records withdrawn as entered in error, do not make a resident managed; a visit held does', async () => {
+    const t = loadStationTerminology();
+    const repo = server.engine.repo;
+    const p = residentResource(HA_SON, { name: 'Người Chưa Khám', sex: 'female', birthDate: '1975-03-03', ethnicCode: '01', residences: [{ village: HA_SON.villages[5], type: 'thuong-tru', start: '2000-01-01' }] });
+    const ref = `Patient/${(await repo.create(p)).resource.id}`;
+    const before = counts((await evaluate('health-managed')).group![0].population);
+    const visit = (status: Encounter['status']): Encounter => {
+      const { encounter } = visitResources({ patientRef: ref, examiner: { display: 'Lê Văn Thành' }, start: '2025-09-10T09:00:00+07:00', end: '2025-09-10T09:20:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['J00'], treatment: 'Theo dõi', status: 'finished' }, t, ['Condition/placeholder']);
+      return { ...encounter, diagnosis: undefined, extension: undefined, status };
+    };
+    await repo.create(visit('planned'));
+    await repo.create(visit('cancelled'));
+    await repo.create(visit('entered-in-error'));
+    await repo.create({ resourceType: 'Observation', status: 'entered-in-error', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: ref }, effectiveDateTime: '2025-09-10T09:05:00+07:00', valueQuantity: { value: 52, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } });
+    await repo.create({ resourceType: 'Condition', verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] }, code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'J00' }] }, subject: { reference: ref }, recordedDate: '2025-09-10' });
+    await repo.create({ resourceType: 'Immunization', status: 'entered-in-error', vaccineCode: { coding: [{ system: CS.epiVaccine, code: 'UV' }] }, patient: { reference: ref }, occurrenceDateTime: '2025-09-10T09:10:00+07:00', protocolApplied: [{ doseNumberPositiveInt: 1 }] });
+    expect(counts((await evaluate('health-managed')).group![0].population)).toEqual(before);
+    const held = (await repo.create(visit('finished'))).resource as Encounter;
+    expect(counts((await evaluate('health-managed')).group![0].population)).toEqual([before[0], before[1], before[2] + 1]);
+    // Found to be another resident's visit, it is withdrawn: the resident is no longer managed.
+    await repo.update('Encounter', held.id!, { ...held, status: 'entered-in-error' });
+    expect(counts((await evaluate('health-managed')).group![0].population)).toEqual(before);
+    // Existing databases: the migration queues such records, so the rows kept before this rule go at the next report.
+    await new ReportRecordsNotCare1768200000000().up({ query: (sql: string) => server.db.query(sql) } as never);
+    const queued = await server.db.query<{ id: string }>(`SELECT resource_id AS id FROM report_queue WHERE resource_type = 'Encounter'`);
+    expect(queued.map((r) => r.id)).toContain(held.id);
+    expect(counts((await evaluate('health-managed')).group![0].population)).toEqual(before);
   });
 });

@@ -25,6 +25,8 @@ describe('health-managed residents (indicator 14.2, configurable rule)', () => {
     await measure('updated', '2025-03-10T09:00:00+07:00');
     await measure('stale', '2024-11-20T09:00:00+07:00');
     await measure('incomplete', '2025-03-10T09:00:00+07:00');
+    // 'stale' in 2025: a measurement withdrawn as entered in error only — no update of the record.
+    await s.engine.repo.create({ ...vitalSign(`Patient/${ids.stale}`, '2025-04-02T09:00:00+07:00', '29463-7', 53), status: 'entered-in-error' });
   });
   afterAll(() => s.close());
 

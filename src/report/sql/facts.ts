@@ -1,4 +1,5 @@
 import type { Transaction } from '../../db/database';
+import { NOT_CARE_GIVEN } from '../../station/phr/health-managed';
 import { RECORD_DATES } from '../config';
 
 /**
@@ -18,7 +19,9 @@ import { RECORD_DATES } from '../config';
  *    (Encounter date × subject) and measured Observation (date × subject × value), with its
  *    tokens (`param␟code` and `param␟system␟code`);
  *  - report_record: the date rows of the records the health-managed rule may count (RECORD_DATES:
- *    which of them count is configured), once per Patient whose compartment holds the record.
+ *    which of them count is configured), once per Patient whose compartment holds the record;
+ *    none for a record that is no care given (NOT_CARE_GIVEN: entered in error, a visit planned or
+ *    cancelled). A status change rewrites the compartment rows, so it is refreshed like any write.
  */
 
 /** Separates parameter, system and code in the token strings of report_fact. */
@@ -71,6 +74,7 @@ function refreshStatement(whole: boolean): string {
   const sources = FACT_SOURCES.map((s) => `(${lit(s.type)}, ${lit(s.date)}, ${lit(s.patient)}, ${list(s.tokens)}, ${list(s.codings)}, ${s.quantity ? lit(s.quantity) : 'NULL'})`).join(', ');
   const patients = `o.resource_type = 'Patient'`;
   const records = Object.entries(RECORD_DATES).map(([type, param]) => `(${lit(type)}, ${lit(param)})`).join(', ');
+  const notCare = Object.entries(NOT_CARE_GIVEN).flatMap(([type, { param, codes }]) => codes.map((code) => `(${lit(type)}, ${lit(param)}, ${lit(code)})`)).join(', ');
   return `WITH q AS (DELETE FROM report_queue WHERE station_id = ${st} RETURNING resource_type, resource_id),
     ${owners},
     del_person AS (${goneResident('report_person')}),
@@ -120,7 +124,9 @@ function refreshStatement(whole: boolean): string {
         FROM ids o
         JOIN (VALUES ${records}) AS rec(type, param) ON rec.type = o.resource_type
         CROSS JOIN LATERAL (SELECT c.compartment_id FROM idx_compartment c WHERE ${own('c')} AND c.compartment_type = 'Patient' OFFSET 0) c
-        CROSS JOIN LATERAL (SELECT d.param, d.lo, d.hi FROM idx_date d WHERE ${own('d')} AND d.param = rec.param OFFSET 0) d),
+        CROSS JOIN LATERAL (SELECT d.param, d.lo, d.hi FROM idx_date d WHERE ${own('d')} AND d.param = rec.param OFFSET 0) d
+       WHERE NOT EXISTS (SELECT 1 FROM idx_token t JOIN (VALUES ${notCare}) AS nc(type, param, code) ON nc.type = t.resource_type AND nc.param = t.param AND nc.code = t.code
+                          WHERE ${own('t')})),
     -- Every resident named by these rows, with its number: known ones, and new ones numbered now.
     pids AS MATERIALIZED (SELECT pid FROM person_rows UNION SELECT pid FROM residence_rows UNION SELECT pid FROM fact_rows UNION SELECT pid FROM record_rows),
     known AS MATERIALIZED (SELECT m.pid, m.rid FROM report_resident m JOIN pids USING (pid) WHERE m.station_id = ${st}),

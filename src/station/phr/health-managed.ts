@@ -9,8 +9,9 @@ import { searchAll } from '../registers/fetch';
  * Indicator 14.2 ("population whose health is managed"): a resident counts when their personal
  * health record (Decision 831) exists with its administrative part complete, and was updated at
  * least `minUpdates` times in the period by a resource of `updateTypes` (visits, measurements,
- * immunisations, diagnoses, history…). Dated by the clinical date of each resource, so imported
- * history and the synthetic commune count in the period the care happened. docs/station/phr.md.
+ * immunisations, diagnoses, history…) that is care given (not NOT_CARE_GIVEN). Dated by the
+ * clinical date of each resource, so imported history and the synthetic commune count in the
+ * period the care happened. docs/station/phr.md.
  */
 
 /** The search parameter holding each type's clinical date, and the reference to its patient (the report uses the same dates). */
@@ -22,6 +23,22 @@ export const CLINICAL_DATES: Record<string, { date: string; patient: (r: Resourc
   AllergyIntolerance: { date: 'date', patient: (r) => (r as { patient?: { reference?: string } }).patient?.reference },
   Procedure: { date: 'date', patient: (r) => (r as { subject?: { reference?: string } }).subject?.reference },
   FamilyMemberHistory: { date: 'date', patient: (r) => (r as { patient?: { reference?: string } }).patient?.reference },
+};
+
+/**
+ * Records that are no care given, by type: the status (search parameter and codes) of a record
+ * withdrawn as entered in error, or of a visit planned or cancelled — what the station's record
+ * dates leave out too (src/station/rules/record-dates.ts). They update no health record: the rule
+ * below and the report (src/report/sql/facts.ts, which keeps no dated row for them) skip them.
+ */
+export const NOT_CARE_GIVEN: Record<string, { param: string; codes: string[] }> = {
+  Encounter: { param: 'status', codes: ['planned', 'cancelled', 'entered-in-error'] },
+  Observation: { param: 'status', codes: ['entered-in-error'] },
+  Immunization: { param: 'status', codes: ['entered-in-error'] },
+  Condition: { param: 'verification-status', codes: ['entered-in-error'] },
+  AllergyIntolerance: { param: 'verification-status', codes: ['entered-in-error'] },
+  Procedure: { param: 'status', codes: ['entered-in-error'] },
+  FamilyMemberHistory: { param: 'status', codes: ['entered-in-error'] },
 };
 
 export interface HealthManagedResult {
@@ -50,7 +67,9 @@ export async function healthManaged(repo: Repository, rule: HealthManagedRule, p
   for (const type of rule.updateTypes) {
     const dated = CLINICAL_DATES[type];
     if (!dated) throw new Error(`health-managed rule: no clinical date known for ${type}`);
-    for (const r of await searchAll(repo, type, [[dated.date, `ge${from}`], [dated.date, `le${to}`]])) {
+    const notCare = NOT_CARE_GIVEN[type];
+    const care: [string, string][] = notCare ? notCare.codes.map((code) => [`${notCare.param}:not`, code]) : [];
+    for (const r of await searchAll(repo, type, [[dated.date, `ge${from}`], [dated.date, `le${to}`], ...care])) {
       const ref = dated.patient(r);
       if (ref?.startsWith('Patient/')) updates.set(ref.slice(8), (updates.get(ref.slice(8)) ?? 0) + 1);
     }
