@@ -84,6 +84,11 @@ describe('examination register A1/YTCS', () => {
     await create(bhytCoverage({ patientRef: lan, cardCode: 'GD4383820054321', start: '2024-09-01', end: '2025-08-31', facility: { code: '38999', name: HA_SON.station.name, reference: refs.organization } }, terminology));
     const binh = await create(residentResource(HA_SON, { name: 'Vũ Văn Bình', sex: 'male', birthDate: '1970-02-02', ethnicCode: '01', bhytCardCode: 'HN2383820067890', residences: [{ village: VINH_AN, type: 'thuong-tru', start: '2000-01-01' }] }));
     await create(bhytCoverage({ patientRef: binh, cardCode: 'HN2383820067890', start: '2025-10-01', end: '2026-09-30', facility: { code: '38999', name: HA_SON.station.name, reference: refs.organization } }, terminology));
+    // A private insurance recorded first does not hide the BHYT card valid beside it.
+    const cuong = await create(residentResource(HA_SON, { name: 'Hồ Văn Cường', sex: 'male', birthDate: '1982-08-08', ethnicCode: '01', residences: [{ village: CAM_CUONG, type: 'thuong-tru', start: '2000-01-01' }] }));
+    await create({ resourceType: 'Coverage', status: 'active', beneficiary: { reference: cuong }, payor: [{ display: 'Bảo hiểm tư nhân' }], period: { start: '2025-01-01', end: '2025-12-31' } } as Resource);
+    await create(bhytCoverage({ patientRef: cuong, cardCode: 'DN4383820011111', start: '2025-01-01', end: '2025-12-31', facility: { code: '38999', name: HA_SON.station.name, reference: refs.organization } }, terminology));
+    await visit({ patientRef: cuong, examiner: thu, start: '2025-09-10T10:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     await visit({ patientRef: lan, examiner: thu, start: '2025-09-10T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     await visit({ patientRef: binh, examiner: thu, start: '2025-09-10T09:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: ['R05'], treatment: 'Theo dõi' });
     const router = stationRoutes({ config: HA_SON, timeZone: 'Asia/Ho_Chi_Minh', repoFor: () => s.engine.repo });
@@ -117,12 +122,13 @@ describe('examination register A1/YTCS', () => {
     expect(html).toContain('Tổng số lượt khám: 5 (nam 2, nữ 3); có thẻ BHYT: 3.');
   });
 
-  test('a visit when the resident\'s recorded card was not valid has no card number, even with the code on the Patient', async () => {
+  test('a visit when the resident\'s recorded card was not valid has no card number, even with the code on the Patient; another insurance is no BHYT card', async () => {
     const res = await fetch(`${http.url}/registers/a1?from=2025-09-10&to=2025-09-10&format=csv`);
     const rows = parseCsv(await res.text()).slice(1);
     expect(rows.map((r) => [r[1], r[4]])).toEqual([
       ['Trần Thị Lan', ''],
       ['Vũ Văn Bình', ''],
+      ['Hồ Văn Cường', 'DN4383820011111'],
     ]);
   });
 

@@ -131,16 +131,18 @@ export function ageText(birthDate: string, onDate: string): string {
 }
 
 /**
- * The card valid on the visit date (Coverage). The card code on the Patient stands in only for a
- * resident with no card recorded at all: registration writes the same code on the Patient and on
- * its Coverage, so once cards are recorded their dates decide, and a visit before a card started or
- * after it expired was not insured — column 5 stays empty (an identifier's own period is held too).
+ * The BHYT card valid on the visit date (a Coverage with a card code; another insurance is not
+ * one). The card code on the Patient stands in only for a resident with no card recorded at all:
+ * registration writes the same code on the Patient and on its Coverage, so once cards are recorded
+ * their dates decide, and a visit before a card started or after it expired was not insured —
+ * column 5 stays empty (an identifier's own period is held too).
  */
 function bhytOn(coverages: Coverage[], patient: Patient | undefined, date: string): string {
   const covers = (period: Period | undefined): boolean => (period?.start ?? '').slice(0, 10) <= date && date <= (period?.end ?? '9999').slice(0, 10);
   const cardCode = (identifiers: Identifier[] | undefined): string | undefined => identifiers?.find((i) => i.system === VN_CORE.insuranceNumber && covers(i.period))?.value;
-  if (coverages.length) return cardCode(coverages.find((c) => c.status === 'active' && covers(c.period))?.identifier) ?? '';
-  return cardCode(patient?.identifier) ?? '';
+  const cards = coverages.filter((c) => c.identifier?.some((i) => i.system === VN_CORE.insuranceNumber));
+  if (!cards.length) return cardCode(patient?.identifier) ?? '';
+  return cards.filter((c) => c.status === 'active' && covers(c.period)).map((c) => cardCode(c.identifier)).find((code) => code !== undefined) ?? '';
 }
 
 /** The address the resident lived at on that date: village and commune, or the address text elsewhere. */
