@@ -1,4 +1,5 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Patient, Resource } from '@medplum/fhirtypes';
+import { VN_CORE } from '../../src/station/canonical';
 import { HA_SON } from '../../src/station/config';
 import { bloodPressure, immunizationResource, visitResources, vitalSign } from '../../src/station/model/clinical';
 import { carerResource, householdResource, residentResource } from '../../src/station/model/person';
@@ -21,6 +22,13 @@ export const resident = residentResource(HA_SON, {
   residences: [{ village: CHI_PHUC, type: 'thuong-tru', start: '2005-06-01' }],
   phone: '0912345678',
 });
+
+/** The example resident holding `cccd` as personal ID, or none (registered without the card). */
+export function residentWith(cccd: string | undefined): Patient {
+  const p = structuredClone(resident);
+  p.identifier = p.identifier!.flatMap((i) => (i.system !== VN_CORE.nationalId ? [i] : cccd ? [{ ...i, value: cccd }] : []));
+  return p;
+}
 
 export const child = residentResource(HA_SON, {
   name: 'Lê Minh Khang',

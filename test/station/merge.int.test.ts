@@ -2,7 +2,7 @@ import type { Parameters, Patient, Resource } from '@medplum/fhirtypes';
 import { VN_CORE } from '../../src/station/canonical';
 import { householdResource } from '../../src/station/model/person';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { examples, resident } from './examples';
+import { examples, residentWith } from './examples';
 
 /**
  * Patient/$merge at the station: a resident registered twice (once without a personal ID) becomes
@@ -18,12 +18,7 @@ afterAll(() => server?.close());
 
 let serial = 700;
 const nextCccd = (): string => `03818500${String(serial++).padStart(4, '0')}`;
-/** The example resident with its own personal ID, or none (a registration made without the card). */
-const person = (cccd: string | undefined): Patient => {
-  const p = structuredClone(resident);
-  p.identifier = p.identifier!.flatMap((i) => (i.system !== VN_CORE.nationalId ? [i] : cccd ? [{ ...i, value: cccd }] : []));
-  return p;
-};
+const person = residentWith;
 const post = async (body: Resource): Promise<Resource> => {
   const res = await fhirFetch(`${server.baseUrl}/${body.resourceType}`, { method: 'POST', body });
   if (res.status !== 201) throw new Error(`${body.resourceType}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -2,7 +2,7 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { PatientNationalIdUnique1768000000000 } from '../../migrations/1768000000000-PatientNationalIdUnique';
 import { VN_CORE } from '../../src/station/canonical';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { resident } from './examples';
+import { residentWith } from './examples';
 
 /**
  * No two current Patients hold one personal ID (CCCD), whichever way they are written: one create,
@@ -19,11 +19,7 @@ afterAll(() => server?.close());
 // Valid for a woman born in 1985 (place 038, century/sex digit 1, year 85); the serial varies.
 let serial = 100;
 const nextCccd = (): string => `03818500${String(serial++).padStart(4, '0')}`;
-const personWith = (cccd: string): Patient => {
-  const p = structuredClone(resident);
-  p.identifier = p.identifier!.map((i) => (i.system === VN_CORE.nationalId ? { ...i, value: cccd } : i));
-  return p;
-};
+const personWith = residentWith;
 const post = (body: unknown) => fhirFetch(`${server.baseUrl}/${(body as { resourceType: string }).resourceType}`, { method: 'POST', body });
 const holders = async (cccd: string): Promise<number> =>
   (await fhirFetch(`${server.baseUrl}/Patient?identifier=${encodeURIComponent(`${VN_CORE.nationalId}|${cccd}`)}&_total=accurate`)).body.total;

@@ -1,7 +1,7 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { VN_CORE } from '../../src/station/canonical';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { resident } from './examples';
+import { residentWith } from './examples';
 
 /**
  * A resident registered without a station number gets the next one, whichever way the
@@ -18,10 +18,8 @@ afterAll(() => server?.close());
 // Valid personal IDs for a woman born in 1985 (place 038, century/sex digit 1); the serial varies.
 let serial = 500;
 const person = (number?: string): Patient => {
-  const p = structuredClone(resident);
-  const cccd = `03818500${String(serial++).padStart(4, '0')}`;
-  p.identifier = p.identifier!.map((i) => (i.system === VN_CORE.nationalId ? { ...i, value: cccd } : i));
-  if (number) p.identifier.push({ system: VN_CORE.patientInternalId, value: number });
+  const p = residentWith(`03818500${String(serial++).padStart(4, '0')}`);
+  if (number) p.identifier!.push({ system: VN_CORE.patientInternalId, value: number });
   return p;
 };
 const register = (p: Patient) => fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: p });
