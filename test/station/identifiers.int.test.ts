@@ -1,7 +1,8 @@
 import type { Coverage, Patient } from '@medplum/fhirtypes';
 import { VN_CORE } from '../../src/station/canonical';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { examples, resident } from './examples';
+import { bhytCoverage } from '../../src/station/model/records';
+import { examples, resident, terminology } from './examples';
 
 /**
  * BHYT card codes and personal IDs over the API (station rules on): the category and province
@@ -49,6 +50,25 @@ test('a card (Coverage) of an unknown category or province is refused, not only 
   const card = (code: string): Coverage => ({ ...structuredClone(examples.coverage as Coverage), identifier: [{ ...(examples.coverage as Coverage).identifier![0], value: code }] });
   await refused(card('XX4382020893987'), 'Mã đối tượng "XX"', 'Category "XX"');
   await refused(card('GD4992020893987'), 'Mã tỉnh "99"', 'Province code "99"');
+});
+
+test('a children\'s card (TE) recorded as a Coverage is checked against its beneficiary\'s age when the card starts', async () => {
+  const adult = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: withCard('GD4383820012345', '1980-01-01') })).body as Patient;
+  const childBirth = '2020-03-15';
+  const child = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: withCard('GD4383820012345', childBirth) })).body as Patient;
+  const teCard = (beneficiary: Patient, start: string): Coverage =>
+    bhytCoverage(
+      { patientRef: `Patient/${beneficiary.id}`, cardCode: 'TE1382020893988', start, end: `${Number(start.slice(0, 4)) + 1}${start.slice(4)}`, facility: { code: '38999', name: 'Trạm Y tế xã Hà Sơn' } },
+      terminology,
+    );
+  const res = await fhirFetch(`${server.baseUrl}/Coverage`, { method: 'POST', body: teCard(adult, '2025-01-01') });
+  expect(res.status).toBe(400);
+  const [problem] = res.body.issue.filter((i: { severity: string }) => i.severity === 'error');
+  expect(problem.details.text).toContain('Thẻ đối tượng TE chỉ dành cho trẻ dưới 6 tuổi, nhưng người sinh ngày 1980-01-01 đã đủ 6 tuổi vào 1986-01-01');
+  expect(problem.expression).toEqual(['Coverage.identifier[0].value']);
+  // Issued while the child was 5: accepted; a card starting after 30 September of the year they turned 6: refused.
+  expect((await fhirFetch(`${server.baseUrl}/Coverage`, { method: 'POST', body: teCard(child, '2025-01-01') })).status).toBe(201);
+  expect((await fhirFetch(`${server.baseUrl}/Coverage`, { method: 'POST', body: teCard(child, '2026-10-01') })).status).toBe(400);
 });
 
 test('a personal ID of 12 characters with a letter is refused for the letter, not the length', async () => {
