@@ -3,7 +3,7 @@ import type { HealthCriterionView } from '../../report/health-criterion';
 import { villageName } from '../../report/labels';
 import type { StationConfig } from '../../station/config';
 import { esc, formatDate, formatDateTime } from './format';
-import { appsTable, byAgeTable, bySexTable, byVillageTable, definitions, indicatorTable } from './sections';
+import { appsTable, byAgeTable, byFormerCommuneTable, bySexTable, byVillageTable, definitions, indicatorTable } from './sections';
 
 /**
  * The officers' page /reports/health-criterion (Vietnamese): header with period, commune and
@@ -27,6 +27,12 @@ export interface PageOptions {
 }
 
 const SET_LABEL: Record<CriteriaSet, string> = { ntm: 'Nông thôn mới', 'ntm-nang-cao': 'Nông thôn mới nâng cao', 'ntm-kieu-mau': 'Nông thôn mới kiểu mẫu' };
+
+/** The by-former-commune table under the villages', for a commune merged in 2025. */
+function formerCommunes(v: HealthCriterionView, s: StationConfig): string {
+  const table = byFormerCommuneTable(v, s);
+  return table ? `<h3>Theo xã cũ (trước sáp nhập 2025)</h3>${table}` : '';
+}
 
 export function renderPage(v: HealthCriterionView, o: PageOptions): string {
   const s = o.station;
@@ -55,7 +61,7 @@ ${o.flash ? `<p class="flash">${esc(o.flash)}</p>` : ''}
 <main>
 <section><h2>1. Các chỉ tiêu</h2>${indicatorTable(v, o.timeZone)}
   <p class="legend"><span class="met">Đạt</span> <span class="not-met">Chưa đạt</span> <span class="unknown">Chưa xác định (chưa có ngưỡng hoặc không có ai để tính)</span></p></section>
-<section><h2>2. Theo thôn</h2>${byVillageTable(v, s)}</section>
+<section><h2>2. Theo thôn</h2>${byVillageTable(v, s)}${formerCommunes(v, s)}</section>
 <section><h2>3. Theo giới tính</h2>${bySexTable(v)}</section>
 <section><h2>4. Theo nhóm tuổi</h2>${byAgeTable(v)}</section>
 <section><h2>5. Người dân đăng ký ứng dụng sức khỏe</h2>${appsTable(v, s)}</section>

@@ -5,7 +5,7 @@ import type { Counts } from '../../report/sql/aggregate';
 import type { StationConfig } from '../../station/config';
 import { denominatorOf, esc, formatDate, formatDateTime, formatInt, formatThreshold, officialCounts, percentOf, verdictLabel } from './format';
 
-/** The tables of the officers' page: indicators, by village, by sex, by age group, app enrolments. */
+/** The tables of the officers' page: indicators, by village (and former commune), by sex, by age group, app enrolments. */
 
 const titleOf = (i: IndicatorView): string => (i.measure.title ?? '').split(' / ')[0];
 const counted = (v: HealthCriterionView): IndicatorView[] => v.indicators.filter((i) => i.counts);
@@ -49,6 +49,25 @@ export function byVillageTable(v: HealthCriterionView, station: StationConfig): 
   const villages = [...indicators[0]?.counts!.village.keys() ?? []].filter((code) => code !== 'unknown' || indicators.some((i) => i.counts!.village.get('unknown')!.initial > 0));
   const rows = villages.map((code) => `<tr><th scope="row">${esc(villageName(station, code))}</th>${indicators.map((i) => cell(i.counts!.village.get(code)!, i)).join('')}</tr>`);
   return `<table class="strata"><thead><tr><th>Thôn</th>${indicators.map((i) => `<th>${esc(i.code)}<br><span class="note">${esc(formatThreshold(i.threshold))}</span></th>`).join('')}</tr></thead>
+    <tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * A commune merged in 2025 holds several former communes (domain README §4): the village counts
+ * summed by the former commune each village belonged to — villages partition the residents, so the
+ * sums are the former communes' own counts. Residents without a village stay in "Không rõ".
+ * Undefined for a commune that was not merged.
+ */
+export function byFormerCommuneTable(v: HealthCriterionView, station: StationConfig): string | undefined {
+  if (station.formerCommunes.length < 2) return undefined;
+  const indicators = counted(v);
+  const formerOf = (village: string): string => station.villages.find((x) => x.code === village)?.formerCommune ?? 'unknown';
+  const sum = (i: IndicatorView, former: string): Counts =>
+    [...i.counts!.village].filter(([village]) => formerOf(village) === former).reduce((a, [, c]) => ({ initial: a.initial + c.initial, excluded: a.excluded + c.excluded, numerator: a.numerator + c.numerator }), { initial: 0, excluded: 0, numerator: 0 });
+  const rows = [...station.formerCommunes.map((c) => ({ code: c.code, label: `${c.name} (${c.code})` })), { code: 'unknown', label: 'Không rõ thôn' }]
+    .filter((f) => f.code !== 'unknown' || indicators.some((i) => sum(i, 'unknown').initial > 0))
+    .map((f) => `<tr><th scope="row">${esc(f.label)}</th>${indicators.map((i) => cell(sum(i, f.code), i)).join('')}</tr>`);
+  return `<table class="strata"><thead><tr><th>Xã cũ</th>${indicators.map((i) => `<th>${esc(i.code)}<br><span class="note">${esc(formatThreshold(i.threshold))}</span></th>`).join('')}</tr></thead>
     <tbody>${rows.join('')}</tbody></table>`;
 }
 
