@@ -191,8 +191,14 @@ export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelD
       };
     },
 
-    async revokeToken(token: { refreshToken: string }): Promise<boolean> {
-      return store.useRefresh(token.refreshToken);
+    /**
+     * Marks the refresh token used. Two requests with one token can both pass getRefreshToken before
+     * either marks it: the one that finds it already marked is a reuse too, and revokes the family.
+     */
+    async revokeToken(token: { refreshToken: string; user: OAuthUser }): Promise<boolean> {
+      if (await store.useRefresh(token.refreshToken)) return true;
+      await store.revokeGrant(token.user.grantId!);
+      return false;
     },
   };
 }

@@ -149,6 +149,22 @@ describe('SMART standalone launch for a resident app', () => {
     expect(third.status).toBe(400);
   });
 
+  test('one refresh token sent twice at once: one use at most, and the family is revoked', async () => {
+    const resident = await residentWithAccount(server, 'Lý');
+    // A thief and the app racing with the same token: both can read it unused before either marks it
+    // (whether they do depends on timing, hence a few rounds).
+    for (let round = 0; round < 3; round++) {
+      const first = await launch(server, scriptedApp, resident);
+      const refresh = () => tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: scriptedApp });
+      const winners = (await Promise.all([refresh(), refresh()])).filter((a) => a.status === 200);
+      expect(winners.length).toBeLessThanOrEqual(1);
+      for (const w of winners) {
+        expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: w.body.access_token })).status).toBe(401);
+        expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: w.body.refresh_token, client_id: scriptedApp })).status).toBe(400);
+      }
+    }
+  });
+
   test('revocation and introspection', async () => {
     const resident = await residentWithAccount(server, 'Vũ');
     const tokens = await launch(server, scriptedApp, resident);
