@@ -233,10 +233,15 @@ export class AuthService {
     return account!;
   }
 
-  /** Consent withdrawn: the Consent becomes inactive and every token of the resident's apps stops at once. */
+  /**
+   * Consent withdrawn: the Consent becomes inactive, every token of the resident's apps stops at
+   * once, and no app is authorized again until a new enrolment (revoking the grants alone left the
+   * password working: the resident, or whoever had it, just launched again).
+   */
   async withdrawConsent(patientId: string, repo: Repository): Promise<number> {
     const consents = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
     for (const consent of consents.resources) await repo.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
+    await this.store.clearResidentCredentials(patientId);
     return this.store.revokePatientGrants(patientId);
   }
 

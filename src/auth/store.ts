@@ -212,6 +212,17 @@ export class AuthStore {
     await this.db.query(`UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND id = $2 AND revoked_at IS NULL`, [this.stationId, id]);
   }
 
+  /**
+   * Consent withdrawn: the resident's password and any pending activation code stop working, so
+   * no new launch starts until staff enrol them again (a new Consent and activation code).
+   */
+  async clearResidentCredentials(patientId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE account SET password_hash = NULL, activation_hash = NULL, activation_expires = NULL WHERE station_id = $1 AND patient_id = $2`,
+      [this.stationId, patientId],
+    );
+  }
+
   /** Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once. */
   async revokePatientGrants(patientId: string): Promise<number> {
     const rows = await this.db.query<{ id: string }>(

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import smart from 'fhirclient';
 import { SIGNING_ALG } from '../../src/auth/keys';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
+import { authorize, launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
 // SMART App Launch 2.x standalone launch, driven by the fhirclient library against the running
 // server: https://hl7.org/fhir/smart-app-launch/app-launch.html
@@ -189,5 +189,14 @@ describe('SMART standalone launch for a resident app', () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(401);
     const after = await fhirFetch(`${server.baseUrl}/Consent?patient=Patient/${resident.patientId}`);
     expect(after.body.entry.map((e: any) => e.resource.status)).toEqual(['inactive']);
+    // Without consent there is no new launch either, by the resident or whoever has their password…
+    await expect(authorize(server, scriptedApp, resident)).rejects.toMatchObject({ status: 401 });
+    // …until staff enrol them again: a new Consent, a new activation code, a new password.
+    const enrol = await fetch(`${server.origin}/auth/residents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${registrar}` }, body: JSON.stringify({ patient: `Patient/${resident.patientId}` }) });
+    const { activationCode, username } = (await enrol.json()) as { activationCode: string; username: string };
+    const password = `${resident.password}-mới`;
+    const activate = await fetch(`${server.origin}/auth/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, code: activationCode, password }) });
+    expect(activate.status).toBe(204);
+    expect((await launch(server, scriptedApp, { username, password })).patient).toBe(resident.patientId);
   });
 });
