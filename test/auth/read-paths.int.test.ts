@@ -158,6 +158,19 @@ describe('read paths beside search and read', () => {
     expect((await get('officer', `MeasureReport/${summaryReport}/_history`)).status).toBe(200);
   });
 
+  test('a scope constraint the server does not apply as a filter grants nothing, to searches as to reads', async () => {
+    // A misspelt parameter was dropped from the search (every Observation answered, the laboratory
+    // result too) while a read refused; a result parameter such as `_count` constrained neither.
+    for (const scope of [`patient/Observation.rs?categroy=${CATEGORY}|vital-signs`, 'patient/Observation.rs?_count=1']) {
+      const clientId = await registerPublicApp(server, `launch/patient ${scope}`);
+      const token = (await launch(server, clientId, me, `launch/patient ${scope}`)).access_token;
+      const search = await fhirFetch(`${base}/Observation`, { token });
+      expect(search.status).toBe(200);
+      expect(keys(search.body).filter((k) => k.startsWith('Observation/'))).toEqual([]);
+      expect((await fhirFetch(`${base}/Observation/${myLab}`, { token })).status).toBe(404);
+    }
+  });
+
   test('8: $everything leaves out the types the caller may not search; an explicit _type naming one is refused', async () => {
     const registrar = await get('registrar', `Patient/${other.patientId}/$everything`);
     expect(registrar.status).toBe(200);

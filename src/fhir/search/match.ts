@@ -2,7 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { parameterRows, type ExtractContext } from '../index/extract';
 import { clip } from '../index/tables';
 import { parseSearch } from './parse';
-import type { Filter } from './request';
+import { isResultParam } from './parse-results';
+import type { Filter, SearchRequest } from './request';
 import { splitToken } from './values';
 
 /**
@@ -19,7 +20,16 @@ import { splitToken } from './values';
 export function meetsConstraints(resource: Resource, constraints: [string, string][], ctx: ExtractContext): boolean {
   if (!constraints.length) return true;
   const req = parseSearch(resource.resourceType, constraints, ctx.defs);
-  return req.ignored.length === 0 && req.filters.every((f) => matchesToken(resource, f, ctx));
+  return allFilters(constraints, req) && req.filters.every((f) => matchesToken(resource, f, ctx));
+}
+
+/**
+ * Whether every constraint of a grant became a filter of `req` (parsed from them): none ignored
+ * (an unknown or misspelt parameter) and none a result parameter (`_count`, `_include`…), which
+ * would leave the grant unconstrained rather than constrained by it.
+ */
+export function allFilters(constraints: [string, string][], req: SearchRequest): boolean {
+  return req.ignored.length === 0 && !constraints.some(([key]) => isResultParam(key));
 }
 
 function matchesToken(resource: Resource, filter: Filter, ctx: ExtractContext): boolean {

@@ -1,6 +1,7 @@
 import type { AccessPolicy, Action } from '../access';
 import type { R4Definitions } from '../definitions';
 import { forbidden, type OperationOutcomeError } from '../outcomes';
+import { allFilters } from '../search/match';
 import { parseSearch } from '../search/parse';
 import type { AccessBounds, Filter, IncludeAccess } from '../search/request';
 
@@ -39,10 +40,19 @@ export function compartmentOf(access: AccessPolicy, defs: R4Definitions, type: s
   return own !== undefined && (type === 'Patient' || defs.patientCompartment.has(type)) ? own : undefined;
 }
 
-/** The caller's scope constraints on `type` as filters. */
+/** What a constraint no search can apply leaves in the search: nothing (every resource has an id). */
+const NOTHING: Filter = { kind: 'id', modifier: 'missing', values: ['true'] };
+
+/**
+ * The caller's scope constraints on `type` as filters. A constraint that is not one (a misspelt
+ * parameter, `_count`) was dropped from the search, which then answered what the grant was meant
+ * to limit, while a read refused it: the grant covers nothing instead, in searches as in reads.
+ */
 export function constraintFilters(access: AccessPolicy, defs: R4Definitions, type: string, action: Action): Filter[] {
   const pairs = access.constraints(type, action);
-  return pairs.length ? parseSearch(type, pairs, defs).filters : [];
+  if (!pairs.length) return [];
+  const req = parseSearch(type, pairs, defs);
+  return allFilters(pairs, req) ? req.filters : [NOTHING];
 }
 
 /**
