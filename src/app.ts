@@ -11,6 +11,7 @@ import { authRoutes } from './http/auth-routes';
 import { authenticate, requestRepository, requireRole } from './http/authenticate';
 import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
+import { auditRefusals } from './http/refusal-audit';
 import { fhirRoutes } from './http/fhir-routes';
 import { reportRoutes } from './http/report-routes';
 import { requestLog } from './http/request-log';
@@ -63,6 +64,7 @@ export function createApp({ config, engine, auth, logger, station }: AppDeps): A
     stationRoutes({ config: station, timeZone: config.timeZone, repoFor: (_req, res) => res.locals.repo }),
   );
   app.use(webRoutes());
+  app.use(auditRefusals(engine, fhirPath));
   app.use(errorHandler(logger, config.maxBodyBytes));
   return { app, close: () => loginAttempts.shutdown() };
 }
