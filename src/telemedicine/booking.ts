@@ -106,6 +106,11 @@ async function openAppointment(repo: Repository, id: string, allowed: Appointmen
 
 /** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
 export const accept: Interaction = async (_req, { id }, ctx) => {
+  // The resident's app may update its own Appointment, so the compartment alone would let a
+  // resident confirm their own booking on the practitioner's behalf.
+  if (ctx.repo.ctx.access.patientCompartment !== undefined) {
+    throw forbidden('Chỉ trạm y tế mới nhận được lịch hẹn', 'Only the station accepts an appointment, not a patient-context client');
+  }
   const appointment = await atomically(ctx.repo, async (repo) => {
     const current = await openAppointment(repo, id, ['proposed', 'pending'], { vi: 'nhận', en: 'accept' });
     const accepted: Appointment = {

@@ -182,6 +182,10 @@ describe('booking a remote consultation', () => {
     test('the doctor accepts: booked, slot busy, a reminder the resident sees', async () => {
       const slot = await slotOf(0);
       const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[0].token);
+      // Accepting is the station's side: the resident's own app cannot confirm its own booking.
+      const byResident = await operation(server, `Appointment/${booked.body.id}/$accept`, {}, people[0].token);
+      expect(byResident.status).toBe(403);
+      expect((await read(`Appointment/${booked.body.id}`)).status).toBe('proposed');
       const accepted = await operation(server, `Appointment/${booked.body.id}/$accept`, {}, clinic.doctorToken);
       expect(accepted.status).toBe(200);
       expect(accepted.body.status).toBe('booked');
