@@ -147,6 +147,25 @@ describe('booking a remote consultation', () => {
       expect((await read(`Slot/${slot.id}`)).status).toBe('free');
     });
 
+    test('malformed Parameters are refused with 400 in Vietnamese and English, never 500', async () => {
+      const slot = await slotOf(0);
+      const post = (path: string, parameter: unknown, token = people[0].token) =>
+        fhirFetch(`${server.baseUrl}/${path}`, { method: 'POST', body: { resourceType: 'Parameters', parameter }, token });
+      const answers = [
+        await post('Appointment/$book', { name: 'slot' }),
+        await post('Appointment/$book', [null, { name: 'slot', valueReference: { reference: `Slot/${slot.id}` } }]),
+        await post('Appointment/$book', [{ valueBoolean: true }]),
+        await post('Encounter/any/$case-conference', [{ name: 'participant', valueString: 5 }, { name: 'participant', valueString: 'B' }], clinic.doctorToken),
+        await post('Encounter/any/$finish', [{ name: 'diagnosis', valueString: 5 }], clinic.doctorToken),
+      ];
+      for (const res of answers) {
+        expect(res.status).toBe(400);
+        expect(res.body.resourceType).toBe('OperationOutcome');
+        expect(res.body.issue[0].diagnostics).toMatch(/^Tham số .+ \/ Parameter/);
+      }
+      expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+    });
+
     test('staff book for a resident by naming the patient; without one they are told to', async () => {
       const slot = await slotOf(0);
       const missing = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, clinic.registrarToken);

@@ -15,7 +15,7 @@ export class OperationInput {
       throw badRequest('Nội dung phải là tài nguyên Parameters', 'The body must be a Parameters resource');
     }
     const fromQuery = req.query.map(([name, value]): ParametersParameter => ({ name, valueString: value }));
-    this.parts = [...(body?.parameter ?? []), ...fromQuery];
+    this.parts = [...bodyParts(body), ...fromQuery];
   }
 
   private all(name: string): ParametersParameter[] {
@@ -54,7 +54,10 @@ export class OperationInput {
   /** Every non-empty string given under `name`. */
   strings(name: string): string[] {
     return this.all(name)
-      .map((p) => p.valueString?.trim())
+      .map((p) => {
+        if (p.valueString !== undefined && typeof p.valueString !== 'string') throw badRequest(`Tham số ${name} phải là chuỗi`, `Parameter ${name} must be a string`);
+        return p.valueString?.trim();
+      })
       .filter((v): v is string => !!v);
   }
 
@@ -102,9 +105,20 @@ export class OperationInput {
   codings(name: string): Coding[] {
     return this.all(name).map((p) => {
       if (p.valueCoding?.code) return p.valueCoding;
-      const [system, code] = (p.valueString ?? '').split('|');
+      const [system, code] = (typeof p.valueString === 'string' ? p.valueString : '').split('|');
       if (!code) throw badRequest(`Tham số ${name} phải là mã (Coding)`, `Parameter ${name} must be a Coding (or system|code)`);
       return { system, code };
     });
   }
+}
+
+/**
+ * The body's parameters, each checked to be an object with a name: the body is the client's JSON,
+ * not yet validated, and a getter must never trip over a malformed part (a 500 instead of a 400).
+ */
+function bodyParts(body: Parameters | undefined): ParametersParameter[] {
+  const parts: unknown = body?.parameter ?? [];
+  const wellFormed = Array.isArray(parts) && parts.every((p) => typeof p === 'object' && p !== null && typeof (p as ParametersParameter).name === 'string');
+  if (!wellFormed) throw badRequest('Tham số phải là danh sách, mỗi tham số có tên (name)', 'Parameters.parameter must be a list of parts, each with a name');
+  return parts as ParametersParameter[];
 }
