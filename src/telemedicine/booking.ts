@@ -36,9 +36,7 @@ export const book: Interaction = async (req, _params, ctx) => {
   if (!ctx.repo.ctx.access.allows('Appointment', 'c')) throw forbidden('Bạn không có quyền đặt lịch khám', 'Not allowed to create appointments');
   const appointment = await atomically(ctx.repo, async (repo) => {
     const scheduling = schedulingRepository(repo);
-    const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
-    const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
-    if (schedule.active === false) throw refused('slot-unavailable', 'Lịch khám này đã ngừng nhận đặt', `Schedule/${schedule.id} is not active`);
+    const { slot, schedule } = await takeBookableSlot(scheduling, slotId);
     refuseDeceased((await repo.read('Patient', patientId)) as Patient, repo.ctx.timeZone);
     const consent = await remoteCareConsent(repo, patientId, agreed);
     const draft = newAppointment(slot, schedule, patientId, consent, reason);
@@ -47,6 +45,14 @@ export const book: Interaction = async (req, _params, ctx) => {
   });
   return resourceResponse(201, appointment, ctx.baseUrl, true);
 };
+
+/** Takes a free slot (held tentatively) of a schedule still taking bookings — for $book and $reschedule alike. */
+async function takeBookableSlot(scheduling: Repository, slotId: string): Promise<{ slot: Slot; schedule: Schedule }> {
+  const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
+  const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
+  if (schedule.active === false) throw refused('slot-unavailable', 'Lịch khám này đã ngừng nhận đặt', `Schedule/${schedule.id} is not active`);
+  return { slot, schedule };
+}
 
 /** A resident books only for themself; staff and systems name the patient. */
 function bookingPatient(repo: Repository, requested: string | undefined): string {
@@ -148,8 +154,7 @@ export const reschedule: Interaction = async (req, { id }, ctx) => {
   const appointment = await atomically(ctx.repo, async (repo) => {
     const scheduling = schedulingRepository(repo);
     const current = await openAppointment(repo, id, OPEN, { vi: 'đổi giờ', en: 'reschedule' });
-    const slot = await takeSlot(scheduling, slotId, 'busy-tentative');
-    const schedule = (await scheduling.read('Schedule', idOf(slot.schedule.reference, 'Schedule') ?? '')) as Schedule;
+    const { slot, schedule } = await takeBookableSlot(scheduling, slotId);
     const samePractitioner = schedule.actor.some((a) => current.participant.some((p) => p.actor?.reference === a.reference && a.reference?.startsWith('Practitioner/')));
     await setSlotsStatus(scheduling, current, 'free');
     await revokeReminders(repo, id);

@@ -145,6 +145,15 @@ describe('booking a remote consultation', () => {
       expect(res.status).toBe(409);
       expect(issueCode(res.body)).toBe('slot-unavailable');
       expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+      // Nor can an appointment be moved onto it: the old slot stays held, the appointment unchanged.
+      const [mine] = await freeSlots(server, clinic);
+      const booked = await operation(server, 'Appointment/$book', { slot: `Slot/${mine.id}`, consent: true }, people[0].token);
+      const moved = await operation(server, `Appointment/${booked.body.id}/$reschedule`, { slot: `Slot/${slot.id}` }, people[0].token);
+      expect(moved.status).toBe(409);
+      expect(issueCode(moved.body)).toBe('slot-unavailable');
+      expect((await read(`Slot/${slot.id}`)).status).toBe('free');
+      expect((await read(`Slot/${mine.id}`)).status).toBe('busy-tentative');
+      expect((await read(`Appointment/${booked.body.id}`)).slot).toEqual([{ reference: `Slot/${mine.id}` }]);
     });
 
     test('malformed Parameters are refused with 400 in Vietnamese and English, never 500', async () => {
