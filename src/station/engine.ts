@@ -11,6 +11,7 @@ import { BUILT_PROFILES_DIR, PROJECT_ROOT } from './profiles/pack';
 import { stationRules } from './rules';
 import { fitsResidentCheck } from './rules/fits-resident';
 import { residentCorrectionCheck } from './rules/resident-correction';
+import { oneAppointmentPerSlot } from '../telemedicine/slot-holding';
 
 /**
  * The FHIR engine as the station runs it: its built profile pack (profiles, search parameters,
@@ -33,7 +34,8 @@ export function createStationEngine(db: Database, config: Config, station: Stati
  * server runs: the rules on the written resource; what runs in the write's transaction beside them
  * — the checks that a record fits its resident (not dated before their birth, no diagnosis only the
  * other sex can have) when the record is written and when the resident's birth date or sex is
- * corrected, and the height-for-age z-score when the WHO tables are installed; the identifiers
+ * corrected, that no two appointments hold one slot (src/telemedicine/slot-holding.ts), and the
+ * height-for-age z-score when the WHO tables are installed; the identifiers
  * no two residents share; and the station number a resident is registered under.
  */
 export function stationWriteChecks(station: StationConfig, timeZone: string): Required<Pick<EngineOptions, 'assignments' | 'rules' | 'derivations' | 'uniqueIdentifiers'>> {
@@ -41,7 +43,7 @@ export function stationWriteChecks(station: StationConfig, timeZone: string): Re
   return {
     assignments: [stationNumberAssignment(station)],
     rules: stationRules(station, timeZone),
-    derivations: [fitsResidentCheck(station, timeZone), residentCorrectionCheck(station, timeZone), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])],
+    derivations: [fitsResidentCheck(station, timeZone), residentCorrectionCheck(station, timeZone), oneAppointmentPerSlot(), ...(tables ? [heightForAgeDerivation(tables, timeZone)] : [])],
     uniqueIdentifiers: STATION_UNIQUE_IDENTIFIERS,
   };
 }

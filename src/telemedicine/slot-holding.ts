@@ -1,7 +1,9 @@
-import type { Appointment, Slot } from '@medplum/fhirtypes';
+import type { Appointment, Resource, Slot } from '@medplum/fhirtypes';
+import { SYSTEM_ACCESS } from '../fhir/access';
+import type { Derivation } from '../fhir/store/derivation';
 import type { Repository } from '../fhir/store/repository';
 import { refused } from './errors';
-import { idOf } from './lookup';
+import { findAll, idOf } from './lookup';
 
 /**
  * Taking and freeing slots, always inside the booking's transaction and through the scheduling
@@ -39,4 +41,40 @@ export async function setSlotsStatus(scheduling: Repository, appointment: Appoin
     if (slot.status === status || slot.status === 'entered-in-error') continue;
     await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });
   }
+}
+
+/** Appointments in these states no longer hold their slot (it may be booked again). */
+const RELEASED: ReadonlySet<Appointment['status']> = new Set(['cancelled', 'entered-in-error']);
+
+/** The slots an appointment holds, as ids (none once it is cancelled). */
+function heldSlots(resource: Resource): string[] {
+  if (resource.resourceType !== 'Appointment' || RELEASED.has(resource.status)) return [];
+  return (resource.slot ?? []).map((ref) => idOf(ref.reference, 'Slot')).filter((id): id is string => !!id);
+}
+
+/**
+ * One appointment per slot, on every write of an Appointment — not only through $book: a plain
+ * POST or PUT (a resident's app may write its own appointments), a transaction Bundle, a PATCH.
+ * A write that comes to hold a slot locks it (the lock takeSlot takes, so it waits for a booking
+ * in progress) and is refused if another appointment still holds it. The search runs as the
+ * server: a resident's app cannot see the other resident's appointment, and is told only that the
+ * slot is taken.
+ */
+export function oneAppointmentPerSlot(): Derivation {
+  return {
+    appliesTo: (resource, previous) => {
+      const before = previous ? heldSlots(previous) : [];
+      return heldSlots(resource).some((id) => !before.includes(id));
+    },
+    derive: async (resource, tx, _created, previous) => {
+      const system = tx.as(SYSTEM_ACCESS, false);
+      const before = previous ? heldSlots(previous) : [];
+      for (const slotId of heldSlots(resource).filter((id) => !before.includes(id))) {
+        await system.findConditionalMatch('Slot', `_id=${slotId}`);
+        const holders = await findAll<Appointment>(system, 'Appointment', [['slot', `Slot/${slotId}`]]);
+        if (holders.some((a) => a.id !== resource.id && heldSlots(a).includes(slotId))) throw slotTaken(slotId);
+      }
+    },
+    retract: async () => undefined,
+  };
 }

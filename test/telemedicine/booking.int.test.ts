@@ -13,7 +13,8 @@ describe('booking a remote consultation', () => {
   let people: Resident[];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // With the station's write checks, as the server runs: one of them keeps one appointment per slot.
+    server = await startTestServer({}, { stationRules: true });
     clinic = await setUpClinic(server);
     people = await residents(server, 3);
     const generated = await operation(server, `Schedule/${clinic.scheduleId}/$generate-slots`, { start: stationDate(0), end: stationDate(1), 'slot-minutes': 15 }, clinic.registrarToken);
@@ -262,6 +263,55 @@ describe('booking a remote consultation', () => {
       expect(other.status).toBe(201);
       expect(back.status).toBe(409);
       expect((await read(`Appointment/${booked.body.id}`)).start).toBe(second.start);
+    });
+  });
+
+  describe('one appointment per slot, whatever the path', () => {
+    const onSlot = (slot: any, patientId: string, status = 'booked'): Record<string, unknown> => ({
+      resourceType: 'Appointment',
+      status,
+      start: slot.start,
+      end: slot.end,
+      slot: [{ reference: `Slot/${slot.id}` }],
+      participant: [
+        { actor: { reference: `Patient/${patientId}` }, status: 'accepted' },
+        { actor: { reference: `Practitioner/${clinic.practitionerId}` }, status: 'accepted' },
+      ],
+    });
+    const post = (resource: Record<string, unknown>, token?: string) => fhirFetch(`${server.baseUrl}/Appointment`, { method: 'POST', body: resource, token });
+    const onIt = async (slot: any): Promise<number> => (await read(`Appointment?slot=Slot/${slot.id}&status:not=cancelled&_total=accurate`)).total;
+
+    test('a plain POST, PUT or transaction Bundle cannot put a second appointment on a slot', async () => {
+      const [taken, other, spare] = await freeSlots(server, clinic);
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${taken.id}`, consent: true }, people[0].token)).status).toBe(201);
+      // A resident's app and the station, each writing an Appointment directly onto the taken slot.
+      const byResident = await post(onSlot(taken, people[1].patientId), people[1].token);
+      expect(byResident.status).toBe(409);
+      expect(issueCode(byResident.body)).toBe('slot-taken');
+      expect((await post(onSlot(taken, people[1].patientId), clinic.registrarToken)).status).toBe(409);
+      // Moving another appointment onto it with PUT.
+      const elsewhere = await post(onSlot(other, people[1].patientId), clinic.registrarToken);
+      expect(elsewhere.status).toBe(201);
+      const moved = await fhirFetch(`${server.baseUrl}/Appointment/${elsewhere.body.id}`, { method: 'PUT', body: { ...onSlot(taken, people[1].patientId), id: elsewhere.body.id }, token: clinic.registrarToken });
+      expect(moved.status).toBe(409);
+      // Two entries of one transaction on the same free slot: all or nothing.
+      const bundle = await fhirFetch(`${server.baseUrl}/`, {
+        method: 'POST',
+        token: clinic.registrarToken,
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [people[1], people[2]].map((p) => ({ resource: onSlot(spare, p.patientId), request: { method: 'POST', url: 'Appointment' } })),
+        },
+      });
+      expect(bundle.status).toBe(409);
+      expect([await onIt(taken), await onIt(other), await onIt(spare)]).toEqual([1, 1, 0]);
+      // While a plain write holds a slot still marked free, $book is refused too; once that
+      // appointment is cancelled the slot can be booked again.
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${other.id}`, consent: true }, people[2].token)).status).toBe(409);
+      expect((await read(`Slot/${other.id}`)).status).toBe('free');
+      expect((await fhirFetch(`${server.baseUrl}/Appointment/${elsewhere.body.id}`, { method: 'PUT', body: { ...elsewhere.body, status: 'cancelled' }, token: clinic.registrarToken })).status).toBe(200);
+      expect((await operation(server, 'Appointment/$book', { slot: `Slot/${other.id}`, consent: true }, people[2].token)).status).toBe(201);
     });
   });
 
