@@ -34,6 +34,9 @@ export interface ServedSubscription {
 /** Resolves the policy of the system client that created a subscription (its registered scopes). */
 export type OwnerResolver = (clientId: string) => Promise<AccessPolicy | undefined>;
 
+/** The media types a notification body (JSON) may be sent as: FHIR's or plain JSON, with parameters such as fhirVersion. */
+const JSON_TYPE = /^application\/(fhir\+)?json\s*(;.*)?$/i;
+
 const PAYLOAD_CONTENT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
 
 interface Fixed {
@@ -89,10 +92,16 @@ export class SubscriptionRegistry {
     if (!owner.allows(criteria.resourceType, 'r')) {
       return { problem: { vi: `Ứng dụng đăng ký không có quyền đọc ${criteria.resourceType}`, en: `The subscribing client may not read ${criteria.resourceType}` } };
     }
+    const { payload, contentType } = payloadOf(subscription);
+    // We write notifications in JSON only; labelling them with another asked-for type (R4 allows
+    // application/fhir+xml) would hand the platform a body it cannot parse as what it was told.
+    if (!JSON_TYPE.test(contentType)) {
+      return { problem: { vi: `Thông báo chỉ gửi dạng application/fhir+json, không gửi được "${contentType}"`, en: `Notifications are sent as application/fhir+json only, not ${contentType}` } };
+    }
     const limits = owner.constraints(criteria.resourceType, 'r');
     const ownerLimits = limits.length ? parseCriteria(`${criteria.resourceType}?${new URLSearchParams(limits)}`, this.repo.ctx.defs.resourceTypes) : undefined;
     if (ownerLimits && 'problem' in ownerLimits) return ownerLimits;
-    return { id, resource: subscription, criteria, ownerLimits, owner, createdAt, endpoint, headers: parseHeaders(subscription.channel.header), ...payloadOf(subscription) };
+    return { id, resource: subscription, criteria, ownerLimits, owner, createdAt, endpoint, headers: parseHeaders(subscription.channel.header), payload, contentType };
   }
 
   /** The creator (from the AuditEvent of the create) and the creation time, once per subscription. */

@@ -225,6 +225,17 @@ describe('notifications to the telemedicine platform', () => {
     });
     await until('an ended subscription turned off', async () => ((await subscription(ended.body.id)).status === 'off' ? true : undefined));
     expect(platform.of(made.body.id)).toEqual([]);
+    // Notifications are JSON: a subscription asking for XML is told so, not sent JSON labelled XML.
+    const xml = await fhirFetch(`${server.baseUrl}/Subscription`, {
+      method: 'POST',
+      token: system,
+      body: { resourceType: 'Subscription', status: 'requested', reason: 'XML', criteria: 'Appointment', channel: { type: 'rest-hook', endpoint: platform.url, payload: 'application/fhir+xml' } },
+    });
+    await until('the XML subscription in error', async () => ((await subscription(xml.body.id)).status === 'error' ? true : undefined));
+    expect((await subscription(xml.body.id)).error).toBe('Thông báo chỉ gửi dạng application/fhir+json, không gửi được "application/fhir+xml" / Notifications are sent as application/fhir+json only, not application/fhir+xml');
+    await book(people[0]);
+    await until('the booking heard by the subscription to everything', heardAll(everything, await versions('Appointment')));
+    expect(platform.of(xml.body.id)).toEqual([]);
   });
 
   test('an idle dispatcher writes nothing; its stored cursor moves only now and then', async () => {
