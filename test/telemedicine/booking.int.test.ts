@@ -167,6 +167,9 @@ describe('booking a remote consultation', () => {
         await post('Appointment/$book', [{ valueBoolean: true }]),
         await post('Encounter/any/$case-conference', [{ name: 'participant', valueString: 5 }, { name: 'participant', valueString: 'B' }], clinic.doctorToken),
         await post('Encounter/any/$finish', [{ name: 'diagnosis', valueString: 5 }], clinic.doctorToken),
+        // A parameter the operation does not define (a misspelt "consent" would otherwise be ignored).
+        await post('Appointment/$book', [{ name: 'slot', valueReference: { reference: `Slot/${slot.id}` } }, { name: 'consant', valueBoolean: true }]),
+        await post('Appointment/any/$accept', [{ name: 'note', valueString: 'ok' }], clinic.doctorToken),
       ];
       for (const res of answers) {
         expect(res.status).toBe(400);

@@ -18,6 +18,20 @@ export class OperationInput {
     this.parts = [...bodyParts(body), ...fromQuery];
   }
 
+  /**
+   * Refuses a parameter the operation does not define: ignored, a misspelt one ("consant") would
+   * silently change what the request does. FHIR's own request parameters (`_format`, `_pretty`…)
+   * may come in the query of any request.
+   */
+  only(known: ReadonlySet<string>): void {
+    const unknown = [...new Set(this.parts.map((p) => p.name!).filter((name) => !known.has(name) && !name.startsWith('_')))];
+    if (unknown.length) {
+      const list = unknown.join(', ');
+      const allowed = [...known].join(', ') || '—';
+      throw badRequest(`Tham số ${list} không thuộc thao tác này (chỉ nhận: ${allowed})`, `Parameter ${list} is not defined for this operation (it takes: ${allowed})`);
+    }
+  }
+
   private all(name: string): ParametersParameter[] {
     return this.parts.filter((p) => p.name === name);
   }
