@@ -6,7 +6,7 @@ import type { Repository } from '../fhir/store/repository';
 import { statusVi } from './appointment-status';
 import { atomically } from './atomic';
 import { remoteCareConsent } from './consent';
-import { refused } from './errors';
+import { refused, staffOnly } from './errors';
 import { idOf } from './lookup';
 import { OperationInput } from '../fhir/operations/input';
 import { revokeReminders, scheduleReminder } from './reminders';
@@ -112,11 +112,7 @@ async function openAppointment(repo: Repository, id: string, allowed: Appointmen
 
 /** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
 export const accept: Interaction = async (_req, { id }, ctx) => {
-  // The resident's app may update its own Appointment, so the compartment alone would let a
-  // resident confirm their own booking on the practitioner's behalf.
-  if (ctx.repo.ctx.access.patientCompartment !== undefined) {
-    throw forbidden('Chỉ trạm y tế mới nhận được lịch hẹn', 'Only the station accepts an appointment, not a patient-context client');
-  }
+  staffOnly(ctx.repo, 'Chỉ trạm y tế mới nhận được lịch hẹn', 'Only the station accepts an appointment, not a patient-context client');
   const appointment = await atomically(ctx.repo, async (repo) => {
     const current = await openAppointment(repo, id, ['proposed', 'pending'], { vi: 'nhận', en: 'accept' });
     const accepted: Appointment = {

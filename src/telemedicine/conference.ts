@@ -3,6 +3,7 @@ import { badRequest } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import { atomically } from './atomic';
 import { OperationInput } from '../fhir/operations/input';
+import { staffOnly } from './errors';
 
 /**
  * Encounter/[id]/$case-conference — minutes of a remote case conference (hội chẩn từ xa, Circular
@@ -11,6 +12,7 @@ import { OperationInput } from '../fhir/operations/input';
  * one per person), summary, discussion, conclusion, date (default now).
  */
 export const caseConference: Interaction = async (req, { id }, ctx) => {
+  staffOnly(ctx.repo, 'Chỉ nhân viên y tế mới lập biên bản hội chẩn', 'Only the station writes case-conference minutes, not a patient-context client');
   const input = new OperationInput(req);
   const participants = input.strings('participant');
   if (participants.length < 2) throw badRequest('Biên bản hội chẩn cần ít nhất hai người tham gia (tham số participant)', 'Case-conference minutes need at least two participants');

@@ -1,4 +1,5 @@
-import { bilingual, OperationOutcomeError, outcome, type IssueCode } from '../fhir/outcomes';
+import { bilingual, forbidden, OperationOutcomeError, outcome, type IssueCode } from '../fhir/outcomes';
+import type { Repository } from '../fhir/store/repository';
 import { TM_CS } from './canonical';
 
 /** Why a telemedicine request was refused: codes of fhir-profiles/telemedicine/CodeSystem-telemedicine-issue.json. */
@@ -29,4 +30,13 @@ export function refused(issue: TelemedicineIssue, vi: string, en: string): Opera
   const result = outcome('error', code, bilingual(vi, en));
   result.issue![0].details = { coding: [{ system: TM_CS.issue, code: issue }], text: bilingual(vi, en) };
   return new OperationOutcomeError(result, status);
+}
+
+/**
+ * 403 for a resident's app on the station's side of remote care (accepting, diagnosing,
+ * referring, case conferences). The app may read and write inside its own compartment, so reading
+ * the appointment or encounter through its repository would not stop it.
+ */
+export function staffOnly(repo: Repository, vi: string, en: string): void {
+  if (repo.ctx.access.patientCompartment !== undefined) throw forbidden(vi, en);
 }

@@ -9,7 +9,7 @@ import { loadStationTerminology } from '../station/rules/terminology';
 import { atomically } from './atomic';
 import { TM_EXT } from './canonical';
 import { offListCodes } from './circular30';
-import { refused } from './errors';
+import { refused, staffOnly } from './errors';
 import { idOf } from './lookup';
 import { OperationInput } from '../fhir/operations/input';
 import { telemedicineSettings, type TelemedicineSettings } from './settings';
@@ -30,6 +30,7 @@ const FINISH_EXTENSIONS = new Set<string>([EXT.treatment, EXT.visitNote, TM_EXT.
  * findings (Observation), the finished encounter, the fulfilled appointment.
  */
 export const finish: Interaction = async (req, { id }, ctx) => {
+  staffOnly(ctx.repo, 'Chỉ nhân viên y tế mới kết thúc được lượt khám và ghi chẩn đoán', 'Only the station finishes a consultation and records its diagnosis, not a patient-context client');
   const input = new OperationInput(req);
   const diagnoses = icd10Codings(input.codings('diagnosis'));
   const fields = { findings: input.string('findings'), treatment: input.requiredString('treatment', 'xử trí'), advice: input.string('advice') };

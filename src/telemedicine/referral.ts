@@ -2,6 +2,7 @@ import type { Encounter, Organization, ServiceRequest } from '@medplum/fhirtypes
 import { resourceResponse, type Interaction } from '../fhir/request';
 import { atomically } from './atomic';
 import { OperationInput } from '../fhir/operations/input';
+import { staffOnly } from './errors';
 
 /**
  * Encounter/[id]/$refer — referral to the district hospital (or any facility) as a ServiceRequest:
@@ -10,6 +11,7 @@ import { OperationInput } from '../fhir/operations/input';
  * Parameters: target (Reference(Organization)), reason, note.
  */
 export const refer: Interaction = async (req, { id }, ctx) => {
+  staffOnly(ctx.repo, 'Chỉ nhân viên y tế mới chuyển tuyến được', 'Only the station refers, not a patient-context client');
   const input = new OperationInput(req);
   const targetId = input.requiredReference('target', 'Organization', 'nơi chuyển đến');
   const reason = input.requiredString('reason', 'lý do chuyển tuyến');

@@ -96,6 +96,17 @@ describe('the remote consultation', () => {
 
   test('a diagnosis on the Circular 30 list finishes the visit: diagnoses, findings, treatment, advice; appointment fulfilled', async () => {
     const encounter = await startedEncounter(people[0]);
+    // The diagnosis is the practitioner's (Decree 96/2023 art. 87): the resident's own app, which
+    // may write in its compartment, cannot finish its consultation, refer or write the minutes.
+    const fromApp = [
+      await operation(server, `Encounter/${encounter.id}/$finish`, { diagnosis: [{ code: 'J00' }], treatment: 'Tự ghi' }, people[0].token),
+      await operation(server, `Encounter/${encounter.id}/$refer`, { target: `Organization/${hospital}`, reason: 'Tự chuyển' }, people[0].token),
+      await operation(server, `Encounter/${encounter.id}/$case-conference`, { participant: ['A', 'B'], summary: 's', discussion: 'd', conclusion: 'c' }, people[0].token),
+    ];
+    expect(fromApp.map((r) => r.status)).toEqual([403, 403, 403]);
+    expect((await read(`Encounter/${encounter.id}`)).status).toBe('in-progress');
+    expect((await read(`ServiceRequest?encounter=Encounter/${encounter.id}&_total=accurate`)).total).toBe(0);
+    expect((await read(`Composition?encounter=Encounter/${encounter.id}&_total=accurate`)).total).toBe(0);
     const finished = await operation(
       server,
       `Encounter/${encounter.id}/$finish`,
