@@ -8,7 +8,7 @@ import { accept, book, cancel, reschedule } from './booking';
 import { caseConference } from './conference';
 import { join, start } from './consultation';
 import { finish } from './finish';
-import { OperationInput } from './parameters';
+import { OperationInput } from '../fhir/operations/input';
 import { refer } from './referral';
 import { generateSlots } from './slots';
 
