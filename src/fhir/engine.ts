@@ -9,6 +9,7 @@ import { AuditQueue } from './store/audit-queue';
 import { CreateBatcher } from './store/create-batch';
 import type { Assignment } from './store/assignment';
 import type { Derivation } from './store/derivation';
+import { fixedSubscriptionDelivery } from './store/fixed-subscription';
 import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
@@ -53,7 +54,8 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     baseUrl: options.baseUrl,
     rules: options.rules ?? [],
     assignments: options.assignments ?? [],
-    derivations: options.derivations ?? [],
+    // A Subscription's delivery is the engine's own rule, whoever assembles it (tests on plain R4 too).
+    derivations: [...(options.derivations ?? []), fixedSubscriptionDelivery],
     uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).

@@ -238,6 +238,20 @@ describe('notifications to the telemedicine platform', () => {
     expect(platform.of(xml.body.id)).toEqual([]);
   });
 
+  test('where and what a subscription delivers cannot be changed by an update (422); turning it off can', async () => {
+    const made = (await subscribe('Encounter?class=VR')).body;
+    const elsewhere = { ...made, channel: { ...made.channel, endpoint: 'http://elsewhere.example/hook' } };
+    const wider = { ...made, criteria: 'Encounter' };
+    for (const [body, token] of [[elsewhere, server.token], [elsewhere, system], [wider, system]] as const) {
+      const res = await fhirFetch(`${server.baseUrl}/Subscription/${made.id}`, { method: 'PUT', body, token });
+      expect(res.status).toBe(422);
+      expect(res.body.issue[0].details.text).toContain('create a new Subscription instead');
+    }
+    const now = await subscription(made.id);
+    expect([now.channel.endpoint, now.criteria]).toEqual([platform.url, 'Encounter?class=VR']);
+    expect((await fhirFetch(`${server.baseUrl}/Subscription/${made.id}`, { method: 'PUT', body: { ...now, status: 'off' }, token: system })).status).toBe(200);
+  });
+
   test('an idle dispatcher writes nothing; its stored cursor moves only now and then', async () => {
     // The row version (xmin) of the feed's cursor changes with every write of it.
     const cursorVersion = async (): Promise<string> => (await server.db.query<{ v: string }>(`SELECT xmin::text AS v FROM subscription_feed`))[0].v;
