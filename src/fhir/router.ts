@@ -140,7 +140,7 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
   return {
     async dispatch(req, ctx) {
       const method = req.method === 'HEAD' ? 'GET' : req.method;
-      const segments = req.path === '' ? [] : req.path.split('/').map(decodeURIComponent);
+      const segments = req.path === '' ? [] : req.path.split('/').map(decodeSegment);
       // The methods of the routes the path matched, for a 405's Allow; HEAD wherever GET is.
       const allowed = new Set<string>();
       for (const route of routes) {
@@ -164,6 +164,15 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
       throw notFound(`/${req.path}`);
     },
   };
+}
+
+/** A path segment decoded; a `%` not followed by UTF-8 in hex is the client's fault (400), not ours. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`Đường dẫn có mã %-encoding không hợp lệ: ${segment}`, `Malformed percent-encoding in the path: ${segment}`);
+  }
 }
 
 /**

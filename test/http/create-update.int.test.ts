@@ -266,6 +266,16 @@ describe('create, update, patch, delete', () => {
     expect((await fhirFetch(url)).body.meta.versionId).toBe('2');
   });
 
+  test('a patch that replaces the whole resource with null or a non-object is 400, not 500', async () => {
+    const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
+    const url = `${base}/Patient/${created.id}`;
+    for (const value of [null, 5, 'x', []]) {
+      const res = await fhirFetch(url, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: [{ op: 'replace', path: '', value }] });
+      expect([value, res.status, res.body.resourceType]).toEqual([value, 400, 'OperationOutcome']);
+    }
+    expect((await fhirFetch(url)).body.meta.versionId).toBe('1');
+  });
+
   test('delete is soft: read answers 410, history keeps the versions, delete again succeeds', async () => {
     const created = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient() })).body;
     const url = `${base}/Patient/${created.id}`;
@@ -305,6 +315,15 @@ describe('create, update, patch, delete', () => {
     expect((await fhirFetch(`${base}/Patient/1/2/3/4/5`)).status).toBe(404);
     const unknown = await fhirFetch(`${base}/Unicorn`, { method: 'POST', body: { resourceType: 'Unicorn' } });
     expect(unknown.status).toBe(404);
+  });
+
+  test('a path with malformed percent-encoding is 400, not 500, over REST and in a batch entry', async () => {
+    for (const path of ['Patient/%ZZ', 'Patient/%E0%A4%A', 'Patient/abc/_history/%']) {
+      const res = await fhirFetch(`${base}/${path}`);
+      expect([path, res.status, res.body.issue[0].code, res.body.issue[0].diagnostics]).toEqual([path, 400, 'invalid', expect.stringContaining('percent-encoding')]);
+    }
+    const batch = await fhirFetch(base, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/%ZZ' } }] } });
+    expect(batch.body.entry[0].response.status).toBe('400');
   });
 
   // RFC 9110 §15.5.6: a 405 MUST carry Allow, the methods the path does serve (the router's table).

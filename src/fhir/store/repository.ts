@@ -549,7 +549,8 @@ export class Repository {
       }
       throw badRequest('JSON Patch không hợp lệ', `Invalid JSON Patch: ${message}`);
     }
-    if (patched.resourceType !== resourceType || patched.id !== id) {
+    // A patch of the root (`path: ""`) may leave null, which has no properties to compare.
+    if (patched?.resourceType !== resourceType || patched.id !== id) {
       throw badRequest('PATCH không được đổi loại hoặc id', 'A patch may not change resourceType or id');
     }
     if (sameContent(head.content, patched)) return { resource: head.content, created: false, issues: [] };
