@@ -90,6 +90,12 @@ describe('read', () => {
     const v2 = await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/2`);
     expect(v2.body.active).toBe(true);
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/9`)).status).toBe(404);
+    // Version ids are the server's text: `1.0`, `01`, `1e0` are other ids, and one past the stored
+    // integer's range names no version — each a 404, never a query that fails (500).
+    for (const vid of ['1.0', '01', '1e0', '2147483648', '99999999999999999999']) {
+      const res = await fhirFetch(`${server.baseUrl}/Patient/${id}/_history/${vid}`);
+      expect([vid, res.status, res.body.issue?.[0].code]).toEqual([vid, 404, 'not-found']);
+    }
   });
 
   test('_elements and _summary shape a read and a vread; the left-out parts are marked SUBSETTED', async () => {

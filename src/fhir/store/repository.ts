@@ -93,6 +93,9 @@ export interface WriteOptions {
   createOnly?: boolean;
 }
 
+/** The largest version id resource_history.version_id (a PostgreSQL integer) holds. */
+const MAX_VERSION_ID = 2_147_483_647;
+
 /** How many times an update without If-Match retries after losing a race to another writer. */
 const UPDATE_RETRIES = 3;
 
@@ -274,8 +277,10 @@ export class Repository {
 
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
     await this.readHeadOrFail(resourceType, id);
+    // The server's version ids are 1, 2, 3… as text, stored as a PostgreSQL integer: other text
+    // (`1.0`, `01`) is another id, and a number past the column's range is no version of ours.
     const vid = Number(versionId);
-    if (!Number.isInteger(vid) || vid < 1) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
+    if (!/^[1-9]\d*$/.test(versionId) || vid > MAX_VERSION_ID) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
     const version = await readVersion(this.db, this.ctx.stationId, resourceType, id, vid);
     if (!version) throw notFound(`${resourceType}/${id}/_history/${versionId}`);
     if (!version.content) throw gone(`${resourceType}/${id}/_history/${versionId}`);
