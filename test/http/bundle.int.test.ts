@@ -238,6 +238,22 @@ describe('batch and transaction', () => {
     expect((await fhirFetch(`${base}/Patient/${p.id}`)).body.meta.versionId).toBe('1');
   });
 
+  test('an instance URL with a query is the write of that instance, as over REST, not an unknown type', async () => {
+    const family = `Co query ${Date.now()}`;
+    const [a, b] = await Promise.all([1, 2].map(async () => (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family }] } })).body));
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { ...a, active: true }, request: { method: 'PUT', url: `Patient/${a.id}?_pretty=true` } },
+        { request: { method: 'DELETE', url: `Patient/${b.id}?_pretty=true` } },
+      ],
+    });
+    expect([res.status, res.body.entry?.map((e: { response: { status: string } }) => e.response.status)]).toEqual([200, ['200 OK', '200 OK']]);
+    expect((await fhirFetch(`${base}/Patient/${a.id}`)).body).toMatchObject({ active: true, meta: { versionId: '2' } });
+    expect((await fhirFetch(`${base}/Patient/${b.id}`)).status).toBe(410);
+  });
+
   test('a conditional PUT that creates is the resource its fullUrl names in the other entries', async () => {
     const value = `${Date.now()}`;
     const fullUrl = 'urn:uuid:0f0e3a4c-3333-4a5b-8c9d-000000000001';

@@ -86,7 +86,9 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       decideCreate(entry, i);
     } else if (method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
       const [path, query] = splitUrl(url!, baseUrl);
-      if (query) {
+      // Only `[type]?criteria` is conditional: `[type]/[id]?…` writes that instance, its query
+      // ignored as over REST (the router serves it as the plain write).
+      if (query && !path.includes('/')) {
         conditional.push(i);
         continue;
       }
