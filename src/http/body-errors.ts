@@ -37,13 +37,18 @@ export function bodyReadFailure(err: unknown, maxBodyBytes: number): OperationOu
         `Unsupported Content-Encoding ${e.encoding}; use gzip, deflate, br or none`,
       );
     case 'charset.unsupported':
-      return failure(415, 'not-supported', `Không hỗ trợ bảng mã ${e.charset}; hãy dùng UTF-8`, `Unsupported charset ${e.charset}; use UTF-8`);
+      return unsupportedCharset(e.charset ?? '');
   }
   // body-parser wraps zlib's error in one whose message is only the status text.
   if (e.code?.startsWith('Z_')) {
     return failure(status, 'invalid', 'Không giải mã được nội dung theo Content-Encoding đã khai', 'The request body does not decode as its Content-Encoding says');
   }
   return failure(status, 'invalid', 'Không đọc được nội dung yêu cầu', `The request body could not be read (${e.type ?? e.message})`);
+}
+
+/** A body in a charset other than UTF-8, the one FHIR (R4 http.html#mime-type) and the sign-in routes read. */
+export function unsupportedCharset(charset: string): OperationOutcomeError {
+  return failure(415, 'not-supported', `Không hỗ trợ bảng mã ${charset}; hãy dùng UTF-8`, `Unsupported charset ${charset}; use UTF-8`);
 }
 
 function malformedJson(message: string): OperationOutcomeError {

@@ -8,6 +8,7 @@ import type { FhirRouter } from '../fhir/router';
 import type { Repository } from '../fhir/store/repository';
 import { badRequest, notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
 import { authenticate } from './authenticate';
+import { unsupportedCharset } from './body-errors';
 import type { Csrf } from './csrf';
 import { sendFhir } from './response';
 
@@ -112,6 +113,10 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
   let body: unknown;
   if (hasBody) {
     const type = mediaType(req) ?? '';
+    // The body is read as UTF-8 whatever the header says: one declared otherwise would be stored
+    // garbled (a Vietnamese name in windows-1258), so it is refused instead.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw unsupportedCharset(charset);
     if (req.method === 'POST' && path.endsWith('_search')) {
       // A search's parameters come form-encoded (R4 http.html#search); a body read any other way
       // would be a search for everything, wider than the one asked for.

@@ -32,6 +32,19 @@ describe('create, update, patch, delete', () => {
     expect(xml.body.resourceType).toBe('OperationOutcome');
   });
 
+  // R4 http.html#mime-type: bodies are UTF-8. One declared in another charset would be read as
+  // UTF-8 all the same, its Vietnamese letters stored garbled: 415, as the sign-in routes answer.
+  test('a body declared in a charset other than UTF-8 is 415; utf-8 in any spelling is read', async () => {
+    const body = JSON.stringify(patient());
+    for (const charset of ['windows-1258', 'ISO-8859-1', '"koi8-r"']) {
+      const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body, headers: { 'content-type': `application/fhir+json; charset=${charset}` } });
+      expect([charset, res.status, res.body.issue?.[0].code, res.body.issue?.[0].diagnostics]).toEqual([charset, 415, 'not-supported', expect.stringContaining('use UTF-8')]);
+    }
+    for (const type of ['application/fhir+json; charset=UTF-8', 'application/fhir+json;charset="utf-8"', 'application/fhir+json; fhirVersion=4.0; charset=utf-8', 'application/json; charset=utf8']) {
+      expect([type, (await fhirFetch(`${base}/Patient`, { method: 'POST', body, headers: { 'content-type': type } })).status]).toEqual([type, 201]);
+    }
+  });
+
   test('malformed JSON is 400', async () => {
     const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: '{"resourceType": "Patient",' });
     expect(res.status).toBe(400);
