@@ -645,4 +645,26 @@ describe('batch and transaction', () => {
     });
     expect(dangling.status).toBe(400);
   });
+
+  test('a Bundle whose entries are not shaped as R4 says is 400 naming the element, never 500', async () => {
+    const get = { method: 'GET', url: 'Patient' };
+    const cases: [unknown, string][] = [
+      ['x', 'Bundle.entry'],
+      [[null], 'Bundle.entry[0]'],
+      [[{ request: get }, 5], 'Bundle.entry[1]'],
+      [[{ request: { method: 'GET', url: 5 } }], 'Bundle.entry[0].request'],
+      [[{ request: { method: ['GET'], url: 'Patient' } }], 'Bundle.entry[0].request'],
+      [[{ request: { method: 'constructor', url: 'Patient' } }], 'Bundle.entry[0].request.method'],
+      [[{ fullUrl: 5, request: get }], 'Bundle.entry[0].fullUrl'],
+      [[{ request: { ...get, ifNoneMatch: 5 } }], 'Bundle.entry[0].request.ifNoneMatch'],
+      [[{ resource: { resourceType: 'Patient', id: 'a' }, request: { method: 'PUT', url: 'Patient/a', ifMatch: 5 } }], 'Bundle.entry[0].request.ifMatch'],
+      [[{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient', ifNoneExist: 5 } }], 'Bundle.entry[0].request.ifNoneExist'],
+    ];
+    for (const type of ['batch', 'transaction']) {
+      for (const [entry, at] of cases) {
+        const res = await post({ resourceType: 'Bundle', type, entry });
+        expect([type, at, res.status, res.body.issue?.[0].expression]).toEqual([type, at, 400, [at]]);
+      }
+    }
+  });
 });

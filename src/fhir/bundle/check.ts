@@ -6,16 +6,38 @@ export const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH
 
 /** Refuses (400, naming the entries) a Bundle whose entries cannot be processed as they stand. */
 export function checkEntries(entries: BundleEntry[], type: Bundle['type']): void {
+  if (!Array.isArray(entries)) throw badRequest('Bundle.entry phải là một mảng', 'Bundle.entry must be an array', ['Bundle.entry']);
   entries.forEach(checkEntry);
   checkFullUrls(entries, type);
 }
 
+/** The request elements R4 types as strings (the method and url are checked with the request). */
+const REQUEST_STRINGS = ['ifNoneMatch', 'ifModifiedSince', 'ifMatch', 'ifNoneExist'] as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The Bundle is parsed JSON, not yet held to R4's types (its resources are validated as each entry
+ * runs): an entry that is no object, or a string element that is not a string, is refused here
+ * rather than failing deep in the processing, as a 500.
+ */
 function checkEntry(entry: BundleEntry, i: number): void {
-  const req = entry.request;
-  if (!req?.method || !req.url) {
-    throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`Bundle.entry[${i}].request`]);
+  const at = `Bundle.entry[${i}]`;
+  if (!isObject(entry)) throw badRequest(`Mục ${i} phải là một đối tượng JSON`, `Entry ${i} must be a JSON object`, [at]);
+  if (entry.fullUrl !== undefined && typeof entry.fullUrl !== 'string') {
+    throw badRequest(`Mục ${i}: fullUrl phải là một chuỗi`, `Entry ${i}: fullUrl must be a string`, [`${at}.fullUrl`]);
   }
-  if (ORDER[req.method] === undefined) {
+  const req = entry.request;
+  if (!isObject(req) || typeof req.method !== 'string' || typeof req.url !== 'string' || !req.method || !req.url) {
+    throw badRequest(`Mục ${i} thiếu request.method hoặc request.url`, `Entry ${i} needs request.method and request.url`, [`${at}.request`]);
+  }
+  for (const name of REQUEST_STRINGS) {
+    if (req[name] !== undefined && typeof req[name] !== 'string') {
+      throw badRequest(`Mục ${i}: request.${name} phải là một chuỗi`, `Entry ${i}: request.${name} must be a string`, [`${at}.request.${name}`]);
+    }
+  }
+  // Own keys only: `constructor` is no method, though ORDER inherits it.
+  if (!Object.hasOwn(ORDER, req.method)) {
     throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`, [`Bundle.entry[${i}].request.method`]);
   }
   if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !entry.resource) {
