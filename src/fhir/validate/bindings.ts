@@ -2,13 +2,16 @@ import { tryGetDataType, type InternalTypeSchema } from '@medplum/core';
 import type { Coding, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { elementOf } from '../elements';
+import { calendarIssue } from './calendar';
 
 /**
- * Required-binding check, which @medplum/core's validator leaves out: every `code`, Coding and
- * CodeableConcept bound with strength "required" to a ValueSet we can enumerate must use a code
- * from it. ValueSets that need a terminology server (filters, imports) are not checked.
+ * The checks of typed values @medplum/core's validator leaves out, in one walk of the resource:
+ * - required bindings: every `code`, Coding and CodeableConcept bound with strength "required" to
+ *   a ValueSet we can enumerate must use a code from it. ValueSets that need a terminology server
+ *   (filters, imports) are not checked;
+ * - calendar dates: a date, dateTime or instant must name a day its month has (calendar.ts).
  */
-export function checkRequiredBindings(resource: Resource, defs: R4Definitions): OperationOutcomeIssue[] {
+export function checkTypedValues(resource: Resource, defs: R4Definitions): OperationOutcomeIssue[] {
   const schema = tryGetDataType(resource.resourceType);
   if (!schema) return [];
   const issues: OperationOutcomeIssue[] = [];
@@ -32,6 +35,8 @@ function walk(
     const items = Array.isArray(child) ? child : [child];
     items.forEach((item, i) => {
       const itemPath = Array.isArray(child) ? `${path}.${key}[${i}]` : `${path}.${key}`;
+      const dateIssue = calendarIssue(item, typeCode, itemPath);
+      if (dateIssue) issues.push(dateIssue);
       const binding = element.binding;
       if (binding?.strength === 'required' && binding.valueSet) {
         checkValue(item, typeCode, binding.valueSet.split('|')[0], itemPath, defs, issues);

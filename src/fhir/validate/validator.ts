@@ -2,7 +2,7 @@ import { getAllDataTypes, OperationOutcomeError as MedplumOutcomeError, parseStr
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import type { R4Definitions } from '../definitions';
 import { withoutFalseBase64Issues } from './base64';
-import { checkRequiredBindings } from './bindings';
+import { checkTypedValues } from './bindings';
 import { provablyClean } from './clean';
 import { inheritedKeyIssues } from './inherited-keys';
 import { bilingualIssue } from './messages';
@@ -23,7 +23,7 @@ export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
  * Validates a resource against the R4 base definitions (cardinality, types, unknown elements,
  * FHIRPath invariants — @medplum/core; the element names its unknown-element check misses —
  * inherited-keys.ts; the narrative rules txt-1/txt-2 its htmlChecks() skips — narrative.ts),
- * required bindings (ours), and every profile in
+ * required bindings and calendar dates (ours, bindings.ts), and every profile in
  * meta.profile the server holds (a profile it does not hold yields a warning only), then the
  * domain's own rules.
  * Returns all issues; the caller decides whether errors block the write.
@@ -46,7 +46,7 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
   if (!held.some((p) => p.type === resource.resourceType)) collect(issues, resource, () => (provablyClean(resource) ? [] : validateResource(resource)));
   issues.push(...inheritedKeyIssues(resource));
   issues.push(...narrativeIssues(resource));
-  issues.push(...checkRequiredBindings(resource, defs));
+  issues.push(...checkTypedValues(resource, defs));
   for (const profile of held) collect(issues, resource, () => validateAgainstProfile(resource, profile));
   const refused = hasErrors(issues);
   for (const rule of rules) {
