@@ -108,6 +108,18 @@ describe('conditional create, update, patch and delete', () => {
     expect((await fhirFetch(`${base}/Patient?identifier=${MRN}|nobody`, { method: 'DELETE' })).status).toBe(200);
   });
 
+  // As conditional update and patch do, and as a transaction's conditional DELETE entry does.
+  test('conditional delete honours If-Match: a stale version is 412 and nothing is deleted', async () => {
+    const one = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: withMrn('038190000403') })).body;
+    await fhirFetch(`${base}/Patient/${one.id}`, { method: 'PUT', body: { ...one, active: true } });
+    const url = `${base}/Patient?identifier=${MRN}|038190000403`;
+    const stale = await fhirFetch(url, { method: 'DELETE', headers: { 'if-match': 'W/"1"' } });
+    expect([stale.status, stale.body.issue[0].code]).toEqual([412, 'conflict']);
+    expect((await fhirFetch(`${base}/Patient/${one.id}`)).status).toBe(200);
+    expect((await fhirFetch(url, { method: 'DELETE', headers: { 'if-match': 'W/"2"' } })).status).toBe(200);
+    expect((await fhirFetch(`${base}/Patient/${one.id}`)).status).toBe(410);
+  });
+
   test('conditional patch: one match is patched, none → 404, several → 412 and nothing changes', async () => {
     const headers = { 'content-type': 'application/json-patch+json' };
     const one = await fhirFetch(`${base}/Patient`, { method: 'POST', body: withMrn('038190000501') });

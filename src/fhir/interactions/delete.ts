@@ -8,8 +8,8 @@ export const remove: Interaction = async (req, { type, id }, ctx) => {
   return { status: 200, outcome: allOk('Đã xóa / Deleted') };
 };
 
-/** conditional delete: DELETE [type]?criteria (more than one match → 412). */
+/** conditional delete: DELETE [type]?criteria (more than one match → 412); If-Match holds for the match. */
 export const conditionalDelete: Interaction = async (req, { type }, ctx) => {
-  await ctx.repo.conditionalDelete(type, new URLSearchParams(req.query).toString());
+  await ctx.repo.conditionalDelete(type, new URLSearchParams(req.query).toString(), writeOptions(req));
   return { status: 200, outcome: allOk('Đã xóa / Deleted') };
 };

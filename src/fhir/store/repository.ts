@@ -644,12 +644,12 @@ export class Repository {
     });
   }
 
-  /** Conditional delete: none → no-op, one → delete it, more → 412. */
-  async conditionalDelete(resourceType: string, query: string): Promise<void> {
+  /** Conditional delete: none → no-op, one → delete it (If-Match checked against it), more → 412. */
+  async conditionalDelete(resourceType: string, query: string, options: WriteOptions = {}): Promise<void> {
     this.assertType(resourceType);
     await this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resourceType, query);
-      if (match !== undefined) await repo.delete(resourceType, match);
+      if (match !== undefined) await repo.delete(resourceType, match, options);
     });
   }
 
