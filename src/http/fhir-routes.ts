@@ -101,7 +101,8 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
   const url = new URL(req.originalUrl, 'http://x');
   const query = [...url.searchParams] as [string, string][];
   const format = url.searchParams.get('_format');
-  if (format && !FORMATS.has(format.toLowerCase())) {
+  // A MIME type's parameters (`; charset=utf-8`) do not change which type it is, as in Accept.
+  if (format && !FORMATS.has(format.split(';')[0].trim().toLowerCase())) {
     throw notSupported(`Không hỗ trợ định dạng ${format}; chỉ JSON`, `Format ${format} is not supported; only JSON`, 406);
   }
   if (!acceptsJson(req.headers.accept)) {

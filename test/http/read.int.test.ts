@@ -74,6 +74,11 @@ describe('read', () => {
     const pretty = await fetch(`${server.baseUrl}/Patient/${id}?_pretty=true&_format=json`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(await pretty.text()).toContain('\n  "resourceType": "Patient"');
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=xml`)).status).toBe(406);
+    // _format names a MIME type; its parameters do not change which one, as in an Accept header.
+    for (const format of ['application/fhir+json; charset=utf-8', 'application/json;fhirVersion=4.0']) {
+      expect([format, (await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=${encodeURIComponent(format)}`)).status]).toEqual([format, 200]);
+    }
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${id}?_format=${encodeURIComponent('application/fhir+xml; charset=utf-8')}`)).status).toBe(406);
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { accept: 'application/fhir+xml' } })).status).toBe(406);
     expect((await fhirFetch(`${server.baseUrl}/Patient/${id}`, { headers: { accept: 'application/fhir+xml, application/fhir+json;q=0.9' } })).status).toBe(200);
   });
