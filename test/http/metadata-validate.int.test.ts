@@ -76,6 +76,13 @@ describe('metadata and $validate', () => {
     expect((await fhirFetch(`${server.baseUrl}/Patient?_summary=count`)).body.total).toBe(0);
   });
 
+  test('$validate with Parameters whose parameter is not a list of parts is 400, not 500', async () => {
+    for (const parameter of ['x', [null], [5, { name: 'resource' }]]) {
+      const res = await fhirFetch(`${server.baseUrl}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Parameters', parameter } });
+      expect([parameter, res.status, res.body.issue[0].diagnostics]).toEqual([parameter, 400, expect.stringContaining('$validate needs a resource')]);
+    }
+  });
+
   test('$validate calls element names that are Object.prototype members unknown, without failing', async () => {
     for (const [json, expression] of [
       ['{"resourceType":"Patient","constructor":1}', 'Patient.constructor'],

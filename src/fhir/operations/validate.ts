@@ -13,7 +13,9 @@ export const validateOperation: Interaction = async (req, { type, id }, ctx) => 
   if (req.method === 'GET' && id) resource = await ctx.repo.read(type, id);
   else {
     const body = req.body as Resource | Parameters | undefined;
-    resource = body?.resourceType === 'Parameters' ? (body as Parameters).parameter?.find((p) => p.name === 'resource')?.resource : (body as Resource);
+    // The body is parsed JSON, not yet a valid Parameters: `parameter` may be no list, a part null.
+    const parts: unknown = body?.resourceType === 'Parameters' ? (body as Parameters).parameter : undefined;
+    resource = body?.resourceType !== 'Parameters' ? (body as Resource) : Array.isArray(parts) ? parts.find((p) => p?.name === 'resource')?.resource : undefined;
   }
   if (!resource || typeof resource !== 'object' || !resource.resourceType) {
     throw badRequest('$validate cần một tài nguyên', '$validate needs a resource (or Parameters with a resource part)');
