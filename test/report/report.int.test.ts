@@ -223,6 +223,13 @@ describe('bad requests answer an OperationOutcome, Vietnamese first', () => {
     expect(res.body.issue[0].details.text).toContain(text);
   });
 
+  test('a POSTed Parameters whose parts are not parts, or whose values are not text, is 400, not 500', async () => {
+    for (const parameter of ['x', [null], [{ valueDate: '2025-01-01' }], [{ name: 'periodStart', valueDate: 5 }]]) {
+      const res = await fhirFetch(`${server.baseUrl}/Measure/bhyt-coverage/$evaluate-measure`, { method: 'POST', body: { resourceType: 'Parameters', parameter } });
+      expect([parameter, res.status, res.body.resourceType]).toEqual([parameter, 400, 'OperationOutcome']);
+    }
+  });
+
   test('an unknown Measure is 404; a Measure that is not ours is refused', async () => {
     expect((await fhirFetch(`${server.baseUrl}/Measure/nope/$evaluate-measure?${PERIOD}`)).status).toBe(404);
     const other: Measure = { resourceType: 'Measure', status: 'active', url: 'http://example.org/Measure/x' };

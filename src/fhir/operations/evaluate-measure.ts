@@ -39,8 +39,14 @@ function operationParams(req: FhirRequest): Map<string, string> {
   const body = req.body as Parameters | undefined;
   if (req.method === 'POST' && body) {
     if (body.resourceType !== 'Parameters') throw badRequest('Nội dung POST phải là Parameters', 'A POST body must be a Parameters resource');
-    for (const p of body.parameter ?? []) {
-      const value = p.valueDate ?? p.valueDateTime ?? p.valueCode ?? p.valueString ?? p.valueUri ?? p.valueCanonical ?? p.valueReference?.reference;
+    // Parsed JSON, not yet a valid Parameters: a part that is no object, or a value that is no
+    // text, is the client's mistake (400) rather than a failure further on (500).
+    const parts: unknown = body.parameter ?? [];
+    if (!Array.isArray(parts)) throw badRequest('Parameters.parameter phải là một mảng', 'Parameters.parameter must be an array');
+    for (const p of parts as NonNullable<Parameters['parameter']>) {
+      if (typeof p?.name !== 'string') throw badRequest('Mỗi tham số cần có name', 'Each parameter needs a name');
+      const value: unknown = p.valueDate ?? p.valueDateTime ?? p.valueCode ?? p.valueString ?? p.valueUri ?? p.valueCanonical ?? p.valueReference?.reference;
+      if (value !== undefined && typeof value !== 'string') throw badRequest(`Tham số ${p.name} phải là chuỗi`, `Parameter ${p.name} must be a string`);
       if (value !== undefined) pairs.push([p.name, value]);
     }
   }
