@@ -89,6 +89,27 @@ describe('access by role and scope', () => {
     expect(res.body.entry.some((e: any) => e.fullUrl.includes('/Patient/'))).toBe(true);
   });
 
+  // The criteria of a conditional write are a search: answered by how many they match (none,
+  // one, several) before the write was refused, they would tell an officer, who may not search
+  // residents, whether one with a given identifier lives here.
+  test('a conditional write the caller may not do is 403 whatever its criteria match', async () => {
+    const patch = { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: [{ op: 'add', path: '/active', value: true }] };
+    for (const criteria of [`_id=${me.patientId}`, '_id=nobody-here', `_id=${me.patientId},${other.patientId}`]) {
+      for (const init of [{ method: 'DELETE' }, patch, { method: 'PUT', body: { resourceType: 'Patient' } }]) {
+        const res = await fhirFetch(`${base}/Patient?${criteria}`, { ...init, token: tokens.officer });
+        expect([criteria, init.method, res.status]).toEqual([criteria, init.method, 403]);
+      }
+    }
+    // In a transaction too, where conditions are searched before any entry runs.
+    const several = `_id=${me.patientId},${other.patientId}`;
+    for (const request of [{ method: 'DELETE', url: `Patient?${several}` }, { method: 'PUT', url: `Patient?${several}` }, { method: 'POST', url: 'Patient', ifNoneExist: several }]) {
+      const entry = { request, ...(request.method === 'DELETE' ? {} : { resource: { resourceType: 'Patient' } }) };
+      const res = await fhirFetch(base, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [entry] }, token: tokens.officer });
+      expect([request.method, res.status]).toEqual([request.method, 403]);
+    }
+    expect((await fhirFetch(`${base}/Patient/${me.patientId}`)).status).toBe(200);
+  });
+
   test('nobody changes or deletes an AuditEvent through the API', async () => {
     const any = (await fhirFetch(`${base}/AuditEvent?_count=1`, { token: tokens.auditor })).body.entry[0].resource;
     for (const who of ['auditor', 'system', 'admin', 'clinician']) {

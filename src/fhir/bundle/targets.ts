@@ -164,6 +164,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
       if (criteria === undefined) return false;
       request.ifNoneExist = criteria;
       const type = resource!.resourceType;
+      repo.requireConditional(type, 'POST');
       const key = conditionKey(type, criteria);
       const earlier = createdFor.get(key);
       const match = earlier && earlier.index < i ? earlier.id : await repo.findConditionalMatch(type, criteria, false, deleted);
@@ -176,6 +177,7 @@ export async function decideTargets(entries: BundleEntry[], repo: Repository, ba
     const criteria = rewriteQuery(query, refs, undecided);
     if (criteria === undefined) return false;
     request.url = `${path}?${criteria}`;
+    repo.requireConditional(path, request.method as 'PUT' | 'PATCH' | 'DELETE');
     // Two DELETEs of one resource are refused as any double write, not the later one found empty.
     let id = await repo.findConditionalMatch(path, criteria, false, request.method === 'DELETE' ? undefined : deleted);
     // A conditional PUT that matches nothing creates: with the body's id, or one decided now, so

@@ -439,6 +439,18 @@ export class Repository {
   }
 
   /**
+   * 403 unless the caller may do the conditional write it asks for (a PUT may create, so `c`
+   * serves it too), checked before its criteria are searched: answered by what they match
+   * (several 412, one 403, none 200 or a create) they would be a search the caller may not do —
+   * an officer learning whether a resident with a given identifier lives here.
+   */
+  requireConditional(resourceType: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'): void {
+    this.assertType(resourceType);
+    if (method === 'PUT' && this.ctx.access.allows(resourceType, 'c')) return;
+    this.require(resourceType, ({ POST: 'c', PUT: 'u', PATCH: 'u', DELETE: 'd' } as const)[method]);
+  }
+
+  /**
    * Create with a server-assigned id (or one the Bundle processor chose in advance);
    * with `ifNoneExist`, only when nothing matches.
    */
@@ -513,7 +525,7 @@ export class Repository {
    * under an id no resource holds, else 409).
    */
   async conditionalUpdate(resourceType: string, query: string, resource: Resource, options: WriteOptions = {}): Promise<WriteResult> {
-    this.assertType(resourceType);
+    this.requireConditional(resourceType, 'PUT');
     return this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resourceType, query);
       if (match !== undefined) {
@@ -636,7 +648,7 @@ export class Repository {
    * nothing to create from), several 412 — under the criteria's lock, as conditional update.
    */
   async conditionalPatch(resourceType: string, query: string, operations: unknown, options: WriteOptions = {}): Promise<WriteResult> {
-    this.assertType(resourceType);
+    this.requireConditional(resourceType, 'PATCH');
     return this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resourceType, query);
       if (match === undefined) throw noMatch(resourceType, query);
@@ -646,7 +658,7 @@ export class Repository {
 
   /** Conditional delete: none → no-op, one → delete it (If-Match checked against it), more → 412. */
   async conditionalDelete(resourceType: string, query: string, options: WriteOptions = {}): Promise<void> {
-    this.assertType(resourceType);
+    this.requireConditional(resourceType, 'DELETE');
     await this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resourceType, query);
       if (match !== undefined) await repo.delete(resourceType, match, options);
