@@ -110,6 +110,15 @@ describe('access by role and scope', () => {
     expect((await fhirFetch(`${base}/Patient/${me.patientId}`)).status).toBe(200);
   });
 
+  test('a conditional reference is a search of its type: refused to a caller who may not search it', async () => {
+    const token = await server.systemToken('system/Observation.crus');
+    for (const criteria of [`_id=${me.patientId}`, '_id=nobody-here']) {
+      const observation = { ...(obs(me.patientId, 'vital-signs', 'mạch') as object), subject: { reference: `Patient?${criteria}` } };
+      const res = await fhirFetch(base, { method: 'POST', token, body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: observation, request: { method: 'POST', url: 'Observation' } }] } });
+      expect([criteria, res.status]).toEqual([criteria, 403]);
+    }
+  });
+
   test('nobody changes or deletes an AuditEvent through the API', async () => {
     const any = (await fhirFetch(`${base}/AuditEvent?_count=1`, { token: tokens.auditor })).body.entry[0].resource;
     for (const who of ['auditor', 'system', 'admin', 'clinician']) {

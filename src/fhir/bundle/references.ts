@@ -79,7 +79,10 @@ async function resolveReference(
   }
   const m = conditionalReference(ref, baseUrl);
   if (!m) return ref;
-  if (!conditional.has(ref)) conditional.set(ref, `${m.type}/${await repo.findConditionalMatch(m.type, m.criteria, true, deleted)}`);
+  if (!conditional.has(ref)) {
+    repo.requireSearch(m.type);
+    conditional.set(ref, `${m.type}/${await repo.findConditionalMatch(m.type, m.criteria, true, deleted)}`);
+  }
   return conditional.get(ref)!;
 }
 

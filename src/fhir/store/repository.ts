@@ -439,6 +439,16 @@ export class Repository {
   }
 
   /**
+   * 403 unless the caller may search `type`: a transaction's conditional reference
+   * (`Patient?identifier=…`) is a search of it, whose match would be written where the caller
+   * reads it back (the reference's `Type/id`), and whose failure tells none from several.
+   */
+  requireSearch(type: string): void {
+    this.assertType(type);
+    this.require(type, 's');
+  }
+
+  /**
    * 403 unless the caller may do the conditional write it asks for (a PUT may create, so `c`
    * serves it too), checked before its criteria are searched: answered by what they match
    * (several 412, one 403, none 200 or a create) they would be a search the caller may not do —
