@@ -165,6 +165,27 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(obs.meta!.tag).toContainEqual(expect.objectContaining({ code: 'SUBSETTED' }));
   });
 
+  // Encounter.statusHistory is an element of its own, not a choice of `status` (which is
+  // mandatory, so kept whatever is asked): only `value[x]`-style elements have typed names.
+  test('_elements and _summary=true do not keep an element whose name merely starts with a kept one', async () => {
+    await seed(server, [
+      {
+        resourceType: 'Encounter',
+        id: 'e-history',
+        status: 'finished',
+        statusHistory: [{ status: 'in-progress', period: { start: '2024-01-05T08:00:00+07:00' } }],
+        class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+        classHistory: [{ class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'EMER' }, period: { start: '2024-01-05T08:00:00+07:00' } }],
+        subject: { reference: 'Patient/p1' },
+        period: { start: '2024-01-05T08:00:00+07:00', end: '2024-01-05T09:00:00+07:00' },
+      } as Resource,
+    ]);
+    const elements = (await search(server, 'Encounter?_id=e-history&_elements=subject')).entry![0].resource!;
+    expect(Object.keys(elements).sort()).toEqual(['class', 'id', 'meta', 'resourceType', 'status', 'subject']);
+    const summary = (await search(server, 'Encounter?_id=e-history&_summary=true')).entry![0].resource!;
+    expect(Object.keys(summary).sort()).toEqual(['class', 'id', 'meta', 'resourceType', 'status', 'subject']);
+  });
+
   test('POST [type]/_search with a form body answers like GET, and its self link is a GET URL', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Patient/_search`, {
       method: 'POST',

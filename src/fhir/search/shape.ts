@@ -1,4 +1,4 @@
-import { tryGetDataType } from '@medplum/core';
+import { tryGetDataType, type InternalTypeSchema } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { SearchRequest } from './request';
 
@@ -20,32 +20,37 @@ export const elementList = (value: string): string[] =>
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 const ALWAYS = new Set(['resourceType', 'id', 'meta']);
 
-/** True when `key` (e.g. `valueQuantity`, `_birthDate`) is the element `name` or one of its choices. */
-function isElement(key: string, names: ReadonlySet<string>): boolean {
+/**
+ * The element a JSON key holds: `_birthDate` → `birthDate`, `valueQuantity` → `value` (the choice
+ * element `value[x]`). Only a choice element has typed names: `statusHistory` is an element of its
+ * own, not `status` (Encounter, whose `status` is mandatory and so always kept, kept it too).
+ */
+function elementOf(key: string, schema: InternalTypeSchema | undefined): string {
   const bare = key.startsWith('_') ? key.slice(1) : key;
-  if (names.has(bare)) return true;
+  if (!schema || schema.elements[bare]) return bare;
   for (let i = bare.length - 1; i > 0; i--) {
     const ch = bare[i];
-    if (ch >= 'A' && ch <= 'Z' && names.has(bare.slice(0, i))) return true;
+    if (ch >= 'A' && ch <= 'Z' && schema.elements[bare.slice(0, i) + '[x]']) return bare.slice(0, i);
   }
-  return false;
+  return bare;
 }
 
 function keeper(resource: Resource, req: Pick<SearchRequest, 'summary' | 'elements'>): ((key: string) => boolean) | undefined {
   const schema = tryGetDataType(resource.resourceType);
   const mandatory = schema?.mandatoryProperties ?? new Set<string>();
+  const among = (names: ReadonlySet<string>) => (key: string) => {
+    const element = elementOf(key, schema);
+    return names.has(element) || mandatory.has(element);
+  };
   if (req.elements?.length) {
     // `_elements=name` or `_elements=Patient.name`.
-    const wanted = new Set(req.elements.map((e) => (e.startsWith(resource.resourceType + '.') ? e.slice(resource.resourceType.length + 1) : e)));
-    return (key) => isElement(key, wanted) || isElement(key, mandatory);
+    return among(new Set(req.elements.map((e) => (e.startsWith(resource.resourceType + '.') ? e.slice(resource.resourceType.length + 1) : e))));
   }
   switch (req.summary) {
-    case 'true': {
-      const summary = schema?.summaryProperties ?? new Set<string>();
-      return (key) => isElement(key, summary) || isElement(key, mandatory);
-    }
+    case 'true':
+      return among(schema?.summaryProperties ?? new Set<string>());
     case 'text':
-      return (key) => key === 'text' || isElement(key, mandatory);
+      return among(new Set(['text']));
     case 'data':
       return (key) => key !== 'text';
     default:
