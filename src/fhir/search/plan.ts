@@ -1,6 +1,6 @@
 import { candidateCheck, filterCondition, positiveSelection, type IndexSelection } from './conditions';
 import { checkedFilters } from './driving';
-import { invalidCursor, type Cursor } from './cursor';
+import { invalidCursor, keyFits, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
@@ -80,7 +80,7 @@ export function buildSearchPlan(req: SearchRequest, ctx: PlanContext, cursor?: C
   const backwards = cursor?.direction === 'previous';
   let keyset: string | undefined;
   if (cursor) {
-    if (cursor.keys.length !== keys.length) throw invalidCursor();
+    if (cursor.keys.length !== keys.length || !keys.every((k, i) => keyFits(k.cast, cursor.keys[i]))) throw invalidCursor();
     keyset = keysetCondition(keys, cursor.keys, backwards, p);
   }
   const order = keys.map((k) => `${k.expr} ${k.descending !== backwards ? 'DESC' : 'ASC'}`).join(', ');
