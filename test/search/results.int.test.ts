@@ -186,6 +186,16 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(Object.keys(summary).sort()).toEqual(['class', 'id', 'meta', 'resourceType', 'status', 'subject']);
   });
 
+  // R4 search.html#self: the self link is the query as processed, so a client can tell what was
+  // applied — not a _count above the cap, nor a sort key reported as ignored.
+  test('the self link carries _count as capped and _sort without the keys it ignored', async () => {
+    const capped = await search(server, 'Observation?_count=5000');
+    expect(capped.link!.find((l) => l.relation === 'self')!.url).toBe(`${server.baseUrl}/Observation?_count=1000`);
+    const sorted = await search(server, 'Patient?_sort=foo,-birthdate');
+    expect(sorted.link!.find((l) => l.relation === 'self')!.url).toBe(`${server.baseUrl}/Patient?_sort=-birthdate`);
+    expect(JSON.stringify(sorted.entry!.at(-1)!.resource)).toContain('_sort=foo');
+  });
+
   test('POST [type]/_search with a form body answers like GET, and its self link is a GET URL', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Patient/_search`, {
       method: 'POST',

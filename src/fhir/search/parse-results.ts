@@ -19,56 +19,61 @@ export function isResultParam(key: string): boolean {
   return RESULT_KEYS.has(key) || INCLUDE_KEYS.has(key);
 }
 
-/** Applies one result parameter; true when it shapes the answer (and so belongs in the self link). */
-export function applyResultParam(req: SearchRequest, key: string, value: string, defs: R4Definitions): boolean {
+/**
+ * Applies one result parameter. Returns its value as applied when it shapes the answer, for the self
+ * link, which is the query as processed (R4 search.html#self): `_count` as capped, `_sort` without
+ * the keys it ignored. Undefined when it does not belong in the links.
+ */
+export function applyResultParam(req: SearchRequest, key: string, value: string, defs: R4Definitions): string | undefined {
   if (INCLUDE_KEYS.has(key)) return applyInclude(req, key, value, defs);
   switch (key) {
     case '_count': {
       const n = Number(value);
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw badRequest(`_count không hợp lệ: ${value}`, `Invalid _count: ${value}`);
       req.count = Math.min(n, MAX_COUNT);
-      return true;
+      return String(req.count);
     }
     case '_sort':
       return applySort(req, value, defs);
     case '_total':
       if (value !== 'none' && value !== 'estimate' && value !== 'accurate') return ignore(req, key, `unknown value ${value}`);
       req.total = value;
-      return true;
+      return value;
     case '_summary':
       if (!SUMMARY_VALUES.has(value)) return ignore(req, key, `unknown value ${value}`);
       req.summary = value as SearchRequest['summary'];
-      return true;
+      return value;
     case '_elements':
       req.elements = elementList(value);
-      return true;
+      return value;
     case '_cursor':
       req.cursor = value;
-      return false;
+      return undefined;
     case SYNC_POINT_PARAM:
       req.syncPoint = parseSyncPoint(value);
-      return true;
+      return value;
     case '_contained':
     case '_containedType':
       return ignore(req, key, 'contained resources are not searched');
     default:
-      return false; // _format and _pretty shape the response, not the search
+      return undefined; // _format and _pretty shape the response, not the search
   }
 }
 
-function ignore(req: SearchRequest, name: string, reason: string): false {
+function ignore(req: SearchRequest, name: string, reason: string): undefined {
   req.ignored.push({ name, reason });
-  return false;
+  return undefined;
 }
 
-function applySort(req: SearchRequest, value: string, defs: R4Definitions): boolean {
-  let applied = false;
+/** The keys served, as the self link's `_sort` (undefined when none is). */
+function applySort(req: SearchRequest, value: string, defs: R4Definitions): string | undefined {
+  const applied: string[] = [];
   for (const part of value.split(',').filter(Boolean)) {
     const descending = part.startsWith('-');
     const code = descending ? part.slice(1) : part;
     if (code === '_id' || code === '_lastUpdated') {
       req.sort.push({ code, descending });
-      applied = true;
+      applied.push(part);
       continue;
     }
     const param = resolveParam(req.types, code, defs);
@@ -78,20 +83,20 @@ function applySort(req: SearchRequest, value: string, defs: R4Definitions): bool
     }
     const rows = storedRowsAcross(defs, req.types, code);
     req.sort.push({ code, param, rows, descending });
-    applied = true;
+    applied.push(part);
   }
-  return applied;
+  return applied.length ? applied.join(',') : undefined;
 }
 
 /** `Source:param[:Target]`, `Source:*`; iterate from the key's modifier. */
-function applyInclude(req: SearchRequest, key: string, value: string, defs: R4Definitions): boolean {
+function applyInclude(req: SearchRequest, key: string, value: string, defs: R4Definitions): string | undefined {
   const reverse = key.startsWith('_revinclude');
   const iterate = key.endsWith(':iterate') || key.endsWith(':recurse');
   if (value === '*') {
     if (reverse) return ignore(req, key, '_revinclude=* is not supported');
     // `_include=*`: every reference of every resource on the page.
     req.include.push({ reverse, iterate });
-    return true;
+    return value;
   }
   const [sourceType, param, targetType, extra] = value.split(':');
   if (extra !== undefined || !param) throw badRequest(`${key} cần dạng Loại:tham-số[:Loại-đích]`, `${key} takes SourceType:parameter[:TargetType]`);
@@ -110,5 +115,5 @@ function applyInclude(req: SearchRequest, key: string, value: string, defs: R4De
   }
   const rule: IncludeRule = { reverse, iterate, sourceType, param: param === '*' ? undefined : param, rows: param === '*' ? undefined : storedRows(defs, sourceType, param), targetType };
   req.include.push(rule);
-  return true;
+  return value;
 }

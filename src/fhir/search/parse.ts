@@ -45,7 +45,8 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
     if (key.includes('\u0000') || value.includes('\u0000')) throw badRequest('Tham số chứa ký tự NUL', `Parameter ${JSON.stringify(key)} contains a NUL character`);
     if (key === '_type' && !resourceType) continue;
     if (isResultParam(key)) {
-      if (applyResultParam(req, key, value, defs)) req.applied.push([key, value]);
+      const applied = applyResultParam(req, key, value, defs);
+      if (applied !== undefined) req.applied.push([key, applied]);
       continue;
     }
     if (key === '_list' && isFunctionalList(value)) {
