@@ -60,6 +60,21 @@ describe('chains, _has, system and compartment search, common parameters', () =>
     expect(await matchIds(server, 'Observation?subject:Patient.organization=Organization/tyt-a&code=8480-6')).toEqual(['o1']);
   });
 
+  // An untyped link is read on each of its target types, and a type whose next link is not a
+  // reference is simply not a way the chain goes: Provenance.target may be any type, and
+  // BodyStructure's `location` is a token, which made `target.location.name` a 400 for everyone.
+  test('an untyped chain goes on through the target types where the next link is a reference', async () => {
+    await seed(server, [
+      { resourceType: 'Location', id: 'thon-1', name: 'Thôn Một' },
+      { resourceType: 'Encounter', id: 'e3', status: 'finished', class: { code: 'AMB' }, location: [{ location: { reference: 'Location/thon-1' } }] },
+      { resourceType: 'Provenance', id: 'prov-e3', target: [{ reference: 'Encounter/e3' }], recorded: '2024-03-05T10:00:00+07:00', agent: [{ who: { reference: 'Organization/tyt-a' } }] } as Resource,
+    ]);
+    expect(await matchIds(server, 'Provenance?target.location.name=thon%20mot')).toEqual(['prov-e3']);
+    expect(await matchIds(server, 'Provenance?target:Encounter.location.name=thon%20mot')).toEqual(['prov-e3']);
+    // Where no target type goes on, the chain is still refused, saying why.
+    expect((await fhirFetch(`${server.baseUrl}/Observation?subject.gender.name=x`)).status).toBe(400);
+  });
+
   test('chains deeper than the limit are a 400; an unknown chained parameter is ignored and reported', async () => {
     const deep = await fhirFetch(`${server.baseUrl}/Observation?subject:Patient.organization.partof.partof.name=x`);
     expect(deep.status).toBe(400);

@@ -125,7 +125,12 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
   if (!param) return { ignored: 'unknown parameter' };
   if (param.type !== 'reference') throw badRequest(`${code} không phải tham số tham chiếu nên không nối chuỗi được`, `${code} is not a reference parameter and cannot be chained`);
   if (typeModifier !== undefined && !defs.resourceTypes.has(typeModifier)) throw badRequest(`Loại không hợp lệ: ${typeModifier}`, `Unknown resource type ${typeModifier}`);
-  const candidates = typeModifier ? [typeModifier] : (param.target ?? []).filter((t) => defs.resourceTypes.has(t));
+  const possible = typeModifier ? [typeModifier] : (param.target ?? []).filter((t) => defs.resourceTypes.has(t));
+  // An untyped link is read on each target type, and one whose next link is not a reference is not
+  // a way the chain goes (Provenance?target.location.name: BodyStructure's `location` is a token);
+  // only when no type goes on is the chain refused, with the 400 that says why.
+  const onward = possible.filter((type) => chainsOn(type, rest, defs));
+  const candidates = onward.length ? onward : possible;
   const targets: { type: string; filter: Filter }[] = [];
   let reason = 'unknown chained parameter';
   for (const type of candidates) {
@@ -134,6 +139,13 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
     else reason = inner.ignored;
   }
   return targets.length ? simple({ kind: 'chain', code, targets, rows: storedRowsAcross(defs, types, code) }) : { ignored: reason };
+}
+
+/** Whether `rest` can be read on `type` as far as its next link: that link, if any, is a reference parameter of `type`. */
+function chainsOn(type: string, rest: string, defs: R4Definitions): boolean {
+  const dot = rest.indexOf('.');
+  if (rest.startsWith('_has:') || dot < 0) return true;
+  return defs.searchParams.get(type)?.get(splitKey(rest.slice(0, dot))[0])?.type === 'reference';
 }
 
 /** `_has:Observation:patient:code=x` (the rest may itself be `_has:…`). */
