@@ -86,6 +86,14 @@ describe('Patient/$everything', () => {
     expect(new Set(matches).size).toBe(CLINICAL + 2);
   });
 
+  // The links say the page size served (R4 search.html#self), as a type search's do.
+  test('a _count above the cap is served and linked as the cap', async () => {
+    const res = await fhirFetch(`${server.baseUrl}/Patient/thu/$everything?_count=5000`);
+    const bundle = res.body as Bundle;
+    expect(bundle.entry!.filter((e) => e.search?.mode === 'match')).toHaveLength(1000);
+    for (const relation of ['self', 'next']) expect(bundle.link!.find((l) => l.relation === relation)!.url).toContain('_count=1000&');
+  });
+
   test('AuditEvents (the access log, in the compartment by R4) come only when _type asks for them', async () => {
     const { matches } = await everything('');
     expect(matches.filter((m) => m.startsWith('AuditEvent/'))).toEqual([]);

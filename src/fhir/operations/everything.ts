@@ -63,7 +63,8 @@ export function everythingSearch(query: [string, string][], id: string, defs: R4
   }
   const sr = parseSearch('', pairs, defs, { compartment: { type: 'Patient', id }, sync: true });
   sr.defaultTypes = defaultTypes;
-  sr.applied = applied;
+  // The links carry the page size served (a _count above the cap is the cap), as a type search's do.
+  sr.applied = applied.map(([key, value]) => (key === '_count' ? [key, String(sr.count)] : [key, value]));
   sr.ignored.push(...ignored);
   sr.include.push({ reverse: false, iterate: false, outsideCompartment: true });
   return sr;
