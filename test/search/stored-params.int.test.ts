@@ -55,6 +55,19 @@ describe('parameters stored under another', () => {
     expect(await matchIds(server, 'Observation?patient:identifier=http://cccd.gov.vn|079190001234')).toEqual(ids(4));
   });
 
+  // `Observation.subject.where(resolve() is Patient)`: a literal reference names its type as surely
+  // as `type` does, so its identifier is the patient's (the row was written only with `type`).
+  test(':identifier of a narrowed reference: a literal reference to a Patient makes it the patient\'s identifier', async () => {
+    const obs = (subject: Observation['subject']): Observation => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject });
+    const [patient, group] = await seed(server, [
+      obs({ reference: 'Patient/n-duc', identifier: { system: 'http://cccd.gov.vn', value: '079190005678' } }),
+      obs({ reference: 'Group/n-thu', identifier: { system: 'http://cccd.gov.vn', value: '079190009999' } }),
+    ]);
+    expect(await matchIds(server, 'Observation?patient:identifier=http://cccd.gov.vn|079190005678')).toEqual([patient.id]);
+    expect(await matchIds(server, 'Observation?patient:identifier=http://cccd.gov.vn|079190009999')).toEqual([]);
+    expect(await matchIds(server, 'Observation?subject:identifier=http://cccd.gov.vn|079190009999')).toEqual([group.id]);
+  });
+
   test('chains, _has, _include and _revinclude through the narrowed parameter', async () => {
     expect(await matchIds(server, 'Observation?patient.name=nguyen')).toEqual(ids(0));
     expect(await matchIds(server, 'Patient?_has:Observation:patient:code=8867-4&_id=n-thu,n-duc')).toEqual(['n-thu']);

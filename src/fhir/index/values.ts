@@ -189,12 +189,14 @@ export function addReference(rows: IndexRows, param: string, tv: TypedValue, bas
     return;
   }
   if (!v || typeof v !== 'object') return;
+  const ref = typeof v.reference === 'string' ? parseReference(v.reference, baseUrl) : undefined;
   if (typeof v.reference === 'string') {
-    const ref = parseReference(v.reference, baseUrl);
     if (resolveIs && ref?.type !== resolveIs) return;
     if (referenceRows) rows.reference.push({ param, targetType: ref?.type ?? null, targetId: ref?.id ?? null, url: ref ? null : clip(v.reference) });
   }
-  if (v.identifier && (!resolveIs || v.type === resolveIs)) {
+  // A narrowed reference's identifier (`patient:identifier`) is that type's when the reference says
+  // so, by `type` or by a literal reference to one (`Patient/1` with the CCCD number beside it).
+  if (v.identifier && (!resolveIs || (v.type ?? ref?.type) === resolveIs)) {
     rows.token.push({ param: `${param}:identifier`, system: clip(v.identifier.system ?? null), code: clip(v.identifier.value ?? null), text: null });
   }
 }
