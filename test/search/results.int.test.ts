@@ -196,6 +196,16 @@ describe('search results: includes, sort, totals, summary, elements, POST', () =
     expect(JSON.stringify(sorted.entry!.at(-1)!.resource)).toContain('_sort=foo');
   });
 
+  // `_revinclude=Provenance:*` was taken (and repeated in the links) but never served: no
+  // Provenance came, and nothing said why. It is reported as `_revinclude=*` is.
+  test('_revinclude=Type:* is reported as not served, not answered with nothing', async () => {
+    const bundle = await search(server, 'Observation?_id=o1&_revinclude=Provenance:*');
+    expect(bundle.link!.find((l) => l.relation === 'self')!.url).toBe(`${server.baseUrl}/Observation?_id=o1`);
+    expect(JSON.stringify(bundle.entry!.at(-1)!.resource)).toContain('_revinclude=Provenance:*');
+    const strict = await fhirFetch(`${server.baseUrl}/Observation?_id=o1&_revinclude=Provenance:*`, { headers: { prefer: 'handling=strict' } });
+    expect(strict.status).toBe(400);
+  });
+
   test('POST [type]/_search with a form body answers like GET, and its self link is a GET URL', async () => {
     const res = await fhirFetch(`${server.baseUrl}/Patient/_search`, {
       method: 'POST',

@@ -87,7 +87,7 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
 async function reverseIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
-  if (!rule.sourceType || !rule.param) return []; // parse never makes one: _revinclude=* is not served
+  if (!rule.sourceType || !rule.param) return []; // parse never makes one: _revinclude=* and =Type:* are not served
   const p = new SqlParams();
   const [station, type] = [p.add(ctx.stationId), p.add(rule.sourceType)];
   let referring: string;

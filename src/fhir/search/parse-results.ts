@@ -101,6 +101,7 @@ function applyInclude(req: SearchRequest, key: string, value: string, defs: R4De
   const [sourceType, param, targetType, extra] = value.split(':');
   if (extra !== undefined || !param) throw badRequest(`${key} cần dạng Loại:tham-số[:Loại-đích]`, `${key} takes SourceType:parameter[:TargetType]`);
   if (!defs.resourceTypes.has(sourceType)) return ignore(req, `${key}=${value}`, `unknown resource type ${sourceType}`);
+  if (reverse && param === '*') return ignore(req, `${key}=${value}`, 'a wildcard _revinclude is not supported');
   if (targetType !== undefined && !defs.resourceTypes.has(targetType)) return ignore(req, `${key}=${value}`, `unknown resource type ${targetType}`);
   if (param !== '*' && defs.searchParams.get(sourceType)?.get(param)?.type !== 'reference') {
     return ignore(req, `${key}=${value}`, `${sourceType} has no reference parameter ${param}`);
