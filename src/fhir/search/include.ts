@@ -46,7 +46,10 @@ export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: Inc
     for (const rule of active) {
       const sources = frontier.filter((r) => rule.reverse || !rule.sourceType || r.resourceType === rule.sourceType);
       if (!sources.length) continue;
-      const found = rule.reverse ? await reverseIncludes(q, ctx, rule, sources) : await forwardIncludes(q, ctx, rule, sources);
+      // Rows already seen may be among those read: read as many more, so that a short read is all
+      // there is and a full one holds more new resources than fit (reported as truncated).
+      const limit = MAX_INCLUDES + 1 + seen.size;
+      const found = rule.reverse ? await reverseIncludes(q, ctx, rule, sources, limit) : await forwardIncludes(q, ctx, rule, sources, limit);
       for (const resource of found) {
         if (seen.has(keyOf(resource))) continue;
         if (included.length >= MAX_INCLUDES) {
@@ -64,9 +67,9 @@ export async function loadIncludes(q: Queryable, ctx: IncludeContext, rules: Inc
 }
 
 /** Targets of the rule's reference parameter (any, for `*`) from the sources. */
-async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
+async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[], maxRows: number): Promise<Resource[]> {
   const p = new SqlParams();
-  const [station, types, ids, limit] = [p.add(ctx.stationId), p.add(sources.map((r) => r.resourceType)), p.add(sources.map((r) => r.id)), p.add(MAX_INCLUDES + 1)];
+  const [station, types, ids, limit] = [p.add(ctx.stationId), p.add(sources.map((r) => r.resourceType)), p.add(sources.map((r) => r.id)), p.add(maxRows)];
   const where = [`i.station_id = ${station}`, `(i.resource_type, i.resource_id) IN (SELECT * FROM unnest(${types}::text[], ${ids}::text[]))`, 'i.target_id IS NOT NULL'];
   where.push(...ruleRows(rule, p));
   let outside = '';
@@ -86,7 +89,7 @@ async function forwardIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
 }
 
 /** Resources of the rule's source type whose reference parameter points at one of the sources. */
-async function reverseIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[]): Promise<Resource[]> {
+async function reverseIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeRule, sources: Resource[], maxRows: number): Promise<Resource[]> {
   if (!rule.sourceType || !rule.param) return []; // parse never makes one: _revinclude=* and =Type:* are not served
   const p = new SqlParams();
   const [station, type] = [p.add(ctx.stationId), p.add(rule.sourceType)];
@@ -104,7 +107,7 @@ async function reverseIncludes(q: Queryable, ctx: IncludeContext, rule: IncludeR
   const sql = `SELECT r.content::text AS content FROM resource r
       WHERE r.station_id = ${station} AND r.resource_type = ${type} AND NOT r.deleted${accessWhere(ctx, station, p)}
         AND r.id IN (${referring})
-      LIMIT ${p.add(MAX_INCLUDES + 1)}`;
+      LIMIT ${p.add(maxRows)}`;
   const rows = await q.query<{ content: string }>(sql, p.values, p.valueDependent ? undefined : statementName(sql));
   return rows.map((r) => parseStored(r.content));
 }
