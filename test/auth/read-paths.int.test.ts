@@ -138,6 +138,15 @@ describe('read paths beside search and read', () => {
     expect(lab.body.entry ?? []).toHaveLength(0);
     // A clinician's _has is unchanged.
     expect(keys((await fhirFetch(`${base}/Patient?_has:Condition:subject:code=B20`)).body)).toEqual([`Patient/${other.patientId}`]);
+
+    // A chain whose type the client did not name goes only through the types it may search: a
+    // Provenance's target may be a resource of any type, most of which this client may not search.
+    const narrow = await server.systemToken('system/Provenance.rs system/Patient.rs');
+    const untyped = await fhirFetch(`${base}/Provenance?target.name=Tranthibich`, { token: narrow });
+    expect(untyped.status).toBe(200);
+    const typed = await fhirFetch(`${base}/Provenance?target:Organization.name=x`, { token: narrow });
+    expect(typed.status).toBe(403);
+    expect(typed.body.issue[0].diagnostics).toMatch(/Not allowed to search Organization/);
   });
 
   test('4: history keeps to the scope constraints', async () => {

@@ -138,7 +138,7 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
     if ('filter' in inner) targets.push({ type, filter: inner.filter });
     else reason = inner.ignored;
   }
-  return targets.length ? simple({ kind: 'chain', code, targets, rows: storedRowsAcross(defs, types, code) }) : { ignored: reason };
+  return targets.length ? simple({ kind: 'chain', code, targets, typed: typeModifier !== undefined, rows: storedRowsAcross(defs, types, code) }) : { ignored: reason };
 }
 
 /** Whether `rest` can be read on `type` as far as its next link: that link, if any, is a reference parameter of `type`. */

@@ -56,6 +56,8 @@ export interface ChainFilter {
   rows: StoredRows[];
   /** One inner filter per target type that defines the chained parameter. */
   targets: { type: string; filter: Filter; bounds?: AccessBounds }[];
+  /** The client named the target type (`subject:Patient.name`), rather than the server reading every possible one. */
+  typed: boolean;
 }
 
 /** `_has:Observation:patient:code=x`: resources referred to (by `referenceParam` of `sourceType`) by a match. */

@@ -57,7 +57,10 @@ export function constraintFilters(access: AccessPolicy, defs: R4Definitions, typ
 
 /**
  * Gives each chain target and `_has` source in `filters` (nested ones too) the limits of a search
- * of its type; 403 when the caller may not search that type, as a direct search would answer.
+ * of its type; 403 when the caller may not search that type, as a direct search would answer. A
+ * chain whose type the client did not name (`Provenance?target.patient.name`) is read only through
+ * the possible types the caller may search — the server chose the others, the client asked for
+ * none of them — and is refused only when it may search none.
  */
 export function boundInnerSearches(filters: readonly Filter[], access: AccessPolicy, defs: R4Definitions): void {
   const bounds = (type: string): AccessBounds | undefined => {
@@ -67,6 +70,8 @@ export function boundInnerSearches(filters: readonly Filter[], access: AccessPol
   };
   for (const f of filters) {
     if (f.kind === 'chain') {
+      const searchable = f.typed ? f.targets : f.targets.filter((t) => access.allows(t.type, 's'));
+      if (searchable.length) f.targets = searchable;
       for (const target of f.targets) {
         target.bounds = bounds(target.type);
         boundInnerSearches([target.filter], access, defs);
