@@ -42,8 +42,8 @@ export const patientMerge: Interaction = async (req, _params, ctx) => {
         throw unprocessable(`Hồ sơ ${vi} Patient/${p.id} đã được gộp vào hồ sơ khác`, `The ${en} Patient/${p.id} was already merged into another record`);
       }
     }
-    const records = (await compartmentOf(repo, source.id!, req)).filter((r) => !(r.resourceType === 'Patient' && (r.id === source.id || r.id === target.id)));
     refuseTwoPeople(repo, source, target);
+    const records = (await compartmentOf(repo, source.id!, req)).filter((r) => !(r.resourceType === 'Patient' && (r.id === source.id || r.id === target.id)));
     const merged = mergedTarget(source, target);
     const retired = retiredSource(source, target);
     if (preview) {
