@@ -1,5 +1,5 @@
-import type { Resource, Subscription } from '@medplum/fhirtypes';
-import { isDeepStrictEqual } from 'node:util';
+import type { Resource } from '@medplum/fhirtypes';
+import { compare } from 'fast-json-patch';
 import { OperationOutcomeError, bilingual, outcome } from '../outcomes';
 import type { Derivation } from './derivation';
 
@@ -12,10 +12,11 @@ import type { Derivation } from './derivation';
  * dispatcher's own status). A write check in the update's transaction (it needs the version it
  * replaces), through the engine's derivation hook: it derives nothing.
  */
-const DELIVERY: readonly (keyof Subscription)[] = ['criteria', 'channel'];
-
+/** Compared as JSON values (as an unchanged update is, repository.ts): stored objects may be built differently from a client's. */
 const changesDelivery = (resource: Resource, previous: Resource | undefined): boolean =>
-  resource.resourceType === 'Subscription' && previous?.resourceType === 'Subscription' && DELIVERY.some((k) => !isDeepStrictEqual(resource[k], previous[k]));
+  resource.resourceType === 'Subscription' &&
+  previous?.resourceType === 'Subscription' &&
+  compare({ criteria: previous.criteria, channel: previous.channel }, { criteria: resource.criteria, channel: resource.channel }).length > 0;
 
 export const fixedSubscriptionDelivery: Derivation = {
   appliesTo: (resource, previous) => changesDelivery(resource, previous),
