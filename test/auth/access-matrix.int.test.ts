@@ -119,6 +119,27 @@ describe('access by role and scope', () => {
     }
   });
 
+  // A conditional write is a search too: a client that may create Observations but not search
+  // them learnt from If-None-Exist whether any record matched criteria of its choosing (201 none,
+  // 403 one, 412 several).
+  test('a conditional write by a caller that may not search the type is 403 whatever its criteria match', async () => {
+    const createOnly = await server.systemToken('system/Observation.c');
+    // Of a resident of its own, so the other tests' counts of Observations stay as they are.
+    const subject = (await fhirFetch(`${base}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Riêng' }] } })).body.id;
+    const body = obs(subject, 'vital-signs', 'mạch');
+    for (const criteria of [`_id=${myObservation}`, '_id=nobody-here', `_id=${myObservation},${otherObservation}`]) {
+      const res = await fhirFetch(`${base}/Observation`, { method: 'POST', headers: { 'if-none-exist': criteria }, body, token: createOnly });
+      expect([criteria, res.status]).toEqual([criteria, 403]);
+      expect(res.body.issue[0].diagnostics).toContain('conditional write searches Observation');
+      const entry = { request: { method: 'POST', url: 'Observation', ifNoneExist: criteria }, resource: body };
+      const tx = await fhirFetch(base, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [entry] }, token: createOnly });
+      expect([criteria, tx.status]).toEqual([criteria, 403]);
+    }
+    // Without criteria the same client creates as before; the refused ones wrote nothing.
+    expect((await fhirFetch(`${base}/Observation`, { method: 'POST', body, token: createOnly })).status).toBe(201);
+    expect((await fhirFetch(`${base}/Observation?subject=Patient/${subject}&_summary=count`)).body.total).toBe(1);
+  });
+
   test('nobody changes or deletes an AuditEvent through the API', async () => {
     const any = (await fhirFetch(`${base}/AuditEvent?_count=1`, { token: tokens.auditor })).body.entry[0].resource;
     for (const who of ['auditor', 'system', 'admin', 'clinician']) {

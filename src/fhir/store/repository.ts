@@ -452,12 +452,23 @@ export class Repository {
    * 403 unless the caller may do the conditional write it asks for (a PUT may create, so `c`
    * serves it too), checked before its criteria are searched: answered by what they match
    * (several 412, one 403, none 200 or a create) they would be a search the caller may not do —
-   * an officer learning whether a resident with a given identifier lives here.
+   * an officer learning whether a resident with a given identifier lives here. For the same reason
+   * the caller must also be allowed to search the type (R4 http.html: the server "performs a
+   * search"): a client that may only create Observations would otherwise learn from
+   * `If-None-Exist` whether a record matching any criteria exists (201 none, 403 one, 412 several),
+   * however little it may read. The search then runs within the caller's search constraints.
    */
   requireConditional(resourceType: string, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'): void {
     this.assertType(resourceType);
-    if (method === 'PUT' && this.ctx.access.allows(resourceType, 'c')) return;
-    this.require(resourceType, ({ POST: 'c', PUT: 'u', PATCH: 'u', DELETE: 'd' } as const)[method]);
+    if (!(method === 'PUT' && this.ctx.access.allows(resourceType, 'c'))) {
+      this.require(resourceType, ({ POST: 'c', PUT: 'u', PATCH: 'u', DELETE: 'd' } as const)[method]);
+    }
+    if (!this.ctx.access.allows(resourceType, 's')) {
+      throw forbidden(
+        `Ghi có điều kiện là một phép tìm kiếm ${resourceType}, mà bạn không có quyền tìm kiếm ${resourceType}; hãy ghi không kèm điều kiện`,
+        `A conditional write searches ${resourceType}, and you may not search ${resourceType}; write without criteria instead`,
+      );
+    }
   }
 
   /**
@@ -468,6 +479,7 @@ export class Repository {
     this.assertType(resource.resourceType);
     this.require(resource.resourceType, 'c');
     if (!ifNoneExist) return this.commit(resource, assignedId ?? randomUUID(), undefined, 'POST');
+    this.requireConditional(resource.resourceType, 'POST');
     return this.withTransaction(async (repo) => {
       const match = await repo.findConditionalMatch(resource.resourceType, ifNoneExist);
       if (match !== undefined) return { resource: await repo.read(resource.resourceType, match), created: false, issues: [] };
