@@ -23,6 +23,6 @@ test('an expansion at the limit is kept; one code more, over two value sets, is 
 
 test('filters inside chains and _has are expanded too', async () => {
   const inner = filter(['x']);
-  await expandValueSetFilters([{ kind: 'has', sourceType: 'Condition', referenceParam: 'subject', rows: [], filter: { kind: 'chain', code: 'subject', rows: [], targets: [{ type: 'Patient', filter: inner }] } }], async () => codes(2, 'c'));
+  await expandValueSetFilters([{ kind: 'has', sourceType: 'Condition', referenceParam: 'subject', rows: [], filter: { kind: 'chain', code: 'subject', rows: [], targets: [{ type: 'Patient', filter: inner }], typed: false } }], async () => codes(2, 'c'));
   expect(inner.expansion).toEqual(codes(2, 'c'));
 });
