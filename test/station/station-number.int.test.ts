@@ -1,5 +1,7 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { VN_CORE } from '../../src/station/canonical';
+import { loadStationConfig } from '../../src/station/config';
+import { numberUnnumberedResidents } from '../../src/station/identifiers/number-backfill';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { residentWith } from './examples';
 
@@ -105,4 +107,28 @@ test('an update keeps the resident\'s number and draws none', async () => {
   expect(numbersOf(updated.body)).toEqual(numbersOf(created));
   const next = serialOf(numbersOf((await register(person())).body)[0]);
   expect(next).toBe(serialOf(numbersOf(created)[0]) + 1);
+});
+
+test('npm run number-residents numbers the residents who have no number, through the write path and audited, and once only', async () => {
+  // A resident whose number is gone: registered before the server numbered residents, or an update dropped it.
+  const created = (await register(person())).body as Patient;
+  const without = { ...created, identifier: created.identifier!.filter((i) => i.system !== VN_CORE.patientInternalId) };
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${created.id}`, { method: 'PUT', body: without })).status).toBe(200);
+  const outsider = (await register({ resourceType: 'Patient', name: [{ family: 'Lê' }] })).body as Patient;
+
+  const result = await numberUnnumberedResidents(server.engine.repo, loadStationConfig(), server.db, 2);
+  expect(result).toEqual({ numbered: 1, changedMeanwhile: 0 });
+  const after = (await fhirFetch(`${server.baseUrl}/Patient/${created.id}`)).body as Patient;
+  expect(after.meta!.versionId).toBe('3');
+  expect(serialOf(numbersOf(after)[0])).toBeGreaterThan(serialOf(numbersOf(created)[0]));
+  expect(numbersOf((await fhirFetch(`${server.baseUrl}/Patient/${outsider.id}`)).body)).toEqual([]);
+  const found = await fhirFetch(`${server.baseUrl}/Patient?identifier=${encodeURIComponent(`${VN_CORE.patientInternalId}|${numbersOf(after)[0]}`)}`);
+  expect(found.body.entry.map((e: { resource: Patient }) => e.resource.id)).toEqual([created.id]);
+
+  await server.engine.repo.flushAudit();
+  const auditor = await server.staffToken(['auditor']);
+  const events = (await fhirFetch(`${server.baseUrl}/AuditEvent?patient=Patient/${created.id}&_count=100`, { token: auditor })).body.entry.map((e: any) => e.resource);
+  expect(events.filter((e: any) => e.agent[0].altId === 'number-residents' && e.action === 'U')).toHaveLength(1);
+
+  expect(await numberUnnumberedResidents(server.engine.repo, loadStationConfig(), server.db)).toEqual({ numbered: 0, changedMeanwhile: 0 });
 });
