@@ -81,8 +81,28 @@ export function allOk(text = 'Thành công / All OK'): OperationOutcome {
   return outcome('information', 'informational', text);
 }
 
+/**
+ * PostgreSQL's refusals of a transaction that ran into a concurrent one: a deadlock (40P01; two
+ * transaction Bundles updating the same resources in opposite orders) or a serialization failure
+ * (40001). The database rolled the whole transaction back, so nothing was written and the same
+ * request can simply be sent again: a 409 that says so, not a 500 that says the server is broken.
+ */
+const CONCURRENCY_FAILURES = new Set(['40P01', '40001']);
+
+function isConcurrencyFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && CONCURRENCY_FAILURES.has(String((err as { code?: unknown }).code));
+}
+
 /** Maps anything thrown to an OperationOutcomeError; unknown errors become a bare 500. */
 export function toOutcomeError(err: unknown): OperationOutcomeError {
   if (err instanceof OperationOutcomeError) return err;
+  if (isConcurrencyFailure(err)) {
+    return fail(
+      409,
+      'lock-error',
+      'Yêu cầu va chạm với một yêu cầu khác chạy cùng lúc trên cùng hồ sơ; không có gì được ghi — hãy gửi lại',
+      'The request collided with another one changing the same records at the same time; nothing was written — send it again',
+    );
+  }
   return fail(500, 'exception', 'Lỗi máy chủ nội bộ', 'Internal server error');
 }
