@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   // the peak: collect it once now (`npm start` passes --expose-gc). `npm run bench`: RSS after boot
   // 286 → 163 MB, peak under load 350 → 252 MB.
   (globalThis as { gc?: () => void }).gc?.();
-  const server = createHttpServer(app).listen(config.port, () => {
+  const server = createHttpServer(app, { maxBodyBytes: config.maxBodyBytes }).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
     logger.flush();
   });

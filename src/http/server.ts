@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
+import { refuseMalformedRequests } from './client-errors';
 
 /** The constructors a server makes its requests and responses with, to be given an app's prototypes. */
 interface MessageClasses {
@@ -10,12 +11,20 @@ interface MessageClasses {
 
 const messageClasses = new WeakMap<Server, MessageClasses>();
 
+/** What the server refuses before the app reads a request (client-errors.ts). */
+export interface ServerLimits {
+  /** The largest request body any route reads (MAX_BODY_SIZE): a larger `Expect: 100-continue` is refused at once. */
+  maxBodyBytes?: number;
+}
+
+const serverLimits = new WeakMap<Server, ServerLimits>();
+
 /**
  * The HTTP server the service runs on, with the settings production needs; the tests start the
  * same server, so what they exercise is what runs. The app may come later (`serveApp`): the
  * tests need the port before they can configure it.
  */
-export function createHttpServer(app?: RequestListener): Server {
+export function createHttpServer(app?: RequestListener, limits: ServerLimits = {}): Server {
   // Requests and responses are made by constructors of ours, so that `serveApp` can give them the
   // express app's prototypes from birth (see there).
   function Request(this: IncomingMessage, socket: Socket): void {
@@ -33,7 +42,11 @@ export function createHttpServer(app?: RequestListener): Server {
     ServerResponse: Response as unknown as typeof ServerResponse,
   });
   messageClasses.set(server, { Request, Response });
-  if (app) serveApp(server, app);
+  serverLimits.set(server, { ...limits });
+  // Node's own refusals (a malformed request line, headers too large, a timeout, CONNECT, an
+  // unmet Expect) answer with an OperationOutcome like every other refusal.
+  refuseMalformedRequests(server, () => serverLimits.get(server)?.maxBodyBytes);
+  if (app) serveApp(server, app, limits);
   // Node closes an idle keep-alive connection after 5 s. A client (a reverse proxy with a 60 s
   // upstream keep-alive, or undici in an app or test) that sends its next request as the socket
   // closes gets ECONNRESET; a test waiting ~5 s between requests on a loaded CI box did. Idle
@@ -51,9 +64,10 @@ export function createHttpServer(app?: RequestListener): Server {
  * made property lookups slower everywhere after (V8 drops what it learnt of the objects' shapes).
  * Made with those prototypes already, the re-parenting changes nothing and V8 skips it. Measured
  * (2026-12-03, autocannon c=10 POSTing a Patient to a bare express app with our middleware):
- * 0.31 → 0.16 ms of server CPU per request.
+ * 0.31 → 0.16 ms of server CPU per request. `limits` are those the app's routes enforce (see ServerLimits).
  */
-export function serveApp(server: Server, app: RequestListener): void {
+export function serveApp(server: Server, app: RequestListener, limits: ServerLimits = {}): void {
+  Object.assign(serverLimits.get(server) ?? {}, limits);
   const classes = messageClasses.get(server);
   const express = app as Partial<Pick<Express, 'request' | 'response'>>;
   if (classes && express.request && express.response) {

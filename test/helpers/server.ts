@@ -70,7 +70,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
   const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
-  serveApp(server, app);
+  serveApp(server, app, { maxBodyBytes: config.maxBodyBytes });
 
   const signIn = async (username: string, password: string): Promise<string> => {
     const res = await fetch(`${origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password, mode: 'token' }) });

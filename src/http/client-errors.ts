@@ -1,0 +1,167 @@
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { bilingual, OperationOutcomeError, outcome, tooLarge } from '../fhir/outcomes';
+import { FHIR_JSON } from './response';
+
+/**
+ * The requests Node's HTTP server refuses before any route sees them — a request line or header it
+ * cannot parse, headers too large, a request that takes too long to arrive, a CONNECT, an `Expect`
+ * it cannot meet — answered as every other refusal of the service is: an OperationOutcome in
+ * `application/fhir+json` with a bilingual text. Left to Node, they got a bare status line with no
+ * body (or, for CONNECT, a closed connection), which FHIR clients report as an unexplained failure.
+ *
+ * Nothing here repeats what the client sent: Node's parse error carries the raw bytes it read
+ * (`rawPacket`), which may hold health data, and only its error code is named.
+ */
+
+/**
+ * The status and OperationOutcome for an error of Node's HTTP parser (`clientError`), by its code:
+ * the ones Node itself tells apart (431, 413, 408) keep Node's status, and two it answers with a
+ * plain 400 get the status RFC 9110 gives them — a method nobody implements here is 501 (§15.6.2),
+ * an HTTP version other than 1.x is 505 (§15.6.6).
+ */
+export function clientErrorFailure(code: string | undefined): OperationOutcomeError {
+  switch (code) {
+    // llhttp knows a fixed list of methods (case-sensitive: `get` is not GET); any other is refused here.
+    case 'HPE_INVALID_METHOD':
+      return failure(501, 'not-supported', 'Máy chủ không hỗ trợ phương thức HTTP này', 'The HTTP method is not supported by this server');
+    // The request line and headers over `maxHeaderSize` (64 KB, server.ts).
+    case 'HPE_HEADER_OVERFLOW':
+      return failure(431, 'too-long', 'Phần đầu (header) của yêu cầu quá lớn', 'Request header fields too large');
+    // The one body limit Node's parser enforces: chunk extensions over 16 KB (Node answers 413 too).
+    // The body's own limit (MAX_BODY_SIZE) is the body reader's, answered by body-errors.ts.
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return failure(413, 'too-long', 'Phần mở rộng của khối (chunk extension) trong nội dung quá lớn', 'Request body chunk extensions too large');
+    // `headersTimeout` or `requestTimeout` passed before the request had arrived in full.
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return failure(408, 'timeout', 'Hết thời gian chờ nhận yêu cầu', 'Request timed out before it was received in full');
+    // HTTP/1.2, HTTP/3.0…; and the HTTP/2 connection preface (`PRI * HTTP/2.0`) of a client
+    // assuming HTTP/2 without asking, which this server does not speak.
+    case 'HPE_INVALID_VERSION':
+    case 'HPE_PAUSED_H2_UPGRADE':
+      return failure(505, 'not-supported', 'Không hỗ trợ phiên bản HTTP này; hãy dùng HTTP/1.1', 'HTTP version not supported; use HTTP/1.1');
+    default:
+      return failure(400, 'invalid', 'Yêu cầu HTTP sai cú pháp', `Malformed HTTP request${code ? ` (${code})` : ''}`);
+  }
+}
+
+/** A CONNECT (a tunnel through a proxy) — this is no proxy. */
+export function connectFailure(): OperationOutcomeError {
+  return failure(501, 'not-supported', 'Máy chủ không hỗ trợ phương thức CONNECT', 'CONNECT is not supported by this server');
+}
+
+/** An `Expect` other than `100-continue`, the only expectation HTTP defines (RFC 9110 §10.1.1: 417). */
+export function expectationFailure(): OperationOutcomeError {
+  return failure(417, 'not-supported', 'Chỉ hỗ trợ Expect: 100-continue', 'Only Expect: 100-continue is supported');
+}
+
+/**
+ * The whole HTTP/1.1 response for a refusal written straight onto a socket, where there is no
+ * ServerResponse to do it: the body's length in bytes (the texts are Vietnamese: not its length in
+ * characters), and `Connection: close`, as the connection cannot carry another request.
+ */
+export function rawResponse(failure: OperationOutcomeError): string {
+  const body = JSON.stringify(failure.outcome);
+  return (
+    `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ''}\r\n` +
+    `Content-Type: ${FHIR_JSON}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    'Connection: close\r\n' +
+    '\r\n' +
+    body
+  );
+}
+
+/** How long a refused connection may linger, for its answer to reach the client, before it is destroyed. */
+const LINGER_MS = 2_000;
+
+const answered = new WeakSet<Duplex>();
+
+/**
+ * Writes the refusal on the socket and closes it, once the answers due before it are out.
+ *
+ * A parse error in a pipelined request (one sent before the answer to the previous) waits until
+ * the answers to the requests before it have been written: Node writes its bare 400 at once, and
+ * a client reading its answers in order took the refusal for the answer to its earlier request.
+ * An error in the request being answered (its body's chunks malformed, or too slow to arrive)
+ * is answered at once: that request will not be complete, and its answer may never come.
+ *
+ * Nothing is written on a socket the client has closed, or one carrying an answer already begun
+ * (a request refused mid-body after its answer had started): bytes after a begun answer would
+ * corrupt it (Node's own rule); it is destroyed. The socket is ended rather than destroyed, and
+ * destroyed after a moment: destroying it with the client's bytes unread makes the kernel reset
+ * the connection, and the client may lose the answer with it. The parser, in error, reports each
+ * further packet again: the socket is answered once.
+ */
+function answerOnSocket(socket: Duplex, failure: OperationOutcomeError): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
+  const answer = (): void => {
+    const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+    if (inFlight && inFlight.req?.complete && !inFlight.writableFinished) {
+      // Node hands the socket to the next pipelined answer when this one finishes (its own
+      // 'finish' listener, which runs first); look again after.
+      inFlight.once('finish', () => setImmediate(answer));
+      return;
+    }
+    if (!socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawResponse(failure));
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  };
+  answer();
+}
+
+/** Answers a refusal through Node's response, closing the connection: the body was not read. */
+function answerOnResponse(res: ServerResponse, failure: OperationOutcomeError): void {
+  const body = JSON.stringify(failure.outcome);
+  res.writeHead(failure.status, {
+    'Content-Type': FHIR_JSON,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/**
+ * Installs the refusals on `server`. `bodyLimit` gives the largest body any route reads
+ * (MAX_BODY_SIZE), once the app is known (server.ts, `serveApp`); before, every `100-continue` is
+ * granted and the body reader refuses an oversized body when it reads it.
+ */
+export function refuseMalformedRequests(server: Server, bodyLimit: () => number | undefined): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // The client went away: there is no one to answer.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
+    answerOnSocket(socket, clientErrorFailure(err.code));
+  });
+  // Without a listener Node closes a CONNECT's connection without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, connectFailure()));
+  // Without a listener Node answers 417 with an empty body.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => answerOnResponse(res, expectationFailure()));
+  // `Expect: 100-continue` asks whether to send the body: a body declared over the limit is refused
+  // at once, before the client sends (and the server reads) megabytes only to refuse them. Without
+  // a listener Node grants every one. Granted, the request goes on as any other.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const limit = bodyLimit();
+    const declared = Number(req.headers['content-length']);
+    if (limit !== undefined && Number.isFinite(declared) && declared > limit) {
+      answerOnResponse(res, tooLarge(limit));
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+}
+
+function failure(status: number, code: 'invalid' | 'not-supported' | 'too-long' | 'timeout', vi: string, en: string): OperationOutcomeError {
+  return new OperationOutcomeError(outcome('error', code, bilingual(vi, en)), status);
+}
