@@ -15,6 +15,7 @@ import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
 import { authorizePage } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
+import { jsonBodyParser } from './json-body';
 import { smartConfiguration } from './smart-configuration';
 
 export interface AuthRoutesDeps {
@@ -37,7 +38,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   const { auth, engine } = deps;
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const json = express.json({ limit: '64kb' });
+  const json = jsonBodyParser('64kb');
   // Failed attempts only: guessing is what is limited, while the apps of a commune's residents,
   // many behind one mobile carrier's shared address, refresh their tokens as often as they need.
   const limited = rateLimit({

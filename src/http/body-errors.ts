@@ -1,4 +1,5 @@
 import { badRequest, bilingual, OperationOutcomeError, outcome, tooLarge } from '../fhir/outcomes';
+import { jsonErrorPlace, MAX_JSON_DEPTH } from './json-text';
 
 /** What body-parser (and raw-body under it) attaches to the errors it raises (http-errors). */
 interface BodyReadError {
@@ -6,6 +7,8 @@ interface BodyReadError {
   status?: number;
   expose?: boolean;
   message?: string;
+  /** The body's text, on a parse error (`entity.parse.failed`). */
+  body?: unknown;
   /** zlib's code (`Z_DATA_ERROR`…) when the body did not decompress. */
   code?: string;
   encoding?: string;
@@ -20,15 +23,18 @@ interface BodyReadError {
  * coding is a 415.
  */
 export function bodyReadFailure(err: unknown, maxBodyBytes: number): OperationOutcomeError | undefined {
-  if (err instanceof SyntaxError) return malformedJson(err.message);
+  // A refusal of our own from body-parser's `verify` (json-body.ts), which body-parser rethrows.
+  if (err instanceof OperationOutcomeError) return err;
   const e = err as BodyReadError | undefined;
+  // body-parser's parse errors are SyntaxErrors with the text they failed on.
+  if (err instanceof SyntaxError) return malformedJson(typeof e?.body === 'string' ? e.body : undefined);
   const status = e?.status;
   if (!e?.expose || typeof status !== 'number' || status < 400 || status > 499) return undefined;
   switch (e.type) {
     case 'entity.too.large':
       return tooLarge(maxBodyBytes);
     case 'entity.parse.failed':
-      return malformedJson(e.message ?? '');
+      return malformedJson(typeof e.body === 'string' ? e.body : undefined);
     case 'encoding.unsupported':
       return failure(
         415,
@@ -51,8 +57,25 @@ export function unsupportedCharset(charset: string): OperationOutcomeError {
   return failure(415, 'not-supported', `Không hỗ trợ bảng mã ${charset}; hãy dùng UTF-8`, `Unsupported charset ${charset}; use UTF-8`);
 }
 
-function malformedJson(message: string): OperationOutcomeError {
-  return badRequest('Nội dung JSON không hợp lệ', `Malformed JSON: ${message}`);
+/**
+ * A body that is not JSON, saying where it stops being JSON (when `text` is known) and nothing of
+ * what it says. JSON.parse's message quotes the text around the error — in a request body, a
+ * patient's name or diagnosis — and the diagnostics are recorded in the audit trail (the failed
+ * attempt's outcomeDesc) as well as sent back.
+ */
+export function malformedJson(text?: string): OperationOutcomeError {
+  const place = text === undefined ? undefined : jsonErrorPlace(text);
+  if (!place) return badRequest('Nội dung JSON không hợp lệ', 'Malformed JSON');
+  const { position, line, column, atEnd } = place;
+  return badRequest(
+    `Nội dung JSON không hợp lệ tại vị trí ${position} (dòng ${line}, cột ${column})${atEnd ? ': nội dung kết thúc quá sớm' : ''}`,
+    `Malformed JSON at position ${position} (line ${line} column ${column})${atEnd ? ': unexpected end of input' : ''}`,
+  );
+}
+
+/** A body nesting objects and arrays deeper than MAX_JSON_DEPTH (json-text.ts says why). */
+export function jsonTooDeepFailure(): OperationOutcomeError {
+  return badRequest(`Nội dung JSON lồng nhau quá ${MAX_JSON_DEPTH} cấp`, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 function failure(status: number, code: 'invalid' | 'not-supported', vi: string, en: string): OperationOutcomeError {

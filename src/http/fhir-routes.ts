@@ -6,9 +6,10 @@ import type { FhirEngine } from '../fhir/engine';
 import type { FhirRequest, InteractionContext } from '../fhir/request';
 import type { FhirRouter } from '../fhir/router';
 import type { Repository } from '../fhir/store/repository';
-import { badRequest, notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
+import { notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
 import { authenticate } from './authenticate';
 import { unsupportedCharset } from './body-errors';
+import { parseJsonBody } from './json-body';
 import type { Csrf } from './csrf';
 import { sendFhir } from './response';
 
@@ -124,7 +125,7 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
       if (type !== FORM) throw unsupportedMediaType(type || '(none)');
       query.push(...([...new URLSearchParams(buffer.toString('utf8'))] as [string, string][]));
     } else if (JSON_TYPES.has(type) || (PATCH_TYPES.has(type) && req.method === 'PATCH')) {
-      body = parseJson(buffer);
+      body = parseJsonBody(buffer);
     } else {
       throw unsupportedMediaType(type || '(none)');
     }
@@ -158,10 +159,3 @@ function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-function parseJson(buffer: Buffer): unknown {
-  try {
-    return JSON.parse(buffer.toString('utf8'));
-  } catch (err) {
-    throw badRequest('Nội dung JSON không hợp lệ', `Malformed JSON: ${(err as Error).message}`);
-  }
-}

@@ -26,6 +26,7 @@ import { renderPage } from '../web/reports/page';
 import { renderPdf } from '../web/reports/pdf';
 import { authenticate, requestRepository, requireRole, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
+import { jsonBodyParser } from './json-body';
 
 export interface ReportRoutesDeps {
   auth: AuthService;
@@ -65,7 +66,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Router {
   const { auth, engine, csrf } = deps;
   const station = deps.station ?? stationConfig();
   const router = express.Router();
-  const json = express.json({ limit: '64kb' });
+  const json = jsonBodyParser('64kb');
   const signedIn = [authenticate(auth), requestRepository(engine)];
   const dirs = assetDirs();
   const cache = { maxAge: '1d', index: false };

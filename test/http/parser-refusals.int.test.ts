@@ -120,6 +120,58 @@ describe("Node's HTTP parser", () => {
   });
 });
 
+describe('the body reader', () => {
+  /** A raw POST of `body` (bytes as given) to `path`, as the default clinician. */
+  const post = (path: string, body: string | Buffer, type = 'application/fhir+json'): Promise<RawResponse> => {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: ${type}\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`;
+    return raw(port, Buffer.concat([Buffer.from(head), bytes]));
+  };
+  const nested = (depth: number): string => `{"resourceType":"Patient","extension":[{"url":"x","valueString":"a"}],"x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+  test('JSON nested deeper than 128 levels is 400, not a stack overflow (500)', async () => {
+    const res = await post('/fhir/Patient', nested(20_000));
+    expectOutcome(res, 400, 'invalid');
+    expect(res.body.toString('utf8')).toContain('128');
+  });
+
+  test('so is a transaction nested too deep', async () => {
+    const entry = { request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient' } };
+    const bundle = JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [entry] }).replace('"resourceType":"Patient"', `"resourceType":"Patient","x":${'['.repeat(20_000)}${']'.repeat(20_000)}`);
+    expectOutcome(await post('/fhir', bundle), 400, 'invalid');
+  });
+
+  test('and a JSON body nested too deep outside the FHIR API (sign-in)', async () => {
+    const res = await post('/auth/login', `{"username":${'['.repeat(20_000)}${']'.repeat(20_000)},"password":"x"}`, 'application/json');
+    expectOutcome(res, 400, 'invalid');
+    expect(res.body.toString('utf8')).toContain('128');
+  });
+
+  test('malformed JSON says where, but repeats nothing of the body, in the answer or the audit trail', async () => {
+    // JSON.parse's message for this one quoted the text around the error: `..."family": Nguyễn Thị"...`.
+    const body = '{\n  "resourceType": "Patient",\n  "name": [{"family": Nguyễn Thị Bí Mật, "text": "ghi chú: lao phổi"}]\n}';
+    const res = await post('/fhir/Patient', body);
+    expectOutcome(res, 400, 'invalid');
+    const diagnostics: string = JSON.parse(res.body.toString('utf8')).issue[0].diagnostics;
+    expect(diagnostics).toContain('line 3 column 23');
+    for (const secret of ['Bí Mật', 'Nguy', 'lao', 'family', '"']) expect(diagnostics).not.toContain(secret);
+    await server.engine.repo.flushAudit();
+    const audit = await fhirFetch(`${server.baseUrl}/AuditEvent?outcome=4&_count=100`, { token: await server.systemToken('system/AuditEvent.rs') });
+    const descriptions: string[] = (audit.body.entry ?? []).map((e: { resource: AuditEvent }) => e.resource.outcomeDesc ?? '');
+    const recorded = descriptions.find((d) => d.includes('Malformed JSON'));
+    expect(recorded).toContain('line 3 column 23');
+    for (const secret of ['Bí Mật', 'Nguy', 'lao']) expect(descriptions.join('\n')).not.toContain(secret);
+  });
+
+  test('malformed JSON outside the FHIR API does not repeat the body either', async () => {
+    const res = await post('/auth/login', '{"username": "nguyen.van.an", "password": mật-khẩu-bí-mật}', 'application/json');
+    expectOutcome(res, 400, 'invalid');
+    const text = res.body.toString('utf8');
+    expect(text).toContain('position 42');
+    for (const secret of ['nguyen', 'mật', 'khẩu', 'password']) expect(text).not.toContain(secret);
+  });
+});
+
 describe('Expect', () => {
   const post = (headers: string): string =>
     `POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/fhir+json\r\n${headers}\r\n`;

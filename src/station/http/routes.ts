@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Repository } from '../../fhir/store/repository';
 import { badRequest, OperationOutcomeError, outcome } from '../../fhir/outcomes';
+import { jsonBodyParser } from '../../http/json-body';
 import type { StationConfig } from '../config';
 import { recordGrowth, type GrowthMeasurement } from '../growth/record';
 import { loadGrowthTables, referenceDataDirs } from '../growth/tables';
@@ -52,7 +53,7 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
     }
   });
   const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
-  router.post('/growth', express.json({ limit: '16kb' }), async (req, res, next) => {
+  router.post('/growth', jsonBodyParser('16kb'), async (req, res, next) => {
     try {
       if (!tables) {
         throw new OperationOutcomeError(outcome('error', 'not-supported', 'Máy chủ không có bảng tăng trưởng WHO / The WHO growth tables are not installed'), 503);
