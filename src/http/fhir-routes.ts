@@ -9,7 +9,7 @@ import type { Repository } from '../fhir/store/repository';
 import { notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
 import { authenticate } from './authenticate';
 import { unsupportedCharset } from './body-errors';
-import { parseJsonBody } from './json-body';
+import { bodyText, parseJsonBody } from './json-body';
 import type { Csrf } from './csrf';
 import { sendFhir } from './response';
 
@@ -123,7 +123,7 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
       // A search's parameters come form-encoded (R4 http.html#search); a body read any other way
       // would be a search for everything, wider than the one asked for.
       if (type !== FORM) throw unsupportedMediaType(type || '(none)');
-      query.push(...([...new URLSearchParams(buffer.toString('utf8'))] as [string, string][]));
+      query.push(...([...new URLSearchParams(bodyText(buffer))] as [string, string][]));
     } else if (JSON_TYPES.has(type) || (PATCH_TYPES.has(type) && req.method === 'PATCH')) {
       body = parseJsonBody(buffer);
     } else {

@@ -157,6 +157,11 @@ export function jsonErrorPlace(text: string): JsonErrorPlace | undefined {
   return { position: i, line: (before.match(/\n/g)?.length ?? 0) + 1, column: i - lineStart + 1, atEnd: i >= n };
 }
 
+/** The text without the UTF-8 byte order mark it may begin with (see json-body.ts). */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;

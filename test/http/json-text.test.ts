@@ -1,4 +1,4 @@
-import { jsonErrorPlace, jsonTooDeep, MAX_JSON_DEPTH } from '../../src/http/json-text';
+import { jsonErrorPlace, jsonTooDeep, MAX_JSON_DEPTH, withoutBom } from '../../src/http/json-text';
 
 // src/http/json-text.ts — the depth limit and the place of a syntax error, found without recursion
 // a body can drive and without quoting the body.
@@ -51,4 +51,9 @@ describe('jsonErrorPlace', () => {
     }
     expect(place === undefined).toBe(parsed);
   });
+});
+
+test('withoutBom drops a UTF-8 byte order mark and nothing else', () => {
+  expect(withoutBom(Buffer.from('\ufeff{}')).toString()).toBe('{}');
+  expect(withoutBom(Buffer.from('{}')).toString()).toBe('{}');
 });

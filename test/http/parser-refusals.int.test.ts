@@ -170,6 +170,13 @@ describe('the body reader', () => {
     expect(text).toContain('position 42');
     for (const secret of ['nguyen', 'mật', 'khẩu', 'password']) expect(text).not.toContain(secret);
   });
+
+  test('a body beginning with a UTF-8 byte order mark is read as the JSON after it', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const res = await post('/fhir/Patient', Buffer.concat([bom, Buffer.from(JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Trần' }] }))]));
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body.toString('utf8')).name[0].family).toBe('Trần');
+  });
 });
 
 describe('Expect', () => {
