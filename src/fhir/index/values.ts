@@ -2,7 +2,7 @@ import type { TypedValue } from '@medplum/core';
 import { codeSystemOf, type R4Definitions } from '../definitions';
 import { parseReference } from '../references';
 import { dateRange, MAX_INSTANT, MIN_INSTANT } from '../search/dates';
-import { normalizeString } from '../search/normalize';
+import { exactText, normalizeString } from '../search/normalize';
 import { CANONICAL_SUFFIX, canonicalQuantity } from './ucum';
 import { clip, type IndexRows } from './tables';
 
@@ -67,7 +67,8 @@ export function addStrings(rows: IndexRows, param: string, tv: TypedValue): void
   const seen = new Set<string>();
   const suffixes: string[] = [];
   for (const text of stringsOf(tv)) {
-    const exact = clip(text);
+    // NFC, as `:exact` queries bind theirs (search/normalize.ts canonicalText).
+    const exact = exactText(text);
     const folded = normalizeString(text);
     const value = clip(folded);
     if (value && !seen.has(`${value}\u0000${exact}`)) {
@@ -92,12 +93,15 @@ export function addBoundTokens(rows: IndexRows, param: string, tv: TypedValue, d
   addTokens(rows, param, tv, codeBinding && typeof tv.value === 'string' ? codeSystemOf(defs, codeBinding, tv.value) : undefined);
 }
 
+const exactTextOrNull = (text: string | null | undefined): string | null => (text === undefined || text === null ? null : exactText(text));
+
 /** `implicitSystem`: a bound `code`'s system, which the value does not carry (addBoundTokens). */
 export function addTokens(rows: IndexRows, param: string, tv: TypedValue, implicitSystem?: string): void {
   const v = tv.value as any;
+  // Systems and codes in NFC, as queries bind theirs (search/normalize.ts canonicalText).
   const push = (system: string | null | undefined, code: unknown, text?: string | null): void => {
-    const c = code === undefined || code === null ? null : clip(String(code));
-    rows.token.push({ param, system: clip(system ?? null), code: c, text: text ? clip(normalizeString(text)) : null });
+    const c = code === undefined || code === null ? null : exactText(String(code));
+    rows.token.push({ param, system: exactTextOrNull(system), code: c, text: text ? clip(normalizeString(text)) : null });
   };
   if (v === null || v === undefined) return;
   if (typeof v !== 'object') {
@@ -118,7 +122,7 @@ export function addTokens(rows: IndexRows, param: string, tv: TypedValue, implic
       push(v.system, v.value, v.type?.text);
       // :of-type matches the identifier's type coding together with its value.
       for (const c of v.type?.coding ?? []) {
-        rows.token.push({ param: `${param}:of-type`, system: clip(c.system ?? null), code: clip(`${c.code}|${v.value ?? ''}`), text: null });
+        rows.token.push({ param: `${param}:of-type`, system: exactTextOrNull(c.system), code: exactText(`${c.code}|${v.value ?? ''}`), text: null });
       }
       return;
     case 'ContactPoint':
@@ -197,7 +201,8 @@ export function addReference(rows: IndexRows, param: string, tv: TypedValue, bas
   // A narrowed reference's identifier (`patient:identifier`) is that type's when the reference says
   // so, by `type` or by a literal reference to one (`Patient/1` with the CCCD number beside it).
   if (v.identifier && (!resolveIs || (v.type ?? ref?.type) === resolveIs)) {
-    rows.token.push({ param: `${param}:identifier`, system: clip(v.identifier.system ?? null), code: clip(v.identifier.value ?? null), text: null });
+    const { system, value } = v.identifier;
+    rows.token.push({ param: `${param}:identifier`, system: exactTextOrNull(system), code: exactTextOrNull(value), text: null });
   }
 }
 

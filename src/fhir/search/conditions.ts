@@ -3,6 +3,7 @@ import { referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 import type { StoredRows } from '../index/stored-params';
 import { CANONICAL_SUFFIX } from '../index/ucum';
 import { badRequest } from '../outcomes';
+import { exactText } from './normalize';
 import { subsumptionCondition } from './params/code-hierarchy';
 import { dateCondition } from './params/date';
 import { nearCondition } from './params/near';
@@ -175,8 +176,10 @@ function valueCondition(
 function compositeAlternative(code: string, groups: readonly StoredRows[], valueType: string, raw: string, ctx: PlanContext, p: SqlParams): string {
   const pieces = splitEscaped(raw, '$');
   if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${raw}`, `${code} takes token$value: ${raw}`);
-  const [system, token] = splitToken(pieces[0]);
-  if (!token) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
+  const [rawSystem, rawToken] = splitToken(pieces[0]);
+  if (!rawToken) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
+  // The key holds the first component's system and code as the index keeps them: NFC, clipped (addTokens).
+  const [system, token] = [rawSystem === undefined ? undefined : exactText(rawSystem), exactText(rawToken)];
   const keyed = keyedBy(groups, (held) => (system === undefined ? `${held}$${token}` : `${held}$${system}|${token}`));
   if (valueType === 'quantity') return quantityAlternative(keyed, pieces[1], p);
   return `(${[...storedRowsWhere(keyed, p), valueCondition(valueType, undefined, undefined, pieces[1], ctx, p)].join(' AND ')})`;

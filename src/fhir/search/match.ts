@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { parameterRows, type ExtractContext } from '../index/extract';
-import { clip } from '../index/tables';
+import { exactText } from './normalize';
 import { parseSearch } from './parse';
 import { isResultParam } from './parse-results';
 import type { Filter, SearchRequest } from './request';
@@ -37,9 +37,9 @@ function matchesToken(resource: Resource, filter: Filter, ctx: ExtractContext): 
   const rows = parameterRows(resource, filter.param, ctx).token;
   return filter.values.some((raw) => {
     const [system, code] = splitToken(raw);
-    if (system === undefined) return rows.some((r) => r.code === clip(code));
-    if (system === '') return rows.some((r) => r.system === null && r.code === clip(code));
-    if (code === '') return rows.some((r) => r.system === clip(system));
-    return rows.some((r) => r.system === clip(system) && r.code === clip(code));
+    if (system === undefined) return rows.some((r) => r.code === exactText(code));
+    if (system === '') return rows.some((r) => r.system === null && r.code === exactText(code));
+    if (code === '') return rows.some((r) => r.system === exactText(system));
+    return rows.some((r) => r.system === exactText(system) && r.code === exactText(code));
   });
 }

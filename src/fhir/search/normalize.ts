@@ -1,3 +1,5 @@
+import { clip } from '../index/tables';
+
 /**
  * Folding used for string search, on both the stored value and the query, so they always agree.
  *
@@ -7,6 +9,25 @@
  */
 export function normalizeString(text: string): string {
   return foldByTable(text) ?? foldUnicode(text);
+}
+
+/**
+ * The one spelling of a text compared as written — `:exact` string text, token systems and codes:
+ * Unicode NFC. Vietnamese letters with two marks ("ễ", "ộ") arrive precomposed from some keyboards
+ * and decomposed (base letter + combining marks) from others; the index and the query both take
+ * this form, so the same characters match whichever way they were typed. Case and marks are kept
+ * (that is normalizeString's folding). A text without a code unit from U+0300 up is NFC already
+ * (nothing below the combining marks composes or decomposes), which spares ASCII codes the call.
+ * Migration 1768340000000 applies the same form (PostgreSQL's `normalize(…, NFC)`) to older rows.
+ */
+export function canonicalText(text: string): string {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x300) return text.normalize('NFC');
+  return text;
+}
+
+/** A text compared as written (an `:exact` string, a token's system or code) as the index keeps it and a query binds it: NFC, clipped. */
+export function exactText(text: string): string {
+  return clip(canonicalText(text));
 }
 
 /** The definition of the folding, for any text (the table below is built from it). */

@@ -1,7 +1,7 @@
 import type { ValueSet, ValueSetComposeInclude, ValueSetExpansionContains } from '@medplum/fhirtypes';
 import type { ValueSetCodes } from '../definitions';
-import { clip } from '../index/tables';
 import { badRequest } from '../outcomes';
+import { exactText } from './normalize';
 import type { Filter, ValueFilter } from './request';
 import { or, type SqlParams } from './sql';
 import { unescapeValue } from './values';
@@ -121,14 +121,14 @@ function isValueSetFilter(f: Filter): f is ValueFilter {
   return f.kind === 'value' && f.param.type === 'token' && (f.modifier === 'in' || f.modifier === 'not-in');
 }
 
-/** Index rows (alias i) coded with a code of the expansion; an empty one matches nothing. */
+/** Index rows (alias i) coded with a code of the expansion (in NFC, as the index keeps codes); an empty one matches nothing. */
 export function expansionCondition(expansion: Expansion, p: SqlParams): string {
   if (!expansion.length) return 'false';
   return or(
     expansion.map((s) => {
-      const system = `i.system = ${p.add(clip(s.system))}`;
-      if (s.codes) return `(${system} AND i.code = ANY(${p.add(s.codes.map(clip))}::text[]))`;
-      if (s.except?.length) return `(${system} AND NOT i.code = ANY(${p.add(s.except.map(clip))}::text[]))`;
+      const system = `i.system = ${p.add(exactText(s.system))}`;
+      if (s.codes) return `(${system} AND i.code = ANY(${p.add(s.codes.map(exactText))}::text[]))`;
+      if (s.except?.length) return `(${system} AND NOT i.code = ANY(${p.add(s.except.map(exactText))}::text[]))`;
       return system;
     }),
   );

@@ -27,6 +27,7 @@ import { isValidId } from '../references';
 import { executeSearch, type SearchResult } from '../search/execute';
 import { parseSearch, type SearchRequest } from '../search/parse';
 import { meetsConstraints } from '../search/match';
+import { canonicalText } from '../search/normalize';
 import { syncedFrom } from '../search/sync-point';
 import { expandValueSetFilters } from '../search/value-sets';
 import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
@@ -854,9 +855,14 @@ function noMatch(type: string, query: string): OperationOutcomeError {
   return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${query}`, `No ${type} matches ${query}`)), 404);
 }
 
-/** One text for a condition however its parameters are ordered (`a=1&b=2` and `b=2&a=1`). */
+/**
+ * One text for a condition however its parameters are ordered (`a=1&b=2` and `b=2&a=1`) and however
+ * its letters were typed: names and values in NFC (search/normalize.ts canonicalText), as the search
+ * compares them, so `identifier=…|Nguyễn` composed and decomposed take one lock and find one resource.
+ */
 export function conditionKey(resourceType: string, query: string): string {
-  const canonical = [...new URLSearchParams(query)].sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
+  const pairs = [...new URLSearchParams(query)].map(([name, value]) => [canonicalText(name), canonicalText(value)]);
+  const canonical = pairs.sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
   return `${resourceType}\n${JSON.stringify(canonical)}`;
 }
 
