@@ -406,8 +406,7 @@ export class Repository {
    * conditional creates leave exactly one resource (anchors.md: HAPI/Microsoft duplicates).
    */
   private async lockCondition(tx: Queryable, resourceType: string, query: string): Promise<void> {
-    const digest = createHash('sha256').update(`${this.ctx.stationId}\n${conditionKey(resourceType, query)}`).digest();
-    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest.readBigInt64BE(0).toString()]);
+    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [conditionLockKey(this.ctx.stationId, resourceType, query)]);
   }
 
   // ---------------------------------------------------------------- writes
@@ -864,6 +863,12 @@ export function conditionKey(resourceType: string, query: string): string {
   const pairs = [...new URLSearchParams(query)].map(([name, value]) => [canonicalText(name), canonicalText(value)]);
   const canonical = pairs.sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
   return `${resourceType}\n${JSON.stringify(canonical)}`;
+}
+
+/** The advisory lock (a bigint, as text) a conditional write on `query` takes at a station: from its conditionKey. */
+export function conditionLockKey(stationId: string, resourceType: string, query: string): string {
+  const digest = createHash('sha256').update(`${stationId}\n${conditionKey(resourceType, query)}`).digest();
+  return digest.readBigInt64BE(0).toString();
 }
 
 function multipleMatches(type: string, query: string): OperationOutcomeError {
