@@ -1,4 +1,5 @@
 import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { CanonicalIndexText1768340000000 } from '../../migrations/1768340000000-CanonicalIndexText';
 import { conditionLockKey } from '../../src/fhir/store/repository';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { matchIds, seed } from './helpers';
@@ -91,6 +92,34 @@ describe('composed and decomposed Vietnamese text search alike', () => {
     expect(await matchIds(server, `Observation?code=${q(`${LOCAL_CODES}|${code}`)},other`)).toEqual(both);
     expect(await matchIds(server, `Observation?code-value-quantity=${q(`${LOCAL_CODES}|${code}`)}$gt140`)).toEqual(both);
     expect(await matchIds(server, `Observation?code-value-quantity=${q(code)}$lt140`)).toEqual([]);
+  });
+
+  test('migration 1768340000000 rewrites rows written before in NFC', async () => {
+    const family = 'Trịnh';
+    const village = 'Thôn Thượng-9';
+    const code = 'mạch-nhanh';
+    const [p] = (await seed(server, [{ resourceType: 'Patient', name: [{ family }], identifier: [{ system: VILLAGE_REGISTER, value: village }] }])) as Patient[];
+    const [o] = (await seed(server, [
+      { resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOCAL_CODES, code }] }, subject: { reference: `Patient/${p.id}` }, valueQuantity: { value: 90 } },
+    ])) as Observation[];
+    // Their rows as a write before this kept text typed decomposed.
+    await server.db.query(`UPDATE idx_string SET exact = normalize(exact, NFD) WHERE resource_id = $1`, [p.id]);
+    await server.db.query(`UPDATE idx_token SET code = normalize(code, NFD) WHERE resource_id = ANY($1::text[])`, [[p.id, o.id]]);
+    await server.db.query(`UPDATE idx_quantity SET param = normalize(param, NFD) WHERE resource_id = $1`, [o.id]);
+    const searches: [string, string][] = [
+      [`Patient?family:exact=${q(family)}`, p.id!],
+      [`Patient?identifier=${q(`${VILLAGE_REGISTER}|${village}`)}`, p.id!],
+      [`Observation?code=${q(`${LOCAL_CODES}|${code}`)}`, o.id!],
+      [`Observation?code-value-quantity=${q(code)}$90`, o.id!],
+    ];
+    for (const [query] of searches) expect([query, await matchIds(server, query)]).toEqual([query, []]);
+
+    const runner = { query: (sql: string, params?: unknown[]) => server.db.query(sql, params) } as never;
+    await new CanonicalIndexText1768340000000().up(runner);
+    for (const [query, id] of searches) expect([query, await matchIds(server, query)]).toEqual([query, [id]]);
+    // Both forms of a query find them, and the NFC resources written earlier are still found.
+    expect(await matchIds(server, `Patient?family:exact=${q(NFD(family))}`)).toEqual([p.id]);
+    expect(await matchIds(server, `Patient?family:exact=${q(FAMILY)}`)).toEqual(all());
   });
 
   describe('conditional create', () => {
