@@ -94,6 +94,17 @@ describe('composed and decomposed Vietnamese text search alike', () => {
     expect(await matchIds(server, `Observation?code-value-quantity=${q(code)}$lt140`)).toEqual([]);
   });
 
+  test.each(FORMS)('a stored ValueSet listing the local code %s takes in both forms (:in, :not-in)', async (name, form) => {
+    const id = `ma-tram-${name.toLowerCase()}`;
+    const put = await fhirFetch(`${server.baseUrl}/ValueSet/${id}`, {
+      method: 'PUT',
+      body: { resourceType: 'ValueSet', id, url: `http://example.org/fhir/ValueSet/${id}`, status: 'active', compose: { include: [{ system: LOCAL_CODES, concept: [{ code: form(LOCAL_CODE) }] }] } },
+    });
+    expect(put.status).toBeLessThan(300);
+    expect(await matchIds(server, `Observation?code:in=ValueSet/${id}`)).toEqual(observations.map((o) => o.id!).sort());
+    expect(await matchIds(server, `Observation?code:not-in=ValueSet/${id}&_id=${observations.map((o) => o.id).join(',')}`)).toEqual([]);
+  });
+
   test('migration 1768340000000 rewrites rows written before in NFC', async () => {
     const family = 'Trịnh';
     const village = 'Thôn Thượng-9';
