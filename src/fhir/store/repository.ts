@@ -39,6 +39,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
+import { requireOwnRequests } from './own-requests';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -70,6 +71,13 @@ export interface RepositoryContext {
   prefixes?: PrefixCommonness;
   /** Inside a transaction Bundle: what it touched, recorded as one AuditEvent at its end. */
   auditBatch?: { entities: string[]; patients: Set<string> };
+  /**
+   * The writes are an operation's (src/telemedicine/atomic.ts), whose content the server built
+   * after its own checks: the rules that keep a patient-context client's direct writes within
+   * bounds — requests in its own name (own-requests.ts), Appointments only through the booking
+   * operations (src/telemedicine/direct-writes.ts) — leave them alone. Never set from a request.
+   */
+  byOperation?: boolean;
 }
 
 export interface WriteResult {
@@ -151,6 +159,11 @@ export class Repository {
   /** The same repository acting for someone: their access policy, and (by default) audited. */
   as(access: AccessPolicy, audit = true): Repository {
     return new Repository(this.db, { ...this.ctx, access, audit });
+  }
+
+  /** The same repository, its writes marked as an operation's (RepositoryContext.byOperation). */
+  forOperation(): Repository {
+    return new Repository(this.db, { ...this.ctx, byOperation: true });
   }
 
   /** 403 unless the actor may do `action` on `type` (roles and scopes; src/auth/policy.ts). */
@@ -758,6 +771,8 @@ export class Repository {
     const patients = patientMembers(rows);
     this.requireOwnChart(patients);
     if (head) this.requireOwnChart(this.patientsIn(head.content));
+    const own = this.ctx.access.patientCompartment;
+    if (own !== undefined && !this.ctx.byOperation) requireOwnRequests(resource, head && !head.deleted ? head.content : undefined, own, this.ctx.baseUrl);
     // The grant's constraints bind what is written as they bind what is read; the stored content
     // was held to them when the head was read (visibleHead), and the write is guarded on that head.
     const action: Action = head && !head.deleted ? 'u' : 'c';
