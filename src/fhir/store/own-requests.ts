@@ -65,7 +65,7 @@ function isOwn(ref: Reference, own: string, baseUrl: string): boolean {
   return local?.type === 'Patient' && local.id === own;
 }
 
-const sameJson = (a: unknown, b: unknown): boolean => compare({ v: a } as object, { v: b } as object).length === 0;
+const sameJson = (a: unknown, b: unknown): boolean => compare({ v: a ?? null }, { v: b ?? null }).length === 0;
 
 function inSomeoneElsesName(path: string, own: string): OperationOutcomeError {
   return new OperationOutcomeError(
