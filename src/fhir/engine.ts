@@ -10,6 +10,7 @@ import { CreateBatcher } from './store/create-batch';
 import type { Assignment } from './store/assignment';
 import type { Derivation } from './store/derivation';
 import { fixedSubscriptionDelivery } from './store/fixed-subscription';
+import { bookingThroughOperations } from '../telemedicine/direct-writes';
 import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
@@ -55,7 +56,10 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     rules: options.rules ?? [],
     assignments: options.assignments ?? [],
     // A Subscription's delivery is the engine's own rule, whoever assembles it (tests on plain R4 too).
-    derivations: [...(options.derivations ?? []), fixedSubscriptionDelivery],
+    // So is keeping a resident's app to the booking operations, which every engine serves (the
+    // router's): first, so a refused direct write is told which operation to use before any other
+    // check of it (a slot taken) answers.
+    derivations: [bookingThroughOperations, ...(options.derivations ?? []), fixedSubscriptionDelivery],
     uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).

@@ -23,7 +23,8 @@ import { appointmentJoinDetails, parseChannel } from './virtual-service';
  * Each is one database transaction: the slot and the appointment change together or not at all.
  */
 
-const OPEN: Appointment['status'][] = ['proposed', 'pending', 'booked'];
+/** The statuses an appointment can be cancelled or moved from. */
+export const OPEN: readonly Appointment['status'][] = ['proposed', 'pending', 'booked'];
 
 /** Appointment/$book — Parameters: slot, patient (staff only; a resident books for themself), channel, reason, consent. */
 export const book: Interaction = async (req, _params, ctx) => {
@@ -101,13 +102,27 @@ function newAppointment(slot: Slot, schedule: Schedule, patientId: string, conse
 }
 
 /** Reads the appointment through the caller's repository (a resident sees only their own: 404 otherwise). */
-async function openAppointment(repo: Repository, id: string, allowed: Appointment['status'][], action: { vi: string; en: string }): Promise<Appointment> {
+async function openAppointment(repo: Repository, id: string, allowed: readonly Appointment['status'][], action: { vi: string; en: string }): Promise<Appointment> {
   await repo.findConditionalMatch('Appointment', `_id=${id}`);
   const appointment = (await repo.read('Appointment', id)) as Appointment;
-  if (!allowed.includes(appointment.status)) {
-    throw refused('wrong-status', `Không thể ${action.vi} lịch hẹn đang ở trạng thái "${statusVi(appointment.status)}"`, `Cannot ${action.en} an appointment with status ${appointment.status}`);
-  }
+  requireStatus(appointment, allowed, action);
   return appointment;
+}
+
+/** 409 wrong-status unless the appointment's status is one of `allowed`. */
+export function requireStatus(appointment: Appointment, allowed: readonly Appointment['status'][], action: { vi: string; en: string }): void {
+  if (allowed.includes(appointment.status)) return;
+  throw refused('wrong-status', `Không thể ${action.vi} lịch hẹn đang ở trạng thái "${statusVi(appointment.status)}"`, `Cannot ${action.en} an appointment with status ${appointment.status}`);
+}
+
+/**
+ * What cancelling an appointment changes besides the appointment: its slots are free for someone
+ * else, its reminders revoked. The one path for $cancel and for a resident's app that writes
+ * status `cancelled` directly (direct-writes.ts).
+ */
+export async function releaseCancelled(repo: Repository, cancelled: Appointment): Promise<void> {
+  await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');
+  await revokeReminders(repo, cancelled.id!);
 }
 
 /** Appointment/[id]/$accept — the practitioner's side accepts: booked, slot busy, reminder set. */
@@ -128,14 +143,15 @@ export const accept: Interaction = async (_req, { id }, ctx) => {
   return resourceResponse(200, appointment, ctx.baseUrl, false);
 };
 
+export const CANCELLING = { vi: 'hủy', en: 'cancel' };
+
 /** Appointment/[id]/$cancel — Parameters: reason. The slot is free again for someone else. */
 export const cancel: Interaction = async (req, { id }, ctx) => {
   const reason = new OperationInput(req).string('reason');
   const appointment = await atomically(ctx.repo, async (repo) => {
-    const current = await openAppointment(repo, id, OPEN, { vi: 'hủy', en: 'cancel' });
+    const current = await openAppointment(repo, id, OPEN, CANCELLING);
     const cancelled: Appointment = { ...current, status: 'cancelled', cancelationReason: reason ? { text: reason } : current.cancelationReason };
-    await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');
-    await revokeReminders(repo, id);
+    await releaseCancelled(repo, cancelled);
     return (await repo.update('Appointment', id, cancelled)).resource;
   });
   return resourceResponse(200, appointment, ctx.baseUrl, false);

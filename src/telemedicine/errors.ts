@@ -11,7 +11,8 @@ export type TelemedicineIssue =
   | 'wrong-status'
   | 'outside-window'
   | 'tt30-acknowledgement-required'
-  | 'tt30-refused';
+  | 'tt30-refused'
+  | 'operation-required';
 
 const STATUS: Record<TelemedicineIssue, [number, IssueCode]> = {
   'slot-taken': [409, 'conflict'],
@@ -22,6 +23,7 @@ const STATUS: Record<TelemedicineIssue, [number, IssueCode]> = {
   'outside-window': [409, 'business-rule'],
   'tt30-acknowledgement-required': [422, 'business-rule'],
   'tt30-refused': [422, 'business-rule'],
+  'operation-required': [403, 'forbidden'],
 };
 
 /** An OperationOutcome whose issue carries the machine-readable reason beside the bilingual text. */

@@ -104,18 +104,19 @@ describe("a resident's app writes only its own chart", () => {
     expect((await stored(mixed)).meta.versionId).toBe('1');
   });
 
-  test("the resident's own flows still write: home readings, a booking with a practitioner, a questionnaire", async () => {
+  test("the resident's own flows still write: home readings, a message to a practitioner, a questionnaire", async () => {
     expect((await as(resident, 'Observation', { method: 'POST', body: observation(me.patientId, me.patientId) })).status).toBe(201);
     expect((await patch(`Observation/${mine}`, [{ op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }])).status).toBe(200);
-    const appointment = {
-      resourceType: 'Appointment',
-      status: 'proposed',
-      participant: [
-        { actor: { reference: `Patient/${me.patientId}` }, status: 'accepted' },
-        { actor: { reference: 'Practitioner/bac-si-xa' }, status: 'needs-action' },
-      ],
+    // A message to the station's practitioner (bookings go through Appointment/$book: test/telemedicine/direct-writes.int.test.ts).
+    const message = {
+      resourceType: 'Communication',
+      status: 'completed',
+      subject: { reference: `Patient/${me.patientId}` },
+      sender: { reference: `Patient/${me.patientId}` },
+      recipient: [{ reference: 'Practitioner/bac-si-xa' }],
+      payload: [{ contentString: 'Bác sĩ cho em hỏi về liều thuốc' }],
     };
-    expect((await as(resident, 'Appointment', { method: 'POST', body: appointment })).status).toBe(201);
+    expect((await as(resident, 'Communication', { method: 'POST', body: message })).status).toBe(201);
     const answers = { resourceType: 'QuestionnaireResponse', status: 'completed', subject: { reference: `Patient/${me.patientId}` }, author: { reference: `Patient/${me.patientId}` } };
     expect((await as(resident, 'QuestionnaireResponse', { method: 'POST', body: answers })).status).toBe(201);
     expect((await as(resident, `Observation/${mine}`, { method: 'DELETE' })).status).toBe(200);

@@ -1,5 +1,5 @@
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { operation, residents, setUpClinic, stationDate, vietnamese, type Clinic, type Resident } from './helpers';
+import { freeSlots, issueCode, operation, residents, setUpClinic, stationDate, vietnamese, type Clinic, type Resident } from './helpers';
 
 /**
  * What a resident's app may write directly, beside the booking operations (docs/telemedicine.md,
@@ -104,6 +104,124 @@ describe("a resident's app acts in its own name and books only through the opera
       const res = await transaction(me.token, [entry(serviceRequest(mine())), entry(serviceRequest(practitioner()))]);
       expect(res.status).toBe(403);
       expect(await count(`ServiceRequest?subject=${mine()}`)).toBe(before);
+    });
+  });
+
+  describe('Appointments written directly', () => {
+    let slots: any[];
+    beforeEach(async () => {
+      // Free and held by no appointment (a test run without the rule leaves appointments on slots still marked free).
+      const held = async (slot: any): Promise<boolean> => (await count(`Appointment?slot=Slot/${slot.id}&status:not=cancelled,entered-in-error`)) > 0;
+      slots = [];
+      for (const slot of await freeSlots(server, clinic, 40)) if (slots.length < 4 && !(await held(slot))) slots.push(slot);
+    });
+
+    const booked = async (resident: Resident, slot: any): Promise<any> => {
+      const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, resident.token);
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const slotStatus = async (slot: any): Promise<string> => (await stored(`Slot/${slot.id}`)).status;
+    const onSlot = (slot: any, status = 'proposed'): Record<string, unknown> => ({
+      resourceType: 'Appointment',
+      status,
+      start: slot.start,
+      end: slot.end,
+      slot: [{ reference: `Slot/${slot.id}` }],
+      participant: [
+        { actor: { reference: `Patient/${me.patientId}` }, status: 'accepted' },
+        { actor: { reference: `Practitioner/${clinic.practitionerId}` }, status: 'needs-action' },
+      ],
+    });
+
+    test('a POST (or transaction entry) onto a slot → 403 naming $book; the slot stays free and holds nothing', async () => {
+      const [free, blocked] = slots;
+      const res = await post(me.token, onSlot(free));
+      expect(res.status).toBe(403);
+      expect(diagnostics(res)).toContain('Appointment/$book');
+      expect(issueCode(res.body)).toBe('operation-required');
+      // A slot the station blocked (busy, no appointment on it) is no way round either.
+      const slot = await stored(`Slot/${blocked.id}`);
+      expect((await put(undefined, { ...slot, status: 'busy' })).status).toBe(200);
+      expect((await post(me.token, onSlot(blocked, 'booked'))).status).toBe(403);
+      expect((await transaction(me.token, [{ resource: onSlot(free), request: { method: 'POST', url: 'Appointment' } }])).status).toBe(403);
+      expect(await count(`Appointment?slot=Slot/${free.id},Slot/${blocked.id}`)).toBe(0);
+      expect(await slotStatus(free)).toBe('free');
+    });
+
+    test('moving a booked appointment to another slot → 403 naming $reschedule; both slots as they were', async () => {
+      const [first, second] = slots;
+      const appointment = await booked(me, first);
+      const moved = { ...appointment, start: second.start, end: second.end, slot: [{ reference: `Slot/${second.id}` }] };
+      const res = await put(me.token, moved);
+      expect(res.status).toBe(403);
+      expect(diagnostics(res)).toContain('$reschedule');
+      expect((await patch(me.token, `Appointment/${appointment.id}`, [{ op: 'replace', path: '/slot/0/reference', value: `Slot/${second.id}` }])).status).toBe(403);
+      expect((await transaction(me.token, [{ resource: moved, request: { method: 'PUT', url: `Appointment/${appointment.id}` } }])).status).toBe(403);
+      expect((await stored(`Appointment/${appointment.id}`)).meta.versionId).toBe('1');
+      expect([await slotStatus(first), await slotStatus(second)]).toEqual(['busy-tentative', 'free']);
+      // The operation moves it, as before.
+      expect((await operation(server, `Appointment/${appointment.id}/$reschedule`, { slot: `Slot/${second.id}` }, me.token)).status).toBe(200);
+      expect([await slotStatus(first), await slotStatus(second)]).toEqual(['free', 'busy-tentative']);
+    });
+
+    test("marking it booked, arrived or fulfilled, or accepting for the practitioner → 403; the station's own write still works", async () => {
+      const appointment = await booked(me, slots[0]);
+      const path = `Appointment/${appointment.id}`;
+      expect((await patch(me.token, path, [{ op: 'replace', path: '/status', value: 'booked' }])).status).toBe(403);
+      expect((await put(me.token, { ...appointment, status: 'fulfilled' })).status).toBe(403);
+      const arrived = await put(me.token, { ...appointment, status: 'arrived' });
+      expect(arrived.status).toBe(403);
+      expect(diagnostics(arrived)).toContain('$join');
+      const accepting = appointment.participant.map((p: any) => (p.actor.reference.startsWith('Practitioner/') ? { ...p, status: 'accepted' } : p));
+      expect((await put(me.token, { ...appointment, participant: accepting })).status).toBe(403);
+      expect((await stored(path)).meta.versionId).toBe('1');
+      expect((await patch(clinic.registrarToken, path, [{ op: 'add', path: '/comment', value: 'Gọi điện xác nhận' }])).status).toBe(200);
+    });
+
+    test('deleting it → 403 naming $cancel, not deleted, the slot still held', async () => {
+      const appointment = await booked(me, slots[0]);
+      const res = await as(me.token, `Appointment/${appointment.id}`, { method: 'DELETE' });
+      expect(res.status).toBe(403);
+      expect(diagnostics(res)).toContain('$cancel');
+      expect((await as(undefined, `Appointment/${appointment.id}`)).status).toBe(200);
+      expect(await slotStatus(slots[0])).toBe('busy-tentative');
+    });
+
+    test('cancelling directly (PUT status cancelled) frees the slot and revokes the reminder, as $cancel does', async () => {
+      const appointment = await booked(me, slots[0]);
+      expect((await operation(server, `Appointment/${appointment.id}/$accept`, {}, clinic.doctorToken)).status).toBe(200);
+      expect(await slotStatus(slots[0])).toBe('busy');
+      const accepted = await stored(`Appointment/${appointment.id}`);
+      const res = await put(me.token, { ...accepted, status: 'cancelled', cancelationReason: { text: 'Bận việc nhà' } });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('cancelled');
+      expect(await slotStatus(slots[0])).toBe('free');
+      expect(await count(`CommunicationRequest?about=Appointment/${appointment.id}&status=active`)).toBe(0);
+      // Someone else can book the slot again.
+      await booked(other, slots[0]);
+    });
+
+    test('cancelling by PATCH or in a transaction frees the slot too; a comment alone may be written', async () => {
+      const [first, second] = slots;
+      const byPatch = await booked(me, first);
+      expect((await patch(me.token, `Appointment/${byPatch.id}`, [{ op: 'add', path: '/comment', value: 'Tôi sẽ vào sớm 5 phút' }])).status).toBe(200);
+      expect(await slotStatus(first)).toBe('busy-tentative');
+      expect((await patch(me.token, `Appointment/${byPatch.id}`, [{ op: 'replace', path: '/status', value: 'cancelled' }])).status).toBe(200);
+      expect(await slotStatus(first)).toBe('free');
+      const inBundle = await booked(me, second);
+      const res = await transaction(me.token, [{ resource: { ...inBundle, status: 'cancelled' }, request: { method: 'PUT', url: `Appointment/${inBundle.id}` } }]);
+      expect(res.status).toBe(200);
+      expect(await slotStatus(second)).toBe('free');
+      // Once cancelled it stays so: reopening it is a new booking.
+      expect((await put(me.token, { ...(await stored(`Appointment/${inBundle.id}`)), status: 'booked' })).status).toBe(403);
+      // The operations write appointments for the resident as before; another resident's stays out of reach.
+      const third = await booked(me, first);
+      expect((await operation(server, `Appointment/${third.id}/$cancel`, { reason: 'Đổi ý' }, me.token)).status).toBe(200);
+      expect(await slotStatus(first)).toBe('free');
+      const theirs = await booked(other, first);
+      expect((await patch(me.token, `Appointment/${theirs.id}`, [{ op: 'replace', path: '/status', value: 'cancelled' }])).status).toBe(404);
+      expect(await slotStatus(first)).toBe('busy-tentative');
     });
   });
 });
