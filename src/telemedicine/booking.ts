@@ -143,6 +143,7 @@ export const accept: Interaction = async (_req, { id }, ctx) => {
   return resourceResponse(200, appointment, ctx.baseUrl, false);
 };
 
+/** Cancelling, as refusals name it ($cancel, and a resident's direct cancellation: direct-writes.ts). */
 export const CANCELLING = { vi: 'hủy', en: 'cancel' };
 
 /** Appointment/[id]/$cancel — Parameters: reason. The slot is free again for someone else. */

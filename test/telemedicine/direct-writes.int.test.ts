@@ -177,6 +177,11 @@ describe("a resident's app acts in its own name and books only through the opera
       expect((await put(me.token, { ...appointment, participant: accepting })).status).toBe(403);
       expect((await stored(path)).meta.versionId).toBe('1');
       expect((await patch(clinic.registrarToken, path, [{ op: 'add', path: '/comment', value: 'Gọi điện xác nhận' }])).status).toBe(200);
+      // Once the station has closed it, it cannot be cancelled directly any more than by $cancel.
+      expect((await patch(clinic.registrarToken, path, [{ op: 'replace', path: '/status', value: 'fulfilled' }])).status).toBe(200);
+      const late = await patch(me.token, path, [{ op: 'replace', path: '/status', value: 'cancelled' }]);
+      expect([late.status, issueCode(late.body)]).toEqual([409, 'wrong-status']);
+      expect(vietnamese(late.body)).toContain('đã khám xong');
     });
 
     test('deleting it → 403 naming $cancel, not deleted, the slot still held', async () => {
