@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const station = loadStationConfig();
   const engine = createStationEngine(db, config, station);
   await bootstrapStation(engine, station);
-  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir });
+  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir, refreshFamilyDays: config.refreshFamilyDays });
   const notifications = startNotifications(db, engine, auth, logger);
   const { app, close: closeApp } = createApp({ config, engine, auth, logger, station });
   // Loading the R4 definitions and profiles leaves much garbage (32 MB of heap is kept). V8

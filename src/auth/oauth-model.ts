@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import { InvalidGrantError } from '@node-oauth/oauth2-server';
 import type { Account, AuthStore, Client } from './store';
 import { randomToken } from './store';
 import { narrowScopes } from './scopes';
@@ -15,6 +16,10 @@ export interface OAuthUser {
   account?: Account;
   clientId: string;
   grantId?: string;
+  /** The Patient the grant is bound to (a resident's): what the token names, once the grant exists. */
+  patientId?: string | null;
+  /** When the grant (the refresh token family) was made, in ms; absent while it is being made. */
+  familyStart?: number;
 }
 
 interface LibClient {
@@ -37,9 +42,28 @@ export interface OAuthModelDeps {
   tokens: TokenService;
   /** One-time proofs that a client authenticated with private_key_jwt (see client-assertion.ts). */
   assertedClients: Map<string, string>;
+  /** Absolute lifetime of a refresh token family (one sign-in), in days (REFRESH_FAMILY_DAYS). */
+  refreshFamilyDays: number;
+  /** Whether the resident of `patientId` has an active Consent to the app (src/auth/service.ts). */
+  consentHolds: (patientId: string) => Promise<boolean>;
+  /** The clock (tests may move it). */
+  now?: () => number;
 }
 
-export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelDeps) {
+export function createOAuthModel({ store, tokens, assertedClients, refreshFamilyDays, consentHolds, now = Date.now }: OAuthModelDeps) {
+  const familyMs = refreshFamilyDays * 86_400_000;
+  /**
+   * Whether an account may still be given tokens, asked when a code is exchanged and when a refresh
+   * token is used (not only at sign-in): not disabled, and for a resident, still with a password
+   * (withdrawing consent clears it) and an active Consent (staff may also make it inactive by a
+   * plain FHIR update).
+   */
+  const mayHaveTokens = async (account: Account): Promise<boolean> => {
+    if (account.disabled) return false;
+    if (account.kind !== 'resident') return true;
+    return !!account.passwordHash && !!account.patientId && (await consentHolds(account.patientId));
+  };
+
   const toLib = (c: Client): LibClient => ({
     id: c.clientId,
     grants: c.grantTypes,
@@ -91,7 +115,8 @@ export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelD
       }
       const client = await store.client(row.client_id);
       const account = await store.accountById(row.account_id);
-      if (!client || !account) return false;
+      // The code was issued up to a minute ago: the account or its consent may have gone since.
+      if (!client || !account || !(await mayHaveTokens(account))) return false;
       return {
         authorizationCode,
         expiresAt: new Date(row.expires_at),
@@ -124,20 +149,27 @@ export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelD
     async generateAccessToken(client: LibClient, user: OAuthUser, scope: string[]): Promise<string> {
       const scopeText = scope.join(' ');
       if (!user.grantId) {
-        const grant = await store.createGrant({ clientId: client.id, accountId: user.account?.id ?? null, patientId: user.account?.patientId ?? null, scope: scopeText });
+        // An account's grant is made only while the account may still have tokens, and bound to
+        // the Patient it is bound to at that moment (a merge may have moved it since the code).
+        const grant = user.account
+          ? await store.createAccountGrant({ clientId: client.id, accountId: user.account.id, scope: scopeText })
+          : await store.createGrant({ clientId: client.id, accountId: null, patientId: null, scope: scopeText });
+        if (!grant) throw new InvalidGrantError('Invalid grant: the account may no longer be given tokens');
         user.grantId = grant.id;
+        user.patientId = grant.patientId;
         const code = (user as OAuthUser & { code?: string }).code;
         if (code) await store.setCodeGrant(code, grant.id);
       }
       const account = user.account;
+      const patientId = user.patientId ?? undefined;
       return tokens.issueAccessToken(
         {
           sub: account?.id ?? client.id,
           client_id: client.id,
           scope: scopeText,
           grant: user.grantId,
-          patient: account?.patientId ?? undefined,
-          fhirUser: fhirUserOf(account),
+          patient: patientId,
+          fhirUser: patientId ? `Patient/${patientId}` : fhirUserOf(account),
           roles: account?.roles,
           kind: account ? account.kind : 'system',
         },
@@ -160,16 +192,32 @@ export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelD
       // Only the standard fields and SMART's context reach the response (extended attributes are on).
       const { accessToken, accessTokenExpiresAt, refreshToken, refreshTokenExpiresAt } = token;
       const result: Record<string, unknown> = { accessToken, accessTokenExpiresAt, refreshToken, refreshTokenExpiresAt, scope: token.scope, client, user };
-      if (token.refreshToken && wantsRefresh) await store.saveRefresh(token.refreshToken, user.grantId!, token.refreshTokenExpiresAt!);
-      else delete result.refreshToken;
-      if (user.account?.patientId) result.patient = user.account.patientId;
+      if (token.refreshToken && wantsRefresh) {
+        // No refresh token outlives its family (REFRESH_FAMILY_DAYS from the sign-in).
+        const familyEnds = new Date((user.familyStart ?? now()) + familyMs);
+        const expiresAt = token.refreshTokenExpiresAt! < familyEnds ? token.refreshTokenExpiresAt! : familyEnds;
+        result.refreshTokenExpiresAt = expiresAt;
+        await store.saveRefresh(token.refreshToken, user.grantId!, expiresAt);
+      } else delete result.refreshToken;
+      // SMART's launch context, in every token response (a refresh too): after a merge the app
+      // learns here that its resident's record is now the kept one.
+      if (user.patientId) result.patient = user.patientId;
       if (scope.includes('openid') && scope.includes('fhirUser') && user.account) {
-        result.id_token = await tokens.issueIdToken(user.account.id, client.id, fhirUserOf(user.account), ACCESS_TOKEN_SECONDS);
+        const fhirUser = user.patientId ? `Patient/${user.patientId}` : fhirUserOf(user.account);
+        result.id_token = await tokens.issueIdToken(user.account.id, client.id, fhirUser, ACCESS_TOKEN_SECONDS);
       }
       return result;
     },
 
-    /** Rotation: a refresh token works once; a second use revokes the whole family. */
+    /**
+     * Rotation: a refresh token works once; a second use revokes the whole family. The family (the
+     * grant) ends REFRESH_FAMILY_DAYS after its sign-in, however often it rotated; and the account
+     * must still be active, its consent in force, as when it signed in. After a Patient merge the
+     * grant and the account name the kept Patient (AuthStore.followMerge), so the new token does:
+     * the resident consented for their own record, which the merge found to be the kept one, and
+     * the old token (naming the retired one) is refused until the app refreshes. Should the grant
+     * and account disagree (a merge committing between the two reads), the app signs in again.
+     */
     async getRefreshToken(refreshToken: string) {
       const stored = await store.refresh(refreshToken);
       if (!stored) return false;
@@ -179,15 +227,17 @@ export function createOAuthModel({ store, tokens, assertedClients }: OAuthModelD
         await store.revokeGrant(grant.id);
         return false;
       }
+      if (grant.createdAt.getTime() + familyMs <= now()) return false;
       const client = await store.client(grant.clientId);
       const account = grant.accountId ? await store.accountById(grant.accountId) : undefined;
       if (!client || (grant.accountId && !account)) return false;
+      if (account && (!(await mayHaveTokens(account)) || (account.patientId ?? null) !== grant.patientId)) return false;
       return {
         refreshToken,
         refreshTokenExpiresAt: stored.expiresAt,
         scope: grant.scope.split(' '),
         client: toLib(client),
-        user: { account, clientId: client.clientId, grantId: grant.id } as OAuthUser,
+        user: { account, clientId: client.clientId, grantId: grant.id, patientId: grant.patientId, familyStart: grant.createdAt.getTime() } as OAuthUser,
       };
     },
 

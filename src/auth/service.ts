@@ -42,6 +42,13 @@ export interface AuthServiceOptions {
   tokens: TokenService;
   /** Resource types in the Patient compartment (what patient scopes can reach). */
   compartmentTypes: ReadonlySet<string>;
+  /**
+   * The server's own repository (unrestricted, unaudited), where residents' Consents are looked
+   * up when their apps are given tokens. Without it no resident app is given any.
+   */
+  records?: Repository;
+  /** Absolute lifetime of a refresh token family, in days (REFRESH_FAMILY_DAYS; default 90). */
+  refreshFamilyDays?: number;
 }
 
 /**
@@ -64,7 +71,13 @@ export class AuthService {
     this.tokens = options.tokens;
     this.assertions = new ClientAssertionVerifier(this.store, options.tokenEndpoint);
     this.oauth = new OAuth2Server({
-      model: createOAuthModel({ store: this.store, tokens: this.tokens, assertedClients: this.assertedClients }) as never,
+      model: createOAuthModel({
+        store: this.store,
+        tokens: this.tokens,
+        assertedClients: this.assertedClients,
+        refreshFamilyDays: options.refreshFamilyDays ?? 90,
+        consentHolds: (patientId) => this.consentHolds(patientId),
+      }) as never,
       authorizationCodeLifetime: 60,
       allowExtendedTokenAttributes: true,
       requireClientAuthentication: { authorization_code: false, refresh_token: false },
@@ -112,6 +125,20 @@ export class AuthService {
     const claims = await this.tokens.verifyAccessToken(token);
     if (!(await this.store.grantIsLive(claims.grant))) throw new Error('grant revoked');
     return { claims, policy: policyFor(claims, this.options.compartmentTypes, ip) };
+  }
+
+  /**
+   * Whether the resident of `patientId` still consents to the app: an active Consent of the policy
+   * they were enrolled under (any version). Asked when their app is given tokens (a code exchanged,
+   * a refresh token used), so a Consent made inactive — by the withdraw endpoint or by a plain
+   * update — gives no new ones.
+   */
+  async consentHolds(patientId: string): Promise<boolean> {
+    const repo = this.options.records;
+    if (!repo) return false;
+    const policy = CONSENT_POLICY.split('|')[0];
+    const found = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
+    return found.resources.some((c) => (c as Consent).policy?.some((p) => p.uri?.split('|')[0] === policy));
   }
 
   checkPassword(username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {

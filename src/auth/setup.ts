@@ -8,7 +8,7 @@ import { TokenService } from './tokens';
 export async function createAuthService(
   db: Database,
   engine: FhirEngine,
-  options: { stationId: string; baseUrl: string; env: NodeJS.ProcessEnv; dataDir: string; keys?: SigningKeys },
+  options: { stationId: string; baseUrl: string; env: NodeJS.ProcessEnv; dataDir: string; keys?: SigningKeys; refreshFamilyDays?: number },
 ): Promise<AuthService> {
   const keys = options.keys ?? (await loadSigningKeys(options.env, options.dataDir));
   const auth = new AuthService({
@@ -18,6 +18,8 @@ export async function createAuthService(
     tokenEndpoint: `${new URL(options.baseUrl).origin}/oauth2/token`,
     tokens: new TokenService(keys, options.baseUrl),
     compartmentTypes: new Set(engine.defs.patientCompartment.keys()),
+    records: engine.repo,
+    refreshFamilyDays: options.refreshFamilyDays,
   });
   await auth.bootstrap(options.env, engine.repo);
   return auth;

@@ -42,6 +42,8 @@ export interface Grant {
   patientId: string | null;
   scope: string;
   revokedAt: Date | null;
+  /** When the grant was made: the sign-in that started a refresh token family. */
+  createdAt: Date;
 }
 
 const accountOf = (r: any): Account => ({
@@ -71,6 +73,16 @@ const clientOf = (r: any): Client => ({
   scope: r.scope,
   jwks: r.jwks,
   jwksUri: r.jwks_uri,
+});
+
+const grantOf = (r: any): Grant => ({
+  id: r.id,
+  clientId: r.client_id,
+  accountId: r.account_id,
+  patientId: r.patient_id,
+  scope: r.scope,
+  revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
+  createdAt: new Date(r.created_at),
 });
 
 /** Persistence of accounts, clients, grants, codes and refresh tokens, for one station. */
@@ -179,7 +191,7 @@ export class AuthStore {
 
   // ------------------------------------------------------------------ grants
 
-  async createGrant(g: Omit<Grant, 'id' | 'revokedAt'>): Promise<Grant> {
+  async createGrant(g: Omit<Grant, 'id' | 'revokedAt' | 'createdAt'>): Promise<Grant> {
     const id = randomUUID();
     await this.db.query(`INSERT INTO oauth_grant (station_id, id, client_id, account_id, patient_id, scope) VALUES ($1, $2, $3, $4, $5, $6)`, [
       this.stationId,
@@ -189,13 +201,31 @@ export class AuthStore {
       g.patientId,
       g.scope,
     ]);
-    return { ...g, id, revokedAt: null };
+    return { ...g, id, revokedAt: null, createdAt: new Date() };
+  }
+
+  /**
+   * A grant for an account as it is now, in one statement: only while the account is active (not
+   * disabled; a resident's with a password, which withdrawing consent clears), and bound to the
+   * Patient the account is bound to at that moment. The account row is locked (FOR SHARE), so a
+   * withdrawal or a merge changing it at the same time either waits for this grant — and then
+   * revokes or moves it — or is seen by it. Undefined when the account is no longer active.
+   */
+  async createAccountGrant(g: { clientId: string; accountId: string; scope: string }): Promise<Grant | undefined> {
+    const rows = await this.db.query<any>(
+      `INSERT INTO oauth_grant (station_id, id, client_id, account_id, patient_id, scope)
+       SELECT a.station_id, $3, $4, a.id, a.patient_id, $5 FROM account a
+        WHERE a.station_id = $1 AND a.id = $2 AND NOT a.disabled AND (a.kind <> 'resident' OR a.password_hash IS NOT NULL)
+        FOR SHARE
+       RETURNING *`,
+      [this.stationId, g.accountId, randomUUID(), g.clientId, g.scope],
+    );
+    return rows[0] && grantOf(rows[0]);
   }
 
   async grant(id: string): Promise<Grant | undefined> {
     const rows = await this.db.query<any>(`SELECT * FROM oauth_grant WHERE station_id = $1 AND id = $2`, [this.stationId, id], 'auth_grant');
-    const r = rows[0];
-    return r && { id: r.id, clientId: r.client_id, accountId: r.account_id, patientId: r.patient_id, scope: r.scope, revokedAt: r.revoked_at };
+    return rows[0] && grantOf(rows[0]);
   }
 
   /** Whether a grant exists and is not revoked (what every authenticated request asks). */

@@ -27,6 +27,11 @@ export interface Config {
   loginRateLimit: number;
   /** Trust X-Forwarded-* from a reverse proxy (for client addresses and Secure cookies behind TLS). */
   trustProxy: boolean;
+  /**
+   * Absolute lifetime of a refresh token family (one sign-in of a resident's app), in days from the
+   * sign-in: rotation does not extend it; after it the resident signs in again.
+   */
+  refreshFamilyDays: number;
 }
 
 /** Parses a size such as "20mb", "512kb" or "1048576" into bytes. */
@@ -42,6 +47,12 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
   return value;
 }
 
@@ -64,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     loginRateLimit: intFrom(env, 'LOGIN_RATE_LIMIT', 30),
     trustProxy: env.TRUST_PROXY === 'true',
+    refreshFamilyDays: positiveIntFrom(env, 'REFRESH_FAMILY_DAYS', 90),
   };
 }

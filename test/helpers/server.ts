@@ -68,7 +68,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const checks = options.stationRules ? stationWriteChecks(station, config.timeZone) : {};
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', ...checks });
   const keys = await ephemeralSigningKeys();
-  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys });
+  const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys, refreshFamilyDays: config.refreshFamilyDays });
   const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
   serveApp(server, app, { maxBodyBytes: config.maxBodyBytes });
 
