@@ -2,8 +2,9 @@ import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import type { Consent, Practitioner } from '@medplum/fhirtypes';
-import type { Database } from '../db/database';
+import type { Database, Queryable } from '../db/database';
 import type { AccessPolicy } from '../fhir/access';
+import type { MergeFollower } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
 import { ClientAssertionVerifier } from './client-assertion';
 import { createOAuthModel } from './oauth-model';
@@ -51,12 +52,21 @@ export interface AuthServiceOptions {
   refreshFamilyDays?: number;
 }
 
+/** A token naming a Patient its grant is no longer bound to: the record was merged into another. */
+export class MergedPatientError extends Error {
+  readonly vi = 'Hồ sơ của mã truy cập này đã được gộp vào hồ sơ khác: hãy làm mới mã truy cập (refresh token) hoặc đăng nhập lại';
+  readonly en = "The patient record this access token names was merged into another: refresh the access token or sign in again";
+  constructor() {
+    super('patient record merged');
+  }
+}
+
 /**
  * Accounts, sessions and the OAuth2 server (SMART App Launch for residents' apps, SMART Backend
  * Services for systems). Protocol work is done by @node-oauth/oauth2-server and jose; this class
  * holds the station's rules: who may sign in, what they are given, how access is revoked.
  */
-export class AuthService {
+export class AuthService implements MergeFollower {
   readonly store: AuthStore;
   readonly tokens: TokenService;
   readonly oauth: OAuth2Server;
@@ -120,10 +130,17 @@ export class AuthService {
 
   // ---------------------------------------------------------------- sessions and tokens
 
-  /** Verifies an access token (signature, issuer, audience, expiry) and that its grant is live. */
+  /**
+   * Verifies an access token (signature, issuer, audience, expiry), that its grant is live, and
+   * that it names the Patient the grant is bound to now: after a merge a resident's token naming
+   * the retired record is refused (MergedPatientError) and the app refreshes it (one naming the
+   * kept record). The grant is looked up anyway, so this costs no more database work.
+   */
   async authenticate(token: string, ip?: string): Promise<{ claims: AccessClaims; policy: AccessPolicy }> {
     const claims = await this.tokens.verifyAccessToken(token);
-    if (!(await this.store.grantIsLive(claims.grant))) throw new Error('grant revoked');
+    const grant = await this.store.liveGrant(claims.grant);
+    if (!grant) throw new Error('grant revoked');
+    if ((claims.patient ?? null) !== grant.patientId) throw new MergedPatientError();
     return { claims, policy: policyFor(claims, this.options.compartmentTypes, ip) };
   }
 
@@ -270,6 +287,23 @@ export class AuthService {
     for (const consent of consents.resources) await repo.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
     await this.store.clearResidentCredentials(patientId);
     return this.store.revokePatientGrants(patientId);
+  }
+
+  /**
+   * Patient/$merge retired `retired` into `surviving`: the resident's app account and its live
+   * grants are bound to the kept record, in the merge's transaction (`tx`: this service and the
+   * FHIR engine share one database, src/main.ts). Their Consent moves with the records (it is in
+   * the Patient compartment). Tokens naming the retired record are then refused (authenticate) and
+   * refreshing gives ones naming the kept record. The audit line names the accounts by id only.
+   */
+  async followMerge(tx: Queryable, retired: string, surviving: string): Promise<{ audit?: string; afterCommit?: () => void }> {
+    const moved = await this.store.followMerge(retired, surviving, tx);
+    if (!moved.accounts.length && !moved.grants.length) return {};
+    return {
+      audit: `app account follows merge: Patient/${retired} → Patient/${surviving} (accounts ${moved.accounts.join(', ') || 'none'}; ${moved.grants.length} live grants)`,
+      // A request that looked a moved grant up while the merge ran may have remembered the old Patient.
+      afterCommit: () => this.store.forgetGrantPatients(moved.grants),
+    };
   }
 
   // ---------------------------------------------------------------- clients

@@ -46,6 +46,14 @@ export interface Grant {
   createdAt: Date;
 }
 
+/** What a Patient merge moved from the retired Patient to the kept one (AuthStore.followMerge). */
+export interface MergeFollowed {
+  /** Resident accounts now bound to the kept Patient. */
+  accounts: string[];
+  /** Live grants (and so their refresh token families) now bound to it. */
+  grants: string[];
+}
+
 const accountOf = (r: any): Account => ({
   id: r.id,
   kind: r.kind,
@@ -228,13 +236,17 @@ export class AuthStore {
     return rows[0] && grantOf(rows[0]);
   }
 
-  /** Whether a grant exists and is not revoked (what every authenticated request asks). */
-  async grantIsLive(id: string): Promise<boolean> {
-    if (this.liveGrants.isLive(id)) return true;
+  /**
+   * A grant that exists and is not revoked, with the Patient it is bound to now (what every
+   * authenticated request asks); undefined when it is revoked or unknown.
+   */
+  async liveGrant(id: string): Promise<{ patientId: string | null } | undefined> {
+    const seen = this.liveGrants.live(id);
+    if (seen) return seen;
     const grant = await this.grant(id);
-    if (!grant || grant.revokedAt) return false;
-    this.liveGrants.remember(id);
-    return true;
+    if (!grant || grant.revokedAt) return undefined;
+    this.liveGrants.remember(id, Date.now(), grant.patientId);
+    return { patientId: grant.patientId };
   }
 
   async revokeGrant(id: string): Promise<void> {
@@ -261,6 +273,36 @@ export class AuthStore {
     );
     rows.forEach((r) => this.liveGrants.forget(r.id));
     return rows.length;
+  }
+
+  /**
+   * Patient `retired` was merged into `surviving` (Patient/$merge): the resident accounts and the
+   * live grants bound to it are bound to the kept Patient, so the resident's app, its refresh tokens
+   * and their next sign-in follow the record. Run through `q`, the merge's own transaction, when
+   * the merge and this store share the database (they do: src/main.ts opens one), so both are
+   * stored or neither. Accounts first: a grant being made for one of them at the same time holds
+   * its account row (createAccountGrant), so it is made before and moved here, or made after with
+   * the kept Patient. A revoked grant is left as it was (it gives nothing any more).
+   * This process looks the moved grants up again on their next use (callers evict them again
+   * once the transaction has committed: `forgetGrantPatients`).
+   */
+  async followMerge(retired: string, surviving: string, q: Queryable = this.db): Promise<MergeFollowed> {
+    const accounts = await q.query<{ id: string }>(
+      `UPDATE account SET patient_id = $3 WHERE station_id = $1 AND patient_id = $2 RETURNING id`,
+      [this.stationId, retired, surviving],
+    );
+    const grants = await q.query<{ id: string }>(
+      `UPDATE oauth_grant SET patient_id = $3 WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
+      [this.stationId, retired, surviving],
+    );
+    const moved = { accounts: accounts.map((r) => r.id), grants: grants.map((r) => r.id) };
+    this.forgetGrantPatients(moved.grants);
+    return moved;
+  }
+
+  /** Grants whose Patient changed: this process looks them up again on their next use. */
+  forgetGrantPatients(ids: readonly string[]): void {
+    ids.forEach((id) => this.liveGrants.evict(id));
   }
 
   // ------------------------------------------------------------------ codes

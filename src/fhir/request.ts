@@ -1,4 +1,5 @@
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../db/database';
 import type { Repository } from './store/repository';
 
 /** A FHIR interaction request, independent of HTTP: REST requests and Bundle entries both become one. */
@@ -43,6 +44,22 @@ export interface InteractionContext {
   baseUrl: string;
   /** Dispatches a nested request (used by Bundle processing to run each entry). */
   dispatch: (req: FhirRequest, ctx: InteractionContext) => Promise<FhirResponse>;
+  /** What else follows a Patient/$merge, outside the FHIR record (residents' app accounts). */
+  mergeFollowers?: readonly MergeFollower[];
+}
+
+/**
+ * Something bound to Patients outside the FHIR record that follows a Patient/$merge: the
+ * residents' app accounts and grants (src/auth/). Run in the merge's own transaction, after its
+ * records moved, through `tx` (the store must share the merge's database).
+ */
+export interface MergeFollower {
+  /**
+   * Binds what named `retired` to `surviving`. Answers, when it moved something, a line for the
+   * audit trail (recorded in the same transaction, as the caller who merged) and work to do once
+   * the transaction has committed.
+   */
+  followMerge(tx: Queryable, retired: string, surviving: string): Promise<{ audit?: string; afterCommit?: () => void }>;
 }
 
 export type Interaction = (req: FhirRequest, params: Record<string, string>, ctx: InteractionContext) => Promise<FhirResponse>;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import type { AuthService } from '../auth/service';
+import { MergedPatientError, type AuthService } from '../auth/service';
 import type { AccessClaims } from '../auth/tokens';
 import type { AccessPolicy } from '../fhir/access';
 import type { FhirEngine } from '../fhir/engine';
@@ -29,7 +29,10 @@ function bearerAuthenticator(auth: AuthService): RequestHandler {
     new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, user?: unknown) => void) => {
       auth.authenticate(token, req.ip).then(
         (result) => done(null, result),
-        () => done(null, false),
+        (err: unknown) => {
+          if (err instanceof MergedPatientError) refusals.set(req, err);
+          done(null, false);
+        },
       );
     }),
   );
@@ -38,6 +41,13 @@ function bearerAuthenticator(auth: AuthService): RequestHandler {
 
 export const unauthorized = (): OperationOutcomeError =>
   new OperationOutcomeError(outcome('error', 'login', bilingual('Cần đăng nhập: thiếu hoặc sai mã truy cập', 'Authentication required: missing or invalid access token')), 401);
+
+/** Why a request's token was refused, when the client can do something about it (refresh it). */
+const refusals = new WeakMap<Request, MergedPatientError>();
+
+/** A resident app's token naming a record merged into another: 401, and the app refreshes it. */
+const mergedPatient = (err: MergedPatientError): OperationOutcomeError =>
+  new OperationOutcomeError(outcome('error', 'login', bilingual(err.vi, err.en)), 401);
 
 /**
  * Authenticates every request: `Authorization: Bearer` through passport, or the staff session
@@ -48,9 +58,11 @@ export function authenticate(auth: AuthService): RequestHandler {
   const bearer = bearerAuthenticator(auth);
   return (req: Request, res: Response, next: NextFunction) => {
     const cookie = (req as Request & { cookies?: Record<string, string> }).cookies?.[SESSION_COOKIE];
-    const fail = (): void => {
-      res.setHeader('WWW-Authenticate', `Bearer realm="commune-ehr", error="invalid_token"`);
-      next(unauthorized());
+    const fail = (err?: unknown): void => {
+      const merged = err instanceof MergedPatientError ? err : refusals.get(req);
+      const description = merged ? `, error_description="patient record merged: refresh the token"` : '';
+      res.setHeader('WWW-Authenticate', `Bearer realm="commune-ehr", error="invalid_token"${description}`);
+      next(merged ? mergedPatient(merged) : unauthorized());
     };
     if (req.headers.authorization || !cookie) {
       if (!req.headers.authorization?.startsWith('Bearer ')) return fail();

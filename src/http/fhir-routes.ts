@@ -57,7 +57,7 @@ export function fhirRoutes(deps: FhirRoutesDeps): Router {
     const repo: Repository = res.locals.auth ? deps.engine.repo.as(res.locals.auth.policy) : deps.engine.repo;
     try {
       const { fhirReq, pretty } = toFhirRequest(req);
-      const ctx: InteractionContext = { repo, baseUrl: deps.baseUrl, dispatch: (r, c) => deps.router.dispatch(r, c) };
+      const ctx: InteractionContext = { repo, baseUrl: deps.baseUrl, dispatch: (r, c) => deps.router.dispatch(r, c), mergeFollowers: [deps.auth] };
       const result = await deps.router.dispatch(fhirReq, ctx);
       sendFhir(res, result, { prefer: fhirReq.headers.prefer, pretty, head: req.method === 'HEAD' });
     } catch (err) {

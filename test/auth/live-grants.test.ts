@@ -25,4 +25,16 @@ describe('LiveGrants: a few seconds of memory of live grants', () => {
     g.remember('c', 0);
     expect([g.isLive('a', 1), g.isLive('b', 1), g.isLive('c', 1)]).toEqual([false, true, true]);
   });
+
+  test('a grant is remembered with its Patient; one that changed is looked up again, and may be remembered anew', () => {
+    const g = new LiveGrants(5_000);
+    g.remember('a', 0, 'p1');
+    expect(g.live('a', 1)).toEqual(expect.objectContaining({ patientId: 'p1' }));
+    g.evict('a');
+    expect(g.live('a', 2)).toBeUndefined();
+    g.remember('a', 3, 'p2');
+    expect(g.live('a', 4)).toEqual(expect.objectContaining({ patientId: 'p2' }));
+    g.remember('b', 0);
+    expect(g.live('b', 1)).toEqual(expect.objectContaining({ patientId: null }));
+  });
 });

@@ -33,7 +33,8 @@ export const patientMerge: Interaction = async (req, _params, ctx) => {
     throw notSupported('Không hỗ trợ result-patient: hồ sơ đích giữ thông tin của nó', 'result-patient is not supported: the target keeps its own details');
   }
   const preview = input.boolean('preview');
-  return ctx.repo.withTransaction(async (repo) => {
+  const afterCommit: (() => void)[] = [];
+  const answered = await ctx.repo.withTransaction(async (repo) => {
     const source = await patientFor(repo, input, 'source');
     const target = await patientFor(repo, input, 'target');
     if (source.id === target.id) throw badRequest('Hồ sơ nguồn và đích là một', 'The source and target are the same Patient');
@@ -60,8 +61,19 @@ export const patientMerge: Interaction = async (req, _params, ctx) => {
       if (head.deleted) continue;
       await repo.update(resourceType, id!, repointed(head.content, source.id!, target.id!, ctx.baseUrl), { ifMatch: head.versionId });
     }
+    // What is bound to the source outside the record (a resident's app account and its grants)
+    // follows it in this transaction, and is audited as the caller's change beside the records.
+    for (const follower of ctx.mergeFollowers ?? []) {
+      const followed = await repo.onConnection((tx) => follower.followMerge(tx, source.id!, target.id!));
+      if (followed.audit) {
+        await repo.auditChange({ interaction: 'operation', outcome: '0', outcomeDesc: followed.audit, entities: [], patients: [source.id!, target.id!] });
+      }
+      if (followed.afterCommit) afterCommit.push(followed.afterCommit);
+    }
     return answer(req, result.resource as Patient, records.length, false);
   });
+  afterCommit.forEach((work) => work());
+  return answered;
 };
 
 const unprocessable = (vi: string, en: string): OperationOutcomeError => new OperationOutcomeError(outcome('error', 'business-rule', bilingual(vi, en)), 422);

@@ -196,6 +196,25 @@ export class Repository {
     else await recordAudit(this.db, this.ctx.stationId, record, this.extractCtx);
   }
 
+  /**
+   * Records a change made beside this repository's resources in its transaction (a resident's app
+   * account following a merge): written now, in the transaction — not queued like a read's — so
+   * the change and its record are stored together or not at all.
+   */
+  async auditChange(input: Omit<AuditInput, 'actor'>): Promise<void> {
+    if (!this.ctx.audit) return;
+    await recordAudit(this.db, this.ctx.stationId, { ...input, actor: this.ctx.access.actor }, this.extractCtx);
+  }
+
+  /**
+   * Runs `work` on this repository's connection — inside its transaction when it is in one — for
+   * a store sharing the database whose rows must change with the resources (merge.ts's followers).
+   * Nothing here applies the access policy: the caller has checked it.
+   */
+  onConnection<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, work);
+  }
+
   /** Before anyone who may read the audit trail reads, what waits in the audit queue is stored. */
   private async syncAuditTrail(resourceType: string | undefined): Promise<void> {
     if (!this.ctx.auditQueue || (resourceType !== undefined && resourceType !== 'AuditEvent')) return;
