@@ -46,7 +46,7 @@ export interface OAuthModelDeps {
   refreshFamilyDays: number;
   /** Whether the resident of `patientId` has an active Consent to the app (src/auth/service.ts). */
   consentHolds: (patientId: string) => Promise<boolean>;
-  /** The clock (tests may move it). */
+  /** The clock, in ms (Date.now unless given). */
   now?: () => number;
 }
 

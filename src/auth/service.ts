@@ -55,7 +55,7 @@ export interface AuthServiceOptions {
 /** A token naming a Patient its grant is no longer bound to: the record was merged into another. */
 export class MergedPatientError extends Error {
   readonly vi = 'Hồ sơ của mã truy cập này đã được gộp vào hồ sơ khác: hãy làm mới mã truy cập (refresh token) hoặc đăng nhập lại';
-  readonly en = "The patient record this access token names was merged into another: refresh the access token or sign in again";
+  readonly en = 'The patient record this access token names was merged into another: refresh the access token or sign in again';
   constructor() {
     super('patient record merged');
   }
