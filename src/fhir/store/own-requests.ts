@@ -19,36 +19,230 @@ import { parseReference } from '../references';
  * Appointment participant other than the resident may not be given an answer (accepted, declined,
  * tentative) the stored version did not already have: the practitioner accepts for themself.
  *
+ * The same holds for every record, not only requests: who took a reading (Observation.performer),
+ * wrote a document or answers (author, QuestionnaireResponse.source), recorded or asserted a
+ * condition or allergy, gave a vaccine or did a procedure (performer.actor), told of a medicine
+ * (MedicationStatement.informationSource), took part in an encounter, wrote a note (every
+ * Annotation's author) — a home reading the app uploads must not claim the doctor took it. A
+ * field that only an organization or practitioner can fill (Encounter.serviceProvider) may then
+ * only be absent. Fields naming whom a record addresses or what it is about are listed in NOT_WHO
+ * with the reason; test/auth/own-name-coverage.test.ts keeps the two tables complete. A
+ * staff-written record in the resident's chart is read and synced as before, but the app cannot
+ * update it while it names the staff member (as for a practitioner's request): only fields in
+ * MAY_STAY (the station's choice of the resident's doctor and organization on Patient) may keep
+ * the stored value.
+ *
  * Residents' tokens are always for their own Patient (src/auth/oauth-model.ts fhirUserOf): no
- * RelatedPerson acts through them. Writes of the server's operations, made after their own checks
+ * RelatedPerson acts through them, so a carer (RelatedPerson) is not accepted as performer either;
+ * a reading a carer took is uploaded in the resident's name, or without a performer. Writes of the server's operations, made after their own checks
  * (RepositoryContext.byOperation), are left alone.
  */
-const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
+export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
+  // Every type: an Annotation's author (a note "by" the doctor).
+  '*': ['note.authorReference', 'note.authorString'],
   ServiceRequest: ['requester'],
-  MedicationRequest: ['requester', 'recorder'],
+  MedicationRequest: ['requester', 'recorder', 'reportedReference'],
   DeviceRequest: ['requester'],
   SupplyRequest: ['requester'],
   NutritionOrder: ['orderer'],
-  VisionPrescription: ['prescriber'],
+  VisionPrescription: ['prescriber', 'lensSpecification.note.authorReference', 'lensSpecification.note.authorString'],
   CommunicationRequest: ['requester', 'sender'],
   Communication: ['sender'],
-  Task: ['requester', 'owner'],
-  CarePlan: ['author'],
+  Task: ['requester', 'owner', 'input.valueAnnotation.authorReference', 'input.valueAnnotation.authorString', 'output.valueAnnotation.authorReference', 'output.valueAnnotation.authorString', 'input.valueSignature.who', 'input.valueSignature.onBehalfOf', 'output.valueSignature.who', 'output.valueSignature.onBehalfOf'],
+  CarePlan: ['author', 'contributor', 'activity.progress.authorReference', 'activity.progress.authorString'],
   RequestGroup: ['author'],
+  // Who took, recorded, asserted or performed what a record says.
+  Observation: ['performer'],
+  DocumentReference: ['author', 'authenticator', 'custodian'],
+  DocumentManifest: ['author'],
+  Composition: ['author', 'attester.party', 'custodian', 'section.author', 'section.section.author'],
+  QuestionnaireResponse: ['author', 'source'],
+  Media: ['operator'],
+  Condition: ['recorder', 'asserter'],
+  AllergyIntolerance: ['recorder', 'asserter', 'reaction.note.authorReference', 'reaction.note.authorString'],
+  FamilyMemberHistory: ['condition.note.authorReference', 'condition.note.authorString'],
+  Immunization: ['performer.actor'],
+  ImmunizationEvaluation: ['authority'],
+  ImmunizationRecommendation: ['authority'],
+  Procedure: ['performer.actor', 'performer.onBehalfOf', 'recorder', 'asserter'],
+  MedicationStatement: ['informationSource'],
+  MedicationAdministration: ['performer.actor'],
+  MedicationDispense: ['performer.actor', 'substitution.responsibleParty'],
+  Encounter: ['participant.individual', 'serviceProvider'],
+  EpisodeOfCare: ['managingOrganization', 'careManager'],
+  AdverseEvent: ['recorder', 'contributor', 'suspectEntity.causality.author'],
+  Basic: ['author'],
+  CareTeam: ['participant.member', 'participant.onBehalfOf', 'managingOrganization'],
+  ClinicalImpression: ['assessor'],
+  DetectedIssue: ['author', 'mitigation.author'],
+  DeviceUseStatement: ['source'],
+  DiagnosticReport: ['performer', 'resultsInterpreter'],
+  Flag: ['author'],
+  Goal: ['expressedBy'],
+  Group: ['managingEntity'],
+  ImagingStudy: ['referrer', 'interpreter', 'series.performer.actor'],
+  List: ['source'],
+  MeasureReport: ['reporter'],
+  MolecularSequence: ['performer'],
+  RiskAssessment: ['performer'],
+  Specimen: ['collection.collector'],
+  SupplyDelivery: ['supplier'],
+  Provenance: ['agent.who', 'agent.onBehalfOf', 'entity.agent.who', 'entity.agent.onBehalfOf', 'signature.who', 'signature.onBehalfOf'],
+  AppointmentResponse: ['actor'],
+  Schedule: ['actor'],
+  Consent: ['performer', 'organization'],
+  Person: ['managingOrganization', 'link.target'],
+  Patient: ['generalPractitioner', 'managingOrganization'],
+  // Billing and insurance: who entered, provided, decided.
+  Account: ['owner'],
+  ChargeItem: ['performer.actor', 'enterer', 'performingOrganization', 'requestingOrganization', 'costCenter'],
+  Claim: ['enterer', 'provider', 'careTeam.provider', 'payee.party'],
+  ClaimResponse: ['insurer', 'requestor', 'addItem.provider'],
+  CoverageEligibilityRequest: ['enterer', 'provider', 'item.provider', 'item.facility'],
+  CoverageEligibilityResponse: ['requestor', 'insurer', 'insurance.item.provider'],
+  EnrollmentRequest: ['provider'],
+  ExplanationOfBenefit: ['enterer', 'insurer', 'provider', 'payee.party', 'careTeam.provider', 'addItem.provider'],
+  Invoice: ['participant.actor', 'issuer'],
 };
 
 /** Fields that may keep the value the stored version has (the station assigned it). */
-const MAY_STAY: Readonly<Record<string, readonly string[]>> = { Task: ['owner'] };
+const MAY_STAY: Readonly<Record<string, readonly string[]>> = {
+  Task: ['owner'],
+  Patient: ['generalPractitioner', 'managingOrganization'],
+  Person: ['managingOrganization', 'link.target'],
+};
 
-/** 403 unless every "who asks" field of `resource` names `own` (see above); `previous` is the stored version an update replaces. */
+/**
+ * Reference elements of the types a resident's app may write that may name a practitioner,
+ * practitioner role or organization and are deliberately not in WHO_ASKS: they say what a record is
+ * about or whom it addresses, not who wrote, asked or did it. Keys are `Type.path`, or `*.path` for
+ * every type (a datatype's element); paths as in WHO_ASKS. Not used at run time: the test
+ * test/auth/own-name-coverage.test.ts walks the R4 definitions and fails on a Reference element
+ * that is in neither table, so a type or element added later is classified, not forgotten.
+ */
+export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
+  'the organization that issued an identifier (a health-insurance number, a national ID), not who wrote the record': ['*.assigner'],
+  'a compartment field: the own-chart rule (repository.ts requireOwnChart) requires every patient it names to be the resident': [
+    'Account.subject',
+    'AdverseEvent.subject',
+    'DocumentManifest.subject',
+    'DocumentReference.subject',
+    'Flag.subject',
+    'Goal.subject',
+    'Media.subject',
+    'MeasureReport.subject',
+    'Group.member.entity',
+  ],
+  'whom a request or message is addressed to, or who is asked to carry it out (the resident may write to or ask the doctor)': [
+    'Communication.recipient',
+    'CommunicationRequest.recipient',
+    'DocumentManifest.recipient',
+    'ServiceRequest.performer',
+    'DeviceRequest.performer',
+    'MedicationRequest.performer',
+    'MedicationRequest.dispenseRequest.performer',
+    'CarePlan.activity.detail.performer',
+    'RequestGroup.action.participant',
+    'RequestGroup.action.action.participant',
+    'SupplyRequest.supplier',
+    'SupplyRequest.deliverFrom',
+    'SupplyRequest.deliverTo',
+    'SupplyDelivery.receiver',
+    'MedicationDispense.receiver',
+    'Task.restriction.recipient',
+    'Invoice.recipient',
+    'Claim.insurer',
+    'CoverageEligibilityRequest.insurer',
+    'EnrollmentRequest.insurer',
+  ],
+  'an Appointment participant may be the practitioner being booked; their answer is held to the stored one (requireOwnRequests)': ['Appointment.participant.actor'],
+  'whom a Consent permits or denies (the resident decides who may see the record)': ['Consent.provision.actor.reference', 'Consent.provision.provision.actor.reference'],
+  "a party to the resident's insurance or account (the insurer on the card, the policy holder, who pays), not the record's author": ['Coverage.payor', 'Coverage.policyHolder', 'Account.guarantor.party'],
+  'a place or maker, not a person acting: where the patient came from or went, the vaccine maker, the authority whose schedule a dose follows, the organization of a contact person': [
+    'Encounter.hospitalization.origin',
+    'Encounter.hospitalization.destination',
+    'Immunization.manufacturer',
+    'Immunization.protocolApplied.authority',
+    'Patient.contact.organization',
+    'Task.input.valueUsageContext.valueReference',
+    'Task.output.valueUsageContext.valueReference',
+  ],
+  'a Reference to any type: a record the resource is about, based on, part of, or answers with — not a person acting': [
+    'Appointment.supportingInformation',
+    'Basic.subject',
+    'CarePlan.supportingInfo',
+    'CarePlan.activity.outcomeReference',
+    'ChargeItem.supportingInformation',
+    'Claim.supportingInfo.valueReference',
+    'ClinicalImpression.supportingInfo',
+    'Communication.basedOn',
+    'Communication.partOf',
+    'Communication.about',
+    'Communication.payload.contentReference',
+    'CommunicationRequest.basedOn',
+    'CommunicationRequest.about',
+    'CommunicationRequest.payload.contentReference',
+    'Composition.subject',
+    'Composition.event.detail',
+    'Composition.section.focus',
+    'Composition.section.entry',
+    'Composition.section.section.focus',
+    'Composition.section.section.entry',
+    'Condition.evidence.detail',
+    'Consent.provision.data.reference',
+    'Consent.provision.provision.data.reference',
+    'CoverageEligibilityRequest.supportingInfo.information',
+    'CoverageEligibilityRequest.item.detail',
+    'DetectedIssue.implicated',
+    'DetectedIssue.evidence.detail',
+    'DeviceRequest.basedOn',
+    'DeviceRequest.priorRequest',
+    'DeviceRequest.supportingInfo',
+    'DocumentManifest.content',
+    'DocumentManifest.related.ref',
+    'DocumentReference.context.related',
+    'ExplanationOfBenefit.supportingInfo.valueReference',
+    'Group.characteristic.valueReference',
+    'ImmunizationRecommendation.recommendation.supportingPatientInformation',
+    'List.entry.item',
+    'MeasureReport.evaluatedResource',
+    'Media.partOf',
+    'MedicationAdministration.supportingInformation',
+    'MedicationDispense.supportingInformation',
+    'MedicationRequest.supportingInformation',
+    'MedicationStatement.derivedFrom',
+    'Observation.focus',
+    'Provenance.target',
+    'Provenance.entity.what',
+    'QuestionnaireResponse.subject',
+    'QuestionnaireResponse.item.answer.valueReference',
+    'QuestionnaireResponse.item.item.answer.valueReference',
+    'RequestGroup.basedOn',
+    'RequestGroup.replaces',
+    'RequestGroup.action.resource',
+    'RequestGroup.action.action.resource',
+    'RiskAssessment.basedOn',
+    'RiskAssessment.parent',
+    'RiskAssessment.basis',
+    'ServiceRequest.supportingInfo',
+    'Task.basedOn',
+    'Task.focus',
+    'Task.for',
+    'Task.reasonReference',
+    'Task.input.valueReference',
+    'Task.output.valueReference',
+  ],
+};
+
+/** 403 unless every "who" field of `resource` names `own` (see above); `previous` is the stored version an update replaces. */
 export function requireOwnRequests(resource: Resource, previous: Resource | undefined, own: string, baseUrl: string): void {
   const type = resource.resourceType;
-  const fields = WHO_ASKS[type] ?? [];
+  const fields = [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])];
   for (const field of fields) {
-    const value = (resource as unknown as Record<string, unknown>)[field];
-    if (value === undefined) continue;
-    if (MAY_STAY[type]?.includes(field) && previous && sameJson(value, (previous as unknown as Record<string, unknown>)[field])) continue;
-    if (!isOwn(value as Reference, own, baseUrl)) throw inSomeoneElsesName(`${type}.${field}`, own);
+    const values = valuesAt(resource, field);
+    if (values.length === 0) continue;
+    if (MAY_STAY[type]?.includes(field) && previous && sameJson(values, valuesAt(previous, field))) continue;
+    if (!values.every((v) => isOwn(v as Reference, own, baseUrl))) throw inSomeoneElsesName(`${type}.${field}`, own);
   }
   if (resource.resourceType === 'Appointment') {
     const before = previous?.resourceType === 'Appointment' ? previous.participant : [];
@@ -57,6 +251,18 @@ export function requireOwnRequests(resource: Resource, previous: Resource | unde
       if (!before.some((b) => b.status === p.status && sameJson(b.actor, p.actor))) throw inSomeoneElsesName('Appointment.participant.status', own);
     }
   }
+}
+
+/** The values at a dotted path of JSON names, through arrays: `performer.actor` of an Immunization is every performer's actor. */
+function valuesAt(resource: unknown, path: string): unknown[] {
+  let current: unknown[] = [resource];
+  for (const segment of path.split('.')) {
+    current = current.flatMap((item) => {
+      const value = item !== null && typeof item === 'object' ? (item as Record<string, unknown>)[segment] : undefined;
+      return (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null);
+    });
+  }
+  return current;
 }
 
 function isOwn(ref: Reference, own: string, baseUrl: string): boolean {
@@ -73,7 +279,7 @@ function inSomeoneElsesName(path: string, own: string): OperationOutcomeError {
       'error',
       'forbidden',
       bilingual(
-        `Ứng dụng chỉ được gửi yêu cầu nhân danh chính người dùng: ${path} phải là Patient/${own} (hoặc để trống), không phải nhân viên y tế hay người khác`,
+        `Ứng dụng chỉ được gửi yêu cầu và ghi hồ sơ nhân danh chính người dùng: ${path} phải là Patient/${own} (hoặc để trống), không phải nhân viên y tế hay người khác`,
         `A patient-context client acts only in its own name: ${path} must be Patient/${own} (or absent), not a practitioner or anyone else`,
       ),
       [path],
