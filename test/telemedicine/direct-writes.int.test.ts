@@ -107,6 +107,124 @@ describe("a resident's app acts in its own name and books only through the opera
     });
   });
 
+  describe('records in someone else’s name (who took, wrote, recorded or did it)', () => {
+    const mine = (): string => `Patient/${me.patientId}`;
+    const practitioner = (): string => `Practitioner/${clinic.practitionerId}`;
+    const homeReading = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }], text: 'Huyết áp đo tại nhà' },
+      subject: { reference: mine() },
+      effectiveDateTime: new Date(Date.now() - 3_600_000).toISOString(),
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 150, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+        { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 95, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      ],
+      ...fields,
+    });
+    const refused = (res: { status: number; body: any }, path: string): void => {
+      expect([res.status, res.body?.issue?.[0]?.expression]).toEqual([403, [path]]);
+      expect(diagnostics(res)).toMatch(/^Ứng dụng chỉ .*nhân danh chính người dùng.* \/ A patient-context client acts only in its own name/s);
+    };
+
+    test('a home reading that claims a practitioner, the station, a carer or another resident took it → 403, nothing written; in its own name or with no performer → 201', async () => {
+      const before = await count(`Observation?subject=${mine()}`);
+      refused(await post(me.token, homeReading({ performer: [{ reference: practitioner() }] })), 'Observation.performer');
+      refused(await post(me.token, homeReading({ performer: [{ reference: `PractitionerRole/${clinic.practitionerId}` }] })), 'Observation.performer');
+      refused(await post(me.token, homeReading({ performer: [{ reference: 'Organization/tram-y-te-xa' }] })), 'Observation.performer');
+      // Beside the resident's own name, or as a bare name, it is still someone else's.
+      refused(await post(me.token, homeReading({ performer: [{ reference: mine() }, { reference: practitioner() }] })), 'Observation.performer');
+      refused(await post(me.token, homeReading({ performer: [{ display: 'Y sĩ Nguyễn Thị Hoa' }] })), 'Observation.performer');
+      // Residents' tokens are never a carer's: a RelatedPerson, even the resident's own, is refused too.
+      refused(await post(me.token, homeReading({ performer: [{ reference: 'RelatedPerson/con-gai' }] })), 'Observation.performer');
+      expect((await post(me.token, homeReading({ performer: [{ reference: `Patient/${other.patientId}` }] }))).status).toBe(403);
+      // A note "by" the doctor is the doctor's word.
+      refused(await post(me.token, homeReading({ note: [{ authorReference: { reference: practitioner() }, text: 'Bình thường' }] })), 'Observation.note.authorReference');
+      refused(await post(me.token, homeReading({ note: [{ authorString: 'BS. Lê Văn Minh', text: 'Bình thường' }] })), 'Observation.note.authorString');
+      expect(await count(`Observation?subject=${mine()}`)).toBe(before);
+      expect((await post(me.token, homeReading({ performer: [{ reference: mine() }], note: [{ authorReference: { reference: mine() }, text: 'Sau khi ăn' }] }))).status).toBe(201);
+      expect((await post(me.token, homeReading())).status).toBe(201);
+      // The station records readings in its staff's name as before.
+      expect((await post(undefined, homeReading({ performer: [{ reference: practitioner() }] }))).status).toBe(201);
+    });
+
+    test('author of a document, composition or questionnaire answers, its source, the operator of a photo → 403', async () => {
+      const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: mine() }, content: [{ attachment: { contentType: 'text/plain', data: 'VMOtaSBraMO0bmcgc2Fv' } }] };
+      refused(await post(me.token, { ...document, author: [{ reference: practitioner() }] }), 'DocumentReference.author');
+      refused(await post(me.token, { ...document, authenticator: { reference: practitioner() } }), 'DocumentReference.authenticator');
+      expect((await post(me.token, { ...document, author: [{ reference: mine() }] })).status).toBe(201);
+      const composition = { resourceType: 'Composition', status: 'final', type: { text: 'Nhật ký' }, subject: { reference: mine() }, date: new Date().toISOString(), title: 'Nhật ký huyết áp' };
+      refused(await post(me.token, { ...composition, author: [{ reference: practitioner() }] }), 'Composition.author');
+      expect((await post(me.token, { ...composition, author: [{ reference: mine() }] })).status).toBe(201);
+      const answers = { resourceType: 'QuestionnaireResponse', status: 'completed', subject: { reference: mine() } };
+      refused(await post(me.token, { ...answers, author: { reference: practitioner() } }), 'QuestionnaireResponse.author');
+      refused(await post(me.token, { ...answers, author: { reference: mine() }, source: { reference: practitioner() } }), 'QuestionnaireResponse.source');
+      expect((await post(me.token, { ...answers, author: { reference: mine() }, source: { reference: mine() } })).status).toBe(201);
+      const photo = { resourceType: 'Media', status: 'completed', subject: { reference: mine() }, content: { contentType: 'image/png', data: 'iVBORw0KGgo=' } };
+      refused(await post(me.token, { ...photo, operator: { reference: practitioner() } }), 'Media.operator');
+      expect((await post(me.token, { ...photo, operator: { reference: mine() } })).status).toBe(201);
+    });
+
+    test('recorder or asserter of a condition or allergy, who gave a vaccine or did a procedure, where a medicine was heard of, who took part in an encounter → 403', async () => {
+      const code = (text: string) => ({ text });
+      const condition = { resourceType: 'Condition', subject: { reference: mine() }, code: code('Đau đầu') };
+      refused(await post(me.token, { ...condition, recorder: { reference: practitioner() } }), 'Condition.recorder');
+      refused(await post(me.token, { ...condition, asserter: { reference: practitioner() } }), 'Condition.asserter');
+      const allergy = {
+        resourceType: 'AllergyIntolerance',
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+        verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'unconfirmed' }] },
+        patient: { reference: mine() },
+        code: code('Tôm'),
+      };
+      refused(await post(me.token, { ...allergy, recorder: { reference: practitioner() } }), 'AllergyIntolerance.recorder');
+      refused(await post(me.token, { ...allergy, asserter: { reference: practitioner() } }), 'AllergyIntolerance.asserter');
+      expect((await post(me.token, { ...allergy, recorder: { reference: mine() }, asserter: { reference: mine() } })).status).toBe(201);
+      const vaccine = { resourceType: 'Immunization', status: 'completed', patient: { reference: mine() }, vaccineCode: code('Cúm'), occurrenceDateTime: '2026-10-01' };
+      refused(await post(me.token, { ...vaccine, performer: [{ actor: { reference: 'Organization/tram-y-te-xa' } }] }), 'Immunization.performer.actor');
+      expect((await post(me.token, vaccine)).status).toBe(201);
+      const procedure = { resourceType: 'Procedure', status: 'completed', subject: { reference: mine() }, code: code('Khâu vết thương') };
+      refused(await post(me.token, { ...procedure, performer: [{ actor: { reference: mine() } }, { actor: { reference: practitioner() } }] }), 'Procedure.performer.actor');
+      refused(await post(me.token, { ...procedure, recorder: { reference: practitioner() } }), 'Procedure.recorder');
+      refused(await post(me.token, { ...procedure, asserter: { reference: practitioner() } }), 'Procedure.asserter');
+      const statement = { resourceType: 'MedicationStatement', status: 'active', subject: { reference: mine() }, medicationCodeableConcept: code('Amlodipin 5 mg') };
+      refused(await post(me.token, { ...statement, informationSource: { reference: practitioner() } }), 'MedicationStatement.informationSource');
+      expect((await post(me.token, { ...statement, informationSource: { reference: mine() } })).status).toBe(201);
+      const encounter = { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HH' }, subject: { reference: mine() } };
+      refused(await post(me.token, { ...encounter, participant: [{ individual: { reference: practitioner() } }] }), 'Encounter.participant.individual');
+      refused(await post(me.token, { ...encounter, serviceProvider: { reference: 'Organization/tram-y-te-xa' } }), 'Encounter.serviceProvider');
+      expect(await count(`Condition?subject=${mine()}`)).toBe(0);
+      expect(await count(`Procedure?subject=${mine()}`)).toBe(0);
+    });
+
+    test("a staff-written reading syncs to the app, but the app cannot rewrite it under the staff member's name; a transaction is refused whole", async () => {
+      const staffReading = (await post(undefined, homeReading({ performer: [{ reference: practitioner() }] }))).body;
+      expect((await as(me.token, `Observation/${staffReading.id}`)).status).toBe(200);
+      const synced = await as(me.token, `Observation?_id=${staffReading.id}`);
+      expect(synced.body.entry?.map((e: any) => e.resource.id)).toEqual([staffReading.id]);
+      refused(await patch(me.token, `Observation/${staffReading.id}`, [{ op: 'add', path: '/note', value: [{ text: 'Tôi quên uống thuốc' }] }]), 'Observation.performer');
+      refused(await put(me.token, { ...staffReading, status: 'amended' }), 'Observation.performer');
+      expect((await stored(`Observation/${staffReading.id}`)).meta.versionId).toBe('1');
+      // One's own reading cannot be turned into the doctor's.
+      const own = (await post(me.token, homeReading())).body;
+      refused(await patch(me.token, `Observation/${own.id}`, [{ op: 'add', path: '/performer', value: [{ reference: practitioner() }] }]), 'Observation.performer');
+      const before = await count(`Observation?subject=${mine()}`);
+      const entry = (resource: object) => ({ resource, request: { method: 'POST', url: 'Observation' } });
+      expect((await transaction(me.token, [entry(homeReading()), entry(homeReading({ performer: [{ reference: practitioner() }] }))])).status).toBe(403);
+      expect(await count(`Observation?subject=${mine()}`)).toBe(before);
+    });
+
+    test("the resident's own Patient: the doctor and station the registrar set may stay; the app may not name new ones", async () => {
+      const patient = await stored(`Patient/${me.patientId}`);
+      const assigned = { ...patient, generalPractitioner: [{ reference: practitioner() }] };
+      expect((await put(undefined, assigned)).status).toBe(200);
+      const current = await stored(`Patient/${me.patientId}`);
+      const res = await put(me.token, { ...current, telecom: [...(current.telecom ?? []), { system: 'email', value: 'toi@example.vn' }] });
+      expect(res.status).toBe(200);
+      refused(await put(me.token, { ...res.body, generalPractitioner: [{ reference: 'Practitioner/bac-si-khac' }] }), 'Patient.generalPractitioner');
+    });
+  });
+
   describe('Appointments written directly', () => {
     let slots: any[];
     beforeEach(async () => {
