@@ -74,7 +74,7 @@ export interface RepositoryContext {
   /**
    * The writes are an operation's (src/telemedicine/atomic.ts), whose content the server built
    * after its own checks: the rules that keep a patient-context client's direct writes within
-   * bounds — requests in its own name (own-requests.ts), Appointments only through the booking
+   * bounds — requests and records in its own name (own-requests.ts), Appointments only through the booking
    * operations (src/telemedicine/direct-writes.ts) — leave them alone. Never set from a request.
    */
   byOperation?: boolean;
