@@ -290,6 +290,28 @@ export class AuthService implements MergeFollower {
   }
 
   /**
+   * An admin disables an account (a staff member who left, a resident's app account): it signs in
+   * no more, and every live grant it holds — a staff session, a resident's apps — is revoked in the
+   * same transaction, so their current tokens stop at once. Audited in it as the admin's change,
+   * naming the account (by username and id) and its Practitioner or Patient.
+   */
+  async disableAccount(username: string, repo: Repository): Promise<{ username: string; kind: Account['kind']; disabled: true; revokedGrants: number }> {
+    return repo.withTransaction(async (tx) => {
+      const done = await tx.onConnection((q) => this.store.disableAccount(username, q));
+      if (!done) throw new AuthError(404, 'Không có tài khoản này', 'No such account');
+      const { account, grants } = done;
+      await tx.auditChange({
+        interaction: 'operation',
+        outcome: '0',
+        outcomeDesc: `account disabled: ${account.username} (${account.kind}, account ${account.id}); ${grants.length} live grants revoked`,
+        entities: account.practitionerId ? [`Practitioner/${account.practitionerId}`] : [],
+        patients: account.patientId ? [account.patientId] : [],
+      });
+      return { username: account.username, kind: account.kind, disabled: true as const, revokedGrants: grants.length };
+    });
+  }
+
+  /**
    * Patient/$merge retired `retired` into `surviving`: the resident's app account and its live
    * grants are bound to the kept record, in the merge's transaction (`tx`: this service and the
    * FHIR engine share one database, src/main.ts). Their Consent moves with the records (it is in

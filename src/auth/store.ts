@@ -163,6 +163,27 @@ export class AuthStore {
     return rows[0]?.failed_logins ?? 0;
   }
 
+  /**
+   * Disables an account and revokes its live grants (a staff session, a resident's apps), through
+   * `q` — a transaction, so both are stored or neither. The account first: a grant being made for
+   * it at the same time holds its row (createAccountGrant), so it is made before and revoked here
+   * (the second statement sees it), or is refused after. This process forgets the grants at once
+   * (never remembering them again); another process within LiveGrants' 5 seconds. Undefined when
+   * there is no such account.
+   */
+  async disableAccount(username: string, q: Queryable = this.db): Promise<{ account: Account; grants: string[] } | undefined> {
+    const rows = await q.query(`UPDATE account SET disabled = true WHERE station_id = $1 AND username = $2 RETURNING *`, [this.stationId, username]);
+    if (!rows[0]) return undefined;
+    const account = accountOf(rows[0]);
+    const grants = await q.query<{ id: string }>(
+      `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND account_id = $2 AND revoked_at IS NULL RETURNING id`,
+      [this.stationId, account.id],
+    );
+    const ids = grants.map((r) => r.id);
+    ids.forEach((id) => this.liveGrants.forget(id));
+    return { account, grants: ids };
+  }
+
   async recordSuccess(accountId: string): Promise<void> {
     await this.db.query(`UPDATE account SET failed_logins = 0, locked_until = NULL WHERE station_id = $1 AND id = $2`, [this.stationId, accountId]);
   }

@@ -147,6 +147,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  // A dismissed employee, a resident's app account: no more sign-ins, and current tokens stop now.
+  router.post('/auth/accounts/:username/disable', ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
+    try {
+      res.json(await auth.disableAccount(String(req.params.username), res.locals.repo));
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // Activation sets a credential: each attempt is audited like a sign-in, so guessing codes shows.
   router.post('/auth/activate', limited, json, form, async (req, res, next) => {
     const username = String(req.body?.username ?? '');
@@ -251,7 +260,7 @@ const SIGN_IN_FAILED = {
 };
 
 function authError(status: number, vi: string, en: string): OperationOutcomeError {
-  const code = status === 401 ? 'login' : status === 403 ? 'forbidden' : 'invalid';
+  const code = status === 401 ? 'login' : status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'invalid';
   return new OperationOutcomeError(outcome('error', code, bilingual(vi, en)), status);
 }
 
