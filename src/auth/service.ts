@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
 import OAuth2Server from '@node-oauth/oauth2-server';
-import type { Consent, Practitioner } from '@medplum/fhirtypes';
+import type { Consent, Practitioner, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../db/database';
 import type { AccessPolicy } from '../fhir/access';
 import type { MergeFollower } from '../fhir/request';
+import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
 import { ClientAssertionVerifier } from './client-assertion';
 import { createOAuthModel } from './oauth-model';
@@ -66,7 +67,7 @@ export class MergedPatientError extends Error {
  * Services for systems). Protocol work is done by @node-oauth/oauth2-server and jose; this class
  * holds the station's rules: who may sign in, what they are given, how access is revoked.
  */
-export class AuthService implements MergeFollower {
+export class AuthService implements MergeFollower, ConsentFollower {
   readonly store: AuthStore;
   readonly tokens: TokenService;
   readonly oauth: OAuth2Server;
@@ -283,10 +284,35 @@ export class AuthService implements MergeFollower {
    * password working: the resident, or whoever had it, just launched again).
    */
   async withdrawConsent(patientId: string, repo: Repository): Promise<number> {
+    // Credentials and grants first, so the answer counts the grants revoked; setting the Consents
+    // inactive would revoke them too (followConsent), and finds none left.
+    await this.store.clearResidentCredentials(patientId);
+    const revoked = await this.store.revokePatientGrants(patientId);
     const consents = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
     for (const consent of consents.resources) await repo.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
-    await this.store.clearResidentCredentials(patientId);
-    return this.store.revokePatientGrants(patientId);
+    return revoked.length;
+  }
+
+  /**
+   * A Consent was written or deleted through the FHIR API (engine.consentFollowers): when it was
+   * a resident's consent to the app, in force (active, the app's policy), and no longer is — set
+   * inactive, rejected or entered-in-error, its policy or Patient changed, or deleted — every live
+   * grant of that resident's apps is revoked in the write's transaction (`tx`), so their current
+   * access tokens stop at once, as by the withdraw endpoint. Only the change from in force to not
+   * revokes: editing a Consent that stays in force, or one that already was not, leaves the grants
+   * of a later enrolment alone. The password is left as it is (the withdraw endpoint clears it):
+   * no token is given while no Consent is in force (consentHolds).
+   */
+  async followConsent(tx: Queryable, before: Resource | undefined, after: Resource | undefined): Promise<{ audit?: string; patients?: string[] }> {
+    const patientId = appConsentPatient(before);
+    if (patientId === undefined || appConsentPatient(after) === patientId) return {};
+    const revoked = await this.store.revokePatientGrants(patientId, tx);
+    if (!revoked.length) return {};
+    const change = after ? `${after.resourceType === 'Consent' ? (after as Consent).status : 'replaced'}` : 'deleted';
+    return {
+      audit: `app access revoked: Consent/${before!.id} no longer in force (${change}); ${revoked.length} live grants of Patient/${patientId}`,
+      patients: [patientId],
+    };
   }
 
   /**
@@ -392,6 +418,14 @@ export class AuthService implements MergeFollower {
       throw new AuthError(403, `Không được đăng ký quyền vượt quá quyền của chính mình: ${beyond.join(' ')}`, `A client may not register scopes beyond its own: ${beyond.join(' ')}`);
     }
   }
+}
+
+/** The Patient whose consent to the app `resource` is while in force (active, the app's policy); else undefined. */
+function appConsentPatient(resource: Resource | undefined): string | undefined {
+  if (resource?.resourceType !== 'Consent' || resource.status !== 'active') return undefined;
+  const policy = CONSENT_POLICY.split('|')[0];
+  if (!resource.policy?.some((p) => p.uri?.split('|')[0] === policy)) return undefined;
+  return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(resource.patient?.reference ?? '')?.[1];
 }
 
 /** An https URL, or http on the loopback (a developer's machine, tests): where clients may point us. */

@@ -21,6 +21,8 @@ export async function createAuthService(
     records: engine.repo,
     refreshFamilyDays: options.refreshFamilyDays,
   });
+  // A Consent taken out of force through the FHIR API revokes the resident's app grants in its write.
+  engine.consentFollowers.push(auth);
   await auth.bootstrap(options.env, engine.repo);
   return auth;
 }

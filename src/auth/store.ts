@@ -286,14 +286,19 @@ export class AuthStore {
     );
   }
 
-  /** Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once. */
-  async revokePatientGrants(patientId: string): Promise<number> {
-    const rows = await this.db.query<{ id: string }>(
+  /**
+   * Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once.
+   * Through `q` when it is a Consent write's transaction (AuthService.followConsent). The grants are
+   * forgotten by this process at once, before the commit: a request looking one up meanwhile still
+   * finds it live in the database but does not remember it. Returns the ids revoked.
+   */
+  async revokePatientGrants(patientId: string, q: Queryable = this.db): Promise<string[]> {
+    const rows = await q.query<{ id: string }>(
       `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
       [this.stationId, patientId],
     );
     rows.forEach((r) => this.liveGrants.forget(r.id));
-    return rows.length;
+    return rows.map((r) => r.id);
   }
 
   /**

@@ -10,6 +10,7 @@ import { CreateBatcher } from './store/create-batch';
 import type { Assignment } from './store/assignment';
 import type { Derivation } from './store/derivation';
 import { fixedSubscriptionDelivery } from './store/fixed-subscription';
+import { consentFollowing, type ConsentFollower } from './store/consent-followers';
 import { bookingThroughOperations } from '../telemedicine/direct-writes';
 import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
@@ -40,6 +41,11 @@ export interface FhirEngine {
   pack: LoadedPack;
   repo: Repository;
   router: FhirRouter;
+  /**
+   * Told of every Consent write and delete, in its transaction (consent-followers.ts): the auth
+   * service registers itself here when it is built over the engine (src/auth/setup.ts).
+   */
+  consentFollowers: ConsentFollower[];
 }
 
 
@@ -47,6 +53,7 @@ export interface FhirEngine {
 export function createFhirEngine(db: Database, options: EngineOptions): FhirEngine {
   const pack = loadConformancePack(options.profilesDir ?? path.join(PROJECT_ROOT, 'fhir-profiles'));
   const defs = extendDefinitions(loadR4Definitions(), pack);
+  const consentFollowers: ConsentFollower[] = [];
   const repo = new Repository(db, {
     stationId: options.stationId,
     defs,
@@ -59,7 +66,8 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     // So is keeping a resident's app to the booking operations, which every engine serves (the
     // router's): first, so a refused direct write is told which operation to use before any other
     // check of it (a slot taken) answers.
-    derivations: [bookingThroughOperations, ...(options.derivations ?? []), fixedSubscriptionDelivery],
+    // So is telling what follows a resident's Consent (their app's grants) that it changed.
+    derivations: [bookingThroughOperations, ...(options.derivations ?? []), fixedSubscriptionDelivery, consentFollowing(consentFollowers)],
     uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).
@@ -69,5 +77,5 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     createBatch: new CreateBatcher(db),
     prefixes: new PrefixCommonness(),
   });
-  return { defs, pack, repo, router: createFhirRouter(defs, options.version) };
+  return { defs, pack, repo, router: createFhirRouter(defs, options.version), consentFollowers };
 }

@@ -3,7 +3,8 @@ import { launch, registerPublicApp, residentWithAccount } from './smart-helpers'
 
 /**
  * Taking access away takes effect at once (docs/security.md, "Revocation"): an admin disabling an
- * account revokes the tokens already given, so the very next request is refused, and the change is audited.
+ * account, or staff setting a resident's Consent inactive (or deleting it) through the FHIR API,
+ * revokes the tokens already given, so the very next request is refused, and the change is audited.
  * Every request here is made first with the token working, so the grant is in the server's memory
  * of live grants: the revocation must reach it, not wait for it to expire.
  */
@@ -36,6 +37,12 @@ const auditSince = async (since: string, pattern: RegExp): Promise<any[]> => {
   const res = await fhirFetch(`${server.baseUrl}/AuditEvent?date=ge${since}&_count=1000`, { token: auditor });
   expect(res.status).toBe(200);
   return (res.body.entry ?? []).map((e: any) => e.resource).filter((e: any) => pattern.test(e.outcomeDesc ?? ''));
+};
+
+const activeConsent = async (patientId: string): Promise<any> => {
+  const consents = await fhirFetch(`${server.baseUrl}/Consent?patient=Patient/${patientId}&status=active`);
+  expect(consents.body.entry).toHaveLength(1);
+  return consents.body.entry[0].resource;
 };
 
 describe('disabling an account', () => {
@@ -86,5 +93,72 @@ describe('disabling an account', () => {
     const unknown = await disable('no-such-user');
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('a Consent taken out of force through the FHIR API', () => {
+  test("set inactive by a plain update: the app's current access token stops at once, and it is audited", async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const resident = await residentWithAccount(server, 'Ngô');
+    const tokens = await launch(server, app, resident);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+
+    const consent = await activeConsent(resident.patientId);
+    const put = await fhirFetch(`${server.baseUrl}/Consent/${consent.id}`, { method: 'PUT', body: { ...consent, status: 'inactive' } });
+    expect(put.status).toBe(200);
+
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token }));
+    const audited = await auditSince(since, /app access revoked/);
+    expect(audited).toHaveLength(1);
+    expect(audited[0].outcomeDesc).toContain(`Consent/${consent.id}`);
+    expect(audited[0].entity.some((e: any) => e.what?.reference === `Patient/${resident.patientId}`)).toBe(true);
+  });
+
+  test("deleted: the app's current access token stops at once", async () => {
+    const resident = await residentWithAccount(server, 'Dương');
+    const tokens = await launch(server, app, resident);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+
+    const consent = await activeConsent(resident.patientId);
+    expect((await fhirFetch(`${server.baseUrl}/Consent/${consent.id}`, { method: 'DELETE' })).status).toBe(200);
+
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token }));
+  });
+
+  test('in a transaction Bundle: revoked with it, and not when the Bundle fails', async () => {
+    const resident = await residentWithAccount(server, 'Lâm');
+    const tokens = await launch(server, app, resident);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+    const consent = await activeConsent(resident.patientId);
+    const entry = { resource: { ...consent, status: 'inactive' }, request: { method: 'PUT', url: `Consent/${consent.id}` } };
+    // An entry that fails (a version the Patient never had) rolls the whole Bundle back, revocation included.
+    const failing = await fhirFetch(server.baseUrl, {
+      method: 'POST',
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [entry, { request: { method: 'DELETE', url: `Patient/${resident.patientId}`, ifMatch: 'W/"99"' } }] },
+    });
+    expect(failing.status).toBe(412);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+
+    const bundle = await fhirFetch(server.baseUrl, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [entry] } });
+    expect(bundle.status).toBe(200);
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token }));
+  });
+
+  test('an update that leaves it in force leaves the app working', async () => {
+    const resident = await residentWithAccount(server, 'Lý');
+    const tokens = await launch(server, app, resident);
+    const consent = await activeConsent(resident.patientId);
+    const put = await fhirFetch(`${server.baseUrl}/Consent/${consent.id}`, { method: 'PUT', body: { ...consent, dateTime: '2026-01-02T03:04:05Z' } });
+    expect(put.status).toBe(200);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+  });
+
+  test('the withdraw endpoint still counts the grants it revoked', async () => {
+    const resident = await residentWithAccount(server, 'Mai');
+    const tokens = await launch(server, app, resident);
+    const res = await fetch(`${server.origin}/auth/residents/${resident.patientId}/withdraw`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ revokedGrants: 1 });
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token }));
   });
 });
