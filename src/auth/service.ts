@@ -296,7 +296,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
   /**
    * A Consent was written or deleted through the FHIR API (engine.consentFollowers): when it was
    * a resident's consent to the app, in force (active, the app's policy), and no longer is — set
-   * inactive, rejected or entered-in-error, its policy or Patient changed, or deleted — every live
+   * inactive, rejected or entered-in-error, its policy changed, or deleted — every live
    * grant of that resident's apps is revoked in the write's transaction (`tx`), so their current
    * access tokens stop at once, as by the withdraw endpoint. Only the change from in force to not
    * revokes: editing a Consent that stays in force, or one that already was not, leaves the grants
@@ -305,7 +305,9 @@ export class AuthService implements MergeFollower, ConsentFollower {
    */
   async followConsent(tx: Queryable, before: Resource | undefined, after: Resource | undefined): Promise<{ audit?: string; patients?: string[] }> {
     const patientId = appConsentPatient(before);
-    if (patientId === undefined || appConsentPatient(after) === patientId) return {};
+    // Still in force, if for another Patient: a merge repointing the retired record's Consent to
+    // the kept one (its grants follow it, followMerge).
+    if (patientId === undefined || appConsentPatient(after) !== undefined) return {};
     const revoked = await this.store.revokePatientGrants(patientId, tx);
     if (!revoked.length) return {};
     const change = after ? `${after.resourceType === 'Consent' ? (after as Consent).status : 'replaced'}` : 'deleted';
