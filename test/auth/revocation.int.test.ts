@@ -74,6 +74,24 @@ describe('disabling an account', () => {
     expect(audited[0].outcome).toBe('0');
   });
 
+  test("a staff member's session cookie stops at once too", async () => {
+    const username = `cookie-${Date.now()}`;
+    const password = 'một-mật-khẩu-đủ-dài-2';
+    const created = await fetch(`${server.origin}/auth/staff`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ username, password, roles: ['registrar'] }),
+    });
+    expect(created.status).toBe(201);
+    const login = await fetch(`${server.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const read = () => fhirFetch(`${server.baseUrl}/Patient?_count=1`, { token: null, headers: { cookie } });
+    expect((await read()).status).toBe(200);
+    expect((await disable(username)).status).toBe(200);
+    expectRefused(await read());
+  });
+
   test("a resident's account: their app's access token stops at once", async () => {
     const resident = await residentWithAccount(server, 'Vũ');
     const tokens = await launch(server, app, resident);
