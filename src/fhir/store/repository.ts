@@ -30,7 +30,7 @@ import { meetsConstraints } from '../search/match';
 import { canonicalText } from '../search/normalize';
 import { syncedFrom } from '../search/sync-point';
 import { expandValueSetFilters } from '../search/value-sets';
-import { hasErrors, validate, type ProfileRegistry, type ResourceRule } from '../validate/validator';
+import { hasErrors, validate, wellShaped, type ProfileRegistry, type ResourceRule } from '../validate/validator';
 import { auditWrite, patientsOf, queuedAudit, recordAudit } from './audit-log';
 import type { AuditQueue } from './audit-queue';
 import type { CreateBatcher } from './create-batch';
@@ -730,6 +730,9 @@ export class Repository {
    * which a derivation no longer applies removes what it derived from the previous version.
    */
   private async commit(given: Resource, id: string, head: StoredHead | undefined, method: 'POST' | 'PUT' | 'PATCH'): Promise<WriteResult> {
+    // Assignments and derivations read the resource as the definitions type it: a malformed one
+    // (`"subject": {"reference": 5}`) is refused before they see it.
+    if (!wellShaped(given)) throw invalidResource(validate(given, this.ctx.defs, this.ctx.profiles, this.ctx.rules));
     const previous = head && !head.deleted ? head.content : undefined;
     const input = previous ? given : await this.assigned(given);
     const derivations = this.ctx.derivations.filter((d) => d.appliesTo(input, previous) || (previous !== undefined && d.appliesTo(previous)));

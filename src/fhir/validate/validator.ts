@@ -7,6 +7,7 @@ import { provablyClean } from './clean';
 import { inheritedKeyIssues } from './inherited-keys';
 import { bilingualIssue } from './messages';
 import { narrativeIssues } from './narrative';
+import { checkShape } from './shape';
 
 /** Profiles (StructureDefinitions with snapshots) the server enforces when a resource claims them. */
 export interface ProfileRegistry {
@@ -20,15 +21,35 @@ export interface ProfileRegistry {
 export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
 
 /**
- * Validates a resource against the R4 base definitions (cardinality, types, unknown elements,
- * FHIRPath invariants — @medplum/core; the element names its unknown-element check misses —
- * inherited-keys.ts; the narrative rules txt-1/txt-2 its htmlChecks() skips — narrative.ts),
- * required bindings and calendar dates (ours, bindings.ts), and every profile in
- * meta.profile the server holds (a profile it does not hold yields a warning only), then the
- * domain's own rules.
+ * Validates a resource: first its JSON shape (shape.ts: a value of the wrong JSON type, an array
+ * where one value belongs or the reverse, a null, a primitive-extension sibling that is no object),
+ * since every later check (and @medplum/core's FHIRPath utilities) reads the values as the
+ * definitions type them, and those checks see only the elements of the right shape; then against
+ * the R4 base definitions (cardinality, types, unknown elements, FHIRPath invariants —
+ * @medplum/core; the element names its unknown-element check misses — inherited-keys.ts; the
+ * narrative rules txt-1/txt-2 its htmlChecks() skips — narrative.ts), required bindings and
+ * calendar dates (ours, bindings.ts), and every profile in meta.profile the server holds (a
+ * profile it does not hold yields a warning only), then the domain's own rules.
  * Returns all issues; the caller decides whether errors block the write.
  */
 export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry, rules: readonly ResourceRule[] = []): OperationOutcomeIssue[] {
+  const shape = checkShape(resource);
+  if (shape.issues.length === 0) return validateWellShaped(resource, defs, profiles, rules, false);
+  // The other checks run on what has the right shape, for all that is wrong to be answered at once.
+  // An element left out is not reported again (as missing, say), nor are the elements around it
+  // (left empty, or failing an invariant that read it).
+  const around = new Set(shape.issues.flatMap((i) => i.expression ?? []).flatMap(withAncestors));
+  const rest = shape.wellShaped ? validateWellShaped(shape.wellShaped, defs, profiles, rules, true) : inheritedKeyIssues(resource);
+  return [...shape.issues, ...rest.filter((i) => !i.expression?.some((e) => around.has(e)))];
+}
+
+function validateWellShaped(
+  resource: Resource,
+  defs: R4Definitions,
+  profiles: ProfileRegistry,
+  rules: readonly ResourceRule[],
+  malformed: boolean,
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const held: StructureDefinition[] = [];
   for (const url of resource.meta?.profile ?? []) {
@@ -48,7 +69,7 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
   issues.push(...narrativeIssues(resource));
   issues.push(...checkTypedValues(resource, defs));
   for (const profile of held) collect(issues, resource, () => validateAgainstProfile(resource, profile));
-  const refused = hasErrors(issues);
+  const refused = malformed || hasErrors(issues);
   for (const rule of rules) {
     try {
       issues.push(...rule(resource));
@@ -60,6 +81,19 @@ export function validate(resource: Resource, defs: R4Definitions, profiles: Prof
   }
   return issues;
 }
+
+/** `Patient.name[0].given` and the expressions of the elements around it: `Patient.name[0]`, `Patient.name`, `Patient`. */
+function withAncestors(expression: string): string[] {
+  const out = [expression];
+  for (let i = expression.length - 1; i > 0; i--) if (expression[i] === '.' || expression[i] === '[') out.push(expression.slice(0, i));
+  return out;
+}
+
+/**
+ * Whether a resource has the JSON shape its definitions give it (shape.ts): the repository asks
+ * before its assignments and derivations read the resource.
+ */
+export const wellShaped = (resource: Resource): boolean => checkShape(resource).issues.length === 0;
 
 /**
  * `validateResource(resource, { profile })` re-parses the whole profile on every call (42% of the
