@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditEventEntity, Resource } from '@medplum/fhirtypes';
 import type { Actor } from './access';
 import { storedVersionId } from './search/stored-json';
+import { storableText } from './storable-text';
 
 /**
  * AuditEvents shaped like IHE Basic Audit Log Patterns (BALP): who (agent), what (entities: the
@@ -112,7 +113,9 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
     action: ACTION[input.interaction],
     recorded,
     outcome: input.outcome,
-    outcomeDesc: input.outcomeDesc,
+    // The text of a refusal may quote what the request sent (a U+0000, half of a surrogate pair, or
+    // a pair cut by slice()): jsonb would refuse the record, and with it the batch it is written in.
+    outcomeDesc: input.outcomeDesc === undefined ? undefined : storableText(input.outcomeDesc),
     agent: [
       {
         type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
