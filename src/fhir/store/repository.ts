@@ -787,7 +787,8 @@ export class Repository {
       // lastUpdated is replaced by the database with the transaction's time (see writeVersion).
       meta: { ...input.meta, versionId: String(versionId), lastUpdated: new Date().toISOString() },
     } as Resource;
-    const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules);
+    // commit() has checked the shape of what it was given; the assignments and the stamped meta keep it.
+    const issues = validate(resource, this.ctx.defs, this.ctx.profiles, this.ctx.rules, { wellShaped: true });
     if (hasErrors(issues)) throw invalidResource(issues);
     const rows = extractIndexRows(resource, this.extractCtx);
     const patients = patientMembers(rows);

@@ -32,7 +32,15 @@ export type ResourceRule = (resource: Resource) => OperationOutcomeIssue[];
  * profile it does not hold yields a warning only), then the domain's own rules.
  * Returns all issues; the caller decides whether errors block the write.
  */
-export function validate(resource: Resource, defs: R4Definitions, profiles: ProfileRegistry, rules: readonly ResourceRule[] = []): OperationOutcomeIssue[] {
+export function validate(
+  resource: Resource,
+  defs: R4Definitions,
+  profiles: ProfileRegistry,
+  rules: readonly ResourceRule[] = [],
+  options: { wellShaped?: boolean } = {},
+): OperationOutcomeIssue[] {
+  // The repository has asked wellShaped() of what it writes: the walk is not made twice.
+  if (options.wellShaped) return validateWellShaped(resource, defs, profiles, rules, false);
   const shape = checkShape(resource);
   if (shape.issues.length === 0) return validateWellShaped(resource, defs, profiles, rules, false);
   // The other checks run on what has the right shape, for all that is wrong to be answered at once.
