@@ -204,6 +204,10 @@ describe("a resident's app acts in its own name and books only through the opera
       expect(synced.body.entry?.map((e: any) => e.resource.id)).toEqual([staffReading.id]);
       refused(await patch(me.token, `Observation/${staffReading.id}`, [{ op: 'add', path: '/note', value: [{ text: 'Tôi quên uống thuốc' }] }]), 'Observation.performer');
       refused(await put(me.token, { ...staffReading, status: 'amended' }), 'Observation.performer');
+      // Nor delete it: that would erase the clinician's reading from the record as surely.
+      const deleted = await as(me.token, `Observation/${staffReading.id}`, { method: 'DELETE' });
+      expect([deleted.status, deleted.body?.issue?.[0]?.expression]).toEqual([403, ['Observation.performer']]);
+      expect(diagnostics(deleted)).toContain('chỉ được xóa hồ sơ do chính người dùng ghi');
       expect((await stored(`Observation/${staffReading.id}`)).meta.versionId).toBe('1');
       // One's own reading cannot be turned into the doctor's.
       const own = (await post(me.token, homeReading())).body;

@@ -253,6 +253,31 @@ export function requireOwnRequests(resource: Resource, previous: Resource | unde
   }
 }
 
+/**
+ * 403 unless every "who" field of the stored `resource` a patient-context client deletes names
+ * `own`: the app may delete what it wrote in the resident's name, not a clinician's reading,
+ * diagnosis or request that its rewriting is refused for (above) — deleting one would erase it
+ * from the record as surely as rewriting it.
+ */
+export function requireOwnDeletion(resource: Resource, own: string, baseUrl: string): void {
+  const type = resource.resourceType;
+  for (const field of [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])]) {
+    if (valuesAt(resource, field).every((v) => isOwn(v as Reference, own, baseUrl))) continue;
+    throw new OperationOutcomeError(
+      outcome(
+        'error',
+        'forbidden',
+        bilingual(
+          `Ứng dụng chỉ được xóa hồ sơ do chính người dùng ghi: ${type}.${field} ghi tên nhân viên y tế hoặc người khác`,
+          `A patient-context client deletes only what was written in its own name: ${type}.${field} names a practitioner or someone else`,
+        ),
+        [`${type}.${field}`],
+      ),
+      403,
+    );
+  }
+}
+
 /** The values at a dotted path of JSON names, through arrays: `performer.actor` of an Immunization is every performer's actor. */
 function valuesAt(resource: unknown, path: string): unknown[] {
   let current: unknown[] = [resource];

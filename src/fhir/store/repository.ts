@@ -39,7 +39,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
-import { requireOwnRequests } from './own-requests';
+import { requireOwnDeletion, requireOwnRequests } from './own-requests';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -648,6 +648,8 @@ export class Repository {
 
   private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: WriteOptions['ifMatch']): Promise<void> {
     this.requireOwnChart(this.patientsIn(head.content));
+    const own = this.ctx.access.patientCompartment;
+    if (own !== undefined && !this.ctx.byOperation) requireOwnDeletion(head.content, own, this.ctx.baseUrl);
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
