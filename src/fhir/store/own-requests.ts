@@ -236,14 +236,8 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
 
 /** 403 unless every "who" field of `resource` names `own` (see above); `previous` is the stored version an update replaces. */
 export function requireOwnRequests(resource: Resource, previous: Resource | undefined, own: string, baseUrl: string): void {
-  const type = resource.resourceType;
-  const fields = [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])];
-  for (const field of fields) {
-    const values = valuesAt(resource, field);
-    if (values.length === 0) continue;
-    if (MAY_STAY[type]?.includes(field) && previous && sameJson(values, valuesAt(previous, field))) continue;
-    if (!values.every((v) => isOwn(v as Reference, own, baseUrl))) throw inSomeoneElsesName(`${type}.${field}`, own);
-  }
+  const field = foreignField(resource, own, baseUrl, previous);
+  if (field) throw inSomeoneElsesName(field, own);
   if (resource.resourceType === 'Appointment') {
     const before = previous?.resourceType === 'Appointment' ? previous.participant : [];
     for (const p of resource.participant ?? []) {
@@ -260,22 +254,28 @@ export function requireOwnRequests(resource: Resource, previous: Resource | unde
  * from the record as surely as rewriting it.
  */
 export function requireOwnDeletion(resource: Resource, own: string, baseUrl: string): void {
+  const field = foreignField(resource, own, baseUrl);
+  if (!field) return;
+  const text = bilingual(
+    `Ứng dụng chỉ được xóa hồ sơ do chính người dùng ghi: ${field} ghi tên nhân viên y tế hoặc người khác`,
+    `A patient-context client deletes only what was written in its own name: ${field} names a practitioner or someone else`,
+  );
+  throw new OperationOutcomeError(outcome('error', 'forbidden', text, [field]), 403);
+}
+
+/**
+ * The first "who" field of `resource` (as `Type.path`) naming anyone but `own`; one that `previous`
+ * holds unchanged is let stay where MAY_STAY says so.
+ */
+function foreignField(resource: Resource, own: string, baseUrl: string, previous?: Resource): string | undefined {
   const type = resource.resourceType;
   for (const field of [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])]) {
-    if (valuesAt(resource, field).every((v) => isOwn(v as Reference, own, baseUrl))) continue;
-    throw new OperationOutcomeError(
-      outcome(
-        'error',
-        'forbidden',
-        bilingual(
-          `Ứng dụng chỉ được xóa hồ sơ do chính người dùng ghi: ${type}.${field} ghi tên nhân viên y tế hoặc người khác`,
-          `A patient-context client deletes only what was written in its own name: ${type}.${field} names a practitioner or someone else`,
-        ),
-        [`${type}.${field}`],
-      ),
-      403,
-    );
+    const values = valuesAt(resource, field);
+    if (values.every((v) => isOwn(v as Reference, own, baseUrl))) continue;
+    if (MAY_STAY[type]?.includes(field) && previous && sameJson(values, valuesAt(previous, field))) continue;
+    return `${type}.${field}`;
   }
+  return undefined;
 }
 
 /** The values at a dotted path of JSON names, through arrays: `performer.actor` of an Immunization is every performer's actor. */
