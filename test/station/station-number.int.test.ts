@@ -132,3 +132,31 @@ test('npm run number-residents numbers the residents who have no number, through
 
   expect(await numberUnnumberedResidents(server.engine.repo, loadStationConfig(), server.db)).toEqual({ numbered: 0, changedMeanwhile: 0 });
 });
+
+test('npm run number-residents leaves a resident edited by staff while it ran as the staff member wrote it, counts them, and numbers them on the next run', async () => {
+  const created = (await register(person())).body as Patient;
+  const without = { ...created, identifier: created.identifier!.filter((i) => i.system !== VN_CORE.patientInternalId) };
+  const dropped = (await fhirFetch(`${server.baseUrl}/Patient/${created.id}`, { method: 'PUT', body: without })).body as Patient;
+
+  // The staff member's edit lands between the backfill's read of the resident and its write: the
+  // backfill draws the number (through `db`) after reading the page, so the edit is made then.
+  const edited = { ...dropped, telecom: [{ system: 'phone' as const, value: '0912345678' }] };
+  let editStatus: number | undefined;
+  const editingDb = {
+    query: async <T,>(sql: string, params?: readonly unknown[], name?: string): Promise<T[]> => {
+      if (editStatus === undefined) editStatus = (await fhirFetch(`${server.baseUrl}/Patient/${created.id}`, { method: 'PUT', body: edited })).status;
+      return server.db.query<T>(sql, params, name);
+    },
+  };
+  expect(await numberUnnumberedResidents(server.engine.repo, loadStationConfig(), editingDb)).toEqual({ numbered: 0, changedMeanwhile: 1 });
+  expect(editStatus).toBe(200);
+  const kept = (await fhirFetch(`${server.baseUrl}/Patient/${created.id}`)).body as Patient;
+  expect(kept.meta!.versionId).toBe('3');
+  expect(kept.telecom).toEqual(edited.telecom);
+  expect(numbersOf(kept)).toEqual([]);
+
+  expect(await numberUnnumberedResidents(server.engine.repo, loadStationConfig(), server.db)).toEqual({ numbered: 1, changedMeanwhile: 0 });
+  const numbered = (await fhirFetch(`${server.baseUrl}/Patient/${created.id}`)).body as Patient;
+  expect(numbered.telecom).toEqual(edited.telecom);
+  expect(numbersOf(numbered)).toHaveLength(1);
+});
