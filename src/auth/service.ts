@@ -108,7 +108,10 @@ export class AuthService implements MergeFollower, ConsentFollower {
   async bootstrap(env: NodeJS.ProcessEnv, repo: Repository): Promise<void> {
     const { STATION_ADMIN_USERNAME: username, STATION_ADMIN_PASSWORD: password } = env;
     if (username && password && !(await this.store.hasAdmin())) {
-      await this.createStaff({ username, password, roles: ['admin'], name: username }, repo);
+      // A refused password stops the start with the variable named: better than an admin anyone can guess.
+      await this.createStaff({ username, password, roles: ['admin'], name: username }, repo).catch((err: unknown) => {
+        throw err instanceof AuthError ? new Error(`STATION_ADMIN_USERNAME / STATION_ADMIN_PASSWORD: ${err.en}`) : err;
+      });
     }
     const { FHIR_BOOTSTRAP_CLIENT_ID: clientId, FHIR_BOOTSTRAP_CLIENT_SECRET: secret } = env;
     if (clientId && secret) {
@@ -204,7 +207,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
     repo: Repository,
   ): Promise<Account> {
     if (!/^[a-z0-9._-]{3,64}$/i.test(input.username)) throw new AuthError(400, 'Tên đăng nhập 3–64 ký tự chữ, số, . _ -', 'Username: 3-64 letters, digits, . _ -');
-    const problem = passwordProblem(input.password);
+    const problem = passwordProblem(input.password, input.username);
     if (problem) throw new AuthError(400, problem.split(' / ')[0], problem.split(' / ')[1]);
     if (!input.roles.length || !input.roles.every(isRole)) throw new AuthError(400, 'Vai trò không hợp lệ', 'Roles must be among admin, clinician, registrar, officer, auditor');
     let practitionerId = input.practitionerId;
@@ -272,7 +275,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
     const account = await this.store.accountByUsername(username);
     const valid = account?.kind === 'resident' && account.activationHash === hashToken(code) && account.activationExpires! > new Date();
     if (!valid) throw new AuthError(400, 'Mã kích hoạt không đúng hoặc đã hết hạn', 'Activation code is wrong or expired');
-    const problem = passwordProblem(password);
+    const problem = passwordProblem(password, username);
     if (problem) throw new AuthError(400, problem.split(' / ')[0], problem.split(' / ')[1]);
     await this.store.setPassword(account!.id, await hashPassword(password));
     return account!;

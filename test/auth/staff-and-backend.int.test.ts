@@ -28,7 +28,7 @@ describe('staff accounts, sessions and backend services', () => {
     fetch(`${server.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   test('the first admin comes from the environment; admins create staff linked to a Practitioner', async () => {
-    const login = await post('/auth/login', { username: 'admin', password: 'admin-test-password', mode: 'token' });
+    const login = await post('/auth/login', { username: 'admin', password: 'station-test-password', mode: 'token' });
     expect(login.status).toBe(200);
     const admin = (await login.json()).access_token;
     const created = await post('/auth/staff', { username: 'y-ta-lan', password: 'mat-khau-dai-du', roles: ['clinician'], name: 'Y tá Lan' }, { authorization: `Bearer ${admin}` });
@@ -40,6 +40,22 @@ describe('staff accounts, sessions and backend services', () => {
     expect((await post('/auth/staff', { username: 'x-y-z', password: 'mat-khau-dai-du', roles: ['admin'] }, { authorization: `Bearer ${clinician}` })).status).toBe(403);
     expect((await post('/auth/staff', { username: 'y-ta-lan', password: 'mat-khau-dai-du', roles: ['clinician'] }, { authorization: `Bearer ${admin}` })).status).toBe(409);
     expect((await post('/auth/staff', { username: 'short-pw', password: '123', roles: ['clinician'] }, { authorization: `Bearer ${admin}` })).status).toBe(400);
+  });
+
+  test('a password people often choose, or one containing the username, is refused in Vietnamese and English, and no account is made', async () => {
+    const admin = (await (await post('/auth/login', { username: 'admin', password: 'station-test-password', mode: 'token' })).json()).access_token;
+    const refused = async (username: string, password: string, text: RegExp): Promise<void> => {
+      const res = await post('/auth/staff', { username, password, roles: ['clinician'] }, { authorization: `Bearer ${admin}` });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.resourceType).toBe('OperationOutcome');
+      expect(JSON.stringify(body)).toMatch(text);
+      expect((await post('/auth/login', { username, password, mode: 'token' })).status).toBe(401);
+    };
+    // From the list of leaked passwords, whatever the case: "anhyeuem" is Vietnamese for "I love you".
+    for (const password of ['password1', 'ANHYEUEM', 'qwertyuiop', 'abc12345']) await refused('bs-common', password, /quá phổ biến.*too common/s);
+    await refused('bs-tuan', 'Mat-khau-BS-Tuan', /không được chứa tên đăng nhập.*must not contain the username/s);
+    expect((await post('/auth/staff', { username: 'bs-common', password: 'một câu đủ dài của tôi', roles: ['clinician'] }, { authorization: `Bearer ${admin}` })).status).toBe(201);
   });
 
   test('a session cookie is httpOnly and SameSite, and unsafe requests with it need the CSRF token', async () => {

@@ -35,7 +35,7 @@ export interface TestServer {
 }
 
 export const BOOTSTRAP_CLIENT = { id: 'bootstrap-test', secret: 'bootstrap-test-secret' };
-const ADMIN = { username: 'admin', password: 'admin-test-password' };
+const ADMIN = { username: 'admin', password: 'station-test-password' };
 
 /** Default bearer token per server origin, so tests talk to the API as a signed-in clinician. */
 const defaultTokens = new Map<string, string>();

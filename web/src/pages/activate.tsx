@@ -50,7 +50,7 @@ export function ActivatePage() {
             <label>
               Mật khẩu mới
               <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" required minLength={8} />
-              <span className="hint">Ít nhất 8 ký tự, không chỉ gồm chữ số</span>
+              <span className="hint">Ít nhất 8 ký tự, không chỉ gồm chữ số, không chứa tên đăng nhập, không phải mật khẩu phổ biến (như anhyeuem, password1)</span>
             </label>
             <label>
               Nhập lại mật khẩu
