@@ -287,13 +287,20 @@ export class AuthService implements MergeFollower, ConsentFollower {
    * password working: the resident, or whoever had it, just launched again).
    */
   async withdrawConsent(patientId: string, repo: Repository): Promise<number> {
-    // Credentials and grants first, so the answer counts the grants revoked; setting the Consents
-    // inactive would revoke them too (followConsent), and finds none left.
-    await this.store.clearResidentCredentials(patientId);
-    const revoked = await this.store.revokePatientGrants(patientId);
-    const consents = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
-    for (const consent of consents.resources) await repo.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
-    return revoked.length;
+    // One transaction: a Consent that cannot be set inactive (a write refused, a conflict) leaves the
+    // password, the grants and every Consent as they were — the resident is told to try again, not
+    // left with a withdrawal half done that the record does not show.
+    return repo.withTransaction(async (tx) => {
+      // Credentials and grants first, so the answer counts the grants revoked; setting the Consents
+      // inactive would revoke them too (followConsent), and finds none left.
+      const revoked = await tx.onConnection(async (q) => {
+        await this.store.clearResidentCredentials(patientId, q);
+        return this.store.revokePatientGrants(patientId, q);
+      });
+      const consents = await tx.search(tx.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
+      for (const consent of consents.resources) await tx.update('Consent', consent.id!, { ...consent, status: 'inactive' } as Consent);
+      return revoked.length;
+    });
   }
 
   /**

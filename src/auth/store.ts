@@ -279,8 +279,8 @@ export class AuthStore {
    * Consent withdrawn: the resident's password and any pending activation code stop working, so
    * no new launch starts until staff enrol them again (a new Consent and activation code).
    */
-  async clearResidentCredentials(patientId: string): Promise<void> {
-    await this.db.query(
+  async clearResidentCredentials(patientId: string, q: Queryable = this.db): Promise<void> {
+    await q.query(
       `UPDATE account SET password_hash = NULL, activation_hash = NULL, activation_expires = NULL WHERE station_id = $1 AND patient_id = $2`,
       [this.stationId, patientId],
     );

@@ -1,0 +1,58 @@
+import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { launch, registerPublicApp, residentWithAccount } from './smart-helpers';
+
+/**
+ * Withdrawing a resident's consent (`POST /auth/residents/{id}/withdraw`) is one transaction: the
+ * password and activation code cleared, the app grants revoked and every active Consent set
+ * inactive, or none of it. Here the database refuses the Consent's new version (a trigger this
+ * test installs in its throwaway database, standing for any failure of that write): the app keeps
+ * working, the password still signs in, and the Consent is still in force — the record and the
+ * resident's access agree. Without the trigger the same withdrawal goes through.
+ */
+
+let server: TestServer;
+let app: string;
+let registrar: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  app = await registerPublicApp(server);
+  registrar = await server.staffToken(['registrar']);
+}, 180_000);
+afterAll(() => server?.close());
+
+const withdraw = (patientId: string) =>
+  fetch(`${server.origin}/auth/residents/${patientId}/withdraw`, { method: 'POST', headers: { authorization: `Bearer ${registrar}` } });
+const consentStatuses = async (patientId: string): Promise<string[]> =>
+  ((await fhirFetch(`${server.baseUrl}/Consent?patient=Patient/${patientId}`)).body.entry ?? []).map((e: any) => e.resource.status);
+
+test('a withdrawal whose Consent cannot be written changes nothing: the app, the password and the Consent all stay as they were', async () => {
+  const resident = await residentWithAccount(server, 'Hà');
+  const tokens = await launch(server, app, resident);
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+
+  await server.db.query(`CREATE FUNCTION refuse_consent() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.resource_type = 'Consent' THEN RAISE EXCEPTION 'test: the Consent write fails'; END IF; RETURN NEW; END $$`);
+  await server.db.query(`CREATE TRIGGER refuse_consent BEFORE INSERT OR UPDATE ON resource FOR EACH ROW EXECUTE FUNCTION refuse_consent()`);
+  try {
+    const failed = await withdraw(resident.patientId);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect((await failed.json()).resourceType).toBe('OperationOutcome');
+  } finally {
+    await server.db.query(`DROP TRIGGER refuse_consent ON resource`);
+    await server.db.query(`DROP FUNCTION refuse_consent()`);
+  }
+
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(200);
+  expect(await consentStatuses(resident.patientId)).toEqual(['active']);
+  const again = await launch(server, app, resident);
+  expect(again.patient).toBe(resident.patientId);
+
+  // The same withdrawal, the database willing: all of it at once.
+  const done = await withdraw(resident.patientId);
+  expect(done.status).toBe(200);
+  expect(await done.json()).toEqual({ revokedGrants: 2 });
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token })).status).toBe(401);
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: again.access_token })).status).toBe(401);
+  expect(await consentStatuses(resident.patientId)).toEqual(['inactive']);
+  await expect(launch(server, app, resident)).rejects.toThrow();
+});
