@@ -156,10 +156,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
    */
   async consentHolds(patientId: string): Promise<boolean> {
     const repo = this.options.records;
-    if (!repo) return false;
-    const policy = CONSENT_POLICY.split('|')[0];
-    const found = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
-    return found.resources.some((c) => (c as Consent).policy?.some((p) => p.uri?.split('|')[0] === policy));
+    return repo ? (await this.consentInForce(patientId, repo)) !== undefined : false;
   }
 
   checkPassword(username: string, password: string, kind?: Account['kind']): Promise<LoginResult> {
@@ -237,37 +234,33 @@ export class AuthService implements MergeFollower, ConsentFollower {
    */
   async enrolResident(patientId: string, username: string, repo: Repository): Promise<{ username: string; activationCode: string; consentId: string; expires: string }> {
     if (!/^[a-z0-9._-]{3,64}$/i.test(username)) throw new AuthError(400, 'Tên đăng nhập 3–64 ký tự chữ, số, . _ -', 'Username: 3-64 letters, digits, . _ -');
-    await repo.read('Patient', patientId);
-    const consent: Consent = {
-      resourceType: 'Consent',
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
-      patient: { reference: `Patient/${patientId}` },
-      dateTime: new Date().toISOString(),
-      policy: [{ uri: CONSENT_POLICY }],
-      provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATRQT' }] },
-    };
-    const consentId = (await repo.create(consent)).resource.id!;
-    const activationCode = String(randomInt(100_000_000, 1_000_000_000));
-    const expires = new Date(Date.now() + ACTIVATION_DAYS * 86_400_000);
-    const existing = await this.store.accountByPatient(patientId);
-    if (existing) {
-      await this.store.setActivation(existing.id, hashToken(activationCode), expires);
-      return { username: existing.username, activationCode, consentId, expires: expires.toISOString() };
-    }
-    const account = await this.store.insertAccount({
-      kind: 'resident',
-      username,
-      passwordHash: null,
-      roles: [],
-      practitionerId: null,
-      patientId,
-      activationHash: hashToken(activationCode),
-      activationExpires: expires,
+    // One transaction: a taken username (409) leaves no Consent behind that the resident never gave.
+    return repo.withTransaction(async (tx) => {
+      await tx.read('Patient', patientId);
+      // Enrolling a resident whose consent is in force (a lost code, a new phone) hands over a new
+      // code under that Consent: a second one would need withdrawing twice.
+      const consentId = (await this.consentInForce(patientId, tx)) ?? (await tx.create(appConsent(patientId))).resource.id!;
+      const activationCode = String(randomInt(100_000_000, 1_000_000_000));
+      const activationHash = hashToken(activationCode);
+      const expires = new Date(Date.now() + ACTIVATION_DAYS * 86_400_000);
+      const account = await tx.onConnection(async (q) => {
+        const existing = await this.store.accountByPatient(patientId, q);
+        if (existing) {
+          await this.store.setActivation(existing.id, activationHash, expires, q);
+          return existing;
+        }
+        const kind = 'resident' as const;
+        return this.store.insertAccount({ kind, username, passwordHash: null, roles: [], practitionerId: null, patientId, activationHash, activationExpires: expires }, q);
+      });
+      if (!account) throw new AuthError(409, 'Tên đăng nhập đã được dùng', 'Username is taken');
+      return { username: account.username, activationCode, consentId, expires: expires.toISOString() };
     });
-    if (!account) throw new AuthError(409, 'Tên đăng nhập đã được dùng', 'Username is taken');
-    return { username, activationCode, consentId, expires: expires.toISOString() };
+  }
+
+  /** The id of the resident's active Consent to the app (the app's policy, any version), if any. */
+  private async consentInForce(patientId: string, repo: Repository): Promise<string | undefined> {
+    const found = await repo.search(repo.parseSearch('Consent', [['patient', `Patient/${patientId}`], ['status', 'active']]));
+    return found.resources.find((c) => appConsentPatient(c) === patientId)?.id;
   }
 
   /** The resident sets their password with the activation code (once); returns their account. */
@@ -430,6 +423,20 @@ export class AuthService implements MergeFollower, ConsentFollower {
       throw new AuthError(403, `Không được đăng ký quyền vượt quá quyền của chính mình: ${beyond.join(' ')}`, `A client may not register scopes beyond its own: ${beyond.join(' ')}`);
     }
   }
+}
+
+/** The Consent staff record when they enrol a resident for the app. */
+function appConsent(patientId: string): Consent {
+  return {
+    resourceType: 'Consent',
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
+    patient: { reference: `Patient/${patientId}` },
+    dateTime: new Date().toISOString(),
+    policy: [{ uri: CONSENT_POLICY }],
+    provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATRQT' }] },
+  };
 }
 
 /** The Patient whose consent to the app `resource` is while in force (active, the app's policy); else undefined. */

@@ -114,8 +114,8 @@ export class AuthStore {
     return rows[0] && accountOf(rows[0]);
   }
 
-  async accountByPatient(patientId: string): Promise<Account | undefined> {
-    const rows = await this.db.query(`SELECT * FROM account WHERE station_id = $1 AND patient_id = $2`, [this.stationId, patientId]);
+  async accountByPatient(patientId: string, q: Queryable = this.db): Promise<Account | undefined> {
+    const rows = await q.query(`SELECT * FROM account WHERE station_id = $1 AND patient_id = $2`, [this.stationId, patientId]);
     return rows[0] && accountOf(rows[0]);
   }
 
@@ -125,8 +125,8 @@ export class AuthStore {
   }
 
   /** Inserts an account; a taken username answers undefined. */
-  async insertAccount(a: Omit<Account, 'id' | 'failedLogins' | 'lockedUntil' | 'disabled'>): Promise<Account | undefined> {
-    const rows = await this.db.query(
+  async insertAccount(a: Omit<Account, 'id' | 'failedLogins' | 'lockedUntil' | 'disabled'>, q: Queryable = this.db): Promise<Account | undefined> {
+    const rows = await q.query(
       `INSERT INTO account (station_id, id, kind, username, password_hash, roles, practitioner_id, patient_id, activation_hash, activation_expires)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (station_id, username) DO NOTHING RETURNING *`,
@@ -143,8 +143,8 @@ export class AuthStore {
     );
   }
 
-  async setActivation(accountId: string, activationHash: string, expires: Date): Promise<void> {
-    await this.db.query(`UPDATE account SET activation_hash = $3, activation_expires = $4 WHERE station_id = $1 AND id = $2`, [
+  async setActivation(accountId: string, activationHash: string, expires: Date, q: Queryable = this.db): Promise<void> {
+    await q.query(`UPDATE account SET activation_hash = $3, activation_expires = $4 WHERE station_id = $1 AND id = $2`, [
       this.stationId,
       accountId,
       activationHash,

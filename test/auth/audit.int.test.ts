@@ -80,7 +80,7 @@ describe('audit trail', () => {
     });
     const { activationCode } = (await enrol.json()) as { activationCode: string };
     const activate = (code: string): Promise<Response> =>
-      fetch(`${server.origin}/auth/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lich-su', code, password: 'mat-khau-lich-su' }) });
+      fetch(`${server.origin}/auth/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lich-su', code, password: 'mat-khau-cua-toi-1' }) });
     const wrong = activationCode === '123456789' ? '987654321' : '123456789';
     expect((await activate(wrong)).status).toBe(400);
     expect((await activate(activationCode)).status).toBe(204);
