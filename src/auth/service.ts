@@ -308,12 +308,14 @@ export class AuthService implements MergeFollower, ConsentFollower {
    */
   async followConsent(tx: Queryable, before: Resource | undefined, after: Resource | undefined): Promise<{ audit?: string; patients?: string[] }> {
     const patientId = appConsentPatient(before);
-    // Still in force, if for another Patient: a merge repointing the retired record's Consent to
-    // the kept one (its grants follow it, followMerge).
-    if (patientId === undefined || appConsentPatient(after) !== undefined) return {};
+    // Still in force for the same Patient: nothing to stop. Moved to another Patient (an edit
+    // naming someone else), the first one's consent is no longer in force: their grants stop. A
+    // merge moves the retired record's grants to the kept one before it repoints the Consent
+    // (followMerge), so this then finds none left to revoke.
+    if (patientId === undefined || appConsentPatient(after) === patientId) return {};
     const revoked = await this.store.revokePatientGrants(patientId, tx);
     if (!revoked.length) return {};
-    const change = after ? `${after.resourceType === 'Consent' ? (after as Consent).status : 'replaced'}` : 'deleted';
+    const change = !after ? 'deleted' : appConsentPatient(after) ? 'moved to another Patient' : after.resourceType === 'Consent' ? (after as Consent).status : 'replaced';
     return {
       audit: `app access revoked: Consent/${before!.id} no longer in force (${change}); ${revoked.length} live grants of Patient/${patientId}`,
       patients: [patientId],

@@ -56,3 +56,21 @@ test('a withdrawal whose Consent cannot be written changes nothing: the app, the
   expect(await consentStatuses(resident.patientId)).toEqual(['inactive']);
   await expect(launch(server, app, resident)).rejects.toThrow();
 });
+
+test("a Consent moved to another Patient by a plain edit stops the first resident's app at once, and says so in the audit trail", async () => {
+  const since = new Date(Date.now() - 1000).toISOString();
+  const first = await residentWithAccount(server, 'Vi');
+  const tokens = await launch(server, app, first);
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${first.patientId}`, { token: tokens.access_token })).status).toBe(200);
+  const other = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Vi', given: ['Văn', 'Khác'] }] } })).body.id;
+
+  const [consent] = (await fhirFetch(`${server.baseUrl}/Consent?patient=Patient/${first.patientId}&status=active`)).body.entry.map((e: any) => e.resource);
+  const moved = await fhirFetch(`${server.baseUrl}/Consent/${consent.id}`, { method: 'PUT', body: { ...consent, patient: { reference: `Patient/${other}` } } });
+  expect(moved.status).toBe(200);
+
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${first.patientId}`, { token: tokens.access_token })).status).toBe(401);
+  await server.engine.repo.flushAudit();
+  const auditor = await server.staffToken(['auditor']);
+  const events = (await fhirFetch(`${server.baseUrl}/AuditEvent?date=ge${since}&_count=1000`, { token: auditor })).body.entry.map((e: any) => e.resource);
+  expect(events.filter((e: any) => /app access revoked: Consent\/.*moved to another Patient/.test(e.outcomeDesc ?? ''))).toHaveLength(1);
+});

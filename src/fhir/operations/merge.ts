@@ -55,20 +55,22 @@ export const patientMerge: Interaction = async (req, _params, ctx) => {
     // The source first: it frees the identifiers the target takes (the constraints are checked per statement).
     await repo.update('Patient', source.id!, retired, { ifMatch: Number(source.meta!.versionId) });
     const result = await repo.update('Patient', target.id!, merged, { ifMatch: Number(target.meta!.versionId) });
-    for (const { resourceType, id } of records) {
-      // Read again: moving a measurement may already have moved what the server derives from it (a z-score).
-      const head = await repo.readHeadOrFail(resourceType, id!);
-      if (head.deleted) continue;
-      await repo.update(resourceType, id!, repointed(head.content, source.id!, target.id!, ctx.baseUrl), { ifMatch: head.versionId });
-    }
     // What is bound to the source outside the record (a resident's app account and its grants)
     // follows it in this transaction, and is audited as the caller's change beside the records.
+    // Before the records: a Consent repointed while the grants were still the source's would read
+    // as consent moved away from the source, and stop them (AuthService.followConsent).
     for (const follower of ctx.mergeFollowers ?? []) {
       const followed = await repo.onConnection((tx) => follower.followMerge(tx, source.id!, target.id!));
       if (followed.audit) {
         await repo.auditChange({ interaction: 'operation', outcome: '0', outcomeDesc: followed.audit, entities: [], patients: [source.id!, target.id!] });
       }
       if (followed.afterCommit) afterCommit.push(followed.afterCommit);
+    }
+    for (const { resourceType, id } of records) {
+      // Read again: moving a measurement may already have moved what the server derives from it (a z-score).
+      const head = await repo.readHeadOrFail(resourceType, id!);
+      if (head.deleted) continue;
+      await repo.update(resourceType, id!, repointed(head.content, source.id!, target.id!, ctx.baseUrl), { ifMatch: head.versionId });
     }
     return answer(req, result.resource as Patient, records.length, false);
   });
