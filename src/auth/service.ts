@@ -345,6 +345,28 @@ export class AuthService implements MergeFollower, ConsentFollower {
   }
 
   /**
+   * An admin enables a disabled account again, audited in the same transaction. Nothing it had is
+   * given back: its grants stay revoked and the person signs in again. A resident still needs what
+   * every sign-in and token needs (a password, which withdrawing consent clears, and a Consent in
+   * force: oauth-model.ts's mayHaveTokens), so enabling a withdrawn resident's account gives their
+   * app nothing until they are enrolled again.
+   */
+  async enableAccount(username: string, repo: Repository): Promise<{ username: string; kind: Account['kind']; disabled: false }> {
+    return repo.withTransaction(async (tx) => {
+      const account = await tx.onConnection((q) => this.store.enableAccount(username, q));
+      if (!account) throw new AuthError(404, 'Không có tài khoản này', 'No such account');
+      await tx.auditChange({
+        interaction: 'operation',
+        outcome: '0',
+        outcomeDesc: `account enabled: ${account.username} (${account.kind}, account ${account.id})`,
+        entities: account.practitionerId ? [`Practitioner/${account.practitionerId}`] : [],
+        patients: account.patientId ? [account.patientId] : [],
+      });
+      return { username: account.username, kind: account.kind, disabled: false as const };
+    });
+  }
+
+  /**
    * Patient/$merge retired `retired` into `surviving`: the resident's app account and its live
    * grants are bound to the kept record, in the merge's transaction (`tx`: this service and the
    * FHIR engine share one database, src/main.ts). Their Consent moves with the records (it is in

@@ -184,6 +184,15 @@ export class AuthStore {
     return { account, grants: ids };
   }
 
+  /**
+   * Enables a disabled account again, through `q` (the admin's transaction). Its revoked grants
+   * stay revoked: the person signs in again. Undefined when there is no such account.
+   */
+  async enableAccount(username: string, q: Queryable = this.db): Promise<Account | undefined> {
+    const rows = await q.query(`UPDATE account SET disabled = false WHERE station_id = $1 AND username = $2 RETURNING *`, [this.stationId, username]);
+    return rows[0] && accountOf(rows[0]);
+  }
+
   async recordSuccess(accountId: string): Promise<void> {
     await this.db.query(`UPDATE account SET failed_logins = 0, locked_until = NULL WHERE station_id = $1 AND id = $2`, [this.stationId, accountId]);
   }

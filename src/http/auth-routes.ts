@@ -156,6 +156,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  // Back at work: the account signs in again; what was revoked stays revoked.
+  router.post('/auth/accounts/:username/enable', ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
+    try {
+      res.json(await auth.enableAccount(String(req.params.username), res.locals.repo));
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // Activation sets a credential: each attempt is audited like a sign-in, so guessing codes shows.
   router.post('/auth/activate', limited, json, form, async (req, res, next) => {
     const username = String(req.body?.username ?? '');

@@ -1,5 +1,5 @@
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { launch, registerPublicApp, residentWithAccount } from './smart-helpers';
+import { APP_REDIRECT, authorize, launch, pkcePair, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
 /**
  * Taking access away takes effect at once (docs/security.md, "Revocation"): an admin disabling an
@@ -23,6 +23,9 @@ afterAll(() => server?.close());
 
 const disable = (username: string, token = admin) =>
   fetch(`${server.origin}/auth/accounts/${encodeURIComponent(username)}/disable`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+const enable = (username: string, token = admin) =>
+  fetch(`${server.origin}/auth/accounts/${encodeURIComponent(username)}/enable`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
 /** A 401 with the bilingual OperationOutcome, Vietnamese first. */
 const expectRefused = (res: { status: number; headers: Headers; body: any }): void => {
@@ -111,6 +114,98 @@ describe('disabling an account', () => {
     const unknown = await disable('no-such-user');
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('enabling an account again', () => {
+  const staffMember = async (role: string): Promise<{ username: string; password: string }> => {
+    const username = `back-${role}-${Date.now()}`;
+    const password = 'một-mật-khẩu-đủ-dài-3';
+    const created = await fetch(`${server.origin}/auth/staff`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ username, password, roles: [role] }),
+    });
+    expect(created.status).toBe(201);
+    return { username, password };
+  };
+  const signIn = (username: string, password: string) =>
+    fetch(`${server.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password, mode: 'token' }) });
+
+  test("a staff member signs in again, but the session revoked by disabling stays revoked; enabling is audited", async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const { username, password } = await staffMember('clinician');
+    const { access_token: before } = (await (await signIn(username, password)).json()) as { access_token: string };
+    expect((await disable(username)).status).toBe(200);
+
+    const res = await enable(username);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ username, kind: 'staff', disabled: false });
+
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient?_count=1`, { token: before }));
+    const again = await signIn(username, password);
+    expect(again.status).toBe(200);
+    const { access_token: after } = (await again.json()) as { access_token: string };
+    expect((await fhirFetch(`${server.baseUrl}/Patient?_count=1`, { token: after })).status).toBe(200);
+    const audited = await auditSince(since, new RegExp(`account enabled: ${username}`));
+    expect(audited).toHaveLength(1);
+    expect(audited[0].outcome).toBe('0');
+    expect(audited[0].entity.some((e: any) => /^Practitioner\//.test(e.what?.reference ?? ''))).toBe(true);
+  });
+
+  test("a resident's app: its revoked tokens stay revoked (the refresh token too); the resident launches again", async () => {
+    const resident = await residentWithAccount(server, 'Trịnh');
+    const tokens = await launch(server, app, resident);
+    expect(tokens.refresh_token).toBeTruthy();
+    expect((await disable(resident.username)).status).toBe(200);
+    expect((await enable(resident.username)).status).toBe(200);
+
+    expectRefused(await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: tokens.access_token }));
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: app });
+    expect([refreshed.status, refreshed.body.error]).toEqual([400, 'invalid_grant']);
+    const relaunched = await launch(server, app, resident);
+    expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: relaunched.access_token })).status).toBe(200);
+  });
+
+  test('a resident who withdrew consent (the withdraw endpoint) still cannot sign in to the app: enabling gives no password back', async () => {
+    const resident = await residentWithAccount(server, 'Đinh');
+    const withdrawn = await fetch(`${server.origin}/auth/residents/${resident.patientId}/withdraw`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(withdrawn.status).toBe(200);
+    expect((await disable(resident.username)).status).toBe(200);
+    expect((await enable(resident.username)).status).toBe(200);
+    await expect(authorize(server, app, resident)).rejects.toMatchObject({ status: 401 });
+  });
+
+  test('a resident whose Consent was set inactive by a plain update signs in, but their app is given no token', async () => {
+    const resident = await residentWithAccount(server, 'Tạ');
+    const consent = await activeConsent(resident.patientId);
+    expect((await fhirFetch(`${server.baseUrl}/Consent/${consent.id}`, { method: 'PUT', body: { ...consent, status: 'inactive' } })).status).toBe(200);
+    expect((await disable(resident.username)).status).toBe(200);
+    expect((await enable(resident.username)).status).toBe(200);
+    const { verifier, challenge } = pkcePair();
+    const redirect = await authorize(server, app, resident, { code_challenge: challenge });
+    const token = await tokenRequest(server, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: APP_REDIRECT, client_id: app, code_verifier: verifier });
+    expect([token.status, token.body.error]).toEqual([400, 'invalid_grant']);
+  });
+
+  test('only an admin enables accounts, with the CSRF token when signed in by cookie; an unknown username is 404', async () => {
+    const { username } = await staffMember('registrar');
+    expect((await disable(username)).status).toBe(200);
+    const clinician = await server.staffToken(['clinician']);
+    expect((await enable(username, clinician)).status).toBe(403);
+    const unknown = await enable('no-such-user');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).resourceType).toBe('OperationOutcome');
+
+    const another = await staffMember('admin');
+    const login = await fetch(`${server.origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(another) });
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const byCookie = (headers: Record<string, string>) => fetch(`${server.origin}/auth/accounts/${username}/enable`, { method: 'POST', headers: { cookie, ...headers } });
+    expect((await byCookie({})).status).toBe(403);
+    expect((await signIn(username, 'một-mật-khẩu-đủ-dài-3')).status).toBe(401);
+    expect((await byCookie({ 'x-csrf-token': csrfToken })).status).toBe(200);
+    expect((await signIn(username, 'một-mật-khẩu-đủ-dài-3')).status).toBe(200);
   });
 });
 
