@@ -4,6 +4,7 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import type { Consent, Practitioner, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../db/database';
 import type { AccessPolicy } from '../fhir/access';
+import type { IssueCode } from '../fhir/outcomes';
 import type { MergeFollower } from '../fhir/request';
 import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
@@ -29,6 +30,8 @@ export class AuthError extends Error {
     readonly status: number,
     readonly vi: string,
     readonly en: string,
+    /** The OperationOutcome issue code, when the status alone does not say it (a 409 rule). */
+    readonly code?: IssueCode,
   ) {
     super(en);
   }
@@ -323,16 +326,34 @@ export class AuthService implements MergeFollower, ConsentFollower {
   }
 
   /**
-   * An admin disables an account (a staff member who left, a resident's app account): it signs in
-   * no more, and every live grant it holds — a staff session, a resident's apps — is revoked in the
-   * same transaction, so their current tokens stop at once. Audited in it as the admin's change,
-   * naming the account (by username and id) and its Practitioner or Patient.
+   * An admin (`actorId`, their account id) disables an account (a staff member who left, a
+   * resident's app account): it signs in no more, and every live grant it holds — a staff session,
+   * a resident's apps — is revoked in the same transaction, so their current tokens stop at once.
+   * Audited in it as the admin's change, naming the account (by username and id) and its
+   * Practitioner or Patient. Refused (409, nothing written) for the admin's own account and for
+   * the last active admin's, so the station is never left without one: the active admins' rows
+   * are locked first (lockActiveAdmins), so two admins disabling each other at once cannot both
+   * pass the check.
    */
-  async disableAccount(username: string, repo: Repository): Promise<{ username: string; kind: Account['kind']; disabled: true; revokedGrants: number }> {
+  async disableAccount(username: string, actorId: string, repo: Repository): Promise<{ username: string; kind: Account['kind']; disabled: true; revokedGrants: number }> {
     return repo.withTransaction(async (tx) => {
-      const done = await tx.onConnection((q) => this.store.disableAccount(username, q));
-      if (!done) throw new AuthError(404, 'Không có tài khoản này', 'No such account');
-      const { account, grants } = done;
+      const { account, grants } = await tx.onConnection(async (q) => {
+        const target = await this.store.accountByUsername(username, q);
+        if (!target) throw new AuthError(404, 'Không có tài khoản này', 'No such account');
+        if (target.id === actorId) {
+          throw new AuthError(409, 'Không được tự khóa tài khoản của chính mình', 'An admin may not disable their own account', 'business-rule');
+        }
+        const admins = await this.store.lockActiveAdmins(q);
+        if (admins.length === 1 && admins[0].id === target.id) {
+          throw new AuthError(
+            409,
+            'Không được khóa tài khoản quản trị cuối cùng còn hoạt động',
+            'The last active admin account may not be disabled',
+            'business-rule',
+          );
+        }
+        return (await this.store.disableAccount(username, q))!;
+      });
       await tx.auditChange({
         interaction: 'operation',
         outcome: '0',

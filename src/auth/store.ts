@@ -104,8 +104,8 @@ export class AuthStore {
 
   // ------------------------------------------------------------------ accounts
 
-  async accountByUsername(username: string): Promise<Account | undefined> {
-    const rows = await this.db.query(`SELECT * FROM account WHERE station_id = $1 AND username = $2`, [this.stationId, username]);
+  async accountByUsername(username: string, q: Queryable = this.db): Promise<Account | undefined> {
+    const rows = await q.query(`SELECT * FROM account WHERE station_id = $1 AND username = $2`, [this.stationId, username]);
     return rows[0] && accountOf(rows[0]);
   }
 
@@ -191,6 +191,21 @@ export class AuthStore {
   async enableAccount(username: string, q: Queryable = this.db): Promise<Account | undefined> {
     const rows = await q.query(`UPDATE account SET disabled = false WHERE station_id = $1 AND username = $2 RETURNING *`, [this.stationId, username]);
     return rows[0] && accountOf(rows[0]);
+  }
+
+  /**
+   * The active (not disabled) admin accounts, their rows locked until `q`'s transaction ends
+   * (FOR UPDATE, in id order so two transactions lock them in the same order and never deadlock).
+   * Two admins disabling each other at once: the second waits for the first, then finds the row
+   * the first disabled no longer matches (PostgreSQL re-checks a locked row's new version), and
+   * sees one active admin left.
+   */
+  async lockActiveAdmins(q: Queryable): Promise<Account[]> {
+    const rows = await q.query(
+      `SELECT * FROM account WHERE station_id = $1 AND kind = 'staff' AND 'admin' = ANY(roles) AND NOT disabled ORDER BY id FOR UPDATE`,
+      [this.stationId],
+    );
+    return rows.map(accountOf);
   }
 
   async recordSuccess(accountId: string): Promise<void> {

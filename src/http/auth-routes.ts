@@ -11,7 +11,7 @@ import type { Account } from '../auth/store';
 import { actorOnly } from '../fhir/access';
 import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
-import { OperationOutcomeError, outcome, bilingual } from '../fhir/outcomes';
+import { OperationOutcomeError, outcome, bilingual, type IssueCode } from '../fhir/outcomes';
 import { authorizePage } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
@@ -150,7 +150,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   // A dismissed employee, a resident's app account: no more sign-ins, and current tokens stop now.
   router.post('/auth/accounts/:username/disable', ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
     try {
-      res.json(await auth.disableAccount(String(req.params.username), res.locals.repo));
+      res.json(await auth.disableAccount(String(req.params.username), (res.locals.auth as Authenticated).claims.sub, res.locals.repo));
     } catch (err) {
       next(err);
     }
@@ -268,14 +268,14 @@ const SIGN_IN_FAILED = {
   en: `Wrong username or password. After ${MAX_FAILURES} failures in a row an account is locked for ${LOCK_SECONDS / 60} minutes`,
 };
 
-function authError(status: number, vi: string, en: string): OperationOutcomeError {
-  const code = status === 401 ? 'login' : status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'invalid';
+function authError(status: number, vi: string, en: string, issueCode?: IssueCode): OperationOutcomeError {
+  const code = issueCode ?? (status === 401 ? 'login' : status === 403 ? 'forbidden' : status === 404 ? 'not-found' : 'invalid');
   return new OperationOutcomeError(outcome('error', code, bilingual(vi, en)), status);
 }
 
 /** Maps the account errors of AuthService to OperationOutcomes. */
 export function authErrorOutcome(err: unknown): OperationOutcomeError | undefined {
-  return err instanceof AuthError ? authError(err.status, err.vi, err.en) : undefined;
+  return err instanceof AuthError ? authError(err.status, err.vi, err.en, err.code) : undefined;
 }
 
 /**
