@@ -14,7 +14,7 @@ import { checkPassword, hashPassword, passwordProblem, type LoginResult } from '
 import { policyFor } from './policy';
 import { isRole } from './roles';
 import { scopesBeyond } from './scopes';
-import { AuthStore, hashToken, randomToken, type Account, type Client } from './store';
+import { AuthStore, hashToken, randomToken, type Account, type AccountSummary, type Client } from './store';
 import { TokenService, type AccessClaims } from './tokens';
 import { UnknownUsernames } from './unknown-usernames';
 
@@ -325,6 +325,13 @@ export class AuthService implements MergeFollower, ConsentFollower {
     };
   }
 
+  /** The station's accounts for an admin (AuthStore.accountList), the reading audited as theirs. */
+  async listAccounts(repo: Repository): Promise<AccountSummary[]> {
+    const accounts = await this.store.accountList();
+    await repo.audit({ interaction: 'operation', outcome: '0', outcomeDesc: `account list read: ${accounts.length} accounts`, entities: [], patients: [] });
+    return accounts;
+  }
+
   /**
    * An admin (`actorId`, their account id) disables an account (a staff member who left, a
    * resident's app account): it signs in no more, and every live grant it holds — a staff session,
@@ -341,13 +348,13 @@ export class AuthService implements MergeFollower, ConsentFollower {
         const target = await this.store.accountByUsername(username, q);
         if (!target) throw new AuthError(404, 'Không có tài khoản này', 'No such account');
         if (target.id === actorId) {
-          throw new AuthError(409, 'Không được tự khóa tài khoản của chính mình', 'An admin may not disable their own account', 'business-rule');
+          throw new AuthError(409, 'Không được tự vô hiệu hóa tài khoản của chính mình', 'An admin may not disable their own account', 'business-rule');
         }
         const admins = await this.store.lockActiveAdmins(q);
         if (admins.length === 1 && admins[0].id === target.id) {
           throw new AuthError(
             409,
-            'Không được khóa tài khoản quản trị cuối cùng còn hoạt động',
+            'Không được vô hiệu hóa tài khoản quản trị cuối cùng còn hoạt động',
             'The last active admin account may not be disabled',
             'business-rule',
           );

@@ -23,6 +23,9 @@ export interface Account {
   disabled: boolean;
 }
 
+/** An account as the account list shows it (AuthStore.accountList). */
+export type AccountSummary = Pick<Account, 'username' | 'kind' | 'roles' | 'disabled'>;
+
 export interface Client {
   clientId: string;
   name: string;
@@ -117,6 +120,18 @@ export class AuthStore {
   async accountByPatient(patientId: string, q: Queryable = this.db): Promise<Account | undefined> {
     const rows = await q.query(`SELECT * FROM account WHERE station_id = $1 AND patient_id = $2`, [this.stationId, patientId]);
     return rows[0] && accountOf(rows[0]);
+  }
+
+  /**
+   * Every account of the station as account administration shows it: username, kind, roles and
+   * whether it is disabled — nothing else (no hashes, no Patient or Practitioner). Staff first.
+   */
+  async accountList(): Promise<AccountSummary[]> {
+    const rows = await this.db.query<any>(
+      `SELECT username, kind, roles, disabled FROM account WHERE station_id = $1 ORDER BY kind DESC, username`,
+      [this.stationId],
+    );
+    return rows.map((r) => ({ username: r.username, kind: r.kind, roles: Array.from(r.roles ?? []), disabled: r.disabled }));
   }
 
   async hasAdmin(): Promise<boolean> {

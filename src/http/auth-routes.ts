@@ -147,6 +147,16 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  // Account administration's list (the staff page /tai-khoan): who may sign in, nothing more.
+  router.get('/auth/accounts', ...signedIn, requireRole(['admin']), async (_req, res, next) => {
+    try {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ accounts: await auth.listAccounts(res.locals.repo) });
+    } catch (err) {
+      next(err);
+    }
+  });
+
   // A dismissed employee, a resident's app account: no more sign-ins, and current tokens stop now.
   router.post('/auth/accounts/:username/disable', ...signedIn, cookieCsrf, requireRole(['admin']), async (req, res, next) => {
     try {
