@@ -3,6 +3,7 @@ import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { onUnauthorised } from './api/http';
 import { hasRole, sessionEnded, signOut, useSession, type Role } from './api/session';
 import { menuFor, PAGE_ROLES } from './menu';
+import { AccountsPage } from './pages/accounts';
 import { ActivatePage } from './pages/activate';
 import { ConsultationPage } from './pages/consultation';
 import { EnrolmentPage } from './pages/enrolment';
@@ -64,6 +65,11 @@ export function App() {
           <Route path="/bao-cao">
             <Allowed roles={PAGE_ROLES.reports}>
               <ReportsPage />
+            </Allowed>
+          </Route>
+          <Route path="/tai-khoan">
+            <Allowed roles={PAGE_ROLES.accounts}>
+              <AccountsPage />
             </Allowed>
           </Route>
           <Route path="/kham-tu-xa">

@@ -17,6 +17,7 @@ export const MENU: readonly MenuItem[] = [
   { href: '/tiem-chung', label: 'Tiêm chủng', roles: CLINICAL },
   { href: '/kham-tu-xa', label: 'Khám từ xa', roles: CLINICAL },
   { href: '/bao-cao', label: 'Báo cáo', roles: ['admin', 'clinician', 'registrar', 'officer'] },
+  { href: '/tai-khoan', label: 'Tài khoản', roles: ['admin'] },
 ];
 
 export const PAGE_ROLES = {
@@ -25,6 +26,8 @@ export const PAGE_ROLES = {
   // The health-criterion report's readers (src/http/report-routes.ts); the A1 register names
   // patients and their diagnoses, so it is for clinical roles only.
   reports: ['admin', 'clinician', 'registrar', 'officer'] as readonly Role[],
+  // Account administration (GET /auth/accounts and the disable/enable endpoints are admin only).
+  accounts: ['admin'] as readonly Role[],
 };
 
 export const menuFor = (roles: readonly Role[]): MenuItem[] => MENU.filter((item) => item.roles.some((r) => roles.includes(r)));

@@ -10,6 +10,7 @@ import householdRole from '../../fhir-profiles/terminology/station/CodeSystem-ho
 import icd10 from '../../fhir-profiles/terminology/station/CodeSystem-icd10-vn-station-subset.json';
 import residenceType from '../../fhir-profiles/terminology/station/CodeSystem-residence-type.json';
 import stationRecord from '../../fhir-profiles/terminology/station/CodeSystem-station-record-type.json';
+import staffRole from '../../fhir-profiles/terminology/station/CodeSystem-staff-role.json';
 import occupation from '../../fhir-profiles/terminology/vn-core/CodeSystem-vn-core-occupation-4069.json';
 import race from '../../fhir-profiles/terminology/vn-core/CodeSystem-vn-core-race.json';
 import type { StationTerminology } from '../../src/station/rules/terminology';
@@ -25,7 +26,7 @@ export interface Concept {
   display: string;
 }
 
-const SYSTEMS = [bhytCategory, bhytLevel, enrolmentApp, enrolmentVerification, enrolmentStatus, epiVaccine, examSpecialty, householdRole, icd10, residenceType, stationRecord, occupation, race] as unknown as CodeSystem[];
+const SYSTEMS = [bhytCategory, bhytLevel, enrolmentApp, enrolmentVerification, enrolmentStatus, epiVaccine, examSpecialty, householdRole, icd10, residenceType, stationRecord, staffRole, occupation, race] as unknown as CodeSystem[];
 const byUrl = new Map(SYSTEMS.map((cs) => [cs.url!, cs]));
 
 /** The concepts of a code system, in the file's order. */
@@ -36,6 +37,9 @@ export function concepts(url: string): Concept[] {
 export function display(url: string, code: string | undefined): string | undefined {
   return code === undefined ? undefined : byUrl.get(url)?.concept?.find((c) => c.code === code)?.display;
 }
+
+/** A staff role as the station's code list names it (Quản trị, Nhân viên y tế…). */
+export const roleDisplay = (role: string): string => display(staffRole.url, role) ?? role;
 
 export interface Icd10Concept extends Concept {
   /** On the Circular 30/2023 list of diseases that may be examined remotely. */
