@@ -359,6 +359,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
             'business-rule',
           );
         }
+        // Found above in this transaction, and accounts are never deleted.
         return (await this.store.disableAccount(username, q))!;
       });
       await tx.auditChange({
