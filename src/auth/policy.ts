@@ -5,7 +5,10 @@ import type { AccessClaims } from './tokens';
 
 /**
  * What a resident's app may read outside its own compartment: the station's schedule and who
- * works there, to book a remote consultation (no person's record is among these types).
+ * works there, to book a remote consultation (no person's record is among these types). It never
+ * writes them, not even a Schedule whose actor is the resident (Schedule is in the Patient
+ * compartment by its actor): every resident reads the directory, so one would publish the
+ * resident's name in it, beside the station's own schedules.
  */
 const SCHEDULING_DIRECTORY = new Set(['Schedule', 'Slot', 'Practitioner', 'PractitionerRole', 'HealthcareService', 'Organization', 'Location']);
 
@@ -21,7 +24,10 @@ export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<st
   const allows = (type: string, action: Action): boolean => {
     if (scopeAllows(type, action).length === 0) return false;
     if (claims.kind === 'staff') return roles.some((role) => roleAllows(role, type, action));
-    if (claims.kind === 'resident') return type === 'Patient' || compartmentTypes.has(type) || (SCHEDULING_DIRECTORY.has(type) && (action === 'r' || action === 's'));
+    if (claims.kind === 'resident') {
+      if (SCHEDULING_DIRECTORY.has(type)) return action === 'r' || action === 's';
+      return type === 'Patient' || compartmentTypes.has(type);
+    }
     return true;
   };
   /** The least limited of the roles that allow the access: none if one role allows it unlimited. */

@@ -234,6 +234,8 @@ describe('access by role and scope', () => {
       expect(await status('resident', 'Slot?status=free')).toBe(200);
       expect(await status('resident', 'Practitioner')).toBe(200);
       expect(await status('resident', 'Schedule', { method: 'POST', body: { resourceType: 'Schedule', actor: [{ reference: 'Practitioner/x' }] } })).toBe(403);
+      // Not even a Schedule of the resident's own: every resident reads the directory.
+      expect(await status('resident', 'Schedule', { method: 'POST', body: { resourceType: 'Schedule', actor: [{ reference: `Patient/${me.patientId}` }] } })).toBe(403);
       expect(await status('resident', 'Condition')).toBe(200);
       expect(await status('resident', 'AuditEvent')).toBe(403);
     });

@@ -89,7 +89,6 @@ export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   SupplyDelivery: ['supplier'],
   Provenance: ['agent.who', 'agent.onBehalfOf', 'entity.agent.who', 'entity.agent.onBehalfOf', 'signature.who', 'signature.onBehalfOf'],
   AppointmentResponse: ['actor'],
-  Schedule: ['actor'],
   Consent: ['performer', 'organization'],
   Person: ['managingOrganization', 'link.target'],
   Patient: ['generalPractitioner', 'managingOrganization'],
