@@ -104,6 +104,61 @@ describe("a resident's app writes only its own chart", () => {
     expect((await stored(mixed)).meta.versionId).toBe('1');
   });
 
+  describe('a record the app writes is about the resident, not merely naming them', () => {
+    const practitioner = 'Practitioner/bac-si-xa';
+    /** 403 naming `path`, Vietnamese first, then English. */
+    const notAbout = (res: { status: number; body: any }, path: string): void => {
+      expect([res.status, res.body?.issue?.[0]?.code, res.body?.issue?.[0]?.expression]).toEqual([403, 'forbidden', [path]]);
+      expect(res.body.issue[0].diagnostics).toMatch(new RegExp(`^Ứng dụng chỉ được ghi hồ sơ về chính người dùng: ${path} .* / A patient-context client writes only records about its own patient: ${path} must be Patient/`));
+    };
+    const about = (subject: object | undefined) => ({ resourceType: 'Observation', status: 'final', code: { text: 'huyết áp' }, ...(subject ? { subject } : {}), performer: [{ reference: `Patient/${me.patientId}` }] });
+
+    test('create: the resident only as performer or author, the record about a practitioner, a group, a device or nobody → 403, nothing written', async () => {
+      const before = (await as(clinician, `Observation?performer=Patient/${me.patientId}&_summary=count`)).body.total;
+      notAbout(await as(resident, 'Observation', { method: 'POST', body: about({ reference: practitioner }) }), 'Observation.subject');
+      notAbout(await as(resident, 'Observation', { method: 'POST', body: about({ reference: 'Group/ho-gia-dinh' }) }), 'Observation.subject');
+      notAbout(await as(resident, 'Observation', { method: 'POST', body: about({ reference: 'Device/may-do' }) }), 'Observation.subject');
+      notAbout(await as(resident, 'Observation', { method: 'POST', body: about(undefined) }), 'Observation.subject');
+      notAbout(await as(resident, 'Observation', { method: 'POST', body: about({ display: 'Tôi' }) }), 'Observation.subject');
+      expect((await as(clinician, `Observation?performer=Patient/${me.patientId}&_summary=count`)).body.total).toBe(before);
+      const own = { reference: `Patient/${me.patientId}` };
+      const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: practitioner }, author: [own], content: [{ attachment: { contentType: 'text/plain', data: 'VMOtaSBraMO0bmcgc2Fv' } }] };
+      notAbout(await as(resident, 'DocumentReference', { method: 'POST', body: document }), 'DocumentReference.subject');
+      notAbout(await as(resident, 'QuestionnaireResponse', { method: 'POST', body: { resourceType: 'QuestionnaireResponse', status: 'completed', author: own } }), 'QuestionnaireResponse.subject');
+      notAbout(await as(resident, 'Basic', { method: 'POST', body: { resourceType: 'Basic', code: { text: 'ghi chú' }, subject: { reference: practitioner }, author: own } }), 'Basic.subject');
+      const plan = { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: 'Group/ho-gia-dinh' }, activity: [{ detail: { status: 'scheduled', performer: [own] } }] };
+      notAbout(await as(resident, 'CarePlan', { method: 'POST', body: plan }), 'CarePlan.subject');
+      notAbout(await as(resident, 'Procedure', { method: 'POST', body: { resourceType: 'Procedure', status: 'completed', subject: { reference: 'Group/ho-gia-dinh' }, performer: [{ actor: own }] } }), 'Procedure.subject');
+      const message = { resourceType: 'Communication', status: 'completed', sender: own, recipient: [{ reference: practitioner }], payload: [{ contentString: 'Chào bác sĩ' }] };
+      notAbout(await as(resident, 'Communication', { method: 'POST', body: message }), 'Communication.subject');
+      // About the resident, the same records are written.
+      expect((await as(resident, 'Observation', { method: 'POST', body: about(own) })).status).toBe(201);
+      expect((await as(resident, 'CarePlan', { method: 'POST', body: { ...plan, subject: own } })).status).toBe(201);
+      expect((await as(resident, 'Communication', { method: 'POST', body: { ...message, subject: own } })).status).toBe(201);
+    });
+
+    test("a stored record about someone else that names the resident as performer: not rewritten, re-aimed at the resident, or deleted", async () => {
+      const theirs = (await as(clinician, 'Observation', { method: 'POST', body: about({ reference: practitioner }) })).body;
+      expect((await as(resident, `Observation/${theirs.id}`)).status).toBe(200);
+      notAbout(await patch(`Observation/${theirs.id}`, [{ op: 'add', path: '/note', value: [{ text: 'Tôi đo' }] }]), 'Observation.subject');
+      notAbout(await patch(`Observation/${theirs.id}`, [{ op: 'replace', path: '/subject', value: { reference: `Patient/${me.patientId}` } }]), 'Observation.subject');
+      notAbout(await as(resident, `Observation/${theirs.id}`, { method: 'DELETE' }), 'Observation.subject');
+      expect((await stored(theirs.id)).meta.versionId).toBe('1');
+      // Turning one's own reading into someone else's is refused the same way.
+      notAbout(await patch(`Observation/${mine}`, [{ op: 'replace', path: '/subject', value: { reference: practitioner } }, { op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }]), 'Observation.subject');
+      notAbout(await patch(`Observation/${mine}`, [{ op: 'remove', path: '/subject' }, { op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }]), 'Observation.subject');
+      expect((await stored(mine)).meta.versionId).toBe('1');
+    });
+
+    test('a transaction with one such entry is refused whole', async () => {
+      const before = (await as(clinician, `Observation?subject=Patient/${me.patientId}&_summary=count`)).body.total;
+      const post = (resource: object) => ({ resource, request: { method: 'POST', url: 'Observation' } });
+      const res = await as(resident, '', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [post(observation(me.patientId)), post(about({ reference: practitioner }))] } });
+      expect(res.status).toBe(403);
+      expect((await as(clinician, `Observation?subject=Patient/${me.patientId}&_summary=count`)).body.total).toBe(before);
+    });
+  });
+
   test("the resident's own flows still write: home readings, a message to a practitioner, a questionnaire", async () => {
     expect((await as(resident, 'Observation', { method: 'POST', body: observation(me.patientId, me.patientId) })).status).toBe(201);
     expect((await patch(`Observation/${mine}`, [{ op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }])).status).toBe(200);

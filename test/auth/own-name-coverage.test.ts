@@ -2,17 +2,19 @@ import { getDataType, tryGetDataType, type InternalTypeSchema } from '@medplum/c
 import { policyFor } from '../../src/auth/policy';
 import { loadR4Definitions } from '../../src/fhir/definitions';
 import { NOT_WHO, WHO_ASKS } from '../../src/fhir/store/own-requests';
+import { ABOUT, ABOUT_ITSELF } from '../../src/fhir/store/own-subject';
 
 /**
  * Keeps the own-name table complete (src/fhir/store/own-requests.ts, docs/security.md): every
  * Reference element — in the resource or in a datatype or backbone element inside it — of every
  * type a resident's app may write, whose target may be a Practitioner, PractitionerRole,
- * Organization or any resource, is either checked (WHO_ASKS) or listed with a reason (NOT_WHO).
- * A type a resident may write later, or an element forgotten now, fails here until classified.
+ * Organization or any resource, is either checked (WHO_ASKS, or ABOUT: whom the record is about,
+ * own-subject.ts) or listed with a reason (NOT_WHO). A type a resident may write later, or an element forgotten now,
+ * fails here until classified.
  */
 describe("the own-name table covers every reference a resident's app could fill with staff", () => {
   const defs = loadR4Definitions();
-  const STAFF = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Resource']);
+  const WHO = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Resource']);
   /** What the policy lets a resident's token with every scope create or update (nobody writes an AuditEvent through the API). */
   const policy = policyFor({ sub: 'a', client_id: 'app', scope: 'launch/patient patient/*.cruds', grant: 'g', patient: 'p', kind: 'resident' }, new Set(defs.patientCompartment.keys()));
   const writable = [...defs.resourceTypes].filter((t) => (policy.allows(t, 'c') || policy.allows(t, 'u'))).sort();
@@ -30,7 +32,7 @@ describe("the own-name table covers every reference a resident's app could fill 
           elements.add(`${type}.${path}`);
           if (t.code === 'Reference') {
             const targets = (t.targetProfile ?? []).map((p) => p.split('/').pop()!);
-            if (targets.length === 0 || targets.some((target) => STAFF.has(target))) found.add(`${type}.${path}`);
+            if (targets.length === 0 || targets.some((target) => WHO.has(target))) found.add(`${type}.${path}`);
             continue;
           }
           const inner =
@@ -53,7 +55,7 @@ describe("the own-name table covers every reference a resident's app could fill 
   const checked = (path: string): boolean => {
     const [type, ...rest] = path.split('.');
     const field = rest.join('.');
-    return (WHO_ASKS['*'] ?? []).includes(field) || (WHO_ASKS[type] ?? []).includes(field);
+    return (WHO_ASKS['*'] ?? []).includes(field) || (WHO_ASKS[type] ?? []).includes(field) || ABOUT[type] === field;
   };
   const allowed = (path: string): boolean =>
     Object.values(NOT_WHO)
@@ -78,5 +80,23 @@ describe("the own-name table covers every reference a resident's app could fill 
       .flat()
       .filter((entry) => !entry.startsWith('*.'));
     expect(listed.filter((entry) => !all.includes(entry))).toEqual([]);
+  });
+
+  test('every type has the field it is about, one of its Patient compartment parameters, or a reason it needs none', () => {
+    // The fields of a type's compartment parameters, as JSON paths (`Basic.subject.where(resolve() is Patient)` → `subject`).
+    const compartmentFields = (type: string): string[] =>
+      (defs.patientCompartment.get(type) ?? []).flatMap((code) =>
+        (defs.searchParams.get(type)?.get(code)?.expression ?? '')
+          .split('|')
+          .map((part) => part.trim())
+          .filter((part) => part.startsWith(`${type}.`))
+          .map((part) => part.slice(type.length + 1).replace(/\.where\(.*\)$/, '')),
+      );
+    expect(writable.filter((type) => !ABOUT[type] && !ABOUT_ITSELF[type])).toEqual([]);
+    expect(writable.filter((type) => ABOUT[type] && ABOUT_ITSELF[type])).toEqual([]);
+    expect(Object.keys(ABOUT).filter((type) => !writable.includes(type) || !compartmentFields(type).includes(ABOUT[type]))).toEqual([]);
+    expect(Object.keys(ABOUT_ITSELF).filter((type) => !writable.includes(type))).toEqual([]);
+    // The hole the table closes: Observation is in the compartment through performer as well.
+    expect(compartmentFields('Observation')).toEqual(['subject', 'performer']);
   });
 });

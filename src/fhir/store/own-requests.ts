@@ -25,8 +25,9 @@ import { parseReference } from '../references';
  * (MedicationStatement.informationSource), took part in an encounter, wrote a note (every
  * Annotation's author) — a home reading the app uploads must not claim the doctor took it. A
  * field that only an organization or practitioner can fill (Encounter.serviceProvider) may then
- * only be absent. Fields naming whom a record addresses or what it is about are listed in NOT_WHO
- * with the reason; test/auth/own-name-coverage.test.ts keeps the two tables complete. A
+ * only be absent. Fields naming whom a record addresses or what else it concerns are listed in
+ * NOT_WHO with the reason; the field naming whom it is about must be the resident (own-subject.ts
+ * ABOUT); test/auth/own-name-coverage.test.ts keeps the tables complete. A
  * staff-written record in the resident's chart is read and synced as before, but the app cannot
  * update it while it names the staff member (as for a practitioner's request): only fields in
  * MAY_STAY (the station's choice of the resident's doctor and organization on Patient) may keep
@@ -113,25 +114,14 @@ const MAY_STAY: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Reference elements of the types a resident's app may write that may name a practitioner,
- * practitioner role or organization and are deliberately not in WHO_ASKS: they say what a record is
- * about or whom it addresses, not who wrote, asked or did it. Keys are `Type.path`, or `*.path` for
+ * practitioner role or organization and are deliberately not in WHO_ASKS (nor ABOUT): they say
+ * what else a record concerns or whom it addresses, not who wrote, asked or did it. Keys are `Type.path`, or `*.path` for
  * every type (a datatype's element); paths as in WHO_ASKS. Not used at run time: the test
  * test/auth/own-name-coverage.test.ts walks the R4 definitions and fails on a Reference element
  * that is in neither table, so a type or element added later is classified, not forgotten.
  */
 export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
   'the organization that issued an identifier (a health-insurance number, a national ID), not who wrote the record': ['*.assigner'],
-  'a compartment field: the own-chart rule (repository.ts requireOwnChart) requires every patient it names to be the resident': [
-    'Account.subject',
-    'AdverseEvent.subject',
-    'DocumentManifest.subject',
-    'DocumentReference.subject',
-    'Flag.subject',
-    'Goal.subject',
-    'Media.subject',
-    'MeasureReport.subject',
-    'Group.member.entity',
-  ],
   'whom a request or message is addressed to, or who is asked to carry it out (the resident may write to or ask the doctor)': [
     'Communication.recipient',
     'CommunicationRequest.recipient',
@@ -145,7 +135,6 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
     'RequestGroup.action.action.participant',
     'SupplyRequest.supplier',
     'SupplyRequest.deliverFrom',
-    'SupplyRequest.deliverTo',
     'SupplyDelivery.receiver',
     'MedicationDispense.receiver',
     'Task.restriction.recipient',
@@ -168,7 +157,6 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
   ],
   'a Reference to any type: a record the resource is about, based on, part of, or answers with — not a person acting': [
     'Appointment.supportingInformation',
-    'Basic.subject',
     'CarePlan.supportingInfo',
     'CarePlan.activity.outcomeReference',
     'ChargeItem.supportingInformation',
@@ -181,7 +169,6 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
     'CommunicationRequest.basedOn',
     'CommunicationRequest.about',
     'CommunicationRequest.payload.contentReference',
-    'Composition.subject',
     'Composition.event.detail',
     'Composition.section.focus',
     'Composition.section.entry',
@@ -213,7 +200,6 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
     'Observation.focus',
     'Provenance.target',
     'Provenance.entity.what',
-    'QuestionnaireResponse.subject',
     'QuestionnaireResponse.item.answer.valueReference',
     'QuestionnaireResponse.item.item.answer.valueReference',
     'RequestGroup.basedOn',
@@ -226,7 +212,6 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
     'ServiceRequest.supportingInfo',
     'Task.basedOn',
     'Task.focus',
-    'Task.for',
     'Task.reasonReference',
     'Task.input.valueReference',
     'Task.output.valueReference',
@@ -278,7 +263,7 @@ function foreignField(resource: Resource, own: string, baseUrl: string, previous
 }
 
 /** The values at a dotted path of JSON names, through arrays: `performer.actor` of an Immunization is every performer's actor. */
-function valuesAt(resource: unknown, path: string): unknown[] {
+export function valuesAt(resource: unknown, path: string): unknown[] {
   let current: unknown[] = [resource];
   for (const segment of path.split('.')) {
     current = current.flatMap((item) => {
@@ -289,7 +274,8 @@ function valuesAt(resource: unknown, path: string): unknown[] {
   return current;
 }
 
-function isOwn(ref: Reference, own: string, baseUrl: string): boolean {
+/** Whether `ref` is a reference to the resident's own Patient (a name or identifier alone is not). */
+export function isOwn(ref: Reference, own: string, baseUrl: string): boolean {
   if (typeof ref?.reference !== 'string') return false;
   const local = parseReference(ref.reference, baseUrl);
   return local?.type === 'Patient' && local.id === own;

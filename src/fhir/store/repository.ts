@@ -40,6 +40,7 @@ import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
 import { requireOwnDeletion, requireOwnRequests } from './own-requests';
+import { requireAboutOwn } from './own-subject';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -649,7 +650,10 @@ export class Repository {
   private async deleteVersion(resourceType: string, id: string, head: StoredHead, ifMatch?: WriteOptions['ifMatch']): Promise<void> {
     this.requireOwnChart(this.patientsIn(head.content));
     const own = this.ctx.access.patientCompartment;
-    if (own !== undefined && !this.ctx.byOperation) requireOwnDeletion(head.content, own, this.ctx.baseUrl);
+    if (own !== undefined && !this.ctx.byOperation) {
+      requireAboutOwn(head.content, own, this.ctx.baseUrl);
+      requireOwnDeletion(head.content, own, this.ctx.baseUrl);
+    }
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
       resourceType,
@@ -797,7 +801,12 @@ export class Repository {
     this.requireOwnChart(patients);
     if (head) this.requireOwnChart(this.patientsIn(head.content));
     const own = this.ctx.access.patientCompartment;
-    if (own !== undefined && !this.ctx.byOperation) requireOwnRequests(resource, head && !head.deleted ? head.content : undefined, own, this.ctx.baseUrl);
+    if (own !== undefined && !this.ctx.byOperation) {
+      const previous = head && !head.deleted ? head.content : undefined;
+      if (previous) requireAboutOwn(previous, own, this.ctx.baseUrl);
+      requireAboutOwn(resource, own, this.ctx.baseUrl);
+      requireOwnRequests(resource, previous, own, this.ctx.baseUrl);
+    }
     // The grant's constraints bind what is written as they bind what is read; the stored content
     // was held to them when the head was read (visibleHead), and the write is guarded on that head.
     const action: Action = head && !head.deleted ? 'u' : 'c';
