@@ -159,6 +159,27 @@ describe("a resident's app writes only its own chart", () => {
     });
   });
 
+  test('who-fields that name a care team or a carer: a plan or episode carried out by the station\'s team, a consent verified with someone else → 403', async () => {
+    const own = { reference: `Patient/${me.patientId}` };
+    const refused = async (type: string, body: object, path: string) => {
+      const res = await as(resident, type, { method: 'POST', body });
+      expect([res.status, res.body?.issue?.[0]?.expression]).toEqual([403, [path]]);
+    };
+    await refused('CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: own, careTeam: [{ reference: 'CareTeam/nhom-tram' }] }, 'CarePlan.careTeam');
+    await refused('EpisodeOfCare', { resourceType: 'EpisodeOfCare', status: 'active', patient: own, team: [{ reference: 'CareTeam/nhom-tram' }] }, 'EpisodeOfCare.team');
+    const consent = {
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ text: 'chia sẻ' }],
+      patient: own,
+      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+      verification: [{ verified: true, verifiedWith: { reference: 'RelatedPerson/me-cua-toi' } }],
+    };
+    await refused('Consent', consent, 'Consent.verification.verifiedWith');
+    expect((await as(resident, 'EpisodeOfCare', { method: 'POST', body: { resourceType: 'EpisodeOfCare', status: 'active', patient: own } })).status).toBe(201);
+  });
+
   test("the resident's own flows still write: home readings, a message to a practitioner, a questionnaire", async () => {
     expect((await as(resident, 'Observation', { method: 'POST', body: observation(me.patientId, me.patientId) })).status).toBe(201);
     expect((await patch(`Observation/${mine}`, [{ op: 'add', path: '/performer', value: [{ reference: `Patient/${me.patientId}` }] }])).status).toBe(200);

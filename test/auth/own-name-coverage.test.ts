@@ -7,14 +7,16 @@ import { ABOUT, ABOUT_ITSELF } from '../../src/fhir/store/own-subject';
 /**
  * Keeps the own-name table complete (src/fhir/store/own-requests.ts, docs/security.md): every
  * Reference element — in the resource or in a datatype or backbone element inside it — of every
- * type a resident's app may write, whose target may be a Practitioner, PractitionerRole,
- * Organization or any resource, is either checked (WHO_ASKS, or ABOUT: whom the record is about,
- * own-subject.ts) or listed with a reason (NOT_WHO). A type a resident may write later, or an element forgotten now,
+ * type a resident's app may write, whose target may be anyone who acts (a Practitioner,
+ * PractitionerRole, Organization, CareTeam, HealthcareService, Device, RelatedPerson) or any
+ * resource, is either checked (WHO_ASKS, or ABOUT: whom the record is about, own-subject.ts) or
+ * listed with a reason (NOT_WHO). A type a resident may write later, or an element forgotten now,
  * fails here until classified.
  */
 describe("the own-name table covers every reference a resident's app could fill with staff", () => {
   const defs = loadR4Definitions();
-  const WHO = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'Resource']);
+  /** Who can act or author in R4 besides the resident: a team, a service or a device names the station as surely as a practitioner. */
+  const WHO = new Set(['Practitioner', 'PractitionerRole', 'Organization', 'CareTeam', 'HealthcareService', 'Device', 'RelatedPerson', 'Resource']);
   /** What the policy lets a resident's token with every scope create or update (nobody writes an AuditEvent through the API). */
   const policy = policyFor({ sub: 'a', client_id: 'app', scope: 'launch/patient patient/*.cruds', grant: 'g', patient: 'p', kind: 'resident' }, new Set(defs.patientCompartment.keys()));
   const writable = [...defs.resourceTypes].filter((t) => (policy.allows(t, 'c') || policy.allows(t, 'u'))).sort();

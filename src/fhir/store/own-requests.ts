@@ -35,7 +35,10 @@ import { parseReference } from '../references';
  *
  * Residents' tokens are always for their own Patient (src/auth/oauth-model.ts fhirUserOf): no
  * RelatedPerson acts through them, so a carer (RelatedPerson) is not accepted as performer either;
- * a reading a carer took is uploaded in the resident's name, or without a performer. Writes of the server's operations, made after their own checks
+ * a reading a carer took is uploaded in the resident's name, or without a performer. Accepting any
+ * RelatedPerson of the resident would not do: the app writes RelatedPersons in the resident's
+ * compartment itself, so it could name anyone as one; a carer's own can be accepted once a carer
+ * signs in as themself. Writes of the server's operations, made after their own checks
  * (RepositoryContext.byOperation), are left alone.
  */
 export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
@@ -50,7 +53,8 @@ export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   CommunicationRequest: ['requester', 'sender'],
   Communication: ['sender'],
   Task: ['requester', 'owner', 'input.valueAnnotation.authorReference', 'input.valueAnnotation.authorString', 'output.valueAnnotation.authorReference', 'output.valueAnnotation.authorString', 'input.valueSignature.who', 'input.valueSignature.onBehalfOf', 'output.valueSignature.who', 'output.valueSignature.onBehalfOf'],
-  CarePlan: ['author', 'contributor', 'activity.progress.authorReference', 'activity.progress.authorString'],
+  // careTeam: the team that carries the plan out — a plan naming the station's team reads as theirs.
+  CarePlan: ['author', 'contributor', 'careTeam', 'activity.progress.authorReference', 'activity.progress.authorString'],
   RequestGroup: ['author'],
   // Who took, recorded, asserted or performed what a record says.
   Observation: ['performer'],
@@ -70,7 +74,7 @@ export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   MedicationAdministration: ['performer.actor'],
   MedicationDispense: ['performer.actor', 'substitution.responsibleParty'],
   Encounter: ['participant.individual', 'serviceProvider'],
-  EpisodeOfCare: ['managingOrganization', 'careManager'],
+  EpisodeOfCare: ['managingOrganization', 'careManager', 'team'],
   AdverseEvent: ['recorder', 'contributor', 'suspectEntity.causality.author'],
   Basic: ['author'],
   CareTeam: ['participant.member', 'participant.onBehalfOf', 'managingOrganization'],
@@ -90,7 +94,7 @@ export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   SupplyDelivery: ['supplier'],
   Provenance: ['agent.who', 'agent.onBehalfOf', 'entity.agent.who', 'entity.agent.onBehalfOf', 'signature.who', 'signature.onBehalfOf'],
   AppointmentResponse: ['actor'],
-  Consent: ['performer', 'organization'],
+  Consent: ['performer', 'organization', 'verification.verifiedWith'],
   Person: ['managingOrganization', 'link.target'],
   Patient: ['generalPractitioner', 'managingOrganization'],
   // Billing and insurance: who entered, provided, decided.
@@ -113,9 +117,10 @@ const MAY_STAY: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Reference elements of the types a resident's app may write that may name a practitioner,
- * practitioner role or organization and are deliberately not in WHO_ASKS (nor ABOUT): they say
- * what else a record concerns or whom it addresses, not who wrote, asked or did it. Keys are `Type.path`, or `*.path` for
+ * Reference elements of the types a resident's app may write that may name someone who acts (a
+ * practitioner, practitioner role, organization, care team, service, device, carer) and are
+ * deliberately not in WHO_ASKS (nor ABOUT): they say what else a record concerns or whom it
+ * addresses, not who wrote, asked or did it. Keys are `Type.path`, or `*.path` for
  * every type (a datatype's element); paths as in WHO_ASKS. Not used at run time: the test
  * test/auth/own-name-coverage.test.ts walks the R4 definitions and fails on a Reference element
  * that is in neither table, so a type or element added later is classified, not forgotten.
@@ -145,7 +150,35 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
   ],
   'an Appointment participant may be the practitioner being booked; their answer is held to the stored one (requireOwnRequests)': ['Appointment.participant.actor'],
   'whom a Consent permits or denies (the resident decides who may see the record)': ['Consent.provision.actor.reference', 'Consent.provision.provision.actor.reference'],
-  "a party to the resident's insurance or account (the insurer on the card, the policy holder, who pays), not the record's author": ['Coverage.payor', 'Coverage.policyHolder', 'Account.guarantor.party'],
+  "a party to the resident's insurance or account (the insurer on the card, the policy holder or subscriber, who pays), not the record's author": [
+    'Coverage.payor',
+    'Coverage.policyHolder',
+    'Coverage.subscriber',
+    'Account.guarantor.party',
+  ],
+  "another record of the same person (a duplicate Patient, or the person's RelatedPerson record); Patient's compartment field, held to the resident by the own-chart rule": ['Patient.link.other'],
+  'a device, product or item used, implanted, supplied, requested or suspected — a thing, not who acted (a device that authors or performs is in WHO_ASKS through author, performer, source…)': [
+    'AdverseEvent.suspectEntity.instance',
+    'ChargeItem.productReference',
+    'Claim.procedure.udi',
+    'Claim.item.udi',
+    'Claim.item.detail.udi',
+    'Claim.item.detail.subDetail.udi',
+    'DeviceRequest.codeReference',
+    'DeviceUseStatement.device',
+    'ExplanationOfBenefit.procedure.udi',
+    'ExplanationOfBenefit.item.udi',
+    'ExplanationOfBenefit.item.detail.udi',
+    'ExplanationOfBenefit.item.detail.subDetail.udi',
+    'Media.device',
+    'MedicationAdministration.device',
+    'MolecularSequence.device',
+    'Observation.device',
+    'Procedure.focalDevice.manipulated',
+    'Procedure.usedReference',
+    'SupplyDelivery.suppliedItem.itemReference',
+    'SupplyRequest.itemReference',
+  ],
   'a place or maker, not a person acting: where the patient came from or went, the vaccine maker, the authority whose schedule a dose follows, the organization of a contact person': [
     'Encounter.hospitalization.origin',
     'Encounter.hospitalization.destination',
