@@ -68,6 +68,7 @@ async function virtualEncounter(repo: Repository, appointment: Appointment, reas
   if (!patient) throw badRequest('Lịch hẹn không có người dân (Patient) tham gia', 'The appointment has no Patient participant');
   const symptoms = reason ?? appointment.reasonCode?.map((r) => r.text).find(Boolean) ?? appointment.description;
   if (!symptoms) throw badRequest('Cần lý do khám / triệu chứng (tham số reason) vì lịch hẹn chưa ghi', 'Give the reason for the visit (parameter reason): the appointment has none');
+  const extension = (appointment.extension ?? []).filter((e) => e.url === TM_EXT.virtualService || e.url === TM_EXT.mode);
   return {
     resourceType: 'Encounter',
     meta: { profile: [PROFILE.visit] },
@@ -79,6 +80,7 @@ async function virtualEncounter(repo: Repository, appointment: Appointment, reas
     appointment: [{ reference: `Appointment/${appointment.id}` }],
     period: { start: new Date().toISOString() },
     reasonCode: [{ text: symptoms }],
-    extension: (appointment.extension ?? []).filter((e) => e.url === TM_EXT.virtualService || e.url === TM_EXT.mode),
+    // R4's JSON has no empty arrays: an appointment without them gives the visit no extension.
+    extension: extension.length ? extension : undefined,
   };
 }

@@ -45,7 +45,7 @@ export const finish: Interaction = async (req, { id }, ctx) => {
       throw refused('wrong-status', 'Chỉ kết thúc được lượt khám từ xa đang diễn ra', 'Only a remote encounter in progress can be finished');
     }
     const finished = await recordVisit(repo, current, diagnoses, fields);
-    if (offList.length) finished.extension!.push(acknowledgement(offList, current));
+    if (offList.length) finished.extension = [...(finished.extension ?? []), acknowledgement(offList, current)];
     const { resource } = await repo.update('Encounter', id, finished);
     if (fields.findings) await repo.create(findingsObservation(resource as Encounter, fields.findings));
     await fulfilAppointments(repo, current);
@@ -114,7 +114,7 @@ async function recordVisit(repo: Repository, current: Encounter, diagnoses: Codi
     period: { ...current.period, end: new Date().toISOString() },
     reasonCode: built.encounter.reasonCode,
     diagnosis: built.encounter.diagnosis,
-    extension,
+    extension: extension.length ? extension : undefined,
   };
 }
 

@@ -65,7 +65,7 @@ describe('examination register A1/YTCS', () => {
       const placeholders = input.diagnoses.map(() => `urn:uuid:${crypto.randomUUID()}`);
       const { encounter, conditions } = visitResources({ ...input, stationRef: refs.organization }, terminology, placeholders);
       const conditionRefs = conditions.map((c) => tx.add(c));
-      encounter.diagnosis!.forEach((d, i) => (d.condition.reference = conditionRefs[i]));
+      encounter.diagnosis?.forEach((d, i) => (d.condition.reference = conditionRefs[i]));
       tx.add(encounter);
       await s.dispatch({ method: 'POST', path: '', query: [], body: tx.bundle() });
     };

@@ -7,7 +7,11 @@ import { BASE, cs } from '../../src/station/canonical';
 import { curateAll } from '../../src/station/profiles/curate';
 import { PROFILE_SOURCES_DIR, readPackSources } from '../../src/station/profiles/pack';
 import { errorsOf, stationValidator, type StationValidator } from './helpers';
-import { examples } from './examples';
+import { checkShape } from '../../src/fhir/validate/shape';
+import { HA_SON } from '../../src/station/config';
+import { visitResources } from '../../src/station/model/clinical';
+import { carerResource, residentResource } from '../../src/station/model/person';
+import { examples, terminology } from './examples';
 import { describeWithShared, REFERENCE_DIR } from './shared';
 
 describe('station conformance pack', () => {
@@ -68,6 +72,16 @@ describe('station conformance pack', () => {
     const resource = examples[name];
     expect(resource.meta?.profile?.length).toBe(1);
     expect(errorsOf(validator.issues(resource))).toEqual([]);
+  });
+
+  test('the builders leave out what they have no value for (R4 JSON has no empty arrays): a one-word name, no identifier, a visit without diagnosis, treatment or note', () => {
+    const village = { village: HA_SON.villages[0], type: 'thuong-tru' as const };
+    const built = [
+      residentResource(HA_SON, { name: 'Khang', sex: 'male', birthDate: '2020-01-01', ethnicCode: '01', residences: [village] }),
+      carerResource('Patient/p', 'Lan', 'female', { code: 'MTH', display: 'mother' }),
+      visitResources({ patientRef: 'Patient/p', examiner: { display: 'Y sĩ Thu' }, start: '2025-01-01T08:00:00+07:00', class: 'AMB', specialty: 'noi', symptoms: 'Ho', diagnoses: [], status: 'in-progress' }, terminology, []).encounter,
+    ];
+    for (const resource of built) expect({ type: resource.resourceType, issues: checkShape(resource).issues }).toEqual({ type: resource.resourceType, issues: [] });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Condition, Encounter, Immunization, Observation, Quantity } from '@medplum/fhirtypes';
+import type { Condition, Encounter, Extension, Immunization, Observation, Quantity } from '@medplum/fhirtypes';
 import { CS, EXT, PROFILE, SYSTEMS } from '../canonical';
 import { stuntingStatus, type HeightForAge } from '../growth/zscore';
 import type { StationTerminology } from '../rules/terminology';
@@ -40,16 +40,20 @@ export function visitResources(input: VisitInput, t: StationTerminology, conditi
     period: { start: input.start, end: input.end },
     // Remote visits carry the working diagnosis as a coded reason so the Circular 30 list can be checked.
     reasonCode: [{ text: input.symptoms, coding: input.class === 'VR' ? [icd(input.diagnoses[0])] : undefined }],
-    diagnosis: input.diagnoses.map((_, i) => ({
-      condition: { reference: conditionRefs[i] },
-      use: { coding: [{ system: SYSTEMS.diagnosisRole, code: 'AD' }] },
-      rank: i + 1,
-    })),
+    // R4's JSON has no empty arrays: a visit without diagnoses (cancelled, still open) leaves them out.
+    diagnosis: input.diagnoses.length
+      ? input.diagnoses.map((_, i) => ({
+          condition: { reference: conditionRefs[i] },
+          use: { coding: [{ system: SYSTEMS.diagnosisRole, code: 'AD' }] },
+          rank: i + 1,
+        }))
+      : undefined,
     serviceProvider: input.stationRef ? { reference: input.stationRef } : undefined,
-    extension: [],
   };
-  if (input.treatment) encounter.extension!.push({ url: EXT.treatment, valueString: input.treatment });
-  if (input.note) encounter.extension!.push({ url: EXT.visitNote, valueString: input.note });
+  const extension: Extension[] = [];
+  if (input.treatment) extension.push({ url: EXT.treatment, valueString: input.treatment });
+  if (input.note) extension.push({ url: EXT.visitNote, valueString: input.note });
+  if (extension.length) encounter.extension = extension;
   const conditions = input.diagnoses.map(
     (code): Condition => ({
       resourceType: 'Condition',

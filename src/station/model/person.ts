@@ -12,7 +12,8 @@ export type Sex = 'male' | 'female';
 /** A Vietnamese name, family name first: "Nguyễn Thị Hoa" → family Nguyễn, given [Thị, Hoa]. */
 export function vietnameseName(full: string): HumanName {
   const [family, ...given] = full.trim().split(/\s+/);
-  return { use: 'official', text: full.trim(), family, given };
+  // A one-word name has no given names: left out, as R4's JSON has no empty arrays.
+  return { use: 'official', text: full.trim(), family, given: given.length ? given : undefined };
 }
 
 export interface Residence {
@@ -81,7 +82,8 @@ export function residentResource(config: StationConfig, input: ResidentInput): P
     resourceType: 'Patient',
     meta: { profile: [PROFILE.resident] },
     extension: [{ url: EXT.ethnicGroup, valueCoding: { system: VN_CORE.race, code: input.ethnicCode } }],
-    identifier,
+    // R4's JSON has no empty arrays: a resident registered with none is numbered on the create.
+    identifier: identifier.length > 0 ? identifier : undefined,
     active: true,
     name: [vietnameseName(input.name)],
     gender: input.sex,
