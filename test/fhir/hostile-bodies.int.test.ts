@@ -191,3 +191,55 @@ describe('the causes the fuzzer found answer 400 with an OperationOutcome at the
     expect(await refused('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'a\u0000' }] })).toContain('Patient.name[0].family');
   });
 });
+
+// R4's JSON has no empty values: an element without one is left out, never "", {} or [] (shape.ts).
+describe('empty values are refused on every write path, at the element', () => {
+  const refused = async (method: string, url: string, body: unknown, headers?: Record<string, string>): Promise<{ expressions: string[]; texts: string[] }> => {
+    const res = await fhirFetch(`${server.baseUrl}${url}`, { method, body, headers });
+    expect({ status: res.status, type: res.body?.resourceType }).toEqual({ status: 400, type: 'OperationOutcome' });
+    for (const issue of res.body.issue) expect(issue.diagnostics).toMatch(/^[^/]+ \/ .+$/s);
+    return { expressions: res.body.issue.flatMap((i: { expression?: string[] }) => i.expression ?? []), texts: res.body.issue.map((i: { diagnostics: string }) => i.diagnostics) };
+  };
+
+  test('create and update: "" {} [] — each error names its element, nothing is stored', async () => {
+    const before = (await fhirFetch(`${server.baseUrl}/Patient?_summary=count`)).body.total;
+    const both = await refused('POST', '/Patient', { resourceType: 'Patient', name: [], gender: '' });
+    expect(both.expressions.sort()).toEqual(['Patient.gender', 'Patient.name']);
+    expect(both.texts).toContain('Mảng rỗng [] không phải là giá trị: phần tử không có giá trị thì bỏ hẳn đi / An empty array [] is no value: an element without a value is left out');
+    expect((await refused('POST', '/Patient', { resourceType: 'Patient', name: [{}] })).expressions).toEqual(['Patient.name[0]']);
+    expect((await refused('PUT', '/Patient/hx-empty-put', { resourceType: 'Patient', id: 'hx-empty-put', managingOrganization: { extension: [] } })).expressions).toEqual(['Patient.managingOrganization.extension']);
+    expect((await refused('POST', '/Observation', { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: '' })).expressions).toEqual(['Observation.valueString']);
+    expect((await refused('PUT', '/Bundle/hx-empty-entry', { resourceType: 'Bundle', id: 'hx-empty-entry', type: 'collection', entry: [] })).expressions).toEqual(['Bundle.entry']);
+    expect((await fhirFetch(`${server.baseUrl}/Patient?_summary=count`)).body.total).toBe(before);
+    // A Bundle with no entry element is a Bundle.
+    expect((await fhirFetch(`${server.baseUrl}/Bundle`, { method: 'POST', body: { resourceType: 'Bundle', type: 'collection' } })).status).toBe(201);
+  });
+
+  test('JSON Patch: a patch that leaves an empty value', async () => {
+    const created = await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Lê', given: ['An'] }] } });
+    const patch = { 'content-type': 'application/json-patch+json' };
+    const url = `/Patient/${created.body.id}`;
+    expect((await refused('PATCH', url, [{ op: 'remove', path: '/name/0/given/0' }], patch)).expressions).toEqual(['Patient.name[0].given']);
+    expect((await refused('PATCH', url, [{ op: 'replace', path: '/name/0/family', value: '' }], patch)).expressions).toEqual(['Patient.name[0].family']);
+    expect((await refused('PATCH', url, [{ op: 'add', path: '/telecom', value: [{}] }], patch)).expressions).toEqual(['Patient.telecom[0]']);
+    expect((await fhirFetch(`${server.baseUrl}${url}`)).body.meta.versionId).toBe('1');
+  });
+
+  test('transaction and batch Bundles: an empty entry array, an empty resource, an empty value in a resource', async () => {
+    for (const type of ['transaction', 'batch']) {
+      expect((await refused('POST', '', { resourceType: 'Bundle', type, entry: [] })).expressions).toEqual(['Bundle.entry']);
+      const emptyResource = { resourceType: 'Bundle', type, entry: [{ request: { method: 'DELETE', url: 'Patient/x' } }, { resource: {}, request: { method: 'POST', url: 'Patient' } }] };
+      expect((await refused('POST', '', emptyResource)).expressions).toEqual(['Bundle.entry[1].resource']);
+      // A Bundle with no entry element is processed: nothing to do.
+      const none = await fhirFetch(server.baseUrl, { method: 'POST', body: { resourceType: 'Bundle', type } });
+      expect(none.status).toBe(200);
+    }
+    const entry = { fullUrl: 'urn:uuid:5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', resource: { resourceType: 'Patient', name: [{ family: 'Lê', given: [''] }] }, request: { method: 'POST', url: 'Patient' } };
+    const transaction = await fhirFetch(server.baseUrl, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [entry] } });
+    expect({ status: transaction.status, type: transaction.body.resourceType }).toEqual({ status: 400, type: 'OperationOutcome' });
+    expect(JSON.stringify(transaction.body.issue)).toContain('Patient.name[0].given[0]');
+    const batch = await fhirFetch(server.baseUrl, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [entry] } });
+    expect(batch.body.entry[0].response.status).toMatch(/^400/);
+    expect(batch.body.entry[0].response.outcome.issue.flatMap((i: { expression?: string[] }) => i.expression ?? [])).toEqual(['Patient.name[0].given[0]']);
+  });
+});

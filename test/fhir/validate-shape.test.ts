@@ -94,6 +94,54 @@ describe('values of the wrong JSON shape are refused, never thrown over', () => 
     expect(at({ resourceType: 'Patient', name: [{ family: 'Nguyễn \ud83d\ude00' }] })).toEqual([]);
   });
 
+  // R4 json.html: an element without a value is left out, never "", {} or []. These were stored
+  // (@medplum/core takes a lone "" for absent, and an empty array, or an object not in an array, for nothing).
+  describe('empty values: "", {} and [] are refused at their element', () => {
+    test.each([
+      [{ name: [], gender: '' }, ['Patient.gender', 'Patient.name']],
+      [{ name: [{}] }, ['Patient.name[0]']],
+      [{ name: [{ family: '' }] }, ['Patient.name[0].family']],
+      [{ name: [{ family: 'Lê', given: [] }] }, ['Patient.name[0].given']],
+      [{ name: [{ family: 'Lê', given: ['An', ''] }] }, ['Patient.name[0].given[1]']],
+      [{ birthDate: '' }, ['Patient.birthDate']],
+      [{ id: '' }, ['Patient.id']],
+      [{ meta: {} }, ['Patient.meta']],
+      [{ meta: { tag: [] } }, ['Patient.meta.tag']],
+      [{ extension: [] }, ['Patient.extension']],
+      [{ managingOrganization: {} }, ['Patient.managingOrganization']],
+      // An object whose only element is empty: reported once, at that element.
+      [{ managingOrganization: { extension: [] } }, ['Patient.managingOrganization.extension']],
+      [{ contained: [] }, ['Patient.contained']],
+      [{ contained: [{}] }, ['Patient.contained[0]']],
+      [{ text: { status: 'generated', div: '' } }, ['Patient.text.div']],
+      [{ gender: 'male', _gender: {} }, ['Patient.gender']],
+      [{ name: [{ given: ['An'], _given: [] }] }, ['Patient.name[0].given']],
+      [{ name: [{ given: ['An', 'Bình'], _given: [null, {}] }] }, ['Patient.name[0].given[1]']],
+    ])('%j', (elements, expressions) => {
+      const patient = { resourceType: 'Patient', ...elements };
+      expect(at(patient).sort()).toEqual(expressions);
+      for (const issue of errors(patient)) expect(issue.diagnostics).toMatch(/^(Chuỗi|Mảng|Đối tượng) rỗng .+ \/ An empty (string|array|object) /);
+      bilingualTexts(patient);
+    });
+
+    test('in a choice element, a Bundle and its entries', () => {
+      const observation = (value: object): unknown => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, ...value });
+      // @medplum/core reported these as unknown elements.
+      expect(at(observation({ valueString: '' }))).toEqual(['Observation.valueString']);
+      expect(at(observation({ valueQuantity: {} }))).toEqual(['Observation.valueQuantity']);
+      expect(at({ resourceType: 'Bundle', type: 'collection', entry: [] })).toEqual(['Bundle.entry']);
+      expect(at({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: {} }] })).toEqual(['Bundle.entry[0].resource']);
+      expect(at({ resourceType: 'Bundle', type: 'collection' })).toEqual([]);
+    });
+
+    test('a string of whitespace only is not empty: @medplum/core refuses it, once; other values that look empty are values', () => {
+      const blank = errors({ resourceType: 'Patient', name: [{ family: ' ' }] });
+      expect(blank.map((i) => [i.expression, i.diagnostics])).toEqual([[['Patient.name[0].family'], 'Chuỗi phải có ký tự khác khoảng trắng / String must contain non-whitespace content']]);
+      expect(at({ resourceType: 'Patient', active: false, multipleBirthInteger: 0, name: [{ family: 'Lê', given: ['An', null], _given: [null, { extension: [{ url: 'http://example.org/x', valueString: 'y' }] }] }] })).toEqual([]);
+      expect(at({ resourceType: 'Patient' })).toEqual([]);
+    });
+  });
+
   test('the rest of the resource is still checked, and nothing is reported twice', () => {
     const observation = { resourceType: 'Observation', status: 5, code: { text: 'x' }, subject: { reference: 'Patient/1' }, foo: 1, issued: '2021-02-30T10:00:00Z' };
     expect(at(observation).sort()).toEqual(['Observation.foo', 'Observation.issued', 'Observation.status']);

@@ -110,7 +110,7 @@ describe('create, update, patch, delete', () => {
   });
 
   test('structural issues are worded Vietnamese first, then English, in diagnostics and details.text', async () => {
-    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ foo: 1, birthDate: '2020-13-01', contact: [{}] }) });
+    const res = await fhirFetch(`${base}/Patient`, { method: 'POST', body: patient({ foo: 1, birthDate: '2020-13-01', contact: [{ gender: 'male' }] }) });
     expect(res.status).toBe(400);
     expect(res.body.issue).toEqual(
       expect.arrayContaining([

@@ -17,9 +17,9 @@ describe('health-managed residents (indicator 14.2, configurable rule)', () => {
     const noEthnic = structuredClone(resident);
     delete noEthnic.meta;
     noEthnic.extension = noEthnic.extension!.filter((e) => e.url !== EXT.ethnicGroup);
-    noEthnic.identifier = [];
-    await store('updated', { ...structuredClone(resident), identifier: [] });
-    await store('stale', { ...structuredClone(resident), identifier: [] });
+    delete noEthnic.identifier;
+    await store('updated', { ...structuredClone(resident), identifier: undefined });
+    await store('stale', { ...structuredClone(resident), identifier: undefined });
     await store('incomplete', noEthnic);
     const measure = (who: string, when: string) => s.engine.repo.create(vitalSign(`Patient/${ids[who]}`, when, '29463-7', 52));
     await measure('updated', '2025-03-10T09:00:00+07:00');

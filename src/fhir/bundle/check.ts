@@ -4,9 +4,16 @@ import { badRequest } from '../outcomes';
 /** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
 export const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
-/** Refuses (400, naming the entries) a Bundle whose entries cannot be processed as they stand. */
-export function checkEntries(entries: BundleEntry[], type: Bundle['type']): void {
+/**
+ * Refuses (400, naming the entries) a Bundle whose entries cannot be processed as they stand. A
+ * Bundle without entries leaves `entry` out: R4's JSON has no empty arrays (validate/shape.ts).
+ */
+export function checkEntries(entries: BundleEntry[] | undefined, type: Bundle['type']): void {
+  if (entries === undefined) return;
   if (!Array.isArray(entries)) throw badRequest('Bundle.entry phải là một mảng', 'Bundle.entry must be an array', ['Bundle.entry']);
+  if (entries.length === 0) {
+    throw badRequest('Bundle.entry là mảng rỗng []: Bundle không có mục nào thì bỏ hẳn phần tử entry', 'Bundle.entry is an empty array []: a Bundle without entries leaves the element out', ['Bundle.entry']);
+  }
   entries.forEach(checkEntry);
   checkFullUrls(entries, type);
 }
@@ -26,6 +33,10 @@ function checkEntry(entry: BundleEntry, i: number): void {
   if (!isObject(entry)) throw badRequest(`Mục ${i} phải là một đối tượng JSON`, `Entry ${i} must be a JSON object`, [at]);
   if (entry.fullUrl !== undefined && typeof entry.fullUrl !== 'string') {
     throw badRequest(`Mục ${i}: fullUrl phải là một chuỗi`, `Entry ${i}: fullUrl must be a string`, [`${at}.fullUrl`]);
+  }
+  // Named as what it is, rather than as a resource of no type (or, in a DELETE, not at all).
+  if (isObject(entry.resource) && Object.keys(entry.resource).length === 0) {
+    throw badRequest(`Mục ${i}: resource là đối tượng rỗng {}`, `Entry ${i}: resource is an empty object {}`, [`${at}.resource`]);
   }
   const req = entry.request;
   if (!isObject(req) || typeof req.method !== 'string' || typeof req.url !== 'string' || !req.method || !req.url) {

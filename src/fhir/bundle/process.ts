@@ -29,8 +29,8 @@ export async function processBundle(bundle: unknown, prefer: string | undefined,
   if (b.type !== 'batch' && b.type !== 'transaction') {
     throw badRequest(`Bundle.type phải là batch hoặc transaction, không phải ${b.type}`, `Bundle.type must be batch or transaction, not ${b.type}`, ['Bundle.type']);
   }
+  checkEntries(b.entry, b.type);
   const entries = b.entry ?? [];
-  checkEntries(entries, b.type);
   const preference = returnPreference(prefer);
   const responses = b.type === 'transaction' ? await transaction(entries, ctx) : await batch(entries, ctx);
   return {

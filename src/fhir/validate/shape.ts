@@ -14,6 +14,11 @@ import { unknownElementText } from './inherited-keys';
  * of objects or nulls for a repeating element) standing beside a primitive element. Strings must be
  * well-formed Unicode without U+0000, which PostgreSQL cannot store in jsonb.
  *
+ * No value is empty: R4's JSON format (json.html) has an element with no value left out, never
+ * written as `""`, `{}` or `[]` (nor `"_x": {}` or `[]`). An object whose only element is such
+ * a value is reported at that element, not again as an empty object. A string of whitespace only is
+ * not empty: R4 says such strings SHOULD NOT occur (datatypes.html), and @medplum/core reports them.
+ *
  * @medplum/core's validator checks part of this, but only after its FHIRPath utilities have read the
  * values (a `"_status": 5` throws there), and it takes a number or string where a datatype belongs
  * (`"coding": [5]`, `"subject": "Patient/1"`) for an object with no elements. Our own checks
@@ -105,6 +110,11 @@ function checkObject(object: Record<string, unknown>, schema: InternalTypeSchema
       keep(key, checkValue(value, typeCode, element.path, root, at, issues));
       continue;
     }
+    if (value.length === 0) {
+      issues.push(emptyValue(at, value));
+      keep(key, DROP);
+      continue;
+    }
     const extensions = object[`_${key}`];
     let dropped = false;
     const items = value.map((item: unknown, i) => {
@@ -142,13 +152,21 @@ function checkValue(value: unknown, typeCode: string, elementPath: string, root:
       issues.push(error(text, path, 'value'));
       return DROP;
     }
+    if (value === '') {
+      issues.push(emptyValue(path, value));
+      return DROP;
+    }
     return value;
   }
-  if (typeCode === 'Resource') return checkResource(value, path, issues);
   if (!isObject(value)) {
     issues.push(wrongType(path, 'object', value));
     return DROP;
   }
+  if (isEmptyObject(value)) {
+    issues.push(emptyValue(path, value));
+    return DROP;
+  }
+  if (typeCode === 'Resource') return checkResource(value, path, issues);
   // A datatype or a backbone element whose type @medplum/core names (QuestionnaireItem) is a type
   // of its own; a backbone element typed `BackboneElement` or `Element` is the resource's inner type
   // at its path, as bindings.ts finds it.
@@ -177,18 +195,32 @@ function checkExtensionSibling(object: Record<string, unknown>, key: string, sch
     return DROP;
   };
   const element = getDataType('Element');
-  if (!repeats) return isObject(value) ? checkObject(value, element, element, at, issues) : invalid(at, value);
+  const checkItem = (item: unknown, where: string): unknown => {
+    if (!isObject(item)) return invalid(where, item);
+    if (isEmptyObject(item)) {
+      issues.push(emptyValue(where, item, key));
+      return DROP;
+    }
+    return checkObject(item, element, element, where, issues);
+  };
+  if (!repeats) return checkItem(value, at);
   if (!Array.isArray(value)) return invalid(at, value);
+  if (value.length === 0) {
+    issues.push(emptyValue(at, value, key));
+    return DROP;
+  }
   let dropped = false;
   value.forEach((item: unknown, i) => {
     if (item === null || item === undefined) return;
-    const checked = isObject(item) ? checkObject(item, element, element, `${at}[${i}]`, issues) : invalid(`${at}[${i}]`, item);
-    if (checked !== item) dropped = true;
+    if (checkItem(item, `${at}[${i}]`) !== item) dropped = true;
   });
   return dropped ? DROP : value;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An object with no element: `{}`, or one whose keys hold only undefined (not from JSON: what JSON.stringify stores as `{}`). */
+const isEmptyObject = (value: Record<string, unknown>): boolean => Object.values(value).every((v) => v === undefined);
 
 const jsonType = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
@@ -196,6 +228,17 @@ const jsonType = (value: unknown): string => (value === null ? 'null' : Array.is
 function wrongType(path: string, expected: string, value: unknown): OperationOutcomeIssue {
   const got = jsonType(value);
   return error(bilingual(`Kiểu JSON không hợp lệ: cần ${expected}, nhận được ${got}`, `Invalid JSON type: expected ${expected}, but got ${got}`), path);
+}
+
+/** `""`, `{}` or `[]` where a value belongs (at the element `key` names, for an extension sibling). */
+function emptyValue(path: string, value: '' | Record<string, unknown> | unknown[], key?: string): OperationOutcomeIssue {
+  const [vi, en] = value === '' ? ['Chuỗi rỗng ""', 'An empty string ""'] : Array.isArray(value) ? ['Mảng rỗng []', 'An empty array []'] : ['Đối tượng rỗng {}', 'An empty object {}'];
+  const of = key ? [` trong phần mở rộng "${key}"`, ` in the primitive extension "${key}"`] : ['', ''];
+  const text = bilingual(
+    `${vi}${of[0]} không phải là giá trị: phần tử không có giá trị thì bỏ hẳn đi`,
+    `${en}${of[1]} is no value: an element without a value is left out`,
+  );
+  return error(text, path);
 }
 
 function error(text: string, expression: string, code: OperationOutcomeIssue['code'] = 'structure'): OperationOutcomeIssue {
