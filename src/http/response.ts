@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { Resource } from '@medplum/fhirtypes';
+import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { FhirResponse } from '../fhir/request';
 import { preferredBody, returnPreference } from '../fhir/prefer';
 import { storedText } from '../fhir/search/stored-json';
@@ -47,8 +47,11 @@ export function compactJson(body: Resource): string | Buffer {
   if (Object.isFrozen(body)) return frozenJson(body);
   // Only searches read stored text, as their entries' resources: any other answer skips the
   // replacer, which would otherwise visit every value for nothing (a transaction's response of
-  // 200 resources, say; a search inside one is stringified like the rest, the same JSON).
-  if (body.resourceType !== 'Bundle' || !body.entry?.some((e) => storedText(e.resource) !== undefined)) return JSON.stringify(body);
+  // 200 resources, say; a search inside one is stringified like the rest, the same JSON). A Bundle
+  // read from storage is sent as stored, even one written before writes were held to R4's JSON
+  // shape (`"entry": ""`, `[null]`): reading its entries as objects answered 500.
+  const entries: unknown = body.resourceType === 'Bundle' ? body.entry : undefined;
+  if (!Array.isArray(entries) || !entries.some((e: unknown) => storedText((e as BundleEntry | null)?.resource) !== undefined)) return JSON.stringify(body);
   const spliced: string[] = [];
   const nonce = randomUUID();
   const text = JSON.stringify(body, (_key, value: unknown) => {

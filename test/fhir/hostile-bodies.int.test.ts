@@ -186,6 +186,26 @@ describe('the causes the fuzzer found answer 400 with an OperationOutcome at the
     expect(await refused('POST', '/Patient', { resourceType: 'Patient', name: '' })).toContain('Patient.name');
   });
 
+  test('a Bundle stored before writes were held to its shape is read as stored, not answered 500', async () => {
+    // Written as an older version stored it: the content straight into the table.
+    const created = await fhirFetch(`${server.baseUrl}/Bundle`, { method: 'POST', body: { resourceType: 'Bundle', type: 'collection' } });
+    expect(created.status).toBe(201);
+    const { id, meta } = created.body;
+    for (const entry of ['', 5, { resource: { resourceType: 'Patient' } }, [null], [5]]) {
+      const content = { resourceType: 'Bundle', id, meta, type: 'collection', entry };
+      await server.db.query(`UPDATE resource SET content = $1::json WHERE resource_type = 'Bundle' AND id = $2`, [JSON.stringify(content), id]);
+      for (const url of [`/Bundle/${id}`, `/Bundle/${id}/_history/1`, `/Bundle/${id}?_pretty=true`, `/Bundle/${id}?_summary=data`]) {
+        const res = await fhirFetch(`${server.baseUrl}${url}`);
+        expect({ url, entry, status: res.status, body: res.body?.entry }).toEqual({ url, entry, status: 200, body: entry });
+      }
+      for (const url of [`/Bundle?_id=${id}`, `/Bundle/${id}/_history`, '/Bundle/_history']) {
+        const res = await fhirFetch(`${server.baseUrl}${url}`);
+        expect({ url, entry, status: res.status }).toEqual({ url, entry, status: 200 });
+        expect(res.body.entry.find((e: { resource?: { id?: string } }) => e.resource?.id === id).resource.entry).toEqual(entry);
+      }
+    }
+  });
+
   test('a string jsonb cannot store', async () => {
     expect(await refused('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'a\ud800' }] })).toContain('Patient.name[0].family');
     expect(await refused('POST', '/Patient', { resourceType: 'Patient', name: [{ family: 'a\u0000' }] })).toContain('Patient.name[0].family');
