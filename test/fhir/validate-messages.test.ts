@@ -61,7 +61,7 @@ describe('bilingual validation messages', () => {
     });
 
     test('every issue of a broken resource is bilingual, at its expression; an invariant names its key and description', () => {
-      const resource = { resourceType: 'Patient', foo: 1, birthDate: '2020-13-01', contact: [{}], gender: ['female'], multipleBirthInteger: 1.5, active: null } as unknown as Resource;
+      const resource = { resourceType: 'Patient', foo: 1, birthDate: '2020-13-01', contact: [{ gender: 'male' }], gender: ['female'], multipleBirthInteger: 1.5, active: null } as unknown as Resource;
       const issues = validate(resource, defs, noProfiles);
       expect(issues.length).toBeGreaterThanOrEqual(6);
       for (const issue of issues) {
