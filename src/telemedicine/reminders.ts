@@ -1,9 +1,21 @@
 import type { Appointment, CommunicationRequest } from '@medplum/fhirtypes';
 import type { Repository } from '../fhir/store/repository';
 import { findAll } from './lookup';
+import { actingWithin } from './scheduling-access';
 
 /** A reminder is due this long before the consultation. */
 const REMINDER_MINUTES = 60;
+const CATEGORY = 'http://terminology.hl7.org/CodeSystem/communication-category';
+const REMINDER: [string, string] = ['category', `${CATEGORY}|reminder`];
+
+/**
+ * Reminders are the server's bookkeeping of a booking, written and revoked with the appointment by
+ * whoever changes it: a registrar (whose role has no CommunicationRequest), a platform whose scopes
+ * name only Appointment, a resident's app. So they are written through a repository that reaches
+ * reminders and nothing else — the caller stays the actor in the audit trail.
+ */
+const reminders = (repo: Repository): Repository =>
+  actingWithin(repo, { CommunicationRequest: ['c', 'r', 's', 'u'] }, (type) => (type === 'CommunicationRequest' ? [REMINDER] : []));
 
 /**
  * A booked consultation gets a reminder: a CommunicationRequest to the resident about the
@@ -18,7 +30,7 @@ export async function scheduleReminder(repo: Repository, appointment: Appointmen
   const reminder: CommunicationRequest = {
     resourceType: 'CommunicationRequest',
     status: 'active',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/communication-category', code: 'reminder', display: 'Reminder' }] }],
+    category: [{ coding: [{ system: CATEGORY, code: 'reminder', display: 'Reminder' }] }],
     subject: { reference: patient },
     about: [{ reference: `Appointment/${appointment.id}` }],
     recipient: [{ reference: patient }],
@@ -26,13 +38,15 @@ export async function scheduleReminder(repo: Repository, appointment: Appointmen
     occurrenceDateTime: new Date(start.getTime() - REMINDER_MINUTES * 60_000).toISOString(),
     authoredOn: new Date().toISOString(),
   };
-  await repo.create(reminder);
+  await reminders(repo).create(reminder);
 }
 
+/** Revokes the appointment's active reminders — only reminders (the repository's constraint): other requests about it are people's own. */
 export async function revokeReminders(repo: Repository, appointmentId: string): Promise<void> {
-  const active = await findAll<CommunicationRequest>(repo, 'CommunicationRequest', [
+  const scoped = reminders(repo);
+  const active = await findAll<CommunicationRequest>(scoped, 'CommunicationRequest', [
     ['about', `Appointment/${appointmentId}`],
     ['status', 'active'],
   ]);
-  for (const reminder of active) await repo.update('CommunicationRequest', reminder.id!, { ...reminder, status: 'revoked' });
+  for (const reminder of active) await scoped.update('CommunicationRequest', reminder.id!, { ...reminder, status: 'revoked' });
 }
