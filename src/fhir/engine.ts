@@ -12,6 +12,7 @@ import type { Derivation } from './store/derivation';
 import { fixedSubscriptionDelivery } from './store/fixed-subscription';
 import { consentFollowing, type ConsentFollower } from './store/consent-followers';
 import { bookingThroughOperations } from '../telemedicine/direct-writes';
+import { slotsFollowAppointments } from '../telemedicine/slots-follow';
 import type { UniqueIdentifier } from './store/unique-identifiers';
 import { loadConformancePack, type LoadedPack } from './validate/profiles';
 import type { ResourceRule } from './validate/validator';
@@ -66,8 +67,10 @@ export function createFhirEngine(db: Database, options: EngineOptions): FhirEngi
     // So is keeping a resident's app to the booking operations, which every engine serves (the
     // router's): first, so a refused direct write is told which operation to use before any other
     // check of it (a slot taken) answers.
+    // So is keeping Slots and reminders in step with every other write of an Appointment (right
+    // after that check, so a refused write takes or frees nothing first).
     // So is telling what follows a resident's Consent (their app's grants) that it changed.
-    derivations: [bookingThroughOperations, ...(options.derivations ?? []), fixedSubscriptionDelivery, consentFollowing(consentFollowers)],
+    derivations: [bookingThroughOperations, slotsFollowAppointments, ...(options.derivations ?? []), fixedSubscriptionDelivery, consentFollowing(consentFollowers)],
     uniqueIdentifiers: options.uniqueIdentifiers ?? [],
     // The server's own work (boot, seed) is unrestricted and unaudited; each request acts through
     // repo.as(policy), which restricts and audits (src/http/authenticate.ts).

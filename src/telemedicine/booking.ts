@@ -117,8 +117,9 @@ export function requireStatus(appointment: Appointment, allowed: readonly Appoin
 
 /**
  * What cancelling an appointment changes besides the appointment: its slots are free for someone
- * else, its reminders revoked. The one path for $cancel and for a resident's app that writes
- * status `cancelled` directly (direct-writes.ts).
+ * else, its reminders revoked. The one path for $cancel and for every other write that takes an
+ * appointment out of force — a status cancelled, noshow or entered-in-error, a delete — by staff,
+ * a system or a resident's app (slots-follow.ts).
  */
 export async function releaseCancelled(repo: Repository, cancelled: Appointment): Promise<void> {
   await setSlotsStatus(schedulingRepository(repo), cancelled, 'free');

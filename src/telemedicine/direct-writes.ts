@@ -3,7 +3,7 @@ import { compare } from 'fast-json-patch';
 import type { Derivation } from '../fhir/store/derivation';
 import type { Repository } from '../fhir/store/repository';
 import { statusVi } from './appointment-status';
-import { CANCELLING, OPEN, releaseCancelled, requireStatus } from './booking';
+import { CANCELLING, OPEN, requireStatus } from './booking';
 import { refused } from './errors';
 
 /**
@@ -12,14 +12,15 @@ import { refused } from './errors';
  * (POST, PUT, PATCH, a transaction entry) it could otherwise book a slot the station blocked, move
  * an appointment to another slot, or mark it booked or fulfilled itself. So a patient-context
  * caller's direct write of an Appointment may only cancel its own appointment (status → cancelled
- * from proposed, pending or booked, as $cancel) and change `cancelationReason` and `comment`; a
- * cancellation frees the slot and revokes the reminders exactly as $cancel does (releaseCancelled,
- * booking.ts). Anything else is 403 `operation-required`, naming the operation to use; a delete too
+ * from proposed, pending or booked, as $cancel) and change `cancelationReason` and `comment`; the
+ * cancellation then frees the slot and revokes the reminders exactly as $cancel does, as every
+ * direct write out of force does (slotsFollowAppointments, slots-follow.ts, which runs after this
+ * check). Anything else is 403 `operation-required`, naming the operation to use; a delete too
  * (cancel instead). Staff and systems write Appointments as before, and so do the operations
  * (RepositoryContext.byOperation).
  *
  * A check in the write's own transaction (a derivation, like fixed-subscription.ts): it needs the
- * version an update replaces, and a cancellation's slot is freed in the same transaction.
+ * version an update replaces.
  */
 
 /** Fields a resident's app may change directly (status only to cancelled). */
@@ -44,7 +45,6 @@ export const bookingThroughOperations: Derivation = {
       );
     }
     checkChange(appointment, before);
-    if (appointment.status === 'cancelled' && before.status !== 'cancelled') await releaseCancelled(tx.forOperation(), appointment);
   },
   // Called for a delete (the derivation applies to every Appointment, so never for an update).
   retract: async (source, tx) => {

@@ -14,14 +14,15 @@ import { findAll, idOf } from './lookup';
 
 type Held = 'busy' | 'busy-tentative';
 
-export async function takeSlot(scheduling: Repository, slotId: string, status: Held): Promise<Slot> {
+/** Takes a free slot; a past one only with `pastAllowed` (a direct write recording what happened: slots-follow.ts). */
+export async function takeSlot(scheduling: Repository, slotId: string, status: Held, { pastAllowed = false } = {}): Promise<Slot> {
   // A slot already taken is refused at once, without queueing for the lock behind its taker.
   const seen = await scheduling.readHeadOrFail('Slot', slotId);
   if (seen.deleted || (seen.content as Slot).status !== 'free') throw slotTaken(slotId);
   await scheduling.findConditionalMatch('Slot', `_id=${slotId}`);
   const slot = (await scheduling.read('Slot', slotId)) as Slot;
   if (slot.status !== 'free') throw slotTaken(slotId);
-  if (Date.parse(slot.end) <= Date.now()) {
+  if (!pastAllowed && Date.parse(slot.end) <= Date.now()) {
     throw refused('slot-unavailable', 'Khung giờ này đã qua, vui lòng chọn giờ khác', `Slot/${slotId} is in the past`);
   }
   const { resource } = await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });
@@ -35,19 +36,34 @@ const slotTaken = (slotId: string): Error =>
 export async function setSlotsStatus(scheduling: Repository, appointment: Appointment, status: Slot['status']): Promise<void> {
   for (const ref of appointment.slot ?? []) {
     const slotId = idOf(ref.reference, 'Slot');
-    if (!slotId) continue;
-    await scheduling.findConditionalMatch('Slot', `_id=${slotId}`);
-    const slot = (await scheduling.read('Slot', slotId)) as Slot;
-    if (slot.status === status || slot.status === 'entered-in-error') continue;
-    await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });
+    if (slotId) await setSlotStatus(scheduling, slotId, status);
   }
 }
 
-/** Appointments in these states no longer hold their slot (it may be booked again). */
-const RELEASED: ReadonlySet<Appointment['status']> = new Set(['cancelled', 'entered-in-error']);
+/** Sets one slot's status under its lock; a slot withdrawn (entered-in-error) stays so. */
+export async function setSlotStatus(scheduling: Repository, slotId: string, status: Slot['status']): Promise<void> {
+  await scheduling.findConditionalMatch('Slot', `_id=${slotId}`);
+  const slot = (await scheduling.read('Slot', slotId)) as Slot;
+  if (slot.status === status || slot.status === 'entered-in-error') return;
+  await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });
+}
 
-/** The slots an appointment holds, as ids (none once it is cancelled). */
-function heldSlots(resource: Resource): string[] {
+/**
+ * Appointments in these states are out of force and no longer hold their slot (it may be booked
+ * again): cancelled, withdrawn as a mistake, or the resident did not come (the consultation that
+ * held the slot will not happen; set back to arrived or fulfilled, it takes the slot again).
+ */
+const RELEASED: ReadonlySet<Appointment['status']> = new Set(['cancelled', 'noshow', 'entered-in-error']);
+
+export const outOfForce = (appointment: Appointment): boolean => RELEASED.has(appointment.status);
+
+/** Not yet accepted by the station: the slot is held tentatively ($book), busy once booked ($accept). */
+const TENTATIVE: ReadonlySet<Appointment['status']> = new Set(['proposed', 'pending', 'waitlist']);
+
+export const holdingStatus = (appointment: Appointment): Held => (TENTATIVE.has(appointment.status) ? 'busy-tentative' : 'busy');
+
+/** The slots an appointment holds, as ids (none once it is out of force). */
+export function heldSlots(resource: Resource): string[] {
   if (resource.resourceType !== 'Appointment' || RELEASED.has(resource.status)) return [];
   return (resource.slot ?? []).map((ref) => idOf(ref.reference, 'Slot')).filter((id): id is string => !!id);
 }
