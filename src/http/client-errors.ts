@@ -39,10 +39,44 @@ export function clientErrorFailure(code: string | undefined): OperationOutcomeEr
     // assuming HTTP/2 without asking, which this server does not speak.
     case 'HPE_INVALID_VERSION':
     case 'HPE_PAUSED_H2_UPGRADE':
-      return failure(505, 'not-supported', 'Không hỗ trợ phiên bản HTTP này; hãy dùng HTTP/1.1', 'HTTP version not supported; use HTTP/1.1');
+      return versionNotSupported();
     default:
       return failure(400, 'invalid', 'Yêu cầu HTTP sai cú pháp', `Malformed HTTP request${code ? ` (${code})` : ''}`);
   }
+}
+
+const versionNotSupported = (): OperationOutcomeError =>
+  failure(505, 'not-supported', 'Không hỗ trợ phiên bản HTTP này; hãy dùng HTTP/1.1', 'HTTP version not supported; use HTTP/1.1');
+
+/**
+ * The refusal of a request Node's parser accepted in a version this server does not serve, or
+ * undefined for HTTP/1.0 and HTTP/1.1. llhttp takes four versions and refuses the rest
+ * (HPE_INVALID_VERSION, above): besides 1.0 and 1.1, `HTTP/2.0` written out in a request line (not
+ * the HTTP/2 preface), and a request line with no version at all, HTTP/0.9's, which it reads as 0.9.
+ * Node answered both as HTTP/1.1. HTTP/2.0 is a version we do not serve: 505 (RFC 9110 §15.6.6, RFC
+ * 9112 §2.3). A request line without a version is no request line HTTP/1.1 knows (RFC 9112 §3:
+ * `method SP request-target SP HTTP-version`), and its recipient SHOULD answer 400; a real HTTP/0.9
+ * client, which reads a bare body and no status line, no longer exists, and what sends such lines
+ * (a typing person, a scanner) reads the 400's text. Node gives `HTTP/0.9` written out the same
+ * version, and it gets the same answer.
+ */
+export function versionFailure(major: number): OperationOutcomeError | undefined {
+  if (major === 1) return undefined;
+  if (major === 0) {
+    return failure(400, 'invalid', 'Dòng yêu cầu thiếu phiên bản HTTP (HTTP/0.9 không được hỗ trợ); hãy dùng HTTP/1.1', 'The request line has no HTTP version (HTTP/0.9 is not supported); use HTTP/1.1');
+  }
+  return versionNotSupported();
+}
+
+/**
+ * Answers a request Node accepted but this server does not serve (versionFailure), and says whether
+ * it did: the app is not to see it. Called for every request (server.ts, `serveApp`).
+ */
+export function refuseUnservedVersion(req: IncomingMessage, res: ServerResponse): boolean {
+  const failure = versionFailure(req.httpVersionMajor);
+  if (!failure) return false;
+  answerOnResponse(res, failure);
+  return true;
 }
 
 /** A CONNECT (a tunnel through a proxy) — this is no proxy. */

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
-import { refuseMalformedRequests } from './client-errors';
+import { refuseMalformedRequests, refuseUnservedVersion } from './client-errors';
 
 /** The constructors a server makes its requests and responses with, to be given an app's prototypes. */
 interface MessageClasses {
@@ -74,7 +74,10 @@ export function serveApp(server: Server, app: RequestListener, limits: ServerLim
     classes.Request.prototype = express.request;
     classes.Response.prototype = express.response;
   }
-  server.on('request', app);
+  // A request in a version we do not serve, that Node's parser took (HTTP/2.0 written out, HTTP/0.9), never reaches the app.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!refuseUnservedVersion(req, res)) app(req, res);
+  });
 }
 
 /**

@@ -94,6 +94,31 @@ describe("Node's HTTP parser", () => {
     expectOutcome(await raw(port, 'GET /fhir/metadata HTTP/3.0\r\nHost: x\r\n\r\n'), 505, 'not-supported');
   });
 
+  test('HTTP/2.0 written out in a request line, which Node’s parser takes, is 505 too', async () => {
+    const res = await raw(port, 'GET /fhir/metadata HTTP/2.0\r\nHost: x\r\n\r\n');
+    expectOutcome(res, 505, 'not-supported');
+    expect(res.headers.connection).toBe('close');
+    // Not the app's answer: nothing but the refusal.
+    expect(res.text).not.toContain('CapabilityStatement');
+    expectOutcome(await raw(port, `POST /fhir/Patient HTTP/2.0\r\nHost: x\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/fhir+json\r\nContent-Length: 2\r\n\r\n{}`), 505, 'not-supported');
+  });
+
+  test('a request line without an HTTP version (HTTP/0.9) is 400, with or without headers after it', async () => {
+    for (const request of ['GET /fhir/metadata\r\n\r\n', 'GET /fhir/metadata\r\nHost: x\r\n\r\n', 'GET /fhir/metadata HTTP/0.9\r\nHost: x\r\n\r\n']) {
+      const res = await raw(port, request);
+      expectOutcome(res, 400, 'invalid');
+      expect(res.headers.connection).toBe('close');
+      expect(res.text).toContain('HTTP/0.9');
+      expect(res.text).not.toContain('CapabilityStatement');
+    }
+  });
+
+  test('HTTP/1.0 is served as before', async () => {
+    const res = await raw(port, 'GET /fhir/metadata HTTP/1.0\r\nHost: x\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString('utf8')).resourceType).toBe('CapabilityStatement');
+  });
+
   test('chunk extensions over Node’s limit are 413', async () => {
     const res = await raw(
       port,
