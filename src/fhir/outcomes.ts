@@ -23,6 +23,25 @@ export function bilingual(vi: string, en: string): string {
   return `${vi} / ${en}`;
 }
 
+/** The most of a client's input an error text repeats: enough to say which parameter, value or type is meant. */
+export const MAX_ECHOED = 100;
+
+/**
+ * A client's input as an error text repeats it: cut after MAX_ECHOED characters, with an ellipsis.
+ * Every error text that quotes what the request sent (a parameter's name or value, a type, a header,
+ * a path) quotes it through this. Repeated whole, a request line up to the 64 KB of headers came
+ * back four times in one answer (diagnostics and details, Vietnamese and English): a reflection of
+ * whatever a hostile page made a browser send, and, as the refusal's text is the audit record's
+ * `outcomeDesc`, a search value (a name, an ID card number) kept whole in the audit trail.
+ */
+export function echoed(input: unknown): string {
+  const text = String(input);
+  if (text.length <= MAX_ECHOED) return text;
+  // Not between the two halves of a surrogate pair (an emoji, a rare Han character).
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_ECHOED - 1]) ? MAX_ECHOED - 1 : MAX_ECHOED;
+  return `${text.slice(0, end)}…`;
+}
+
 export function outcome(
   severity: OperationOutcomeIssue['severity'],
   code: IssueCode,
@@ -42,10 +61,10 @@ export const badRequest = (vi: string, en: string, expression?: string[]): Opera
   fail(400, 'invalid', vi, en, expression);
 
 export const notFound = (what: string): OperationOutcomeError =>
-  fail(404, 'not-found', `Không tìm thấy ${what}`, `${what} not found`);
+  fail(404, 'not-found', `Không tìm thấy ${echoed(what)}`, `${echoed(what)} not found`);
 
 export const gone = (what: string): OperationOutcomeError =>
-  fail(410, 'deleted', `${what} đã bị xóa`, `${what} has been deleted`);
+  fail(410, 'deleted', `${echoed(what)} đã bị xóa`, `${echoed(what)} has been deleted`);
 
 export const forbidden = (vi: string, en: string): OperationOutcomeError => fail(403, 'forbidden', vi, en);
 
@@ -62,7 +81,7 @@ export const notSupported = (vi: string, en: string, status = 400): OperationOut
 
 /** 405 with the `Allow` header RFC 9110 §15.5.6 requires: the methods the path does serve. */
 export function methodNotAllowed(method: string, path: string, allowed: readonly string[]): OperationOutcomeError {
-  const { outcome } = fail(405, 'not-supported', `Không hỗ trợ ${method} trên ${path} (chỉ ${allowed.join(', ')})`, `${method} is not allowed on ${path} (only ${allowed.join(', ')})`);
+  const { outcome } = fail(405, 'not-supported', `Không hỗ trợ ${method} trên ${echoed(path)} (chỉ ${allowed.join(', ')})`, `${method} is not allowed on ${echoed(path)} (only ${allowed.join(', ')})`);
   return new OperationOutcomeError(outcome, 405, { Allow: allowed.join(', ') });
 }
 
@@ -70,7 +89,7 @@ export const tooLarge = (limit: number): OperationOutcomeError =>
   fail(413, 'too-costly', `Nội dung yêu cầu vượt quá ${limit} byte`, `Request body exceeds ${limit} bytes`);
 
 export const unsupportedMediaType = (type: string): OperationOutcomeError =>
-  fail(415, 'not-supported', `Không hỗ trợ kiểu nội dung ${type}`, `Unsupported media type ${type}; use application/fhir+json`);
+  fail(415, 'not-supported', `Không hỗ trợ kiểu nội dung ${echoed(type)}`, `Unsupported media type ${echoed(type)}; use application/fhir+json`);
 
 /** An invalid resource: 400 with every validation issue (see README, "Validation"). */
 export function invalidResource(issues: OperationOutcomeIssue[]): OperationOutcomeError {

@@ -15,7 +15,7 @@ import { evaluateMeasureOperation } from './operations/evaluate-measure';
 import { patientEverything } from './operations/everything';
 import { patientMerge } from './operations/merge';
 import { validateOperation } from './operations/validate';
-import { badRequest, methodNotAllowed, notFound, notSupported, OperationOutcomeError } from './outcomes';
+import { badRequest, echoed, methodNotAllowed, notFound, notSupported, OperationOutcomeError } from './outcomes';
 import type { FhirRequest, FhirResponse, Interaction, InteractionContext } from './request';
 import { parseSearch } from './search/parse';
 import { TELEMEDICINE_OPERATIONS, TELEMEDICINE_ROUTES } from '../telemedicine/operations';
@@ -157,8 +157,8 @@ export function createFhirRouter(defs: R4Definitions, version: string): FhirRout
       const operation = segments.find((s) => s.startsWith('$'));
       if (operation) {
         throw notSupported(
-          `Máy chủ không hỗ trợ thao tác ${operation} tại /${req.path}`,
-          `Operation ${operation} is not supported at /${req.path}`,
+          `Máy chủ không hỗ trợ thao tác ${echoed(operation)} tại /${echoed(req.path)}`,
+          `Operation ${echoed(operation)} is not supported at /${echoed(req.path)}`,
         );
       }
       throw notFound(`/${req.path}`);
@@ -171,7 +171,7 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw badRequest(`Đường dẫn có mã %-encoding không hợp lệ: ${segment}`, `Malformed percent-encoding in the path: ${segment}`);
+    throw badRequest(`Đường dẫn có mã %-encoding không hợp lệ: ${echoed(segment)}`, `Malformed percent-encoding in the path: ${echoed(segment)}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { badRequest, bilingual, OperationOutcomeError, outcome, tooLarge } from '../fhir/outcomes';
+import { badRequest, bilingual, echoed, OperationOutcomeError, outcome, tooLarge } from '../fhir/outcomes';
 import { jsonErrorPlace, MAX_JSON_DEPTH } from './json-text';
 
 /** What body-parser (and raw-body under it) attaches to the errors it raises (http-errors). */
@@ -39,8 +39,8 @@ export function bodyReadFailure(err: unknown, maxBodyBytes: number): OperationOu
       return failure(
         415,
         'not-supported',
-        `Không hỗ trợ mã hóa nội dung (Content-Encoding) ${e.encoding}; hãy dùng gzip, deflate, br hoặc không mã hóa`,
-        `Unsupported Content-Encoding ${e.encoding}; use gzip, deflate, br or none`,
+        `Không hỗ trợ mã hóa nội dung (Content-Encoding) ${echoed(e.encoding)}; hãy dùng gzip, deflate, br hoặc không mã hóa`,
+        `Unsupported Content-Encoding ${echoed(e.encoding)}; use gzip, deflate, br or none`,
       );
     case 'charset.unsupported':
       return unsupportedCharset(e.charset ?? '');
@@ -54,7 +54,7 @@ export function bodyReadFailure(err: unknown, maxBodyBytes: number): OperationOu
 
 /** A body in a charset other than UTF-8, the one FHIR (R4 http.html#mime-type) and the sign-in routes read. */
 export function unsupportedCharset(charset: string): OperationOutcomeError {
-  return failure(415, 'not-supported', `Không hỗ trợ bảng mã ${charset}; hãy dùng UTF-8`, `Unsupported charset ${charset}; use UTF-8`);
+  return failure(415, 'not-supported', `Không hỗ trợ bảng mã ${echoed(charset)}; hãy dùng UTF-8`, `Unsupported charset ${echoed(charset)}; use UTF-8`);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FhirEngine } from '../fhir/engine';
 import type { FhirRequest, InteractionContext } from '../fhir/request';
 import type { FhirRouter } from '../fhir/router';
 import type { Repository } from '../fhir/store/repository';
-import { notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
+import { echoed, notSupported, toOutcomeError, unsupportedMediaType } from '../fhir/outcomes';
 import { authenticate } from './authenticate';
 import { unsupportedCharset } from './body-errors';
 import { bodyText, parseJsonBody } from './json-body';
@@ -104,10 +104,10 @@ function toFhirRequest(req: Request): { fhirReq: FhirRequest; pretty: boolean } 
   const format = url.searchParams.get('_format');
   // A MIME type's parameters (`; charset=utf-8`) do not change which type it is, as in Accept.
   if (format && !FORMATS.has(format.split(';')[0].trim().toLowerCase())) {
-    throw notSupported(`Không hỗ trợ định dạng ${format}; chỉ JSON`, `Format ${format} is not supported; only JSON`, 406);
+    throw notSupported(`Không hỗ trợ định dạng ${echoed(format)}; chỉ JSON`, `Format ${echoed(format)} is not supported; only JSON`, 406);
   }
   if (!acceptsJson(req.headers.accept)) {
-    throw notSupported(`Không hỗ trợ định dạng ${req.headers.accept}; chỉ JSON`, `Cannot answer in ${req.headers.accept}; only JSON`, 406);
+    throw notSupported(`Không hỗ trợ định dạng ${echoed(req.headers.accept)}; chỉ JSON`, `Cannot answer in ${echoed(req.headers.accept)}; only JSON`, 406);
   }
   const path = req.path.replace(/^\/+|\/+$/g, '');
   const buffer = req.body as Buffer | undefined;

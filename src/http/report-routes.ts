@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Location, Measure, Patient, Practitioner, Reference } from '@medplum/fhirtypes';
 import type { AuthService } from '../auth/service';
 import type { FhirEngine } from '../fhir/engine';
-import { badRequest } from '../fhir/outcomes';
+import { badRequest, echoed } from '../fhir/outcomes';
 import { localDay } from '../fhir/search/dates';
 import type { Repository } from '../fhir/store/repository';
 import { mayListPeople, requirePeople } from '../report/access';
@@ -195,13 +195,13 @@ export function choice(q: Record<string, unknown>, timeZone: string, now = new D
   const today = localDay(timeZone, now.getTime());
   const period = parsePeriod(q.from || `${today.slice(0, 4)}-01-01`, q.to || today);
   const set = q.set ? String(q.set) : undefined;
-  if (set !== undefined && !(CRITERIA_SETS as readonly string[]).includes(set)) throw badRequest(`Bộ tiêu chí "${set}" không có (${CRITERIA_SETS.join(', ')})`, `Unknown criteria set "${set}"`);
+  if (set !== undefined && !(CRITERIA_SETS as readonly string[]).includes(set)) throw badRequest(`Bộ tiêu chí "${echoed(set)}" không có (${CRITERIA_SETS.join(', ')})`, `Unknown criteria set "${echoed(set)}"`);
   return { period, set: set as CriteriaSet | undefined, village: q.village ? String(q.village) : undefined };
 }
 
 async function villageScope(repo: Repository, station: StationConfig, code: string | undefined): Promise<Scope> {
   if (!code) return {};
-  if (!station.villages.some((v) => v.code === code)) throw badRequest(`Thôn "${code}" không thuộc xã`, `Village "${code}" is not one of the commune's`);
+  if (!station.villages.some((v) => v.code === code)) throw badRequest(`Thôn "${echoed(code)}" không thuộc xã`, `Village "${echoed(code)}" is not one of the commune's`);
   const req = repo.parseSearch('Location', [['identifier', `${SID.village}|${code}`], ['_count', '1']]);
   const location = (await repo.search(req)).resources[0] as Location | undefined;
   return { village: code, reference: location ? { reference: `Location/${location.id}`, display: location.name } : undefined };

@@ -1,5 +1,5 @@
 import type { Library } from '@medplum/fhirtypes';
-import { badRequest } from '../fhir/outcomes';
+import { badRequest, echoed } from '../fhir/outcomes';
 import type { Repository } from '../fhir/store/repository';
 import type { StationConfig } from '../station/config';
 import { CONFIG_LIBRARY_URL, MEASURE } from './canonical';
@@ -66,7 +66,7 @@ function decodeOverride(library: Library): Partial<ReportConfig> {
 export function mergeConfig(defaults: ReportConfig, override: Partial<ReportConfig>): ReportConfig {
   const merged: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(override)) {
-    if (!(key in defaults)) throw invalid(`khóa "${key}" không có trong cấu hình`, `unknown key "${key}"`);
+    if (!(key in defaults)) throw invalid(`khóa "${echoed(key)}" không có trong cấu hình`, `unknown key "${echoed(key)}"`);
     const base = (defaults as unknown as Record<string, unknown>)[key];
     const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
     merged[key] = isObject(base) && isObject(value) ? { ...base, ...value } : value;
@@ -77,8 +77,8 @@ export function mergeConfig(defaults: ReportConfig, override: Partial<ReportConf
 }
 
 function checkConfig(c: ReportConfig): void {
-  if (!REGIONS.includes(c.region)) throw invalid(`vùng "${c.region}" không hợp lệ (${REGIONS.join(', ')})`, `unknown region "${c.region}"`);
-  if (!CRITERIA_SETS.includes(c.defaultCriteriaSet)) throw invalid(`bộ tiêu chí "${c.defaultCriteriaSet}" không hợp lệ`, `unknown criteria set "${c.defaultCriteriaSet}"`);
+  if (!REGIONS.includes(c.region)) throw invalid(`vùng "${echoed(c.region)}" không hợp lệ (${REGIONS.join(', ')})`, `unknown region "${echoed(c.region)}"`);
+  if (!CRITERIA_SETS.includes(c.defaultCriteriaSet)) throw invalid(`bộ tiêu chí "${echoed(c.defaultCriteriaSet)}" không hợp lệ`, `unknown criteria set "${echoed(c.defaultCriteriaSet)}"`);
   const lists: [string, unknown][] = [
     ['residenceTypes', c.residenceTypes],
     ['coverage.typeCodes', c.coverage?.typeCodes],

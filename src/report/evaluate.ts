@@ -1,5 +1,5 @@
 import type { List, Location, Measure, MeasureReport, Organization, Practitioner, Reference } from '@medplum/fhirtypes';
-import { badRequest, notSupported } from '../fhir/outcomes';
+import { badRequest, echoed, notSupported } from '../fhir/outcomes';
 import type { Repository } from '../fhir/store/repository';
 import { CS, SID } from '../station/canonical';
 import type { StationConfig } from '../station/config';
@@ -26,7 +26,7 @@ export interface Scope {
 /** The Measure's rule key, from its canonical URL (only our Measures are evaluated). */
 export function measureIdOf(measure: Measure): MeasureId {
   const id = (Object.values(MEASURE) as MeasureId[]).find((m) => measureUrl(m) === measure.url);
-  if (!id) throw notSupported(`Máy chủ chỉ tính các chỉ tiêu y tế của xã, không tính ${measure.url}`, `Only the health-criterion Measures are evaluated here, not ${measure.url}`);
+  if (!id) throw notSupported(`Máy chủ chỉ tính các chỉ tiêu y tế của xã, không tính ${echoed(measure.url)}`, `Only the health-criterion Measures are evaluated here, not ${echoed(measure.url)}`);
   return id;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Appointment, Coding, Encounter, Extension, Observation, OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { badRequest, bilingual } from '../fhir/outcomes';
+import { badRequest, bilingual, echoed } from '../fhir/outcomes';
 import { resourceResponse, type Interaction } from '../fhir/request';
 import type { Repository } from '../fhir/store/repository';
 import { EXT, SYSTEMS } from '../station/canonical';
@@ -61,7 +61,7 @@ function icd10Codings(codings: Coding[]): Coding[] {
   return codings.map((c) => {
     const system = c.system || SYSTEMS.icd10;
     if (system !== SYSTEMS.icd10 || !ICD10_FORM.test(c.code ?? '')) {
-      throw badRequest(`Chẩn đoán phải là mã ICD-10 (ví dụ J00, J31.1), không phải "${c.code}"`, `Diagnoses must be ICD-10 codes, not "${c.code}"`);
+      throw badRequest(`Chẩn đoán phải là mã ICD-10 (ví dụ J00, J31.1), không phải "${echoed(c.code)}"`, `Diagnoses must be ICD-10 codes, not "${echoed(c.code)}"`);
     }
     return { system, code: c.code };
   });

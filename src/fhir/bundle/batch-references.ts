@@ -1,5 +1,5 @@
 import type { BundleEntry } from '@medplum/fhirtypes';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { conditionalReference, visitLinks } from './references';
 
 /**
@@ -27,7 +27,7 @@ export function checkBatchReferences(entry: BundleEntry, body: unknown, index: n
       );
     }
     if (urn) {
-      throw badRequest(`Mục ${index}: tham chiếu ${ref} không trỏ tới tài nguyên nào`, `Entry ${index}: reference ${ref} names no resource`, at);
+      throw badRequest(`Mục ${index}: tham chiếu ${echoed(ref)} không trỏ tới tài nguyên nào`, `Entry ${index}: reference ${echoed(ref)} names no resource`, at);
     }
     if (conditionalReference(ref, baseUrl)) {
       throw badRequest(

@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 
 /** The spec's processing order for transactions: DELETE, then POST, then PUT/PATCH, then GET/HEAD. */
 export const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -49,7 +49,7 @@ function checkEntry(entry: BundleEntry, i: number): void {
   }
   // Own keys only: `constructor` is no method, though ORDER inherits it.
   if (!Object.hasOwn(ORDER, req.method)) {
-    throw badRequest(`Mục ${i}: phương thức ${req.method} không hợp lệ`, `Entry ${i}: invalid method ${req.method}`, [`Bundle.entry[${i}].request.method`]);
+    throw badRequest(`Mục ${i}: phương thức ${echoed(req.method)} không hợp lệ`, `Entry ${i}: invalid method ${echoed(req.method)}`, [`Bundle.entry[${i}].request.method`]);
   }
   if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !entry.resource) {
     throw badRequest(`Mục ${i} thiếu resource`, `Entry ${i} (${req.method}) needs a resource`, [`Bundle.entry[${i}].resource`]);

@@ -1,5 +1,5 @@
 import type { Bundle, BundleEntry, BundleEntryRequest, Resource } from '@medplum/fhirtypes';
-import { badRequest, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
+import { badRequest, echoed, OperationOutcomeError, outcome, toOutcomeError } from '../outcomes';
 import { preferredBody, returnPreference, type ReturnPreference } from '../prefer';
 import type { FhirRequest, FhirResponse, InteractionContext } from '../request';
 import { checkBatchReferences } from './batch-references';
@@ -27,7 +27,7 @@ export async function processBundle(bundle: unknown, prefer: string | undefined,
   const b = bundle as Bundle;
   if (!b || b.resourceType !== 'Bundle') throw badRequest('POST lên gốc phải là một Bundle', 'POST to the base must be a Bundle');
   if (b.type !== 'batch' && b.type !== 'transaction') {
-    throw badRequest(`Bundle.type phải là batch hoặc transaction, không phải ${b.type}`, `Bundle.type must be batch or transaction, not ${b.type}`, ['Bundle.type']);
+    throw badRequest(`Bundle.type phải là batch hoặc transaction, không phải ${echoed(b.type)}`, `Bundle.type must be batch or transaction, not ${echoed(b.type)}`, ['Bundle.type']);
   }
   checkEntries(b.entry, b.type);
   const entries = b.entry ?? [];

@@ -1,5 +1,5 @@
 import type { BundleEntry } from '@medplum/fhirtypes';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import type { Repository } from '../store/repository';
 import { entryFailure } from './failure';
 import { splitUrl } from './links';
@@ -75,7 +75,7 @@ async function resolveReference(
   const mapped = refs.get(ref);
   if (mapped) return mapped;
   if (ref.startsWith('urn:uuid:') || ref.startsWith('urn:oid:')) {
-    throw badRequest(`Mục ${i}: tham chiếu ${ref} không có trong giao dịch`, `Entry ${i}: reference ${ref} is not a fullUrl in this transaction`);
+    throw badRequest(`Mục ${i}: tham chiếu ${echoed(ref)} không có trong giao dịch`, `Entry ${i}: reference ${echoed(ref)} is not a fullUrl in this transaction`);
   }
   const m = conditionalReference(ref, baseUrl);
   if (!m) return ref;

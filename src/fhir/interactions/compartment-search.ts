@@ -1,4 +1,4 @@
-import { badRequest, notSupported } from '../outcomes';
+import { badRequest, echoed, notSupported } from '../outcomes';
 import { isValidId } from '../references';
 import type { Interaction } from '../request';
 import { parseSearch } from '../search/parse';
@@ -13,13 +13,13 @@ export const compartmentSearch: Interaction = async (req, { type, id, target }, 
   const defs = ctx.repo.ctx.defs;
   if (type !== 'Patient') {
     ctx.repo.assertType(type);
-    throw notSupported(`Không hỗ trợ tìm trong ngăn ${type}`, `Compartment search is only supported for Patient, not ${type}`);
+    throw notSupported(`Không hỗ trợ tìm trong ngăn ${echoed(type)}`, `Compartment search is only supported for Patient, not ${echoed(type)}`);
   }
-  if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${id}`, `Invalid id: ${id}`);
+  if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${echoed(id)}`, `Invalid id: ${echoed(id)}`);
   if (target !== '*') {
     ctx.repo.assertType(target);
     if (target !== 'Patient' && !defs.patientCompartment.has(target)) {
-      throw badRequest(`${target} không thuộc ngăn Patient`, `${target} is not in the Patient compartment`);
+      throw badRequest(`${echoed(target)} không thuộc ngăn Patient`, `${echoed(target)} is not in the Patient compartment`);
     }
   }
   return answerSearch(`${type}/${id}/${target}`, req, ctx, (query) => parseSearch(target === '*' ? '' : target, query, defs, { compartment: { type, id } }));

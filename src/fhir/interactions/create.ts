@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import type { Interaction } from '../request';
 import { bodyResource, writeResponse } from './write-options';
 
@@ -7,7 +7,7 @@ export const create: Interaction = async (req, { type }, ctx) => {
   const resource = bodyResource(req);
   ctx.repo.assertType(type);
   if (resource.resourceType !== type) {
-    throw badRequest(`Loại tài nguyên ${resource.resourceType} khác với URL (${type})`, `Resource type ${resource.resourceType} does not match the URL (${type})`, [
+    throw badRequest(`Loại tài nguyên ${echoed(resource.resourceType)} khác với URL (${type})`, `Resource type ${echoed(resource.resourceType)} does not match the URL (${type})`, [
       'resourceType',
     ]);
   }

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { link } from '../bundle/links';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import type { Interaction } from '../request';
 import { DEFAULT_COUNT, MAX_COUNT } from '../search/parse';
 import { rejectIgnoredIfStrict } from '../search/bundle';
@@ -24,7 +24,7 @@ export const history: Interaction = async (req, params, ctx) => {
   for (const [key, value] of req.query) {
     if (key === '_count') {
       count = Number(value);
-      if (!Number.isInteger(count) || count < 0) throw badRequest(`_count không hợp lệ: ${value}`, `Invalid _count: ${value}`);
+      if (!Number.isInteger(count) || count < 0) throw badRequest(`_count không hợp lệ: ${echoed(value)}`, `Invalid _count: ${echoed(value)}`);
       count = Math.min(count, MAX_COUNT);
       kept.push([key, String(count)]);
     } else if (key === '_since') {
@@ -39,7 +39,7 @@ export const history: Interaction = async (req, params, ctx) => {
       kept.push([key, value]);
     } else if (key === '_at') {
       const r = dateRange(value, ctx.repo.ctx.timeZone);
-      if (!r) throw badRequest(`_at không hợp lệ: ${value}`, `Invalid _at: ${value}`);
+      if (!r) throw badRequest(`_at không hợp lệ: ${echoed(value)}`, `Invalid _at: ${echoed(value)}`);
       at = { lo: new Date(r.lo), hi: new Date(r.hi) };
       kept.push([key, value]);
     } else if (key === '_page') {
@@ -87,7 +87,7 @@ function decodePage(value: string): { horizon: Date; beforeSeq: number } {
   const horizon = Number(m?.[1]);
   const beforeSeq = Number(m?.[2]);
   if (!Number.isSafeInteger(horizon) || horizon > MAX_INSTANT || !Number.isSafeInteger(beforeSeq)) {
-    throw badRequest(`Tham số _page không hợp lệ: ${value}`, `Invalid _page: ${value}`);
+    throw badRequest(`Tham số _page không hợp lệ: ${echoed(value)}`, `Invalid _page: ${echoed(value)}`);
   }
   return { horizon: new Date(horizon), beforeSeq };
 }

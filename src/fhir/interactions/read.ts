@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { namesVersion, parseETagCondition } from '../etag';
 import { parseHttpDate } from '../http-date';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { resourceResponse, type FhirRequest, type Interaction } from '../request';
 import type { SearchRequest } from '../search/request';
 import { elementList, shapeResource, SUMMARY_VALUES } from '../search/shape';
@@ -16,7 +16,7 @@ function shapeForRead(resource: Resource, req: FhirRequest): Resource {
   for (const [key, value] of req.query) {
     if (key === '_summary') {
       if (value === 'count' || !SUMMARY_VALUES.has(value)) {
-        throw badRequest(`_summary=${value} không dùng được khi đọc một tài nguyên (true, text, data, false)`, `_summary=${value} cannot be used on a read (true, text, data or false)`);
+        throw badRequest(`_summary=${echoed(value)} không dùng được khi đọc một tài nguyên (true, text, data, false)`, `_summary=${echoed(value)} cannot be used on a read (true, text, data or false)`);
       }
       shape.summary = value as SearchRequest['summary'];
     } else if (key === '_elements') {

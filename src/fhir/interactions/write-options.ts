@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { badRequest, preconditionFailed } from '../outcomes';
+import { badRequest, echoed, preconditionFailed } from '../outcomes';
 import { parseETagCondition } from '../etag';
 import { resourceResponse, type FhirRequest, type FhirResponse } from '../request';
 import type { WriteOptions, WriteResult } from '../store/repository';
@@ -16,7 +16,7 @@ export function writeOptions(req: FhirRequest): WriteOptions {
   // The ETags the server gives are W/"n" with n its version: only such text can be current.
   const versions = condition.filter((tag) => /^[1-9]\d*$/.test(tag)).map(Number).filter(Number.isSafeInteger);
   if (!versions.length) {
-    throw preconditionFailed(`If-Match không hợp lệ: ${header}`, `If-Match ${header} cannot match any version`);
+    throw preconditionFailed(`If-Match không hợp lệ: ${echoed(header)}`, `If-Match ${echoed(header)} cannot match any version`);
   }
   return { ifMatch: versions };
 }

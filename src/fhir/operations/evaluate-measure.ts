@@ -2,7 +2,7 @@ import type { Measure, Parameters } from '@medplum/fhirtypes';
 import { evaluateMeasure, resolveScope } from '../../report/evaluate';
 import { parsePeriod } from '../../report/period';
 import { stationConfig } from '../../report/station';
-import { badRequest, notFound, notSupported } from '../outcomes';
+import { badRequest, echoed, notFound, notSupported } from '../outcomes';
 import type { FhirRequest, Interaction, InteractionContext } from '../request';
 
 /**
@@ -17,7 +17,7 @@ export const evaluateMeasureOperation: Interaction = async (req, { id }, ctx) =>
   const measure = id ? await ctx.repo.read('Measure', id) : await measureByUrl(ctx, params.get('measure'));
   const reportType = params.get('reportType') ?? 'summary';
   if (reportType !== 'summary' && reportType !== 'subject-list') {
-    throw notSupported(`reportType "${reportType}" không được hỗ trợ; dùng summary hoặc subject-list`, `reportType "${reportType}" is not supported; use summary or subject-list`);
+    throw notSupported(`reportType "${echoed(reportType)}" không được hỗ trợ; dùng summary hoặc subject-list`, `reportType "${echoed(reportType)}" is not supported; use summary or subject-list`);
   }
   const station = stationConfig();
   const report = await evaluateMeasure({
@@ -52,8 +52,8 @@ function operationParams(req: FhirRequest): Map<string, string> {
   }
   const params = new Map<string, string>();
   for (const [name, value] of pairs) {
-    if (!SUPPORTED.has(name)) throw notSupported(`Tham số ${name} không được hỗ trợ`, `Parameter ${name} is not supported`);
-    if (params.has(name)) throw badRequest(`Tham số ${name} chỉ được dùng một lần`, `Parameter ${name} may appear only once`);
+    if (!SUPPORTED.has(name)) throw notSupported(`Tham số ${echoed(name)} không được hỗ trợ`, `Parameter ${echoed(name)} is not supported`);
+    if (params.has(name)) throw badRequest(`Tham số ${echoed(name)} chỉ được dùng một lần`, `Parameter ${echoed(name)} may appear only once`);
     params.set(name, value);
   }
   return params;
@@ -64,6 +64,6 @@ async function measureByUrl(ctx: InteractionContext, url: string | undefined): P
   const [canonical, version] = url.split('|');
   const req = ctx.repo.parseSearch('Measure', [['url', canonical], ...(version ? ([['version', version]] as [string, string][]) : []), ['_count', '2']]);
   const { resources } = await ctx.repo.search(req);
-  if (resources.length !== 1) throw resources.length ? badRequest(`Nhiều Measure có URL ${url}`, `Several Measures have URL ${url}`) : notFound(`Measure?url=${url}`);
+  if (resources.length !== 1) throw resources.length ? badRequest(`Nhiều Measure có URL ${echoed(url)}`, `Several Measures have URL ${echoed(url)}`) : notFound(`Measure?url=${echoed(url)}`);
   return resources[0] as Measure;
 }

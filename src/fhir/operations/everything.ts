@@ -1,5 +1,5 @@
 import type { R4Definitions } from '../definitions';
-import { badRequest, gone } from '../outcomes';
+import { badRequest, echoed, gone } from '../outcomes';
 import type { Interaction } from '../request';
 import { rejectIgnoredIfStrict, searchsetBundle } from '../search/bundle';
 import { dateRange } from '../search/dates';
@@ -45,7 +45,7 @@ export function everythingSearch(query: [string, string][], id: string, defs: R4
     if (key === '_since') {
       // A `+` of the offset arrives as a space when the client did not encode it.
       const instant = value.replace(/ (\d{2}:\d{2})$/, '+$1');
-      if (!instant.includes('T') || !dateRange(instant, timeZone)) throw badRequest(`_since phải là thời điểm đầy đủ: ${value}`, `_since must be an instant: ${value}`);
+      if (!instant.includes('T') || !dateRange(instant, timeZone)) throw badRequest(`_since phải là thời điểm đầy đủ: ${echoed(value)}`, `_since must be an instant: ${echoed(value)}`);
       pairs.push(['_lastUpdated', `ge${instant}`]);
     } else if (PASSED.has(key)) pairs.push([key, value]);
     else {

@@ -1,6 +1,6 @@
 import type { Coding, Identifier, Parameters, ParametersParameter, Reference } from '@medplum/fhirtypes';
 import type { FhirRequest } from '../request';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 
 /**
  * Inputs of an operation ($merge, the telemedicine operations): a Parameters body (POST), or query parameters for simple
@@ -28,7 +28,7 @@ export class OperationInput {
     if (unknown.length) {
       const list = unknown.join(', ');
       const allowed = [...known].join(', ') || '—';
-      throw badRequest(`Tham số ${list} không thuộc thao tác này (chỉ nhận: ${allowed})`, `Parameter ${list} is not defined for this operation (it takes: ${allowed})`);
+      throw badRequest(`Tham số ${echoed(list)} không thuộc thao tác này (chỉ nhận: ${allowed})`, `Parameter ${echoed(list)} is not defined for this operation (it takes: ${allowed})`);
     }
   }
 

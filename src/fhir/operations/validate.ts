@@ -1,5 +1,5 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
-import { allOk, badRequest } from '../outcomes';
+import { allOk, badRequest, echoed } from '../outcomes';
 import type { Interaction } from '../request';
 
 /**
@@ -21,7 +21,7 @@ export const validateOperation: Interaction = async (req, { type, id }, ctx) => 
     throw badRequest('$validate cần một tài nguyên', '$validate needs a resource (or Parameters with a resource part)');
   }
   if (resource.resourceType !== type) {
-    throw badRequest(`Loại tài nguyên ${resource.resourceType} khác với URL (${type})`, `Resource type ${resource.resourceType} does not match the URL (${type})`);
+    throw badRequest(`Loại tài nguyên ${echoed(resource.resourceType)} khác với URL (${type})`, `Resource type ${echoed(resource.resourceType)} does not match the URL (${type})`);
   }
   const issues = ctx.repo.validate(resource);
   return { status: 200, resource: issues.length ? { resourceType: 'OperationOutcome', issue: issues } : allOk('Hợp lệ / Valid') };

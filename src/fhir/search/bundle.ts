@@ -2,7 +2,7 @@ import type { Bundle, BundleEntry, BundleEntrySearch, BundleLink, Location, Oper
 import { link } from '../bundle/links';
 import { distanceKm, positionOf } from '../index/position';
 import { UCUM } from '../index/ucum';
-import { badRequest, bilingual } from '../outcomes';
+import { badRequest, bilingual, echoed } from '../outcomes';
 import type { SearchResult } from './execute';
 import { MAX_INCLUDES } from './include';
 import type { NearFilter, SearchRequest } from './request';
@@ -18,7 +18,7 @@ import { SYNC_POINT_PARAM } from './sync-point';
 /** Under `Prefer: handling=strict` an ignored parameter is an error (R4 search.html#errors). */
 export function rejectIgnoredIfStrict(req: Pick<SearchRequest, 'ignored'>, prefer: string | undefined): void {
   if (!req.ignored.length || !/handling\s*=\s*strict/i.test(prefer ?? '')) return;
-  const names = req.ignored.map((i) => `${i.name} (${i.reason})`).join(', ');
+  const names = req.ignored.map((i) => `${echoed(i.name)} (${i.reason})`).join(', ');
   throw badRequest(`Tham số tìm kiếm không được hỗ trợ: ${names}`, `Unsupported search parameters: ${names}`);
 }
 
@@ -57,7 +57,7 @@ function distanceExtension(resource: Resource, near: NearFilter): Pick<BundleEnt
 function outcomeIssues(req: SearchRequest, result: SearchResult): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   if (req.ignored.length) {
-    const text = bilingual('Đã bỏ qua tham số', 'Ignored parameters') + ': ' + req.ignored.map((i) => `${i.name} (${i.reason})`).join('; ');
+    const text = bilingual('Đã bỏ qua tham số', 'Ignored parameters') + ': ' + req.ignored.map((i) => `${echoed(i.name)} (${i.reason})`).join('; ');
     issues.push({ severity: 'warning', code: 'not-supported', diagnostics: text, details: { text } });
   }
   if (result.includesTruncated) {

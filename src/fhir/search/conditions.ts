@@ -2,7 +2,7 @@ import { inPatientCompartment, mayMeetAccessLog } from '../index/compartment';
 import { referenceListKeys, referenceRowsOf } from '../index/reference-lists';
 import type { StoredRows } from '../index/stored-params';
 import { CANONICAL_SUFFIX } from '../index/ucum';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { exactText } from './normalize';
 import { subsumptionCondition } from './params/code-hierarchy';
 import { dateCondition } from './params/date';
@@ -169,13 +169,13 @@ function valueCondition(
     case 'uri':
       return uriCondition(value, modifier, p);
   }
-  throw badRequest(`Không hỗ trợ kiểu tham số ${type}`, `Unsupported parameter type ${type}`);
+  throw badRequest(`Không hỗ trợ kiểu tham số ${echoed(type)}`, `Unsupported parameter type ${echoed(type)}`);
 }
 
 /** `token$value` of a composite: its folded first-component key (index/composite.ts), then the second component's condition. */
 function compositeAlternative(code: string, groups: readonly StoredRows[], valueType: string, raw: string, ctx: PlanContext, p: SqlParams): string {
   const pieces = splitEscaped(raw, '$');
-  if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${raw}`, `${code} takes token$value: ${raw}`);
+  if (pieces.length !== 2 || !pieces[1]) throw badRequest(`${code} cần dạng mã$giá-trị: ${echoed(raw)}`, `${code} takes token$value: ${echoed(raw)}`);
   const [rawSystem, rawToken] = splitToken(pieces[0]);
   if (!rawToken) throw badRequest(`${code}: thiếu mã trước $`, `${code}: a code is needed before $`);
   // The key holds the first component's system and code as the index keeps them: NFC, clipped (addTokens).

@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 
 /**
  * R4's functional lists (lists.html#current): `AllergyIntolerance?patient=42&_list=$current-allergies`.
@@ -37,11 +37,11 @@ export function functionalListCriteria(types: readonly string[], value: string):
   const criteria = types.length === 1 ? list[types[0]] : undefined;
   if (!criteria) {
     const served = Object.keys(list).join(', ');
-    throw badRequest(`Danh sách ${value} chỉ dùng cho ${served}`, `The functional list ${value} lists ${served} (searched: ${types.join(', ') || 'every type'})`);
+    throw badRequest(`Danh sách ${echoed(value)} chỉ dùng cho ${served}`, `The functional list ${echoed(value)} lists ${served} (searched: ${types.join(', ') || 'every type'})`);
   }
   return criteria;
 }
 
 function mixedLists(value: string): Error {
-  return badRequest(`_list chỉ nhận một danh sách chức năng (${value})`, `_list takes one functional list on its own (got ${value})`);
+  return badRequest(`_list chỉ nhận một danh sách chức năng (${echoed(value)})`, `_list takes one functional list on its own (got ${echoed(value)})`);
 }

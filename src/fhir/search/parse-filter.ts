@@ -3,7 +3,7 @@ import type { R4Definitions } from '../definitions';
 import { compositeParts } from '../index/composite';
 import { isPositionParam } from '../index/position';
 import { hierarchyOf, storedRows, storedRowsAcross } from '../index/stored-params';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { isFunctionalList } from './functional-lists';
 import { MAX_NEAR_POINTS, parseNear } from './params/near';
 import { MAX_CHAIN_DEPTH, MAX_ID_VALUES, MAX_VALUES, type Filter, type Hierarchy } from './request';
@@ -82,7 +82,7 @@ function hierarchiesOf(key: string, param: SearchParameter, defs: R4Definitions)
     const rows = hierarchyOf(defs, type);
     return rows ? [{ type, rows }] : [];
   });
-  if (!found.length) throw badRequest(`${key}: tham số này không trỏ tới một cây (partOf)`, `${key}: this parameter does not refer to a hierarchy (partOf)`);
+  if (!found.length) throw badRequest(`${echoed(key)}: tham số này không trỏ tới một cây (partOf)`, `${echoed(key)}: this parameter does not refer to a hierarchy (partOf)`);
   return found;
 }
 
@@ -95,12 +95,12 @@ function splitKey(key: string): [string, string | undefined] {
 
 function values(key: string, modifier: string | undefined, value: string, max = MAX_VALUES): string[] {
   if (modifier === 'missing') {
-    if (value !== 'true' && value !== 'false') throw badRequest(`${key} cần true hoặc false`, `${key} takes true or false`);
+    if (value !== 'true' && value !== 'false') throw badRequest(`${echoed(key)} cần true hoặc false`, `${echoed(key)} takes true or false`);
     return [value];
   }
   const list = splitValues(value);
-  if (list.length > max) throw badRequest(`Quá nhiều giá trị cho ${key} (tối đa ${max})`, `Too many values for ${key} (at most ${max})`);
-  if (!list.length) throw badRequest(`Thiếu giá trị cho ${key}`, `No value for ${key}`);
+  if (list.length > max) throw badRequest(`Quá nhiều giá trị cho ${echoed(key)} (tối đa ${max})`, `Too many values for ${echoed(key)} (at most ${max})`);
+  if (!list.length) throw badRequest(`Thiếu giá trị cho ${echoed(key)}`, `No value for ${echoed(key)}`);
   return list;
 }
 
@@ -110,7 +110,7 @@ function checkModifier(key: string, modifier: string | undefined, allowed: strin
 }
 
 function unsupportedModifier(key: string, modifier: string, type: string): Error {
-  return badRequest(`Không hỗ trợ bổ ngữ :${modifier} (${key})`, `Modifier :${modifier} is not supported on ${type} parameter ${key}`);
+  return badRequest(`Không hỗ trợ bổ ngữ :${echoed(modifier)} (${echoed(key)})`, `Modifier :${echoed(modifier)} is not supported on ${type} parameter ${echoed(key)}`);
 }
 
 function idFilter(modifier: string | undefined, value: string): ParsedFilter {
@@ -123,8 +123,8 @@ function parseChain(types: readonly string[], head: string, rest: string, value:
   const [code, typeModifier] = splitKey(head);
   const param = resolveParam(types, code, defs);
   if (!param) return { ignored: 'unknown parameter' };
-  if (param.type !== 'reference') throw badRequest(`${code} không phải tham số tham chiếu nên không nối chuỗi được`, `${code} is not a reference parameter and cannot be chained`);
-  if (typeModifier !== undefined && !defs.resourceTypes.has(typeModifier)) throw badRequest(`Loại không hợp lệ: ${typeModifier}`, `Unknown resource type ${typeModifier}`);
+  if (param.type !== 'reference') throw badRequest(`${echoed(code)} không phải tham số tham chiếu nên không nối chuỗi được`, `${echoed(code)} is not a reference parameter and cannot be chained`);
+  if (typeModifier !== undefined && !defs.resourceTypes.has(typeModifier)) throw badRequest(`Loại không hợp lệ: ${echoed(typeModifier)}`, `Unknown resource type ${echoed(typeModifier)}`);
   const possible = typeModifier ? [typeModifier] : (param.target ?? []).filter((t) => defs.resourceTypes.has(t));
   // An untyped link is read on each target type, and one whose next link is not a reference is not
   // a way the chain goes (Provenance?target.location.name: BodyStructure's `location` is a token);
@@ -153,7 +153,7 @@ function parseHas(types: readonly string[], key: string, value: string, defs: R4
   const parts = key.split(':');
   if (parts.length < 4) throw badRequest(`_has cần dạng _has:Loại:tham-chiếu:tham-số`, `_has takes _has:Type:reference:parameter`);
   const [, sourceType, referenceParam] = parts;
-  if (!defs.resourceTypes.has(sourceType)) throw badRequest(`Loại không hợp lệ trong _has: ${sourceType}`, `Unknown resource type in _has: ${sourceType}`);
+  if (!defs.resourceTypes.has(sourceType)) throw badRequest(`Loại không hợp lệ trong _has: ${echoed(sourceType)}`, `Unknown resource type in _has: ${echoed(sourceType)}`);
   const ref = defs.searchParams.get(sourceType)?.get(referenceParam);
   if (ref?.type !== 'reference') return { ignored: `${sourceType} has no reference parameter ${referenceParam}` };
   if (types.length === 1 && ref.target?.length && !(ref.target as string[]).includes(types[0])) {

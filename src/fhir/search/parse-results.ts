@@ -1,5 +1,5 @@
 import type { R4Definitions } from '../definitions';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { storedRows, storedRowsAcross } from '../index/stored-params';
 import { resolveParam } from './parse-filter';
 import { MAX_COUNT, type IncludeRule, type SearchRequest } from './request';
@@ -29,7 +29,7 @@ export function applyResultParam(req: SearchRequest, key: string, value: string,
   switch (key) {
     case '_count': {
       const n = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw badRequest(`_count không hợp lệ: ${value}`, `Invalid _count: ${value}`);
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw badRequest(`_count không hợp lệ: ${echoed(value)}`, `Invalid _count: ${echoed(value)}`);
       req.count = Math.min(n, MAX_COUNT);
       return String(req.count);
     }

@@ -1,5 +1,5 @@
 import type { R4Definitions } from '../definitions';
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { functionalListCriteria, isFunctionalList, SERVED_LISTS } from './functional-lists';
 import { parseFilter } from './parse-filter';
 import { applyResultParam, isResultParam } from './parse-results';
@@ -42,7 +42,7 @@ export function parseSearch(resourceType: string, pairs: [string, string][], def
     if (typeParam) req.applied.push(typeParam);
   }
   for (const [key, value] of pairs) {
-    if (key.includes('\u0000') || value.includes('\u0000')) throw badRequest('Tham số chứa ký tự NUL', `Parameter ${JSON.stringify(key)} contains a NUL character`);
+    if (key.includes('\u0000') || value.includes('\u0000')) throw badRequest('Tham số chứa ký tự NUL', `Parameter ${echoed(JSON.stringify(key))} contains a NUL character`);
     if (key === '_type' && !resourceType) continue;
     if (isResultParam(key)) {
       const applied = applyResultParam(req, key, value, defs);
@@ -94,7 +94,7 @@ function applyFunctionalList(req: SearchRequest, value: string, defs: R4Definiti
 function systemTypes(pairs: [string, string][], defs: R4Definitions): string[] {
   const types = pairs.filter(([key]) => key === '_type').flatMap(([, value]) => value.split(','));
   for (const type of types) {
-    if (!defs.resourceTypes.has(type)) throw badRequest(`Loại tài nguyên không hợp lệ trong _type: ${type}`, `Unknown resource type in _type: ${type}`);
+    if (!defs.resourceTypes.has(type)) throw badRequest(`Loại tài nguyên không hợp lệ trong _type: ${echoed(type)}`, `Unknown resource type in _type: ${echoed(type)}`);
   }
   return [...new Set(types)];
 }

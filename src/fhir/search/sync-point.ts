@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes';
+import { badRequest, echoed } from '../outcomes';
 import { dateRange } from './dates';
 import type { SearchRequest } from './request';
 
@@ -21,7 +21,7 @@ export const SYNC_POINT_PARAM = '_horizon';
 export function parseSyncPoint(value: string): Date {
   const point = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value) || Number.isNaN(point.getTime())) {
-    throw badRequest(`${SYNC_POINT_PARAM} không hợp lệ: ${value}`, `Invalid ${SYNC_POINT_PARAM}: ${value}`);
+    throw badRequest(`${SYNC_POINT_PARAM} không hợp lệ: ${echoed(value)}`, `Invalid ${SYNC_POINT_PARAM}: ${echoed(value)}`);
   }
   return point;
 }

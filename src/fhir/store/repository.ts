@@ -13,6 +13,7 @@ import type { Derivation } from './derivation';
 import {
   badRequest,
   conflict,
+  echoed,
   forbidden,
   gone,
   invalidResource,
@@ -260,14 +261,14 @@ export class Repository {
   assertType(resourceType: string): void {
     if (!this.ctx.defs.resourceTypes.has(resourceType)) {
       throw new OperationOutcomeError(
-        outcome('error', 'not-supported', bilingual(`Loại tài nguyên không được hỗ trợ: ${resourceType}`, `Unknown resource type ${resourceType}`)),
+        outcome('error', 'not-supported', bilingual(`Loại tài nguyên không được hỗ trợ: ${echoed(resourceType)}`, `Unknown resource type ${echoed(resourceType)}`)),
         404,
       );
     }
   }
 
   private assertId(id: string): void {
-    if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${id}`, `Invalid resource id: ${id}`);
+    if (!isValidId(id)) throw badRequest(`Mã định danh không hợp lệ: ${echoed(id)}`, `Invalid resource id: ${echoed(id)}`);
   }
 
   // ---------------------------------------------------------------- reads
@@ -458,7 +459,7 @@ export class Repository {
     const ids = (await this.matchIds(this.db, resourceType, query, 2 + skipped)).filter((id) => !gone?.has(prefix + id));
     if (ids.length > 1) throw multipleMatches(resourceType, query);
     if (required && ids.length === 0) {
-      throw preconditionFailed(`Không có ${resourceType} nào khớp ${query}`, `No ${resourceType} matches ${query}`);
+      throw preconditionFailed(`Không có ${resourceType} nào khớp ${echoed(query)}`, `No ${resourceType} matches ${echoed(query)}`);
     }
     return ids[0];
   }
@@ -533,7 +534,7 @@ export class Repository {
     }
     if (resource.id === undefined) throw badRequest('Thiếu id trong tài nguyên', 'The resource must contain an id for update', [`${resourceType}.id`]);
     if (resource.id !== id) {
-      throw badRequest(`id trong nội dung (${resource.id}) khác với URL (${id})`, `Resource id ${resource.id} does not match the URL id ${id}`, [
+      throw badRequest(`id trong nội dung (${echoed(resource.id)}) khác với URL (${echoed(id)})`, `Resource id ${echoed(resource.id)} does not match the URL id ${echoed(id)}`, [
         `${resourceType}.id`,
       ]);
     }
@@ -585,12 +586,12 @@ export class Repository {
       const match = await repo.findConditionalMatch(resourceType, query);
       if (match !== undefined) {
         if (resource.id !== undefined && resource.id !== match) {
-          throw badRequest(`id ${resource.id} khác với tài nguyên khớp điều kiện (${match})`, `Resource id ${resource.id} differs from the match ${match}`);
+          throw badRequest(`id ${echoed(resource.id)} khác với tài nguyên khớp điều kiện (${echoed(match)})`, `Resource id ${echoed(resource.id)} differs from the match ${echoed(match)}`);
         }
         return repo.update(resourceType, match, { ...resource, id: match }, options);
       }
       if (resource.resourceType !== resourceType) {
-        throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${resource.resourceType} does not match the URL (${resourceType})`);
+        throw badRequest(`Loại tài nguyên khác với URL`, `Resource type ${echoed(resource.resourceType)} does not match the URL (${resourceType})`);
       }
       // Update-as-create, with the body's id or a new one: an id that is taken is a 409, also when
       // it is taken while this runs (the write is guarded on the head it checked, and retries).
@@ -900,7 +901,7 @@ function lostRace(type: string, id: string, ifMatch: WriteOptions['ifMatch']): O
 }
 
 function noMatch(type: string, query: string): OperationOutcomeError {
-  return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${query}`, `No ${type} matches ${query}`)), 404);
+  return new OperationOutcomeError(outcome('error', 'not-found', bilingual(`Không có ${type} nào khớp điều kiện ${echoed(query)}`, `No ${type} matches ${echoed(query)}`)), 404);
 }
 
 /**
@@ -921,5 +922,5 @@ export function conditionLockKey(stationId: string, resourceType: string, query:
 }
 
 function multipleMatches(type: string, query: string): OperationOutcomeError {
-  return preconditionFailed(`Nhiều ${type} khớp điều kiện ${query}`, `More than one ${type} matches ${query}`);
+  return preconditionFailed(`Nhiều ${type} khớp điều kiện ${echoed(query)}`, `More than one ${type} matches ${echoed(query)}`);
 }

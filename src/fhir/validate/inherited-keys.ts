@@ -1,5 +1,5 @@
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { bilingual } from '../outcomes';
+import { bilingual, echoed } from '../outcomes';
 import { walkObjects } from './walk';
 
 /**
@@ -15,7 +15,7 @@ const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** The text of an unknown-element issue, whichever check finds it. */
 export const unknownElementText = (key: string): string =>
-  bilingual(`Phần tử không có trong định nghĩa: "${key}"`, `Unknown element "${key}"`);
+  bilingual(`Phần tử không có trong định nghĩa: "${echoed(key)}"`, `Unknown element "${echoed(key)}"`);
 
 /**
  * An error for every key, at any depth (contained resources included), named like an
@@ -30,7 +30,7 @@ export function inheritedKeyIssues(resource: Resource): OperationOutcomeIssue[] 
       const at = `${path}.${key}`;
       if (INHERITED.has(key) || (key.startsWith('_') && INHERITED.has(key.slice(1)))) issues.push(error(unknownElementText(key), at));
       else if (key === 'resourceType' && typeof child === 'string' && INHERITED.has(child)) {
-        issues.push(error(bilingual(`Loại tài nguyên không xác định: "${child}"`, `Unknown resource type "${child}"`), at));
+        issues.push(error(bilingual(`Loại tài nguyên không xác định: "${echoed(child)}"`, `Unknown resource type "${echoed(child)}"`), at));
       } else continue;
       reported.add(key);
     }

@@ -1,6 +1,6 @@
 import { fhirTypeToJsType, getDataType, isPrimitiveType, tryGetDataType, type InternalTypeSchema } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { bilingual } from '../outcomes';
+import { bilingual, echoed } from '../outcomes';
 import { elementOf } from '../elements';
 import { isStorableText } from '../storable-text';
 import { unknownElementText } from './inherited-keys';
@@ -60,7 +60,7 @@ function checkResource(value: unknown, path: string, issues: OperationOutcomeIss
   const schema = typeof type === 'string' ? tryGetDataType(type) : undefined;
   if (typeof type !== 'string' || !schema || schema.kind !== 'resource' || schema.name !== type) {
     const shown = typeof type === 'string' ? type : (JSON.stringify(type) ?? String(type));
-    issues.push(error(bilingual(`Loại tài nguyên không xác định: "${shown}"`, `Unknown resource type "${shown}"`), path ? `${path}.resourceType` : 'resourceType'));
+    issues.push(error(bilingual(`Loại tài nguyên không xác định: "${echoed(shown)}"`, `Unknown resource type "${echoed(shown)}"`), path ? `${path}.resourceType` : 'resourceType'));
     return DROP;
   }
   return checkObject(value, schema, schema, path || type, issues);

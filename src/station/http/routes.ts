@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Repository } from '../../fhir/store/repository';
-import { badRequest, OperationOutcomeError, outcome } from '../../fhir/outcomes';
+import { badRequest, echoed, OperationOutcomeError, outcome } from '../../fhir/outcomes';
 import { jsonBodyParser } from '../../http/json-body';
 import type { StationConfig } from '../config';
 import { recordGrowth, type GrowthMeasurement } from '../growth/record';
@@ -37,7 +37,7 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
     try {
       const { from, to } = period(req);
       const format = String(req.query.format ?? 'html');
-      if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${format}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${format}"; use html or csv`);
+      if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${echoed(format)}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${echoed(format)}"; use html or csv`);
       const register = await buildA1Register({ repo: deps.repoFor(req, res), config: deps.config, terminology, timeZone: deps.timeZone }, from, to);
       res.setHeader('Cache-Control', 'no-store');
       if (format === 'csv') {

@@ -1,5 +1,5 @@
 import { clip } from '../../index/tables';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import { escapeLike, type SqlParams } from '../sql';
 import { splitToken } from '../values';
 
@@ -25,7 +25,7 @@ export function subsumptionCondition(raw: string, direction: 'below' | 'above', 
     );
   }
   const parts = ICD10_CODE.exec(code.toUpperCase());
-  if (!parts) throw badRequest(`Mã ICD-10 không hợp lệ: ${code}`, `Not an ICD-10 code: ${code}`);
+  if (!parts) throw badRequest(`Mã ICD-10 không hợp lệ: ${echoed(code)}`, `Not an ICD-10 code: ${echoed(code)}`);
   const [, category, rest] = parts;
   const onSystem = `i.system = ${p.add(clip(system))}`;
   if (direction === 'below') {

@@ -1,4 +1,4 @@
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import { dateRange, MAX_INSTANT, MIN_INSTANT } from '../dates';
 import type { PlanContext, SqlParams } from '../sql';
 import { unescapeValue } from '../values';
@@ -12,7 +12,7 @@ import { splitPrefix } from './prefix';
 export function dateCondition(raw: string, loCol: string, hiCol: string, ctx: PlanContext, p: SqlParams, point = false): string {
   const [prefix, text] = splitPrefix(unescapeValue(raw));
   const range = dateRange(restorePlus(text), ctx.timeZone);
-  if (!range) throw badRequest(`Ngày không hợp lệ: ${raw}`, `Invalid date: ${raw}`);
+  if (!range) throw badRequest(`Ngày không hợp lệ: ${echoed(raw)}`, `Invalid date: ${echoed(raw)}`);
   let { lo, hi } = range;
   if (prefix === 'ap') {
     // Approximately: the range widened by 10% of its distance from now.

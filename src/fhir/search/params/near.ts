@@ -1,6 +1,6 @@
 import { EARTH_RADIUS_KM, latitudeKey, longitudeKey, type Position } from '../../index/position';
 import { canonicalQuantity, UCUM } from '../../index/ucum';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import type { SqlParams } from '../sql';
 import { splitEscaped, unescapeValue } from '../values';
 
@@ -27,7 +27,7 @@ const KM_PER_DEGREE = (Math.PI / 180) * EARTH_RADIUS_KM;
 
 export function parseNear(key: string, raw: string): NearPoint {
   const usage = (): Error =>
-    badRequest(`${key} cần dạng vĩ-độ|kinh-độ|khoảng-cách|đơn-vị (ví dụ 19.8|105.77|5|km): ${raw}`, `${key} takes latitude|longitude|distance|unit (e.g. 19.8|105.77|5|km): ${raw}`);
+    badRequest(`${key} cần dạng vĩ-độ|kinh-độ|khoảng-cách|đơn-vị (ví dụ 19.8|105.77|5|km): ${echoed(raw)}`, `${key} takes latitude|longitude|distance|unit (e.g. 19.8|105.77|5|km): ${echoed(raw)}`);
   const parts = splitEscaped(raw, '|').map(unescapeValue);
   if (parts.length < 2 || parts.length > 4) throw usage();
   const [latText, longText, distanceText = '', unit = ''] = parts;
@@ -35,13 +35,13 @@ export function parseNear(key: string, raw: string): NearPoint {
   const latitude = Number(latText);
   const longitude = Number(longText);
   if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
-    throw badRequest(`${key}: vĩ độ trong khoảng −90..90, kinh độ −180..180: ${raw}`, `${key}: latitude is within -90..90 and longitude within -180..180: ${raw}`);
+    throw badRequest(`${key}: vĩ độ trong khoảng −90..90, kinh độ −180..180: ${echoed(raw)}`, `${key}: latitude is within -90..90 and longitude within -180..180: ${echoed(raw)}`);
   }
   if (distanceText === '') return { latitude, longitude, km: DEFAULT_NEAR_KM };
   if (!DISTANCE.test(distanceText)) throw usage();
   const metres = canonicalQuantity(Number(distanceText), UCUM, unit || 'km');
   if (metres?.code !== 'm') {
-    throw badRequest(`${key}: đơn vị khoảng cách phải là đơn vị độ dài UCUM (km, m): ${unit}`, `${key}: the distance unit must be a UCUM length (km, m): ${unit}`);
+    throw badRequest(`${key}: đơn vị khoảng cách phải là đơn vị độ dài UCUM (km, m): ${echoed(unit)}`, `${key}: the distance unit must be a UCUM length (km, m): ${echoed(unit)}`);
   }
   return { latitude, longitude, km: Math.min(metres.value / 1000, MAX_KM) };
 }

@@ -1,5 +1,5 @@
 import { canonicalQuantity } from '../../index/ucum';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import type { SqlParams } from '../sql';
 import { splitEscaped, unescapeValue } from '../values';
 import { splitPrefix } from './prefix';
@@ -23,7 +23,7 @@ export function numberCondition(raw: string, p: SqlParams): string {
 export function quantityCondition(raw: string, p: SqlParams): { sql: string; canonical: boolean } {
   const [prefix, rest] = splitPrefix(raw);
   const [numText, system, code, extra] = splitEscaped(rest, '|').map(unescapeValue);
-  if (extra !== undefined) throw badRequest(`Số lượng không hợp lệ: ${raw}`, `Invalid quantity: ${raw}`);
+  if (extra !== undefined) throw badRequest(`Số lượng không hợp lệ: ${echoed(raw)}`, `Invalid quantity: ${echoed(raw)}`);
   const n = parseNumber(numText, raw);
   const conditions: string[] = [];
   const canonical = code ? canonicalQuantity(1, system || null, code) : undefined;
@@ -43,7 +43,7 @@ interface ParsedNumber {
 
 function parseNumber(text: string, raw: string): ParsedNumber {
   const value = Number(text);
-  if (!NUMBER.test(text) || !Number.isFinite(value) || Math.abs(value) > 1e100) throw badRequest(`Số không hợp lệ: ${raw}`, `Invalid number: ${raw}`);
+  if (!NUMBER.test(text) || !Number.isFinite(value) || Math.abs(value) > 1e100) throw badRequest(`Số không hợp lệ: ${echoed(raw)}`, `Invalid number: ${echoed(raw)}`);
   const [mantissa, exponent] = text.split(/[eE]/);
   const decimals = (mantissa.split('.')[1]?.length ?? 0) - Number(exponent ?? 0);
   return { value, text, half: 0.5 * 10 ** -decimals };

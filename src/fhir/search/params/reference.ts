@@ -1,5 +1,5 @@
 import { clip } from '../../index/tables';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import { isValidId, parseReference } from '../../references';
 import type { Hierarchy } from '../request';
 import { or, type PlanContext, type SqlParams } from '../sql';
@@ -55,7 +55,7 @@ export function hierarchyCondition(hierarchies: readonly Hierarchy[], direction:
     const named = local ? hierarchies.filter((h) => h.type === local.type) : isValidId(value) ? hierarchies : [];
     if (named.length !== 1) {
       const types = hierarchies.map((h) => h.type).join(', ');
-      throw badRequest(`:${direction} cần một tham chiếu Loại/mã tới ${types}: ${value}`, `:${direction} takes a Type/id reference to ${types}: ${value}`);
+      throw badRequest(`:${direction} cần một tham chiếu Loại/mã tới ${types}: ${echoed(value)}`, `:${direction} takes a Type/id reference to ${types}: ${echoed(value)}`);
     }
     roots.set(named[0], [...(roots.get(named[0]) ?? []), local?.id ?? value]);
   }

@@ -1,5 +1,5 @@
 import { clip } from '../../index/tables';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import { exactText, normalizeString } from '../normalize';
 import { escapeLike, prefixCondition, type SqlParams } from '../sql';
 import { unescapeValue } from '../values';
@@ -14,7 +14,7 @@ export function stringCondition(raw: string, modifier: string | undefined, p: Sq
   const value = unescapeValue(raw);
   const folded = foldedSearchText(raw);
   if (modifier === 'exact') return `(i.value = ${p.add(folded)} AND i.exact = ${p.add(exactText(value))})`;
-  if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty string value: "${raw}"`);
+  if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty string value: "${echoed(raw)}"`);
   if (modifier === 'contains') return `i.value LIKE ${p.addRange('%' + escapeLike(folded) + '%')}`;
   return prefixCondition('i.value', folded, p, true);
 }

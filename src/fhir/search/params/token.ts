@@ -1,5 +1,5 @@
 import { clip } from '../../index/tables';
-import { badRequest } from '../../outcomes';
+import { badRequest, echoed } from '../../outcomes';
 import { exactText, normalizeString } from '../normalize';
 import { escapeLike, or, type SqlParams } from '../sql';
 import { splitEscaped, splitToken, unescapeValue } from '../values';
@@ -28,7 +28,7 @@ export function tokenValuesCondition(values: string[], p: SqlParams): string {
 
 export function tokenTextCondition(raw: string, p: SqlParams): string {
   const folded = escapeLike(clip(normalizeString(unescapeValue(raw))));
-  if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty :text value: "${raw}"`);
+  if (!folded) throw badRequest('Giá trị tìm kiếm trống', `Empty :text value: "${echoed(raw)}"`);
   return `(i.text LIKE ${p.addRange(folded + '%')} OR i.text LIKE ${p.addRange('% ' + folded + '%')})`;
 }
 
