@@ -11,7 +11,8 @@ import { authRoutes } from './http/auth-routes';
 import { authenticate, requestRepository, requireRole } from './http/authenticate';
 import { createCsrf } from './http/csrf';
 import { errorHandler } from './http/errors';
-import { auditRefusals } from './http/refusal-audit';
+import { auditParserRefusals, auditRefusals } from './http/refusal-audit';
+import type { ServerLimits } from './http/server';
 import { fhirRoutes } from './http/fhir-routes';
 import { reportRoutes } from './http/report-routes';
 import { requestLog } from './http/request-log';
@@ -35,6 +36,8 @@ export interface App {
    * test file's whole server stayed in the jest worker's heap). Call it when the server stops.
    */
   close(): void;
+  /** What the HTTP server is to refuse before the app reads a request, and the audit of those refusals (server.ts). */
+  serverLimits: ServerLimits;
 }
 
 /** Wiring and middleware order only. */
@@ -66,5 +69,5 @@ export function createApp({ config, engine, auth, logger, station }: AppDeps): A
   app.use(webRoutes());
   app.use(auditRefusals(engine, fhirPath));
   app.use(errorHandler(logger, config.maxBodyBytes));
-  return { app, close: () => loginAttempts.shutdown() };
+  return { app, close: () => loginAttempts.shutdown(), serverLimits: { maxBodyBytes: config.maxBodyBytes, auditRefusal: auditParserRefusals(engine) } };
 }

@@ -21,13 +21,13 @@ async function main(): Promise<void> {
   await bootstrapStation(engine, station);
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: process.env, dataDir: config.dataDir, refreshFamilyDays: config.refreshFamilyDays });
   const notifications = startNotifications(db, engine, auth, logger);
-  const { app, close: closeApp } = createApp({ config, engine, auth, logger, station });
+  const { app, close: closeApp, serverLimits } = createApp({ config, engine, auth, logger, station });
   // Loading the R4 definitions and profiles leaves much garbage (32 MB of heap is kept). V8
   // collected it whenever it pleased, often during the first burst of requests, where it added to
   // the peak: collect it once now (`npm start` passes --expose-gc). `npm run bench`: RSS after boot
   // 286 → 163 MB, peak under load 350 → 252 MB.
   (globalThis as { gc?: () => void }).gc?.();
-  const server = createHttpServer(app, { maxBodyBytes: config.maxBodyBytes }).listen(config.port, () => {
+  const server = createHttpServer(app, serverLimits).listen(config.port, () => {
     logger.info({ port: config.port, base: config.baseUrl, database: db.embedded ? `embedded (${config.dataDir})` : 'postgresql' }, 'commune-ehr listening');
     logger.flush();
   });

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { bilingual, OperationOutcomeError, outcome, tooLarge } from '../fhir/outcomes';
 import { FHIR_JSON } from './response';
@@ -10,9 +11,33 @@ import { FHIR_JSON } from './response';
  * `application/fhir+json` with a bilingual text. Left to Node, they got a bare status line with no
  * body (or, for CONNECT, a closed connection), which FHIR clients report as an unexplained failure.
  *
- * Nothing here repeats what the client sent: Node's parse error carries the raw bytes it read
+ * Nothing here repeats what the client sent: Node's parser error carries the raw bytes it read
  * (`rawPacket`), which may hold health data, and only its error code is named.
+ *
+ * Each refusal is in the audit trail too, as every other refused request is (refusal-audit.ts,
+ * `auditParserRefusals`), through the `RefusalAudit` the app gives the server (server.ts).
  */
+
+/**
+ * A refusal made here, as the audit trail is told it: the answer, the client's address, and for a
+ * request Node did parse (CONNECT, an `Expect`, a version we do not serve) its method and path —
+ * never a header's value, the query or the body.
+ */
+export interface ParserRefusal {
+  failure: OperationOutcomeError;
+  ip?: string;
+  method?: string;
+  path?: string;
+}
+
+export type RefusalAudit = (refusal: ParserRefusal) => void;
+
+/** What the audit trail is told of a request Node parsed: the path without its query. */
+const parsedRequest = (req: IncomingMessage): Omit<ParserRefusal, 'failure'> => ({
+  ip: req.socket.remoteAddress,
+  method: req.method,
+  path: req.url?.split('?')[0],
+});
 
 /**
  * The status and OperationOutcome for an error of Node's HTTP parser (`clientError`), by its code:
@@ -72,10 +97,11 @@ export function versionFailure(major: number): OperationOutcomeError | undefined
  * Answers a request Node accepted but this server does not serve (versionFailure), and says whether
  * it did: the app is not to see it. Called for every request (server.ts, `serveApp`).
  */
-export function refuseUnservedVersion(req: IncomingMessage, res: ServerResponse): boolean {
+export function refuseUnservedVersion(req: IncomingMessage, res: ServerResponse, audit?: RefusalAudit): boolean {
   const failure = versionFailure(req.httpVersionMajor);
   if (!failure) return false;
   answerOnResponse(res, failure);
+  audit?.({ failure, ...parsedRequest(req) });
   return true;
 }
 
@@ -166,21 +192,35 @@ function answerOnResponse(res: ServerResponse, failure: OperationOutcomeError): 
 /**
  * Installs the refusals on `server`. `bodyLimit` gives the largest body any route reads
  * (MAX_BODY_SIZE), once the app is known (server.ts, `serveApp`); before, every `100-continue` is
- * granted and the body reader refuses an oversized body when it reads it.
+ * granted and the body reader refuses an oversized body when it reads it. `audit` records each
+ * refusal, once the app has given one.
  */
-export function refuseMalformedRequests(server: Server, bodyLimit: () => number | undefined): void {
+export function refuseMalformedRequests(server: Server, bodyLimit: () => number | undefined, audit: () => RefusalAudit | undefined): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // The client went away: there is no one to answer.
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
       socket.destroy();
       return;
     }
-    answerOnSocket(socket, clientErrorFailure(err.code));
+    // The parser reports each further packet of a connection in error again: recorded once, as answered.
+    if (answered.has(socket)) return;
+    const failure = clientErrorFailure(err.code);
+    answerOnSocket(socket, failure);
+    // What the parser could not read is no request: nothing of it but the answer and the address.
+    audit()?.({ failure, ip: (socket as Socket).remoteAddress });
   });
   // Without a listener Node closes a CONNECT's connection without a word.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => answerOnSocket(socket, connectFailure()));
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const failure = connectFailure();
+    answerOnSocket(socket, failure);
+    audit()?.({ failure, ...parsedRequest(req) });
+  });
   // Without a listener Node answers 417 with an empty body.
-  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => answerOnResponse(res, expectationFailure()));
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const failure = expectationFailure();
+    answerOnResponse(res, failure);
+    audit()?.({ failure, ...parsedRequest(req) });
+  });
   // `Expect: 100-continue` asks whether to send the body: a body declared over the limit is refused
   // at once, before the client sends (and the server reads) megabytes only to refuse them. Without
   // a listener Node grants every one. Granted, the request goes on as any other.
@@ -188,7 +228,9 @@ export function refuseMalformedRequests(server: Server, bodyLimit: () => number 
     const limit = bodyLimit();
     const declared = Number(req.headers['content-length']);
     if (limit !== undefined && Number.isFinite(declared) && declared > limit) {
-      answerOnResponse(res, tooLarge(limit));
+      const failure = tooLarge(limit);
+      answerOnResponse(res, failure);
+      audit()?.({ failure, ...parsedRequest(req) });
       return;
     }
     res.writeContinue();

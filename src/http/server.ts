@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
-import { refuseMalformedRequests, refuseUnservedVersion } from './client-errors';
+import { refuseMalformedRequests, refuseUnservedVersion, type RefusalAudit } from './client-errors';
 
 /** The constructors a server makes its requests and responses with, to be given an app's prototypes. */
 interface MessageClasses {
@@ -11,10 +11,12 @@ interface MessageClasses {
 
 const messageClasses = new WeakMap<Server, MessageClasses>();
 
-/** What the server refuses before the app reads a request (client-errors.ts). */
+/** What the server refuses before the app reads a request (client-errors.ts), and who records those refusals. */
 export interface ServerLimits {
   /** The largest request body any route reads (MAX_BODY_SIZE): a larger `Expect: 100-continue` is refused at once. */
   maxBodyBytes?: number;
+  /** Records each of those refusals in the audit trail (refusal-audit.ts, `auditParserRefusals`). */
+  auditRefusal?: RefusalAudit;
 }
 
 const serverLimits = new WeakMap<Server, ServerLimits>();
@@ -45,7 +47,11 @@ export function createHttpServer(app?: RequestListener, limits: ServerLimits = {
   serverLimits.set(server, { ...limits });
   // Node's own refusals (a malformed request line, headers too large, a timeout, CONNECT, an
   // unmet Expect) answer with an OperationOutcome like every other refusal.
-  refuseMalformedRequests(server, () => serverLimits.get(server)?.maxBodyBytes);
+  refuseMalformedRequests(
+    server,
+    () => serverLimits.get(server)?.maxBodyBytes,
+    () => serverLimits.get(server)?.auditRefusal,
+  );
   if (app) serveApp(server, app, limits);
   // Node closes an idle keep-alive connection after 5 s. A client (a reverse proxy with a 60 s
   // upstream keep-alive, or undici in an app or test) that sends its next request as the socket
@@ -76,7 +82,7 @@ export function serveApp(server: Server, app: RequestListener, limits: ServerLim
   }
   // A request in a version we do not serve, that Node's parser took (HTTP/2.0 written out, HTTP/0.9), never reaches the app.
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!refuseUnservedVersion(req, res)) app(req, res);
+    if (!refuseUnservedVersion(req, res, serverLimits.get(server)?.auditRefusal)) app(req, res);
   });
 }
 

@@ -69,8 +69,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   const engine = createFhirEngine(db, { stationId: config.stationId, timeZone: config.timeZone, baseUrl: config.baseUrl, version: 'test', ...checks });
   const keys = await ephemeralSigningKeys();
   const auth = await createAuthService(db, engine, { stationId: config.stationId, baseUrl: config.baseUrl, env: fullEnv, dataDir: '', keys, refreshFamilyDays: config.refreshFamilyDays });
-  const { app, close: closeApp } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
-  serveApp(server, app, { maxBodyBytes: config.maxBodyBytes });
+  const { app, close: closeApp, serverLimits } = createApp({ config, engine, auth, logger: pino({ level: 'silent' }), station });
+  serveApp(server, app, serverLimits);
 
   const signIn = async (username: string, password: string): Promise<string> => {
     const res = await fetch(`${origin}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password, mode: 'token' }) });

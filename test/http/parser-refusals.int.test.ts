@@ -145,6 +145,30 @@ describe("Node's HTTP parser", () => {
   });
 });
 
+describe('the audit trail', () => {
+  test('records each refusal of the parser as an anonymous attempt, with nothing the client sent but a parsed method and path', async () => {
+    await raw(port, 'FROB /fhir/Patient?name=Nguyen HTTP/1.1\r\nHost: x\r\n\r\n');
+    await raw(port, 'GET /fhir/Patient?name=Nguyen HTTP/1.1\r\nHost: x\r\nX-Note: Tran Thi Bi Mat\r\nLe Van Lao\r\n\r\n');
+    await raw(port, 'GET /fhir/Patient/parsed-path?name=Nguyen HTTP/2.0\r\nHost: x\r\nX-Note: Tran Thi Bi Mat\r\n\r\n');
+    await raw(port, 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n');
+    await raw(port, `${'POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n'}Expect: Tran-Thi-Bi-Mat\r\nContent-Length: 2\r\n\r\n{}`);
+    await server.engine.repo.flushAudit();
+    const audit = await fhirFetch(`${server.baseUrl}/AuditEvent?outcome=4&_count=200`, { token: await server.systemToken('system/AuditEvent.rs') });
+    const events: AuditEvent[] = (audit.body.entry ?? []).map((e: { resource: AuditEvent }) => e.resource);
+    const described = (start: string): AuditEvent | undefined => events.find((e) => e.outcomeDesc?.startsWith(start));
+    expect(described('501: ')?.outcomeDesc).toContain('The HTTP method is not supported');
+    expect(described('400: ')?.outcomeDesc).toContain('HPE_');
+    expect(described('505 GET /fhir/Patient/parsed-path: ')).toBeDefined();
+    expect(described('501 CONNECT example.org:443: ')).toBeDefined();
+    expect(described('417 POST /fhir/Patient: ')).toBeDefined();
+    const refusal = described('505 GET')!;
+    expect(refusal.agent[0].altId).toBe('anonymous');
+    expect(refusal.agent[0].network?.address).toMatch(/127\.0\.0\.1/);
+    const all = JSON.stringify(events);
+    for (const secret of ['Nguyen', 'Tran', 'Bi Mat', 'Bi-Mat', 'Le Van', 'Lao']) expect(all).not.toContain(secret);
+  });
+});
+
 describe('the body reader', () => {
   /** A raw POST of `body` (bytes as given) to `path`, as the default clinician. */
   const post = (path: string, body: string | Buffer, type = 'application/fhir+json'): Promise<RawResponse> => {
