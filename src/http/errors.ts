@@ -13,10 +13,20 @@ import { sendBody } from './response';
 export function errorHandler(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const failure: OperationOutcomeError = bodyReadFailure(err, maxBodyBytes) ?? authErrorOutcome(err) ?? toOutcomeError(err);
-    if (failure.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (failure.status >= 500) logger.error({ err: loggable(err), method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
     res.status(failure.status);
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
     sendBody(res, failure.outcome, false);
   };
+}
+
+/**
+ * What is logged of an error: its kind, message, stack and code. pino's error serializer logs every
+ * other enumerable property too, and errors carry what the request sent: body-parser's `body` (the
+ * whole raw body it failed to parse or verify), node-postgres's `detail` (the values of a row).
+ */
+function loggable(err: unknown): { type: string; message: string; stack?: string; code?: unknown } {
+  if (!(err instanceof Error)) return { type: typeof err, message: 'a value that is no Error was thrown' };
+  return { type: err.name, message: err.message, stack: err.stack, code: (err as { code?: unknown }).code };
 }
