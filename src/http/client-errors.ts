@@ -94,11 +94,22 @@ export function versionFailure(major: number): OperationOutcomeError | undefined
 }
 
 /**
- * Answers a request Node accepted but this server does not serve (versionFailure), and says whether
- * it did: the app is not to see it. Called for every request (server.ts, `serveApp`).
+ * An HTTP/1.1 request without `Host`, which RFC 9112 §3.2 says a server MUST answer 400. Node does
+ * (its `requireHostHeader`), with a bare status line and no body; the server turns Node's check off
+ * (server.ts) and makes it here, to answer as every other refusal.
  */
-export function refuseUnservedVersion(req: IncomingMessage, res: ServerResponse, audit?: RefusalAudit): boolean {
-  const failure = versionFailure(req.httpVersionMajor);
+export function missingHostFailure(req: IncomingMessage): OperationOutcomeError | undefined {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1 || req.headers.host !== undefined) return undefined;
+  return failure(400, 'invalid', 'Yêu cầu HTTP/1.1 phải có phần đầu Host', 'An HTTP/1.1 request must carry a Host header');
+}
+
+/**
+ * Answers a request Node accepted but this server does not serve (versionFailure,
+ * missingHostFailure), and says whether it did: the app is not to see it. Called for every request
+ * (server.ts, `serveApp`).
+ */
+export function refuseUnservedRequest(req: IncomingMessage, res: ServerResponse, audit?: RefusalAudit): boolean {
+  const failure = versionFailure(req.httpVersionMajor) ?? missingHostFailure(req);
   if (!failure) return false;
   answerOnResponse(res, failure);
   audit?.({ failure, ...parsedRequest(req) });

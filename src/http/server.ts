@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
-import { refuseMalformedRequests, refuseUnservedVersion, type RefusalAudit } from './client-errors';
+import { refuseMalformedRequests, refuseUnservedRequest, type RefusalAudit } from './client-errors';
 
 /** The constructors a server makes its requests and responses with, to be given an app's prototypes. */
 interface MessageClasses {
@@ -40,6 +40,8 @@ export function createHttpServer(app?: RequestListener, limits: ServerLimits = {
   const server = createServer({
     // Long search URLs (many _id values) need more than Node's default 16 KB of headers.
     maxHeaderSize: 64 * 1024,
+    // Node answers an HTTP/1.1 request without Host with a bare 400; client-errors.ts answers it as every other refusal.
+    requireHostHeader: false,
     IncomingMessage: Request as unknown as typeof IncomingMessage,
     ServerResponse: Response as unknown as typeof ServerResponse,
   });
@@ -80,9 +82,9 @@ export function serveApp(server: Server, app: RequestListener, limits: ServerLim
     classes.Request.prototype = express.request;
     classes.Response.prototype = express.response;
   }
-  // A request in a version we do not serve, that Node's parser took (HTTP/2.0 written out, HTTP/0.9), never reaches the app.
+  // A request Node's parser took that we do not serve (HTTP/2.0 written out, HTTP/0.9, HTTP/1.1 without Host) never reaches the app.
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!refuseUnservedVersion(req, res, serverLimits.get(server)?.auditRefusal)) app(req, res);
+    if (!refuseUnservedRequest(req, res, serverLimits.get(server)?.auditRefusal)) app(req, res);
   });
 }
 

@@ -113,10 +113,19 @@ describe("Node's HTTP parser", () => {
     }
   });
 
-  test('HTTP/1.0 is served as before', async () => {
-    const res = await raw(port, 'GET /fhir/metadata HTTP/1.0\r\nHost: x\r\n\r\n');
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body.toString('utf8')).resourceType).toBe('CapabilityStatement');
+  test('HTTP/1.0 is served as before, with Host or without', async () => {
+    for (const request of ['GET /fhir/metadata HTTP/1.0\r\nHost: x\r\n\r\n', 'GET /fhir/metadata HTTP/1.0\r\n\r\n']) {
+      const res = await raw(port, request);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString('utf8')).resourceType).toBe('CapabilityStatement');
+    }
+  });
+
+  test('an HTTP/1.1 request without Host is 400 (RFC 9112 §3.2), an OperationOutcome rather than Node’s bare status line', async () => {
+    const res = await raw(port, 'GET /fhir/metadata HTTP/1.1\r\n\r\n');
+    expectOutcome(res, 400, 'invalid');
+    expect(res.headers.connection).toBe('close');
+    expect(res.text).toContain('Host');
   });
 
   test('chunk extensions over Node’s limit are 413', async () => {
