@@ -218,7 +218,10 @@ export function refuseMalformedRequests(server: Server, bodyLimit: () => number 
     const failure = clientErrorFailure(err.code);
     answerOnSocket(socket, failure);
     // What the parser could not read is no request: nothing of it but the answer and the address.
-    audit()?.({ failure, ip: (socket as Socket).remoteAddress });
+    // A connection that sent nothing before `headersTimeout` (a browser's unused preconnect) asked
+    // for nothing, and is not recorded.
+    const { bytesRead, remoteAddress } = socket as Socket;
+    if (bytesRead > 0) audit()?.({ failure, ip: remoteAddress });
   });
   // Without a listener Node closes a CONNECT's connection without a word.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import type { ParserRefusal } from '../../src/http/client-errors';
 import { closeHttpServer, createHttpServer } from '../../src/http/server';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 
@@ -273,8 +274,9 @@ describe('Expect', () => {
 describe('a request that arrives too slowly', () => {
   let slow: Server;
   let slowPort: number;
+  const recorded: ParserRefusal[] = [];
   beforeAll(async () => {
-    slow = createHttpServer((_req, res) => res.end('ok'));
+    slow = createHttpServer((_req, res) => res.end('ok'), { auditRefusal: (refusal) => recorded.push(refusal) });
     slow.headersTimeout = 500;
     slow.requestTimeout = 1_000;
     // How often Node looks for timed-out requests (30 s by default), read when the server starts
@@ -286,8 +288,17 @@ describe('a request that arrives too slowly', () => {
   afterAll(() => closeHttpServer(slow));
 
   test('headers not in by headersTimeout are 408', async () => {
+    recorded.length = 0;
     const res = await raw(slowPort, 'GET / HTTP/1.1\r\nHost: x\r\n', 10_000);
     expectOutcome(res, 408, 'timeout');
     expect(res.headers.connection).toBe('close');
+    expect(recorded.map((r) => r.failure.status)).toEqual([408]);
+  });
+
+  test('a connection that sends nothing is closed with the 408, but asked for nothing and is not recorded', async () => {
+    recorded.length = 0;
+    const res = await raw(slowPort, '', 10_000);
+    expect(res.status).toBe(408);
+    expect(recorded).toEqual([]);
   });
 });
