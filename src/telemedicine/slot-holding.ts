@@ -40,9 +40,12 @@ export async function setSlotsStatus(scheduling: Repository, appointment: Appoin
   }
 }
 
-/** Sets one slot's status under its lock; a slot withdrawn (entered-in-error) stays so. */
+/**
+ * Sets one slot's status under its lock; a slot withdrawn (entered-in-error) stays so, and one not
+ * kept on this server, or deleted (a direct write may name such a slot: slots-follow.ts), is left alone.
+ */
 export async function setSlotStatus(scheduling: Repository, slotId: string, status: Slot['status']): Promise<void> {
-  await scheduling.findConditionalMatch('Slot', `_id=${slotId}`);
+  if ((await scheduling.findConditionalMatch('Slot', `_id=${slotId}`)) === undefined) return;
   const slot = (await scheduling.read('Slot', slotId)) as Slot;
   if (slot.status === status || slot.status === 'entered-in-error') return;
   await scheduling.update('Slot', slotId, { ...slot, status }, { ifMatch: Number(slot.meta?.versionId) });

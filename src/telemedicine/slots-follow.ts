@@ -1,5 +1,6 @@
 import type { Appointment } from '@medplum/fhirtypes';
 import type { Derivation } from '../fhir/store/derivation';
+import { OperationOutcomeError } from '../fhir/outcomes';
 import type { Repository } from '../fhir/store/repository';
 import { releaseCancelled } from './booking';
 import { revokeReminders, scheduleReminder } from './reminders';
@@ -37,6 +38,22 @@ export const slotsFollowAppointments: Derivation = {
   },
 };
 
+/**
+ * Whether the Slot is kept here. A direct write may name one that is not (R4's own example
+ * Appointment names Slot/example): nothing here holds it, as no other reference of a write is
+ * required to resolve either. The booking operations, which offer only this station's slots, do
+ * refuse one (404).
+ */
+async function onThisServer(scheduling: Repository, slotId: string): Promise<boolean> {
+  try {
+    await scheduling.readHeadOrFail('Slot', slotId);
+    return true;
+  } catch (err) {
+    if (err instanceof OperationOutcomeError && err.status === 404) return false;
+    throw err;
+  }
+}
+
 async function follow(tx: Repository, before: Appointment | undefined, after: Appointment): Promise<void> {
   if (before && !outOfForce(before) && outOfForce(after)) return releaseCancelled(tx, before);
   const scheduling = schedulingRepository(tx);
@@ -44,7 +61,9 @@ async function follow(tx: Repository, before: Appointment | undefined, after: Ap
   const holds = [...new Set(heldSlots(after))];
   for (const slotId of held) if (!holds.includes(slotId)) await setSlotStatus(scheduling, slotId, 'free');
   for (const slotId of holds) {
-    if (!held.includes(slotId)) await takeSlot(scheduling, slotId, holdingStatus(after), { pastAllowed: true });
+    if (!held.includes(slotId)) {
+      if (await onThisServer(scheduling, slotId)) await takeSlot(scheduling, slotId, holdingStatus(after), { pastAllowed: true });
+    }
     else if (holdingStatus(after) !== holdingStatus(before!)) await setSlotStatus(scheduling, slotId, holdingStatus(after));
   }
   const moved = before !== undefined && before.start !== after.start;

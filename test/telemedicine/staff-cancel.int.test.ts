@@ -201,4 +201,17 @@ describe('staff writing an Appointment directly keep its slot and reminders in s
     const book = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, consent: true }, people[1].token);
     expect([book.status, issueCode(book.body)]).toEqual([409, 'slot-taken']);
   });
+  test('an Appointment naming a Slot not kept here (as R4\'s own example does) is stored and cancelled: nothing here holds that slot', async () => {
+    const appointment = {
+      resourceType: 'Appointment',
+      status: 'proposed',
+      slot: [{ reference: 'Slot/not-on-this-server' }],
+      participant: [{ actor: { reference: `Patient/${people[1].patientId}` }, status: 'needs-action' }],
+    };
+    const created = await as(clinic.registrarToken, 'Appointment', { method: 'POST', body: appointment });
+    expect(created.status).toBe(201);
+    const cancelled = await put(clinic.registrarToken, { ...created.body, status: 'cancelled' });
+    expect(cancelled.status).toBe(200);
+    expect((await as(clinic.registrarToken, 'Slot/not-on-this-server')).status).toBe(404);
+  });
 });
