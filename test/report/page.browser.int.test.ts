@@ -28,7 +28,7 @@ describeWithChromium('officers\' page in headless Chromium', () => {
 
   const signIn = async (roles: string[]): Promise<BrowserContext> => {
     const username = `${roles.join('-')}-browser`;
-    const password = `pw-${roles.join('+')}-browser-1234`;
+    const password = `pw-${roles.join('+')}-1234-trinh-duyet`;
     await server.auth.createStaff({ username, password, roles, name: roles[0] === 'officer' ? 'Trần Văn Cán Bộ' : 'Lê Văn Thành' }, server.engine.repo);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     const res = await context.request.post(`${server.origin}/auth/login`, { data: { username, password } });
