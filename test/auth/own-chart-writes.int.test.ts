@@ -125,15 +125,10 @@ describe("a resident's app writes only its own chart", () => {
       const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: practitioner }, author: [own], content: [{ attachment: { contentType: 'text/plain', data: 'VMOtaSBraMO0bmcgc2Fv' } }] };
       notAbout(await as(resident, 'DocumentReference', { method: 'POST', body: document }), 'DocumentReference.subject');
       notAbout(await as(resident, 'QuestionnaireResponse', { method: 'POST', body: { resourceType: 'QuestionnaireResponse', status: 'completed', author: own } }), 'QuestionnaireResponse.subject');
-      notAbout(await as(resident, 'Basic', { method: 'POST', body: { resourceType: 'Basic', code: { text: 'ghi chú' }, subject: { reference: practitioner }, author: own } }), 'Basic.subject');
-      const plan = { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: 'Group/ho-gia-dinh' }, activity: [{ detail: { status: 'scheduled', performer: [own] } }] };
-      notAbout(await as(resident, 'CarePlan', { method: 'POST', body: plan }), 'CarePlan.subject');
-      notAbout(await as(resident, 'Procedure', { method: 'POST', body: { resourceType: 'Procedure', status: 'completed', subject: { reference: 'Group/ho-gia-dinh' }, performer: [{ actor: own }] } }), 'Procedure.subject');
       const message = { resourceType: 'Communication', status: 'completed', sender: own, recipient: [{ reference: practitioner }], payload: [{ contentString: 'Chào bác sĩ' }] };
       notAbout(await as(resident, 'Communication', { method: 'POST', body: message }), 'Communication.subject');
       // About the resident, the same records are written.
       expect((await as(resident, 'Observation', { method: 'POST', body: about(own) })).status).toBe(201);
-      expect((await as(resident, 'CarePlan', { method: 'POST', body: { ...plan, subject: own } })).status).toBe(201);
       expect((await as(resident, 'Communication', { method: 'POST', body: { ...message, subject: own } })).status).toBe(201);
     });
 
@@ -159,25 +154,18 @@ describe("a resident's app writes only its own chart", () => {
     });
   });
 
-  test('who-fields that name a care team or a carer: a plan or episode carried out by the station\'s team, a consent verified with someone else → 403', async () => {
+  test("who-fields that name a care team or a carer: a reading taken by the station's team or by a carer, a document a carer wrote → 403", async () => {
     const own = { reference: `Patient/${me.patientId}` };
     const refused = async (type: string, body: object, path: string) => {
       const res = await as(resident, type, { method: 'POST', body });
       expect([res.status, res.body?.issue?.[0]?.expression]).toEqual([403, [path]]);
     };
-    await refused('CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: own, careTeam: [{ reference: 'CareTeam/nhom-tram' }] }, 'CarePlan.careTeam');
-    await refused('EpisodeOfCare', { resourceType: 'EpisodeOfCare', status: 'active', patient: own, team: [{ reference: 'CareTeam/nhom-tram' }] }, 'EpisodeOfCare.team');
-    const consent = {
-      resourceType: 'Consent',
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ text: 'chia sẻ' }],
-      patient: own,
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-      verification: [{ verified: true, verifiedWith: { reference: 'RelatedPerson/me-cua-toi' } }],
-    };
-    await refused('Consent', consent, 'Consent.verification.verifiedWith');
-    expect((await as(resident, 'EpisodeOfCare', { method: 'POST', body: { resourceType: 'EpisodeOfCare', status: 'active', patient: own } })).status).toBe(201);
+    const reading = { resourceType: 'Observation', status: 'final', code: { text: 'cân nặng' }, subject: own };
+    await refused('Observation', { ...reading, performer: [{ reference: 'CareTeam/nhom-tram' }] }, 'Observation.performer');
+    await refused('Observation', { ...reading, performer: [{ reference: 'RelatedPerson/me-cua-toi' }] }, 'Observation.performer');
+    const document = { resourceType: 'DocumentReference', status: 'current', subject: own, content: [{ attachment: { contentType: 'text/plain', data: 'VMOtaSBraMO0bmcgc2Fv' } }] };
+    await refused('DocumentReference', { ...document, author: [{ reference: 'RelatedPerson/me-cua-toi' }] }, 'DocumentReference.author');
+    expect((await as(resident, 'Observation', { method: 'POST', body: reading })).status).toBe(201);
   });
 
   test("the resident's own flows still write: home readings, a message to a practitioner, a questionnaire", async () => {

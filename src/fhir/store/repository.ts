@@ -42,6 +42,7 @@ import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
 import { requireOwnDeletion, requireOwnRequests } from './own-requests';
 import { requireAboutOwn } from './own-subject';
+import { requireResidentWritable } from './own-types';
 import { writeVersion, type VersionWrite } from './write';
 import { boundInnerSearches, compartmentOf, constraintFilters, includeAccess, notAllowed, notCovered } from './search-access';
 import type { PrefixCommonness } from '../search/string-page';
@@ -168,9 +169,14 @@ export class Repository {
     return new Repository(this.db, { ...this.ctx, byOperation: true });
   }
 
-  /** 403 unless the actor may do `action` on `type` (roles and scopes; src/auth/policy.ts). */
+  /**
+   * 403 unless the actor may do `action` on `type` (roles and scopes; src/auth/policy.ts); a
+   * resident's app writes directly only the types of own-types.ts (an operation's writes are not
+   * direct: RepositoryContext.byOperation).
+   */
   private require(type: string, action: Action): void {
     if (!this.ctx.access.allows(type, action)) throw notAllowed(type, action);
+    if (action !== 'r' && action !== 's' && this.ctx.access.patientCompartment !== undefined && !this.ctx.byOperation) requireResidentWritable(type, action);
   }
 
   /** 403 unless the actor may search `type` with no scope constraint on it (type history). */

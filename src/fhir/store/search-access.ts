@@ -14,8 +14,8 @@ import type { AccessBounds, Filter, IncludeAccess } from '../search/request';
  * parsed request, before it is planned.
  */
 
-const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
-const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+export const ACTION_VI: Record<Action, string> = { c: 'tạo', r: 'đọc', u: 'sửa', d: 'xóa', s: 'tìm kiếm' };
+export const ACTION_EN: Record<Action, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
 /** The 403 of an action the caller may not do on a type. */
 export function notAllowed(type: string, action: Action): OperationOutcomeError {
