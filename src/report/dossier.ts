@@ -23,10 +23,13 @@ export function dossierReports(view: HealthCriterionView, station: StationConfig
       const report = buildMeasureReport({ ...common, measure: i.measure, groups: [i.counts!] });
       report.extension = setExt;
       const group = report.group![0];
-      group.extension = [
+      const groupExt: Extension[] = [
         ...(i.threshold ? [{ url: REPORT_EXT.threshold, valueQuantity: { value: i.threshold.value, comparator: i.threshold.comparator, unit: '%', system: 'http://unitsofmeasure.org', code: '%' } }] : []),
         ...(i.verdict.met !== undefined ? [{ url: REPORT_EXT.met, valueBoolean: i.verdict.met }] : []),
       ];
+      // An indicator with neither threshold nor verdict (no goal in this criteria set) carries no
+      // extension at all: an empty array is refused as no value (src/fhir/validate/shape.ts).
+      if (groupExt.length) group.extension = groupExt;
       if (i.bySex) {
         for (const stratum of group.stratifier!.find((s) => s.code?.[0]?.coding?.[0]?.code === 'sex' && s.code.length === 1)!.stratum!) {
           const sex = stratum.value?.coding?.[0]?.code as 'male' | 'female';

@@ -123,6 +123,17 @@ describe('official figures, the 15.2 attestation, the dossier', () => {
     const history = (await fhirFetch(`${server.baseUrl}/${first.reports[0].replace(/\/_history\/1$/, '')}/_history`, { token: officer })).body as Bundle;
     expect(history.entry).toHaveLength(2);
   });
+
+  test('an indicator with no goal in its criteria set is saved without a threshold extension, not with an empty one', async () => {
+    const res = await post('/reports/health-criterion/save', { set: 'ntm', from: '2025-01-01', to: '2025-09-30' });
+    expect(res.status).toBe(201);
+    const { reports } = await res.json();
+    expect(reports).toHaveLength(4);
+    const saved = await Promise.all(reports.map(async (r: string) => (await fhirFetch(`${server.baseUrl}/${r}`, { token: officer })).body as MeasureReport));
+    const groups = saved.flatMap((r) => r.group ?? []);
+    expect(groups.some((g) => g.extension === undefined)).toBe(true);
+    expect(groups.every((g) => g.extension === undefined || g.extension.length > 0)).toBe(true);
+  });
 });
 
 describe('configuration', () => {
