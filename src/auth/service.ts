@@ -239,6 +239,10 @@ export class AuthService implements MergeFollower, ConsentFollower {
     if (!/^[a-z0-9._-]{3,64}$/i.test(username)) throw new AuthError(400, 'Tên đăng nhập 3–64 ký tự chữ, số, . _ -', 'Username: 3-64 letters, digits, . _ -');
     // One transaction: a taken username (409) leaves no Consent behind that the resident never gave.
     return repo.withTransaction(async (tx) => {
+      // Two enrolments of one resident at once (two staff, a double tap) would each find no Consent
+      // and no account and make two of each: the second waits here for the first to commit, then
+      // finds both and re-arms them.
+      await tx.onConnection((q) => q.query(`SELECT pg_advisory_xact_lock(hashtext('enrolment'), hashtext($1))`, [`${this.options.stationId}/${patientId}`]));
       await tx.read('Patient', patientId);
       // Enrolling a resident whose consent is in force (a lost code, a new phone) hands over a new
       // code under that Consent: a second one would need withdrawing twice.

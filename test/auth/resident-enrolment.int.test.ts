@@ -62,3 +62,15 @@ test('enrolling a resident again while their consent is in force hands over a ne
   expect(third.consentId).not.toBe(consentId);
   expect((await consents(patientId)).map((c) => c.status).sort()).toEqual(['active', 'inactive']);
 });
+
+test('five enrolments of one resident at once leave one Consent and one account; each answer names them', async () => {
+  const patientId = await newResident('Hà');
+  const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => enrol(patientId, `ha-nam-${n}-${Date.now()}`)));
+  expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+  const bodies = await Promise.all(answers.map((a) => a.json()));
+  expect(new Set(bodies.map((b) => b.consentId)).size).toBe(1);
+  expect(new Set(bodies.map((b) => b.username)).size).toBe(1);
+  expect((await consents(patientId)).map((c) => c.status)).toEqual(['active']);
+  const accounts = await server.db.query(`SELECT count(*)::int AS n FROM account WHERE patient_id = $1`, [patientId]);
+  expect(accounts[0].n).toBe(1);
+});
