@@ -74,3 +74,30 @@ test("a Consent moved to another Patient by a plain edit stops the first residen
   const events = (await fhirFetch(`${server.baseUrl}/AuditEvent?date=ge${since}&_count=1000`, { token: auditor })).body.entry.map((e: any) => e.resource);
   expect(events.filter((e: any) => /app access revoked: Consent\/.*moved to another Patient/.test(e.outcomeDesc ?? ''))).toHaveLength(1);
 });
+
+test('a resident withdraws their own consent from their app: every token of theirs stops, the Consent is inactive, and staff cannot use that door', async () => {
+  const since = new Date(Date.now() - 1000).toISOString();
+  const resident = await residentWithAccount(server, 'Mùa');
+  const phone = await launch(server, app, resident);
+  const tablet = await launch(server, app, resident);
+  const self = (token: string) => fetch(`${server.origin}/auth/me/withdraw`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+  const byStaff = await self(registrar);
+  expect(byStaff.status).toBe(403);
+  expect(JSON.stringify(await byStaff.json())).toMatch(/Chỉ người dân rút lại đồng ý.*Only a resident withdraws/s);
+  expect(await consentStatuses(resident.patientId)).toEqual(['active']);
+
+  const done = await self(phone.access_token);
+  expect(done.status).toBe(200);
+  expect(await done.json()).toEqual({ revokedGrants: 2 });
+  for (const t of [phone, tablet]) expect((await fhirFetch(`${server.baseUrl}/Patient/${resident.patientId}`, { token: t.access_token })).status).toBe(401);
+  expect(await consentStatuses(resident.patientId)).toEqual(['inactive']);
+  await expect(launch(server, app, resident)).rejects.toThrow();
+  expect((await self(phone.access_token)).status).toBe(401);
+
+  // The Consent's new version is in the audit trail as the resident's own act.
+  await server.engine.repo.flushAudit();
+  const audit = (await fhirFetch(`${server.baseUrl}/AuditEvent?date=ge${since}&action=U&_count=1000`, { token: await server.staffToken(['auditor']) })).body;
+  const consentUpdates = (audit.entry ?? []).map((e: any) => e.resource).filter((a: any) => a.entity?.some((x: any) => x.what?.reference?.startsWith('Consent/')));
+  expect(consentUpdates.map((a: any) => [a.agent[0].who.reference, a.agent[0].role[0].coding[0].code, a.outcome])).toEqual([[`Patient/${resident.patientId}`, 'resident', '0']]);
+});
