@@ -85,7 +85,7 @@ async function setUpDay(fhir: Fhir, practitioners: number): Promise<string[]> {
     const generated = await fhir('POST', `Schedule/${schedule}/$generate-slots`, parameters);
     if (generated.status !== 200) throw new Error(`$generate-slots: HTTP ${generated.status}`);
     const found = await fhir('GET', `Slot?schedule=Schedule/${schedule}&_count=1000`);
-    slots.push(...found.body.entry.map((e: any) => e.resource.id));
+    slots.push(...(found.body.entry ?? []).map((e: any) => e.resource.id));
   }
   return slots;
 }

@@ -162,7 +162,7 @@ describe('access by role and scope', () => {
       const search = await fhirFetch(`${base}/Observation?_count=100`, { token: tokens.resident });
       expect(search.body.entry.map((e: any) => e.resource.id).sort()).toEqual([myObservation, myLab].sort());
       const aimed = await fhirFetch(`${base}/Observation?subject=Patient/${other.patientId}`, { token: tokens.resident });
-      expect(aimed.body.entry).toHaveLength(0);
+      expect(aimed.body.entry).toBeUndefined();
       const include = await fhirFetch(`${base}/Observation?_include=Observation:subject&_count=100`, { token: tokens.resident });
       const patients = include.body.entry.filter((e: any) => e.resource.resourceType === 'Patient').map((e: any) => e.resource.id);
       expect(patients).toEqual([me.patientId]);

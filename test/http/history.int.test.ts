@@ -114,6 +114,18 @@ describe('history', () => {
     expect((await fhirFetch(`${base}/_history?_since=yesterday`)).status).toBe(400);
   });
 
+  test('nothing changed: a history Bundle with no entry element (an empty array is no value in FHIR JSON)', async () => {
+    const p = await create('Không đổi');
+    const res = await fhirFetch(`${base}/Patient/_history?_since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('history');
+    expect('entry' in res.body).toBe(false);
+    const search = await fhirFetch(`${base}/Patient?_id=${p.id}&name=nobody-has-this-name`);
+    expect(search.body.type).toBe('searchset');
+    expect('entry' in search.body).toBe(false);
+    expect(search.body.link.find((l: any) => l.relation === 'self')).toBeDefined();
+  });
+
   // R4 http.html#history: `_since` is an instant. Without a zone the value would mean a different
   // moment on every clock that read it (the server's process zone, not even the station's).
   test('_since without seconds or without a zone is 400; with both it is read as written', async () => {
@@ -183,7 +195,7 @@ describe('history', () => {
       for (let next: string | undefined = start; next; ) {
         const page = await fhirFetch(next);
         horizon ??= page.body.meta.lastUpdated;
-        for (const e of page.body.entry) if (e.request.method === 'POST') received.set(e.resource.id, (received.get(e.resource.id) ?? 0) + 1);
+        for (const e of page.body.entry ?? []) if (e.request.method === 'POST') received.set(e.resource.id, (received.get(e.resource.id) ?? 0) + 1);
         next = page.body.link.find((l: any) => l.relation === 'next')?.url;
       }
       since = horizon!;

@@ -21,7 +21,7 @@ export async function seed(server: TestServer, resources: Resource[]): Promise<R
     headers: { prefer: 'return=representation' },
   });
   if (res.status !== 200) throw new Error(`seed failed: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
-  return (res.body as Bundle).entry!.map((e) => e.resource as Resource);
+  return ((res.body as Bundle).entry ?? []).map((e) => e.resource as Resource);
 }
 
 /** GET a search (relative to the base) and return the bundle, failing loudly on a non-200. */

@@ -59,8 +59,8 @@ export const history: Interaction = async (req, params, ctx) => {
     type: 'history',
     meta: { lastUpdated: result.horizon.toISOString() },
     link: links,
-    entry: result.entries.map((e) => historyEntry(e, ctx.baseUrl)),
   };
+  if (result.entries.length) bundle.entry = result.entries.map((e) => historyEntry(e, ctx.baseUrl));
   return { status: 200, resource: bundle };
 };
 

@@ -39,7 +39,8 @@ export function searchsetBundle(path: string, req: SearchRequest, result: Search
   }
   const issues = outcomeIssues(req, result);
   if (issues.length) entry.push({ resource: { resourceType: 'OperationOutcome', issue: issues }, search: { mode: 'outcome' } });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl, linkQuery), entry };
+  // No entry at all when nothing matched: an empty array is no value in FHIR JSON (json.html).
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: pagingLinks(path, req, result, baseUrl, linkQuery), ...(entry.length && { entry }) };
   if (result.syncPoint) bundle.meta = { lastUpdated: result.syncPoint.toISOString() };
   if (result.total !== undefined) bundle.total = result.total;
   return bundle;
