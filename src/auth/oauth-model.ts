@@ -2,6 +2,7 @@ import argon2 from 'argon2';
 import { InvalidGrantError } from '@node-oauth/oauth2-server';
 import type { Account, AuthStore, Client } from './store';
 import { randomToken } from './store';
+import { RESIDENT_WRITES } from '../fhir/store/own-types';
 import { narrowScopes } from './scopes';
 import type { TokenService } from './tokens';
 
@@ -34,8 +35,18 @@ interface LibClient {
 export const ACCESS_TOKEN_SECONDS = 900;
 const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
 
-/** Scopes a resident's app can be given: its own record only. */
-const RESIDENT_SCOPE = /^(patient\/|openid$|fhirUser$|offline_access$|online_access$|launch\/patient$)/;
+/**
+ * The most a resident's app is given: its own record to read and search, the direct writes of its
+ * own flows (src/fhir/store/own-types.ts) and the launch and sign-in scopes. The token names
+ * what the server will really allow — `patient/*.cruds` asked becomes `patient/*.rs` and
+ * `patient/Observation.cud`… — so an app learns from its token response (SMART: the granted scope
+ * may be narrower than asked) rather than from a 403 on its first write of another type.
+ */
+export const RESIDENT_SCOPE_CEILING = [
+  // A resident's own access log (who read their record) is named, never reached by a wildcard.
+  'launch/patient openid fhirUser offline_access online_access patient/*.rs patient/AuditEvent.rs',
+  ...Object.entries(RESIDENT_WRITES).map(([type, w]) => `patient/${type}.${['c', 'u', 'd'].filter((a) => w.actions.includes(a as 'c')).join('')}`),
+].join(' ');
 
 export interface OAuthModelDeps {
   store: AuthStore;
@@ -141,7 +152,7 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
     async validateScope(user: OAuthUser, client: LibClient, scope?: string[]): Promise<string[] | false> {
       const requested = (scope ?? []).join(' ') || client.record.scope;
       let granted = narrowScopes(requested, client.record.scope).split(' ').filter(Boolean);
-      if (user.account?.kind === 'resident') granted = granted.filter((s) => RESIDENT_SCOPE.test(s));
+      if (user.account?.kind === 'resident') granted = narrowScopes(granted.join(' '), RESIDENT_SCOPE_CEILING).split(' ').filter(Boolean);
       if (!user.account) granted = granted.filter((s) => s.startsWith('system/'));
       return granted.length ? granted : false;
     },

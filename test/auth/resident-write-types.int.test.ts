@@ -1,5 +1,5 @@
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { launch, registerPublicApp, residentWithAccount } from './smart-helpers';
+import { launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
 /**
  * A resident's app writes directly only the types of its own flows (src/fhir/store/own-types.ts,
@@ -31,7 +31,27 @@ describe("a resident's app writes only the types of its own flows", () => {
     server = await startTestServer();
     clinician = server.token;
     me = await residentWithAccount(server, 'Tôi');
-    resident = (await launch(server, await registerPublicApp(server), me, 'launch/patient patient/*.cruds')).access_token;
+    // A token granted today names only what the server allows (see the last test); this one is a
+    // grant made before that, still `patient/*.cruds` and refreshed since (refresh families live
+    // 90 days): the server's own check is what stops its writes.
+    const app = await registerPublicApp(server);
+    const granted = await launch(server, app, me, 'launch/patient offline_access patient/*.cruds');
+    await server.db.query(`UPDATE oauth_grant SET scope = 'launch/patient offline_access patient/*.cruds' WHERE patient_id = $1`, [me.patientId]);
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: granted.refresh_token, client_id: app });
+    expect(refreshed.body.scope).toBe('launch/patient offline_access patient/*.cruds');
+    resident = refreshed.body.access_token;
+  });
+
+  test('a token granted today names what the app may write: patient/*.cruds asked, its own flows given', async () => {
+    const token = await launch(server, await registerPublicApp(server), me, 'launch/patient offline_access patient/*.cruds');
+    expect(token.scope.split(' ')).toEqual([
+      'launch/patient', 'offline_access', 'patient/*.rs', 'patient/Observation.cud', 'patient/QuestionnaireResponse.cud', 'patient/Communication.cud',
+      'patient/DocumentReference.cud', 'patient/Media.cud', 'patient/AllergyIntolerance.cud', 'patient/MedicationStatement.cud', 'patient/Appointment.cud', 'patient/Patient.u',
+    ]);
+    const refused = await as(token.access_token, 'Condition', { method: 'POST', body: chart().Condition });
+    expect([refused.status, refused.body.issue[0].diagnostics]).toEqual([403, 'Bạn không có quyền tạo Condition / Not allowed to create Condition']);
+    const reading = await as(token.access_token, 'Observation', { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'Huyết áp' }, subject: own(), valueString: '120/80' } });
+    expect(reading.status).toBe(201);
   });
   afterAll(() => server.close());
 
