@@ -114,6 +114,30 @@ describe("a resident's app writes only the types of its own flows", () => {
     expect((await as(resident, `Patient/${me.patientId}`, { method: 'PUT', body: { ...patient, telecom: [{ system: 'phone', value: '0912345678' }] } })).status).toBe(200);
   });
 
+  test('an allergy the resident reports is unconfirmed: confirmed is refused (403) on create, update and patch; one a clinician confirmed keeps it through the app\'s edit', async () => {
+    const verification = (code: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code }] });
+    const active = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] };
+    const allergy = { resourceType: 'AllergyIntolerance', clinicalStatus: active, patient: own(), asserter: own(), code: { text: 'Đậu phộng' } };
+    const confirmedByApp = await as(resident, 'AllergyIntolerance', { method: 'POST', body: { ...allergy, verificationStatus: verification('confirmed') } });
+    expect([confirmedByApp.status, confirmedByApp.body.issue[0].expression]).toEqual([403, ['AllergyIntolerance.verificationStatus']]);
+    expect(confirmedByApp.body.issue[0].diagnostics).toMatch(/chưa xác nhận.*\/ A resident's app records an allergy as unconfirmed/);
+    const reported = await as(resident, 'AllergyIntolerance', { method: 'POST', body: allergy });
+    expect(reported.status).toBe(201);
+    const url = `AllergyIntolerance/${reported.body.id}`;
+    expect((await as(resident, url, { method: 'PUT', body: { ...reported.body, verificationStatus: verification('confirmed') } })).status).toBe(403);
+    const patch = [{ op: 'add', path: '/verificationStatus', value: verification('confirmed') }];
+    expect((await as(resident, url, { method: 'PATCH', body: patch, headers: { 'content-type': 'application/json-patch+json' } })).status).toBe(403);
+    expect((await as(clinician, url)).body.verificationStatus).toBeUndefined();
+    // The clinician confirms it after examining; the resident then adds a note and keeps the status.
+    const confirmed = await as(clinician, url, { method: 'PUT', body: { ...(await as(clinician, url)).body, verificationStatus: verification('confirmed') } });
+    expect(confirmed.status).toBe(200);
+    const noted = await as(resident, url, { method: 'PUT', body: { ...confirmed.body, meta: undefined, note: [{ text: 'Nổi mẩn sau 10 phút' }] } });
+    expect(noted.status).toBe(200);
+    expect(noted.body.verificationStatus.coding[0].code).toBe('confirmed');
+    // Withdrawing their own report is theirs to do.
+    expect((await as(resident, url, { method: 'PUT', body: { ...noted.body, meta: undefined, verificationStatus: verification('refuted') } })).status).toBe(200);
+  });
+
   test('any other type of its compartment: POST, PUT onto a new id, conditional create → 403 naming the type; nothing written; staff write them as before', async () => {
     const before = await Promise.all(Object.keys(chart()).map((type) => count(`${type}?patient=Patient/${me.patientId}`)));
     for (const [type, body] of Object.entries(chart())) {

@@ -40,6 +40,7 @@ import { readHead, readVersion, type StoredHead } from './read';
 import { expandValueSet } from './value-set-lookup';
 import { expandSearchQuery, keepSearchQuery } from './search-queries';
 import { identifierConflict, type UniqueIdentifier } from './unique-identifiers';
+import { requireOwnFindingsUnconfirmed } from './own-findings';
 import { requireOwnDeletion, requireOwnRequests } from './own-requests';
 import { requireAboutOwn } from './own-subject';
 import { requireResidentWritable } from './own-types';
@@ -813,6 +814,7 @@ export class Repository {
       if (previous) requireAboutOwn(previous, own, this.ctx.baseUrl);
       requireAboutOwn(resource, own, this.ctx.baseUrl);
       requireOwnRequests(resource, previous, own, this.ctx.baseUrl);
+      requireOwnFindingsUnconfirmed(resource, previous);
     }
     // The grant's constraints bind what is written as they bind what is read; the stored content
     // was held to them when the head was read (visibleHead), and the write is guarded on that head.
