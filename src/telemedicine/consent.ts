@@ -5,6 +5,7 @@ import { loadStationTerminology } from '../station/rules/terminology';
 import { REMOTE_CARE } from './canonical';
 import { refused } from './errors';
 import { findOne } from './lookup';
+import { actingWithin } from './scheduling-access';
 
 /**
  * The resident's consent to remote care (Law 15/2023, Decree 96/2023; PDPL: explicit, recorded,
@@ -30,7 +31,10 @@ export async function remoteCareConsent(repo: Repository, patientId: string, agr
       'The resident has not consented to remote care: ask, then send again with consent=true',
     );
   }
-  const { resource } = await repo.create(remoteCareConsentResource(patient));
+  // The booking records the agreement it was given: the operation's bookkeeping, as its Slot and
+  // reminder writes are, so a resident's app needs no Consent scope of its own (its token has none:
+  // src/auth/oauth-model.ts RESIDENT_SCOPE_CEILING). The caller stays the actor in the audit trail.
+  const { resource } = await actingWithin(repo, { Consent: ['c'] }).create(remoteCareConsentResource(patient));
   return `Consent/${resource.id}`;
 }
 

@@ -87,6 +87,7 @@ test('a resident withdraws their own consent from their app: every token of thei
   expect(JSON.stringify(await byStaff.json())).toMatch(/Chỉ người dân rút lại đồng ý.*Only a resident withdraws/s);
   expect(await consentStatuses(resident.patientId)).toEqual(['active']);
 
+  const [consent] = (await fhirFetch(`${server.baseUrl}/Consent?patient=Patient/${resident.patientId}`)).body.entry.map((e: any) => e.resource.id);
   const done = await self(phone.access_token);
   expect(done.status).toBe(200);
   expect(await done.json()).toEqual({ revokedGrants: 2 });
@@ -98,6 +99,6 @@ test('a resident withdraws their own consent from their app: every token of thei
   // The Consent's new version is in the audit trail as the resident's own act.
   await server.engine.repo.flushAudit();
   const audit = (await fhirFetch(`${server.baseUrl}/AuditEvent?date=ge${since}&action=U&_count=1000`, { token: await server.staffToken(['auditor']) })).body;
-  const consentUpdates = (audit.entry ?? []).map((e: any) => e.resource).filter((a: any) => a.entity?.some((x: any) => x.what?.reference?.startsWith('Consent/')));
+  const consentUpdates = (audit.entry ?? []).map((e: any) => e.resource).filter((a: any) => a.entity?.some((x: any) => x.what?.reference?.startsWith(`Consent/${consent}/`)));
   expect(consentUpdates.map((a: any) => [a.agent[0].who.reference, a.agent[0].role[0].coding[0].code, a.outcome])).toEqual([[`Patient/${resident.patientId}`, 'resident', '0']]);
 });

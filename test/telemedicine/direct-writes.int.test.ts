@@ -46,7 +46,8 @@ describe("a resident's app acts in its own name and books only through the opera
       payload: [{ contentString: 'Chị uống thuốc đều nhé' }],
     });
 
-    // Orders, reminders and tasks are the station's: the app writes none of them (src/fhir/store/own-types.ts).
+    // Orders, reminders and tasks are the station's: the app writes none of them (src/fhir/store/own-types.ts),
+    // and its token is not granted them (src/auth/oauth-model.ts RESIDENT_SCOPE_CEILING), which refuses first.
     test('a ServiceRequest, CommunicationRequest or Task, even in its own name → 403 naming the type; staff write them as before', async () => {
       const serviceRequest = { resourceType: 'ServiceRequest', status: 'active', intent: 'order', code: { text: 'Xét nghiệm đường huyết' }, subject: { reference: mine() }, requester: { reference: mine() } };
       const communicationRequest = { resourceType: 'CommunicationRequest', status: 'active', subject: { reference: mine() }, requester: { reference: mine() }, payload: [{ contentString: 'Gọi lại cho tôi' }] };
@@ -54,7 +55,7 @@ describe("a resident's app acts in its own name and books only through the opera
       for (const resource of [serviceRequest, communicationRequest, task]) {
         const res = await post(me.token, resource);
         expect([resource.resourceType, res.status]).toEqual([resource.resourceType, 403]);
-        expect(diagnostics(res)).toContain(`A resident's app does not create ${resource.resourceType}`);
+        expect(diagnostics(res)).toBe(`Bạn không có quyền tạo ${resource.resourceType} / Not allowed to create ${resource.resourceType}`);
       }
       expect(await count(`ServiceRequest?subject=${mine()}`)).toBe(0);
       expect((await post(undefined, { ...serviceRequest, requester: { reference: practitioner() } })).status).toBe(201);
