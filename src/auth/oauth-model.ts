@@ -45,7 +45,7 @@ const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
 export const RESIDENT_SCOPE_CEILING = [
   // A resident's own access log (who read their record) is named, never reached by a wildcard.
   'launch/patient openid fhirUser offline_access online_access patient/*.rs patient/AuditEvent.rs',
-  ...Object.entries(RESIDENT_WRITES).map(([type, w]) => `patient/${type}.${['c', 'u', 'd'].filter((a) => w.actions.includes(a as 'c')).join('')}`),
+  ...Object.entries(RESIDENT_WRITES).map(([type, w]) => `patient/${type}.${(['c', 'u', 'd'] as const).filter((a) => w.actions.includes(a)).join('')}`),
 ].join(' ');
 
 export interface OAuthModelDeps {

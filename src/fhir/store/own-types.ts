@@ -5,7 +5,8 @@ import { ACTION_EN, ACTION_VI } from './search-access';
 /**
  * What a resident's app writes directly: an allow-list of types. Tokens are granted no more than
  * this list (src/auth/oauth-model.ts RESIDENT_SCOPE_CEILING), but a grant made before the ceiling
- * still holds `patient/*.cruds`, and its scopes with the own-chart rule would let it write every type of the resident's Patient compartment —
+ * still holds `patient/*.cruds`, and its scopes with the own-chart rule would let it write every
+ * type of the resident's Patient compartment —
  * a ClaimResponse, an ExplanationOfBenefit, a Coverage, an Encounter, a Condition, an
  * Immunization, a MedicationRequest, a DiagnosticReport, a MeasureReport, an enrolment (Basic) —
  * and what it writes sits in the station's chart beside the clinicians' records, counts in the
