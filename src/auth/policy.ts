@@ -55,18 +55,3 @@ export function policyFor(claims: AccessClaims, compartmentTypes: ReadonlySet<st
     },
   };
 }
-
-/**
- * What a resident's own withdrawal may touch: their Consents, inside their compartment, whatever
- * scopes their app was granted — withdrawing is the person's right (Law 91/2025), not a FHIR write
- * of the app's, so an app granted only `patient/*.rs` may still do it. Acting as the resident keeps
- * the audit trail naming them.
- */
-export function ownConsentWithdrawal(resident: AccessPolicy): AccessPolicy {
-  return {
-    actor: resident.actor,
-    allows: (type, action) => type === 'Consent' && (action === 'r' || action === 's' || action === 'u'),
-    patientCompartment: resident.patientCompartment,
-    constraints: () => [],
-  };
-}

@@ -5,14 +5,13 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
 import { fhirUserOf } from '../auth/oauth-model';
-import { ownConsentWithdrawal } from '../auth/policy';
 import { LOCK_SECONDS, MAX_FAILURES } from '../auth/passwords';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
 import type { Account } from '../auth/store';
 import { actorOnly } from '../fhir/access';
 import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
-import type { Repository } from '../fhir/store/repository';
+import { actingWithin } from '../fhir/store/acting-within';
 import { OperationOutcomeError, outcome, bilingual, type IssueCode } from '../fhir/outcomes';
 import { authorizePage } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
@@ -150,18 +149,16 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   });
 
   // The resident withdraws their own consent from their app (Law 91/2025: consent can be withdrawn,
-  // and by the person, not only through the station). The same withdrawal as staff make; its
-  // Consent write is the operation's, a resident's app never writing a Consent directly
-  // (src/fhir/store/own-types.ts), and it is audited as the resident's. The token used here stops
-  // with the rest.
+  // and by the person, not only through the station), whatever scopes the app holds. The same
+  // withdrawal as staff make, on the Patient the token names; it reaches Consents and nothing else,
+  // the resident still the actor in the audit trail. The token used here stops with the rest.
   router.post('/auth/me/withdraw', ...signedIn, async (req, res, next) => {
     try {
-      const { claims, policy } = res.locals.auth as Authenticated;
+      const { claims } = res.locals.auth as Authenticated;
       if (claims.kind !== 'resident' || !claims.patient) {
         throw new AuthError(403, 'Chỉ người dân rút lại đồng ý của chính mình tại đây', 'Only a resident withdraws their own consent here');
       }
-      const repo = (res.locals.repo as Repository).as(ownConsentWithdrawal(policy)).forOperation();
-      res.json({ revokedGrants: await auth.withdrawConsent(claims.patient, repo) });
+      res.json({ revokedGrants: await auth.withdrawConsent(claims.patient, actingWithin(res.locals.repo, { Consent: ['r', 's', 'u'] })) });
     } catch (err) {
       next(err);
     }

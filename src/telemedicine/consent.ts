@@ -5,7 +5,7 @@ import { loadStationTerminology } from '../station/rules/terminology';
 import { REMOTE_CARE } from './canonical';
 import { refused } from './errors';
 import { findOne } from './lookup';
-import { actingWithin } from './scheduling-access';
+import { actingWithin } from '../fhir/store/acting-within';
 
 /**
  * The resident's consent to remote care (Law 15/2023, Decree 96/2023; PDPL: explicit, recorded,

@@ -1,7 +1,7 @@
 import type { Appointment, CommunicationRequest } from '@medplum/fhirtypes';
 import type { Repository } from '../fhir/store/repository';
 import { findAll } from './lookup';
-import { actingWithin } from './scheduling-access';
+import { actingWithin } from '../fhir/store/acting-within';
 
 /** A reminder is due this long before the consultation. */
 const REMINDER_MINUTES = 60;

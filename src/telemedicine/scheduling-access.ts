@@ -1,4 +1,5 @@
-import type { AccessPolicy, Action } from '../fhir/access';
+import type { Action } from '../fhir/access';
+import { actingWithin } from '../fhir/store/acting-within';
 import type { Repository } from '../fhir/store/repository';
 
 /**
@@ -21,18 +22,4 @@ const GRANTS: Record<string, readonly Action[]> = {
 
 export function schedulingRepository(repo: Repository): Repository {
   return actingWithin(repo, GRANTS);
-}
-
-/**
- * The caller's repository (same transaction, same actor in the audit trail) reaching only what
- * `grants` names, within `constraints`, whatever the caller's own role, scopes or compartment: for
- * the server's own bookkeeping of a booking, which code — never the client — steers.
- */
-export function actingWithin(repo: Repository, grants: Record<string, readonly Action[]>, constraints: AccessPolicy['constraints'] = () => []): Repository {
-  const policy: AccessPolicy = {
-    actor: repo.ctx.access.actor,
-    allows: (type, action) => grants[type]?.includes(action) ?? false,
-    constraints,
-  };
-  return repo.as(policy, repo.ctx.audit);
 }
