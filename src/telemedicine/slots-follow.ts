@@ -54,20 +54,27 @@ async function onThisServer(scheduling: Repository, slotId: string): Promise<boo
   }
 }
 
+/**
+ * Frees what the appointment leaves, then takes what it comes to hold. In a transaction Bundle the
+ * taking waits until every entry has freed what it leaves (Repository.afterOtherEntries), so two
+ * appointments may swap their slots in one Bundle; two coming to hold one slot still fail whole.
+ */
 async function follow(tx: Repository, before: Appointment | undefined, after: Appointment): Promise<void> {
   if (before && !outOfForce(before) && outOfForce(after)) return releaseCancelled(tx, before);
   const scheduling = schedulingRepository(tx);
   const held = before ? heldSlots(before) : [];
   const holds = [...new Set(heldSlots(after))];
   for (const slotId of held) if (!holds.includes(slotId)) await setSlotStatus(scheduling, slotId, 'free');
-  for (const slotId of holds) {
-    if (!held.includes(slotId)) {
-      if (await onThisServer(scheduling, slotId)) await takeSlot(scheduling, slotId, holdingStatus(after), { pastAllowed: true });
+  await tx.afterOtherEntries(async () => {
+    for (const slotId of holds) {
+      if (!held.includes(slotId)) {
+        if (await onThisServer(scheduling, slotId)) await takeSlot(scheduling, slotId, holdingStatus(after), { pastAllowed: true });
+      }
+      else if (holdingStatus(after) !== holdingStatus(before!)) await setSlotStatus(scheduling, slotId, holdingStatus(after));
     }
-    else if (holdingStatus(after) !== holdingStatus(before!)) await setSlotStatus(scheduling, slotId, holdingStatus(after));
-  }
-  const moved = before !== undefined && before.start !== after.start;
-  const remind = after.status === 'booked' && (before?.status !== 'booked' || moved);
-  if (before && (remind || moved)) await revokeReminders(tx, before.id!);
-  if (remind) await scheduleReminder(tx, after, tx.ctx.timeZone);
+    const moved = before !== undefined && before.start !== after.start;
+    const remind = after.status === 'booked' && (before?.status !== 'booked' || moved);
+    if (before && (remind || moved)) await revokeReminders(tx, before.id!);
+    if (remind) await scheduleReminder(tx, after, tx.ctx.timeZone);
+  });
 }

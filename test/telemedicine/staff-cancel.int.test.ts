@@ -161,6 +161,34 @@ describe('staff writing an Appointment directly keep its slot and reminders in s
     await bookableAgain(first);
   });
 
+  test('two appointments swap their slots in one transaction: each takes the slot the other leaves; a Bundle leaving one slot to two is 409 whole', async () => {
+    const [first, second, third] = await unheld(3);
+    const a = await bookedAndAccepted(first, people[0]);
+    const b = await bookedAndAccepted(second, people[1]);
+    const onto = (appointment: any, slot: any): Record<string, any> => ({ ...appointment, start: slot.start, end: slot.end, slot: [{ reference: `Slot/${slot.id}` }] });
+    const entry = (resource: any) => ({ resource, request: { method: 'PUT', url: `Appointment/${resource.id}` } });
+
+    // Both onto the same slot (the third, free): refused whole, nothing moved.
+    const clash = await transaction(clinic.registrarToken, [entry(onto(a, third)), entry(onto(b, third))]);
+    expect([clash.status, issueCode(clash.body)]).toEqual([409, 'slot-taken']);
+    expect([await slotStatus(first), await slotStatus(second), await slotStatus(third)]).toEqual(['busy', 'busy', 'free']);
+
+    const swapped = await transaction(clinic.registrarToken, [entry(onto(a, second)), entry(onto(b, first))]);
+    expect(swapped.status).toBe(200);
+    expect((await stored(`Appointment/${a.id}`)).slot[0].reference).toBe(`Slot/${second.id}`);
+    expect((await stored(`Appointment/${b.id}`)).slot[0].reference).toBe(`Slot/${first.id}`);
+    expect([await slotStatus(first), await slotStatus(second), await slotStatus(third)]).toEqual(['busy', 'busy', 'free']);
+    // Each reminder follows its appointment's new start.
+    for (const [appointment, slot] of [[a, second], [b, first]]) {
+      const active = (await reminders(appointment.id)).filter((r) => r.status === 'active');
+      expect(active.map((r) => Date.parse(r.occurrenceDateTime))).toEqual([Date.parse(slot.start) - 3_600_000]);
+    }
+    // Each slot still has exactly one appointment in force.
+    for (const slot of [first, second]) {
+      expect((await stored(`Appointment?slot=Slot/${slot.id}&status:not=cancelled,noshow,entered-in-error&_summary=count`)).total).toBe(1);
+    }
+  });
+
   test('a cancelled appointment set back to booked by PUT: 409 slot-taken while someone else holds the slot; takes it again once free', async () => {
     const [slot] = await unheld(1);
     const appointment = await bookedAndAccepted(slot);

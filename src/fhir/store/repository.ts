@@ -241,6 +241,17 @@ export class Repository {
   }
 
   /**
+   * Runs `work` after the derivations of every entry of the transaction Bundle this repository
+   * writes for (it joins the end of their queue, DeferredWrites.settle); at once outside a Bundle.
+   * A derivation that must see what all the entries' derivations released first (two appointments
+   * swapping their slots: telemedicine/slots-follow.ts) takes its second step here.
+   */
+  async afterOtherEntries(work: () => Promise<void>): Promise<void> {
+    if (this.db instanceof DeferredWrites) this.db.afterEntries(work);
+    else await work();
+  }
+
+  /**
    * Runs a transaction Bundle's work with its audit records gathered into one AuditEvent (every
    * resource it read or wrote), written inside the same database transaction at the end.
    */
