@@ -25,6 +25,11 @@ describe('a search starts from its narrowest kind of filter', () => {
     expect(mostRows(nodes)).toBeLessThanOrEqual(150);
     expect(nodes.map((n) => n['Index Name'])).toContain('idx_reference_lookup');
     expect(root['Actual Rows']).toBe(Math.min(RESIDENT_WEIGHTS, req.count + 1)); // a page (and one more) of the weights
+    // The code is checked on the resident's index rows, before any Observation is read: the
+    // resource table is looked up for the weights only (for all 150 of the resident's before).
+    const lookups = nodes.filter((n) => n['Index Name'] === 'resource_pkey').map((n) => n['Actual Loops'] ?? 0);
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(Math.max(...lookups)).toBeLessThanOrEqual(RESIDENT_WEIGHTS);
   });
 
   test('a page of one code reads a page of its index rows, rare code or common, generic plan or not (EXPLAIN ANALYZE)', async () => {

@@ -82,13 +82,13 @@ export interface IndexSelection {
  * Undefined for negations, chains, _has, _id and _lastUpdated.
  */
 export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: SqlParams): IndexSelection | undefined {
+  if (!selectsRows(f)) return undefined;
   const rows = (table: string, ...conditions: string[]): IndexSelection => ({ table, where: [`i.station_id = ${scope.station}`, ...conditions] });
   if (f.kind === 'composite') return rows(TABLE_OF[f.valueType], or(f.values.map((raw) => compositeAlternative(f.code, f.rows, f.valueType, raw, ctx, p))));
   if (f.kind === 'near') return rows('idx_number', or(f.points.map((point) => nearCondition(f.code, point, p))));
   if (f.kind !== 'value') return undefined;
   const type = f.param.type!;
-  if (f.modifier === 'missing') return f.values[0] === 'true' ? undefined : rows(TABLE_OF[type], ...paramRows(f, p));
-  if (type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in')) return undefined;
+  if (f.modifier === 'missing') return rows(TABLE_OF[type], ...paramRows(f, p));
   if (type === 'token' && f.modifier === 'in') return rows('idx_token', ...paramRows(f, p), expansionCondition(expansionOf(f), p));
   if (type === 'token' && f.modifier === 'of-type') {
     return rows('idx_token', ...storedRowsWhere(keyedBy(f.rows, (code) => `${code}:of-type`), p), or(f.values.map((v) => ofTypeCondition(v, p))));
@@ -107,6 +107,14 @@ export function positiveSelection(scope: Scope, f: Filter, ctx: PlanContext, p: 
   const listKeys = referenceListKeysOf(scope, f, ctx, p);
   if (listKeys && noOwnRows(scope, 'idx_reference')) return { ...rows(TABLE_OF[type]), listKeys };
   return { ...rows(TABLE_OF[type], ...paramRows(f, p), valuesCondition(type, f, ctx, p)), listKeys };
+}
+
+/** Whether positiveSelection answers `f` — a filter met by rows it has, not a negation — told before anything is bound. */
+export function selectsRows(f: Filter): boolean {
+  if (f.kind === 'composite' || f.kind === 'near') return true;
+  if (f.kind !== 'value') return false;
+  if (f.modifier === 'missing') return f.values[0] !== 'true';
+  return !(f.param.type === 'token' && (f.modifier === 'not' || f.modifier === 'not-in'));
 }
 
 /** The list keys (index/reference-lists.ts) of a reference filter's values, for the scope's types that keep lists; undefined when a value's cannot be told. */

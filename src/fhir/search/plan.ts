@@ -1,11 +1,11 @@
-import { candidateCheck, filterCondition, positiveSelection, type IndexSelection } from './conditions';
+import { candidateCheck, filterCondition, positiveSelection, selectsRows, type IndexSelection } from './conditions';
 import { checkedFilters } from './driving';
 import { invalidCursor, keyFits, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
-import { MAX_BOUND_VALUES, type SearchRequest } from './request';
+import { MAX_BOUND_VALUES, type Filter, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
 import { ownRowsOnly } from './owned-rows';
-import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
+import { SqlParams, TABLE_OF, typeRestriction, type PlanContext, type Scope } from './sql';
 import { compartmentRelation, mayMeetAccessLog } from '../index/compartment';
 import { utcText } from '../../db/utc-text';
 import { stringPage, stringPrefixFilter, type PrefixFilter } from './string-page';
@@ -62,8 +62,32 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
   }
   // Broad equalities beside a narrow one are checked per candidate, not offered as a start (driving.ts).
   const checked = checkedFilters(req, ctx);
-  for (const filter of req.filters) where.push(checked.has(filter) ? candidateCheck(scope, filter, ctx, p) : filterCondition(scope, filter, ctx, p));
+  const led = checkedOnLeadRows(scope, req, checked, ctx, p);
+  if (led) where.push(led);
+  else for (const filter of req.filters) where.push(checked.has(filter) ? candidateCheck(scope, filter, ctx, p) : filterCondition(scope, filter, ctx, p));
   return { scope, join, where };
+}
+
+/**
+ * A search of one type with one narrow filter and the broad ones checked per candidate
+ * (`Observation?subject=Patient/1&code=…`): the checks run on the narrow filter's own index rows,
+ * before any resource is read, so only the matches are fetched. Checked on each resource, all of
+ * the resident's observations were fetched to keep a quarter of them (2.2 M resources: 156 heap
+ * fetches for 39 matches, 1,607 buffers against ~1,000). The owners are a DISTINCT subquery (x, with
+ * the columns a resource alias has), which PostgreSQL keeps as its own step rather than pulling
+ * it into the join. Undefined when the search has another shape: the filters then go one by one.
+ */
+function checkedOnLeadRows(scope: Scope, req: SearchRequest, checked: ReadonlySet<Filter>, ctx: PlanContext, p: SqlParams): string | undefined {
+  // The access log keeps rows in shared sets and lists (owned-rows.ts): its searches go one by one.
+  if (!scope.type || req.compartment || checked.size === 0 || !Object.values(TABLE_OF).every((t) => ownRowsOnly(scope, t))) return undefined;
+  const leads = req.filters.filter((f) => !checked.has(f));
+  // Asked only of a filter it answers (not a negation): nothing is bound for a selection not used.
+  if (leads.length !== 1 || leads[0].kind !== 'value' || !selectsRows(leads[0])) return undefined;
+  const lead = positiveSelection(scope, leads[0], ctx, p)!;
+  const owners = `SELECT DISTINCT i.station_id, i.resource_type, i.resource_id AS id FROM ${lead.table} i WHERE ${[...lead.where, `i.resource_type = ${scope.type}`].join(' AND ')}`;
+  const onOwners: Scope = { ...scope, alias: 'x' };
+  const checks = req.filters.filter((f) => checked.has(f)).map((f) => candidateCheck(onOwners, f, ctx, p));
+  return `r.id IN (SELECT x.id FROM (${owners}) x WHERE ${checks.join(' AND ')})`;
 }
 
 /**
