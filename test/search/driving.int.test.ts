@@ -32,6 +32,28 @@ describe('a search starts from its narrowest kind of filter', () => {
     expect(Math.max(...lookups)).toBeLessThanOrEqual(RESIDENT_WEIGHTS);
   });
 
+  test('in the resident’s compartment, a code is checked on the compartment rows: the resource table is read for the matches only (EXPLAIN ANALYZE)', async () => {
+    const setup = async (tx: Transaction) => {
+      await insertResidentObservations(tx, server.config.stationId);
+      await tx.query(
+        `INSERT INTO idx_compartment (station_id, resource_type, resource_id, compartment_type, compartment_id)
+         SELECT station_id, resource_type, resource_id, 'Patient', target_id FROM idx_reference WHERE station_id = $1 AND resource_type = 'Observation' AND param = 'subject'`,
+        [server.config.stationId],
+      );
+      await tx.query('ANALYZE idx_compartment');
+    };
+    const req = parseSearch('Observation', [['code', 'http://loinc.org|29463-7']], server.engine.defs, { compartment: { type: 'Patient', id: 'p-1' } });
+    const plan = buildSearchPlan(req, planContextOf(server));
+    for (const generic of [false, true]) {
+      const root = await explainRolledBack(server, setup, plan.pageSql, plan.params, true, generic);
+      expect(root['Actual Rows']).toBe(req.count + 1); // a page (and one more) of the 40 weights
+      // Checked on the resource, the resident's other observations were fetched to be thrown away.
+      const lookups = planNodes(root).filter((n) => n['Index Name'] === 'resource_pkey').map((n) => n['Actual Loops'] ?? 0);
+      expect(lookups.length).toBeGreaterThan(0);
+      expect(Math.max(...lookups)).toBeLessThanOrEqual(RESIDENT_WEIGHTS);
+    }
+  });
+
   test('a page of one code reads a page of its index rows, rare code or common, generic plan or not (EXPLAIN ANALYZE)', async () => {
     const setup = (tx: Transaction) => insertResidentObservations(tx, server.config.stationId);
     for (const code of ['29463-7', 'lab-obs-7']) {

@@ -80,15 +80,16 @@ export function hasIndexRow(scope: Scope, table: string, where: string[], listKe
  */
 export function rowsOfResource(scope: Scope, table: string, columns: string, where: string[], listKeys?: string): string[] {
   const a = scope.alias;
+  const id = `${a}.${scope.idColumn ?? 'id'}`;
   const { own, viaSet, viaList } = rowSources(scope, table);
   const selects: string[] = [];
-  const ofResource = [`i.station_id = ${a}.station_id`, `i.resource_type = ${a}.resource_type`, `i.resource_id = ${a}.id`];
+  const ofResource = [`i.station_id = ${a}.station_id`, `i.resource_type = ${a}.resource_type`, `i.resource_id = ${id}`];
   if (own) selects.push(`SELECT ${columns} FROM ${table} i WHERE ${[...ofResource, ...where].join(' AND ')}`);
   // A list is asked by its keys when they are known (they are all a keys-only selection says), else read as rows.
   if (viaList && listKeys) selects.push(`SELECT ${columns} FROM ${REFERENCE_LISTS} i WHERE ${[...ofResource, `i.keys && ${listKeys}`].join(' AND ')}`);
   else if (viaList) selects.push(`SELECT ${columns} FROM ${REFERENCE_LIST_ROWS} i WHERE ${[...ofResource, ...where].join(' AND ')}`);
   if (viaSet) {
-    const owner = [`m.station_id = ${a}.station_id`, `m.resource_type = ${a}.resource_type`, `m.resource_id = ${a}.id`];
+    const owner = [`m.station_id = ${a}.station_id`, `m.resource_type = ${a}.resource_type`, `m.resource_id = ${id}`];
     selects.push(
       `SELECT ${columns} FROM ${ROW_SET_MEMBERS} m JOIN ${table} i ON i.station_id = m.station_id AND i.resource_type = m.resource_type AND i.resource_id = m.set_id
         WHERE ${[...owner, ...where].join(' AND ')}`,

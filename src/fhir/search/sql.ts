@@ -52,6 +52,8 @@ export interface Scope {
   depth: number;
   /** The types by name (undefined: any type), for rows some types keep elsewhere (row sets). */
   typeNames?: readonly string[];
+  /** The alias's column holding the resource id: `id` for the resource table, `resource_id` for an index table's rows. */
+  idColumn?: string;
 }
 
 export const or = (parts: string[]): string => (parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
