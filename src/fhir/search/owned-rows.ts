@@ -1,6 +1,6 @@
 import { listOwners, REFERENCE_LIST_ROWS, REFERENCE_LIST_TYPES, REFERENCE_LISTS } from '../index/reference-lists';
 import { ROW_SET_MEMBERS, ROW_SET_TABLES, ROW_SET_TYPES } from '../index/row-sets';
-import { membership, or, selectOwners, type Scope } from './sql';
+import { membership, or, selectOwners, TABLE_OF, type Scope } from './sql';
 
 /**
  * The index rows a scope's resources own, wherever they are kept: most types keep their own rows;
@@ -43,6 +43,9 @@ export const noOwnRows = (scope: Scope, table: string): boolean => !rowSources(s
 
 /** Whether every resource of the scope keeps its own rows of `table` (none through a row set or a list). */
 export const ownRowsOnly = (scope: Scope, table: string): boolean => keptElsewhere(scope, table).types.length === 0;
+
+/** Whether every resource of the scope keeps all its index rows as its own (the scope cannot meet the access log). */
+export const allRowsOwn = (scope: Scope): boolean => Object.values(TABLE_OF).every((table) => ownRowsOnly(scope, table));
 
 /**
  * The scope's resource has a row of `table` (alias i) that satisfies `where`. Through row sets: a

@@ -4,8 +4,8 @@ import { invalidCursor, keyFits, type Cursor } from './cursor';
 import { badRequest } from '../outcomes';
 import { MAX_BOUND_VALUES, type Filter, type SearchRequest } from './request';
 import { keysetCondition, sortKeys, type SortKey } from './sort';
-import { ownRowsOnly } from './owned-rows';
-import { SqlParams, TABLE_OF, typeRestriction, type PlanContext, type Scope } from './sql';
+import { allRowsOwn, ownRowsOnly } from './owned-rows';
+import { SqlParams, typeRestriction, type PlanContext, type Scope } from './sql';
 import { compartmentRelation, mayMeetAccessLog } from '../index/compartment';
 import { utcText } from '../../db/utc-text';
 import { stringPage, stringPrefixFilter, type PrefixFilter } from './string-page';
@@ -68,14 +68,11 @@ function whereConditions(req: SearchRequest, ctx: PlanContext, p: SqlParams): { 
     // In a compartment, the checks read the member's compartment row (c), not the resource: the
     // planner then applies them before it fetches the resource (a resident's observations of one
     // code: the others were fetched and thrown away). Not where the access log may be a member.
-    const onMembers = req.compartment && !mayMeetAccessLog(req.types) && ownRowsOnlyAll(scope) ? { ...scope, alias: 'c', idColumn: 'resource_id' } : scope;
+    const onMembers = req.compartment && allRowsOwn(scope) ? { ...scope, alias: 'c', idColumn: 'resource_id' } : scope;
     for (const filter of req.filters) where.push(checked.has(filter) ? candidateCheck(onMembers, filter, ctx, p) : filterCondition(scope, filter, ctx, p));
   }
   return { scope, join, where };
 }
-
-/** Every index row of the scope's types is their own (none in the access log's row sets or lists). */
-const ownRowsOnlyAll = (scope: Scope): boolean => Object.values(TABLE_OF).every((t) => ownRowsOnly(scope, t));
 
 /**
  * A search of one type with one narrow filter and the broad ones checked per candidate
@@ -88,7 +85,7 @@ const ownRowsOnlyAll = (scope: Scope): boolean => Object.values(TABLE_OF).every(
  */
 function checkedOnLeadRows(scope: Scope, req: SearchRequest, checked: ReadonlySet<Filter>, ctx: PlanContext, p: SqlParams): string | undefined {
   // The access log keeps rows in shared sets and lists (owned-rows.ts): its searches go one by one.
-  if (!scope.type || req.compartment || checked.size === 0 || !ownRowsOnlyAll(scope)) return undefined;
+  if (!scope.type || req.compartment || checked.size === 0 || !allRowsOwn(scope)) return undefined;
   const leads = req.filters.filter((f) => !checked.has(f));
   // Asked only of a filter it answers (not a negation): nothing is bound for a selection not used.
   if (leads.length !== 1 || leads[0].kind !== 'value' || !selectsRows(leads[0])) return undefined;

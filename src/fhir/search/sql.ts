@@ -52,7 +52,11 @@ export interface Scope {
   depth: number;
   /** The types by name (undefined: any type), for rows some types keep elsewhere (row sets). */
   typeNames?: readonly string[];
-  /** The alias's column holding the resource id: `id` for the resource table, `resource_id` for an index table's rows. */
+  /**
+   * The alias's column holding the resource id when it is not `id` (`resource_id` of a compartment
+   * row). Read only by the per-candidate checks (owned-rows.ts rowsOfResource); every other
+   * condition is written on the resource alias itself.
+   */
   idColumn?: string;
 }
 

@@ -241,10 +241,11 @@ export class Repository {
   }
 
   /**
-   * Runs `work` after the derivations of every entry of the transaction Bundle this repository
-   * writes for (it joins the end of their queue, DeferredWrites.settle); at once outside a Bundle.
-   * A derivation that must see what all the entries' derivations released first (two appointments
-   * swapping their slots: telemedicine/slots-follow.ts) takes its second step here.
+   * Runs `work` once the transaction Bundle this repository writes for has written its entries and
+   * run what was queued before (it joins the end of the queue, DeferredWrites.settle); at once
+   * outside a Bundle. Derivations are queued so; one that must see what every entry's derivation
+   * released first (two appointments swapping their slots: telemedicine/slots-follow.ts) queues
+   * its second step here from within its first.
    */
   async afterOtherEntries(work: () => Promise<void>): Promise<void> {
     if (this.db instanceof DeferredWrites) this.db.afterEntries(work);
@@ -790,11 +791,7 @@ export class Repository {
   ): Promise<T> {
     const inner = async (repo: Repository): Promise<T> => {
       const result = await write(repo);
-      const db = repo.db;
-      for (const d of derivations) {
-        if (db instanceof DeferredWrites) db.afterEntries(() => follow(d, repo, result));
-        else await follow(d, repo, result);
-      }
+      for (const d of derivations) await repo.afterOtherEntries(() => follow(d, repo, result));
       return result;
     };
     return 'inTransaction' in this.db ? inner(this) : this.withTransaction(inner);
