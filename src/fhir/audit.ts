@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditEvent, AuditEventEntity, Resource } from '@medplum/fhirtypes';
 import type { Actor } from './access';
 import { storedVersionId } from './search/stored-json';
@@ -102,9 +103,7 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
   for (const reference of others) {
     entity.push({ what: { reference }, type: SYSTEM_OBJECT, role: DOMAIN_RESOURCE_ROLE });
   }
-  if (input.query !== undefined) {
-    entity.push({ type: SYSTEM_OBJECT, role: QUERY_ROLE, query: Buffer.from(input.query).toString('base64'), description: input.resourceType });
-  }
+  if (input.query !== undefined) entity.push(queryEntity(input.query, input.resourceType));
   const actor = input.actor;
   return {
     resourceType: 'AuditEvent',
@@ -130,6 +129,30 @@ export function buildAuditEvent(input: AuditInput, recorded: string): AuditEvent
     source: { site: 'commune-ehr', observer: { display: 'commune-ehr' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4' }] },
     entity: entity.length ? entity : undefined,
   };
+}
+
+/**
+ * Most bytes of a query a record keeps. A GET's query is under 16 KiB (Node's header limit), but a
+ * POST `_search` body may run to the body limit (20 MB), and a read-only app could then leave 27 MB
+ * of base64 in the trail with each search (a 5 MB `name=` value made a 6.7 MB AuditEvent). A
+ * longer query keeps its first 16 KiB, cut between characters, and names the whole one by its
+ * length in bytes and its SHA-256 (`entity.detail`), so an auditor can still tell which query it was.
+ */
+export const MAX_AUDITED_QUERY_BYTES = 16_384;
+
+function queryEntity(query: string, resourceType: string | undefined): AuditEventEntity {
+  const bytes = Buffer.from(query);
+  const entity: AuditEventEntity = { type: SYSTEM_OBJECT, role: QUERY_ROLE, query: bytes.toString('base64'), description: resourceType };
+  if (bytes.length <= MAX_AUDITED_QUERY_BYTES) return entity;
+  let end = MAX_AUDITED_QUERY_BYTES;
+  // A UTF-8 continuation byte (10xxxxxx) would split a character: back up to where one starts.
+  while ((bytes[end] & 0xc0) === 0x80) end--;
+  entity.query = bytes.subarray(0, end).toString('base64');
+  entity.detail = [
+    { type: 'query-bytes', valueString: String(bytes.length) },
+    { type: 'query-sha256', valueString: createHash('sha256').update(bytes).digest('hex') },
+  ];
+  return entity;
 }
 
 /** The restful-interaction code: our interactions carry it, but for a search (a type's: `search-type`). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
 import { AuditQueue } from '../../src/fhir/store/audit-queue';
 import { queuedAudit } from '../../src/fhir/store/audit-log';
@@ -102,6 +103,23 @@ describe('audit trail', () => {
     expect(create.entity.find((e: any) => e.role?.code === '1').what.reference).toBe(`Patient/${patient.id}`);
     const failed = events.find((e) => e.outcome === '4');
     expect(failed).toMatchObject({ action: 'R', outcomeDesc: expect.stringContaining('404') });
+  });
+
+  test("a POST _search of megabytes is recorded with its query cut to 16 KiB and named by length and SHA-256", async () => {
+    const since = await mark();
+    // Answered as its first 512 characters (docs/search.md, "Limits"); stored whole, it made a 6.7 MB AuditEvent.
+    const body = `name=${'ngu'.repeat(1_000_000)}&_count=5`;
+    const res = await fetch(`${base}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${server.token}` }, body });
+    expect(res.status).toBe(200);
+    const [event] = (await eventsSince(since)).filter((e) => e.subtype[0].code === 'search-type');
+    const query = event.entity.find((e: any) => e.role?.code === '24');
+    expect(body.startsWith(Buffer.from(query.query, 'base64').toString())).toBe(true);
+    expect(query.detail).toEqual([
+      { type: 'query-bytes', valueString: String(Buffer.byteLength(body)) },
+      { type: 'query-sha256', valueString: createHash('sha256').update(body).digest('hex') },
+    ]);
+    const [stored] = await server.db.query<{ bytes: number }>(`SELECT octet_length(content::text) AS bytes FROM resource WHERE resource_type = 'AuditEvent' AND id = $1`, [event.id]);
+    expect(stored.bytes).toBeLessThan(30_000);
   });
 
   test('a write and its AuditEvent are one statement: a failed transaction leaves neither', async () => {

@@ -41,6 +41,8 @@ function accesses(n: number): Pick<AuditInput, 'entities' | 'patients' | 'query'
     },
     { entities: [`Encounter/e-${n}`, `http://localhost:8080/fhir/Condition/c-${n}`, `https://other.example/fhir/Patient/x-${n}`], patients: [] },
     { entities: [], patients: [], query: `_id=${n}`, resourceType: 'Appointment' },
+    // Past the audited length: kept cut, with its length and digest (entity.detail).
+    { entities: [], patients: [], query: `name=${'ngữ'.repeat(6_000 + n)}`, resourceType: 'Patient' },
   ];
 }
 

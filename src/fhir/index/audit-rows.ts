@@ -97,14 +97,14 @@ function sameOwnRows(full: IndexRows, own: IndexRows): boolean {
 
 /**
  * What an event has of its own, part by part (the kind leaves it out): its id, time, outcome's
- * description and version; the resources it names (the reference of `entity.what`, and the query
- * and type of a search's query entity); the agent's reference. Its tags, labels and profiles are
- * not: they index tokens, which the row set holds.
+ * description and version; the resources it names (the reference of `entity.what`, and the query,
+ * type and — for a long query — length and digest of a search's query entity); the agent's
+ * reference. Its tags, labels and profiles are not: they index tokens, which the row set holds.
  */
 const OWN = {
   event: new Set(['id', 'recorded', 'outcomeDesc']),
   meta: new Set(['versionId', 'lastUpdated']),
-  entity: new Set(['what', 'query', 'description']),
+  entity: new Set(['what', 'query', 'description', 'detail']),
   agent: new Set(['who']),
   reference: new Set(['reference', 'display']),
 } as const satisfies Record<string, ReadonlySet<string>>;
