@@ -142,17 +142,16 @@ export const MAX_AUDITED_QUERY_BYTES = 16_384;
 
 function queryEntity(query: string, resourceType: string | undefined): AuditEventEntity {
   const bytes = Buffer.from(query);
-  const entity: AuditEventEntity = { type: SYSTEM_OBJECT, role: QUERY_ROLE, query: bytes.toString('base64'), description: resourceType };
-  if (bytes.length <= MAX_AUDITED_QUERY_BYTES) return entity;
+  const entity: AuditEventEntity = { type: SYSTEM_OBJECT, role: QUERY_ROLE, description: resourceType };
+  if (bytes.length <= MAX_AUDITED_QUERY_BYTES) return { ...entity, query: bytes.toString('base64') };
   let end = MAX_AUDITED_QUERY_BYTES;
   // A UTF-8 continuation byte (10xxxxxx) would split a character: back up to where one starts.
   while ((bytes[end] & 0xc0) === 0x80) end--;
-  entity.query = bytes.subarray(0, end).toString('base64');
-  entity.detail = [
+  const detail = [
     { type: 'query-bytes', valueString: String(bytes.length) },
     { type: 'query-sha256', valueString: createHash('sha256').update(bytes).digest('hex') },
   ];
-  return entity;
+  return { ...entity, query: bytes.subarray(0, end).toString('base64'), detail };
 }
 
 /** The restful-interaction code: our interactions carry it, but for a search (a type's: `search-type`). */
