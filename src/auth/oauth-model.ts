@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { InvalidGrantError } from '@node-oauth/oauth2-server';
-import type { Account, AuthStore, Client } from './store';
+import type { Account, AuthStore, CarerLink, Client } from './store';
 import { randomToken } from './store';
 import { RESIDENT_WRITES } from '../fhir/store/own-types';
 import { narrowScopes } from './scopes';
@@ -19,6 +19,10 @@ export interface OAuthUser {
   grantId?: string;
   /** The Patient the grant is bound to (a resident's): what the token names, once the grant exists. */
   patientId?: string | null;
+  /** The dependant a carer chose at sign-in (undefined: their own record), until the grant exists. */
+  dependantId?: string;
+  /** For a carer's grant on a dependant: the RelatedPerson standing for the carer there (fhirUser). */
+  relatedPersonId?: string;
   /** When the grant (the refresh token family) was made, in ms; absent while it is being made. */
   familyStart?: number;
 }
@@ -74,6 +78,16 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
     if (account.kind !== 'resident') return true;
     return !!account.passwordHash && !!account.patientId && (await consentHolds(account.patientId));
   };
+  /**
+   * The carer's link to `patientId` when the account may open that dependant's record now: the
+   * account may have tokens, it is still the dependant's carer, and the dependant's consent to the
+   * app (given by a carer for them) is in force. Undefined otherwise.
+   */
+  const carerMayOpen = async (account: Account, patientId: string): Promise<CarerLink | undefined> => {
+    if (!(await mayHaveTokens(account))) return undefined;
+    const link = await store.carerLink(account.id, patientId);
+    return link && (await consentHolds(patientId)) ? link : undefined;
+  };
 
   const toLib = (c: Client): LibClient => ({
     id: c.clientId,
@@ -108,6 +122,7 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       await store.saveCode(code.authorizationCode, {
         clientId: client.id,
         accountId: user.account!.id,
+        dependantId: user.dependantId,
         redirectUri: code.redirectUri,
         scope,
         codeChallenge: code.codeChallenge ?? '',
@@ -126,15 +141,17 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       }
       const client = await store.client(row.client_id);
       const account = await store.accountById(row.account_id);
-      // The code was issued up to a minute ago: the account or its consent may have gone since.
-      if (!client || !account || !(await mayHaveTokens(account))) return false;
+      // The code was issued up to a minute ago: the account, its consent or a carer's link may have gone since.
+      const dependantId: string | undefined = row.patient_id ?? undefined;
+      if (!client || !account) return false;
+      if (!(dependantId === undefined ? await mayHaveTokens(account) : await carerMayOpen(account, dependantId))) return false;
       return {
         authorizationCode,
         expiresAt: new Date(row.expires_at),
         redirectUri: row.redirect_uri,
         scope: row.scope.split(' ').filter(Boolean),
         client: toLib(client),
-        user: { account, clientId: client.clientId, code: authorizationCode } as OAuthUser & { code: string },
+        user: { account, clientId: client.clientId, dependantId, code: authorizationCode } as OAuthUser & { code: string },
         codeChallenge: row.code_challenge,
         codeChallengeMethod: 'S256',
       };
@@ -161,13 +178,15 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       const scopeText = scope.join(' ');
       if (!user.grantId) {
         // An account's grant is made only while the account may still have tokens, and bound to
-        // the Patient it is bound to at that moment (a merge may have moved it since the code).
+        // the Patient it is bound to at that moment (a merge may have moved it since the code), or
+        // to the dependant chosen while the account is still their carer.
         const grant = user.account
-          ? await store.createAccountGrant({ clientId: client.id, accountId: user.account.id, scope: scopeText })
+          ? await store.createAccountGrant({ clientId: client.id, accountId: user.account.id, scope: scopeText, dependantId: user.dependantId })
           : await store.createGrant({ clientId: client.id, accountId: null, patientId: null, scope: scopeText });
         if (!grant) throw new InvalidGrantError('Invalid grant: the account may no longer be given tokens');
         user.grantId = grant.id;
         user.patientId = grant.patientId;
+        if (user.dependantId !== undefined && grant.patientId) user.relatedPersonId = (await store.carerLink(user.account!.id, grant.patientId))?.relatedPersonId;
         const code = (user as OAuthUser & { code?: string }).code;
         if (code) await store.setCodeGrant(code, grant.id);
       }
@@ -180,7 +199,7 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
           scope: scopeText,
           grant: user.grantId,
           patient: patientId,
-          fhirUser: patientId ? `Patient/${patientId}` : fhirUserOf(account),
+          fhirUser: fhirUserOfGrant(user),
           roles: account?.roles,
           kind: account ? account.kind : 'system',
         },
@@ -214,8 +233,7 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       // learns here that its resident's record is now the kept one.
       if (user.patientId) result.patient = user.patientId;
       if (scope.includes('openid') && scope.includes('fhirUser') && user.account) {
-        const fhirUser = user.patientId ? `Patient/${user.patientId}` : fhirUserOf(user.account);
-        result.id_token = await tokens.issueIdToken(user.account.id, client.id, fhirUser, ACCESS_TOKEN_SECONDS);
+        result.id_token = await tokens.issueIdToken(user.account.id, client.id, fhirUserOfGrant(user), ACCESS_TOKEN_SECONDS);
       }
       return result;
     },
@@ -242,13 +260,16 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       const client = await store.client(grant.clientId);
       const account = grant.accountId ? await store.accountById(grant.accountId) : undefined;
       if (!client || (grant.accountId && !account)) return false;
-      if (account && (!(await mayHaveTokens(account)) || (account.patientId ?? null) !== grant.patientId)) return false;
+      // Bound to the account's own Patient, or to a dependant the account is still carer of.
+      const own = (account?.patientId ?? null) === grant.patientId;
+      const link = account && !own && grant.patientId ? await carerMayOpen(account, grant.patientId) : undefined;
+      if (account && (own ? !(await mayHaveTokens(account)) : !link)) return false;
       return {
         refreshToken,
         refreshTokenExpiresAt: stored.expiresAt,
         scope: grant.scope.split(' '),
         client: toLib(client),
-        user: { account, clientId: client.clientId, grantId: grant.id, patientId: grant.patientId, familyStart: grant.createdAt.getTime() } as OAuthUser,
+        user: { account, clientId: client.clientId, grantId: grant.id, patientId: grant.patientId, relatedPersonId: link?.relatedPersonId, familyStart: grant.createdAt.getTime() } as OAuthUser,
       };
     },
 
@@ -262,6 +283,12 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
       return false;
     },
   };
+}
+
+/** Who a grant's tokens act as: the carer's RelatedPerson on a dependant's record, else the Patient in context, else the account's own. */
+function fhirUserOfGrant(user: OAuthUser): string | undefined {
+  if (user.relatedPersonId) return `RelatedPerson/${user.relatedPersonId}`;
+  return user.patientId ? `Patient/${user.patientId}` : fhirUserOf(user.account);
 }
 
 export function fhirUserOf(account: Account | undefined): string | undefined {

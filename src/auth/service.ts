@@ -1,13 +1,15 @@
 import { randomInt } from 'node:crypto';
 import argon2 from 'argon2';
 import OAuth2Server from '@node-oauth/oauth2-server';
-import type { Consent, Practitioner, Resource } from '@medplum/fhirtypes';
+import type { Consent, Patient, Practitioner, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import type { Database, Queryable } from '../db/database';
 import type { AccessPolicy } from '../fhir/access';
 import type { IssueCode } from '../fhir/outcomes';
 import type { MergeFollower } from '../fhir/request';
 import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
+import { authorizationDigest } from './authorization-request';
+import { CARER_ROLES, carerInRecord, nameText, type RecordChoice } from './carers';
 import { ClientAssertionVerifier } from './client-assertion';
 import { createOAuthModel } from './oauth-model';
 import { checkPassword, hashPassword, passwordProblem, type LoginResult } from './passwords';
@@ -303,6 +305,103 @@ export class AuthService implements MergeFollower, ConsentFollower {
     });
   }
 
+  // ---------------------------------------------------------------- carers
+
+  /**
+   * Links an enrolled resident (the carer) to a dependant — a parent to their young child — so the
+   * carer's app may open the dependant's record (docs/security.md "Carers"). In one transaction: a
+   * RelatedPerson standing for the carer in the dependant's record (the station's carer profile),
+   * the dependant's Consent to the app, given by the carer, unless one is in force, and the link.
+   * Linking a pair again keeps the link and its RelatedPerson (and records a Consent if none is in
+   * force: the way back after the dependant's consent was withdrawn).
+   */
+  async linkDependant(
+    carerPatientId: string,
+    dependantId: string,
+    relationship: string,
+    repo: Repository,
+  ): Promise<{ relatedPerson: string; consentId: string; created: boolean }> {
+    if (!Object.hasOwn(CARER_ROLES, relationship)) {
+      const codes = Object.keys(CARER_ROLES).join(', ');
+      throw new AuthError(400, `Quan hệ với người được chăm sóc phải là một trong: ${codes}`, `relationship must be one of ${codes} (v3 RoleCode)`);
+    }
+    if (carerPatientId === dependantId) throw new AuthError(400, 'Một người không thể là người chăm sóc của chính mình', 'A resident cannot be their own carer');
+    return repo.withTransaction(async (tx) => {
+      // Two staff linking the same pair at once would make two RelatedPersons: the second waits here.
+      await tx.onConnection((q) => q.query(`SELECT pg_advisory_xact_lock(hashtext('carer'), hashtext($1))`, [`${this.options.stationId}/${carerPatientId}/${dependantId}`]));
+      const carer = (await tx.read('Patient', carerPatientId)) as Patient;
+      await tx.read('Patient', dependantId);
+      const account = await tx.onConnection((q) => this.store.accountByPatient(carerPatientId, q));
+      if (!account) {
+        throw new AuthError(409, 'Người chăm sóc chưa đăng ký ứng dụng sổ sức khỏe: hãy đăng ký cho họ trước', 'The carer is not enrolled for the e-health app: enrol them first', 'business-rule');
+      }
+      const existing = (await tx.onConnection((q) => this.store.dependants(account.id, q))).find((d) => d.patientId === dependantId);
+      const relatedPerson = existing?.relatedPersonId ?? (await tx.create(carerInRecord(carer, dependantId, relationship))).resource.id!;
+      const consentId = (await this.consentInForce(dependantId, tx)) ?? (await tx.create(appConsent(dependantId, `RelatedPerson/${relatedPerson}`))).resource.id!;
+      if (!existing) {
+        await tx.onConnection((q) => this.store.linkCarer({ accountId: account.id, patientId: dependantId, relatedPersonId: relatedPerson }, q));
+        await tx.auditChange({
+          interaction: 'operation',
+          outcome: '0',
+          outcomeDesc: `carer linked: account ${account.id} may open Patient/${dependantId} as RelatedPerson/${relatedPerson} (${relationship})`,
+          entities: [`Patient/${dependantId}`, `RelatedPerson/${relatedPerson}`],
+          patients: [carerPatientId, dependantId],
+        });
+      }
+      return { relatedPerson, consentId, created: !existing };
+    });
+  }
+
+  /**
+   * Ends a carer's link: their app's tokens for the dependant stop at once and no new ones are given;
+   * the RelatedPerson that stood for them in the dependant's record is kept, inactive. The
+   * dependant's Consent stays (another carer may hold it); withdrawing it stops every carer.
+   */
+  async unlinkDependant(carerPatientId: string, dependantId: string, repo: Repository): Promise<{ revokedGrants: number }> {
+    return repo.withTransaction(async (tx) => {
+      const ended = await tx.onConnection(async (q) => {
+        const account = await this.store.accountByPatient(carerPatientId, q);
+        return account && this.store.unlinkCarer(account.id, dependantId, q);
+      });
+      if (!ended) throw new AuthError(404, 'Người này không phải người chăm sóc của người được chọn', 'No such carer link');
+      const related = (await tx.read('RelatedPerson', ended.relatedPersonId).catch(() => undefined)) as RelatedPerson | undefined;
+      if (related && related.active !== false) await tx.update('RelatedPerson', related.id!, { ...related, active: false });
+      await tx.auditChange({
+        interaction: 'operation',
+        outcome: '0',
+        outcomeDesc: `carer link ended: Patient/${carerPatientId} no longer opens Patient/${dependantId}; ${ended.revokedGrants.length} live grants revoked`,
+        entities: [`Patient/${dependantId}`, `RelatedPerson/${ended.relatedPersonId}`],
+        patients: [carerPatientId, dependantId],
+      });
+      return { revokedGrants: ended.revokedGrants.length };
+    });
+  }
+
+  /** A sign-in ticket for the authorize page's next step, bound to this authorization request (tokens.ts). */
+  signInTicket(account: Account, params: Record<string, string>): Promise<string> {
+    return this.tokens.issueSignInTicket(account.id, authorizationDigest(params), SIGN_IN_TICKET_SECONDS);
+  }
+
+  /** The account a sign-in ticket stands for, while it may still sign in; undefined for a bad or expired ticket. */
+  async accountOfSignInTicket(ticket: string, params: Record<string, string>): Promise<Account | undefined> {
+    const id = await this.tokens.verifySignInTicket(ticket, authorizationDigest(params)).catch(() => undefined);
+    const account = id === undefined ? undefined : await this.store.accountById(id);
+    return account && !account.disabled && account.kind === 'resident' && account.passwordHash ? account : undefined;
+  }
+
+  /**
+   * Whose record a signed-in resident may open, for the authorize page: none when they care for
+   * nobody (their own record, without asking); else their own first, then each dependant's.
+   */
+  async recordChoices(account: Account): Promise<RecordChoice[]> {
+    const links = account.kind === 'resident' && account.patientId ? await this.store.dependants(account.id) : [];
+    if (!links.length || !this.options.records) return [];
+    const records = this.options.records;
+    const ids = [account.patientId!, ...links.map((l) => l.patientId)];
+    const patients = await Promise.all(ids.map((id) => records.read('Patient', id).catch(() => undefined) as Promise<Patient | undefined>));
+    return patients.flatMap((p, i) => (p ? [{ patientId: ids[i], name: nameText(p.name?.[0]) ?? ids[i], birthDate: p.birthDate, own: i === 0 }] : []));
+  }
+
   /**
    * A Consent was written or deleted through the FHIR API (engine.consentFollowers): when it was
    * a resident's consent to the app, in force (active, the app's policy), and no longer is — set
@@ -482,8 +581,14 @@ export class AuthService implements MergeFollower, ConsentFollower {
   }
 }
 
-/** The Consent staff record when they enrol a resident for the app. */
-function appConsent(patientId: string): Consent {
+/** How long a carer has to choose whose record the app opens, after their password was checked. */
+const SIGN_IN_TICKET_SECONDS = 600;
+
+/**
+ * The Consent staff record when they enrol a resident for the app; for a dependant, given by their
+ * carer (`performer`: the RelatedPerson standing for the carer in the dependant's record).
+ */
+function appConsent(patientId: string, performer?: string): Consent {
   return {
     resourceType: 'Consent',
     status: 'active',
@@ -491,6 +596,7 @@ function appConsent(patientId: string): Consent {
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
     patient: { reference: `Patient/${patientId}` },
     dateTime: new Date().toISOString(),
+    performer: performer ? [{ reference: performer }] : undefined,
     policy: [{ uri: CONSENT_POLICY }],
     provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATRQT' }] },
   };

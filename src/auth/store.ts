@@ -49,6 +49,12 @@ export interface Grant {
   createdAt: Date;
 }
 
+/** A carer's link to a dependant: the dependant's Patient and the RelatedPerson standing for the carer in their record. */
+export interface CarerLink {
+  patientId: string;
+  relatedPersonId: string;
+}
+
 /** What a Patient merge moved from the retired Patient to the kept one (AuthStore.followMerge). */
 export interface MergeFollowed {
   /** Resident accounts now bound to the kept Patient. */
@@ -275,18 +281,21 @@ export class AuthStore {
   /**
    * A grant for an account as it is now, in one statement: only while the account is active (not
    * disabled; a resident's with a password, which withdrawing consent clears), and bound to the
-   * Patient the account is bound to at that moment. The account row is locked (FOR SHARE), so a
-   * withdrawal or a merge changing it at the same time either waits for this grant — and then
-   * revokes or moves it — or is seen by it. Undefined when the account is no longer active.
+   * Patient the account is bound to at that moment — or, for `dependantId`, to that dependant while
+   * the account is still their carer (a live carer row). The account row (and the carer row) is
+   * locked (FOR SHARE), so a withdrawal, an ended link or a merge changing it at the same time
+   * either waits for this grant — and then revokes or moves it — or is seen by it. Undefined when
+   * the account is no longer active or no longer the dependant's carer.
    */
-  async createAccountGrant(g: { clientId: string; accountId: string; scope: string }): Promise<Grant | undefined> {
+  async createAccountGrant(g: { clientId: string; accountId: string; scope: string; dependantId?: string }): Promise<Grant | undefined> {
+    const carer = g.dependantId === undefined ? '' : 'JOIN carer c ON c.station_id = a.station_id AND c.account_id = a.id AND c.patient_id = $6';
     const rows = await this.db.query<any>(
       `INSERT INTO oauth_grant (station_id, id, client_id, account_id, patient_id, scope)
-       SELECT a.station_id, $3, $4, a.id, a.patient_id, $5 FROM account a
+       SELECT a.station_id, $3, $4, a.id, ${g.dependantId === undefined ? 'a.patient_id' : 'c.patient_id'}, $5 FROM account a ${carer}
         WHERE a.station_id = $1 AND a.id = $2 AND NOT a.disabled AND (a.kind <> 'resident' OR a.password_hash IS NOT NULL)
         FOR SHARE
        RETURNING *`,
-      [this.stationId, g.accountId, randomUUID(), g.clientId, g.scope],
+      [this.stationId, g.accountId, randomUUID(), g.clientId, g.scope, ...(g.dependantId === undefined ? [] : [g.dependantId])],
     );
     return rows[0] && grantOf(rows[0]);
   }
@@ -326,14 +335,18 @@ export class AuthStore {
   }
 
   /**
-   * Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once.
-   * Through `q` when it is a Consent write's transaction (AuthService.followConsent). The grants are
-   * forgotten by this process at once, before the commit: a request looking one up meanwhile still
-   * finds it live in the database but does not remember it. Returns the ids revoked.
+   * Revokes every grant in a patient's context (consent withdrawn): their app tokens stop at once —
+   * and every grant of their own account, so a carer who withdraws stops opening their dependants'
+   * records too. Through `q` when it is a Consent write's transaction (AuthService.followConsent).
+   * The grants are forgotten by this process at once, before the commit: a request looking one up
+   * meanwhile still finds it live in the database but does not remember it. Returns the ids revoked.
    */
   async revokePatientGrants(patientId: string, q: Queryable = this.db): Promise<string[]> {
     const rows = await q.query<{ id: string }>(
-      `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
+      `UPDATE oauth_grant g SET revoked_at = now()
+        WHERE g.station_id = $1 AND g.revoked_at IS NULL
+          AND (g.patient_id = $2 OR g.account_id IN (SELECT a.id FROM account a WHERE a.station_id = $1 AND a.patient_id = $2))
+       RETURNING g.id`,
       [this.stationId, patientId],
     );
     rows.forEach((r) => this.liveGrants.forget(r.id));
@@ -341,8 +354,8 @@ export class AuthStore {
   }
 
   /**
-   * Patient `retired` was merged into `surviving` (Patient/$merge): the resident accounts and the
-   * live grants bound to it are bound to the kept Patient, so the resident's app, its refresh tokens
+   * Patient `retired` was merged into `surviving` (Patient/$merge): the resident accounts, the
+   * live grants and the carers bound to it are bound to the kept Patient, so the resident's app, its refresh tokens
    * and their next sign-in follow the record. Run through `q`, the merge's own transaction, when
    * the merge and this store share the database (they do: src/main.ts opens one), so both are
    * stored or neither. Accounts first: a grant being made for one of them at the same time holds
@@ -360,6 +373,16 @@ export class AuthStore {
       `UPDATE oauth_grant SET patient_id = $3 WHERE station_id = $1 AND patient_id = $2 AND revoked_at IS NULL RETURNING id`,
       [this.stationId, retired, surviving],
     );
+    // A carer of the retired record cares for the kept one; one already linked to both keeps one link.
+    await q.query(
+      `WITH moved AS (
+         DELETE FROM carer c WHERE c.station_id = $1 AND c.patient_id = $2
+         RETURNING c.account_id, c.related_person_id, c.created_at)
+       INSERT INTO carer (station_id, account_id, patient_id, related_person_id, created_at)
+       SELECT $1, m.account_id, $3, m.related_person_id, m.created_at FROM moved m
+       ON CONFLICT (station_id, account_id, patient_id) DO NOTHING`,
+      [this.stationId, retired, surviving],
+    );
     const moved = { accounts: accounts.map((r) => r.id), grants: grants.map((r) => r.id) };
     this.forgetGrantPatients(moved.grants);
     return moved;
@@ -370,13 +393,58 @@ export class AuthStore {
     ids.forEach((id) => this.liveGrants.evict(id));
   }
 
+  // ------------------------------------------------------------------ carers
+
+  /** Links a carer's account to a dependant; false when it already was (the existing link stays). */
+  async linkCarer(link: CarerLink & { accountId: string }, q: Queryable = this.db): Promise<boolean> {
+    const rows = await q.query(
+      `INSERT INTO carer (station_id, account_id, patient_id, related_person_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (station_id, account_id, patient_id) DO NOTHING RETURNING 1`,
+      [this.stationId, link.accountId, link.patientId, link.relatedPersonId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Ends a carer's link to a dependant and revokes the grants it gave (their tokens for the
+   * dependant stop at once). Returns the ended link, undefined when there was none.
+   */
+  async unlinkCarer(accountId: string, patientId: string, q: Queryable = this.db): Promise<(CarerLink & { revokedGrants: string[] }) | undefined> {
+    const rows = await q.query<{ related_person_id: string }>(
+      `DELETE FROM carer WHERE station_id = $1 AND account_id = $2 AND patient_id = $3 RETURNING related_person_id`,
+      [this.stationId, accountId, patientId],
+    );
+    if (!rows.length) return undefined;
+    const revoked = await q.query<{ id: string }>(
+      `UPDATE oauth_grant SET revoked_at = now() WHERE station_id = $1 AND account_id = $2 AND patient_id = $3 AND revoked_at IS NULL RETURNING id`,
+      [this.stationId, accountId, patientId],
+    );
+    revoked.forEach((r) => this.liveGrants.forget(r.id));
+    return { patientId, relatedPersonId: rows[0].related_person_id, revokedGrants: revoked.map((r) => r.id) };
+  }
+
+  /** The dependants an account is carer of now, oldest link first. */
+  async dependants(accountId: string, q: Queryable = this.db): Promise<CarerLink[]> {
+    const rows = await q.query<{ patient_id: string; related_person_id: string }>(
+      `SELECT patient_id, related_person_id FROM carer WHERE station_id = $1 AND account_id = $2 ORDER BY created_at, patient_id`,
+      [this.stationId, accountId],
+    );
+    return rows.map((r) => ({ patientId: r.patient_id, relatedPersonId: r.related_person_id }));
+  }
+
+  /** The account's live link to `patientId`, if it is that Patient's carer. */
+  async carerLink(accountId: string, patientId: string): Promise<CarerLink | undefined> {
+    return (await this.dependants(accountId)).find((d) => d.patientId === patientId);
+  }
+
   // ------------------------------------------------------------------ codes
 
-  async saveCode(code: string, c: { clientId: string; accountId: string; redirectUri: string; scope: string; codeChallenge: string; expiresAt: Date }): Promise<void> {
+  /** `dependantId`: the dependant the person chose at sign-in (undefined: their own record). */
+  async saveCode(code: string, c: { clientId: string; accountId: string; dependantId?: string; redirectUri: string; scope: string; codeChallenge: string; expiresAt: Date }): Promise<void> {
     await this.db.query(
-      `INSERT INTO oauth_code (station_id, code_hash, client_id, account_id, redirect_uri, scope, code_challenge, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [this.stationId, hashToken(code), c.clientId, c.accountId, c.redirectUri, c.scope, c.codeChallenge, c.expiresAt.toISOString()],
+      `INSERT INTO oauth_code (station_id, code_hash, client_id, account_id, patient_id, redirect_uri, scope, code_challenge, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [this.stationId, hashToken(code), c.clientId, c.accountId, c.dependantId ?? null, c.redirectUri, c.scope, c.codeChallenge, c.expiresAt.toISOString()],
     );
   }
 

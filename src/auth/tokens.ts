@@ -17,6 +17,8 @@ export interface AccessClaims {
   kind: 'staff' | 'resident' | 'system';
 }
 
+const SIGN_IN_TICKET = 'sign-in+jwt';
+
 /** Verified tokens remembered until they expire, so each is checked cryptographically once. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -55,6 +57,30 @@ export class TokenService {
       .setIssuedAt()
       .setExpirationTime(`${seconds}s`)
       .sign(this.keys.privateKey);
+  }
+
+  /**
+   * A short-lived proof that `accountId` signed in on the authorize page, for the page's next step
+   * (a carer choosing whose record the app opens) without asking for the password again. Bound to
+   * that authorization request (`request`: a digest of its parameters) and refused as an access
+   * token (another audience and type).
+   */
+  issueSignInTicket(accountId: string, request: string, seconds: number): Promise<string> {
+    return new SignJWT({ req: request })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.keys.kid, typ: SIGN_IN_TICKET })
+      .setIssuer(this.issuer)
+      .setAudience(`${this.issuer}#authorize`)
+      .setSubject(accountId)
+      .setIssuedAt()
+      .setExpirationTime(`${seconds}s`)
+      .sign(this.keys.privateKey);
+  }
+
+  /** The account a sign-in ticket was issued to, when it is ours, unexpired and for `request`; else throws. */
+  async verifySignInTicket(ticket: string, request: string): Promise<string> {
+    const { payload } = await jwtVerify(ticket, this.keys.publicKey, { issuer: this.issuer, audience: `${this.issuer}#authorize`, algorithms: [SIGNING_ALG], typ: SIGN_IN_TICKET });
+    if (payload.req !== request || typeof payload.sub !== 'string') throw new Error('sign-in ticket for another request');
+    return payload.sub;
   }
 
   /**

@@ -7,13 +7,14 @@ import { ClientAssertionVerifier } from '../auth/client-assertion';
 import { fhirUserOf } from '../auth/oauth-model';
 import { LOCK_SECONDS, MAX_FAILURES } from '../auth/passwords';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
+import type { RecordChoice } from '../auth/carers';
 import type { Account } from '../auth/store';
 import { actorOnly } from '../fhir/access';
 import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
 import { actingWithin } from '../fhir/store/acting-within';
 import { OperationOutcomeError, outcome, bilingual, type IssueCode } from '../fhir/outcomes';
-import { authorizePage } from '../web/authorize-page';
+import { authorizePage, chooseRecordPage } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
 import { jsonBodyParser } from './json-body';
@@ -140,6 +141,25 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  // A registrar links an enrolled resident to a dependant they care for (docs/security.md "Carers").
+  router.post('/auth/residents/:patientId/dependants', json, ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
+    try {
+      const dependant = String(req.body?.dependant ?? '').replace(/^Patient\//, '');
+      const linked = await auth.linkDependant(String(req.params.patientId), dependant, String(req.body?.relationship ?? ''), res.locals.repo);
+      res.status(linked.created ? 201 : 200).json({ carer: `Patient/${req.params.patientId}`, dependant: `Patient/${dependant}`, relatedPerson: `RelatedPerson/${linked.relatedPerson}`, consentId: linked.consentId });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.delete('/auth/residents/:patientId/dependants/:dependantId', ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
+    try {
+      res.json(await auth.unlinkDependant(String(req.params.patientId), String(req.params.dependantId), res.locals.repo));
+    } catch (err) {
+      next(err);
+    }
+  });
+
   router.post('/auth/residents/:patientId/withdraw', ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
     try {
       res.json({ revokedGrants: await auth.withdrawConsent(String(req.params.patientId), res.locals.repo) });
@@ -226,18 +246,58 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${problem.error}: ${problem.description}`);
       return sendAuthorizeError(res, params, problem);
     }
-    const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
-    await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
-    if (!result.ok) return res.status(401).type('html').send(authorizePage(params, `${SIGN_IN_FAILED.vi} / ${SIGN_IN_FAILED.en}`));
     try {
+      res.setHeader('Cache-Control', 'no-store');
+      const signIn = await signInStep(req, params);
+      if (!signIn.ok) return res.status(401).type('html').send(signIn.page);
+      const { account, ticket } = signIn;
+      // A carer chooses whose record the app opens (their own or a dependant's); others are not asked.
+      const choices = await auth.recordChoices(account);
+      let dependantId: string | undefined;
+      if (choices.length) {
+        const chosen = params.patient === 'self' ? choices.find((c) => c.own) : choices.find((c) => !c.own && c.patientId === params.patient);
+        if (!chosen) {
+          await auditRecordChoices(req, account, choices);
+          const error = params.patient === undefined ? undefined : 'Không mở được hồ sơ đã chọn: hãy chọn một hồ sơ trong danh sách / The chosen record is not one you may open';
+          return res.status(params.patient === undefined ? 200 : 400).type('html').send(chooseRecordPage(params, ticket ?? (await auth.signInTicket(account, params)), choices, error));
+        }
+        if (!chosen.own) dependantId = chosen.patientId;
+      }
       const request = new OAuth2Server.Request({ method: 'POST', headers: req.headers as Record<string, string>, query: {}, body: params });
       const response = new OAuth2Server.Response(res);
-      await auth.oauth.authorize(request, response, { authenticateHandler: { handle: () => ({ account: result.account, clientId: params.client_id }) } });
+      await auth.oauth.authorize(request, response, { authenticateHandler: { handle: () => ({ account, clientId: params.client_id, dependantId }) } });
       res.redirect(302, response.get('location'));
     } catch (err) {
       next(err);
     }
   });
+
+  /** The names and birth dates the carer's page shows are a read of those records: audited as the carer's. */
+  const auditRecordChoices = (req: Request, account: Account, choices: RecordChoice[]): Promise<void> =>
+    engine.repo
+      .as(actorOnly({ id: account.id, display: account.username, reference: fhirUserOf(account), roles: ['resident'], ip: req.ip }))
+      .audit({
+        interaction: 'operation',
+        outcome: '0',
+        outcomeDesc: `SMART authorize: a carer is shown the ${choices.length} records they may open`,
+        entities: choices.map((c) => `Patient/${c.patientId}`),
+        patients: choices.map((c) => c.patientId),
+      });
+
+  /**
+   * The authorize page's sign-in: the password (audited like every sign-in), or on a carer's second
+   * step the sign-in ticket the first step gave (src/auth/tokens.ts), which stands for that password.
+   */
+  const signInStep = async (req: Request, params: Record<string, string>): Promise<{ ok: true; account: Account; ticket?: string } | { ok: false; page: string }> => {
+    if (params.sign_in_ticket !== undefined) {
+      const account = await auth.accountOfSignInTicket(params.sign_in_ticket, params);
+      if (account) return { ok: true, account, ticket: params.sign_in_ticket };
+      return { ok: false, page: authorizePage(params, 'Phiên đăng nhập đã hết hạn: hãy đăng nhập lại / The sign-in expired: sign in again') };
+    }
+    const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
+    await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
+    return result.ok ? { ok: true, account: result.account } : { ok: false, page: authorizePage(params, `${SIGN_IN_FAILED.vi} / ${SIGN_IN_FAILED.en}`) };
+  };
 
   router.post('/oauth2/token', limited, form, async (req, res) => {
     const body = req.body as Record<string, string>;

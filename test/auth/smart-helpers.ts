@@ -44,23 +44,7 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 /** Drives the authorization endpoint as the resident's browser would; returns the redirect URL. */
 export async function authorize(server: TestServer, clientId: string, creds: { username: string; password: string }, extra: Record<string, string> = {}): Promise<URL> {
-  const params = {
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: APP_REDIRECT,
-    scope: 'launch/patient openid fhirUser offline_access patient/*.rs',
-    state: randomBytes(8).toString('hex'),
-    aud: server.baseUrl,
-    code_challenge_method: 'S256',
-    code_challenge: pkcePair().challenge,
-    ...extra,
-  };
-  const res = await fetch(`${server.origin}/oauth2/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...params, username: creds.username, password: creds.password }),
-    redirect: 'manual',
-  });
+  const res = await postAuthorize(server, { ...authorizationRequest(server, clientId, extra), username: creds.username, password: creds.password });
   if (res.status !== 302) throw Object.assign(new Error(`authorize answered ${res.status}`), { status: res.status, text: await res.text() });
   return new URL(res.headers.get('location')!);
 }
@@ -77,4 +61,54 @@ export async function launch(server: TestServer, clientId: string, creds: { user
   const token = await tokenRequest(server, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: APP_REDIRECT, client_id: clientId, code_verifier: verifier });
   if (token.status !== 200) throw new Error(`token exchange failed ${token.status} ${JSON.stringify(token.body)}`);
   return token.body;
+}
+
+/** The authorization request `authorize` sends, for a test that drives the page step by step. */
+export function authorizationRequest(server: TestServer, clientId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: APP_REDIRECT,
+    scope: 'launch/patient openid fhirUser offline_access patient/*.rs',
+    state: randomBytes(8).toString('hex'),
+    aud: server.baseUrl,
+    code_challenge_method: 'S256',
+    code_challenge: pkcePair().challenge,
+    ...extra,
+  };
+}
+
+/** POSTs a form to the authorization endpoint as a browser would; the answer as it comes (no redirect followed). */
+export function postAuthorize(server: TestServer, form: Record<string, string>): Promise<Response> {
+  return fetch(`${server.origin}/oauth2/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+    redirect: 'manual',
+  });
+}
+
+/**
+ * A carer's standalone launch: signs in, is shown whose record to open, chooses `patient` (a
+ * dependant's id, or `self`) and exchanges the code. Returns the token response.
+ */
+export async function carerLaunch(server: TestServer, clientId: string, creds: { username: string; password: string }, patient: string, scope?: string): Promise<any> {
+  const { verifier, challenge } = pkcePair();
+  const request = authorizationRequest(server, clientId, { code_challenge: challenge, ...(scope ? { scope } : {}) });
+  const page = await postAuthorize(server, { ...request, username: creds.username, password: creds.password });
+  if (page.status !== 200) throw new Error(`the sign-in answered ${page.status}, not the choice of record`);
+  const ticket = signInTicketOf(await page.text());
+  const chosen = await postAuthorize(server, { ...request, sign_in_ticket: ticket, patient });
+  if (chosen.status !== 302) throw new Error(`choosing answered ${chosen.status} ${await chosen.text()}`);
+  const code = new URL(chosen.headers.get('location')!).searchParams.get('code')!;
+  const token = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: APP_REDIRECT, client_id: clientId, code_verifier: verifier });
+  if (token.status !== 200) throw new Error(`token exchange failed ${token.status} ${JSON.stringify(token.body)}`);
+  return token.body;
+}
+
+/** The sign-in ticket in the page a carer is shown after their password. */
+export function signInTicketOf(html: string): string {
+  const ticket = /name="sign_in_ticket" value="([^"]+)"/.exec(html)?.[1];
+  if (!ticket) throw new Error('no sign-in ticket in the page');
+  return ticket;
 }

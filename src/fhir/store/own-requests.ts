@@ -33,13 +33,13 @@ import { parseReference } from '../references';
  * MAY_STAY (the station's choice of the resident's doctor and organization on Patient) may keep
  * the stored value.
  *
- * Residents' tokens are always for their own Patient (src/auth/oauth-model.ts fhirUserOf): no
- * RelatedPerson acts through them, so a carer (RelatedPerson) is not accepted as performer either;
- * a reading a carer took is uploaded in the resident's name, or without a performer. Accepting any
- * RelatedPerson of the resident would not do: the app writes RelatedPersons in the resident's
- * compartment itself, so it could name anyone as one; a carer's own can be accepted once a carer
- * signs in as themself. Writes of the server's operations, made after their own checks
- * (RepositoryContext.byOperation), are left alone.
+ * A patient-context token names one Patient, the resident's own or, for a carer, a dependant's
+ * (docs/security.md "Carers": the carer then acts as their RelatedPerson, which the audit trail
+ * records). Either way a "who" field may name only that Patient: a reading a carer took is uploaded
+ * in the dependant's name, or without a performer. Accepting any RelatedPerson of the resident
+ * would not do: the app writes RelatedPersons in the resident's compartment itself, so it could
+ * name anyone as one; the carer's own could be accepted, and is not yet. Writes of the server's
+ * operations, made after their own checks (RepositoryContext.byOperation), are left alone.
  */
 export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   // Every type: an Annotation's author (a note "by" the doctor).
