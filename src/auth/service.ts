@@ -8,6 +8,7 @@ import type { IssueCode } from '../fhir/outcomes';
 import type { MergeFollower } from '../fhir/request';
 import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
+import { readPatient } from '../station/read-patient';
 import { authorizationDigest } from './authorization-request';
 import { CARER_ROLES, carerInRecord, nameText, type RecordChoice } from './carers';
 import { ClientAssertionVerifier } from './client-assertion';
@@ -353,6 +354,26 @@ export class AuthService implements MergeFollower, ConsentFollower {
   }
 
   /**
+   * The dependants a resident is carer of, for staff (the enrolment page): each with the
+   * relationship, name and birth date, read through `repo` (so audited as the staff member's reads).
+   * A resident without an app account cares for nobody: an empty list.
+   */
+  async dependantsOf(carerPatientId: string, repo: Repository): Promise<DependantSummary[]> {
+    const account = await this.store.accountByPatient(carerPatientId);
+    const links = account ? await this.store.dependants(account.id) : [];
+    return Promise.all(
+      links.map(async (l) => {
+        const [patient, related] = await Promise.all([
+          readPatient(repo, l.patientId),
+          repo.read('RelatedPerson', l.relatedPersonId) as Promise<RelatedPerson>,
+        ]);
+        const relationship = related.relationship?.flatMap((r) => r.coding ?? []).find((c) => Object.hasOwn(CARER_ROLES, c.code ?? ''))?.code;
+        return { dependant: `Patient/${l.patientId}`, relatedPerson: `RelatedPerson/${l.relatedPersonId}`, relationship, name: nameText(patient?.name?.[0]), birthDate: patient?.birthDate };
+      }),
+    );
+  }
+
+  /**
    * Ends a carer's link: their app's tokens for the dependant stop at once and no new ones are given;
    * the RelatedPerson that stood for them in the dependant's record is kept, inactive. The
    * dependant's Consent stays (another carer may hold it); withdrawing it stops every carer.
@@ -579,6 +600,16 @@ export class AuthService implements MergeFollower, ConsentFollower {
       throw new AuthError(403, `Không được đăng ký quyền vượt quá quyền của chính mình: ${beyond.join(' ')}`, `A client may not register scopes beyond its own: ${beyond.join(' ')}`);
     }
   }
+}
+
+/** A dependant as staff see it on the carer's enrolment page. */
+export interface DependantSummary {
+  dependant: string;
+  relatedPerson: string;
+  /** CARER_ROLES code. */
+  relationship?: string;
+  name?: string;
+  birthDate?: string;
 }
 
 /** How long a carer has to choose whose record the app opens, after their password was checked. */

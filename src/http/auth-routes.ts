@@ -152,6 +152,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     }
   });
 
+  router.get('/auth/residents/:patientId/dependants', ...signedIn, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
+    try {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ dependants: await auth.dependantsOf(String(req.params.patientId), res.locals.repo) });
+    } catch (err) {
+      next(err);
+    }
+  });
+
   router.delete('/auth/residents/:patientId/dependants/:dependantId', ...signedIn, cookieCsrf, requireRole(['admin', 'clinician', 'registrar']), async (req, res, next) => {
     try {
       res.json(await auth.unlinkDependant(String(req.params.patientId), String(req.params.dependantId), res.locals.repo));

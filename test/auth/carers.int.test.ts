@@ -65,6 +65,13 @@ test('staff link a carer to a dependant: a RelatedPerson in the child’s record
   expect(await again.json()).toMatchObject({ relatedPerson: linked.relatedPerson, consentId: linked.consentId });
   const relatedPersons = (await fhirFetch(`${server.baseUrl}/RelatedPerson?patient=Patient/${child}`)).body;
   expect(relatedPersons.entry).toHaveLength(1);
+
+  // Staff see her dependants (the enrolment page): name, birth date, relationship.
+  const listed = await staff('GET', `/auth/residents/${mother.patientId}/dependants`);
+  expect(listed.status).toBe(200);
+  expect(await listed.json()).toEqual({
+    dependants: [{ dependant: `Patient/${child}`, relatedPerson: linked.relatedPerson, relationship: 'MTH', name: 'Lê Minh Hà', birthDate: '2024-03-09' }],
+  });
 });
 
 test('a link that cannot be is refused with an OperationOutcome and leaves nothing behind', async () => {
