@@ -14,7 +14,7 @@ import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
 import { actingWithin } from '../fhir/store/acting-within';
 import { OperationOutcomeError, outcome, bilingual, type IssueCode } from '../fhir/outcomes';
-import { authorizePage, chooseRecordPage } from '../web/authorize-page';
+import { authorizePage, chooseRecordPage, signInPageCsp } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
 import { jsonBodyParser } from './json-body';
@@ -243,8 +243,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         void auditLogin(req, undefined, String(req.query.client_id ?? 'unknown client'), '4', `authorize refused: ${p.error}: ${p.description}`);
         return sendAuthorizeError(res, req.query as Record<string, string>, p);
       }
-      res.setHeader('Cache-Control', 'no-store');
-      res.type('html').send(authorizePage(req.query as Record<string, string>));
+      sendSignInPage(res, 200, authorizePage(req.query as Record<string, string>), req.query as Record<string, string>);
     });
   });
 
@@ -258,7 +257,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     try {
       res.setHeader('Cache-Control', 'no-store');
       const signIn = await signInStep(req, params);
-      if (!signIn.ok) return res.status(401).type('html').send(signIn.page);
+      if (!signIn.ok) return sendSignInPage(res, 401, signIn.page, params);
       const { account, ticket } = signIn;
       // A carer chooses whose record the app opens (their own or a dependant's); others are not asked.
       const choices = await auth.recordChoices(account);
@@ -268,7 +267,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         if (!chosen) {
           await auditRecordChoices(req, account, choices);
           const error = params.patient === undefined ? undefined : 'Không mở được hồ sơ đã chọn: hãy chọn một hồ sơ trong danh sách / The chosen record is not one you may open';
-          return res.status(params.patient === undefined ? 200 : 400).type('html').send(chooseRecordPage(params, ticket ?? (await auth.signInTicket(account, params)), choices, error));
+          return sendSignInPage(res, params.patient === undefined ? 200 : 400, chooseRecordPage(params, ticket ?? (await auth.signInTicket(account, params)), choices, error), params);
         }
         if (!chosen.own) dependantId = chosen.patientId;
       }
@@ -280,6 +279,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       next(err);
     }
   });
+
+  /** A sign-in page, for a request whose redirect URI was checked: never cached, its form may lead back to the app. */
+  const sendSignInPage = (res: Response, status: number, html: string, params: Record<string, string>): void => {
+    res.status(status).set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': signInPageCsp(params.redirect_uri) }).type('html').send(html);
+  };
 
   /** The names and birth dates the carer's page shows are a read of those records: audited as the carer's. */
   const auditRecordChoices = (req: Request, account: Account, choices: RecordChoice[]): Promise<void> =>

@@ -7,6 +7,20 @@ export function escapeHtml(text: string): string {
 }
 
 
+/**
+ * The Content-Security-Policy of the sign-in pages. helmet's default has `form-action 'self'`, and
+ * Chromium applies form-action to the redirect that answers a form too: the resident's browser
+ * stopped on the page instead of going back to the app with its code. These pages' forms may lead
+ * to the server and to the app's redirect URI — checked against the app's registration before any
+ * page is shown — and nowhere else. No scripts; no upgrade-insecure-requests (a station on the
+ * local network serves plain http).
+ */
+export function signInPageCsp(redirectUri: string): string {
+  // Registration takes https and loopback http redirect URIs only (src/auth/service.ts): an origin.
+  const app = new URL(redirectUri).origin;
+  return ["default-src 'none'", "style-src 'unsafe-inline'", `form-action 'self' ${app}`, "base-uri 'none'", "frame-ancestors 'none'"].join('; ');
+}
+
 /** The authorization request's parameters as hidden fields, so the next step sends them again. */
 function carried(params: Record<string, string>): string {
   return AUTHORIZATION_PARAMS.filter((k) => typeof params[k] === 'string')

@@ -97,6 +97,8 @@ describe('SMART standalone launch for a resident app', () => {
     const page = await fetch(authorizeUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Đăng nhập sổ sức khỏe điện tử');
+    // Its form may lead back to the app (a browser applies form-action to the redirect that answers it).
+    expect(page.headers.get('content-security-policy')).toContain(`form-action 'self' ${appOrigin}`);
     const signIn = await fetch(`${server.origin}/oauth2/authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
