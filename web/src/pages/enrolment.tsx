@@ -10,10 +10,11 @@ import { QrCode } from '../components/qr-code';
 import { formatDate, formatDateTime, parseDate, today } from '../format';
 import { useAsync } from '../hooks';
 import { enrolmentsOf, nameOf, type Enrolment } from '../resident/read';
+import { DependantsCard } from '../enrolment/dependants';
 import { activationUrl, enrol, STATION_APP, suggestedUsername, withdraw, type Activation, type Verification } from '../enrolment/enrol';
 import { concepts } from '../terminology';
 
-/** Enrol a resident in the e-health book, telemedicine or the station's app; hand over the activation code; withdraw. */
+/** Enrol a resident in the e-health book, telemedicine or the station's app; hand over the activation code; link the people they care for; withdraw. */
 export function EnrolmentPage({ id }: { id: string }) {
   const patient = useAsync((signal) => fhir.read<Patient>('Patient', id, signal), [id]);
   const records = useAsync(async (signal) => (await fhir.searchAll<Basic>('Basic', [['subject', `Patient/${id}`]], signal)).matches, [id]);
@@ -31,6 +32,8 @@ export function EnrolmentPage({ id }: { id: string }) {
         <h2>Đã đăng ký</h2>
         <EnrolmentList enrolments={enrolments} patientId={id} changed={records.reload} />
       </div>
+      {/* Only a resident with an account in the station's app can open someone else's record. */}
+      {enrolments.some((e) => e.active && e.app === STATION_APP) && <DependantsCard carer={patient.data} />}
       <EnrolForm
         patient={patient.data}
         taken={enrolments.filter((e) => e.active).map((e) => e.app)}
