@@ -52,6 +52,11 @@ export const RESIDENT_SCOPE_CEILING = [
   ...Object.entries(RESIDENT_WRITES).map(([type, w]) => `patient/${type}.${(['c', 'u', 'd'] as const).filter((a) => w.actions.includes(a)).join('')}`),
 ].join(' ');
 
+/** What a resident's app is given of `requested` (its whole registered scope when it asks none). */
+export function residentScope(requested: string, clientScope: string): string {
+  return narrowScopes(narrowScopes(requested || clientScope, clientScope), RESIDENT_SCOPE_CEILING);
+}
+
 export interface OAuthModelDeps {
   store: AuthStore;
   tokens: TokenService;
@@ -167,9 +172,8 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
 
     /** Narrows the requested scope to what the client is registered for (and residents to their own record). */
     async validateScope(user: OAuthUser, client: LibClient, scope?: string[]): Promise<string[] | false> {
-      const requested = (scope ?? []).join(' ') || client.record.scope;
-      let granted = narrowScopes(requested, client.record.scope).split(' ').filter(Boolean);
-      if (user.account?.kind === 'resident') granted = narrowScopes(granted.join(' '), RESIDENT_SCOPE_CEILING).split(' ').filter(Boolean);
+      const requested = (scope ?? []).join(' ');
+      let granted = (user.account?.kind === 'resident' ? residentScope(requested, client.record.scope) : narrowScopes(requested || client.record.scope, client.record.scope)).split(' ').filter(Boolean);
       if (!user.account) granted = granted.filter((s) => s.startsWith('system/'));
       return granted.length ? granted : false;
     },

@@ -4,7 +4,8 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { ClientAssertionVerifier } from '../auth/client-assertion';
-import { fhirUserOf } from '../auth/oauth-model';
+import { AUTHORIZATION_PARAMS } from '../auth/authorization-request';
+import { fhirUserOf, residentScope } from '../auth/oauth-model';
 import { LOCK_SECONDS, MAX_FAILURES } from '../auth/passwords';
 import { AuthError, SESSION_SECONDS, type AuthService } from '../auth/service';
 import type { RecordChoice } from '../auth/carers';
@@ -14,7 +15,7 @@ import type { AuditOutcome } from '../fhir/audit';
 import type { FhirEngine } from '../fhir/engine';
 import { actingWithin } from '../fhir/store/acting-within';
 import { OperationOutcomeError, outcome, bilingual, type IssueCode } from '../fhir/outcomes';
-import { authorizePage, chooseRecordPage, signInPageCsp } from '../web/authorize-page';
+import { authorizePage, chooseRecordPage, signInPageCsp, type AskingApp } from '../web/authorize-page';
 import { authenticate, requestRepository, requireRole, SESSION_COOKIE, type Authenticated } from './authenticate';
 import type { Csrf } from './csrf';
 import { jsonBodyParser } from './json-body';
@@ -236,28 +237,32 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   // ------------------------------------------------------------------ OAuth2 / SMART
 
-  router.get('/oauth2/authorize', (req, res) => {
-    const problem = authorizeProblem(req.query as Record<string, string>, auth.fhirBaseUrl, auth);
-    problem.then((p) => {
-      if (p) {
-        void auditLogin(req, undefined, String(req.query.client_id ?? 'unknown client'), '4', `authorize refused: ${p.error}: ${p.description}`);
-        return sendAuthorizeError(res, req.query as Record<string, string>, p);
+  router.get('/oauth2/authorize', async (req, res, next) => {
+    const params = req.query as Record<string, string>;
+    try {
+      const checked = await checkAuthorizeRequest(params, auth);
+      if ('problem' in checked) {
+        await auditLogin(req, undefined, String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${checked.problem.error}: ${checked.problem.description}`);
+        return sendAuthorizeError(res, params, checked.problem);
       }
-      sendSignInPage(res, 200, authorizePage(req.query as Record<string, string>), req.query as Record<string, string>);
-    });
+      sendSignInPage(res, 200, authorizePage(params, checked.app), params);
+    } catch (err) {
+      next(err);
+    }
   });
 
   router.post('/oauth2/authorize', limited, form, async (req, res, next) => {
     const params = req.body as Record<string, string>;
-    const problem = await authorizeProblem(params, auth.fhirBaseUrl, auth);
-    if (problem) {
-      await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${problem.error}: ${problem.description}`);
-      return sendAuthorizeError(res, params, problem);
-    }
     try {
+      const checked = await checkAuthorizeRequest(params, auth);
+      if ('problem' in checked) {
+        await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${checked.problem.error}: ${checked.problem.description}`);
+        return sendAuthorizeError(res, params, checked.problem);
+      }
+      const { app } = checked;
       res.setHeader('Cache-Control', 'no-store');
       const signIn = await signInStep(req, params);
-      if (!signIn.ok) return sendSignInPage(res, 401, signIn.page, params);
+      if (!signIn.ok) return sendSignInPage(res, 401, authorizePage(params, app, signIn.error), params);
       const { account, ticket } = signIn;
       // A carer chooses whose record the app opens (their own or a dependant's); others are not asked.
       const choices = await auth.recordChoices(account);
@@ -267,7 +272,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         if (!chosen) {
           await auditRecordChoices(req, account, choices);
           const error = params.patient === undefined ? undefined : 'Không mở được hồ sơ đã chọn: hãy chọn một hồ sơ trong danh sách / The chosen record is not one you may open';
-          return sendSignInPage(res, params.patient === undefined ? 200 : 400, chooseRecordPage(params, ticket ?? (await auth.signInTicket(account, params)), choices, error), params);
+          return sendSignInPage(res, params.patient === undefined ? 200 : 400, chooseRecordPage(params, app, ticket ?? (await auth.signInTicket(account, params)), choices, error), params);
         }
         if (!chosen.own) dependantId = chosen.patientId;
       }
@@ -301,15 +306,15 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
    * The authorize page's sign-in: the password (audited like every sign-in), or on a carer's second
    * step the sign-in ticket the first step gave (src/auth/tokens.ts), which stands for that password.
    */
-  const signInStep = async (req: Request, params: Record<string, string>): Promise<{ ok: true; account: Account; ticket?: string } | { ok: false; page: string }> => {
+  const signInStep = async (req: Request, params: Record<string, string>): Promise<{ ok: true; account: Account; ticket?: string } | { ok: false; error: string }> => {
     if (params.sign_in_ticket !== undefined) {
       const account = await auth.accountOfSignInTicket(params.sign_in_ticket, params);
       if (account) return { ok: true, account, ticket: params.sign_in_ticket };
-      return { ok: false, page: authorizePage(params, 'Phiên đăng nhập đã hết hạn: hãy đăng nhập lại / The sign-in expired: sign in again') };
+      return { ok: false, error: 'Phiên đăng nhập đã hết hạn: hãy đăng nhập lại / The sign-in expired: sign in again' };
     }
     const result = await auth.checkPassword(params.username ?? '', params.password ?? '', 'resident');
     await auditLogin(req, result.ok ? result.account : undefined, params.username ?? '', result.ok ? '0' : '4', result.ok ? 'SMART authorize' : result.reason);
-    return result.ok ? { ok: true, account: result.account } : { ok: false, page: authorizePage(params, `${SIGN_IN_FAILED.vi} / ${SIGN_IN_FAILED.en}`) };
+    return result.ok ? { ok: true, account: result.account } : { ok: false, error: `${SIGN_IN_FAILED.vi} / ${SIGN_IN_FAILED.en}` };
   };
 
   router.post('/oauth2/token', limited, form, async (req, res) => {
@@ -378,24 +383,36 @@ export function authErrorOutcome(err: unknown): OperationOutcomeError | undefine
   return err instanceof AuthError ? authError(err.status, err.vi, err.en, err.code) : undefined;
 }
 
+interface AuthorizeProblem {
+  error: string;
+  description: string;
+  /** Whether the error goes back to the app (its redirect URI is known to be its own). */
+  redirect: boolean;
+}
+
 /**
  * Checks an authorization request before anyone signs in. Client and redirect_uri must match
  * exactly; otherwise nothing is redirected anywhere (an attacker's URI never receives a code).
+ * A sound request names the app as its pages show it: its registered name and the scope a
+ * resident's app will really get.
  */
-async function authorizeProblem(p: Record<string, string>, fhirBaseUrl: string, auth?: AuthService): Promise<{ error: string; description: string; redirect: boolean } | undefined> {
-  const client = auth ? await auth.store.client(p.client_id ?? '') : undefined;
-  if (auth && (!client || !client.redirectUris.includes(p.redirect_uri ?? ''))) {
-    return { error: 'invalid_request', description: 'unknown client_id or redirect_uri not registered', redirect: false };
-  }
-  if (!p.client_id || !p.redirect_uri) return { error: 'invalid_request', description: 'client_id and redirect_uri are required', redirect: false };
-  if (p.response_type !== 'code') return { error: 'unsupported_response_type', description: 'response_type must be code', redirect: true };
-  if (p.aud !== fhirBaseUrl) return { error: 'invalid_request', description: `aud must be ${fhirBaseUrl}`, redirect: true };
-  if (p.code_challenge_method !== 'S256' || !p.code_challenge) return { error: 'invalid_request', description: 'PKCE with code_challenge_method S256 is required', redirect: true };
-  if (!p.state) return { error: 'invalid_request', description: 'state is required', redirect: true };
-  return undefined;
+async function checkAuthorizeRequest(p: Record<string, unknown>, auth: AuthService): Promise<{ problem: AuthorizeProblem } | { app: AskingApp }> {
+  const refuse = (error: string, description: string, redirect: boolean): { problem: AuthorizeProblem } => ({ problem: { error, description, redirect } });
+  // A parameter given twice arrives as a list: RFC 6749 §3.1 says it must not be.
+  const repeated = AUTHORIZATION_PARAMS.find((k) => p[k] !== undefined && typeof p[k] !== 'string');
+  if (repeated) return refuse('invalid_request', `${repeated} given more than once`, false);
+  const q = p as Record<string, string | undefined>;
+  if (!q.client_id || !q.redirect_uri) return refuse('invalid_request', 'client_id and redirect_uri are required', false);
+  const client = await auth.store.client(q.client_id);
+  if (!client || !client.redirectUris.includes(q.redirect_uri)) return refuse('invalid_request', 'unknown client_id or redirect_uri not registered', false);
+  if (q.response_type !== 'code') return refuse('unsupported_response_type', 'response_type must be code', true);
+  if (q.aud !== auth.fhirBaseUrl) return refuse('invalid_request', `aud must be ${auth.fhirBaseUrl}`, true);
+  if (q.code_challenge_method !== 'S256' || !q.code_challenge) return refuse('invalid_request', 'PKCE with code_challenge_method S256 is required', true);
+  if (!q.state) return refuse('invalid_request', 'state is required', true);
+  return { app: { name: client.name, scope: residentScope(q.scope ?? '', client.scope) } };
 }
 
-function sendAuthorizeError(res: Response, p: Record<string, string>, problem: { error: string; description: string; redirect: boolean }): void {
+function sendAuthorizeError(res: Response, p: Record<string, string>, problem: AuthorizeProblem): void {
   if (problem.redirect) {
     const url = new URL(p.redirect_uri);
     url.searchParams.set('error', problem.error);

@@ -1,5 +1,6 @@
 import { AUTHORIZATION_PARAMS } from '../auth/authorization-request';
 import type { RecordChoice } from '../auth/carers';
+import { scopeWords } from './scope-words';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -32,7 +33,16 @@ function carried(params: Record<string, string>): string {
  * The sign-in page a resident sees when their e-health app asks for access (SMART standalone
  * launch). Vietnamese; the authorization request's parameters ride along as hidden fields.
  */
-export function authorizePage(params: Record<string, string>, error?: string): string {
+/** The app asking, as the sign-in pages name it: its registered name and the scope it will really get. */
+export interface AskingApp {
+  name: string;
+  scope: string;
+}
+
+export function authorizePage(params: Record<string, string>, app: AskingApp, error?: string): string {
+  const asks = scopeWords(app.scope)
+    .map((w) => `<li>${escapeHtml(w)}</li>`)
+    .join('\n      ');
   return `<!doctype html>
 <html lang="vi">
 <head>
@@ -43,8 +53,11 @@ export function authorizePage(params: Record<string, string>, error?: string): s
 <body>
   <main>
     <h1>Đăng nhập sổ sức khỏe điện tử</h1>
-    <p>Ứng dụng <strong>${escapeHtml(params.client_id ?? '')}</strong> xin quyền đọc hồ sơ sức khỏe của bạn tại trạm y tế xã.</p>
-    <p>Quyền yêu cầu: <code>${escapeHtml(params.scope ?? '')}</code></p>
+    <p>Ứng dụng <strong>${escapeHtml(app.name)}</strong> xin các quyền sau với hồ sơ sức khỏe của bạn tại trạm y tế xã:</p>
+    <ul>
+      ${asks}
+    </ul>
+    <details><summary>Chi tiết kỹ thuật</summary><code>${escapeHtml(app.scope)}</code></details>
     ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
     <form method="post" action="/oauth2/authorize">
       ${carried(params)}
@@ -65,7 +78,7 @@ const vietnameseDate = (date: string): string => date.split('-').reverse().join(
  * or a dependant's. The sign-in ticket stands for the password just checked; the choice is checked
  * again on the server against the carer's links.
  */
-export function chooseRecordPage(params: Record<string, string>, ticket: string, options: RecordChoice[], error?: string): string {
+export function chooseRecordPage(params: Record<string, string>, app: AskingApp, ticket: string, options: RecordChoice[], error?: string): string {
   const choices = options
     .map((o, i) => {
       const label = o.own ? `Hồ sơ của tôi (${escapeHtml(o.name)})` : `${escapeHtml(o.name)}${o.birthDate ? `, sinh ngày ${escapeHtml(vietnameseDate(o.birthDate))}` : ''}`;
@@ -82,7 +95,7 @@ export function chooseRecordPage(params: Record<string, string>, ticket: string,
 <body>
   <main>
     <h1>Mở hồ sơ của ai?</h1>
-    <p>Bạn là người chăm sóc đã được trạm y tế xã ghi nhận. Ứng dụng <strong>${escapeHtml(params.client_id ?? '')}</strong> sẽ mở hồ sơ bạn chọn; muốn xem hồ sơ khác, hãy đăng nhập lại.</p>
+    <p>Bạn là người chăm sóc đã được trạm y tế xã ghi nhận. Ứng dụng <strong>${escapeHtml(app.name)}</strong> sẽ mở hồ sơ bạn chọn; muốn xem hồ sơ khác, hãy đăng nhập lại.</p>
     ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
     <form method="post" action="/oauth2/authorize">
       ${carried(params)}

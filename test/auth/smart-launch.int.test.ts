@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import smart from 'fhirclient';
 import { SIGNING_ALG } from '../../src/auth/keys';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
-import { authorize, launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
+import { APP_REDIRECT, authorizationRequest, authorize, launch, registerPublicApp, residentWithAccount, tokenRequest } from './smart-helpers';
 
 // SMART App Launch 2.x standalone launch, driven by the fhirclient library against the running
 // server: https://hl7.org/fhir/smart-app-launch/app-launch.html
@@ -96,7 +96,14 @@ describe('SMART standalone launch for a resident app', () => {
     // The resident's browser shows our sign-in page, in Vietnamese.
     const page = await fetch(authorizeUrl);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Đăng nhập sổ sức khỏe điện tử');
+    const html = await page.text();
+    expect(html).toContain('Đăng nhập sổ sức khỏe điện tử');
+    // It names the app as registered and says what it asks in words, not by client id and scope codes.
+    expect(html).toContain('Ứng dụng <strong>Sổ sức khỏe điện tử</strong> xin các quyền sau');
+    expect(html).not.toContain(`<strong>${clientId}</strong>`);
+    expect(html).toContain('<li>Xem toàn bộ hồ sơ sức khỏe của bạn</li>');
+    expect(html).toContain('<li>Giữ đăng nhập, không cần nhập lại mật khẩu mỗi lần mở ứng dụng</li>');
+    expect(html).not.toContain('Ghi thêm');
     // Its form may lead back to the app (a browser applies form-action to the redirect that answers it).
     expect(page.headers.get('content-security-policy')).toContain(`form-action 'self' ${appOrigin}`);
     const signIn = await fetch(`${server.origin}/oauth2/authorize`, {
@@ -114,6 +121,25 @@ describe('SMART standalone launch for a resident app', () => {
     expect(result.tokenResponse.patient).toBe(resident.patientId);
     expect(result.tokenResponse.id_token).toBeDefined();
     expect(result.tokenResponse.refresh_token).toBeDefined();
+  });
+
+  test('an authorization request that cannot be trusted is refused; only a sound one goes back to the app', async () => {
+    const sound = authorizationRequest(server, scriptedApp);
+    const get = (query: string): Promise<Response> => fetch(`${server.origin}/oauth2/authorize?${query}`, { redirect: 'manual' });
+    const refused = async (res: Response): Promise<string> => {
+      expect([res.status, res.headers.get('location')]).toEqual([400, null]);
+      return res.text();
+    };
+    // Nothing goes to a redirect URI the app did not register, nor for an app nobody registered.
+    expect(await refused(await get(new URLSearchParams({ ...sound, redirect_uri: 'https://attacker.example/cb' }).toString()))).toContain('redirect_uri not registered');
+    expect(await refused(await get(new URLSearchParams({ ...sound, client_id: 'no-such-app' }).toString()))).toContain('unknown client_id');
+    // A parameter given twice is not guessed at (RFC 6749 §3.1).
+    expect(await refused(await get(`${new URLSearchParams(sound)}&client_id=${scriptedApp}`))).toContain('client_id given more than once');
+    // With the app known, the error goes back to it, with the state.
+    const noPkce = await get(new URLSearchParams({ ...sound, code_challenge_method: 'plain' }).toString());
+    expect(noPkce.status).toBe(302);
+    const back = new URL(noPkce.headers.get('location')!);
+    expect([back.origin + back.pathname, back.searchParams.get('error'), back.searchParams.get('state')]).toEqual([APP_REDIRECT, 'invalid_request', sound.state]);
   });
 
   test('an app registered with a constrained scope never gets it unconstrained', async () => {
