@@ -388,6 +388,8 @@ interface AuthorizeProblem {
   description: string;
   /** Whether the error goes back to the app (its redirect URI is known to be its own). */
   redirect: boolean;
+  /** What the resident reads when it does not: the page is shown to them, not to the app. */
+  vi?: string;
 }
 
 /**
@@ -397,14 +399,15 @@ interface AuthorizeProblem {
  * resident's app will really get.
  */
 async function checkAuthorizeRequest(p: Record<string, unknown>, auth: AuthService): Promise<{ problem: AuthorizeProblem } | { app: AskingApp }> {
-  const refuse = (error: string, description: string, redirect: boolean): { problem: AuthorizeProblem } => ({ problem: { error, description, redirect } });
+  const refuse = (error: string, description: string, redirect: boolean, vi?: string): { problem: AuthorizeProblem } => ({ problem: { error, description, redirect, vi } });
+  const unknownApp = 'Ứng dụng chưa được trạm y tế đăng ký hoặc gửi sai địa chỉ quay lại: hãy cập nhật ứng dụng hoặc báo trạm';
   // A parameter given twice arrives as a list: RFC 6749 §3.1 says it must not be.
   const repeated = AUTHORIZATION_PARAMS.find((k) => p[k] !== undefined && typeof p[k] !== 'string');
-  if (repeated) return refuse('invalid_request', `${repeated} given more than once`, false);
+  if (repeated) return refuse('invalid_request', `${repeated} given more than once`, false, 'Yêu cầu đăng nhập của ứng dụng không hợp lệ (một tham số lặp lại)');
   const q = p as Record<string, string | undefined>;
-  if (!q.client_id || !q.redirect_uri) return refuse('invalid_request', 'client_id and redirect_uri are required', false);
+  if (!q.client_id || !q.redirect_uri) return refuse('invalid_request', 'client_id and redirect_uri are required', false, unknownApp);
   const client = await auth.store.client(q.client_id);
-  if (!client || !client.redirectUris.includes(q.redirect_uri)) return refuse('invalid_request', 'unknown client_id or redirect_uri not registered', false);
+  if (!client || !client.redirectUris.includes(q.redirect_uri)) return refuse('invalid_request', 'unknown client_id or redirect_uri not registered', false, unknownApp);
   if (q.response_type !== 'code') return refuse('unsupported_response_type', 'response_type must be code', true);
   if (q.aud !== auth.fhirBaseUrl) return refuse('invalid_request', `aud must be ${auth.fhirBaseUrl}`, true);
   if (q.code_challenge_method !== 'S256' || !q.code_challenge) return refuse('invalid_request', 'PKCE with code_challenge_method S256 is required', true);
@@ -421,5 +424,5 @@ function sendAuthorizeError(res: Response, p: Record<string, string>, problem: A
     res.redirect(302, url.toString());
     return;
   }
-  res.status(400).type('text').send(`${problem.error}: ${problem.description}`);
+  res.status(400).type('text').send(`${problem.vi ?? 'Yêu cầu đăng nhập của ứng dụng không hợp lệ'} / ${problem.error}: ${problem.description}`);
 }

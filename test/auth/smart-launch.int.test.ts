@@ -132,7 +132,9 @@ describe('SMART standalone launch for a resident app', () => {
     };
     // Nothing goes to a redirect URI the app did not register, nor for an app nobody registered.
     expect(await refused(await get(new URLSearchParams({ ...sound, redirect_uri: 'https://attacker.example/cb' }).toString()))).toContain('redirect_uri not registered');
-    expect(await refused(await get(new URLSearchParams({ ...sound, client_id: 'no-such-app' }).toString()))).toContain('unknown client_id');
+    const unknown = await refused(await get(new URLSearchParams({ ...sound, client_id: 'no-such-app' }).toString()));
+    // The resident's browser shows it: Vietnamese first.
+    expect(unknown).toMatch(/^Ứng dụng chưa được trạm y tế đăng ký .* \/ invalid_request: unknown client_id/);
     // A parameter given twice is not guessed at (RFC 6749 §3.1).
     expect(await refused(await get(`${new URLSearchParams(sound)}&client_id=${scriptedApp}`))).toContain('client_id given more than once');
     // With the app known, the error goes back to it, with the state.
