@@ -90,6 +90,10 @@ describeBrowser('web app: enrolling a resident in health apps', () => {
     const linked = page.getByRole('table', { name: 'Người được chăm sóc' });
     await linked.getByRole('row', { name: /Lê Văn An/ }).getByText('mẹ', { exact: true }).waitFor();
     await screenshot(page, '63-carer-linked');
+    // The baby's record names her carer.
+    await linked.getByRole('link', { name: 'Lê Văn An' }).click();
+    await page.getByText('Nguyễn Thị Thu (mẹ)').waitFor();
+    await page.goBack();
     const related = await search<RelatedPerson>(`RelatedPerson?patient=Patient/${an}`);
     expect(related.map((r) => [r.name?.[0]?.text, r.relationship?.[0]?.coding?.[0]?.code, r.active])).toEqual([['Nguyễn Thị Thu', 'MTH', true]]);
 
@@ -129,6 +133,10 @@ describeBrowser('web app: enrolling a resident in health apps', () => {
     page.once('dialog', (d) => void d.accept());
     await linked.getByRole('row', { name: /Lê Văn An/ }).getByRole('button', { name: 'Kết thúc liên kết' }).click();
     await page.getByText('Chưa liên kết với ai.').waitFor();
+    await page.goto(`${station.server.origin}/nguoi-dan/${an}`);
+    // The summary is drawn once all its sections are read: the heading means the carers are there.
+    await page.getByRole('heading', { name: 'Người chăm sóc / liên hệ' }).waitFor();
+    expect(await page.getByText('Nguyễn Thị Thu (mẹ)').count()).toBe(0);
     const after = await fetch(`${station.server.baseUrl}/Patient/${an}`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
     expect(after.status).toBe(401);
     expect(errors).toEqual([]);

@@ -13,7 +13,8 @@ export interface Dependant {
 /** The relationships staff may choose, in Vietnamese, with the v3 RoleCode the server stores. */
 export const CARER_ROLE_OPTIONS = Object.entries(CARER_ROLES).map(([code, role]) => ({ code, display: role.vi }));
 
-export const roleText = (code: string | undefined): string => (code && CARER_ROLES[code]?.vi) || '—';
+/** The relationship's Vietnamese word (mẹ, bố…); undefined for a code that is not a carer's. */
+export const roleWord = (code: string | undefined): string | undefined => (code ? CARER_ROLES[code]?.vi : undefined);
 
 const dependantsUrl = (carerId: string): string => `/auth/residents/${encodeURIComponent(carerId)}/dependants`;
 

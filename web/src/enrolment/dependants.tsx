@@ -8,7 +8,7 @@ import { ageText, formatDate } from '../format';
 import { useAsync, useDebounced } from '../hooks';
 import { nameOf, residenceOf, stationNumberOf } from '../resident/read';
 import { readQuery, searchParams } from '../resident/search';
-import { CARER_ROLE_OPTIONS, dependantsOf, linkDependant, roleText, unlinkDependant, type Dependant } from './carers';
+import { CARER_ROLE_OPTIONS, dependantsOf, linkDependant, roleWord, unlinkDependant, type Dependant } from './carers';
 
 /**
  * The people a resident with the station's app cares for — a young child, an old parent — whose
@@ -55,7 +55,7 @@ export function DependantsCard({ carer }: { carer: Patient }) {
                   <Link href={`/nguoi-dan/${d.dependant.replace(/^Patient\//, '')}`}>{d.name ?? '—'}</Link>
                 </td>
                 <td>{formatDate(d.birthDate)}</td>
-                <td>{roleText(d.relationship)}</td>
+                <td>{roleWord(d.relationship) ?? '—'}</td>
                 <td>
                   <button type="button" onClick={() => void end(d)}>
                     Kết thúc liên kết

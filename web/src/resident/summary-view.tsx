@@ -1,6 +1,7 @@
 import type { Consent, Group, Immunization, RelatedPerson } from '@medplum/fhirtypes';
 import { CS, VN_CORE } from '../../../src/station/canonical';
 import { SectionView } from '../components/section';
+import { roleWord } from '../enrolment/carers';
 import { ageYears, formatDate, today } from '../format';
 import { EPI_AGE_YEARS } from '../immunisation/children';
 import { dueDoses } from '../immunisation/due';
@@ -135,15 +136,21 @@ function Households({ groups }: { groups: Group[] }) {
   );
 }
 
+/** The people caring for the resident now (a link staff ended leaves its RelatedPerson inactive), with how they are related. */
 function Carers({ carers }: { carers: RelatedPerson[] }) {
-  if (!carers.length) return <p className="muted">Chưa có</p>;
+  const current = carers.filter((r) => r.active !== false);
+  if (!current.length) return <p className="muted">Chưa có</p>;
   return (
     <ul>
-      {carers.map((r) => (
-        <li key={r.id}>
-          {r.name?.[0]?.text} {r.telecom?.[0]?.value ? `– ${r.telecom[0].value}` : ''}
-        </li>
-      ))}
+      {current.map((r) => {
+        const relationship = r.relationship?.flatMap((c) => c.coding ?? []).map((c) => roleWord(c.code)).find(Boolean);
+        return (
+          <li key={r.id}>
+            {r.name?.[0]?.text}
+            {relationship ? ` (${relationship})` : ''} {r.telecom?.[0]?.value ? `– ${r.telecom[0].value}` : ''}
+          </li>
+        );
+      })}
     </ul>
   );
 }
