@@ -43,31 +43,22 @@ export function authorizePage(params: Record<string, string>, app: AskingApp, er
   const asks = scopeWords(app.scope)
     .map((w) => `<li>${escapeHtml(w)}</li>`)
     .join('\n      ');
-  return `<!doctype html>
-<html lang="vi">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Đăng nhập — Sổ sức khỏe điện tử</title>
-</head>
-<body>
-  <main>
-    <h1>Đăng nhập sổ sức khỏe điện tử</h1>
+  return signInDocument(
+    'Đăng nhập',
+    `<h1>Đăng nhập sổ sức khỏe điện tử</h1>
     <p>Ứng dụng <strong>${escapeHtml(app.name)}</strong> xin các quyền sau với hồ sơ sức khỏe của bạn tại trạm y tế xã:</p>
     <ul>
       ${asks}
     </ul>
     <details><summary>Chi tiết kỹ thuật</summary><code>${escapeHtml(app.scope)}</code></details>
-    ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
+    ${alert(error)}
     <form method="post" action="/oauth2/authorize">
       ${carried(params)}
       <label>Tên đăng nhập <input name="username" autocomplete="username" required></label>
       <label>Mật khẩu <input name="password" type="password" autocomplete="current-password" required></label>
       <button type="submit">Đồng ý và đăng nhập</button>
-    </form>
-  </main>
-</body>
-</html>`;
+    </form>`,
+  );
 }
 
 /** A FHIR date as Vietnamese read it: 2023-05-07 → 07/05/2023. */
@@ -82,21 +73,14 @@ export function chooseRecordPage(params: Record<string, string>, app: AskingApp,
   const choices = options
     .map((o, i) => {
       const label = o.own ? `Hồ sơ của tôi (${escapeHtml(o.name)})` : `${escapeHtml(o.name)}${o.birthDate ? `, sinh ngày ${escapeHtml(vietnameseDate(o.birthDate))}` : ''}`;
-      return `<label><input type="radio" name="patient" value="${o.own ? 'self' : escapeHtml(o.patientId)}"${i === 0 ? ' checked' : ''}> ${label}</label>`;
+      return `<label class="choice"><input type="radio" name="patient" value="${o.own ? 'self' : escapeHtml(o.patientId)}"${i === 0 ? ' checked' : ''}> ${label}</label>`;
     })
     .join('\n        ');
-  return `<!doctype html>
-<html lang="vi">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Chọn hồ sơ — Sổ sức khỏe điện tử</title>
-</head>
-<body>
-  <main>
-    <h1>Mở hồ sơ của ai?</h1>
+  return signInDocument(
+    'Chọn hồ sơ',
+    `<h1>Mở hồ sơ của ai?</h1>
     <p>Bạn là người chăm sóc đã được trạm y tế xã ghi nhận. Ứng dụng <strong>${escapeHtml(app.name)}</strong> sẽ mở hồ sơ bạn chọn; muốn xem hồ sơ khác, hãy đăng nhập lại.</p>
-    ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
+    ${alert(error)}
     <form method="post" action="/oauth2/authorize">
       ${carried(params)}
       <input type="hidden" name="sign_in_ticket" value="${escapeHtml(ticket)}">
@@ -105,8 +89,44 @@ export function chooseRecordPage(params: Record<string, string>, app: AskingApp,
         ${choices}
       </fieldset>
       <button type="submit">Mở hồ sơ đã chọn</button>
-    </form>
+    </form>`,
+  );
+}
+
+const alert = (error: string | undefined): string => (error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : '');
+
+/**
+ * The pages a resident sees on their phone while their app signs in: no script, no file to fetch
+ * (the CSP allows none), so the little styling they need is inline — readable type, full-width
+ * fields and buttons a thumb can hit, the station app's green.
+ */
+function signInDocument(title: string, main: string): string {
+  return `<!doctype html>
+<html lang="vi">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${title} — Sổ sức khỏe điện tử</title>
+  <style>${SIGN_IN_STYLE}</style>
+</head>
+<body>
+  <main>
+    ${main}
   </main>
 </body>
 </html>`;
 }
+
+const SIGN_IN_STYLE = [
+  'body{margin:0;font:17px/1.5 system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1c2b27;background:#f4f7f6}',
+  'main{max-width:30rem;margin:0 auto;padding:1.25rem}',
+  'h1{font-size:1.4rem;color:#0b6e4f}',
+  'label{display:block;margin:.9rem 0;font-weight:600}',
+  'input:not([type=radio]){display:block;box-sizing:border-box;width:100%;margin-top:.3rem;padding:.7rem;font:inherit;border:1px solid #9bb0a9;border-radius:.4rem}',
+  'fieldset{border:1px solid #c9d6d2;border-radius:.4rem;padding:.5rem 1rem}',
+  'label.choice{font-weight:400;padding:.4rem 0}',
+  'input[type=radio]{width:1.3rem;height:1.3rem;vertical-align:-.25rem;margin-right:.5rem}',
+  'button{display:block;width:100%;margin-top:1.2rem;padding:.85rem;font:inherit;font-weight:600;color:#fff;background:#0b6e4f;border:0;border-radius:.4rem}',
+  '[role=alert]{color:#a11d1d}',
+  'code{word-break:break-all;font-size:.85rem}',
+].join('');

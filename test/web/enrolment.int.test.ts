@@ -114,6 +114,7 @@ describeBrowser('web app: enrolling a resident in health apps', () => {
     await phone.goto(`${station.server.origin}/oauth2/authorize?${new URLSearchParams(authorizationRequest(station.server, clientId, { code_challenge: challenge }))}`);
     await phone.getByText('Ứng dụng Sổ sức khỏe (thử) xin các quyền sau').waitFor();
     expect(await phone.getByRole('listitem').allInnerTexts()).toContain('Xem toàn bộ hồ sơ sức khỏe của bạn');
+    await screenshot(phone, '65-app-sign-in');
     await phone.getByLabel('Tên đăng nhập').fill('thu.nguyen');
     await phone.getByLabel('Mật khẩu').fill('hoa-mai-2026');
     await phone.getByRole('button', { name: 'Đồng ý và đăng nhập' }).click();
