@@ -1,13 +1,12 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { fhir } from '../api/fhir';
 import { ApiError } from '../api/http';
 import { SelectField, TextField } from '../components/fields';
 import { ageText, formatDate } from '../format';
-import { useAsync, useDebounced } from '../hooks';
-import { nameOf, residenceOf, stationNumberOf } from '../resident/read';
-import { readQuery, searchParams } from '../resident/search';
+import { useAsync } from '../hooks';
+import { ResidentChoices } from '../resident/choices';
+import { nameOf } from '../resident/read';
 import { CARER_ROLE_OPTIONS, dependantsOf, linkDependant, roleWord, unlinkDependant, type Dependant } from './carers';
 
 /**
@@ -123,48 +122,14 @@ function LinkForm({ carer, linked, done }: { carer: Patient; linked: string[]; d
   return (
     <>
       <TextField label="Thêm người được chăm sóc: số hồ sơ, số CCCD hoặc tên" value={text} onChange={setText} />
-      <Candidates text={text} excluded={excluded} choose={setChosen} />
+      <ResidentChoices
+        text={text}
+        label="Người có thể liên kết"
+        offer={(p) => !excluded.includes(`Patient/${p.id}`)}
+        depends={[excluded.join()]}
+        choose={setChosen}
+        none={() => 'Không tìm thấy ai.'}
+      />
     </>
-  );
-}
-
-function Candidates({ text, excluded, choose }: { text: string; excluded: string[]; choose(p: Patient): void }) {
-  const typed = useDebounced(text, 300);
-  const found = useAsync(async (signal) => {
-    const params = searchParams(readQuery(typed), { village: '', gender: '', ageBand: '' });
-    if (!params) return undefined;
-    const matches = (await fhir.search<Patient>('Patient', params, signal)).matches;
-    return matches.filter((p) => p.active !== false && !excluded.includes(`Patient/${p.id}`));
-  }, [typed, excluded.join()]);
-  if (found.error) return <p className="banner error">{found.error.message}</p>;
-  if (!typed.trim() || found.data === undefined) return null;
-  if (!found.data.length) return <p className="muted">Không tìm thấy ai.</p>;
-  return (
-    <table aria-label="Người có thể liên kết">
-      <thead>
-        <tr>
-          <th>Họ và tên</th>
-          <th>Ngày sinh</th>
-          <th>Thôn</th>
-          <th>Số hồ sơ</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {found.data.map((p) => (
-          <tr key={p.id}>
-            <td>{nameOf(p)}</td>
-            <td>{formatDate(p.birthDate)}</td>
-            <td>{residenceOf(p).village ?? '—'}</td>
-            <td>{stationNumberOf(p) ?? '—'}</td>
-            <td>
-              <button type="button" onClick={() => choose(p)}>
-                Chọn
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -5,10 +5,10 @@ import { fhir, operation } from '../api/fhir';
 import { ApiError } from '../api/http';
 import { TextField } from '../components/fields';
 import { ageText, formatDate } from '../format';
-import { useAsync, useDebounced } from '../hooks';
+import { useAsync } from '../hooks';
+import { ResidentChoices } from '../resident/choices';
 import { withNameAndBirthDate } from '../resident/duplicates';
-import { cccdOf, nameOf, residenceOf, stationNumberOf } from '../resident/read';
-import { readQuery, searchParams } from '../resident/search';
+import { cccdOf, nameOf, stationNumberOf } from '../resident/read';
 
 /**
  * Merges a record made twice for one person into this one (Patient/$merge, docs/interactions/merge.md):
@@ -21,6 +21,7 @@ export function MergePage({ id }: { id: string }) {
   const [chosen, setChosen] = useState<Patient>();
   if (target.error) return <p className="banner error" role="alert">{target.error.message}</p>;
   if (!target.data) return <p className="muted">Đang tải…</p>;
+  const record = target.data;
   return (
     <section className="stack merge">
       <h1>
@@ -35,53 +36,18 @@ export function MergePage({ id }: { id: string }) {
       ) : (
         <div className="card">
           <TextField label="Tìm hồ sơ trùng: số hồ sơ, số CCCD hoặc tên" value={text} onChange={setText} autoFocus />
-          <Candidates target={target.data} text={text} choose={setChosen} />
+          <ResidentChoices
+            text={text}
+            label="Hồ sơ có thể trùng"
+            offer={(p) => p.id !== record.id}
+            before={(signal) => withNameAndBirthDate(nameOf(record), record.birthDate ?? '', signal)}
+            depends={[record]}
+            choose={setChosen}
+            none={(typed) => (typed ? 'Không tìm thấy hồ sơ nào khác.' : 'Không có hồ sơ nào khác cùng họ tên và ngày sinh.')}
+          />
         </div>
       )}
     </section>
-  );
-}
-
-function Candidates({ target, text, choose }: { target: Patient; text: string; choose(p: Patient): void }) {
-  const typed = useDebounced(text, 300);
-  const found = useAsync(async (signal) => {
-    const query = readQuery(typed);
-    const params = searchParams(query, { village: '', gender: '', ageBand: '' });
-    const matches = params ? (await fhir.search<Patient>('Patient', params, signal)).matches : await withNameAndBirthDate(nameOf(target), target.birthDate ?? '', signal);
-    return matches.filter((p) => p.id !== target.id && p.active !== false);
-  }, [typed, target]);
-  if (found.error) return <p className="banner error">{found.error.message}</p>;
-  if (!found.data) return <p className="muted">Đang tìm…</p>;
-  if (!found.data.length) return <p className="muted">{typed ? 'Không tìm thấy hồ sơ nào khác.' : 'Không có hồ sơ nào khác cùng họ tên và ngày sinh.'}</p>;
-  return (
-    <table aria-label="Hồ sơ có thể trùng">
-      <thead>
-        <tr>
-          <th>Họ và tên</th>
-          <th>Ngày sinh</th>
-          <th>Thôn</th>
-          <th>Số hồ sơ</th>
-          <th>CCCD</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {found.data.map((p) => (
-          <tr key={p.id}>
-            <td>{nameOf(p)}</td>
-            <td>{formatDate(p.birthDate)}</td>
-            <td>{residenceOf(p).village ?? '—'}</td>
-            <td>{stationNumberOf(p) ?? '—'}</td>
-            <td>{cccdOf(p) ?? '—'}</td>
-            <td>
-              <button type="button" onClick={() => choose(p)}>
-                Chọn
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
