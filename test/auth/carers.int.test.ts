@@ -135,6 +135,32 @@ test('a carer chooses whose record the app opens; a token for the child reaches 
   expect(claimsOf(own.access_token)).toMatchObject({ patient: mother.patientId, fhirUser: `Patient/${mother.patientId}` });
 });
 
+test('a reading the carer took for the child may name her as performer — her own RelatedPerson, no other, and only where R4 takes one', async () => {
+  const { mother, child, linked } = await motherAndChild('Khúc');
+  const tokens = await carerLaunch(server, app, mother, child, 'launch/patient openid fhirUser offline_access patient/*.cruds');
+  const post = (body: object, token = tokens.access_token) => fhirFetch(`${server.baseUrl}/${(body as { resourceType: string }).resourceType}`, { method: 'POST', body, token });
+  const byHer = await post({ ...weight(child), performer: [{ reference: linked.relatedPerson }] });
+  expect(byHer.status).toBe(201);
+  expect(byHer.body.performer).toEqual([{ reference: linked.relatedPerson }]);
+  // Another RelatedPerson of the child (one the father's link made, say) is not her.
+  const father = await residentWithAccount(server, 'Khúc');
+  const fathers = await (await link(father.patientId, child, 'FTH')).json();
+  const asFather = await post({ ...weight(child), performer: [{ reference: fathers.relatedPerson }] });
+  expect(asFather.status).toBe(403);
+  expect(JSON.stringify(asFather.body)).toContain(`Observation.performer must be Patient/${child}, ${linked.relatedPerson} (or absent)`);
+  // A field only a practitioner or organization fills stays closed to her.
+  const document = { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${child}` }, content: [{ attachment: { contentType: 'text/plain', data: 'Z2nhuqV5' } }] };
+  expect((await post({ ...document, author: [{ reference: linked.relatedPerson }] })).status).toBe(201);
+  expect((await post({ ...document, authenticator: { reference: linked.relatedPerson } })).status).toBe(403);
+  // The mother's own token (her own record) is no carer: her RelatedPerson in the child's record is not hers to name there.
+  const own = await carerLaunch(server, app, mother, 'self', 'launch/patient openid fhirUser offline_access patient/*.cruds');
+  expect((await post({ ...weight(mother.patientId), performer: [{ reference: linked.relatedPerson }] }, own.access_token)).status).toBe(403);
+  // What she wrote in her own name she may correct and withdraw; the father's app may not.
+  const fatherTokens = await carerLaunch(server, app, father, child, 'launch/patient openid fhirUser offline_access patient/*.cruds');
+  expect((await fhirFetch(`${server.baseUrl}/Observation/${byHer.body.id}`, { method: 'DELETE', token: fatherTokens.access_token })).status).toBe(403);
+  expect((await fhirFetch(`${server.baseUrl}/Observation/${byHer.body.id}`, { method: 'DELETE', token: tokens.access_token })).status).toBe(200);
+});
+
 test('the choice is checked on the server: someone else’s record, a ticket for another request or a forged ticket is refused', async () => {
   const { mother } = await motherAndChild('Mạc');
   const stranger = await newChild('Lạ');

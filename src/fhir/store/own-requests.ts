@@ -35,11 +35,11 @@ import { parseReference } from '../references';
  *
  * A patient-context token names one Patient, the resident's own or, for a carer, a dependant's
  * (docs/security.md "Carers": the carer then acts as their RelatedPerson, which the audit trail
- * records). Either way a "who" field may name only that Patient: a reading a carer took is uploaded
- * in the dependant's name, or without a performer. Accepting any RelatedPerson of the resident
- * would not do: the app writes RelatedPersons in the resident's compartment itself, so it could
- * name anyone as one; the carer's own could be accepted, and is not yet. Writes of the server's
- * operations, made after their own checks (RepositoryContext.byOperation), are left alone.
+ * records). Either way a "who" field may name that Patient, or nobody; a carer's token may also
+ * name the carer's own RelatedPerson where CARER_MAY_FILL says so. Accepting any RelatedPerson of
+ * the resident would not do: the app writes RelatedPersons in the resident's compartment itself, so
+ * it could name anyone as one. Writes of the server's operations, made after their own checks
+ * (RepositoryContext.byOperation), are left alone.
  */
 export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   // Every type: an Annotation's author (a note "by" the doctor).
@@ -107,6 +107,27 @@ export const WHO_ASKS: Readonly<Record<string, readonly string[]>> = {
   EnrollmentRequest: ['provider'],
   ExplanationOfBenefit: ['enterer', 'insurer', 'provider', 'payee.party', 'careTeam.provider', 'addItem.provider'],
   Invoice: ['participant.actor', 'issuer'],
+};
+
+/**
+ * The "who" fields a carer's own RelatedPerson may fill. A carer's token acts as the RelatedPerson
+ * the server made for the link (docs/security.md "Carers": the token's `fhirUser`, never one the app
+ * names), so a reading the mother took of her baby, a note she wrote, an allergy she reports can say
+ * so. Only fields of the types a resident's app writes (own-types.ts RESIDENT_WRITES) whose R4
+ * definition takes a RelatedPerson: not `DocumentReference.authenticator` or `custodian`, which a
+ * practitioner or organization fills. Any other RelatedPerson is refused as before: the app writes
+ * RelatedPersons in the record itself and could name anyone as one. test/auth/carer-may-fill.test.ts
+ * holds the table to R4 and to WHO_ASKS.
+ */
+export const CARER_MAY_FILL: Readonly<Record<string, readonly string[]>> = {
+  '*': ['note.authorReference'],
+  Observation: ['performer'],
+  QuestionnaireResponse: ['author', 'source'],
+  Communication: ['sender'],
+  DocumentReference: ['author'],
+  Media: ['operator'],
+  AllergyIntolerance: ['recorder', 'asserter', 'reaction.note.authorReference'],
+  MedicationStatement: ['informationSource'],
 };
 
 /** Fields that may keep the value the stored version has (the station assigned it). */
@@ -252,9 +273,9 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** 403 unless every "who" field of `resource` names `own` (see above); `previous` is the stored version an update replaces. */
-export function requireOwnRequests(resource: Resource, previous: Resource | undefined, own: string, baseUrl: string): void {
-  const field = foreignField(resource, own, baseUrl, previous);
-  if (field) throw inSomeoneElsesName(field, own);
+export function requireOwnRequests(resource: Resource, previous: Resource | undefined, own: string, baseUrl: string, carer?: string): void {
+  const field = foreignField(resource, own, baseUrl, carer, previous);
+  if (field) throw inSomeoneElsesName(field, own, carerMayFill(field, carer));
   if (resource.resourceType === 'Appointment') {
     const before = previous?.resourceType === 'Appointment' ? previous.participant : [];
     for (const p of resource.participant ?? []) {
@@ -270,8 +291,8 @@ export function requireOwnRequests(resource: Resource, previous: Resource | unde
  * diagnosis or request that its rewriting is refused for (above) — deleting one would erase it
  * from the record as surely as rewriting it.
  */
-export function requireOwnDeletion(resource: Resource, own: string, baseUrl: string): void {
-  const field = foreignField(resource, own, baseUrl);
+export function requireOwnDeletion(resource: Resource, own: string, baseUrl: string, carer?: string): void {
+  const field = foreignField(resource, own, baseUrl, carer);
   if (!field) return;
   const text = bilingual(
     `Ứng dụng chỉ được xóa hồ sơ do chính người dùng ghi: ${field} ghi tên nhân viên y tế hoặc người khác`,
@@ -281,14 +302,16 @@ export function requireOwnDeletion(resource: Resource, own: string, baseUrl: str
 }
 
 /**
- * The first "who" field of `resource` (as `Type.path`) naming anyone but `own`; one that `previous`
- * holds unchanged is let stay where MAY_STAY says so.
+ * The first "who" field of `resource` (as `Type.path`) naming anyone but `own` — or, where
+ * CARER_MAY_FILL says so, the acting carer's RelatedPerson (`carer`, `RelatedPerson/{id}`); one
+ * that `previous` holds unchanged is let stay where MAY_STAY says so.
  */
-function foreignField(resource: Resource, own: string, baseUrl: string, previous?: Resource): string | undefined {
+function foreignField(resource: Resource, own: string, baseUrl: string, carer?: string, previous?: Resource): string | undefined {
   const type = resource.resourceType;
   for (const field of [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])]) {
     const values = valuesAt(resource, field);
-    if (values.every((v) => isOwn(v as Reference, own, baseUrl))) continue;
+    const carerHere = carerMayFill(`${type}.${field}`, carer);
+    if (values.every((v) => isOwn(v as Reference, own, baseUrl) || (carerHere !== undefined && refersTo(v as Reference, carerHere, baseUrl)))) continue;
     if (MAY_STAY[type]?.includes(field) && previous && sameJson(values, valuesAt(previous, field))) continue;
     return `${type}.${field}`;
   }
@@ -309,21 +332,35 @@ export function valuesAt(resource: unknown, path: string): unknown[] {
 
 /** Whether `ref` is a reference to the resident's own Patient (a name or identifier alone is not). */
 export function isOwn(ref: Reference, own: string, baseUrl: string): boolean {
+  return refersTo(ref, `Patient/${own}`, baseUrl);
+}
+
+/** Whether `ref` is a reference (local or to this server) to `target`, `Type/id`. */
+function refersTo(ref: Reference, target: string, baseUrl: string): boolean {
   if (typeof ref?.reference !== 'string') return false;
   const local = parseReference(ref.reference, baseUrl);
-  return local?.type === 'Patient' && local.id === own;
+  return local !== undefined && `${local.type}/${local.id}` === target;
+}
+
+/** The acting carer's RelatedPerson when `typeField` (`Type.path`) is one they may fill; else undefined. */
+function carerMayFill(typeField: string, carer: string | undefined): string | undefined {
+  if (carer === undefined) return undefined;
+  const [type, ...rest] = typeField.split('.');
+  const field = rest.join('.');
+  return (CARER_MAY_FILL['*'] ?? []).includes(field) || (CARER_MAY_FILL[type] ?? []).includes(field) ? carer : undefined;
 }
 
 const sameJson = (a: unknown, b: unknown): boolean => compare({ v: a ?? null }, { v: b ?? null }).length === 0;
 
-function inSomeoneElsesName(path: string, own: string): OperationOutcomeError {
+function inSomeoneElsesName(path: string, own: string, carer?: string): OperationOutcomeError {
+  const allowed = carer ? `Patient/${own}, ${carer}` : `Patient/${own}`;
   return new OperationOutcomeError(
     outcome(
       'error',
       'forbidden',
       bilingual(
-        `Ứng dụng chỉ được gửi yêu cầu và ghi hồ sơ nhân danh chính người dùng: ${path} phải là Patient/${own} (hoặc để trống), không phải nhân viên y tế hay người khác`,
-        `A patient-context client acts only in its own name: ${path} must be Patient/${own} (or absent), not a practitioner or anyone else`,
+        `Ứng dụng chỉ được gửi yêu cầu và ghi hồ sơ nhân danh chính người dùng: ${path} phải là ${allowed} (hoặc để trống), không phải nhân viên y tế hay người khác`,
+        `A patient-context client acts only in its own name: ${path} must be ${allowed} (or absent), not a practitioner or anyone else`,
       ),
       [path],
     ),

@@ -324,6 +324,15 @@ export class Repository {
     return head && this.meetsConstraints(head.content, action) ? head : undefined;
   }
 
+  /**
+   * The RelatedPerson a carer's token acts as (its `fhirUser`, set by the server for the carer's
+   * link: docs/security.md "Carers"); undefined for anyone else.
+   */
+  private actingCarer(): string | undefined {
+    const reference = this.ctx.access.actor.reference;
+    return this.ctx.access.patientCompartment !== undefined && reference?.startsWith('RelatedPerson/') ? reference : undefined;
+  }
+
   /** Whether `resource` matches the constraints the actor's grant of `action` carries (search/match.ts). */
   private meetsConstraints(resource: Resource, action: Action): boolean {
     return meetsConstraints(resource, this.ctx.access.constraints(resource.resourceType, action), this.extractCtx);
@@ -672,7 +681,7 @@ export class Repository {
     const own = this.ctx.access.patientCompartment;
     if (own !== undefined && !this.ctx.byOperation) {
       requireAboutOwn(head.content, own, this.ctx.baseUrl);
-      requireOwnDeletion(head.content, own, this.ctx.baseUrl);
+      requireOwnDeletion(head.content, own, this.ctx.baseUrl, this.actingCarer());
     }
     const write: VersionWrite = {
       stationId: this.ctx.stationId,
@@ -821,7 +830,7 @@ export class Repository {
       const previous = head && !head.deleted ? head.content : undefined;
       if (previous) requireAboutOwn(previous, own, this.ctx.baseUrl);
       requireAboutOwn(resource, own, this.ctx.baseUrl);
-      requireOwnRequests(resource, previous, own, this.ctx.baseUrl);
+      requireOwnRequests(resource, previous, own, this.ctx.baseUrl, this.actingCarer());
       requireOwnFindingsUnconfirmed(resource, previous);
     }
     // The grant's constraints bind what is written as they bind what is read; the stored content
