@@ -34,7 +34,9 @@ export async function remoteCareConsent(repo: Repository, patientId: string, agr
   // The booking records the agreement it was given: the operation's bookkeeping, as its Slot and
   // reminder writes are, so a resident's app needs no Consent scope of its own (its token has none:
   // src/auth/oauth-model.ts RESIDENT_SCOPE_CEILING). The caller stays the actor in the audit trail.
-  const { resource } = await actingWithin(repo, { Consent: ['c'] }).create(remoteCareConsentResource(patient));
+  // Who agreed: the resident, or the carer booking for a child (their RelatedPerson in its record).
+  const agreedBy = repo.actingCarer() ?? patient;
+  const { resource } = await actingWithin(repo, { Consent: ['c'] }).create(remoteCareConsentResource(patient, agreedBy));
   return `Consent/${resource.id}`;
 }
 
@@ -49,7 +51,7 @@ async function telemedicineEnrolment(repo: Repository, patient: string): Promise
   ]);
 }
 
-function remoteCareConsentResource(patient: string): Consent {
+function remoteCareConsentResource(patient: string, agreedBy: string): Consent {
   const now = new Date().toISOString();
   return {
     resourceType: 'Consent',
@@ -57,7 +59,7 @@ function remoteCareConsentResource(patient: string): Consent {
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'treatment', display: 'Treatment' }] },
     category: [{ coding: [REMOTE_CARE.category] }, { coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
     patient: { reference: patient },
-    performer: [{ reference: patient }],
+    performer: [{ reference: agreedBy }],
     dateTime: now,
     policy: [{ uri: REMOTE_CARE.policy }],
     provision: { type: 'permit', period: { start: now } },

@@ -1,5 +1,6 @@
 import { REMOTE_CARE, TM_EXT } from '../../src/telemedicine/canonical';
 import { fhirFetch, startTestServer, type TestServer } from '../helpers/server';
+import { carerLaunch, registerPublicApp, residentWithAccount } from '../auth/smart-helpers';
 import { freeSlots, issueCode, operation, residents, setUpClinic, stationDate, STATION_PHONE, vietnamese, type Clinic, type Resident } from './helpers';
 
 /**
@@ -61,6 +62,29 @@ describe('booking a remote consultation', () => {
   });
 
   describe('$book', () => {
+    test('a carer books for her child: the appointment is the child’s, and the remote-care consent names her as the one who agreed', async () => {
+      const mother = await residentWithAccount(server, 'Phan');
+      const child = (await fhirFetch(`${server.baseUrl}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Phan', given: ['Bé'] }], gender: 'female', birthDate: stationDate(-200) } })).body.id;
+      const linked = await fetch(`${server.origin}/auth/residents/${mother.patientId}/dependants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${clinic.registrarToken}` },
+        body: JSON.stringify({ dependant: `Patient/${child}`, relationship: 'MTH' }),
+      });
+      expect(linked.status).toBe(201);
+      const { relatedPerson } = await linked.json();
+      const app = await registerPublicApp(server, 'launch/patient openid fhirUser offline_access patient/*.cruds');
+      const tokens = await carerLaunch(server, app, mother, child, 'launch/patient openid fhirUser offline_access patient/*.cruds');
+      const slot = await slotOf(0);
+      const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, channel: 'phone', reason: 'Bé sốt 2 ngày', consent: true }, tokens.access_token);
+      expect(res.status).toBe(201);
+      expect(res.body.participant[0]).toEqual({ actor: { reference: `Patient/${child}` }, required: 'required', status: 'accepted' });
+      const consent = await read(res.body.supportingInformation[0].reference);
+      expect(consent).toMatchObject({ status: 'active', patient: { reference: `Patient/${child}` }, performer: [{ reference: relatedPerson }] });
+      // She books only for the child her token is for, not for herself through it.
+      const forHer = await operation(server, 'Appointment/$book', { slot: `Slot/${(await slotOf(0)).id}`, patient: `Patient/${mother.patientId}`, consent: true }, tokens.access_token);
+      expect(forHer.status).toBe(403);
+    });
+
     test('a resident books a slot for themself: proposed, the slot held, consent recorded, how to join included', async () => {
       const slot = await slotOf(0);
       const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, channel: 'video', reason: 'Ho, sổ mũi 3 ngày', consent: true }, people[0].token);

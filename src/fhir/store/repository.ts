@@ -328,7 +328,7 @@ export class Repository {
    * The RelatedPerson a carer's token acts as (its `fhirUser`, set by the server for the carer's
    * link: docs/security.md "Carers"); undefined for anyone else.
    */
-  private actingCarer(): string | undefined {
+  actingCarer(): string | undefined {
     const reference = this.ctx.access.actor.reference;
     return this.ctx.access.patientCompartment !== undefined && reference?.startsWith('RelatedPerson/') ? reference : undefined;
   }
