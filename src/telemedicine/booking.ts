@@ -40,7 +40,7 @@ export const book: Interaction = async (req, _params, ctx) => {
     const { slot, schedule } = await takeBookableSlot(scheduling, slotId);
     refuseDeceased((await repo.read('Patient', patientId)) as Patient, repo.ctx.timeZone);
     const consent = await remoteCareConsent(repo, patientId, agreed);
-    const draft = newAppointment(slot, schedule, patientId, consent, reason);
+    const draft = newAppointment(slot, schedule, patientId, consent, reason, repo.actingCarer());
     draft.extension = appointmentJoinDetails(schedule, channel);
     return (await repo.create(draft)).resource as Appointment;
   });
@@ -81,9 +81,15 @@ function refuseDeceased(patient: Patient, timeZone: string): void {
   throw refused('patient-deceased', `Người dân này đã mất${vi}: không thể đặt lịch khám từ xa`, `The resident died${en}: a remote consultation cannot be booked`);
 }
 
-function newAppointment(slot: Slot, schedule: Schedule, patientId: string, consent: string, reason: string | undefined): Appointment {
+/**
+ * The appointment $book proposes: the resident (accepted: they asked), the schedule's practitioner
+ * (to answer), and — when a carer books for a child from their app — the carer, who brings the
+ * child to the call and is reminded of it (reminders.ts).
+ */
+function newAppointment(slot: Slot, schedule: Schedule, patientId: string, consent: string, reason: string | undefined, carer: string | undefined): Appointment {
   const practitioner = schedule.actor.find((a) => a.reference?.startsWith('Practitioner/'));
   const participant: AppointmentParticipant[] = [{ actor: { reference: `Patient/${patientId}` }, required: 'required', status: 'accepted' }];
+  if (carer) participant.push({ actor: { reference: carer }, required: 'optional', status: 'accepted' });
   if (practitioner) participant.push({ actor: practitioner, required: 'required', status: 'needs-action' });
   return {
     resourceType: 'Appointment',

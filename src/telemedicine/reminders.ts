@@ -18,9 +18,10 @@ const reminders = (repo: Repository): Repository =>
   actingWithin(repo, { CommunicationRequest: ['c', 'r', 's', 'u'] }, (type) => (type === 'CommunicationRequest' ? [REMINDER] : []));
 
 /**
- * A booked consultation gets a reminder: a CommunicationRequest to the resident about the
- * appointment, due an hour before it (the platform, told through its subscription, sends it).
- * Cancelling or moving the appointment revokes it.
+ * A booked consultation gets a reminder: a CommunicationRequest to the resident — and to a carer
+ * taking part (a child has no phone; the carer's RelatedPerson has theirs) — about the appointment,
+ * due an hour before it (the platform, told through its subscription, sends it). Cancelling or
+ * moving the appointment revokes it.
  */
 export async function scheduleReminder(repo: Repository, appointment: Appointment, zone: string): Promise<void> {
   const patient = appointment.participant.find((p) => p.actor?.reference?.startsWith('Patient/'))?.actor?.reference;
@@ -33,7 +34,7 @@ export async function scheduleReminder(repo: Repository, appointment: Appointmen
     category: [{ coding: [{ system: CATEGORY, code: 'reminder', display: 'Reminder' }] }],
     subject: { reference: patient },
     about: [{ reference: `Appointment/${appointment.id}` }],
-    recipient: [{ reference: patient }],
+    recipient: [{ reference: patient }, ...appointment.participant.filter((p) => p.actor?.reference?.startsWith('RelatedPerson/')).map((p) => ({ reference: p.actor!.reference }))],
     payload: [{ contentString: `Nhắc lịch khám từ xa lúc ${when}. Vui lòng vào ứng dụng trước giờ hẹn ít phút.` }],
     occurrenceDateTime: new Date(start.getTime() - REMINDER_MINUTES * 60_000).toISOString(),
     authoredOn: new Date().toISOString(),

@@ -77,9 +77,16 @@ describe('booking a remote consultation', () => {
       const slot = await slotOf(0);
       const res = await operation(server, 'Appointment/$book', { slot: `Slot/${slot.id}`, channel: 'phone', reason: 'Bé sốt 2 ngày', consent: true }, tokens.access_token);
       expect(res.status).toBe(201);
-      expect(res.body.participant[0]).toEqual({ actor: { reference: `Patient/${child}` }, required: 'required', status: 'accepted' });
+      expect(res.body.participant.slice(0, 2)).toEqual([
+        { actor: { reference: `Patient/${child}` }, required: 'required', status: 'accepted' },
+        { actor: { reference: relatedPerson }, required: 'optional', status: 'accepted' },
+      ]);
       const consent = await read(res.body.supportingInformation[0].reference);
       expect(consent).toMatchObject({ status: 'active', patient: { reference: `Patient/${child}` }, performer: [{ reference: relatedPerson }] });
+      // Once the station accepts, the reminder goes to the child and to her (the platform texts her phone).
+      expect((await operation(server, `Appointment/${res.body.id}/$accept`, {}, clinic.doctorToken)).status).toBe(200);
+      const reminders = (await fhirFetch(`${server.baseUrl}/CommunicationRequest?about=Appointment/${res.body.id}`)).body.entry.map((e: any) => e.resource);
+      expect(reminders.map((r: any) => r.recipient)).toEqual([[{ reference: `Patient/${child}` }, { reference: relatedPerson }]]);
       // She books only for the child her token is for, not for herself through it.
       const forHer = await operation(server, 'Appointment/$book', { slot: `Slot/${(await slotOf(0)).id}`, patient: `Patient/${mother.patientId}`, consent: true }, tokens.access_token);
       expect(forHer.status).toBe(403);
