@@ -18,6 +18,11 @@ export const CARER_ROLES: Readonly<Record<string, { display: string; vi: string 
   GUARD: { display: 'guardian', vi: 'người giám hộ' },
 };
 
+/** The CARER_ROLES code of a RelatedPerson's relationship; undefined for a contact who is no carer of ours. */
+export function carerRole(related: RelatedPerson): string | undefined {
+  return related.relationship?.flatMap((r) => r.coding ?? []).find((c) => Object.hasOwn(CARER_ROLES, c.code ?? ''))?.code;
+}
+
 /** The RelatedPerson that stands for the carer in the dependant's record: their name, sex and phone, as registered. */
 export function carerInRecord(carer: Patient, dependantId: string, role: string): RelatedPerson {
   const sex: Sex | undefined = carer.gender === 'male' || carer.gender === 'female' ? carer.gender : undefined;

@@ -52,9 +52,14 @@ export const RESIDENT_SCOPE_CEILING = [
   ...Object.entries(RESIDENT_WRITES).map(([type, w]) => `patient/${type}.${(['c', 'u', 'd'] as const).filter((a) => w.actions.includes(a)).join('')}`),
 ].join(' ');
 
-/** What a resident's app is given of `requested` (its whole registered scope when it asks none). */
+/** What a client is given of `requested` (its whole registered scope when it asks none). */
+function registeredScope(requested: string, clientScope: string): string {
+  return narrowScopes(requested || clientScope, clientScope);
+}
+
+/** What a resident's app is given of `requested`: its registration, within the resident's ceiling. */
 export function residentScope(requested: string, clientScope: string): string {
-  return narrowScopes(narrowScopes(requested || clientScope, clientScope), RESIDENT_SCOPE_CEILING);
+  return narrowScopes(registeredScope(requested, clientScope), RESIDENT_SCOPE_CEILING);
 }
 
 export interface OAuthModelDeps {
@@ -173,7 +178,8 @@ export function createOAuthModel({ store, tokens, assertedClients, refreshFamily
     /** Narrows the requested scope to what the client is registered for (and residents to their own record). */
     async validateScope(user: OAuthUser, client: LibClient, scope?: string[]): Promise<string[] | false> {
       const requested = (scope ?? []).join(' ');
-      let granted = (user.account?.kind === 'resident' ? residentScope(requested, client.record.scope) : narrowScopes(requested || client.record.scope, client.record.scope)).split(' ').filter(Boolean);
+      const narrow = user.account?.kind === 'resident' ? residentScope : registeredScope;
+      let granted = narrow(requested, client.record.scope).split(' ').filter(Boolean);
       if (!user.account) granted = granted.filter((s) => s.startsWith('system/'));
       return granted.length ? granted : false;
     },

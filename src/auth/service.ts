@@ -10,7 +10,7 @@ import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
 import { readPatient } from '../station/read-patient';
 import { authorizationDigest } from './authorization-request';
-import { CARER_ROLES, carerInRecord, nameText, type RecordChoice } from './carers';
+import { CARER_ROLES, carerInRecord, carerRole, nameText, type RecordChoice } from './carers';
 import { ClientAssertionVerifier } from './client-assertion';
 import { createOAuthModel } from './oauth-model';
 import { checkPassword, hashPassword, passwordProblem, type LoginResult } from './passwords';
@@ -367,8 +367,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
           readPatient(repo, l.patientId),
           repo.read('RelatedPerson', l.relatedPersonId) as Promise<RelatedPerson>,
         ]);
-        const relationship = related.relationship?.flatMap((r) => r.coding ?? []).find((c) => Object.hasOwn(CARER_ROLES, c.code ?? ''))?.code;
-        return { dependant: `Patient/${l.patientId}`, relatedPerson: `RelatedPerson/${l.relatedPersonId}`, relationship, name: nameText(patient?.name?.[0]), birthDate: patient?.birthDate };
+        return { dependant: `Patient/${l.patientId}`, relatedPerson: `RelatedPerson/${l.relatedPersonId}`, relationship: carerRole(related), name: nameText(patient?.name?.[0]), birthDate: patient?.birthDate };
       }),
     );
   }

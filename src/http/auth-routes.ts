@@ -237,15 +237,24 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   // ------------------------------------------------------------------ OAuth2 / SMART
 
+  /**
+   * The app asking, for a sound authorization request; otherwise the refusal is audited and sent
+   * (to the app when its redirect URI is its own, else to the resident) and undefined returned.
+   */
+  const askingAppOrRefuse = async (req: Request, res: Response, params: Record<string, string>): Promise<AskingApp | undefined> => {
+    const checked = await checkAuthorizeRequest(params, auth);
+    if ('app' in checked) return checked.app;
+    const { problem } = checked;
+    await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${problem.error}: ${problem.description}`);
+    sendAuthorizeError(res, params, problem);
+    return undefined;
+  };
+
   router.get('/oauth2/authorize', async (req, res, next) => {
     const params = req.query as Record<string, string>;
     try {
-      const checked = await checkAuthorizeRequest(params, auth);
-      if ('problem' in checked) {
-        await auditLogin(req, undefined, String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${checked.problem.error}: ${checked.problem.description}`);
-        return sendAuthorizeError(res, params, checked.problem);
-      }
-      sendSignInPage(res, 200, authorizePage(params, checked.app), params);
+      const app = await askingAppOrRefuse(req, res, params);
+      if (app) sendSignInPage(res, 200, authorizePage(params, app), params);
     } catch (err) {
       next(err);
     }
@@ -254,12 +263,8 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
   router.post('/oauth2/authorize', limited, form, async (req, res, next) => {
     const params = req.body as Record<string, string>;
     try {
-      const checked = await checkAuthorizeRequest(params, auth);
-      if ('problem' in checked) {
-        await auditLogin(req, undefined, params.username ?? String(params.client_id ?? 'unknown client'), '4', `authorize refused: ${checked.problem.error}: ${checked.problem.description}`);
-        return sendAuthorizeError(res, params, checked.problem);
-      }
-      const { app } = checked;
+      const app = await askingAppOrRefuse(req, res, params);
+      if (!app) return;
       res.setHeader('Cache-Control', 'no-store');
       const signIn = await signInStep(req, params);
       if (!signIn.ok) return sendSignInPage(res, 401, authorizePage(params, app, signIn.error), params);

@@ -274,8 +274,8 @@ export const NOT_WHO: Readonly<Record<string, readonly string[]>> = {
 
 /** 403 unless every "who" field of `resource` names `own` (see above); `previous` is the stored version an update replaces. */
 export function requireOwnRequests(resource: Resource, previous: Resource | undefined, own: string, baseUrl: string, carer?: string): void {
-  const field = foreignField(resource, own, baseUrl, carer, previous);
-  if (field) throw inSomeoneElsesName(field, own, carerMayFill(field, carer));
+  const foreign = foreignField(resource, own, baseUrl, carer, previous);
+  if (foreign) throw inSomeoneElsesName(foreign.path, own, foreign.carer);
   if (resource.resourceType === 'Appointment') {
     const before = previous?.resourceType === 'Appointment' ? previous.participant : [];
     for (const p of resource.participant ?? []) {
@@ -292,7 +292,7 @@ export function requireOwnRequests(resource: Resource, previous: Resource | unde
  * from the record as surely as rewriting it.
  */
 export function requireOwnDeletion(resource: Resource, own: string, baseUrl: string, carer?: string): void {
-  const field = foreignField(resource, own, baseUrl, carer);
+  const field = foreignField(resource, own, baseUrl, carer)?.path;
   if (!field) return;
   const text = bilingual(
     `Ứng dụng chỉ được xóa hồ sơ do chính người dùng ghi: ${field} ghi tên nhân viên y tế hoặc người khác`,
@@ -302,18 +302,18 @@ export function requireOwnDeletion(resource: Resource, own: string, baseUrl: str
 }
 
 /**
- * The first "who" field of `resource` (as `Type.path`) naming anyone but `own` — or, where
- * CARER_MAY_FILL says so, the acting carer's RelatedPerson (`carer`, `RelatedPerson/{id}`); one
- * that `previous` holds unchanged is let stay where MAY_STAY says so.
+ * The first "who" field of `resource` naming anyone but `own` — or, where CARER_MAY_FILL says so,
+ * the acting carer's RelatedPerson (`carer`, `RelatedPerson/{id}`): its `Type.path`, and the carer
+ * when they may fill it. One that `previous` holds unchanged is let stay where MAY_STAY says so.
  */
-function foreignField(resource: Resource, own: string, baseUrl: string, carer?: string, previous?: Resource): string | undefined {
+function foreignField(resource: Resource, own: string, baseUrl: string, carer?: string, previous?: Resource): { path: string; carer?: string } | undefined {
   const type = resource.resourceType;
   for (const field of [...(WHO_ASKS['*'] ?? []), ...(WHO_ASKS[type] ?? [])]) {
     const values = valuesAt(resource, field);
-    const carerHere = carerMayFill(`${type}.${field}`, carer);
+    const carerHere = carer !== undefined && carerMayFill(type, field) ? carer : undefined;
     if (values.every((v) => isOwn(v as Reference, own, baseUrl) || (carerHere !== undefined && refersTo(v as Reference, carerHere, baseUrl)))) continue;
     if (MAY_STAY[type]?.includes(field) && previous && sameJson(values, valuesAt(previous, field))) continue;
-    return `${type}.${field}`;
+    return { path: `${type}.${field}`, carer: carerHere };
   }
   return undefined;
 }
@@ -342,12 +342,9 @@ function refersTo(ref: Reference, target: string, baseUrl: string): boolean {
   return local !== undefined && `${local.type}/${local.id}` === target;
 }
 
-/** The acting carer's RelatedPerson when `typeField` (`Type.path`) is one they may fill; else undefined. */
-function carerMayFill(typeField: string, carer: string | undefined): string | undefined {
-  if (carer === undefined) return undefined;
-  const [type, ...rest] = typeField.split('.');
-  const field = rest.join('.');
-  return (CARER_MAY_FILL['*'] ?? []).includes(field) || (CARER_MAY_FILL[type] ?? []).includes(field) ? carer : undefined;
+/** Whether a carer's own RelatedPerson may fill `field` of `type` (CARER_MAY_FILL). */
+function carerMayFill(type: string, field: string): boolean {
+  return (CARER_MAY_FILL['*'] ?? []).includes(field) || (CARER_MAY_FILL[type] ?? []).includes(field);
 }
 
 const sameJson = (a: unknown, b: unknown): boolean => compare({ v: a ?? null }, { v: b ?? null }).length === 0;

@@ -1,4 +1,5 @@
 import { CARER_ROLES } from '../../../src/auth/carers';
+import { idFrom } from '../api/fhir';
 import { request } from '../api/http';
 
 /** A dependant as the server lists them for staff (GET /auth/residents/{carer}/dependants). */
@@ -29,5 +30,5 @@ export async function linkDependant(carerId: string, dependantId: string, relati
 
 /** Ends the link: the carer's app loses the dependant's record at once. */
 export async function unlinkDependant(carerId: string, dependant: string): Promise<void> {
-  await request(`${dependantsUrl(carerId)}/${encodeURIComponent(dependant.replace(/^Patient\//, ''))}`, { method: 'DELETE' });
+  await request(`${dependantsUrl(carerId)}/${encodeURIComponent(idFrom(dependant, 'Patient') ?? '')}`, { method: 'DELETE' });
 }

@@ -1,6 +1,7 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { useState } from 'react';
 import { Link } from 'wouter';
+import { idFrom } from '../api/fhir';
 import { ApiError } from '../api/http';
 import { SelectField, TextField } from '../components/fields';
 import { ageText, formatDate } from '../format';
@@ -51,7 +52,7 @@ export function DependantsCard({ carer }: { carer: Patient }) {
             {list.data.map((d) => (
               <tr key={d.dependant}>
                 <td>
-                  <Link href={`/nguoi-dan/${d.dependant.replace(/^Patient\//, '')}`}>{d.name ?? '—'}</Link>
+                  <Link href={`/nguoi-dan/${idFrom(d.dependant, 'Patient')}`}>{d.name ?? '—'}</Link>
                 </td>
                 <td>{formatDate(d.birthDate)}</td>
                 <td>{roleWord(d.relationship) ?? '—'}</td>

@@ -1,4 +1,5 @@
 import type { Consent, Group, Immunization, RelatedPerson } from '@medplum/fhirtypes';
+import { carerRole } from '../../../src/auth/carers';
 import { CS, VN_CORE } from '../../../src/station/canonical';
 import { SectionView } from '../components/section';
 import { roleWord } from '../enrolment/carers';
@@ -143,7 +144,7 @@ function Carers({ carers }: { carers: RelatedPerson[] }) {
   return (
     <ul>
       {current.map((r) => {
-        const relationship = r.relationship?.flatMap((c) => c.coding ?? []).map((c) => roleWord(c.code)).find(Boolean);
+        const relationship = roleWord(carerRole(r));
         return (
           <li key={r.id}>
             {r.name?.[0]?.text}
