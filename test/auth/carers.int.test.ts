@@ -66,9 +66,16 @@ test('staff link a carer to a dependant: a RelatedPerson in the child’s record
   const relatedPersons = (await fhirFetch(`${server.baseUrl}/RelatedPerson?patient=Patient/${child}`)).body;
   expect(relatedPersons.entry).toHaveLength(1);
 
-  // Staff see her dependants (the enrolment page): name, birth date, relationship.
+  // Staff see her dependants (the enrolment page): name, birth date, relationship — a read of the child's record, audited.
+  const since = new Date().toISOString();
   const listed = await staff('GET', `/auth/residents/${mother.patientId}/dependants`);
   expect(listed.status).toBe(200);
+  expect(listed.headers.get('cache-control')).toBe('no-store');
+  const reads = await fhirFetch(`${server.baseUrl}/AuditEvent?patient=Patient/${child}&subtype=read&date=ge${since}`, { token: await server.staffToken(['auditor']) });
+  const readWhat = reads.body.entry.flatMap((e: any) => e.resource.entity.map((x: any) => x.what.reference.split('/_history')[0]));
+  expect(readWhat).toEqual(expect.arrayContaining([`Patient/${child}`, linked.relatedPerson]));
+  // As the registrar's reads, not the server's.
+  expect(new Set(reads.body.entry.map((e: any) => e.resource.agent[0].role[0].coding[0].code))).toEqual(new Set(['registrar']));
   expect(await listed.json()).toEqual({
     dependants: [{ dependant: `Patient/${child}`, relatedPerson: linked.relatedPerson, relationship: 'MTH', name: 'Lê Minh Hà', birthDate: '2024-03-09' }],
   });
