@@ -1,4 +1,4 @@
-import { CARER_ROLES } from '../../../src/auth/carers';
+import { CARER_ROLES } from '../../../src/station/model/carers';
 import { idFrom } from '../api/fhir';
 import { request } from '../api/http';
 

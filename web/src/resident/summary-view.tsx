@@ -1,5 +1,5 @@
 import type { Consent, Group, Immunization, RelatedPerson } from '@medplum/fhirtypes';
-import { carerRole } from '../../../src/auth/carers';
+import { carerRole } from '../../../src/station/model/carers';
 import { CS, VN_CORE } from '../../../src/station/canonical';
 import { SectionView } from '../components/section';
 import { roleWord } from '../enrolment/carers';
