@@ -10,6 +10,7 @@ import { residentResource } from '../../src/station/model/person';
 import { bhytCoverage } from '../../src/station/model/records';
 import { A1_COLUMNS } from '../../src/station/registers/a1-render';
 import { terminology } from './examples';
+import { parseCsv } from '../helpers/csv';
 import { serveRouter, startStationEngine, type StationEngine } from './helpers';
 
 const [CHI_PHUC, GIANG_SON_9, CAM_CUONG, VINH_AN] = HA_SON.villages;
@@ -23,25 +24,6 @@ const EXPECTED: string[][] = [
   ['4', 'Phạm Văn Đức', '75', '', '', 'Thôn Cẩm Cường, xã Tống Sơn', 'Hưu và > 60 tuổi', 'Kinh', 'Đau đầu, chóng mặt', 'I10 Tăng huyết áp vô căn (nguyên phát)', 'Amlodipin 5 mg', 'Trần Văn Nam', 'Khám từ xa'],
   ['5', 'Lê Minh Khang', '2', '', 'TE1383820098765', 'Thôn Giang Sơn 9, xã Tống Sơn', '', 'Mường', 'Sốt, đau họng', 'J02 Viêm họng cấp', 'Hạ sốt, súc họng', 'BS. Lê Thu', ''],
 ];
-
-/** Parses the register's CSV (quoted fields may hold commas). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.replace(/^\uFEFF/, '').trimEnd().split('\r\n')) {
-    const cells: string[] = [];
-    let cell = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted && ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = !quoted;
-      else if (ch === ',' && !quoted) cells.push(cell), (cell = '');
-      else cell += ch;
-    }
-    rows.push([...cells, cell]);
-  }
-  return rows;
-}
 
 describe('examination register A1/YTCS', () => {
   let s: StationEngine;

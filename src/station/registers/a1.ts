@@ -5,6 +5,7 @@ import { EXT, SYSTEMS, VN_CORE } from '../canonical';
 import type { StationConfig } from '../config';
 import { codingOf, extensionsOf } from '../rules/issues';
 import type { StationTerminology } from '../rules/terminology';
+import { addressOn } from './address';
 import { idOf, readMany, searchAll } from './fetch';
 
 /**
@@ -104,7 +105,7 @@ function row(
     ageMale: patient?.gender === 'male' ? age : '',
     ageFemale: patient?.gender === 'female' ? age : '',
     bhyt: bhytOn(coverages, patient, date),
-    address: addressOn(ctx, patient, date),
+    address: addressOn(ctx.config, patient, date),
     occupation: occupation(ctx, patient),
     ethnicGroup: ethnicGroup(ctx, patient),
     symptoms: (e.reasonCode ?? []).map((r) => r.text ?? r.coding?.[0]?.display ?? '').filter(Boolean).join('; '),
@@ -143,19 +144,6 @@ function bhytOn(coverages: Coverage[], patient: Patient | undefined, date: strin
   const cards = coverages.filter((c) => c.identifier?.some((i) => i.system === VN_CORE.insuranceNumber));
   if (!cards.length) return cardCode(patient?.identifier) ?? '';
   return cards.filter((c) => c.status === 'active' && covers(c.period)).map((c) => cardCode(c.identifier)).find((code) => code !== undefined) ?? '';
-}
-
-/** The address the resident lived at on that date: village and commune, or the address text elsewhere. */
-function addressOn(ctx: A1Context, patient: Patient | undefined, date: string): string {
-  const addresses = patient?.address ?? [];
-  const current = addresses.find((a) => (a.period?.start ?? '') <= date && date <= (a.period?.end ?? '9999')) ?? addresses[0];
-  if (!current) return '';
-  const village = codingOf(current, EXT.village);
-  if (village && codingOf(current, EXT.commune)?.code === ctx.config.commune.code) {
-    const name = ctx.config.villages.find((v) => v.code === village.code)?.name ?? village.display ?? village.code ?? '';
-    return `Thôn ${name.replace(/^Thôn\s+/, '')}, xã ${ctx.config.commune.name}`;
-  }
-  return current.text ?? [...(current.line ?? []), current.city, current.state].filter(Boolean).join(', ');
 }
 
 function occupation(ctx: A1Context, patient: Patient | undefined): string {
