@@ -13,6 +13,7 @@ describeBrowser('web app: reports from the menu', () => {
     await page.getByRole('heading', { name: 'Tiêu chí y tế – nông thôn mới' }).waitFor();
     // The register names patients: not offered to an officer.
     expect(await page.getByRole('heading', { name: 'Sổ khám bệnh A1/YTCS' }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Sổ tiêm chủng trẻ em A2.1/YTCS' }).count()).toBe(0);
     await page.getByLabel('Thôn').selectOption({ label: 'Chí Phúc' });
     await screenshot(page, '70-reports-officer');
     const link = page.getByRole('link', { name: 'Xem báo cáo tiêu chí y tế' });
@@ -28,7 +29,7 @@ describeBrowser('web app: reports from the menu', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a clinician gets the A1 register for the period chosen', async () => {
+  test('a clinician gets the A1 register for the period chosen, and the A2.1 register of the children born in it', async () => {
     const { page } = await station.page('clinician');
     await page.getByRole('link', { name: 'Báo cáo' }).click();
     await page.getByRole('heading', { name: 'Sổ khám bệnh A1/YTCS' }).waitFor();
@@ -36,5 +37,14 @@ describeBrowser('web app: reports from the menu', () => {
     expect(await page.getByRole('link', { name: 'Xem sổ A1' }).getAttribute('href')).toBe(`/station/registers/a1?from=${month}&to=${day(0)}`);
     expect(await page.getByRole('link', { name: 'Tải CSV' }).nth(1).getAttribute('href')).toBe(`/station/registers/a1?from=${month}&to=${day(0)}&format=csv`);
     await screenshot(page, '72-reports-clinician');
+
+    const year = `${day(0).slice(0, 4)}-01-01`;
+    const a2 = page.getByRole('link', { name: 'Xem sổ A2.1' });
+    expect(await a2.getAttribute('href')).toBe(`/station/registers/a2?from=${year}&to=${day(0)}`);
+    expect(await page.getByRole('link', { name: 'Tải CSV' }).nth(2).getAttribute('href')).toBe(`/station/registers/a2?from=${year}&to=${day(0)}&format=csv`);
+    const [response] = await Promise.all([page.waitForResponse((r) => r.url().includes('/station/registers/a2?')), a2.click()]);
+    expect(response.status()).toBe(200);
+    await page.getByRole('heading', { name: 'SỔ TIÊM CHỦNG TRẺ EM' }).waitFor();
+    await screenshot(page, '73-register-a2');
   });
 });

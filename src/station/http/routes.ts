@@ -8,6 +8,8 @@ import { loadGrowthTables, referenceDataDirs } from '../growth/tables';
 import { PROJECT_ROOT } from '../profiles/pack';
 import { buildA1Register } from '../registers/a1';
 import { renderA1Csv, renderA1Html } from '../registers/a1-render';
+import { buildA2Register } from '../registers/a2';
+import { renderA2Csv, renderA2Html } from '../registers/a2-render';
 import { loadStationTerminology } from '../rules/terminology';
 
 export interface StationRoutesDeps {
@@ -22,35 +24,62 @@ export interface StationRoutesDeps {
 
 const MAX_DAYS = 366;
 
+/** A printed register: built for a period from the requester's repository, then rendered. */
+interface Register<T> {
+  /** The CSV's file name before the period. */
+  file: string;
+  build(req: Request, res: Response, from: string, to: string): Promise<T>;
+  html(register: T): string;
+  csv(register: T): string;
+}
+
+/** `GET /registers/{path}?from=…&to=…[&format=csv]`: the register of the period, as HTML or CSV, never cached. */
+function servePrinted<T>(router: Router, path: string, register: Register<T>): void {
+  router.get(`/registers/${path}`, async (req, res, next) => {
+    try {
+      const { from, to } = period(req);
+      const format = String(req.query.format ?? 'html');
+      if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${echoed(format)}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${echoed(format)}"; use html or csv`);
+      const built = await register.build(req, res, from, to);
+      res.setHeader('Cache-Control', 'no-store');
+      if (format === 'csv') {
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', `attachment; filename="${register.file}-${from}-${to}.csv"`);
+        res.send(register.csv(built));
+      } else {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.send(register.html(built));
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+}
+
 /**
  * The station's own routes, mounted at /station. Errors go to the app's error handler
  * (OperationOutcome, Vietnamese first).
  *  - `GET /registers/a1?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: the examination register as
  *    printable HTML or CSV;
+ *  - `GET /registers/a2?from=…&to=…[&format=csv]`: the childhood immunisation register of the
+ *    children born in the period, likewise;
  *  - `POST /growth` `{ patient, when, heightCm, weightKg?, lying? }`: records a child's measurement
  *    and the height-for-age z-score computed from it; answers 201 with the Observations written.
  */
 export function stationRoutes(deps: StationRoutesDeps): Router {
   const router = express.Router();
   const terminology = loadStationTerminology();
-  router.get('/registers/a1', async (req, res, next) => {
-    try {
-      const { from, to } = period(req);
-      const format = String(req.query.format ?? 'html');
-      if (format !== 'html' && format !== 'csv') throw badRequest(`Định dạng "${echoed(format)}" không hỗ trợ; dùng html hoặc csv`, `Unsupported format "${echoed(format)}"; use html or csv`);
-      const register = await buildA1Register({ repo: deps.repoFor(req, res), config: deps.config, terminology, timeZone: deps.timeZone }, from, to);
-      res.setHeader('Cache-Control', 'no-store');
-      if (format === 'csv') {
-        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-        res.setHeader('Content-Disposition', `attachment; filename="so-kham-benh-A1-${from}-${to}.csv"`);
-        res.send(renderA1Csv(register));
-      } else {
-        res.setHeader('Content-Type', 'text/html; charset=utf-8');
-        res.send(renderA1Html(register, deps.config));
-      }
-    } catch (err) {
-      next(err);
-    }
+  servePrinted(router, 'a1', {
+    file: 'so-kham-benh-A1',
+    build: (req, res, from, to) => buildA1Register({ repo: deps.repoFor(req, res), config: deps.config, terminology, timeZone: deps.timeZone }, from, to),
+    html: (register) => renderA1Html(register, deps.config),
+    csv: renderA1Csv,
+  });
+  servePrinted(router, 'a2', {
+    file: 'so-tiem-chung-tre-em-A2.1',
+    build: (req, res, from, to) => buildA2Register({ repo: deps.repoFor(req, res), config: deps.config, timeZone: deps.timeZone }, from, to),
+    html: (register) => renderA2Html(register, deps.config),
+    csv: renderA2Csv,
   });
   const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
   router.post('/growth', jsonBodyParser('16kb'), async (req, res, next) => {

@@ -13,14 +13,32 @@ function reportUrl(path: string, params: Record<string, string | undefined>): st
   return `${path}?${query}`;
 }
 
-/** The officers' health-criterion report and the examination register A1, with their period. */
+/** The officers' health-criterion report, and for the station's staff the registers A1 and A2.1, with their period. */
 export function ReportsPage() {
   const session = useSession();
   return (
     <section className="stack">
       <h1>Báo cáo</h1>
       <HealthCriterion />
-      {hasRole(session, PAGE_ROLES.clinical) && <RegisterA1 />}
+      {hasRole(session, PAGE_ROLES.clinical) && (
+        <>
+          <PrintedRegister
+            title="Sổ khám bệnh A1/YTCS"
+            about="Mỗi lượt khám một dòng, 13 cột theo Thông tư 27/2014/TT-BYT; in được hoặc tải CSV."
+            path="/station/registers/a1"
+            from={`${today().slice(0, 7)}-01`}
+            open="Xem sổ A1"
+          />
+          <PrintedRegister
+            title="Sổ tiêm chủng trẻ em A2.1/YTCS"
+            about="Mỗi trẻ sinh trong kỳ một dòng: ngày tiêm từng mũi (lao, viêm gan B sơ sinh, DPT-VGB-Hib, bại liệt, sởi, DPT4, sởi mũi 2) và ngày tiêm chủng đầy đủ."
+            path="/station/registers/a2"
+            from={`${today().slice(0, 4)}-01-01`}
+            open="Xem sổ A2.1"
+            periodLabel="Trẻ sinh"
+          />
+        </>
+      )}
     </section>
   );
 }
@@ -68,21 +86,22 @@ function HealthCriterion() {
   );
 }
 
-function RegisterA1() {
-  const period = usePeriod(`${today().slice(0, 7)}-01`);
-  const url = (format?: string): string => reportUrl('/station/registers/a1', { from: period.from, to: period.to, format });
+/** A register the station prints (server-rendered HTML or CSV) for the period chosen. */
+function PrintedRegister(props: { title: string; about: string; path: string; from: string; open: string; periodLabel?: string }) {
+  const period = usePeriod(props.from);
+  const url = (format?: string): string => reportUrl(props.path, { from: period.from, to: period.to, format });
   return (
     <div className="card stack">
-      <h2>Sổ khám bệnh A1/YTCS</h2>
-      <p className="muted">Mỗi lượt khám một dòng, 13 cột theo Thông tư 27/2014/TT-BYT; in được hoặc tải CSV.</p>
+      <h2>{props.title}</h2>
+      <p className="muted">{props.about}</p>
       <div className="row">
-        <DateField label="Từ ngày" value={period.start} onChange={period.setStart} error={period.error} />
+        <DateField label={props.periodLabel ? `${props.periodLabel} từ ngày` : 'Từ ngày'} value={period.start} onChange={period.setStart} error={period.error} />
         <DateField label="Đến ngày" value={period.end} onChange={period.setEnd} />
       </div>
       {!period.error && (
         <div className="actions">
           <a className="button primary" href={url()}>
-            Xem sổ A1
+            {props.open}
           </a>
           <a className="button" href={url('csv')}>
             Tải CSV
