@@ -1,4 +1,5 @@
 import type { Patient, RelatedPerson } from '@medplum/fhirtypes';
+import { VN_CORE } from '../station/canonical';
 import { CARER_ROLES, nameText } from '../station/model/carers';
 import { carerResource, type Sex } from '../station/model/person';
 
@@ -8,11 +9,12 @@ import { carerResource, type Sex } from '../station/model/person';
  * record only, and dependants they are carer of"). docs/security.md "Carers".
  */
 
-/** The RelatedPerson that stands for the carer in the dependant's record: their name, sex and phone, as registered. */
+/** The RelatedPerson that stands for the carer in the dependant's record: their name, sex, phone and CCCD, as registered. */
 export function carerInRecord(carer: Patient, dependantId: string, role: string): RelatedPerson {
   const sex: Sex | undefined = carer.gender === 'male' || carer.gender === 'female' ? carer.gender : undefined;
   const phone = carer.telecom?.find((t) => t.system === 'phone')?.value;
-  const related = carerResource(`Patient/${dependantId}`, nameText(carer.name?.[0]) ?? '', sex ?? 'female', { code: role, display: CARER_ROLES[role].display }, phone);
+  const personalId = carer.identifier?.find((i) => i.system === VN_CORE.nationalId)?.value;
+  const related = carerResource(`Patient/${dependantId}`, nameText(carer.name?.[0]) ?? '', sex ?? 'female', { code: role, display: CARER_ROLES[role].display }, phone, personalId);
   // The builder needs a sex; a carer registered without one is stored without one.
   if (!sex) delete related.gender;
   return related;

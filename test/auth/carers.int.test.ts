@@ -105,6 +105,17 @@ test('a link that cannot be is refused with an OperationOutcome and leaves nothi
   expect(byApp.status).toBe(403);
 });
 
+test('the RelatedPerson carries the carer’s CCCD when she has one, by which the A2.1 register finds her own record', async () => {
+  const mother = await residentWithAccount(server, 'Đặng');
+  const own = (await fhirFetch(`${server.baseUrl}/Patient/${mother.patientId}`)).body;
+  const cccd = { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NI' }] }, system: 'http://fhir.ehealth.gov.vn/core/sid/national_id', value: '038190012345' };
+  expect((await fhirFetch(`${server.baseUrl}/Patient/${mother.patientId}`, { method: 'PUT', body: { ...own, identifier: [cccd] } })).status).toBe(200);
+  const child = await newChild('Đặng');
+  const linked = await (await link(mother.patientId, child)).json();
+  const related = (await fhirFetch(`${server.baseUrl}/${linked.relatedPerson}`)).body;
+  expect(related.identifier).toEqual([cccd]);
+});
+
 test('a carer chooses whose record the app opens; a token for the child reaches the child’s record only, as the carer’s RelatedPerson', async () => {
   const { mother, child, linked } = await motherAndChild('Đinh');
   expect((await fhirFetch(`${server.baseUrl}/Observation`, { method: 'POST', body: weight(child) })).status).toBe(201);

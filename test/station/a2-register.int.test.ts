@@ -20,16 +20,17 @@ const EXPECTED: string[][] = [
     'Lao - BCG', 'Viêm gan B sơ sinh - Trong 24 giờ', 'Viêm gan B sơ sinh - Sau 24 giờ',
     'DPT-VGB-Hib - Mũi 1', 'DPT-VGB-Hib - Mũi 2', 'DPT-VGB-Hib - Mũi 3',
     'Bại liệt (OPV) - Lần 1', 'Bại liệt (OPV) - Lần 2', 'Bại liệt (OPV) - Lần 3',
-    'Sởi - Mũi 1', 'Tiêm chủng đầy đủ - Ngày đủ', 'DPT4 - 18 tháng', 'Sởi mũi 2 - 18 tháng', 'Ghi chú',
+    'Sởi - Mũi 1', 'Tiêm chủng đầy đủ - Ngày đủ', 'DPT4 - 18 tháng', 'Sởi mũi 2 - 18 tháng', 'Uốn ván của mẹ', 'Ghi chú',
   ],
   // Hepatitis B five days after birth; measles after the first birthday: not fully immunised.
-  ['1', 'Phạm Thị Dung', '20/01/2025', 'Nữ', '', 'Thôn Cẩm Cường, xã Tống Sơn', '21/01/2025', '', '25/01/2025', '20/03/2025', '20/04/2025', '20/05/2025', '20/03/2025', '20/04/2025', '20/05/2025', '01/02/2026', '', '', '', 'Đủ mũi cơ bản sau 1 tuổi'],
+  ['1', 'Phạm Thị Dung', '20/01/2025', 'Nữ', '', 'Thôn Cẩm Cường, xã Tống Sơn', '21/01/2025', '', '25/01/2025', '20/03/2025', '20/04/2025', '20/05/2025', '20/03/2025', '20/04/2025', '20/05/2025', '01/02/2026', '', '', '', '', 'Đủ mũi cơ bản sau 1 tuổi'],
   // Every dose on time; DPT4 and measles 2 at 18 months (as DPT and MR); an OPV dose entered in error is not counted.
-  ['2', 'Nguyễn Văn An', '10/02/2025', 'Nam', 'Nguyễn Thị Hoa', 'Thôn Chí Phúc, xã Tống Sơn', '11/02/2025', '10/02/2025', '', '12/04/2025', '12/05/2025', '12/06/2025', '12/04/2025', '12/05/2025', '12/06/2025', '12/11/2025', '12/11/2025', '12/08/2026', '12/08/2026', ''],
-  // Hepatitis B the day after birth, no birth time: written as within 24 hours, with a note.
-  ['3', 'Lê Văn Chính', '05/03/2025', 'Nam', '', 'Thôn Giang Sơn 9, xã Tống Sơn', '', '06/03/2025', '', '', '', '', '', '', '', '', '', '', '', 'VGB sơ sinh ngày thứ 2: không rõ giờ sinh'],
+  // His mother is a resident: her two tetanus doses before the birth (not the one after).
+  ['2', 'Nguyễn Văn An', '10/02/2025', 'Nam', 'Nguyễn Thị Hoa', 'Thôn Chí Phúc, xã Tống Sơn', '11/02/2025', '10/02/2025', '', '12/04/2025', '12/05/2025', '12/06/2025', '12/04/2025', '12/05/2025', '12/06/2025', '12/11/2025', '12/11/2025', '12/08/2026', '12/08/2026', '2 mũi, mũi cuối 10/10/2024', ''],
+  // Hepatitis B the day after birth, no birth time: written as within 24 hours, with a note. His mother's record has no tetanus dose.
+  ['3', 'Lê Văn Chính', '05/03/2025', 'Nam', 'Lê Thị Hạnh', 'Thôn Giang Sơn 9, xã Tống Sơn', '', '06/03/2025', '', '', '', '', '', '', '', '', '', '', '', 'Chưa tiêm', 'VGB sơ sinh ngày thứ 2: không rõ giờ sinh'],
   // Born at 22:00, hepatitis B at 20:00 the next day: 22 hours. The carer is her father.
-  ['4', 'Trần Thị Bình', '30/06/2025', 'Nữ', 'Trần Văn Cường (bố)', 'Thôn Chí Phúc, xã Tống Sơn', '01/07/2025', '01/07/2025', '', '', '', '', '', '', '', '', '', '', '', ''],
+  ['4', 'Trần Thị Bình', '30/06/2025', 'Nữ', 'Trần Văn Cường (bố)', 'Thôn Chí Phúc, xã Tống Sơn', '01/07/2025', '01/07/2025', '', '', '', '', '', '', '', '', '', '', '', '', ''],
 ];
 
 describe('childhood immunisation register A2.1/YTCS', () => {
@@ -55,8 +56,12 @@ describe('childhood immunisation register A2.1/YTCS', () => {
       }
     };
 
+    const hoa = await create(residentResource(HA_SON, { name: 'Nguyễn Thị Hoa', sex: 'female', birthDate: '1985-03-12', ethnicCode: '01', cccd: '038185001234', residences: [{ village: CHI_PHUC, type: 'thuong-tru' }] }));
+    await dose(hoa, 'UV', 1, '2024-09-10');
+    await dose(hoa, 'UV', 2, '2024-10-10');
+    await dose(hoa, 'Td', 1, '2025-03-01');
     const an = await child('Nguyễn Văn An', 'male', '2025-02-10');
-    await create(carerResource(an, 'Nguyễn Thị Hoa', 'female', { code: 'MTH', display: 'mother' }));
+    await create(carerResource(an, 'Nguyễn Thị Hoa', 'female', { code: 'MTH', display: 'mother' }, undefined, '038185001234'));
     await dose(an, 'VGB-SS', 1, '2025-02-10T10:00:00+07:00');
     await dose(an, 'BCG', 1, '2025-02-11');
     await dose(an, 'OPV', 1, '2025-03-01', 'entered-in-error');
@@ -70,7 +75,9 @@ describe('childhood immunisation register A2.1/YTCS', () => {
     await dose(binh, 'VGB-SS', 1, '2025-07-01T20:00:00+07:00');
     await dose(binh, 'BCG', 1, '2025-07-01');
 
+    await create(residentResource(HA_SON, { name: 'Lê Thị Hạnh', sex: 'female', birthDate: '1995-04-04', ethnicCode: '01', cccd: '038195004321', residences: [{ village: GIANG_SON_9, type: 'thuong-tru' }] }));
     const chinh = await child('Lê Văn Chính', 'male', '2025-03-05', GIANG_SON_9);
+    await create(carerResource(chinh, 'Lê Thị Hạnh', 'female', { code: 'MTH', display: 'mother' }, undefined, '038195004321'));
     await dose(chinh, 'VGB-SS', 1, '2025-03-06');
 
     const dung = await child('Phạm Thị Dung', 'female', '2025-01-20', CAM_CUONG);

@@ -99,11 +99,16 @@ export function residentResource(config: StationConfig, input: ResidentInput): P
   return patient;
 }
 
-/** A carer or emergency contact (RelatedPerson) with a v3 RoleCode relationship (MTH, FTH, SON, DAU…). */
-export function carerResource(patientRef: string, name: string, sex: Sex, role: { code: string; display: string }, phone?: string): RelatedPerson {
+/**
+ * A carer or emergency contact (RelatedPerson) with a v3 RoleCode relationship (MTH, FTH, SON, DAU…).
+ * `personalId`, the carer's own CCCD when they are a resident too, is how a register finds the
+ * carer's record from the child's (the A2.1 book prints the mother's tetanus doses).
+ */
+export function carerResource(patientRef: string, name: string, sex: Sex, role: { code: string; display: string }, phone?: string, personalId?: string): RelatedPerson {
   return {
     resourceType: 'RelatedPerson',
     meta: { profile: [PROFILE.carer] },
+    identifier: personalId ? [{ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'NI' }] }, system: VN_CORE.nationalId, value: personalId }] : undefined,
     active: true,
     patient: { reference: patientRef },
     relationship: [{ coding: [{ system: SYSTEMS.v3RoleCode, code: role.code, display: role.display }] }],

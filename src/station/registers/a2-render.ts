@@ -31,10 +31,13 @@ const DOSE_COLUMNS: Record<A2Dose, { group: string; title: string }> = {
   measles2: { group: 'Sởi mũi 2', title: '18 tháng' },
 };
 
+const MOTHER_TETANUS = 'Uốn ván của mẹ';
+
 /** Every column's title as one line (the CSV's header): a dose's group and its own title. */
 export const A2_TITLES: readonly string[] = [
   ...CHILD_COLUMNS.map((c) => c.title),
   ...A2_DOSES.map((d) => `${DOSE_COLUMNS[d].group} - ${DOSE_COLUMNS[d].title}`),
+  MOTHER_TETANUS,
   'Ghi chú',
 ];
 
@@ -43,6 +46,7 @@ function cells(row: A2Row): string[] {
   return [
     ...CHILD_COLUMNS.map(({ key }) => (key === 'birthDate' ? vnDate(row.birthDate) : String(row[key]))),
     ...A2_DOSES.map((d) => (row.doses[d] ? vnDate(row.doses[d]) : '')),
+    row.motherTetanus,
     row.notes,
   ];
 }
@@ -64,11 +68,12 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
     else groups.push({ group: DOSE_COLUMNS[d].group, span: 1 });
   }
   const thead = [
-    `<tr>${CHILD_COLUMNS.map((c) => `<th rowspan="2">${c.title}</th>`).join('')}${groups.map((g) => `<th colspan="${g.span}">${escapeHtml(g.group)}</th>`).join('')}<th rowspan="2">Ghi chú</th></tr>`,
+    `<tr>${CHILD_COLUMNS.map((c) => `<th rowspan="2">${c.title}</th>`).join('')}${groups.map((g) => `<th colspan="${g.span}">${escapeHtml(g.group)}</th>`).join('')}<th rowspan="2">${MOTHER_TETANUS}</th><th rowspan="2">Ghi chú</th></tr>`,
     `<tr>${A2_DOSES.map((d) => `<th>${escapeHtml(DOSE_COLUMNS[d].title)}</th>`).join('')}</tr>`,
     `<tr>${A2_TITLES.map((_, i) => `<th>${i + 1}</th>`).join('')}</tr>`,
   ].join('\n');
-  const body = register.rows.map((row) => `<tr>${cells(row).map((text, i) => `<td${i >= CHILD_COLUMNS.length ? ' class="date"' : ''}>${escapeHtml(text)}</td>`).join('')}</tr>`);
+  const isDate = (i: number): boolean => i >= CHILD_COLUMNS.length && i < CHILD_COLUMNS.length + A2_DOSES.length;
+  const body = register.rows.map((row) => `<tr>${cells(row).map((text, i) => `<td${isDate(i) ? ' class="date"' : ''}>${escapeHtml(text)}</td>`).join('')}</tr>`);
   if (!body.length) body.push(`<tr><td colspan="${width}" class="empty">Không có trẻ nào sinh trong kỳ</td></tr>`);
   const t = a2Totals(register);
   const counted = A2_DOSES.map((d) => `${A2_TITLES[CHILD_COLUMNS.length + A2_DOSES.indexOf(d)]}: ${t.doses[d]}`).join('; ');

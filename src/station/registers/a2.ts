@@ -1,19 +1,20 @@
 import type { Element, Immunization, Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { dateRange, localDate, localDay } from '../../fhir/search/dates';
 import type { Repository } from '../../fhir/store/repository';
-import { CS } from '../canonical';
+import { CS, VN_CORE } from '../canonical';
 import type { StationConfig } from '../config';
 import { FULLY_IMMUNISED } from '../immunization/schedule';
 import { CARER_ROLES, carerRole, nameText } from '../model/carers';
 import { addressOn } from './address';
 import { idOf, searchAll } from './fetch';
+import { vnDate } from './render';
 
 /**
  * The childhood immunisation register A2.1/YTCS (Sổ tiêm chủng trẻ em, Circular 27/2014/TT-BYT): one
  * row per child born in the period, the date of each dose the book follows (domain README §6: BCG,
  * hepatitis B at birth within 24 hours or later, DPT-VGB-Hib 1–3, polio 1–3, measles, fully
- * immunised, DPT4, measles 2). A book follows its children past the period: a dose given later
- * (DPT4 at 18 months) is written in the same row.
+ * immunised, DPT4, measles 2, and the mother's tetanus doses). A book follows its children past the
+ * period: a dose given later (DPT4 at 18 months) is written in the same row.
  */
 
 /** The dose columns, in the book's order. */
@@ -31,6 +32,8 @@ export interface A2Row {
   address: string;
   /** Date (YYYY-MM-DD, station's zone) of each dose given; absent when not given. */
   doses: Partial<Record<A2Dose, string>>;
+  /** The mother's tetanus doses before the birth ("2 mũi, mũi cuối dd/mm/yyyy"); empty when her record is not known. */
+  motherTetanus: string;
   notes: string;
 }
 
@@ -67,6 +70,9 @@ const COLUMN_DOSES: Partial<Record<A2Dose, readonly { vaccine: string; dose: num
 const NOT_GIVEN = new Set(['not-done', 'entered-in-error']);
 
 const BIRTH_TIME = 'http://hl7.org/fhir/StructureDefinition/patient-birthTime';
+
+/** Tetanus vaccines a woman has in pregnancy or of childbearing age (EPI): TT, and Td in its place. */
+const TETANUS = new Set(['UV', 'Td']);
 const DAY_MS = 86_400_000;
 
 /** Builds the register of the children born from `from` to `to` (dates, both included). */
@@ -89,11 +95,43 @@ export async function buildA2Register(ctx: A2Context, from: string, to: string):
       if (child && related.active !== false && carerRole(related)) carers.set(child, [...(carers.get(child) ?? []), related]);
     }
   }
+  const tetanus = await mothersTetanus(ctx, [...carers.values()].flat());
   const rows = children
     .map((p) => ({ p, name: nameText(p.name?.[0]) ?? '' }))
     .sort((a, b) => a.p.birthDate!.localeCompare(b.p.birthDate!) || a.name.localeCompare(b.name, 'vi'))
-    .map(({ p, name }, i) => row(ctx, i + 1, p, name, doses.get(p.id!) ?? [], carers.get(p.id!) ?? []));
+    .map(({ p, name }, i) => {
+      const mother = (carers.get(p.id!) ?? []).map((c) => motherId(c)).find((id) => id && tetanus.has(id));
+      return row(ctx, i + 1, p, name, doses.get(p.id!) ?? [], carers.get(p.id!) ?? [], mother ? tetanus.get(mother)! : undefined);
+    });
   return { from, to, rows };
+}
+
+/** The CCCD of a child's mother, as her RelatedPerson carries it (model/person.ts `carerResource`). */
+function motherId(carer: RelatedPerson): string | undefined {
+  return carerRole(carer) === 'MTH' ? carer.identifier?.find((i) => i.system === VN_CORE.nationalId)?.value : undefined;
+}
+
+/**
+ * The tetanus doses of the mothers who are residents with a record here, by their CCCD: each
+ * dose's date, sorted. A mother without a record (or without a CCCD) is not in the map.
+ */
+async function mothersTetanus(ctx: A2Context, carers: RelatedPerson[]): Promise<Map<string, string[]>> {
+  const ids = [...new Set(carers.flatMap((c) => motherId(c) ?? []))];
+  const byId = new Map<string, string[]>();
+  for (let i = 0; i < ids.length; i += 200) {
+    const mothers = await searchAll<Patient>(ctx.repo, 'Patient', [['identifier', ids.slice(i, i + 200).map((id) => `${VN_CORE.nationalId}|${id}`).join(',')]]);
+    const cccdOf = new Map(mothers.map((m) => [m.id!, m.identifier!.find((x) => x.system === VN_CORE.nationalId)!.value!]));
+    for (const m of mothers) byId.set(cccdOf.get(m.id!)!, []);
+    const refs = mothers.map((m) => `Patient/${m.id}`).join(',');
+    if (!refs) continue;
+    for (const imm of await searchAll<Immunization>(ctx.repo, 'Immunization', [['patient', refs]])) {
+      const given = givenDose(imm, ctx.timeZone);
+      const mother = cccdOf.get(idOf(imm.patient.reference, 'Patient') ?? '');
+      if (given && mother && TETANUS.has(given.vaccine)) byId.get(mother)!.push(given.date);
+    }
+  }
+  for (const dates of byId.values()) dates.sort();
+  return byId;
 }
 
 function givenDose(imm: Immunization, timeZone: string): Given | undefined {
@@ -106,7 +144,7 @@ function givenDose(imm: Immunization, timeZone: string): Given | undefined {
   return { vaccine, dose, date: localDate(imm.occurrenceDateTime, timeZone), instant: hasTime ? dateRange(imm.occurrenceDateTime, timeZone)?.lo : undefined };
 }
 
-function row(ctx: A2Context, no: number, child: Patient, name: string, given: Given[], carers: RelatedPerson[]): A2Row {
+function row(ctx: A2Context, no: number, child: Patient, name: string, given: Given[], carers: RelatedPerson[], motherTetanus: string[] | undefined): A2Row {
   const first = (wanted: readonly { vaccine: string; dose: number }[]): Given | undefined =>
     given.filter((g) => wanted.some((w) => w.vaccine === g.vaccine && w.dose === g.dose)).sort((a, b) => a.date.localeCompare(b.date))[0];
   const doses: Partial<Record<A2Dose, string>> = {};
@@ -137,6 +175,7 @@ function row(ctx: A2Context, no: number, child: Patient, name: string, given: Gi
     // Where the child lives now: the book is used to find children due a dose.
     address: addressOn(ctx.config, child, localDay(ctx.timeZone, Date.now())),
     doses,
+    motherTetanus: motherTetanus ? tetanusText(motherTetanus.filter((date) => date <= child.birthDate!)) : '',
     notes: notes.join('; '),
   };
 }
@@ -159,6 +198,11 @@ function firstBirthday(birthDate: string): string {
   const [y, m, d] = birthDate.split('-').map(Number);
   // 29 February's first birthday is 1 March.
   return new Date(Date.UTC(y + 1, m - 1, d)).toISOString().slice(0, 10);
+}
+
+/** The mother's tetanus doses before the birth: how many, and the last one's date. */
+function tetanusText(dates: string[]): string {
+  return dates.length ? `${dates.length} mũi, mũi cuối ${vnDate(dates.at(-1)!)}` : 'Chưa tiêm';
 }
 
 /** The mother when she is recorded; else the carers, each with the relationship. */

@@ -41,7 +41,7 @@ export function householdBundle(ctx: BundleContext, household: HouseholdPlan, ca
   );
   household.members.forEach((person, i) => {
     const carer = carerFor(ctx, household, person);
-    if (carer) add(carerResource(refs[i], carer.name, carer.sex, carer.role, carer.phone));
+    if (carer) add(carerResource(refs[i], carer.name, carer.sex, carer.role, carer.phone, carer.cccd));
     addCare(ctx, add, person, refs[i], care[i]);
   });
   return tx.bundle();
@@ -66,7 +66,7 @@ const CHILD_CARER: Record<'male' | 'female', { code: string; display: string }> 
 const ELDER_CARER: Record<'male' | 'female', { code: string; display: string }> = { female: { code: 'DAU', display: 'daughter' }, male: { code: 'SON', display: 'son' } };
 
 /** Under-6s have a parent as carer; people of 80 and over an adult child living with them. */
-function carerFor(ctx: BundleContext, household: HouseholdPlan, p: PersonPlan): { name: string; sex: 'male' | 'female'; role: { code: string; display: string }; phone?: string } | undefined {
+function carerFor(ctx: BundleContext, household: HouseholdPlan, p: PersonPlan): { name: string; sex: 'male' | 'female'; role: { code: string; display: string }; phone?: string; cccd?: string } | undefined {
   const age = ageOn(p.birthDate, ctx.asOf);
   const adults = household.members.filter((m) => m !== p && ageOn(m.birthDate, ctx.asOf) >= 18);
   let carer: PersonPlan | undefined;
@@ -78,7 +78,7 @@ function carerFor(ctx: BundleContext, household: HouseholdPlan, p: PersonPlan): 
     carer = adults.find((m) => m.role === 'con' && ageOn(m.birthDate, ctx.asOf) < 65);
     role = carer && ELDER_CARER[carer.sex];
   }
-  return carer && role ? { name: carer.name, sex: carer.sex, role, phone: carer.phone } : undefined;
+  return carer && role ? { name: carer.name, sex: carer.sex, role, phone: carer.phone, cccd: carer.cccd } : undefined;
 }
 
 function addCare(ctx: BundleContext, add: (r: Resource) => string, p: PersonPlan, patientRef: string, care: CarePlan): void {
