@@ -1,11 +1,11 @@
 import type { StationConfig } from '../config';
 import { A2_DOSES, type A2Dose, type A2Register, type A2Row } from './a2';
-import { csvText, escapeHtml, registerDocument, vnDate } from './render';
+import { csvText, escapeHtml, registerDocument, shortVnDate, vnDate } from './render';
 
 /** The A2.1/YTCS register as a printable Vietnamese HTML page and as CSV, in the book's column order. */
 
 /** The columns about the child, before the doses. */
-const CHILD_COLUMNS: { key: Exclude<keyof A2Row, 'doses'>; title: string }[] = [
+const CHILD_COLUMNS: { key: Exclude<keyof A2Row, 'doses' | 'motherTetanus'>; title: string }[] = [
   { key: 'no', title: 'STT' },
   { key: 'name', title: 'Họ và tên trẻ' },
   { key: 'birthDate', title: 'Ngày sinh' },
@@ -41,12 +41,21 @@ export const A2_TITLES: readonly string[] = [
   'Ghi chú',
 ];
 
-/** A row's cells as text, dates as dd/mm/yyyy, in the order of A2_TITLES. */
-function cells(row: A2Row): string[] {
+/** The columns kept on one line in print: the child's and the carer's names, the village, the mother's tetanus. */
+const ONE_LINE: ReadonlySet<number> = new Set([...['name', 'carer', 'address'].map((key) => CHILD_COLUMNS.findIndex((c) => c.key === key)), A2_TITLES.indexOf(MOTHER_TETANUS)]);
+
+/** The mother's tetanus doses as the book writes them: "2 mũi, mũi cuối 10/10/2024", or "Chưa tiêm". */
+function tetanusText(tetanus: A2Row['motherTetanus'], date: (date: string) => string): string {
+  if (!tetanus) return '';
+  return tetanus.last ? `${tetanus.doses} mũi, mũi cuối ${date(tetanus.last)}` : 'Chưa tiêm';
+}
+
+/** A row's cells as text, in the order of A2_TITLES: dates as dd/mm/yyyy, or the doses' dd/mm/yy for print. */
+function cells(row: A2Row, doseDate: (date: string) => string = vnDate): string[] {
   return [
     ...CHILD_COLUMNS.map(({ key }) => (key === 'birthDate' ? vnDate(row.birthDate) : String(row[key]))),
-    ...A2_DOSES.map((d) => (row.doses[d] ? vnDate(row.doses[d]) : '')),
-    row.motherTetanus,
+    ...A2_DOSES.map((d) => (row.doses[d] ? doseDate(row.doses[d]) : '')),
+    tetanusText(row.motherTetanus, doseDate),
     row.notes,
   ];
 }
@@ -73,7 +82,8 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
     `<tr>${A2_TITLES.map((_, i) => `<th>${i + 1}</th>`).join('')}</tr>`,
   ].join('\n');
   const isDate = (i: number): boolean => i >= CHILD_COLUMNS.length && i < CHILD_COLUMNS.length + A2_DOSES.length;
-  const body = register.rows.map((row) => `<tr>${cells(row).map((text, i) => `<td${isDate(i) ? ' class="date"' : ''}>${escapeHtml(text)}</td>`).join('')}</tr>`);
+  const cellClass = (i: number): string => (isDate(i) ? ' class="date"' : ONE_LINE.has(i) ? ' class="name"' : '');
+  const body = register.rows.map((row) => `<tr>${cells(row, shortVnDate).map((text, i) => `<td${cellClass(i)}>${escapeHtml(text)}</td>`).join('')}</tr>`);
   if (!body.length) body.push(`<tr><td colspan="${width}" class="empty">Không có trẻ nào sinh trong kỳ</td></tr>`);
   const t = a2Totals(register);
   const counted = A2_DOSES.map((d) => `${A2_TITLES[CHILD_COLUMNS.length + A2_DOSES.indexOf(d)]}: ${t.doses[d]}`).join('; ');
@@ -81,14 +91,16 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
     title: `Sổ tiêm chủng trẻ em A2.1/YTCS ${vnDate(register.from)}–${vnDate(register.to)}`,
     form: 'A2.1/YTCS',
     heading: 'SỔ TIÊM CHỦNG TRẺ EM',
-    period: `Trẻ sinh từ ngày ${vnDate(register.from)} đến ngày ${vnDate(register.to)}`,
+    period: `Trẻ sinh từ ngày ${vnDate(register.from)} đến ngày ${vnDate(register.to)} — ngày tiêm ghi ngày/tháng/năm (2 số cuối)`,
     thead,
     tbody: body.join('\n'),
     footer: `Tổng số trẻ: ${t.children} (nam ${t.male}, nữ ${t.female}). Số trẻ đã tiêm — ${counted}.`,
+    // Twenty-one columns on an A4 landscape page: a smaller type, and names and villages kept on one line.
+    style: 'table { font-size: 9.5pt; } td.name { white-space: nowrap; }',
   });
 }
 
 /** Every column as CSV. */
 export function renderA2Csv(register: A2Register): string {
-  return csvText(A2_TITLES, register.rows.map(cells));
+  return csvText(A2_TITLES, register.rows.map((row) => cells(row)));
 }

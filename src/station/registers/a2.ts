@@ -7,7 +7,6 @@ import { FULLY_IMMUNISED } from '../immunization/schedule';
 import { CARER_ROLES, carerRole, nameText } from '../model/carers';
 import { addressOn } from './address';
 import { idOf, searchAll } from './fetch';
-import { vnDate } from './render';
 
 /**
  * The childhood immunisation register A2.1/YTCS (Sổ tiêm chủng trẻ em, Circular 27/2014/TT-BYT): one
@@ -32,8 +31,8 @@ export interface A2Row {
   address: string;
   /** Date (YYYY-MM-DD, station's zone) of each dose given; absent when not given. */
   doses: Partial<Record<A2Dose, string>>;
-  /** The mother's tetanus doses before the birth ("2 mũi, mũi cuối dd/mm/yyyy"); empty when her record is not known. */
-  motherTetanus: string;
+  /** The mother's tetanus doses up to the birth: how many, and the last one's date; absent when her record is not known. */
+  motherTetanus?: { doses: number; last?: string };
   notes: string;
 }
 
@@ -172,10 +171,10 @@ function row(ctx: A2Context, no: number, child: Patient, name: string, given: Gi
     birthDate: child.birthDate!,
     sex: child.gender === 'male' ? 'Nam' : child.gender === 'female' ? 'Nữ' : '',
     carer: carerText(carers),
-    // Where the child lives now: the book is used to find children due a dose.
-    address: addressOn(ctx.config, child, localDay(ctx.timeZone, Date.now())),
+    // Where the child lives now (the book is used to find children due a dose); the village, as the book is the commune's.
+    address: addressOn(ctx.config, child, localDay(ctx.timeZone, Date.now()), true),
     doses,
-    motherTetanus: motherTetanus ? tetanusText(motherTetanus.filter((date) => date <= child.birthDate!)) : '',
+    motherTetanus: motherTetanus && beforeBirth(motherTetanus, child.birthDate!),
     notes: notes.join('; '),
   };
 }
@@ -200,9 +199,10 @@ function firstBirthday(birthDate: string): string {
   return new Date(Date.UTC(y + 1, m - 1, d)).toISOString().slice(0, 10);
 }
 
-/** The mother's tetanus doses before the birth: how many, and the last one's date. */
-function tetanusText(dates: string[]): string {
-  return dates.length ? `${dates.length} mũi, mũi cuối ${vnDate(dates.at(-1)!)}` : 'Chưa tiêm';
+/** The mother's tetanus doses (sorted dates) up to the day of the birth. */
+function beforeBirth(dates: string[], birthDate: string): { doses: number; last?: string } {
+  const before = dates.filter((date) => date <= birthDate);
+  return { doses: before.length, last: before.at(-1) };
 }
 
 /** The mother when she is recorded; else the carers, each with the relationship. */

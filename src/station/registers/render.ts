@@ -8,6 +8,12 @@ export function vnDate(date: string): string {
   return `${d}/${m}/${y}`;
 }
 
+/** dd/mm/yy: a register with many date columns prints them short so a row fits the page's width. */
+export function shortVnDate(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y.slice(2)}`;
+}
+
 export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -36,6 +42,8 @@ export interface RegisterPage {
   tbody: string;
   /** A line of totals under the table (plain text). */
   footer: string;
+  /** CSS of this book's own, after the shared style. */
+  style?: string;
 }
 
 /** A register as a printable Vietnamese HTML page: A4 landscape, the station and commune in the top corner. */
@@ -46,7 +54,7 @@ export function registerDocument(config: StationConfig, page: RegisterPage): str
 <meta charset="utf-8">
 <title>${escapeHtml(page.title)}</title>
 <style>
-${REGISTER_STYLE}
+${REGISTER_STYLE}${page.style ? `\n${page.style}` : ''}
 </style>
 </head>
 <body>
