@@ -86,6 +86,8 @@ describe('childhood immunisation register A2.1/YTCS', () => {
     await basic(dung, ['2025-03-20', '2025-04-20', '2025-05-20']);
     await dose(dung, 'SOI', 1, '2026-02-01');
 
+    // Born in 2023, a late DPT4 in April 2025: not in the 2025 book, in April's doses.
+    await dose(await child('Hồ Văn Muộn', 'male', '2023-06-01', GIANG_SON_9), 'DPT', 1, '2025-04-15');
     // Born just outside the year: not in its book.
     await dose(await child('Đỗ Văn Cũ', 'male', '2024-12-31'), 'BCG', 1, '2025-01-01');
     await child('Vũ Thị Mới', 'female', '2026-01-01');
@@ -129,8 +131,27 @@ describe('childhood immunisation register A2.1/YTCS', () => {
     expect(html).toContain('Tiêm chủng đầy đủ - Ngày đủ: 1; DPT4 - 18 tháng: 1; Sởi mũi 2 - 18 tháng: 1.');
   });
 
+  test('the doses given in a month, by village: the monthly report counts every child of the last three years by the day of the dose', async () => {
+    const res = await fetch(`${http.url}/registers/a2/doses?from=2025-04-01&to=2025-04-30&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="bao-cao-tiem-chung-tre-em-2025-04-01-2025-04-30.csv"');
+    // Columns: village, BCG, hepatitis B within / after 24 h, DPT-VGB-Hib 1-3, OPV 1-3, measles 1, fully immunised, DPT4, measles 2.
+    expect(parseCsv(await res.text())).toEqual([
+      ['Thôn', ...EXPECTED[0].slice(6, 19)],
+      ['Thôn Chí Phúc', '0', '0', '0', '1', '0', '0', '1', '0', '0', '0', '0', '0', '0'],
+      ['Thôn Giang Sơn 9', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '1', '0'],
+      ['Thôn Cẩm Cường', '0', '0', '0', '0', '1', '0', '0', '1', '0', '0', '0', '0', '0'],
+      ['Cả xã', '0', '0', '0', '1', '1', '0', '1', '1', '0', '0', '0', '1', '0'],
+    ]);
+    // November: An's measles dose, which made him fully immunised.
+    const november = await fetch(`${http.url}/registers/a2/doses?from=2025-11-01&to=2025-11-30`);
+    const html = await november.text();
+    expect(html).toContain('BÁO CÁO TIÊM CHỦNG TRẺ EM');
+    expect(html).toContain('<tr class="total"><td>Cả xã</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td><td>1</td><td>0</td><td>0</td></tr>');
+  });
+
   test('a period with no births prints an empty book; bad periods are refused with a Vietnamese OperationOutcome', async () => {
-    const empty = await fetch(`${http.url}/registers/a2?from=2023-01-01&to=2023-12-31`);
+    const empty = await fetch(`${http.url}/registers/a2?from=2022-01-01&to=2022-12-31`);
     expect(await empty.text()).toContain('Không có trẻ nào sinh trong kỳ');
     for (const query of ['', 'from=2025-12-31&to=2025-01-01', 'from=2025-01-01&to=2025-12-31&format=pdf']) {
       const res = await fetch(`${http.url}/registers/a2?${query}`);

@@ -46,5 +46,12 @@ describeBrowser('web app: reports from the menu', () => {
     expect(response.status()).toBe(200);
     await page.getByRole('heading', { name: 'SỔ TIÊM CHỦNG TRẺ EM' }).waitFor();
     await screenshot(page, '73-register-a2');
+
+    await page.goBack();
+    const doses = page.getByRole('link', { name: 'Xem báo cáo tiêm chủng' });
+    expect(await doses.getAttribute('href')).toBe(`/station/registers/a2/doses?from=${month}&to=${day(0)}`);
+    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().includes('/station/registers/a2/doses?')), doses.click()]);
+    expect(answer.status()).toBe(200);
+    await page.getByRole('heading', { name: 'BÁO CÁO TIÊM CHỦNG TRẺ EM' }).waitFor();
   });
 });

@@ -9,7 +9,8 @@ import { PROJECT_ROOT } from '../profiles/pack';
 import { buildA1Register } from '../registers/a1';
 import { renderA1Csv, renderA1Html } from '../registers/a1-render';
 import { buildA2Register } from '../registers/a2';
-import { renderA2Csv, renderA2Html } from '../registers/a2-render';
+import { buildDosesGiven } from '../registers/a2-doses';
+import { renderA2Csv, renderA2Html, renderDosesCsv, renderDosesHtml } from '../registers/a2-render';
 import { loadStationTerminology } from '../rules/terminology';
 
 export interface StationRoutesDeps {
@@ -63,6 +64,8 @@ function servePrinted<T>(router: Router, path: string, register: Register<T>): v
  *    printable HTML or CSV;
  *  - `GET /registers/a2?from=…&to=…[&format=csv]`: the childhood immunisation register of the
  *    children born in the period, likewise;
+ *  - `GET /registers/a2/doses?from=…&to=…[&format=csv]`: the doses of that book given in the
+ *    period (the monthly report), by village;
  *  - `POST /growth` `{ patient, when, heightCm, weightKg?, lying? }`: records a child's measurement
  *    and the height-for-age z-score computed from it; answers 201 with the Observations written.
  */
@@ -80,6 +83,12 @@ export function stationRoutes(deps: StationRoutesDeps): Router {
     build: (req, res, from, to) => buildA2Register({ repo: deps.repoFor(req, res), config: deps.config, timeZone: deps.timeZone }, from, to),
     html: (register) => renderA2Html(register, deps.config),
     csv: renderA2Csv,
+  });
+  servePrinted(router, 'a2/doses', {
+    file: 'bao-cao-tiem-chung-tre-em',
+    build: (req, res, from, to) => buildDosesGiven({ repo: deps.repoFor(req, res), config: deps.config, timeZone: deps.timeZone }, from, to),
+    html: (report) => renderDosesHtml(report, deps.config),
+    csv: renderDosesCsv,
   });
   const tables = loadGrowthTables(referenceDataDirs(PROJECT_ROOT));
   router.post('/growth', jsonBodyParser('16kb'), async (req, res, next) => {

@@ -1,5 +1,6 @@
 import type { StationConfig } from '../config';
 import { A2_DOSES, type A2Dose, type A2Register, type A2Row } from './a2';
+import type { DosesGiven } from './a2-doses';
 import { csvText, escapeHtml, registerDocument, shortVnDate, vnDate } from './render';
 
 /** The A2.1/YTCS register as a printable Vietnamese HTML page and as CSV, in the book's column order. */
@@ -33,13 +34,11 @@ const DOSE_COLUMNS: Record<A2Dose, { group: string; title: string }> = {
 
 const MOTHER_TETANUS = 'Uốn ván của mẹ';
 
-/** Every column's title as one line (the CSV's header): a dose's group and its own title. */
-export const A2_TITLES: readonly string[] = [
-  ...CHILD_COLUMNS.map((c) => c.title),
-  ...A2_DOSES.map((d) => `${DOSE_COLUMNS[d].group} - ${DOSE_COLUMNS[d].title}`),
-  MOTHER_TETANUS,
-  'Ghi chú',
-];
+/** Each dose column's title as one line: its group and its own title. */
+const DOSE_TITLES: readonly string[] = A2_DOSES.map((d) => `${DOSE_COLUMNS[d].group} - ${DOSE_COLUMNS[d].title}`);
+
+/** Every column's title as one line (the CSV's header). */
+export const A2_TITLES: readonly string[] = [...CHILD_COLUMNS.map((c) => c.title), ...DOSE_TITLES, MOTHER_TETANUS, 'Ghi chú'];
 
 /** The columns kept on one line in print: the child's and the carer's names, the village, the mother's tetanus. */
 const ONE_LINE: ReadonlySet<number> = new Set([...['name', 'carer', 'address'].map((key) => CHILD_COLUMNS.findIndex((c) => c.key === key)), A2_TITLES.indexOf(MOTHER_TETANUS)]);
@@ -86,7 +85,7 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
   const body = register.rows.map((row) => `<tr>${cells(row, shortVnDate).map((text, i) => `<td${cellClass(i)}>${escapeHtml(text)}</td>`).join('')}</tr>`);
   if (!body.length) body.push(`<tr><td colspan="${width}" class="empty">Không có trẻ nào sinh trong kỳ</td></tr>`);
   const t = a2Totals(register);
-  const counted = A2_DOSES.map((d) => `${A2_TITLES[CHILD_COLUMNS.length + A2_DOSES.indexOf(d)]}: ${t.doses[d]}`).join('; ');
+  const counted = A2_DOSES.map((d, i) => `${DOSE_TITLES[i]}: ${t.doses[d]}`).join('; ');
   return registerDocument(config, {
     title: `Sổ tiêm chủng trẻ em A2.1/YTCS ${vnDate(register.from)}–${vnDate(register.to)}`,
     form: 'A2.1/YTCS',
@@ -103,4 +102,28 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
 /** Every column as CSV. */
 export function renderA2Csv(register: A2Register): string {
   return csvText(A2_TITLES, register.rows.map((row) => cells(row)));
+}
+
+/** The doses given in a period by village (a2-doses.ts): one row per village, then the commune's. */
+function dosesRows(report: DosesGiven): string[][] {
+  const counts = (doses: Record<A2Dose, number>): string[] => A2_DOSES.map((d) => String(doses[d]));
+  return [...report.villages.map((v) => [v.village || 'Không rõ địa chỉ', ...counts(v.doses)]), ['Cả xã', ...counts(report.total)]];
+}
+
+export function renderDosesHtml(report: DosesGiven, config: StationConfig): string {
+  const rows = dosesRows(report);
+  return registerDocument(config, {
+    title: `Báo cáo tiêm chủng trẻ em ${vnDate(report.from)}–${vnDate(report.to)}`,
+    form: 'A2.1/YTCS',
+    heading: 'BÁO CÁO TIÊM CHỦNG TRẺ EM',
+    period: `Số trẻ được tiêm từng mũi từ ngày ${vnDate(report.from)} đến ngày ${vnDate(report.to)}, theo thôn nơi trẻ sống`,
+    thead: `<tr><th>Thôn</th>${DOSE_TITLES.map((t) => `<th>${escapeHtml(t)}</th>`).join('')}</tr>`,
+    tbody: rows.map((cells, i) => `<tr${i === rows.length - 1 ? ' class="total"' : ''}>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n'),
+    footer: 'Tính từ sổ tiêm chủng trẻ em (A2.1/YTCS) của trẻ sinh trong ba năm trước kỳ báo cáo; "Tiêm chủng đầy đủ" đếm trẻ đủ mũi cơ bản trước 1 tuổi vào ngày trong kỳ.',
+    style: 'tr.total td { font-weight: bold; } td + td { text-align: right; }',
+  });
+}
+
+export function renderDosesCsv(report: DosesGiven): string {
+  return csvText(['Thôn', ...DOSE_TITLES], dosesRows(report));
 }

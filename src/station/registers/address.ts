@@ -14,9 +14,13 @@ export function addressOn(config: StationConfig, patient: Patient | undefined, d
   const village = codingOf(current, EXT.village);
   if (village && codingOf(current, EXT.commune)?.code === config.commune.code) {
     const name = config.villages.find((v) => v.code === village.code)?.name ?? village.display ?? village.code ?? '';
-    const thon = `Thôn ${name.replace(/^Thôn\s+/, '')}`;
-    return villageOnly ? thon : `${thon}, xã ${config.commune.name}`;
+    return villageOnly ? villageText(name) : `${villageText(name)}, xã ${config.commune.name}`;
   }
   return current.text ?? [...(current.line ?? []), current.city, current.state].filter(Boolean).join(', ');
 }
 
+
+/** A village as the registers write it: "Thôn Chí Phúc" (a name already starting with "Thôn" keeps one). */
+export function villageText(name: string): string {
+  return `Thôn ${name.replace(/^Thôn\s+/, '')}`;
+}

@@ -13,7 +13,7 @@ function reportUrl(path: string, params: Record<string, string | undefined>): st
   return `${path}?${query}`;
 }
 
-/** The officers' health-criterion report, and for the station's staff the registers A1 and A2.1, with their period. */
+/** The officers' health-criterion report, and for the station's staff the registers A1 and A2.1 and the monthly immunisation count, with their period. */
 export function ReportsPage() {
   const session = useSession();
   return (
@@ -36,6 +36,13 @@ export function ReportsPage() {
             from={`${today().slice(0, 4)}-01-01`}
             open="Xem sổ A2.1"
             periodLabel="Trẻ sinh"
+          />
+          <PrintedRegister
+            title="Báo cáo tiêm chủng trẻ em"
+            about="Số trẻ được tiêm từng mũi của sổ A2.1 trong kỳ (báo cáo tháng), theo thôn nơi trẻ sống."
+            path="/station/registers/a2/doses"
+            from={`${today().slice(0, 7)}-01`}
+            open="Xem báo cáo tiêm chủng"
           />
         </>
       )}
