@@ -8,11 +8,15 @@ describe('station routes and rules in the running server', () => {
   });
   afterAll(() => server.close());
 
-  test('the A1 register answers staff, not officers or anonymous callers', async () => {
-    const url = `${server.origin}/station/registers/a1?from=2026-01-01&to=2026-01-31`;
+  test.each([
+    ['a1', 'SỔ KHÁM BỆNH'],
+    ['a2', 'SỔ TIÊM CHỦNG TRẺ EM'],
+    ['a2/doses', 'BÁO CÁO TIÊM CHỦNG TRẺ EM'],
+  ])('the register %s answers staff, not officers or anonymous callers', async (register, heading) => {
+    const url = `${server.origin}/station/registers/${register}?from=2026-01-01&to=2026-01-31`;
     const clinician = await fetch(url, { headers: { authorization: `Bearer ${server.token}` } });
     expect(clinician.status).toBe(200);
-    expect(await clinician.text()).toContain('SỔ KHÁM BỆNH');
+    expect(await clinician.text()).toContain(heading);
     const csv = await fetch(`${url}&format=csv`, { headers: { authorization: `Bearer ${server.token}` } });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect((await fetch(url, { headers: { authorization: `Bearer ${await server.staffToken(['officer'])}` } })).status).toBe(403);
