@@ -13,6 +13,33 @@ function reportUrl(path: string, params: Record<string, string | undefined>): st
   return `${path}?${query}`;
 }
 
+/** What a printed register is called, says of itself, where it is, and from when its period starts by default. */
+interface RegisterLink {
+  title: string;
+  about: string;
+  path: string;
+  /** The period's first day when the page opens: the month's (`month`) or the year's (`year`). */
+  since: 'month' | 'year';
+  /** The link's words. */
+  open: string;
+  /** What the period is of, when not of the record's own dates ("Trẻ sinh": the children born in it). */
+  periodLabel?: string;
+}
+
+/** The station staff's registers (they name residents: never an officer's). */
+const STAFF_REGISTERS: readonly RegisterLink[] = [
+  { title: 'Sổ khám bệnh A1/YTCS', about: 'Mỗi lượt khám một dòng, 13 cột theo Thông tư 27/2014/TT-BYT; in được hoặc tải CSV.', path: '/station/registers/a1', since: 'month', open: 'Xem sổ A1' },
+  {
+    title: 'Sổ tiêm chủng trẻ em A2.1/YTCS',
+    about: 'Mỗi trẻ sinh trong kỳ một dòng: ngày tiêm từng mũi (lao, viêm gan B sơ sinh, DPT-VGB-Hib, bại liệt, sởi, DPT4, sởi mũi 2), ngày tiêm chủng đầy đủ và số mũi uốn ván của mẹ.',
+    path: '/station/registers/a2',
+    since: 'year',
+    open: 'Xem sổ A2.1',
+    periodLabel: 'Trẻ sinh',
+  },
+  { title: 'Báo cáo tiêm chủng trẻ em', about: 'Số trẻ được tiêm từng mũi của sổ A2.1 trong kỳ (báo cáo tháng), theo thôn nơi trẻ sống.', path: '/station/registers/a2/doses', since: 'month', open: 'Xem báo cáo tiêm chủng' },
+];
+
 /** The officers' health-criterion report, and for the station's staff the registers A1 and A2.1 and the monthly immunisation count, with their period. */
 export function ReportsPage() {
   const session = useSession();
@@ -20,32 +47,7 @@ export function ReportsPage() {
     <section className="stack">
       <h1>Báo cáo</h1>
       <HealthCriterion />
-      {hasRole(session, PAGE_ROLES.clinical) && (
-        <>
-          <PrintedRegister
-            title="Sổ khám bệnh A1/YTCS"
-            about="Mỗi lượt khám một dòng, 13 cột theo Thông tư 27/2014/TT-BYT; in được hoặc tải CSV."
-            path="/station/registers/a1"
-            from={`${today().slice(0, 7)}-01`}
-            open="Xem sổ A1"
-          />
-          <PrintedRegister
-            title="Sổ tiêm chủng trẻ em A2.1/YTCS"
-            about="Mỗi trẻ sinh trong kỳ một dòng: ngày tiêm từng mũi (lao, viêm gan B sơ sinh, DPT-VGB-Hib, bại liệt, sởi, DPT4, sởi mũi 2) và ngày tiêm chủng đầy đủ."
-            path="/station/registers/a2"
-            from={`${today().slice(0, 4)}-01-01`}
-            open="Xem sổ A2.1"
-            periodLabel="Trẻ sinh"
-          />
-          <PrintedRegister
-            title="Báo cáo tiêm chủng trẻ em"
-            about="Số trẻ được tiêm từng mũi của sổ A2.1 trong kỳ (báo cáo tháng), theo thôn nơi trẻ sống."
-            path="/station/registers/a2/doses"
-            from={`${today().slice(0, 7)}-01`}
-            open="Xem báo cáo tiêm chủng"
-          />
-        </>
-      )}
+      {hasRole(session, PAGE_ROLES.clinical) && STAFF_REGISTERS.map((register) => <PrintedRegister key={register.path} {...register} />)}
     </section>
   );
 }
@@ -94,8 +96,8 @@ function HealthCriterion() {
 }
 
 /** A register the station prints (server-rendered HTML or CSV) for the period chosen. */
-function PrintedRegister(props: { title: string; about: string; path: string; from: string; open: string; periodLabel?: string }) {
-  const period = usePeriod(props.from);
+function PrintedRegister(props: RegisterLink) {
+  const period = usePeriod(props.since === 'year' ? `${today().slice(0, 4)}-01-01` : `${today().slice(0, 7)}-01`);
   const url = (format?: string): string => reportUrl(props.path, { from: period.from, to: period.to, format });
   return (
     <div className="card stack">
