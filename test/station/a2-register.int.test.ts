@@ -143,6 +143,8 @@ describe('childhood immunisation register A2.1/YTCS', () => {
       ['Thôn Cẩm Cường', '0', '0', '0', '0', '1', '0', '0', '1', '0', '0', '0', '0', '0'],
       ['Cả xã', '0', '0', '0', '1', '1', '0', '1', '1', '0', '0', '0', '1', '0'],
     ]);
+    // A period from 29 February (2028, a leap year) is read like any other.
+    expect((await fetch(`${http.url}/registers/a2/doses?from=2028-02-29&to=2028-03-31`)).status).toBe(200);
     // November: An's measles dose, which made him fully immunised.
     const november = await fetch(`${http.url}/registers/a2/doses?from=2025-11-01&to=2025-11-30`);
     const html = await november.text();

@@ -6,7 +6,7 @@ import { villageText } from './address';
  * how many children had each dose of the book within the period, and how many became fully
  * immunised in it, by the village where they live. The book is by birth cohort, the report by the
  * day a dose was given, so every child young enough for a dose of the book in the period counts:
- * those born up to three years before it (DPT4 and measles 2 come at 18 months, late doses later).
+ * those born since 1 January three years before it (DPT4 and measles 2 come at 18 months, late doses later).
  */
 
 /** How far back a child may be born and still have a dose of the book in the period. */
@@ -21,7 +21,8 @@ export interface DosesGiven {
 }
 
 export async function buildDosesGiven(ctx: A2Context, from: string, to: string): Promise<DosesGiven> {
-  const born = `${Number(from.slice(0, 4)) - COHORT_YEARS}${from.slice(4)}`;
+  // From 1 January, so the bound is a real date whatever `from` is (29 February has no such day three years before).
+  const born = `${Number(from.slice(0, 4)) - COHORT_YEARS}-01-01`;
   const { rows } = await buildA2Register(ctx, born, to);
   const zero = (): Record<A2Dose, number> => Object.fromEntries(A2_DOSES.map((d) => [d, 0])) as Record<A2Dose, number>;
   const byVillage = new Map<string, Record<A2Dose, number>>();
