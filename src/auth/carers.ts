@@ -13,11 +13,15 @@ import { carerResource, type Sex } from '../station/model/person';
 export function carerInRecord(carer: Patient, dependantId: string, role: string): RelatedPerson {
   const sex: Sex | undefined = carer.gender === 'male' || carer.gender === 'female' ? carer.gender : undefined;
   const phone = carer.telecom?.find((t) => t.system === 'phone')?.value;
-  const personalId = carer.identifier?.find((i) => i.system === VN_CORE.nationalId)?.value;
-  const related = carerResource(`Patient/${dependantId}`, nameText(carer.name?.[0]) ?? '', sex ?? 'female', { code: role, display: CARER_ROLES[role].display }, phone, personalId);
+  const related = carerResource(`Patient/${dependantId}`, nameText(carer.name?.[0]) ?? '', sex ?? 'female', { code: role, display: CARER_ROLES[role].display }, phone, personalIdOf(carer));
   // The builder needs a sex; a carer registered without one is stored without one.
   if (!sex) delete related.gender;
   return related;
+}
+
+/** A resident's CCCD, which the RelatedPerson standing for them as carer carries too. */
+export function personalIdOf(resident: Patient): string | undefined {
+  return resident.identifier?.find((i) => i.system === VN_CORE.nationalId)?.value;
 }
 
 /** One record a signed-in carer may open, as the authorize page offers it. */

@@ -10,8 +10,10 @@ import type { ConsentFollower } from '../fhir/store/consent-followers';
 import type { Repository } from '../fhir/store/repository';
 import { readPatient } from '../station/read-patient';
 import { authorizationDigest } from './authorization-request';
-import { carerInRecord, type RecordChoice } from './carers';
+import { carerInRecord, personalIdOf, type RecordChoice } from './carers';
+import { VN_CORE } from '../station/canonical';
 import { CARER_ROLES, carerRole, nameText } from '../station/model/carers';
+import { personalIdentifier } from '../station/model/person';
 import { ClientAssertionVerifier } from './client-assertion';
 import { createOAuthModel } from './oauth-model';
 import { checkPassword, hashPassword, passwordProblem, type LoginResult } from './passwords';
@@ -314,8 +316,9 @@ export class AuthService implements MergeFollower, ConsentFollower {
    * carer's app may open the dependant's record (docs/security.md "Carers"). In one transaction: a
    * RelatedPerson standing for the carer in the dependant's record (the station's carer profile),
    * the dependant's Consent to the app, given by the carer, unless one is in force, and the link.
-   * Linking a pair again keeps the link and its RelatedPerson (and records a Consent if none is in
-   * force: the way back after the dependant's consent was withdrawn).
+   * Linking a pair again keeps the link and its RelatedPerson (giving it the carer's CCCD if it had
+   * none) and records a Consent if none is in force: the way back after the dependant's consent was
+   * withdrawn.
    */
   async linkDependant(
     carerPatientId: string,
@@ -338,6 +341,7 @@ export class AuthService implements MergeFollower, ConsentFollower {
         throw new AuthError(409, 'Người chăm sóc chưa đăng ký ứng dụng sổ sức khỏe: hãy đăng ký cho họ trước', 'The carer is not enrolled for the e-health app: enrol them first', 'business-rule');
       }
       const existing = (await tx.onConnection((q) => this.store.dependants(account.id, q))).find((d) => d.patientId === dependantId);
+      if (existing) await this.addCarerId(tx, existing.relatedPersonId, carer);
       const relatedPerson = existing?.relatedPersonId ?? (await tx.create(carerInRecord(carer, dependantId, relationship))).resource.id!;
       const consentId = (await this.consentInForce(dependantId, tx)) ?? (await tx.create(appConsent(dependantId, `RelatedPerson/${relatedPerson}`))).resource.id!;
       if (!existing) {
@@ -352,6 +356,17 @@ export class AuthService implements MergeFollower, ConsentFollower {
       }
       return { relatedPerson, consentId, created: !existing };
     });
+  }
+
+  /**
+   * Gives a RelatedPerson written before carers carried their CCCD (or before the carer had one)
+   * the carer's CCCD, by which the A2.1 register finds her record; one already there stays.
+   */
+  private async addCarerId(tx: Repository, relatedPersonId: string, carer: Patient): Promise<void> {
+    const cccd = personalIdOf(carer);
+    const related = (await tx.read('RelatedPerson', relatedPersonId)) as RelatedPerson;
+    if (!cccd || related.identifier?.some((i) => i.system === VN_CORE.nationalId)) return;
+    await tx.update('RelatedPerson', relatedPersonId, { ...related, identifier: [...(related.identifier ?? []), personalIdentifier(cccd)] });
   }
 
   /**

@@ -105,7 +105,7 @@ test('a link that cannot be is refused with an OperationOutcome and leaves nothi
   expect(byApp.status).toBe(403);
 });
 
-test('the RelatedPerson carries the carer’s CCCD when she has one, by which the A2.1 register finds her own record', async () => {
+test('the RelatedPerson carries the carer’s CCCD when she has one (added by linking again when it lacks it), by which the A2.1 register finds her own record', async () => {
   const mother = await residentWithAccount(server, 'Đặng');
   const own = (await fhirFetch(`${server.baseUrl}/Patient/${mother.patientId}`)).body;
   const cccd = { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'NI' }] }, system: 'http://fhir.ehealth.gov.vn/core/sid/national_id', value: '038190012345' };
@@ -114,6 +114,14 @@ test('the RelatedPerson carries the carer’s CCCD when she has one, by which th
   const linked = await (await link(mother.patientId, child)).json();
   const related = (await fhirFetch(`${server.baseUrl}/${linked.relatedPerson}`)).body;
   expect(related.identifier).toEqual([cccd]);
+
+  // A link made before carers carried it: linking the pair again gives the RelatedPerson her CCCD, once.
+  const { identifier, ...older } = related;
+  expect((await fhirFetch(`${server.baseUrl}/${linked.relatedPerson}`, { method: 'PUT', body: older })).status).toBe(200);
+  expect((await link(mother.patientId, child)).status).toBe(200);
+  expect((await fhirFetch(`${server.baseUrl}/${linked.relatedPerson}`)).body.identifier).toEqual([cccd]);
+  expect((await link(mother.patientId, child)).status).toBe(200);
+  expect((await fhirFetch(`${server.baseUrl}/${linked.relatedPerson}/_history`)).body.entry).toHaveLength(3);
 });
 
 test('a carer chooses whose record the app opens; a token for the child reaches the child’s record only, as the carer’s RelatedPerson', async () => {

@@ -75,7 +75,7 @@ export interface ResidentInput {
 /** A Resident (Patient) claiming the station's profile. */
 export function residentResource(config: StationConfig, input: ResidentInput): Patient {
   const identifier: Identifier[] = [];
-  if (input.cccd) identifier.push({ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'NI' }] }, system: VN_CORE.nationalId, value: input.cccd });
+  if (input.cccd) identifier.push(personalIdentifier(input.cccd));
   if (input.bhytCardCode) identifier.push({ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'SB' }] }, system: VN_CORE.insuranceNumber, value: input.bhytCardCode });
   if (input.stationNumber) identifier.push(stationNumberIdentifier(config, input.stationNumber));
   const patient: Patient = {
@@ -99,6 +99,11 @@ export function residentResource(config: StationConfig, input: ResidentInput): P
   return patient;
 }
 
+/** A personal ID (CCCD) as an identifier: type NI, the national-ID system of VN Core. */
+export function personalIdentifier(cccd: string): Identifier {
+  return { type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'NI' }] }, system: VN_CORE.nationalId, value: cccd };
+}
+
 /**
  * A carer or emergency contact (RelatedPerson) with a v3 RoleCode relationship (MTH, FTH, SON, DAU…).
  * `personalId`, the carer's own CCCD when they are a resident too, is how a register finds the
@@ -108,7 +113,7 @@ export function carerResource(patientRef: string, name: string, sex: Sex, role: 
   return {
     resourceType: 'RelatedPerson',
     meta: { profile: [PROFILE.carer] },
-    identifier: personalId ? [{ type: { coding: [{ system: SYSTEMS.v2IdentifierType, code: 'NI' }] }, system: VN_CORE.nationalId, value: personalId }] : undefined,
+    identifier: personalId ? [personalIdentifier(personalId)] : undefined,
     active: true,
     patient: { reference: patientRef },
     relationship: [{ coding: [{ system: SYSTEMS.v3RoleCode, code: role.code, display: role.display }] }],
