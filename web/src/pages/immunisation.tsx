@@ -30,6 +30,9 @@ export function ImmunisationPage() {
           <VillageSelect villages={villages.data} value={chosen} onChange={setVillage} />
         </label>
         <p className="muted">Trẻ dưới {EPI_AGE_YEARS} tuổi có mũi đến hạn (từ 14 ngày trước hạn) hoặc quá hạn (trễ hơn 28 ngày) theo lịch TCMR.</p>
+        <p className="muted">
+          Sổ tiêm chủng trẻ em A2.1 và báo cáo tiêm chủng tháng: <Link href="/bao-cao">trang Báo cáo</Link>.
+        </p>
       </div>
       {children.error && (
         <p className="banner error" role="alert">
