@@ -19,7 +19,7 @@ describeBrowser('web app: immunisation', () => {
     await page.getByRole('link', { name: 'Tiêm chủng' }).click();
     await page.getByText('2 trẻ cần tiêm, trong đó 1 trẻ có mũi quá hạn').waitFor();
     expect(await page.getByLabel('Thôn').inputValue()).toBe('15313-01');
-    // The village's book and the month's count are printed from the reports page.
+    // The A2.1 book and the month's count are printed from the reports page.
     expect(await page.getByRole('link', { name: 'trang Báo cáo' }).getAttribute('href')).toBe('/bao-cao');
     const rows = page.getByRole('table', { name: 'Trẻ đến hạn tiêm' }).locator('tbody tr');
     expect(await rows.locator('td:first-child a').allTextContents()).toEqual(['Phạm Minh Khôi', 'Lê Văn An']);

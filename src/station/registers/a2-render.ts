@@ -81,7 +81,7 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
     `<tr>${A2_TITLES.map((_, i) => `<th>${i + 1}</th>`).join('')}</tr>`,
   ].join('\n');
   const isDate = (i: number): boolean => i >= CHILD_COLUMNS.length && i < CHILD_COLUMNS.length + A2_DOSES.length;
-  const cellClass = (i: number): string => (isDate(i) ? ' class="date"' : ONE_LINE.has(i) ? ' class="name"' : '');
+  const cellClass = (i: number): string => (isDate(i) ? ' class="date"' : ONE_LINE.has(i) ? ' class="one-line"' : '');
   const body = register.rows.map((row) => `<tr>${cells(row, shortVnDate).map((text, i) => `<td${cellClass(i)}>${escapeHtml(text)}</td>`).join('')}</tr>`);
   if (!body.length) body.push(`<tr><td colspan="${width}" class="empty">Không có trẻ nào sinh trong kỳ</td></tr>`);
   const t = a2Totals(register);
@@ -95,7 +95,7 @@ export function renderA2Html(register: A2Register, config: StationConfig): strin
     tbody: body.join('\n'),
     footer: `Tổng số trẻ: ${t.children} (nam ${t.male}, nữ ${t.female}). Số trẻ đã tiêm — ${counted}.`,
     // Twenty-one columns on an A4 landscape page: a smaller type, and names and villages kept on one line.
-    style: 'table { font-size: 9.5pt; } td.name { white-space: nowrap; }',
+    style: 'table { font-size: 9.5pt; } td.one-line { white-space: nowrap; }',
   });
 }
 
