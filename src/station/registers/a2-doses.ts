@@ -23,7 +23,7 @@ export interface DosesGiven {
 export async function buildDosesGiven(ctx: A2Context, from: string, to: string): Promise<DosesGiven> {
   // From 1 January, so the bound is a real date whatever `from` is (29 February has no such day three years before).
   const born = `${Number(from.slice(0, 4)) - COHORT_YEARS}-01-01`;
-  const { rows } = await buildA2Register(ctx, born, to);
+  const { rows } = await buildA2Register(ctx, born, to, { mothers: false });
   const zero = (): Record<A2Dose, number> => Object.fromEntries(A2_DOSES.map((d) => [d, 0])) as Record<A2Dose, number>;
   const byVillage = new Map<string, Record<A2Dose, number>>();
   const total = zero();

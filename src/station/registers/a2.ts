@@ -74,8 +74,11 @@ const BIRTH_TIME = 'http://hl7.org/fhir/StructureDefinition/patient-birthTime';
 const TETANUS = new Set(['UV', 'Td']);
 const DAY_MS = 86_400_000;
 
-/** Builds the register of the children born from `from` to `to` (dates, both included). */
-export async function buildA2Register(ctx: A2Context, from: string, to: string): Promise<A2Register> {
+/**
+ * Builds the register of the children born from `from` to `to` (dates, both included). Without
+ * `mothers` (a count of doses needs none) the mothers' records are not looked up.
+ */
+export async function buildA2Register(ctx: A2Context, from: string, to: string, { mothers = true } = {}): Promise<A2Register> {
   const children = (await searchAll<Patient>(ctx.repo, 'Patient', [['birthdate', `ge${from}`], ['birthdate', `le${to}`]])).filter(
     (p) => p.birthDate && p.birthDate.length === 10 && from <= p.birthDate && p.birthDate <= to,
   );
@@ -94,7 +97,7 @@ export async function buildA2Register(ctx: A2Context, from: string, to: string):
       if (child && related.active !== false && carerRole(related)) carers.set(child, [...(carers.get(child) ?? []), related]);
     }
   }
-  const tetanus = await mothersTetanus(ctx, [...carers.values()].flat());
+  const tetanus = mothers ? await mothersTetanus(ctx, [...carers.values()].flat()) : new Map<string, string[]>();
   const rows = children
     .map((p) => ({ p, name: nameText(p.name?.[0]) ?? '' }))
     .sort((a, b) => a.p.birthDate!.localeCompare(b.p.birthDate!) || a.name.localeCompare(b.name, 'vi'))
