@@ -15,6 +15,11 @@ export interface Village {
   synthetic?: boolean;
 }
 
+/** A village as addresses, registers and reports write it: "Thôn Chí Phúc" (a name already starting with "Thôn" keeps one). */
+export function villageText(name: string): string {
+  return `Thôn ${name.replace(/^Thôn\s+/, '')}`;
+}
+
 export interface StationConfig {
   province: { code: string; name: string };
   /** The current (2025) commune the station belongs to. */

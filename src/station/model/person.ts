@@ -1,6 +1,6 @@
 import type { Address, Group, HumanName, Identifier, Patient, RelatedPerson } from '@medplum/fhirtypes';
 import { CS, EXT, PROFILE, SID, SYSTEMS, VN_CORE } from '../canonical';
-import type { StationConfig, Village } from '../config';
+import { villageText, type StationConfig, type Village } from '../config';
 
 /**
  * Builders for the station's person resources, shaped to the station profiles. The seed, the tests
@@ -29,7 +29,7 @@ export function stationAddress(config: StationConfig, residence: Residence): Add
   const address: Address = {
     use: 'home',
     type: 'physical',
-    text: `Thôn ${residence.village.name.replace(/^Thôn\s+/, '')}, xã ${config.commune.name}, tỉnh ${config.province.name}`,
+    text: `${villageText(residence.village.name)}, xã ${config.commune.name}, tỉnh ${config.province.name}`,
     line: [residence.village.name],
     city: config.commune.name,
     state: config.province.name,

@@ -1,5 +1,5 @@
 import { A2_DOSES, buildA2Register, type A2Context, type A2Dose } from './a2';
-import { villageText } from './address';
+import { villageText } from '../config';
 
 /**
  * The doses given in a period (a month, for the monthly report; a year), counted from the A2.1 book:

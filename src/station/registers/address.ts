@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { EXT } from '../canonical';
-import type { StationConfig } from '../config';
+import { villageText, type StationConfig } from '../config';
 import { codingOf } from '../rules/issues';
 
 /**
@@ -17,10 +17,4 @@ export function addressOn(config: StationConfig, patient: Patient | undefined, d
     return villageOnly ? villageText(name) : `${villageText(name)}, xã ${config.commune.name}`;
   }
   return current.text ?? [...(current.line ?? []), current.city, current.state].filter(Boolean).join(', ');
-}
-
-
-/** A village as the registers write it: "Thôn Chí Phúc" (a name already starting with "Thôn" keeps one). */
-export function villageText(name: string): string {
-  return `Thôn ${name.replace(/^Thôn\s+/, '')}`;
 }

@@ -1,7 +1,7 @@
 import { CRITERIA_SETS, type CriteriaSet } from '../../report/config';
 import type { HealthCriterionView } from '../../report/health-criterion';
 import { villageName } from '../../report/labels';
-import type { StationConfig } from '../../station/config';
+import { villageText, type StationConfig } from '../../station/config';
 import { esc, formatDate, formatDateTime } from './format';
 import { appsTable, byAgeTable, byFormerCommuneTable, bySexTable, byVillageTable, definitions, indicatorTable } from './sections';
 
@@ -36,7 +36,7 @@ function formerCommunes(v: HealthCriterionView, s: StationConfig): string {
 
 export function renderPage(v: HealthCriterionView, o: PageOptions): string {
   const s = o.station;
-  const place = v.scope.village ? `Thôn ${villageName(s, v.scope.village).replace(/^Thôn\s+/, '')}, xã ${s.commune.name}` : `Xã ${s.commune.name}`;
+  const place = v.scope.village ? `${villageText(villageName(s, v.scope.village))}, xã ${s.commune.name}` : `Xã ${s.commune.name}`;
   return `<!doctype html>
 <html lang="vi"><head>
 <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
